@@ -1,0 +1,13 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true, diagnostics: false }],
+  },
+  setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
+  testTimeout: 60000,
+  // Type checking is `npm run build`; tests transpile only, which keeps them fast on two cores.
+  maxWorkers: 2,
+};

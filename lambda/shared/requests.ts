@@ -1,0 +1,100 @@
+/**
+ * Request payloads of the HTTP API, as zod schemas. They are the single definition of what a valid
+ * request is: the handlers parse with them (a 400 that names the field), and the route table turns them
+ * into the JSON-schema models API Gateway validates with before a Lambda function is even invoked.
+ */
+import { z } from 'zod';
+
+const arn = (resource: string) =>
+  z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(new RegExp(`^arn:aws[a-z-]*:personalize:[a-z0-9-]*:[0-9]*:${resource}/.+$`), {
+      message: `must be a Personalize ${resource} ARN`,
+    });
+
+/** Personalize resource names: letters, digits, `-` and `_`, starting with a letter or digit. */
+export const personalizeName = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9\-_]*$/, { message: 'must match ^[a-zA-Z0-9][a-zA-Z0-9-_]*$' });
+
+/** Dates as ISO 8601 strings (`2022-01-01` or a full timestamp). */
+const isoDate = z.string().min(1).max(64).refine((value) => !Number.isNaN(Date.parse(value)), {
+  message: 'must be an ISO 8601 date, e.g. 2022-01-01',
+});
+
+/** Most events one interaction batch may expand to (each becomes one event; 10 events per PutEvents call). */
+export const MAX_INTERACTIONS_PER_BATCH = 1000;
+
+/**
+ * An interaction batch (the seed's `Data`): `interactions` events of `eventType` by `userId` on `itemId`,
+ * with timestamps spread over [dateFrom, dateTo] (no range: now).
+ */
+export const interactionBatchSchema = z.object({
+  userId: z.string().min(1).max(256),
+  itemId: z.string().min(1).max(256),
+  eventType: z.string().min(1).max(256),
+  trackingId: z.string().min(1).max(256),
+  interactions: z.number().int().min(1).max(MAX_INTERACTIONS_PER_BATCH),
+  dateFrom: isoDate.optional(),
+  dateTo: isoDate.optional(),
+  /** Optional: derived deterministically from the user when absent. */
+  sessionId: z.string().min(1).max(256).optional(),
+});
+export type InteractionBatch = z.infer<typeof interactionBatchSchema>;
+
+export const createSolutionVersionRequest = z.object({
+  solutionArn: arn('solution'),
+  /** The solution version's name, as in the seed. */
+  version: personalizeName,
+  trainingMode: z.enum(['FULL', 'UPDATE', 'AUTOTRAIN']).optional(),
+});
+
+export const describeSolutionVersionRequest = z.object({
+  solutionVersionArn: arn('solution'),
+});
+
+export const createCampaignRequest = z.object({
+  solutionVersionArn: arn('solution'),
+  name: personalizeName,
+  minProvisionedTPS: z.number().int().min(1).max(500).optional(),
+});
+
+export const describeCampaignRequest = z.object({
+  campaignArn: arn('campaign'),
+});
+
+export const createEventTrackerRequest = z.object({
+  name: personalizeName,
+  datasetGroupArn: arn('dataset-group'),
+});
+
+/** Query string of `GET /getRecommendations` (all values arrive as strings). */
+export const getRecommendationsQuery = z.object({
+  campaignArn: arn('campaign'),
+  userId: z.string().min(1).max(256),
+  numResults: z
+    .string()
+    .regex(/^[0-9]+$/, { message: 'must be a whole number from 1 to 500' })
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(500))
+    .optional(),
+});
+
+/** `POST /data`: the seed's Kinesis PutRecord body. `stream-name` is accepted and ignored. */
+export const putRecordRequest = z.object({
+  'stream-name': z.string().max(128).optional(),
+  Data: interactionBatchSchema,
+  PartitionKey: z.string().min(1).max(256),
+});
+
+/** `POST /putEvents`: the interaction batch itself. */
+export const putEventsRequest = interactionBatchSchema;
+
+export const deleteResourcesRequest = z.object({
+  campaignArn: arn('campaign'),
+  eventTrackerArn: arn('event-tracker'),
+});

@@ -1,0 +1,20 @@
+/**
+ * How the putEvents consumer reads the stream. The stack's event source mapping and local mode's stream
+ * consumer both use these values, so local mode retries and dead-letters exactly as Lambda does.
+ */
+export const PUT_EVENTS_SOURCE_SETTINGS = {
+  /** Records per invocation. Each record expands to `interactions` events, sent 10 per PutEvents call. */
+  batchSize: 100,
+  /** Seconds Lambda waits to fill a batch: low, because recommendations should react within seconds. */
+  maxBatchingWindowSeconds: 1,
+  /** Split a failing batch in two and retry each half, isolating a poison record. */
+  bisectBatchOnError: true,
+  /** Retries of a failing batch before its records go to the dead-letter queue. */
+  retryAttempts: 3,
+  /** Records older than this go to the dead-letter queue instead of being retried. */
+  maxRecordAgeSeconds: 3600,
+  /** Only records after a failing one are retried (partial batch response). */
+  reportBatchItemFailures: true,
+  startingPosition: 'TRIM_HORIZON',
+  parallelizationFactor: 1,
+} as const;

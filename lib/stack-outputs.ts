@@ -1,0 +1,17 @@
+/**
+ * Output names of the stack. Local mode writes the same names to its outputs file, as
+ * `cdk deploy --outputs-file` does, so scripts read either the same way.
+ */
+export const STACK_OUTPUTS = {
+  apiUrl: 'ApiUrl',
+  apiKeyId: 'ApiKeyId',
+  datasetGroupArn: 'DatasetGroupArn',
+  solutionArn: 'SolutionArn',
+  streamName: 'StreamName',
+  archiveBucketName: 'ArchiveBucketName',
+} as const;
+
+export type StackOutputName = (typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS];
+
+/** The API Gateway stage, as in the seed. */
+export const API_STAGE_NAME = 'prod';

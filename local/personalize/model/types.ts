@@ -1,0 +1,104 @@
+/**
+ * The contract between the Personalize emulator (resources, wire protocols, persistence) and its
+ * recommendation models (training, scoring, metrics). The emulator owns data and lifecycles; a model is a
+ * pure function of the data it was trained on plus the live events and items it is handed at query time.
+ */
+
+/** Recipes the emulator implements, by their Personalize recipe ARN suffix. */
+export type RecipeName =
+  | 'aws-user-personalization'
+  | 'aws-popularity-count'
+  | 'aws-sims'
+  | 'aws-personalized-ranking';
+
+export interface Interaction {
+  readonly userId: string;
+  readonly itemId: string;
+  readonly eventType: string;
+  /** Seconds since the epoch, as Personalize's TIMESTAMP field. */
+  readonly timestamp: number;
+}
+
+export interface Item {
+  readonly itemId: string;
+  /** Categorical values (the GENRE field split on `|`); empty when null. */
+  readonly genres: readonly string[];
+  readonly year?: string;
+}
+
+export interface TrainingData {
+  readonly interactions: readonly Interaction[];
+  readonly items: readonly Item[];
+}
+
+export interface ScoredItem {
+  readonly itemId: string;
+  readonly score: number;
+}
+
+/** What a model is handed at query time besides what it was trained on. */
+export interface LiveContext {
+  /** The user's events accepted by PutEvents since training, oldest first. */
+  readonly userEvents: readonly Interaction[];
+  /** Items added by PutItems since training. */
+  readonly newItems: readonly Item[];
+  /** Item popularity from events since training (itemId -> count), for new users and trends. */
+  readonly recentPopularity?: ReadonlyMap<string, number>;
+}
+
+export interface RecommendRequest {
+  /** For user recipes. */
+  readonly userId?: string;
+  /** For aws-sims: items related to this one. */
+  readonly itemId?: string;
+  readonly numResults: number;
+  readonly live: LiveContext;
+}
+
+export interface RankRequest {
+  readonly userId: string;
+  readonly itemIds: readonly string[];
+  readonly live: LiveContext;
+}
+
+export interface TrainedModel {
+  readonly recipe: RecipeName;
+  /**
+   * Recommendations, best first. For aws-user-personalization the scores are a softmax over the whole
+   * catalogue: each in [0, 1], descending, summing to 1 over all items.
+   */
+  recommend(request: RecommendRequest): ScoredItem[];
+  /** Personalized ranking of the given items, best first (aws-personalized-ranking). */
+  rank(request: RankRequest): ScoredItem[];
+  /** A JSON-serialisable snapshot; `loadModel` restores it. */
+  serialize(): unknown;
+}
+
+/** Personalize's offline metrics, by the service's names. */
+export type SolutionMetrics = Record<
+  | 'coverage'
+  | 'mean_reciprocal_rank_at_25'
+  | 'normalized_discounted_cumulative_gain_at_5'
+  | 'normalized_discounted_cumulative_gain_at_10'
+  | 'normalized_discounted_cumulative_gain_at_25'
+  | 'precision_at_5'
+  | 'precision_at_10'
+  | 'precision_at_25',
+  number
+>;
+
+export interface TrainingResult {
+  readonly model: TrainedModel;
+  readonly metrics: SolutionMetrics;
+}
+
+/**
+ * The model module (`local/personalize/model/index.ts`) exports:
+ *   train(recipe: RecipeName, data: TrainingData): Promise<TrainingResult>
+ *   loadModel(snapshot: unknown): TrainedModel
+ *   RECIPES: readonly RecipeName[]
+ * `train` may yield to the event loop (it runs inside the emulator's server process) and must not block it
+ * for long stretches.
+ */
+export type Train = (recipe: RecipeName, data: TrainingData) => Promise<TrainingResult>;
+export type LoadModel = (snapshot: unknown) => TrainedModel;
