@@ -1,0 +1,124 @@
+import { catalogueOf, fnv1a, interactionsByUser, NO_LIVE_CONTEXT } from './shared';
+import type { Interaction, RecipeName, SolutionMetrics, TrainedModel, TrainingData } from './types';
+
+/** Personalize holds out 10% of users, and for each of them the newest 10% of interactions. */
+export const TEST_USER_FRACTION = 0.1;
+export const HOLDOUT_FRACTION = 0.1;
+/** The service evaluates the top 25 recommendations. */
+export const EVALUATION_DEPTH = 25;
+
+export interface TestUser {
+  readonly userId: string;
+  /** The oldest 90% of the user's interactions: trained on, as the user's profile. */
+  readonly input: readonly Interaction[];
+  /** Distinct items of the newest 10%: what a good model recommends. */
+  readonly relevant: ReadonlySet<string>;
+}
+
+export interface EvaluationSplit {
+  /** All interactions of the training users plus the input interactions of the test users. */
+  readonly training: TrainingData;
+  readonly testUsers: readonly TestUser[];
+}
+
+/**
+ * The service's protocol. Test users are chosen deterministically (by a hash of the user id) among users with
+ * at least two interactions, so that each keeps at least one input and one ground-truth interaction.
+ */
+export function splitForEvaluation(data: TrainingData): EvaluationSplit {
+  const byUser = interactionsByUser(data.interactions);
+  const eligible = [...byUser.entries()]
+    .filter(([, events]) => events.length >= 2)
+    .map(([userId]) => userId)
+    .sort((a, b) => fnv1a(a) - fnv1a(b) || (a < b ? -1 : 1));
+  const testCount = eligible.length === 0 ? 0 : Math.max(1, Math.round(eligible.length * TEST_USER_FRACTION));
+  const testIds = new Set(eligible.slice(0, testCount));
+
+  const training: Interaction[] = [];
+  const testUsers: TestUser[] = [];
+  for (const [userId, events] of byUser) {
+    if (!testIds.has(userId)) {
+      training.push(...events);
+      continue;
+    }
+    const holdout = Math.max(1, Math.round(events.length * HOLDOUT_FRACTION));
+    const input = events.slice(0, events.length - holdout);
+    training.push(...input);
+    testUsers.push({ userId, input, relevant: new Set(events.slice(events.length - holdout).map((e) => e.itemId)) });
+  }
+  testUsers.sort((a, b) => (a.userId < b.userId ? -1 : 1));
+  return { training: { interactions: training, items: data.items }, testUsers };
+}
+
+export interface RankedList {
+  readonly recommended: readonly string[];
+  readonly relevant: ReadonlySet<string>;
+}
+
+/** Averages over the lists; coverage is the share of the catalogue recommended to anyone. */
+export function scoreRecommendations(lists: readonly RankedList[], catalogueSize: number): SolutionMetrics {
+  const metrics: SolutionMetrics = {
+    coverage: 0,
+    mean_reciprocal_rank_at_25: 0,
+    normalized_discounted_cumulative_gain_at_5: 0,
+    normalized_discounted_cumulative_gain_at_10: 0,
+    normalized_discounted_cumulative_gain_at_25: 0,
+    precision_at_5: 0,
+    precision_at_10: 0,
+    precision_at_25: 0,
+  };
+  if (lists.length === 0) return metrics;
+  const recommendedAnywhere = new Set<string>();
+  for (const { recommended, relevant } of lists) {
+    const top = recommended.slice(0, EVALUATION_DEPTH);
+    top.forEach((itemId) => recommendedAnywhere.add(itemId));
+    const firstHit = top.findIndex((itemId) => relevant.has(itemId));
+    metrics.mean_reciprocal_rank_at_25 += firstHit < 0 ? 0 : 1 / (firstHit + 1);
+    metrics.normalized_discounted_cumulative_gain_at_5 += ndcgAt(top, relevant, 5);
+    metrics.normalized_discounted_cumulative_gain_at_10 += ndcgAt(top, relevant, 10);
+    metrics.normalized_discounted_cumulative_gain_at_25 += ndcgAt(top, relevant, 25);
+    metrics.precision_at_5 += precisionAt(top, relevant, 5);
+    metrics.precision_at_10 += precisionAt(top, relevant, 10);
+    metrics.precision_at_25 += precisionAt(top, relevant, 25);
+  }
+  for (const key of Object.keys(metrics) as (keyof SolutionMetrics)[]) metrics[key] /= lists.length;
+  metrics.coverage = catalogueSize === 0 ? 0 : recommendedAnywhere.size / catalogueSize;
+  return metrics;
+}
+
+/** Hits over k, as the service computes it (a short list does not raise precision). */
+export function precisionAt(recommended: readonly string[], relevant: ReadonlySet<string>, k: number): number {
+  return recommended.slice(0, k).filter((itemId) => relevant.has(itemId)).length / k;
+}
+
+/** Binary-relevance NDCG: gain 1/log2(rank + 1) per hit, over the best possible ordering. */
+export function ndcgAt(recommended: readonly string[], relevant: ReadonlySet<string>, k: number): number {
+  let dcg = 0;
+  recommended.slice(0, k).forEach((itemId, index) => {
+    if (relevant.has(itemId)) dcg += 1 / Math.log2(index + 2);
+  });
+  let ideal = 0;
+  for (let index = 0; index < Math.min(k, relevant.size); index++) ideal += 1 / Math.log2(index + 2);
+  return ideal === 0 ? 0 : dcg / ideal;
+}
+
+/**
+ * Trains on the split's training data and scores the test users' top 25. aws-sims is asked for items related to
+ * the user's latest input item, the other recipes for the user's recommendations.
+ */
+export async function evaluateRecipe(
+  recipe: RecipeName,
+  data: TrainingData,
+  trainModel: (data: TrainingData) => Promise<TrainedModel>,
+): Promise<SolutionMetrics> {
+  const split = splitForEvaluation(data);
+  const model = await trainModel(split.training);
+  const lists: RankedList[] = split.testUsers.map((user) => {
+    const request =
+      recipe === 'aws-sims'
+        ? { itemId: user.input[user.input.length - 1]?.itemId, numResults: EVALUATION_DEPTH, live: NO_LIVE_CONTEXT }
+        : { userId: user.userId, numResults: EVALUATION_DEPTH, live: NO_LIVE_CONTEXT };
+    return { recommended: model.recommend(request).map((item) => item.itemId), relevant: user.relevant };
+  });
+  return scoreRecommendations(lists, catalogueOf(data).itemIds.length);
+}

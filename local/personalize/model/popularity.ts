@@ -1,0 +1,69 @@
+import { catalogueOf, topScored, unseenNewItems } from './shared';
+import type { RankRequest, RecommendRequest, ScoredItem, TrainedModel, TrainingData, LiveContext } from './types';
+
+export interface PopularitySnapshot {
+  readonly recipe: 'aws-popularity-count';
+  readonly itemIds: readonly string[];
+  readonly counts: readonly number[];
+}
+
+/**
+ * aws-popularity-count: the same list for everyone, items by their number of events. Events accepted since
+ * training (live.recentPopularity) are added to the counts, so the list follows what is being watched now.
+ * Scores are each item's share of all events, over the whole catalogue.
+ */
+export class PopularityCountModel implements TrainedModel {
+  readonly recipe = 'aws-popularity-count' as const;
+  private readonly index: Map<string, number>;
+
+  constructor(
+    private readonly itemIds: readonly string[],
+    private readonly counts: readonly number[],
+  ) {
+    this.index = new Map(itemIds.map((id, i) => [id, i]));
+  }
+
+  static fromSnapshot(snapshot: PopularitySnapshot): PopularityCountModel {
+    return new PopularityCountModel(snapshot.itemIds, snapshot.counts);
+  }
+
+  recommend(request: RecommendRequest): ScoredItem[] {
+    const { itemIds, shares } = this.currentShares(request.live);
+    return topScored(itemIds, shares, request.numResults);
+  }
+
+  rank(request: RankRequest): ScoredItem[] {
+    const { itemIds, shares } = this.currentShares(request.live);
+    const position = new Map(itemIds.map((id, i) => [id, i]));
+    const wanted = [...new Set(request.itemIds)];
+    const scores = wanted.map((id) => shares[position.get(id) ?? -1] ?? 0);
+    return topScored(wanted, scores, wanted.length);
+  }
+
+  serialize(): PopularitySnapshot {
+    return { recipe: this.recipe, itemIds: [...this.itemIds], counts: [...this.counts] };
+  }
+
+  private currentShares(live: LiveContext): { itemIds: string[]; shares: number[] } {
+    const itemIds = [...this.itemIds, ...unseenNewItems(live.newItems, this.index).map((item) => item.itemId)];
+    const position = new Map(itemIds.map((id, i) => [id, i]));
+    const counts = itemIds.map((_, i) => this.counts[i] ?? 0);
+    for (const [itemId, count] of live.recentPopularity ?? []) {
+      const i = position.get(itemId);
+      if (i !== undefined) counts[i] = (counts[i] ?? 0) + count;
+    }
+    const total = counts.reduce((sum, count) => sum + count, 0);
+    return { itemIds, shares: counts.map((count) => (total === 0 ? 1 / counts.length : count / total)) };
+  }
+}
+
+export function trainPopularityCount(data: TrainingData): PopularityCountModel {
+  const { itemIds } = catalogueOf(data);
+  const index = new Map(itemIds.map((id, i) => [id, i]));
+  const counts = new Array<number>(itemIds.length).fill(0);
+  for (const interaction of data.interactions) {
+    const i = index.get(interaction.itemId);
+    if (i !== undefined) counts[i] = (counts[i] ?? 0) + 1;
+  }
+  return new PopularityCountModel(itemIds, counts);
+}
