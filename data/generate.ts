@@ -1,0 +1,241 @@
+/**
+ * Generates the sample movie dataset in the seed's format (data/interactions.csv, data/items.csv).
+ * Reproducible byte for byte: every random choice comes from one seeded PRNG. `npm run generate-data`.
+ *
+ * The world it simulates: items with 1-3 genres, a skewed (power-law) appeal and a release time; some items form
+ * series watched in order. Users have tastes that are mixtures over a few genres and watch in sessions: a
+ * session sticks to one genre of the user's taste and often binges the next item of a series. An item's draw is
+ * its appeal times its freshness, so new releases rise and old items fade across the year.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface GeneratorOptions {
+  readonly seed: number;
+  readonly users: number;
+  readonly items: number;
+  /** First second of the simulated year. */
+  readonly start: number;
+  readonly days: number;
+}
+
+export const DEFAULT_OPTIONS: GeneratorOptions = {
+  seed: 20240101,
+  users: 600,
+  items: 1200,
+  start: 1704067200, // 2024-01-01T00:00:00Z
+  days: 365,
+};
+
+/** A user whose taste is pinned, so that walkthroughs can show recognisable recommendations. */
+export const SHOWCASE_USER = { userId: '429', taste: { Comedy: 0.7, Romance: 0.3 } } as const;
+
+const GENRE_WEIGHTS: Readonly<Record<string, number>> = {
+  Drama: 10,
+  Comedy: 9,
+  Action: 7,
+  Thriller: 6,
+  Romance: 5,
+  Adventure: 4,
+  Crime: 4,
+  'Sci-Fi': 3,
+  Horror: 3,
+  Fantasy: 2,
+  Children: 2,
+  Animation: 2,
+  Mystery: 2,
+  Documentary: 1.5,
+  War: 1,
+  Musical: 1,
+  Western: 0.7,
+  'Film-Noir': 0.5,
+};
+const GENRES = Object.keys(GENRE_WEIGHTS);
+const DAY = 86_400;
+
+interface SimItem {
+  readonly id: string;
+  readonly genres: string[];
+  readonly appeal: number;
+  readonly release: number;
+  readonly year: string;
+  /** The next item of the series, when the item belongs to one. */
+  next?: SimItem;
+}
+
+export interface GeneratedData {
+  readonly interactionsCsv: string;
+  readonly itemsCsv: string;
+}
+
+/** mulberry32: small, fast, good enough for simulation, identical on every platform. */
+function createRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pickWeighted<T>(random: () => number, choices: readonly T[], weight: (choice: T) => number): T | undefined {
+  let total = 0;
+  for (const choice of choices) total += weight(choice);
+  if (total <= 0) return undefined;
+  let target = random() * total;
+  for (const choice of choices) {
+    target -= weight(choice);
+    if (target < 0) return choice;
+  }
+  return choices[choices.length - 1];
+}
+
+function gaussian(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+export function generateSampleData(options: GeneratorOptions = DEFAULT_OPTIONS): GeneratedData {
+  const random = createRandom(options.seed);
+  const end = options.start + options.days * DAY;
+  const items = generateItems(random, options);
+  const byGenre = new Map<string, SimItem[]>(GENRES.map((genre) => [genre, []]));
+  for (const item of items) for (const genre of item.genres) byGenre.get(genre)?.push(item);
+
+  // New releases draw up to ~7x their long-run level, fading over about two months.
+  const freshness = (item: SimItem, at: number): number => {
+    if (item.release > at) return 0;
+    return 0.15 + 0.85 * Math.exp(-(at - item.release) / (60 * DAY));
+  };
+
+  const rows: string[] = [];
+  const rowTimes: number[] = [];
+  for (let u = 1; u <= options.users; u++) {
+    const userId = String(u);
+    const taste = userId === SHOWCASE_USER.userId ? { ...SHOWCASE_USER.taste } : generateTaste(random);
+    const tasteGenres = Object.keys(taste);
+    const joined = options.start + random() * 0.7 * (end - options.start);
+    const sessions = Math.min(80, Math.max(2, Math.round(Math.exp(2.75 + 0.7 * gaussian(random)))));
+    const sessionTimes = Array.from({ length: sessions }, () => joined + random() * (end - joined)).sort((a, b) => a - b);
+    const seen = new Set<SimItem>();
+    const emit = (item: SimItem, eventType: string, at: number): void => {
+      const timestamp = Math.floor(Math.min(at, end - 1));
+      rows.push(`${userId},${item.id},${eventType},${timestamp}`);
+      rowTimes.push(timestamp);
+    };
+    for (const sessionStart of sessionTimes) {
+      let at = sessionStart;
+      // One genre per session, mostly from the user's taste, sometimes exploring.
+      const genre =
+        random() < 0.1 ? (pickWeighted(random, GENRES, (g) => GENRE_WEIGHTS[g] ?? 0) ?? 'Drama') : (pickWeighted(random, tasteGenres, (g) => taste[g] ?? 0) ?? 'Drama');
+      const draw = (candidates: readonly SimItem[]): SimItem | undefined =>
+        pickWeighted(random, candidates, (item) => item.appeal * freshness(item, at) * (seen.has(item) ? 0.03 : 1));
+      if (random() < 0.15) {
+        // A glance at something trending, whatever its genre.
+        const trending = draw(items);
+        if (trending) emit(trending, 'click', at - 600);
+      }
+      let current = draw(byGenre.get(genre) ?? []);
+      const length = 1 + Math.floor(-Math.log(1 - random()) * 2.8);
+      for (let k = 0; k < length && current; k++) {
+        seen.add(current);
+        emit(current, 'click', at);
+        const watched = random() < 0.75;
+        if (watched) emit(current, 'watch', at + 30 + random() * 90);
+        at += watched ? 5400 + random() * 3600 : 120 + random() * 600;
+        const sequel = current.next;
+        if (sequel && !seen.has(sequel) && sequel.release <= at && random() < 0.7) current = sequel;
+        else if (random() < 0.75) current = draw(byGenre.get(genre) ?? []);
+        else current = draw(byGenre.get(pickWeighted(random, tasteGenres, (g) => taste[g] ?? 0) ?? genre) ?? []);
+      }
+    }
+  }
+
+  const order = rowTimes.map((_, i) => i).sort((a, b) => (rowTimes[a] ?? 0) - (rowTimes[b] ?? 0) || a - b);
+  const interactionsCsv = ['USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP', ...order.map((i) => rows[i])].join('\n') + '\n';
+  const itemsCsv = ['ITEM_ID,GENRE,YEAR', ...items.map((item) => `${item.id},${item.genres.join('|')},${item.year}`)].join('\n') + '\n';
+  return { interactionsCsv, itemsCsv };
+}
+
+function generateTaste(random: () => number): Record<string, number> {
+  const count = random() < 0.3 ? 1 : random() < 0.65 ? 2 : 3;
+  const taste: Record<string, number> = {};
+  while (Object.keys(taste).length < count) {
+    const genre = pickWeighted(random, GENRES, (g) => (g in taste ? 0 : (GENRE_WEIGHTS[g] ?? 0)));
+    if (genre) taste[genre] = -Math.log(1 - random()) + 0.2;
+  }
+  return taste;
+}
+
+function generateItems(random: () => number, options: GeneratorOptions): SimItem[] {
+  const items: SimItem[] = [];
+  const windowYear = new Date(options.start * 1000).getUTCFullYear();
+  while (items.length < options.items) {
+    const count = random() < 0.4 ? 1 : random() < 0.67 ? 2 : 3;
+    const genres: string[] = [];
+    while (genres.length < count) {
+      const genre = pickWeighted(random, GENRES, (g) => (genres.includes(g) ? 0 : (GENRE_WEIGHTS[g] ?? 0)));
+      if (genre) genres.push(genre);
+    }
+    const isNewRelease = random() < 0.35;
+    const firstRelease = isNewRelease
+      ? options.start + random() * (options.days - 30) * DAY
+      : options.start - (30 + random() * 3000) * DAY;
+    const year = isNewRelease ? windowYear : windowYear - 1 - Math.floor(Math.pow(random(), 2) * 60);
+    // A quarter of the titles come as series of 2-5, sharing genres and released in order.
+    const seriesLength = random() < 0.25 ? 2 + Math.floor(random() * 4) : 1;
+    let previous: SimItem | undefined;
+    for (let part = 0; part < seriesLength && items.length < options.items; part++) {
+      const item: SimItem = {
+        id: String(items.length + 1),
+        genres,
+        // Pareto(alpha 1.2) appeal, capped so that one title cannot swallow the catalogue.
+        appeal: Math.min(60, Math.pow(1 - random(), -1 / 1.2)) * (part === 0 ? 1 : 0.8),
+        release: firstRelease + part * (isNewRelease ? 10 : 400) * DAY,
+        year: String(Math.min(windowYear, year + (isNewRelease ? 0 : part))),
+      };
+      if (previous) previous.next = item;
+      previous = item;
+      items.push(item);
+    }
+  }
+  return items;
+}
+
+export function describeSampleData(data: GeneratedData): Record<string, number | string> {
+  const lines = data.interactionsCsv.trim().split('\n').slice(1);
+  const users = new Set<string>();
+  const itemCounts = new Map<string, number>();
+  const types = new Map<string, number>();
+  let first = Infinity;
+  let last = -Infinity;
+  for (const line of lines) {
+    const [user = '', item = '', type = '', ts = '0'] = line.split(',');
+    users.add(user);
+    itemCounts.set(item, (itemCounts.get(item) ?? 0) + 1);
+    types.set(type, (types.get(type) ?? 0) + 1);
+    first = Math.min(first, Number(ts));
+    last = Math.max(last, Number(ts));
+  }
+  const counts = [...itemCounts.values()].sort((a, b) => b - a);
+  const top = counts.slice(0, Math.ceil(counts.length / 10)).reduce((s, c) => s + c, 0);
+  return {
+    interactions: lines.length,
+    users: users.size,
+    items: data.itemsCsv.trim().split('\n').length - 1,
+    itemsWithInteractions: itemCounts.size,
+    watch: types.get('watch') ?? 0,
+    click: types.get('click') ?? 0,
+    topTenPercentItemsShare: Number((top / lines.length).toFixed(3)),
+    first: new Date(first * 1000).toISOString(),
+    last: new Date(last * 1000).toISOString(),
+  };
+}
+
+if (require.main === module) {
+  const data = generateSampleData();
+  writeFileSync(join(__dirname, 'interactions.csv'), data.interactionsCsv);
+  writeFileSync(join(__dirname, 'items.csv'), data.itemsCsv);
+  console.log(describeSampleData(data));
+}
