@@ -1,4 +1,9 @@
-// Placeholder until the handler lands.
-export const handler = async (): Promise<never> => {
-  throw new Error('createEventTracker is not implemented yet');
-};
+/** POST /eventTracker: create the dataset group's event tracker. Answers `{eventTrackerArn, trackingId, $metadata}`. */
+import { personalize } from './shared/clients';
+import { parseBody, withHttp } from './shared/http';
+import { createEventTracker } from './shared/personalize';
+import { createEventTrackerRequest } from './shared/requests';
+
+export const handler = withHttp(async (event) =>
+  createEventTracker(personalize, parseBody(event, createEventTrackerRequest)),
+);

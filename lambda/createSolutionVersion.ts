@@ -1,4 +1,9 @@
-// Placeholder until the handler lands.
-export const handler = async (): Promise<never> => {
-  throw new Error('createSolutionVersion is not implemented yet');
-};
+/** POST /solutionVersion: train a new solution version. Answers the CreateSolutionVersion response. */
+import { personalize } from './shared/clients';
+import { parseBody, withHttp } from './shared/http';
+import { createSolutionVersion } from './shared/personalize';
+import { createSolutionVersionRequest } from './shared/requests';
+
+export const handler = withHttp(async (event) =>
+  createSolutionVersion(personalize, parseBody(event, createSolutionVersionRequest)),
+);

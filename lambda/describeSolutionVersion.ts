@@ -1,4 +1,9 @@
-// Placeholder until the handler lands.
-export const handler = async (): Promise<never> => {
-  throw new Error('describeSolutionVersion is not implemented yet');
-};
+/** POST /describeSolutionVersion: a solution version's status, as a JSON string (`"ACTIVE"`). */
+import { personalize } from './shared/clients';
+import { parseBody, withHttp } from './shared/http';
+import { describeSolutionVersionStatus } from './shared/personalize';
+import { describeSolutionVersionRequest } from './shared/requests';
+
+export const handler = withHttp(async (event) =>
+  describeSolutionVersionStatus(personalize, parseBody(event, describeSolutionVersionRequest)),
+);

@@ -1,4 +1,9 @@
-// Placeholder until the handler lands.
-export const handler = async (): Promise<never> => {
-  throw new Error('getRecommendations is not implemented yet');
-};
+/** GET /getRecommendations?campaignArn=&userId=&numResults=: a user's recommendations from a campaign. */
+import { personalizeRuntime } from './shared/clients';
+import { parseQuery, withHttp } from './shared/http';
+import { getRecommendations } from './shared/personalize';
+import { getRecommendationsQuery } from './shared/requests';
+
+export const handler = withHttp(async (event) =>
+  getRecommendations(personalizeRuntime, parseQuery(event, getRecommendationsQuery)),
+);

@@ -1,4 +1,21 @@
-// Placeholder until the handler lands.
-export const handler = async (): Promise<never> => {
-  throw new Error('putEvents is not implemented yet');
+/**
+ * The Kinesis consumer: sends each record's interaction batch to Personalize and reports the record Lambda
+ * must retry from as a batch item failure (never an HTTP response). See deliverRecords for the guarantees.
+ */
+import type { KinesisStreamBatchResponse, KinesisStreamEvent, Context } from 'aws-lambda';
+import { personalizeEvents, sqs } from './shared/clients';
+import { deliverRecords } from './shared/delivery';
+import { logger } from './shared/logger';
+
+export const handler = async (
+  event: KinesisStreamEvent,
+  context?: Context,
+): Promise<KinesisStreamBatchResponse> => {
+  logger.setRequestId(context?.awsRequestId);
+  return deliverRecords(event.Records, {
+    personalizeEvents,
+    sqs,
+    deadLetterQueueUrl: process.env.DEAD_LETTER_QUEUE_URL,
+    logger,
+  });
 };

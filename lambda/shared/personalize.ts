@@ -1,0 +1,169 @@
+/**
+ * The Personalize operations behind the HTTP routes. Each takes its SDK client as a parameter, so it is
+ * testable without Lambda; the handlers in lambda/ only parse, call one of these, and respond.
+ */
+import {
+  CreateCampaignCommand,
+  type CreateCampaignCommandOutput,
+  CreateEventTrackerCommand,
+  type CreateEventTrackerCommandOutput,
+  CreateSolutionVersionCommand,
+  type CreateSolutionVersionCommandOutput,
+  DeleteCampaignCommand,
+  type DeleteCampaignCommandOutput,
+  DeleteEventTrackerCommand,
+  type DeleteEventTrackerCommandOutput,
+  DescribeCampaignCommand,
+  DescribeSolutionVersionCommand,
+  type PersonalizeClient,
+} from '@aws-sdk/client-personalize';
+import {
+  GetRecommendationsCommand,
+  type GetRecommendationsCommandOutput,
+  type PersonalizeRuntimeClient,
+} from '@aws-sdk/client-personalize-runtime';
+import type { z } from 'zod';
+import { HttpError, NotFoundError, toHttpError } from './errors';
+import type * as requests from './requests';
+
+/** Training mode when the request gives none: a full retraining, as in the seed. */
+export const DEFAULT_TRAINING_MODE = 'FULL';
+/** Campaign capacity when the request gives none: the minimum, since provisioned TPS bills per hour. */
+export const DEFAULT_MIN_PROVISIONED_TPS = 1;
+
+export const CAMPAIGN_NOT_FOUND_MESSAGE = 'Campaign is deleted or does not exist';
+
+export function createSolutionVersion(
+  client: PersonalizeClient,
+  request: z.output<typeof requests.createSolutionVersionRequest>,
+): Promise<CreateSolutionVersionCommandOutput> {
+  return client.send(
+    new CreateSolutionVersionCommand({
+      solutionArn: request.solutionArn,
+      name: request.version,
+      trainingMode: request.trainingMode ?? DEFAULT_TRAINING_MODE,
+    }),
+  );
+}
+
+/** The solution version's status, e.g. `CREATE IN_PROGRESS` or `ACTIVE`. */
+export async function describeSolutionVersionStatus(
+  client: PersonalizeClient,
+  request: z.output<typeof requests.describeSolutionVersionRequest>,
+): Promise<string> {
+  const output = await client.send(
+    new DescribeSolutionVersionCommand({ solutionVersionArn: request.solutionVersionArn }),
+  );
+  const status = output.solutionVersion?.status;
+  if (status === undefined) throw new Error('DescribeSolutionVersion returned no status');
+  return status;
+}
+
+export function createCampaign(
+  client: PersonalizeClient,
+  request: z.output<typeof requests.createCampaignRequest>,
+): Promise<CreateCampaignCommandOutput> {
+  return client.send(
+    new CreateCampaignCommand({
+      name: request.name,
+      solutionVersionArn: request.solutionVersionArn,
+      minProvisionedTPS: request.minProvisionedTPS ?? DEFAULT_MIN_PROVISIONED_TPS,
+    }),
+  );
+}
+
+/** The campaign's status; an unknown campaign is a 404 with the seed's message. */
+export async function describeCampaignStatus(
+  client: PersonalizeClient,
+  request: z.output<typeof requests.describeCampaignRequest>,
+): Promise<string> {
+  try {
+    const output = await client.send(new DescribeCampaignCommand({ campaignArn: request.campaignArn }));
+    const status = output.campaign?.status;
+    if (status === undefined) throw new Error('DescribeCampaign returned no status');
+    return status;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ResourceNotFoundException') {
+      throw new NotFoundError(CAMPAIGN_NOT_FOUND_MESSAGE);
+    }
+    throw error;
+  }
+}
+
+export function createEventTracker(
+  client: PersonalizeClient,
+  request: z.output<typeof requests.createEventTrackerRequest>,
+): Promise<CreateEventTrackerCommandOutput> {
+  return client.send(
+    new CreateEventTrackerCommand({ name: request.name, datasetGroupArn: request.datasetGroupArn }),
+  );
+}
+
+export function getRecommendations(
+  client: PersonalizeRuntimeClient,
+  query: z.output<typeof requests.getRecommendationsQuery>,
+): Promise<GetRecommendationsCommandOutput> {
+  return client.send(
+    new GetRecommendationsCommand({
+      campaignArn: query.campaignArn,
+      userId: query.userId,
+      ...(query.numResults === undefined ? {} : { numResults: query.numResults }),
+    }),
+  );
+}
+
+/** What happened to one of the two resources `DELETE /deleteResources` deletes. */
+export type DeletionOutcome<Output> =
+  | { readonly deleted: true; readonly response: Output }
+  | { readonly deleted: false; readonly error: { readonly code: string; readonly message: string } };
+
+export interface DeletionResult {
+  readonly campaign: DeletionOutcome<DeleteCampaignCommandOutput>;
+  readonly eventTracker: DeletionOutcome<DeleteEventTrackerCommandOutput>;
+}
+
+function outcomeOf<Output>(settled: PromiseSettledResult<Output>): DeletionOutcome<Output> {
+  if (settled.status === 'fulfilled') return { deleted: true, response: settled.value };
+  const error = toHttpError(settled.reason);
+  return { deleted: false, error: { code: error.code, message: error.message } };
+}
+
+/**
+ * Deletes the campaign and the event tracker. Both deletions are always attempted, independently: one
+ * failing never leaves the other undone. If either fails, throws an HttpError with the status of the
+ * failure (the higher one if both fail: a 500 outranks a 404), a message naming what failed, and both
+ * outcomes in its details, so the caller knows which resource still exists.
+ */
+export async function deleteCampaignAndEventTracker(
+  client: PersonalizeClient,
+  request: z.output<typeof requests.deleteResourcesRequest>,
+): Promise<DeletionResult> {
+  const [campaign, eventTracker] = await Promise.allSettled([
+    client.send(new DeleteCampaignCommand({ campaignArn: request.campaignArn })),
+    client.send(new DeleteEventTrackerCommand({ eventTrackerArn: request.eventTrackerArn })),
+  ]);
+  const result: DeletionResult = { campaign: outcomeOf(campaign), eventTracker: outcomeOf(eventTracker) };
+  const failures = [
+    campaign.status === 'rejected'
+      ? { field: 'campaignArn', error: toHttpError(campaign.reason) }
+      : undefined,
+    eventTracker.status === 'rejected'
+      ? { field: 'eventTrackerArn', error: toHttpError(eventTracker.reason) }
+      : undefined,
+  ].filter((failure) => failure !== undefined);
+  if (failures.length === 0) return result;
+
+  const worst = failures.reduce((a, b) => (b.error.statusCode > a.error.statusCode ? b : a));
+  const message = failures.map(({ field, error }) => `${field}: ${error.message}`).join('; ');
+  const kept =
+    failures.length === 2
+      ? 'nothing was deleted'
+      : `the ${result.campaign.deleted ? 'campaign' : 'event tracker'} was deleted`;
+  throw new HttpError(
+    worst.error.statusCode,
+    worst.error.code,
+    `${message} (${kept})`,
+    { ...result },
+    { cause: worst.error.cause },
+  );
+}
