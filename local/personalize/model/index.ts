@@ -1,3 +1,4 @@
+import { CollaborativeModel, trainCollaborative, type CollaborativeSnapshot } from './collaborative';
 import { evaluateRecipe } from './metrics';
 import { PopularityCountModel, trainPopularityCount, type PopularitySnapshot } from './popularity';
 import { yieldToEventLoop } from './shared';
@@ -18,9 +19,10 @@ async function trainModel(recipe: RecipeName, data: TrainingData): Promise<Train
   switch (recipe) {
     case 'aws-popularity-count':
       return trainPopularityCount(data);
-    default:
-      // Placeholder until the personalised models land: same interface, popularity behaviour.
-      return trainPopularityCount(data);
+    case 'aws-user-personalization':
+    case 'aws-personalized-ranking':
+    case 'aws-sims':
+      return trainCollaborative(recipe, data);
   }
 }
 
@@ -38,6 +40,10 @@ export function loadModel(snapshot: unknown): TrainedModel {
   switch (recipe) {
     case 'aws-popularity-count':
       return PopularityCountModel.fromSnapshot(snapshot as PopularitySnapshot);
+    case 'aws-user-personalization':
+    case 'aws-personalized-ranking':
+    case 'aws-sims':
+      return new CollaborativeModel(recipe, snapshot as CollaborativeSnapshot);
     default:
       throw new Error(`Not a model snapshot (recipe: ${String(recipe)})`);
   }

@@ -84,3 +84,10 @@ export function fnv1a(text: string): number {
 }
 
 export const NO_LIVE_CONTEXT = { userEvents: [], newItems: [] } as const;
+
+/** Largest value (or `floor` when larger); a loop, since spreading a large catalogue overflows the stack. */
+export function maxOf(values: ArrayLike<number>, floor = -Infinity): number {
+  let max = floor;
+  for (let i = 0; i < values.length; i++) max = Math.max(max, values[i] ?? -Infinity);
+  return max;
+}
