@@ -16,18 +16,24 @@ export const COLLABORATIVE_SETTINGS = {
   /** Half-life of an event's weight in the popularity prior: trends move within weeks. */
   popularityHalfLifeDays: 21,
   /** Weight of the user's latest items: the p-th latest weighs exp(-p / recentSpan). */
-  recentSpan: 6,
+  recentSpan: 3,
   recentShare: 0.6,
   /** Logit weights of the co-occurrence, genre-affinity and popularity components (each scaled to [0, 1]). */
   cooccurrenceWeight: 2.2,
   genreWeight: 0.9,
   popularityWeight: 1.2,
-  /** Cold items (no training events) score as if this popular (on the 0-1 log scale): exploration. */
+  /**
+   * Cold items (no training events: new or never interacted with) have no co-occurrence evidence; they borrow
+   * this share of it from their genre affinity, and score as if this popular (0-1 log scale). Exploration.
+   */
+  coldCooccurrenceShare: 0.35,
+  /** Items added since training (live.newItems) have had no chance to be seen yet: explored more. */
+  newItemCooccurrenceShare: 0.7,
   explorationPopularity: 0.55,
   /** Items the user already interacted with sink (but stay in the softmax). */
   seenPenalty: 4,
   /** Softmax temperature over the catalogue: low enough that the top items carry visible mass. */
-  temperature: 0.2,
+  temperature: 0.3,
 };
 
 export interface CollaborativeSnapshot {
@@ -168,11 +174,17 @@ export class CollaborativeModel implements TrainedModel {
     for (let j = 0; j < size; j++) {
       const trained = this.state.popularity[j] ?? 0;
       const events = trained + (recent?.get(catalogue.itemIds[j] ?? '') ?? 0);
+      const affinity = (genreAffinity[j] ?? 0) / maxAffinity;
+      let evidence = (cooccurrence[j] ?? 0) / maxCooccurrence;
       let popularity = Math.min(1, Math.log1p(events) / this.maxLogPopularity);
-      if (trained === 0) popularity = Math.max(popularity, settings.explorationPopularity);
+      if (trained === 0) {
+        const share = j >= this.state.itemIds.length ? settings.newItemCooccurrenceShare : settings.coldCooccurrenceShare;
+        evidence = Math.max(evidence, share * affinity);
+        popularity = Math.max(popularity, settings.explorationPopularity);
+      }
       logits[j] =
-        settings.cooccurrenceWeight * ((cooccurrence[j] ?? 0) / maxCooccurrence) +
-        settings.genreWeight * ((genreAffinity[j] ?? 0) / maxAffinity) +
+        settings.cooccurrenceWeight * evidence +
+        settings.genreWeight * affinity +
         settings.popularityWeight * popularity -
         (weights.has(j) ? settings.seenPenalty : 0);
     }
