@@ -1,0 +1,74 @@
+// First import: the factories set the test environment before any SDK client is created.
+import {
+  CAMPAIGN_ARN,
+  MAPPED_SERVICE_ERRORS,
+  SOLUTION_VERSION_ARN,
+  apiEvent,
+  bodyOf,
+  expectGenericServerError,
+  lambdaContext,
+  serviceError,
+  unexpectedError,
+} from './factories';
+import { CreateCampaignCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../lambda/createCampaign';
+
+const personalize = mockClient(PersonalizeClient);
+const post = (body: unknown) => handler(apiEvent({ path: '/campaign', body }), lambdaContext());
+
+beforeEach(() => personalize.reset());
+
+describe('POST /campaign', () => {
+  it('deploys the solution version with 1 provisioned TPS and answers the CreateCampaign response', async () => {
+    personalize.on(CreateCampaignCommand).resolves({ campaignArn: CAMPAIGN_ARN, $metadata: { httpStatusCode: 200 } });
+
+    const result = await post({ solutionVersionArn: SOLUTION_VERSION_ARN, name: 'movies-campaign' });
+
+    expect(result.statusCode).toBe(200);
+    expect(bodyOf(result)).toEqual({ campaignArn: CAMPAIGN_ARN, $metadata: { httpStatusCode: 200 } });
+    expect(personalize).toHaveReceivedCommandWith(CreateCampaignCommand, {
+      name: 'movies-campaign',
+      solutionVersionArn: SOLUTION_VERSION_ARN,
+      minProvisionedTPS: 1,
+    });
+  });
+
+  it('passes a requested minProvisionedTPS through', async () => {
+    personalize.on(CreateCampaignCommand).resolves({ campaignArn: CAMPAIGN_ARN });
+
+    await post({ solutionVersionArn: SOLUTION_VERSION_ARN, name: 'movies-campaign', minProvisionedTPS: 5 });
+
+    expect(personalize).toHaveReceivedCommandWith(CreateCampaignCommand, { minProvisionedTPS: 5 });
+  });
+
+  it.each([
+    ['a missing solutionVersionArn', { name: 'c' }, 'solutionVersionArn: is required'],
+    ['a malformed solutionVersionArn', { solutionVersionArn: 'version-1', name: 'c' }, 'solutionVersionArn: must be a Personalize solution ARN'],
+    ['a missing name', { solutionVersionArn: SOLUTION_VERSION_ARN }, 'name: is required'],
+    ['a name with spaces', { solutionVersionArn: SOLUTION_VERSION_ARN, name: 'my campaign' }, 'name: must match'],
+    ['a minProvisionedTPS of 0', { solutionVersionArn: SOLUTION_VERSION_ARN, name: 'c', minProvisionedTPS: 0 }, 'minProvisionedTPS: '],
+    ['a fractional minProvisionedTPS', { solutionVersionArn: SOLUTION_VERSION_ARN, name: 'c', minProvisionedTPS: 1.5 }, 'minProvisionedTPS: '],
+  ])('answers 400 naming the field for %s', async (_case, body, message) => {
+    const result = await post(body);
+
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result)).toEqual({ code: 'ValidationError', message: expect.stringContaining(message) });
+    expect(personalize).not.toHaveReceivedAnyCommand();
+  });
+
+  it.each(MAPPED_SERVICE_ERRORS)('answers Personalize %s with %i', async (name, status) => {
+    personalize.on(CreateCampaignCommand).rejects(serviceError(name, 'Campaign movies-campaign already exists'));
+
+    const result = await post({ solutionVersionArn: SOLUTION_VERSION_ARN, name: 'movies-campaign' });
+
+    expect(result.statusCode).toBe(status);
+    expect(bodyOf(result)).toEqual({ code: name, message: 'Campaign movies-campaign already exists' });
+  });
+
+  it('answers an unexpected failure with a generic 500', async () => {
+    personalize.on(CreateCampaignCommand).rejects(unexpectedError());
+
+    expectGenericServerError(await post({ solutionVersionArn: SOLUTION_VERSION_ARN, name: 'movies-campaign' }));
+  });
+});

@@ -1,0 +1,71 @@
+// First import: the factories set the test environment before any SDK client is created.
+import {
+  CAMPAIGN_ARN,
+  MAPPED_SERVICE_ERRORS,
+  SOLUTION_ARN,
+  apiEvent,
+  bodyOf,
+  expectGenericServerError,
+  lambdaContext,
+  serviceError,
+  unexpectedError,
+} from './factories';
+import { DescribeCampaignCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../lambda/describeCampaign';
+
+const personalize = mockClient(PersonalizeClient);
+const post = (body: unknown) => handler(apiEvent({ path: '/describeCampaign', body }), lambdaContext());
+
+beforeEach(() => personalize.reset());
+
+describe('POST /describeCampaign', () => {
+  it('answers the status as a JSON string', async () => {
+    personalize
+      .on(DescribeCampaignCommand, { campaignArn: CAMPAIGN_ARN })
+      .resolves({ campaign: { campaignArn: CAMPAIGN_ARN, status: 'ACTIVE' } });
+
+    const result = await post({ campaignArn: CAMPAIGN_ARN });
+
+    expect(result.statusCode).toBe(200);
+    expect(result.body).toBe('"ACTIVE"');
+  });
+
+  it('answers an unknown campaign with 404 "Campaign is deleted or does not exist"', async () => {
+    personalize.on(DescribeCampaignCommand).rejects(serviceError('ResourceNotFoundException', `Could not find ${CAMPAIGN_ARN}`));
+
+    const result = await post({ campaignArn: CAMPAIGN_ARN });
+
+    expect(result.statusCode).toBe(404);
+    expect(bodyOf(result)).toEqual({ code: 'ResourceNotFoundException', message: 'Campaign is deleted or does not exist' });
+  });
+
+  it.each([
+    ['a missing campaignArn', {}, 'campaignArn: is required'],
+    ['a solution ARN', { campaignArn: SOLUTION_ARN }, 'campaignArn: must be a Personalize campaign ARN'],
+  ])('answers 400 naming the field for %s', async (_case, body, message) => {
+    const result = await post(body);
+
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result)).toEqual({ code: 'ValidationError', message });
+    expect(personalize).not.toHaveReceivedAnyCommand();
+  });
+
+  it.each(MAPPED_SERVICE_ERRORS.filter(([name]) => name !== 'ResourceNotFoundException'))(
+    'answers Personalize %s with %i',
+    async (name, status) => {
+      personalize.on(DescribeCampaignCommand).rejects(serviceError(name));
+
+      const result = await post({ campaignArn: CAMPAIGN_ARN });
+
+      expect(result.statusCode).toBe(status);
+      expect(bodyOf(result)).toMatchObject({ code: name });
+    },
+  );
+
+  it('answers an unexpected failure with a generic 500', async () => {
+    personalize.on(DescribeCampaignCommand).rejects(unexpectedError());
+
+    expectGenericServerError(await post({ campaignArn: CAMPAIGN_ARN }));
+  });
+});

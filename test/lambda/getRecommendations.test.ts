@@ -1,0 +1,79 @@
+// First import: the factories set the test environment before any SDK client is created.
+import {
+  CAMPAIGN_ARN,
+  MAPPED_SERVICE_ERRORS,
+  apiEvent,
+  bodyOf,
+  expectGenericServerError,
+  lambdaContext,
+  serviceError,
+  unexpectedError,
+} from './factories';
+import { GetRecommendationsCommand, PersonalizeRuntimeClient } from '@aws-sdk/client-personalize-runtime';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../lambda/getRecommendations';
+
+const runtime = mockClient(PersonalizeRuntimeClient);
+const get = (query: Record<string, string> | undefined) =>
+  handler(apiEvent({ method: 'GET', path: '/getRecommendations', query }), lambdaContext());
+
+beforeEach(() => runtime.reset());
+
+describe('GET /getRecommendations', () => {
+  const recommendations = {
+    $metadata: { httpStatusCode: 200 },
+    itemList: [
+      { itemId: '1210', score: 0.0123 },
+      { itemId: '260', score: 0.0101 },
+    ],
+    recommendationId: 'RID-1',
+  };
+
+  it("answers the campaign's recommendations for the user, numResults as a number", async () => {
+    runtime.on(GetRecommendationsCommand).resolves(recommendations);
+
+    const result = await get({ campaignArn: CAMPAIGN_ARN, userId: '429', numResults: '2' });
+
+    expect(result.statusCode).toBe(200);
+    expect(bodyOf(result)).toEqual(recommendations);
+    expect(runtime).toHaveReceivedCommandWith(GetRecommendationsCommand, { campaignArn: CAMPAIGN_ARN, userId: '429', numResults: 2 });
+  });
+
+  it("leaves numResults to Personalize's default when not given", async () => {
+    runtime.on(GetRecommendationsCommand).resolves(recommendations);
+
+    await get({ campaignArn: CAMPAIGN_ARN, userId: '429' });
+
+    const input = runtime.commandCalls(GetRecommendationsCommand)[0]?.args[0].input;
+    expect(input).toEqual({ campaignArn: CAMPAIGN_ARN, userId: '429' });
+  });
+
+  it.each([
+    ['no query string', undefined, 'campaignArn: is required; userId: is required'],
+    ['a missing userId', { campaignArn: CAMPAIGN_ARN }, 'userId: is required'],
+    ['a malformed campaignArn', { campaignArn: 'campaign', userId: '429' }, 'campaignArn: must be a Personalize campaign ARN'],
+    ['a numResults that is not a number', { campaignArn: CAMPAIGN_ARN, userId: '429', numResults: 'ten' }, 'numResults: must be a whole number from 1 to 500'],
+    ['a numResults above 500', { campaignArn: CAMPAIGN_ARN, userId: '429', numResults: '501' }, 'numResults: '],
+  ])('answers 400 naming the parameter for %s', async (_case, query, message) => {
+    const result = await get(query);
+
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result)).toEqual({ code: 'ValidationError', message: expect.stringContaining(message) });
+    expect(runtime).not.toHaveReceivedAnyCommand();
+  });
+
+  it.each(MAPPED_SERVICE_ERRORS)('answers Personalize %s with %i', async (name, status) => {
+    runtime.on(GetRecommendationsCommand).rejects(serviceError(name));
+
+    const result = await get({ campaignArn: CAMPAIGN_ARN, userId: '429' });
+
+    expect(result.statusCode).toBe(status);
+    expect(bodyOf(result)).toMatchObject({ code: name });
+  });
+
+  it('answers an unexpected failure with a generic 500', async () => {
+    runtime.on(GetRecommendationsCommand).rejects(unexpectedError());
+
+    expectGenericServerError(await get({ campaignArn: CAMPAIGN_ARN, userId: '429' }));
+  });
+});
