@@ -1,0 +1,474 @@
+/**
+ * Local mode's API Gateway: serves the stack's own route table (lib/api-routes.ts) at `/<stage>`, with what
+ * API Gateway does before and around the integrations: the API key, the request validator (the routes' JSON
+ * schema models and required query parameters), the stack's gateway responses (lib/gateway-responses.ts),
+ * REST API (v1) Lambda proxy events for the unchanged handlers, and for `/data` the AWS integration to
+ * Kinesis PutRecord through the stack's own mapping templates (lib/kinesis-integration.ts).
+ *
+ * An unknown route answers the stack's MISSING_AUTHENTICATION_TOKEN gateway response (404 NotFound),
+ * before the key is checked, as API Gateway resolves the route first.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { KinesisClient, PutRecordCommand, PutRecordCommandOutput } from '@aws-sdk/client-kinesis';
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { bodyJsonSchema, KinesisRoute, LambdaRoute, requiredQueryParameters, Route, ROUTES } from '../lib/api-routes';
+import { GATEWAY_RESPONSES, GatewayResponseDefinition, PUT_RECORD_ERROR_RESPONSES } from '../lib/gateway-responses';
+import { PUT_RECORD_RESPONSE_TEMPLATE, putRecordRequestTemplate } from '../lib/kinesis-integration';
+import { API_STAGE_NAME } from '../lib/stack-outputs';
+import { createLambdaContext } from './lambda-context';
+import { closeServer, listenOn } from './listen';
+import { renderMappingTemplate } from './vtl';
+
+export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+export interface GatewayOptions {
+  /** Port on 127.0.0.1; 0 picks a free one. */
+  readonly port: number;
+  readonly apiKey: string;
+  /** The stack's stream: `/data` always writes to it, whatever the request's `stream-name` says. */
+  readonly streamName: string;
+  readonly kinesis: KinesisClient;
+  readonly region: string;
+  /** Loads a route's handler module by its name under `lambda/`. */
+  readonly loadHandler: (name: string) => Promise<ProxyHandler>;
+  /** Lambda function name of a handler (for the context object). @default the handler's name */
+  readonly functionName?: (handler: string) => string;
+  /** @default ROUTES */
+  readonly routes?: readonly Route[];
+  /** API Gateway's integration timeout. @default 29000 */
+  readonly integrationTimeoutMs?: number;
+  /** Environment variable that sets the port, named when the port is taken. */
+  readonly portVariable?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalGateway {
+  /** Base URL including the stage, e.g. `http://127.0.0.1:3000/prod`. */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** API Gateway's payload limit. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+interface GatewayRequest {
+  readonly requestId: string;
+  readonly method: string;
+  /** Path without the stage, e.g. `/campaign`. */
+  readonly resourcePath: string;
+  readonly url: URL;
+  readonly incoming: IncomingMessage;
+}
+
+interface Reply {
+  readonly statusCode: number;
+  readonly headers: Record<string, string | number | boolean | readonly string[]>;
+  readonly body: string;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<LocalGateway> {
+  const handleRequest = createGatewayRequestListener(options);
+  const server: Server = createServer((request, response) => void handleRequest(request, response));
+  await listenOn(server, options.port, 'API gateway', options.portVariable);
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/${API_STAGE_NAME}`,
+    port,
+    close: () => closeServer(server),
+  };
+}
+
+/** The gateway as a request listener (exported for tests that drive it without a port of their own). */
+export function createGatewayRequestListener(
+  options: GatewayOptions,
+): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+  const routes = options.routes ?? ROUTES;
+  const validators = new Map<Route, ValidateFunction>();
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  for (const route of routes) {
+    const schema = bodyJsonSchema(route);
+    if (!schema) continue;
+    // The models are draft-04; these schemas use nothing that differs in ajv's default draft.
+    const { $schema: _draft, ...rest } = schema;
+    validators.set(route, ajv.compile(rest));
+  }
+  const handlers = new Map<string, Promise<ProxyHandler>>();
+  const loadHandler = (name: string) => {
+    let loaded = handlers.get(name);
+    if (!loaded) {
+      loaded = options.loadHandler(name);
+      handlers.set(name, loaded);
+    }
+    return loaded;
+  };
+  const log = options.log ?? console.log;
+
+  return async (incoming, response) => {
+    const started = Date.now();
+    const requestId = randomUUID();
+    const method = incoming.method ?? 'GET';
+    const url = new URL(incoming.url ?? '/', `http://${incoming.headers.host ?? '127.0.0.1'}`);
+    const stagePrefix = `/${API_STAGE_NAME}`;
+    const resourcePath = url.pathname.startsWith(`${stagePrefix}/`) ? url.pathname.slice(stagePrefix.length) : url.pathname;
+    const request: GatewayRequest = { requestId, method, resourcePath, url, incoming };
+    let reply: Reply;
+    try {
+      const route = url.pathname.startsWith(`${stagePrefix}/`)
+        ? routes.find((candidate) => candidate.path === resourcePath && candidate.method === method)
+        : undefined;
+      reply = await answer(request, route);
+    } catch (error) {
+      log(`gateway: ${requestId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      reply = gatewayResponse(GATEWAY_RESPONSES.default5xx, request, {
+        messageString: JSON.stringify('Internal server error'),
+        responseType: 'API_CONFIGURATION_ERROR',
+      });
+    }
+    response.writeHead(reply.statusCode, {
+      ...reply.headers,
+      'content-length': Buffer.byteLength(reply.body),
+      'x-amzn-requestid': requestId,
+    });
+    response.end(reply.body);
+    log(`${method} ${url.pathname}${url.search} ${reply.statusCode} ${Date.now() - started}ms ${requestId}`);
+  };
+
+  async function answer(request: GatewayRequest, route: Route | undefined): Promise<Reply> {
+    if (!route) return gatewayResponse(GATEWAY_RESPONSES.notFound, request, {});
+    const key = request.incoming.headers['x-api-key'];
+    if (key !== options.apiKey) {
+      return gatewayResponse(GATEWAY_RESPONSES.missingApiKey, request, {
+        messageString: JSON.stringify('Forbidden'),
+        responseType: 'INVALID_API_KEY',
+      });
+    }
+    const body = await readBody(request.incoming);
+    if (body === undefined) {
+      return gatewayResponse(GATEWAY_RESPONSES.default4xx, request, {
+        messageString: JSON.stringify('Request Too Long'),
+        responseType: 'REQUEST_TOO_LARGE',
+      });
+    }
+    const missing = requiredQueryParameters(route).filter((name) => !request.url.searchParams.get(name));
+    if (missing.length > 0) {
+      return gatewayResponse(GATEWAY_RESPONSES.badRequestParameters, request, {
+        messageString: JSON.stringify(`Missing required request parameters: [${missing.join(', ')}]`),
+        responseType: 'BAD_REQUEST_PARAMETERS',
+      });
+    }
+    const validate = validators.get(route);
+    if (validate) {
+      const problem = validateBody(validate, body);
+      if (problem) {
+        return gatewayResponse(GATEWAY_RESPONSES.badRequestBody, request, {
+          messageString: JSON.stringify('Invalid request body'),
+          validationErrorString: problem,
+          responseType: 'BAD_REQUEST_BODY',
+        });
+      }
+    }
+    return route.kind === 'kinesis' ? putRecordIntegration(route, request, body) : lambdaProxyIntegration(route, request, body);
+  }
+
+  async function lambdaProxyIntegration(route: LambdaRoute, request: GatewayRequest, body: string): Promise<Reply> {
+    const functionName = options.functionName?.(route.handler) ?? route.handler;
+    const timeoutMs = options.integrationTimeoutMs ?? 29_000;
+    const event = buildProxyEvent({
+      route,
+      requestId: request.requestId,
+      method: request.method,
+      url: request.url,
+      rawHeaders: request.incoming.rawHeaders,
+      body,
+      sourceIp: request.incoming.socket.remoteAddress ?? '127.0.0.1',
+      apiKey: options.apiKey,
+      localPort: request.incoming.socket.localPort ?? 0,
+    });
+    const context = createLambdaContext({ functionName, region: options.region, timeoutMs });
+    let result: unknown;
+    try {
+      const handler = await loadHandler(route.handler);
+      result = await withTimeout(handler(event, context), timeoutMs);
+    } catch (error) {
+      if (error instanceof IntegrationTimeout) {
+        return gatewayResponse(GATEWAY_RESPONSES.default5xx, request, {
+          messageString: JSON.stringify('Endpoint request timed out'),
+          responseType: 'INTEGRATION_TIMEOUT',
+        });
+      }
+      log(`${functionName}: invocation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return gatewayResponse(GATEWAY_RESPONSES.default5xx, request, {
+        messageString: JSON.stringify('Internal server error'),
+        responseType: 'INTEGRATION_FAILURE',
+      });
+    }
+    if (!isProxyResult(result)) {
+      log(`${functionName}: malformed Lambda proxy response: ${JSON.stringify(result)?.slice(0, 200)}`);
+      return gatewayResponse(GATEWAY_RESPONSES.default5xx, request, {
+        messageString: JSON.stringify('Internal server error'),
+        responseType: 'INTEGRATION_FAILURE',
+      });
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
+    for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
+      headers[name.toLowerCase()] = values.map(String);
+    }
+    headers['content-type'] ??= 'application/json';
+    const text = result.body ?? '';
+    return {
+      statusCode: result.statusCode,
+      headers,
+      body: result.isBase64Encoded ? Buffer.from(text, 'base64').toString('utf8') : text,
+    };
+  }
+
+  async function putRecordIntegration(_route: KinesisRoute, request: GatewayRequest, body: string): Promise<Reply> {
+    const rendered = renderMappingTemplate(putRecordRequestTemplate(options.streamName), {
+      body,
+      headers: singleValueHeaders(request.incoming.rawHeaders),
+      queryString: Object.fromEntries(request.url.searchParams),
+    }).body;
+    let status: number;
+    let kinesisBody: string;
+    try {
+      const input = JSON.parse(rendered) as { StreamName?: string; Data?: string; PartitionKey?: string };
+      const output: PutRecordCommandOutput = await options.kinesis.send(
+        new PutRecordCommand({
+          StreamName: input.StreamName,
+          // The template base64-encodes Data, as Kinesis's JSON protocol carries it; the SDK encodes bytes itself.
+          Data: Buffer.from(input.Data ?? '', 'base64'),
+          PartitionKey: input.PartitionKey,
+        }),
+      );
+      status = 200;
+      kinesisBody = JSON.stringify({
+        SequenceNumber: output.SequenceNumber,
+        ShardId: output.ShardId,
+        ...(output.EncryptionType ? { EncryptionType: output.EncryptionType } : {}),
+      });
+    } catch (error) {
+      // The integration sees Kinesis's status and error document; a template Kinesis cannot parse is its 400.
+      const failure = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+      const parseFailure = error instanceof SyntaxError;
+      status = parseFailure ? 400 : (failure.$metadata?.httpStatusCode ?? 500);
+      kinesisBody = JSON.stringify({
+        __type: parseFailure ? 'SerializationException' : (failure.name ?? 'InternalFailure'),
+        message: parseFailure ? 'The request body is not valid JSON' : (failure.message ?? ''),
+      });
+      log(`gateway: ${request.requestId}: Kinesis PutRecord failed (${status}): ${kinesisBody}`);
+    }
+    const errorResponse = Object.values(PUT_RECORD_ERROR_RESPONSES).find((candidate) =>
+      new RegExp(`^(?:${candidate.selectionPattern})$`).test(String(status)),
+    );
+    const template = status === 200 ? PUT_RECORD_RESPONSE_TEMPLATE : (errorResponse?.template ?? '$input.body');
+    const result = renderMappingTemplate(template, { body: kinesisBody, context: requestContextVariables(request) });
+    return {
+      statusCode: result.statusOverride ?? (status === 200 ? 200 : (errorResponse?.statusCode ?? status)),
+      headers: { 'content-type': 'application/json', ...result.headerOverrides },
+      body: result.body,
+    };
+  }
+
+  function gatewayResponse(
+    definition: GatewayResponseDefinition,
+    request: GatewayRequest,
+    error: { messageString?: string; validationErrorString?: string; responseType?: string },
+  ): Reply {
+    const rendered = renderMappingTemplate(definition.template, {
+      body: '',
+      context: {
+        ...requestContextVariables(request),
+        error: {
+          message: error.messageString ? (JSON.parse(error.messageString) as string) : '',
+          messageString: error.messageString ?? '""',
+          validationErrorString: error.validationErrorString ?? '',
+          responseType: error.responseType ?? definition.type,
+        },
+      },
+    });
+    return {
+      statusCode: rendered.statusOverride ?? definition.statusCode,
+      headers: { 'content-type': 'application/json', 'x-amzn-errortype': error.responseType ?? definition.type },
+      body: rendered.body,
+    };
+  }
+}
+
+function requestContextVariables(request: GatewayRequest): Record<string, unknown> {
+  return {
+    requestId: request.requestId,
+    httpMethod: request.method,
+    resourcePath: request.resourcePath,
+    path: request.url.pathname,
+    stage: API_STAGE_NAME,
+  };
+}
+
+/**
+ * The request validator's verdict, naming each bad field, in the spirit of API Gateway's
+ * `validationErrorString` (`[object has missing required properties (["version"])]`). Undefined when valid.
+ */
+export function validateBody(validate: ValidateFunction, body: string): string | undefined {
+  let json: unknown;
+  try {
+    json = body.trim() === '' ? {} : JSON.parse(body);
+  } catch {
+    return '[the body is not valid JSON]';
+  }
+  if (validate(json)) return undefined;
+  return `[${(validate.errors ?? []).map(describeValidationError).join(', ')}]`;
+}
+
+function describeValidationError(error: ErrorObject): string {
+  const field = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .join('.');
+  if (error.keyword === 'required') {
+    const missing = (error.params as { missingProperty: string }).missingProperty;
+    return `${field ? `${field}: ` : ''}object has missing required properties (["${missing}"])`;
+  }
+  return `${field || 'body'}: ${error.message ?? 'is invalid'}`;
+}
+
+export interface ProxyEventInput {
+  readonly route: LambdaRoute;
+  readonly requestId: string;
+  readonly method: string;
+  readonly url: URL;
+  /** Node's rawHeaders: names as the client sent them, in pairs. */
+  readonly rawHeaders: readonly string[];
+  readonly body: string;
+  readonly sourceIp: string;
+  readonly apiKey: string;
+  readonly localPort: number;
+}
+
+/** A REST API (v1) Lambda proxy event, as API Gateway builds it for a non-proxy resource. */
+export function buildProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
+  const now = new Date();
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let index = 0; index + 1 < input.rawHeaders.length; index += 2) {
+    const name = input.rawHeaders[index] as string;
+    const value = input.rawHeaders[index + 1] as string;
+    (multiValueHeaders[name] ??= []).push(value);
+  }
+  // API Gateway adds these for the caller's connection.
+  multiValueHeaders['X-Forwarded-For'] ??= [input.sourceIp];
+  multiValueHeaders['X-Forwarded-Port'] ??= [String(input.localPort)];
+  multiValueHeaders['X-Forwarded-Proto'] ??= ['http'];
+  const headers = Object.fromEntries(
+    Object.entries(multiValueHeaders).map(([name, values]) => [name, values[values.length - 1] as string]),
+  );
+  const multiValueQuery: Record<string, string[]> = {};
+  for (const [name, value] of input.url.searchParams) (multiValueQuery[name] ??= []).push(value);
+  const hasQuery = Object.keys(multiValueQuery).length > 0;
+  const userAgent = Object.entries(headers).find(([name]) => name.toLowerCase() === 'user-agent')?.[1] ?? null;
+  return {
+    resource: input.route.path,
+    path: input.route.path,
+    httpMethod: input.method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: hasQuery
+      ? Object.fromEntries(Object.entries(multiValueQuery).map(([name, values]) => [name, values[values.length - 1] as string]))
+      : null,
+    multiValueQueryStringParameters: hasQuery ? multiValueQuery : null,
+    pathParameters: null,
+    stageVariables: null,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: undefined,
+      domainName: headers.Host ?? headers.host ?? `127.0.0.1:${input.localPort}`,
+      domainPrefix: 'local',
+      extendedRequestId: input.requestId,
+      httpMethod: input.method,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: input.apiKey,
+        apiKeyId: 'local',
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: input.sourceIp,
+        user: null,
+        userAgent,
+        userArn: null,
+      },
+      path: `/${API_STAGE_NAME}${input.route.path}`,
+      protocol: 'HTTP/1.1',
+      requestId: input.requestId,
+      requestTime: formatRequestTime(now),
+      requestTimeEpoch: now.getTime(),
+      resourceId: 'local',
+      resourcePath: input.route.path,
+      stage: API_STAGE_NAME,
+    },
+    body: input.body === '' ? null : input.body,
+    isBase64Encoded: false,
+  };
+}
+
+/** `28/Nov/2026:18:10:02 +0000`, API Gateway's requestTime format. */
+function formatRequestTime(at: Date): string {
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return (
+    `${pad(at.getUTCDate())}/${months[at.getUTCMonth()]}/${at.getUTCFullYear()}:` +
+    `${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())} +0000`
+  );
+}
+
+function singleValueHeaders(rawHeaders: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
+    headers[rawHeaders[index] as string] = rawHeaders[index + 1] as string;
+  }
+  return headers;
+}
+
+/** The body as text, or undefined past API Gateway's 10 MB limit. */
+async function readBody(incoming: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of incoming) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function isProxyResult(value: unknown): value is APIGatewayProxyResult {
+  if (value === null || typeof value !== 'object') return false;
+  const result = value as Record<string, unknown>;
+  return (
+    typeof result.statusCode === 'number' &&
+    (result.body === undefined || typeof result.body === 'string') &&
+    Object.keys(result).every((key) =>
+      ['statusCode', 'headers', 'multiValueHeaders', 'body', 'isBase64Encoded', 'cookies'].includes(key),
+    )
+  );
+}
+
+class IntegrationTimeout extends Error {}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new IntegrationTimeout()), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,82 @@
+/**
+ * Kinesis for local mode: kinesalite (a Kinesis implementation on LevelDB) on 127.0.0.1, in memory or
+ * persisted under the state directory so a restart keeps the stream and its records.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  KinesisClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { listenOn } from './listen';
+
+// kinesalite ships no types; this is the part of its API local mode uses.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const kinesalite = require('kinesalite') as (options: {
+  path?: string;
+  createStreamMs?: number;
+  deleteStreamMs?: number;
+  updateStreamMs?: number;
+  shardLimit?: number;
+}) => Server;
+
+export interface LocalKinesisOptions {
+  /** Port on 127.0.0.1; 0 picks a free one. */
+  readonly port: number;
+  /** Directory for kinesalite's LevelDB; in memory when absent. */
+  readonly dataDir?: string;
+  /** Name of the environment variable that sets the port, named in the port-in-use message. */
+  readonly portVariable?: string;
+}
+
+export interface LocalKinesis {
+  readonly endpoint: string;
+  /** Closes the server and its database. */
+  close(): Promise<void>;
+}
+
+export async function startKinesis(options: LocalKinesisOptions): Promise<LocalKinesis> {
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  // Stream creation is near instant locally: nothing waits 500 ms for CREATING to become ACTIVE.
+  const server = kinesalite({ path: options.dataDir, createStreamMs: 10, deleteStreamMs: 10, updateStreamMs: 10 });
+  await listenOn(server, options.port, 'Kinesis (kinesalite)', options.portVariable);
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+/** A Kinesis client for kinesalite: the SDK's default HTTP/2-capable handler fails against it. */
+export function createKinesisClient(endpoint: string, region: string): KinesisClient {
+  return new KinesisClient({
+    endpoint,
+    region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    requestHandler: new NodeHttpHandler(),
+    maxAttempts: 3,
+  });
+}
+
+/** Creates the stream unless it exists, and waits until it is ACTIVE. */
+export async function ensureStream(client: KinesisClient, streamName: string, shardCount = 1): Promise<void> {
+  try {
+    await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+    await client.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shardCount }));
+  }
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const summary = await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+    if (summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`Kinesis stream ${streamName} did not become ACTIVE`);
+}

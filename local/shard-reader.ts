@@ -1,0 +1,107 @@
+/**
+ * Reading one shard of a stream in order, resuming after a checkpoint. Used by the stream consumer
+ * (the event source mapping) and by the archive (Firehose), each with its own checkpoint.
+ */
+import {
+  _Record,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+} from '@aws-sdk/client-kinesis';
+
+export class ShardReader {
+  private iterator: string | undefined;
+  private lastRead: string | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly kinesis: KinesisClient,
+    readonly streamName: string,
+    readonly shardId: string,
+    /** Read after this sequence number; from the oldest record (TRIM_HORIZON) when absent. */
+    checkpoint: string | undefined,
+  ) {
+    this.lastRead = checkpoint;
+  }
+
+  /** True once a closed shard has been read to its end. */
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** The next records (possibly none), at most `limit`. */
+  async read(limit: number): Promise<_Record[]> {
+    if (this.ended) return [];
+    this.iterator ??= await this.newIterator();
+    let output;
+    try {
+      output = await this.kinesis.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: limit }));
+    } catch (error) {
+      // Iterators expire after five minutes; resume from the last record already read.
+      if (error instanceof ExpiredIteratorException) {
+        this.iterator = undefined;
+        return [];
+      }
+      throw error;
+    }
+    const records = output.Records ?? [];
+    const last = records[records.length - 1];
+    if (last?.SequenceNumber) this.lastRead = last.SequenceNumber;
+    if (output.NextShardIterator) {
+      this.iterator = output.NextShardIterator;
+    } else {
+      this.ended = true;
+    }
+    return records;
+  }
+
+  private async newIterator(): Promise<string> {
+    const output = await this.kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: this.streamName,
+        ShardId: this.shardId,
+        ...(this.lastRead
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: this.lastRead }
+          : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    );
+    if (!output.ShardIterator) throw new Error(`No shard iterator for ${this.streamName}/${this.shardId}`);
+    return output.ShardIterator;
+  }
+}
+
+export async function listShardIds(kinesis: KinesisClient, streamName: string): Promise<string[]> {
+  const ids: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const output = await kinesis.send(
+      new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: streamName }),
+    );
+    for (const shard of output.Shards ?? []) if (shard.ShardId) ids.push(shard.ShardId);
+    nextToken = output.NextToken;
+  } while (nextToken);
+  return ids;
+}
+
+/** A sleep that `wake()` cuts short, so shutdown does not wait out a poll interval. */
+export class Pause {
+  private wakers = new Set<() => void>();
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakers.add(done);
+    });
+  }
+
+  wake(): void {
+    for (const waker of [...this.wakers]) waker();
+  }
+}

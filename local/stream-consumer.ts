@@ -1,0 +1,303 @@
+/**
+ * Local mode's stand-in for Lambda's Kinesis event source mapping: polls each shard, invokes the putEvents
+ * handler with real KinesisStreamEvent batches and applies the stack's settings (lib/event-source-settings.ts):
+ * batch size and window, partial batch responses, bisection on error, bounded retries and record age, and
+ * the on-failure destination (the dead-letter file). A record is checkpointed only once the handler
+ * accepted it or it was dead-lettered, so nothing is lost and, across restarts, nothing is re-sent.
+ */
+import type { _Record, KinesisClient } from '@aws-sdk/client-kinesis';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { PUT_EVENTS_SOURCE_SETTINGS } from '../lib/event-source-settings';
+import { CheckpointFile } from './checkpoints';
+import { DeadLetterFile } from './dead-letter';
+import { createLambdaContext } from './lambda-context';
+import { listShardIds, Pause, ShardReader } from './shard-reader';
+
+export type KinesisHandler = (
+  event: KinesisStreamEvent,
+  context: Context,
+) => Promise<KinesisStreamBatchResponse | void | undefined>;
+
+export interface EventSourceSettings {
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  readonly bisectBatchOnError: boolean;
+  readonly retryAttempts: number;
+  readonly maxRecordAgeSeconds: number;
+  readonly reportBatchItemFailures: boolean;
+}
+
+export interface StreamConsumerOptions {
+  readonly kinesis: KinesisClient;
+  readonly streamName: string;
+  readonly streamArn: string;
+  readonly region: string;
+  readonly functionName: string;
+  readonly handler: KinesisHandler;
+  readonly checkpoints: CheckpointFile;
+  readonly deadLetters: DeadLetterFile;
+  /** @default the stack's PUT_EVENTS_SOURCE_SETTINGS */
+  readonly settings?: Partial<EventSourceSettings>;
+  /** @default 200 */
+  readonly pollIntervalMs?: number;
+  /** Delay before retry number `attempt` (1-based). @default 100 ms doubling, at most 2 s */
+  readonly retryDelayMs?: (attempt: number) => number;
+  readonly log?: (line: string) => void;
+}
+
+export interface StreamConsumerStats {
+  readonly invocations: number;
+  /** Records the handler accepted. */
+  readonly deliveredRecords: number;
+  readonly deadLetteredRecords: number;
+  /** Records read from the stream but not yet accepted or dead-lettered. */
+  readonly pendingRecords: number;
+}
+
+type Outcome =
+  | { readonly kind: 'success' }
+  | { readonly kind: 'partial'; readonly firstFailedIndex: number }
+  | { readonly kind: 'error'; readonly message: string };
+
+export class StreamConsumer {
+  private readonly settings: EventSourceSettings;
+  private readonly pause = new Pause();
+  private readonly loops: Promise<void>[] = [];
+  private stopping = false;
+  private counts = { invocations: 0, deliveredRecords: 0, deadLetteredRecords: 0, pendingRecords: 0 };
+
+  constructor(private readonly options: StreamConsumerOptions) {
+    this.settings = { ...PUT_EVENTS_SOURCE_SETTINGS, ...options.settings };
+  }
+
+  async start(): Promise<void> {
+    const shardIds = await listShardIds(this.options.kinesis, this.options.streamName);
+    for (const shardId of shardIds) {
+      const reader = new ShardReader(
+        this.options.kinesis,
+        this.options.streamName,
+        shardId,
+        this.options.checkpoints.get(shardId),
+      );
+      this.loops.push(this.pollShard(reader));
+    }
+  }
+
+  get stats(): StreamConsumerStats {
+    return { ...this.counts };
+  }
+
+  /** Stops polling; an invocation under way finishes first. Unacknowledged records are read again next start. */
+  async close(): Promise<void> {
+    this.stopping = true;
+    this.pause.wake();
+    await Promise.all(this.loops);
+  }
+
+  private async pollShard(reader: ShardReader): Promise<void> {
+    const { batchSize } = this.settings;
+    const windowMs = this.settings.maxBatchingWindowSeconds * 1000;
+    const pollIntervalMs = this.options.pollIntervalMs ?? 200;
+    let buffer: _Record[] = [];
+    let bufferStartedAt = 0;
+    while (!this.stopping) {
+      let readAny = false;
+      try {
+        if (buffer.length < batchSize && !reader.isEnded) {
+          const records = await reader.read(batchSize - buffer.length);
+          if (records.length > 0) {
+            if (buffer.length === 0) bufferStartedAt = Date.now();
+            buffer = buffer.concat(records);
+            this.counts.pendingRecords += records.length;
+            readAny = true;
+          }
+        }
+        // As Lambda: invoke when the batch is full or the batching window has passed since its first record.
+        const waited = Date.now() - bufferStartedAt;
+        if (buffer.length >= batchSize || (buffer.length > 0 && (waited >= windowMs || reader.isEnded))) {
+          const batch = buffer.slice(0, batchSize);
+          buffer = buffer.slice(batch.length);
+          bufferStartedAt = Date.now();
+          if (!(await this.deliver(reader.shardId, batch, 0))) return;
+          continue;
+        }
+        if (reader.isEnded && buffer.length === 0) return;
+        if (!readAny) {
+          await this.pause.sleep(buffer.length > 0 ? Math.min(pollIntervalMs, windowMs - waited) : pollIntervalMs);
+        }
+      } catch (error) {
+        // Kinesis itself failing (not the handler): log, back off and poll again.
+        this.log(`stream consumer: ${reader.shardId}: ${describeError(error)}`);
+        await this.pause.sleep(1000);
+      }
+    }
+  }
+
+  /**
+   * Delivers records in order until each is accepted or dead-lettered. `attempts` counts failed
+   * invocations of this exact run of records; halves of a bisected batch start again from zero, as
+   * splitting a batch does not count toward Lambda's retry quota. Returns false when shutdown interrupted
+   * the retries: the records left are then neither acknowledged nor checkpointed, and nothing after them
+   * may be.
+   */
+  private async deliver(shardId: string, records: readonly _Record[], attempts: number): Promise<boolean> {
+    let remaining = records;
+    let failures = attempts;
+    let lastError = '';
+    while (remaining.length > 0) {
+      remaining = this.deadLetterExpired(shardId, remaining, failures, lastError);
+      if (remaining.length === 0) return true;
+      if (this.stopping && failures > 0) return false; // retried after restart, from the checkpoint
+      const outcome = await this.invoke(shardId, remaining);
+      if (outcome.kind === 'success') {
+        this.acknowledge(shardId, remaining);
+        return true;
+      }
+      failures += 1;
+      if (outcome.kind === 'partial') {
+        // Checkpoint just before the first failed record and retry from it.
+        this.acknowledge(shardId, remaining.slice(0, outcome.firstFailedIndex));
+        remaining = remaining.slice(outcome.firstFailedIndex);
+        lastError = `the handler reported ${remaining[0]?.SequenceNumber ?? 'a record'} as a batch item failure`;
+      } else {
+        lastError = outcome.message;
+      }
+      if (this.settings.bisectBatchOnError && remaining.length > 1) {
+        const half = Math.ceil(remaining.length / 2);
+        this.log(`stream consumer: ${shardId}: bisecting ${remaining.length} records after: ${lastError}`);
+        return (
+          (await this.deliver(shardId, remaining.slice(0, half), 0)) &&
+          this.deliver(shardId, remaining.slice(half), 0)
+        );
+      }
+      if (failures > this.settings.retryAttempts) {
+        this.deadLetter(shardId, remaining, 'RetryAttemptsExhausted', failures, lastError);
+        return true;
+      }
+      const delay = this.options.retryDelayMs?.(failures) ?? Math.min(2000, 100 * 2 ** (failures - 1));
+      this.log(`stream consumer: ${shardId}: retry ${failures}/${this.settings.retryAttempts} in ${delay} ms: ${lastError}`);
+      await this.pause.sleep(delay);
+    }
+    return true;
+  }
+
+  private async invoke(shardId: string, records: readonly _Record[]): Promise<Outcome> {
+    this.counts.invocations += 1;
+    const event: KinesisStreamEvent = { Records: records.map((record) => this.toEventRecord(shardId, record)) };
+    const context = createLambdaContext({ functionName: this.options.functionName, region: this.options.region });
+    let response: KinesisStreamBatchResponse | void | undefined;
+    try {
+      response = await this.options.handler(event, context);
+    } catch (error) {
+      return { kind: 'error', message: describeError(error) };
+    }
+    const failed = this.settings.reportBatchItemFailures ? (response?.batchItemFailures ?? []) : [];
+    if (failed.length === 0) return { kind: 'success' };
+    const indexes = failed.map((failure) =>
+      records.findIndex((record) => record.SequenceNumber === failure.itemIdentifier),
+    );
+    // As Lambda: an identifier that is not in the batch makes the whole batch a failure.
+    if (indexes.some((index) => index < 0)) {
+      return { kind: 'error', message: 'the handler returned a batch item failure that is not in the batch' };
+    }
+    return { kind: 'partial', firstFailedIndex: Math.min(...indexes) };
+  }
+
+  private toEventRecord(shardId: string, record: _Record): KinesisStreamRecord {
+    const sequenceNumber = record.SequenceNumber ?? '';
+    return {
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: record.PartitionKey ?? '',
+        sequenceNumber,
+        data: Buffer.from(record.Data ?? new Uint8Array()).toString('base64'),
+        approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
+      },
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: `${shardId}:${sequenceNumber}`,
+      eventName: 'aws:kinesis:record',
+      invokeIdentityArn: this.streamArn.replace(/:kinesis:.*$/, ':iam::000000000000:role/local-putEvents'),
+      awsRegion: this.options.region,
+      eventSourceARN: this.streamArn,
+    };
+  }
+
+  private get streamArn(): string {
+    return this.options.streamArn;
+  }
+
+  /** Dead-letters the leading records older than maxRecordAgeSeconds; returns the rest. */
+  private deadLetterExpired(
+    shardId: string,
+    records: readonly _Record[],
+    attempts: number,
+    lastError: string,
+  ): readonly _Record[] {
+    const oldestAllowed = Date.now() - this.settings.maxRecordAgeSeconds * 1000;
+    const expired = records.filter((record) => (record.ApproximateArrivalTimestamp?.getTime() ?? Infinity) < oldestAllowed);
+    if (expired.length === 0) return records;
+    // Records are in arrival order, so the expired ones lead.
+    const lastExpired = records.indexOf(expired[expired.length - 1] as _Record);
+    const leading = records.slice(0, lastExpired + 1);
+    this.deadLetter(shardId, leading, 'RecordAgeExceeded', attempts, lastError);
+    return records.slice(lastExpired + 1);
+  }
+
+  private deadLetter(
+    shardId: string,
+    records: readonly _Record[],
+    condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded',
+    invokeCount: number,
+    error: string,
+  ): void {
+    const first = records[0];
+    const last = records[records.length - 1];
+    if (!first || !last) return;
+    this.options.deadLetters.append({
+      source: 'event-source-mapping',
+      timestamp: new Date().toISOString(),
+      condition,
+      ...(error ? { error } : {}),
+      approximateInvokeCount: invokeCount,
+      KinesisBatchInfo: {
+        shardId,
+        startSequenceNumber: first.SequenceNumber ?? '',
+        endSequenceNumber: last.SequenceNumber ?? '',
+        approximateArrivalOfFirstRecord: (first.ApproximateArrivalTimestamp ?? new Date()).toISOString(),
+        approximateArrivalOfLastRecord: (last.ApproximateArrivalTimestamp ?? new Date()).toISOString(),
+        batchSize: records.length,
+        streamArn: this.streamArn,
+      },
+      records: records.map((record) => ({
+        sequenceNumber: record.SequenceNumber ?? '',
+        partitionKey: record.PartitionKey ?? '',
+        data: Buffer.from(record.Data ?? new Uint8Array()).toString('base64'),
+      })),
+    });
+    this.counts.deadLetteredRecords += records.length;
+    this.log(`stream consumer: ${shardId}: ${records.length} record(s) dead-lettered (${condition}): ${error}`);
+    this.checkpoint(shardId, records);
+  }
+
+  private acknowledge(shardId: string, records: readonly _Record[]): void {
+    this.counts.deliveredRecords += records.length;
+    this.checkpoint(shardId, records);
+  }
+
+  private checkpoint(shardId: string, records: readonly _Record[]): void {
+    const last = records[records.length - 1];
+    if (!last?.SequenceNumber) return;
+    this.counts.pendingRecords -= records.length;
+    this.options.checkpoints.set(shardId, last.SequenceNumber);
+  }
+
+  private log(line: string): void {
+    (this.options.log ?? console.log)(line);
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
