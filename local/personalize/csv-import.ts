@@ -1,0 +1,139 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Interaction, Item } from './model/types';
+import type { DatasetRows, DatasetType, SchemaField } from './store';
+
+/** A failed import, with the reason the service would put in the job's failureReason. */
+export class ImportFailure extends Error {}
+
+/**
+ * Resolves `s3://bucket/key` against the directory standing for S3. A key naming a file imports that file; a
+ * key naming a folder (or ending in `/`) imports every CSV file in it, as Personalize does for a prefix.
+ */
+export function resolveDataLocation(s3Dir: string, dataLocation: string): string[] {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(dataLocation);
+  if (!match) throw new ImportFailure(`Invalid data location ${dataLocation}: expected s3://bucket/key`);
+  const [, bucket = '', key = ''] = match;
+  const path = join(s3Dir, bucket, key);
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    throw new ImportFailure(`Input data not found at ${dataLocation} (looked in ${path})`);
+  }
+  if (stats.isFile()) return [path];
+  const files = readdirSync(path)
+    .filter((f) => f.toLowerCase().endsWith('.csv'))
+    .sort()
+    .map((f) => join(path, f));
+  if (files.length === 0) throw new ImportFailure(`No CSV files found at ${dataLocation}`);
+  return files;
+}
+
+/** Reads the CSV files of an import into dataset rows, checking each header and value against the schema. */
+export function readDatasetCsv(files: readonly string[], datasetType: DatasetType, fields: readonly SchemaField[]): DatasetRows {
+  const rows: DatasetRows = { interactions: [], items: [], users: [] };
+  for (const file of files) {
+    const lines = readFileSync(file, 'utf8').split(/\r?\n/);
+    const header = parseCsvLine(lines[0] ?? '').map((h) => h.trim());
+    const columns = checkHeader(header, fields, file);
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i] ?? '';
+      if (line.trim() === '') continue;
+      const lineNumber = i + 1;
+      const values = parseCsvLine(line);
+      if (values.length !== header.length) {
+        throw new ImportFailure(
+          `Invalid CSV at ${file} line ${lineNumber}: expected ${header.length} columns, found ${values.length}`,
+        );
+      }
+      const record = new Map<string, string | undefined>();
+      for (const [index, field] of columns) {
+        record.set(field.name, checkValue(values[index] ?? '', field, file, lineNumber));
+      }
+      if (datasetType === 'Interactions') rows.interactions.push(toInteraction(record));
+      else if (datasetType === 'Items') rows.items.push(toItem(record));
+      else rows.users.push(record.get('USER_ID') ?? '');
+    }
+  }
+  return rows;
+}
+
+function checkHeader(header: string[], fields: readonly SchemaField[], file: string): Map<number, SchemaField> {
+  const columns = new Map<number, SchemaField>();
+  header.forEach((name, index) => {
+    const field = fields.find((f) => f.name.toUpperCase() === name.toUpperCase());
+    if (!field) {
+      throw new ImportFailure(`Invalid CSV header at ${file} line 1: column ${name} is not a field of the dataset's schema`);
+    }
+    columns.set(index, field);
+  });
+  const missing = fields.filter((f) => !f.nullable && !header.some((h) => h.toUpperCase() === f.name.toUpperCase()));
+  if (missing.length > 0) {
+    throw new ImportFailure(
+      `Invalid CSV header at ${file} line 1: required column(s) ${missing.map((f) => f.name).join(', ')} missing`,
+    );
+  }
+  return columns;
+}
+
+function checkValue(raw: string, field: SchemaField, file: string, lineNumber: number): string | undefined {
+  const value = raw.trim();
+  if (value === '') {
+    if (field.nullable) return undefined;
+    throw new ImportFailure(`Invalid value at ${file} line ${lineNumber}, column ${field.name}: a value is required`);
+  }
+  if ((field.type === 'long' || field.type === 'int') && !/^-?\d+$/.test(value)) {
+    throw new ImportFailure(
+      `Invalid value at ${file} line ${lineNumber}, column ${field.name}: "${value}" is not a ${field.type}`,
+    );
+  }
+  if ((field.type === 'float' || field.type === 'double') && !Number.isFinite(Number(value))) {
+    throw new ImportFailure(
+      `Invalid value at ${file} line ${lineNumber}, column ${field.name}: "${value}" is not a ${field.type}`,
+    );
+  }
+  return value;
+}
+
+function toInteraction(record: Map<string, string | undefined>): Interaction {
+  return {
+    userId: record.get('USER_ID') ?? '',
+    itemId: record.get('ITEM_ID') ?? '',
+    eventType: record.get('EVENT_TYPE') ?? '',
+    timestamp: Number(record.get('TIMESTAMP') ?? 0),
+  };
+}
+
+function toItem(record: Map<string, string | undefined>): Item {
+  const genre = record.get('GENRE');
+  const year = record.get('YEAR');
+  return {
+    itemId: record.get('ITEM_ID') ?? '',
+    genres: genre === undefined ? [] : genre.split('|').filter((g) => g !== ''),
+    ...(year === undefined ? {} : { year }),
+  };
+}
+
+/** RFC 4180 fields: commas separate, double quotes enclose, a doubled quote is a literal quote. */
+export function parseCsvLine(line: string): string[] {
+  const values: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        current += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else current += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      values.push(current);
+      current = '';
+    } else current += c;
+  }
+  values.push(current);
+  return values;
+}

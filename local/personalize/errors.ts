@@ -1,0 +1,49 @@
+/**
+ * Service errors, by the exception names the SDK clients map to classes (`instanceof ResourceNotFoundException`
+ * holds in the caller only when the wire carries exactly these names).
+ */
+export type PersonalizeErrorType =
+  | 'InvalidInputException'
+  | 'InvalidNextTokenException'
+  | 'LimitExceededException'
+  | 'ResourceAlreadyExistsException'
+  | 'ResourceInUseException'
+  | 'ResourceNotFoundException'
+  | 'UnknownOperationException';
+
+/** HTTP statuses the restJson1 clients (events, runtime) model for each error. */
+const REST_STATUS: Record<PersonalizeErrorType, number> = {
+  InvalidInputException: 400,
+  InvalidNextTokenException: 400,
+  LimitExceededException: 409,
+  ResourceAlreadyExistsException: 403,
+  ResourceInUseException: 409,
+  ResourceNotFoundException: 404,
+  UnknownOperationException: 404,
+};
+
+export class PersonalizeError extends Error {
+  constructor(
+    readonly type: PersonalizeErrorType,
+    message: string,
+  ) {
+    super(message);
+    this.name = type;
+  }
+
+  /** awsJson1_1 services answer 400 for every client error; the SDK reads the type from `__type`. */
+  get jsonStatus(): number {
+    return this.type === 'UnknownOperationException' ? 400 : 400;
+  }
+
+  get restStatus(): number {
+    return REST_STATUS[this.type];
+  }
+}
+
+export const invalidInput = (message: string): PersonalizeError => new PersonalizeError('InvalidInputException', message);
+export const notFound = (message: string): PersonalizeError => new PersonalizeError('ResourceNotFoundException', message);
+export const inUse = (message: string): PersonalizeError => new PersonalizeError('ResourceInUseException', message);
+export const alreadyExists = (message: string): PersonalizeError =>
+  new PersonalizeError('ResourceAlreadyExistsException', message);
+export const limitExceeded = (message: string): PersonalizeError => new PersonalizeError('LimitExceededException', message);

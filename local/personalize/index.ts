@@ -1,0 +1,92 @@
+import type { AddressInfo } from 'node:net';
+import { FaultInjector, type FaultSpec } from './faults';
+import { loadModel, train } from './model';
+import { createEmulatorServer } from './server';
+import { type ModelModule, PersonalizeService } from './service';
+import { EmulatorStore } from './store';
+
+export type { FaultSpec } from './faults';
+export type { ModelModule } from './service';
+
+export interface PersonalizeEmulatorOptions {
+  /**
+   * Port to listen on; 0 picks a free port.
+   * @default 0
+   */
+  readonly port?: number;
+  /**
+   * Interface to bind. The emulator is for this machine only.
+   * @default '127.0.0.1'
+   */
+  readonly host?: string;
+  /** Directory standing for S3: `s3://bucket/key` is `<s3Dir>/bucket/key`. */
+  readonly s3Dir: string;
+  /**
+   * Directory that keeps resources, imported data, accepted events and trained models across restarts.
+   * @default - state lives in memory only
+   */
+  readonly stateDir?: string;
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** @default '000000000000' */
+  readonly accountId?: string;
+  /**
+   * Time each lifecycle step takes (CREATE PENDING → CREATE IN_PROGRESS → ACTIVE, DELETE PENDING → ...).
+   * Training and imports take at least this long, plus the work itself.
+   * @default 200
+   */
+  readonly transitionMs?: number;
+  /**
+   * Clock for resource timestamps, in seconds since the epoch.
+   * @default - the system clock
+   */
+  readonly now?: () => number;
+  /**
+   * The recommendation models.
+   * @default - the emulator's own models (./model)
+   */
+  readonly models?: ModelModule;
+}
+
+export interface PersonalizeEmulator {
+  /** Base URL for all three SDK clients (`endpoint`, or AWS_ENDPOINT_URL_PERSONALIZE[_EVENTS|_RUNTIME]). */
+  readonly endpoint: string;
+  readonly port: number;
+  /** Makes the next calls of an operation fail; the same as `POST /_emulator/faults`. */
+  injectFaults(faults: Readonly<Record<string, FaultSpec>>): void;
+  clearFaults(): void;
+  /** Stops serving and stops lifecycles; state already accepted is on disk when a stateDir is given. */
+  close(): Promise<void>;
+}
+
+/** Starts the Personalize emulator: control plane, events and runtime APIs on one port. */
+export async function startPersonalizeEmulator(options: PersonalizeEmulatorOptions): Promise<PersonalizeEmulator> {
+  const faults = new FaultInjector();
+  const service = new PersonalizeService({
+    store: new EmulatorStore(options.stateDir),
+    models: options.models ?? { train, loadModel },
+    s3Dir: options.s3Dir,
+    region: options.region ?? 'us-east-1',
+    accountId: options.accountId ?? '000000000000',
+    transitionMs: options.transitionMs ?? 200,
+    now: options.now ?? (() => Date.now() / 1000),
+  });
+  const server = createEmulatorServer(service, faults);
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://${host}:${port}`,
+    port,
+    injectFaults: (spec) => faults.set(spec),
+    clearFaults: () => faults.clear(),
+    close: async () => {
+      service.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

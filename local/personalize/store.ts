@@ -1,0 +1,358 @@
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Interaction, Item, SolutionMetrics } from './model/types';
+
+/** Seconds since the epoch, as Personalize's timestamps travel on the wire. */
+export type EpochSeconds = number;
+
+interface ResourceBase {
+  readonly arn: string;
+  readonly name: string;
+  status: string;
+  failureReason?: string;
+  readonly creationDateTime: EpochSeconds;
+  lastUpdatedDateTime: EpochSeconds;
+}
+
+export interface DatasetGroupRecord extends ResourceBase {
+  readonly kind: 'datasetGroup';
+  readonly roleArn?: string;
+  readonly kmsKeyArn?: string;
+  readonly domain?: string;
+}
+
+export interface SchemaRecord extends ResourceBase {
+  readonly kind: 'schema';
+  readonly schema: string;
+  readonly fields: readonly SchemaField[];
+  readonly domain?: string;
+}
+
+export interface SchemaField {
+  readonly name: string;
+  readonly type: string;
+  readonly nullable: boolean;
+}
+
+export type DatasetType = 'Interactions' | 'Items' | 'Users';
+
+export interface DatasetRecord extends ResourceBase {
+  readonly kind: 'dataset';
+  readonly datasetGroupArn: string;
+  readonly datasetType: DatasetType;
+  readonly schemaArn: string;
+}
+
+export interface DatasetImportJobRecord extends ResourceBase {
+  readonly kind: 'datasetImportJob';
+  readonly datasetArn: string;
+  readonly dataLocation: string;
+  readonly roleArn?: string;
+  readonly importMode: 'FULL' | 'INCREMENTAL';
+}
+
+export interface SolutionRecord extends ResourceBase {
+  readonly kind: 'solution';
+  readonly datasetGroupArn: string;
+  readonly recipeArn: string;
+  readonly eventType?: string;
+  readonly performHPO: boolean;
+  readonly performAutoML: boolean;
+  readonly solutionConfig?: unknown;
+  latestSolutionVersionArn?: string;
+}
+
+export interface SolutionVersionRecord extends ResourceBase {
+  readonly kind: 'solutionVersion';
+  readonly solutionArn: string;
+  readonly trainingMode: 'FULL' | 'UPDATE';
+  /** The live-log position the training data was cut at: later records are the model's LiveContext. */
+  dataCutoffSeq?: number;
+  trainingHours?: number;
+  metrics?: SolutionMetrics;
+}
+
+export interface CampaignUpdate {
+  solutionVersionArn: string;
+  minProvisionedTPS: number;
+  campaignConfig?: unknown;
+  status: string;
+  failureReason?: string;
+  creationDateTime: EpochSeconds;
+  lastUpdatedDateTime: EpochSeconds;
+}
+
+export interface CampaignRecord extends ResourceBase {
+  readonly kind: 'campaign';
+  solutionVersionArn: string;
+  minProvisionedTPS: number;
+  campaignConfig?: unknown;
+  latestCampaignUpdate?: CampaignUpdate;
+}
+
+export interface EventTrackerRecord extends ResourceBase {
+  readonly kind: 'eventTracker';
+  readonly datasetGroupArn: string;
+  readonly trackingId: string;
+  readonly accountId: string;
+}
+
+export type ResourceRecord =
+  | DatasetGroupRecord
+  | SchemaRecord
+  | DatasetRecord
+  | DatasetImportJobRecord
+  | SolutionRecord
+  | SolutionVersionRecord
+  | CampaignRecord
+  | EventTrackerRecord;
+
+export type ResourceKind = ResourceRecord['kind'];
+export type RecordOf<K extends ResourceKind> = Extract<ResourceRecord, { kind: K }>;
+
+/** Rows a completed import job stored in a dataset. */
+export interface DatasetRows {
+  interactions: Interaction[];
+  items: Item[];
+  users: string[];
+}
+
+/** What PutEvents, PutItems and PutUsers accepted, in order: the durable log of live data. */
+export type LiveRecord =
+  | {
+      readonly seq: number;
+      readonly kind: 'event';
+      readonly datasetGroupArn: string;
+      readonly trackerArn: string;
+      readonly sessionId: string;
+      readonly eventId?: string;
+      readonly interaction: Interaction;
+    }
+  | { readonly seq: number; readonly kind: 'item'; readonly datasetGroupArn: string; readonly item: Item }
+  | { readonly seq: number; readonly kind: 'user'; readonly datasetGroupArn: string; readonly userId: string };
+
+type LiveRecordInput = LiveRecord extends infer R ? (R extends LiveRecord ? Omit<R, 'seq'> : never) : never;
+
+interface GroupLiveData {
+  readonly events: Extract<LiveRecord, { kind: 'event' }>[];
+  readonly eventsByUser: Map<string, Extract<LiveRecord, { kind: 'event' }>[]>;
+  readonly items: Extract<LiveRecord, { kind: 'item' }>[];
+}
+
+const STATE_FILE = 'resources.json';
+const LIVE_LOG = 'live-data.jsonl';
+
+/**
+ * The emulator's state. In memory it is a map of resources plus the data each dataset holds; with a state
+ * directory every change is written before the caller is answered: resources and dataset rows as whole files
+ * replaced atomically (tmp + rename), live data appended to a JSON-lines log, trained models one file each.
+ */
+export class EmulatorStore {
+  private readonly resources = new Map<string, ResourceRecord>();
+  private readonly rows = new Map<string, DatasetRows>();
+  private readonly live = new Map<string, GroupLiveData>();
+  private readonly eventIdsByTracker = new Map<string, Set<string>>();
+  private seq = 0;
+
+  constructor(private readonly stateDir?: string) {
+    if (stateDir) {
+      mkdirSync(join(stateDir, 'datasets'), { recursive: true });
+      mkdirSync(join(stateDir, 'models'), { recursive: true });
+      this.restore(stateDir);
+    }
+  }
+
+  get persistent(): boolean {
+    return this.stateDir !== undefined;
+  }
+
+  // Resources
+
+  get(arn: string): ResourceRecord | undefined {
+    return this.resources.get(arn);
+  }
+
+  find<K extends ResourceKind>(kind: K, arn: string): RecordOf<K> | undefined {
+    const record = this.resources.get(arn);
+    return record?.kind === kind ? (record as RecordOf<K>) : undefined;
+  }
+
+  list<K extends ResourceKind>(kind: K, where: (record: RecordOf<K>) => boolean = () => true): RecordOf<K>[] {
+    const found: RecordOf<K>[] = [];
+    for (const record of this.resources.values()) {
+      if (record.kind === kind && where(record as RecordOf<K>)) found.push(record as RecordOf<K>);
+    }
+    return found;
+  }
+
+  all(): ResourceRecord[] {
+    return [...this.resources.values()];
+  }
+
+  put(record: ResourceRecord): void {
+    this.resources.set(record.arn, record);
+    this.saveResources();
+  }
+
+  /** Records are mutated in place by their lifecycles; this persists the change. */
+  touched(): void {
+    this.saveResources();
+  }
+
+  remove(arn: string): void {
+    const record = this.resources.get(arn);
+    this.resources.delete(arn);
+    if (record?.kind === 'dataset') this.setRows(arn, undefined);
+    if (record?.kind === 'solutionVersion') this.removeModel(arn);
+    if (record?.kind === 'eventTracker') this.eventIdsByTracker.delete(arn);
+    if (record?.kind === 'datasetGroup') this.live.delete(arn);
+    this.saveResources();
+  }
+
+  // Dataset rows
+
+  rowsOf(datasetArn: string): DatasetRows | undefined {
+    return this.rows.get(datasetArn);
+  }
+
+  setRows(datasetArn: string, rows: DatasetRows | undefined): void {
+    if (rows) this.rows.set(datasetArn, rows);
+    else this.rows.delete(datasetArn);
+    if (!this.stateDir) return;
+    const file = join(this.stateDir, 'datasets', `${fileKey(datasetArn)}.json`);
+    if (rows) writeAtomically(file, JSON.stringify({ datasetArn, rows }));
+    else rmSync(file, { force: true });
+  }
+
+  // Live data
+
+  get liveSeq(): number {
+    return this.seq;
+  }
+
+  /** True when this tracker already accepted an event with this id (a client retry). */
+  isDuplicateEvent(trackerArn: string, eventId: string): boolean {
+    return this.eventIdsByTracker.get(trackerArn)?.has(eventId) ?? false;
+  }
+
+  /** Appends accepted records to the log (one write, before the caller is answered) and indexes them. */
+  appendLive(inputs: readonly LiveRecordInput[]): void {
+    const records = inputs.map((input) => ({ ...input, seq: ++this.seq }) as LiveRecord);
+    if (this.stateDir && records.length > 0) {
+      appendFileSync(join(this.stateDir, LIVE_LOG), records.map((r) => JSON.stringify(r) + '\n').join(''));
+    }
+    for (const record of records) this.index(record);
+  }
+
+  /** Accepted events of a dataset group after a log position (and up to another), oldest first. */
+  eventsAfter(datasetGroupArn: string, seq: number, upTo = Infinity): Interaction[] {
+    const events = this.live.get(datasetGroupArn)?.events ?? [];
+    return events.filter((e) => e.seq > seq && e.seq <= upTo).map((e) => e.interaction);
+  }
+
+  userEventsAfter(datasetGroupArn: string, userId: string, seq: number): Interaction[] {
+    const events = this.live.get(datasetGroupArn)?.eventsByUser.get(userId) ?? [];
+    return events.filter((e) => e.seq > seq).map((e) => e.interaction);
+  }
+
+  /** Items put after a log position; a later PutItems of the same item wins. */
+  itemsAfter(datasetGroupArn: string, seq: number, upTo = Infinity): Item[] {
+    const latest = new Map<string, Item>();
+    for (const record of this.live.get(datasetGroupArn)?.items ?? []) {
+      if (record.seq > seq && record.seq <= upTo) latest.set(record.item.itemId, record.item);
+    }
+    return [...latest.values()];
+  }
+
+  recentPopularityAfter(datasetGroupArn: string, seq: number): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const event of this.live.get(datasetGroupArn)?.events ?? []) {
+      if (event.seq > seq) counts.set(event.interaction.itemId, (counts.get(event.interaction.itemId) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  // Models
+
+  saveModel(solutionVersionArn: string, snapshot: unknown): void {
+    if (!this.stateDir) return;
+    writeAtomically(join(this.stateDir, 'models', `${fileKey(solutionVersionArn)}.json`), JSON.stringify(snapshot));
+  }
+
+  loadModelSnapshot(solutionVersionArn: string): unknown {
+    if (!this.stateDir) return undefined;
+    const file = join(this.stateDir, 'models', `${fileKey(solutionVersionArn)}.json`);
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as unknown) : undefined;
+  }
+
+  private removeModel(solutionVersionArn: string): void {
+    if (this.stateDir) rmSync(join(this.stateDir, 'models', `${fileKey(solutionVersionArn)}.json`), { force: true });
+  }
+
+  // Persistence
+
+  private index(record: LiveRecord): void {
+    this.seq = Math.max(this.seq, record.seq);
+    let group = this.live.get(record.datasetGroupArn);
+    if (!group) {
+      group = { events: [], eventsByUser: new Map(), items: [] };
+      this.live.set(record.datasetGroupArn, group);
+    }
+    if (record.kind === 'event') {
+      group.events.push(record);
+      const byUser = group.eventsByUser.get(record.interaction.userId) ?? [];
+      byUser.push(record);
+      group.eventsByUser.set(record.interaction.userId, byUser);
+      if (record.eventId !== undefined) {
+        const ids = this.eventIdsByTracker.get(record.trackerArn) ?? new Set<string>();
+        ids.add(record.eventId);
+        this.eventIdsByTracker.set(record.trackerArn, ids);
+      }
+    } else if (record.kind === 'item') {
+      group.items.push(record);
+    }
+  }
+
+  private saveResources(): void {
+    if (!this.stateDir) return;
+    writeAtomically(join(this.stateDir, STATE_FILE), JSON.stringify({ resources: [...this.resources.values()] }, null, 1));
+  }
+
+  private restore(stateDir: string): void {
+    const stateFile = join(stateDir, STATE_FILE);
+    if (existsSync(stateFile)) {
+      const saved = JSON.parse(readFileSync(stateFile, 'utf8')) as { resources: ResourceRecord[] };
+      for (const record of saved.resources) this.resources.set(record.arn, record);
+    }
+    for (const record of this.resources.values()) {
+      if (record.kind !== 'dataset') continue;
+      const file = join(stateDir, 'datasets', `${fileKey(record.arn)}.json`);
+      if (existsSync(file)) this.rows.set(record.arn, (JSON.parse(readFileSync(file, 'utf8')) as { rows: DatasetRows }).rows);
+    }
+    const log = join(stateDir, LIVE_LOG);
+    if (!existsSync(log)) return;
+    let content = readFileSync(log, 'utf8');
+    // A crash can tear the last line, which was never acknowledged: drop it so new appends start clean.
+    if (content.length > 0 && !content.endsWith('\n')) {
+      content = content.slice(0, content.lastIndexOf('\n') + 1);
+      writeAtomically(log, content);
+    }
+    for (const line of content.split('\n')) {
+      if (line.trim() === '') continue;
+      const record = JSON.parse(line) as LiveRecord;
+      this.seq = Math.max(this.seq, record.seq);
+      if (this.resources.has(record.datasetGroupArn)) this.index(record);
+    }
+  }
+}
+
+function fileKey(arn: string): string {
+  return createHash('sha256').update(arn).digest('hex').slice(0, 32);
+}
+
+function writeAtomically(file: string, content: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, file);
+}
