@@ -1,11 +1,17 @@
 import { loadModel, train } from '../../local/personalize/model';
-import { trainCollaborative } from '../../local/personalize/model/collaborative';
+import { CollaborativeModel, trainCollaborative } from '../../local/personalize/model/collaborative';
 import { readSampleData } from '../../local/personalize/model/sampleData';
 import type { Interaction, LiveContext, ScoredItem, TrainedModel } from '../../local/personalize/model';
 
 const data = readSampleData();
 const genresOf = new Map(data.items.map((item) => [item.itemId, item.genres]));
 const noLive: LiveContext = { userEvents: [], newItems: [] };
+// One training serves every recipe of the shared model; the recipe only decides how it answers.
+let trained: CollaborativeModel;
+beforeAll(async () => {
+  trained = await trainCollaborative('aws-user-personalization', data);
+});
+const asRecipe = (recipe: 'aws-sims' | 'aws-personalized-ranking'): CollaborativeModel => new CollaborativeModel(recipe, trained.serialize());
 const afterTraining = Math.max(...data.interactions.map((e) => e.timestamp)) + 60;
 
 function countWithGenre(items: readonly ScoredItem[], genre: string): number {
@@ -28,8 +34,8 @@ function clicks(userId: string, itemIds: readonly string[]): Interaction[] {
 
 describe('aws-user-personalization on the sample data', () => {
   let model: TrainedModel;
-  beforeAll(async () => {
-    model = await trainCollaborative('aws-user-personalization', data);
+  beforeAll(() => {
+    model = trained;
   });
 
   it('scores are a softmax over the whole catalogue: in [0, 1], descending, summing to 1', () => {
@@ -89,8 +95,8 @@ describe('aws-user-personalization on the sample data', () => {
 });
 
 describe('aws-personalized-ranking on the sample data', () => {
-  it('orders the given items for the user, scores summing to 1 over them', async () => {
-    const model = await trainCollaborative('aws-personalized-ranking', data);
+  it('orders the given items for the user, scores summing to 1 over them', () => {
+    const model = asRecipe('aws-personalized-ranking');
     const favourites = model.recommend({ userId: '429', numResults: 3, live: noLive }).map((item) => item.itemId);
     const others = mostPopularWithGenre('Western', 3);
     const ranked = model.rank({ userId: '429', itemIds: [...others, ...favourites, 'not-in-catalogue'], live: noLive });
@@ -101,8 +107,8 @@ describe('aws-personalized-ranking on the sample data', () => {
 });
 
 describe('aws-sims on the sample data', () => {
-  it('returns items related to the given one (mostly sharing a genre with it), not the item itself', async () => {
-    const model = await trainCollaborative('aws-sims', data);
+  it('returns items related to the given one (mostly sharing a genre with it), not the item itself', () => {
+    const model = asRecipe('aws-sims');
     const [horrorFilm = ''] = mostPopularWithGenre('Horror', 1);
     const queryGenres = genresOf.get(horrorFilm) ?? [];
     const similar = model.recommend({ itemId: horrorFilm, numResults: 10, live: noLive });
@@ -112,8 +118,8 @@ describe('aws-sims on the sample data', () => {
     expect(sharingAGenre.length).toBeGreaterThanOrEqual(7);
   });
 
-  it('finds related items for an item added after training, by its genres', async () => {
-    const model = await trainCollaborative('aws-sims', data);
+  it('finds related items for an item added after training, by its genres', () => {
+    const model = asRecipe('aws-sims');
     const live: LiveContext = { userEvents: [], newItems: [{ itemId: 'new-western', genres: ['Western'] }] };
     const similar = model.recommend({ itemId: 'new-western', numResults: 10, live });
     expect(countWithGenre(similar, 'Western')).toBe(10);
