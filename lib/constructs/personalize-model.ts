@@ -1,0 +1,207 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as personalize from 'aws-cdk-lib/aws-personalize';
+import { Construct } from 'constructs';
+import type { PersonalizeResourceKind } from '../api-routes';
+import {
+  INTERACTIONS_SCHEMA,
+  ITEMS_SCHEMA,
+  personalizeNames,
+  USER_PERSONALIZATION_RECIPE_ARN,
+  type PersonalizeNames,
+} from '../personalize-schemas';
+import { accountPatternFinding, acknowledge, attributeFinding } from './acknowledge';
+import { PersonalizeCleanup } from './personalize-cleanup';
+
+export interface PersonalizeModelProps {
+  /** ARN of the bucket holding the CSV files (`arn:aws:s3:::bucket`), for s3:ListBucket. */
+  readonly bucketArn: string;
+  /** ARN of the bucket's objects (`arn:aws:s3:::bucket/*`), for s3:GetObject. */
+  readonly bucketObjectsArn: string;
+  /** S3 URI of the interactions CSV. */
+  readonly interactionDataLocation: string;
+  /** S3 URI of the items CSV. */
+  readonly itemDataLocation: string;
+  /**
+   * Recipe of the solution.
+   * @default USER_PERSONALIZATION_RECIPE_ARN (aws-user-personalization)
+   */
+  readonly recipeArn?: string;
+  /**
+   * Prefix of the Personalize resource names.
+   * @default - the stack name, so two stacks can share an account
+   */
+  readonly namePrefix?: string;
+}
+
+/** What a function may do on the model's resources: actions on kinds of resources (as in lib/api-routes.ts). */
+export interface PersonalizePermission {
+  readonly actions: readonly string[];
+  readonly resources: readonly PersonalizeResourceKind[];
+}
+
+/**
+ * The Personalize side of the system, as CloudFormation knows it (L1): dataset group, the two schemas and
+ * datasets with their import jobs from the user's bucket, and the solution. Solution versions, campaigns
+ * and event trackers are created at run time by the API; `PersonalizeCleanup` removes them on delete.
+ */
+export class PersonalizeModel extends Construct {
+  public readonly names: PersonalizeNames;
+  public readonly datasetGroup: personalize.CfnDatasetGroup;
+  public readonly interactionsSchema: personalize.CfnSchema;
+  public readonly itemsSchema: personalize.CfnSchema;
+  public readonly interactionsDataset: personalize.CfnDataset;
+  public readonly itemsDataset: personalize.CfnDataset;
+  public readonly solution: personalize.CfnSolution;
+  /** The role Personalize assumes to read the CSV files: s3:GetObject and s3:ListBucket, nothing more. */
+  public readonly importRole: iam.Role;
+  public readonly cleanup: PersonalizeCleanup;
+
+  constructor(scope: Construct, id: string, props: PersonalizeModelProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.names = personalizeNames(props.namePrefix ?? stack.stackName);
+
+    this.importRole = new iam.Role(this, 'ImportRole', {
+      description: 'Lets Amazon Personalize read the dataset CSV files',
+      assumedBy: new iam.ServicePrincipal('personalize.amazonaws.com', {
+        // Confused-deputy guard: only Personalize acting for this account may assume the role.
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    });
+    this.importRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucketObjectsArn] }),
+    );
+    this.importRole.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucketArn] }));
+
+    this.datasetGroup = new personalize.CfnDatasetGroup(this, 'DatasetGroup', { name: this.names.datasetGroup });
+
+    this.interactionsSchema = new personalize.CfnSchema(this, 'InteractionsSchema', {
+      name: this.names.interactionsSchema,
+      schema: JSON.stringify(INTERACTIONS_SCHEMA),
+    });
+    this.itemsSchema = new personalize.CfnSchema(this, 'ItemsSchema', {
+      name: this.names.itemsSchema,
+      schema: JSON.stringify(ITEMS_SCHEMA),
+    });
+
+    this.interactionsDataset = this.dataset('InteractionsDataset', {
+      name: this.names.interactionsDataset,
+      datasetType: 'Interactions',
+      schema: this.interactionsSchema,
+      jobName: this.names.interactionsImportJob,
+      dataLocation: props.interactionDataLocation,
+    });
+    this.itemsDataset = this.dataset('ItemsDataset', {
+      name: this.names.itemsDataset,
+      datasetType: 'Items',
+      schema: this.itemsSchema,
+      jobName: this.names.itemsImportJob,
+      dataLocation: props.itemDataLocation,
+    });
+
+    this.solution = new personalize.CfnSolution(this, 'Solution', {
+      name: this.names.solution,
+      datasetGroupArn: this.datasetGroup.attrDatasetGroupArn,
+      recipeArn: props.recipeArn ?? USER_PERSONALIZATION_RECIPE_ARN,
+    });
+    // A solution is trained on the datasets; create it once they exist, delete it before them.
+    this.solution.addResourceDependency(this.interactionsDataset);
+    this.solution.addResourceDependency(this.itemsDataset);
+
+    this.cleanup = new PersonalizeCleanup(this, 'Cleanup', {
+      datasetGroupArn: this.datasetGroup.attrDatasetGroupArn,
+      solutionArn: this.solution.attrSolutionArn,
+      solutionFindingName: attributeFinding(this.solution, 'SolutionArn', '').replace(/^Resource::/, ''),
+    });
+    // Created after, so deleted before, the resources whose run-time children it removes.
+    this.cleanup.resource.node.addDependency(this.solution, this.datasetGroup);
+  }
+
+  /** ARN patterns of this model's resources of the given kinds: never `*`. */
+  public arnsOf(kinds: readonly PersonalizeResourceKind[]): string[] {
+    const stack = Stack.of(this);
+    const inAccount = (resourceType: string) =>
+      `arn:${stack.partition}:personalize:${stack.region}:${stack.account}:${resourceType}/*`;
+    return kinds.map((kind) => {
+      switch (kind) {
+        case 'datasetGroup':
+          return this.datasetGroup.attrDatasetGroupArn;
+        case 'solution':
+          return this.solution.attrSolutionArn;
+        case 'solutionVersion':
+          // Solution version ARNs are the solution's ARN followed by `/<version id>`.
+          return `${this.solution.attrSolutionArn}/*`;
+        case 'campaign':
+          return inAccount('campaign');
+        case 'eventTracker':
+          return inAccount('event-tracker');
+      }
+    });
+  }
+
+  /** Allows `grantee` each permission's actions on this model's resources of the kinds it names. */
+  public grant(grantee: iam.IGrantable, permissions: readonly PersonalizePermission[]): void {
+    for (const permission of permissions) {
+      if (permission.actions.length === 0 || permission.resources.length === 0) {
+        throw new Error(`A Personalize permission needs actions and resources, got ${JSON.stringify(permission)}`);
+      }
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [...permission.actions],
+          resources: this.arnsOf(permission.resources),
+        }),
+      );
+      const patterns = permission.resources.flatMap((kind) => this.findingOf(kind) ?? []);
+      if (patterns.length > 0 && grantee.grantPrincipal instanceof Construct) {
+        acknowledge(
+          grantee.grantPrincipal,
+          'AwsSolutions-IAM5',
+          'Solution versions, campaigns and event trackers are created at run time with caller-chosen names: the narrowest ARN that can be written is the resource type in this account and region (or the solution ARN followed by /*), never "*".',
+          patterns,
+        );
+      }
+    }
+  }
+
+  /** How cdk-nag names the wildcard ARN pattern of a kind, when its ARN is a pattern. */
+  private findingOf(kind: PersonalizeResourceKind): string | undefined {
+    switch (kind) {
+      case 'solutionVersion':
+        return attributeFinding(this.solution, 'SolutionArn', '/*');
+      case 'campaign':
+        return accountPatternFinding(this, 'personalize', 'campaign/*');
+      case 'eventTracker':
+        return accountPatternFinding(this, 'personalize', 'event-tracker/*');
+      default:
+        return undefined;
+    }
+  }
+
+  private dataset(
+    id: string,
+    spec: {
+      name: string;
+      datasetType: 'Interactions' | 'Items';
+      schema: personalize.CfnSchema;
+      jobName: string;
+      dataLocation: string;
+    },
+  ): personalize.CfnDataset {
+    const dataset = new personalize.CfnDataset(this, id, {
+      name: spec.name,
+      datasetType: spec.datasetType,
+      datasetGroupArn: this.datasetGroup.attrDatasetGroupArn,
+      schemaArn: spec.schema.attrSchemaArn,
+      datasetImportJob: {
+        jobName: spec.jobName,
+        // `dataSource` is untyped and copied verbatim: CloudFormation wants PascalCase (aws-cdk issue 29411).
+        dataSource: { DataLocation: spec.dataLocation },
+        roleArn: this.importRole.roleArn,
+      },
+    });
+    // The import job runs as the role: its policy must be attached first.
+    dataset.node.addDependency(this.importRole);
+    return dataset;
+  }
+}

@@ -1,0 +1,226 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import {
+  bodyJsonSchema,
+  requiredQueryParameters,
+  ROUTES,
+  type KinesisRoute,
+  type LambdaRoute,
+  type Route,
+} from '../api-routes';
+import { GATEWAY_RESPONSES, PUT_RECORD_ERROR_RESPONSES } from '../gateway-responses';
+import { PUT_RECORD_RESPONSE_TEMPLATE, putRecordRequestTemplate } from '../kinesis-integration';
+import { API_STAGE_NAME } from '../stack-outputs';
+import { acknowledge } from './acknowledge';
+import type { EventPipeline } from './event-pipeline';
+import { HandlerFunction } from './handler-function';
+import type { PersonalizeModel } from './personalize-model';
+
+export interface RecommendationsApiProps {
+  /** The Personalize resources the route functions act on (their permissions are scoped to it). */
+  readonly model: PersonalizeModel;
+  /** The stream `POST /data` writes to. */
+  readonly events: EventPipeline;
+  /**
+   * The routes to serve.
+   * @default ROUTES (lib/api-routes.ts)
+   */
+  readonly routes?: readonly Route[];
+  /**
+   * Steady-state requests per second allowed per API key.
+   * @default 10
+   */
+  readonly throttleRateLimit?: number;
+  /** @default 20 */
+  readonly throttleBurstLimit?: number;
+  /**
+   * Requests per day allowed per API key.
+   * @default 10000
+   */
+  readonly dailyQuota?: number;
+}
+
+/**
+ * The HTTP API of DESIGN.md, built from the route table: one Lambda function per route (through
+ * `HandlerFunction`), `POST /data` as a Kinesis PutRecord integration, every method behind the API key,
+ * request validation from the routes' zod schemas, JSON error bodies from lib/gateway-responses.ts.
+ */
+export class RecommendationsApi extends Construct {
+  public readonly api: apigateway.RestApi;
+  public readonly apiKey: apigateway.ApiKey;
+  public readonly usagePlan: apigateway.UsagePlan;
+  public readonly accessLogs: logs.LogGroup;
+  /** The function of each Lambda route, by handler name. */
+  public readonly functions: ReadonlyMap<string, HandlerFunction>;
+  /** The role API Gateway assumes to put records on the stream. */
+  public readonly kinesisRole: iam.Role;
+
+  private readonly validator: apigateway.RequestValidator;
+
+  constructor(scope: Construct, id: string, props: RecommendationsApiProps) {
+    super(scope, id);
+    const routes = props.routes ?? ROUTES;
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.api = new apigateway.RestApi(this, 'Api', {
+      description: 'Near-real-time recommendations with Amazon Personalize',
+      // The account-wide CloudWatch role is not this stack's to change (flag disableCloudWatchRole).
+      cloudWatchRole: false,
+      endpointTypes: [apigateway.EndpointType.REGIONAL],
+      deployOptions: {
+        stageName: API_STAGE_NAME,
+        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        tracingEnabled: true,
+        metricsEnabled: true,
+      },
+      defaultMethodOptions: { apiKeyRequired: true },
+    });
+    this.validator = this.api.addRequestValidator('Validator', {
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+
+    for (const [name, response] of Object.entries(GATEWAY_RESPONSES)) {
+      this.api.addGatewayResponse(`${name[0]!.toUpperCase()}${name.slice(1)}Response`, {
+        type: apigateway.ResponseType.of(response.type),
+        statusCode: String(response.statusCode),
+        templates: { 'application/json': response.template },
+      });
+    }
+
+    this.kinesisRole = new iam.Role(this, 'KinesisRole', {
+      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      description: 'Lets API Gateway put records on the event stream (POST /data)',
+    });
+    props.events.grantPutRecord(this.kinesisRole);
+
+    const functions = new Map<string, HandlerFunction>();
+    for (const route of routes) {
+      if (route.kind === 'lambda') {
+        const fn = this.lambdaRoute(route, props.model);
+        functions.set(route.handler, fn);
+      } else {
+        this.kinesisRoute(route, props.events);
+      }
+    }
+    this.functions = functions;
+
+    this.apiKey = new apigateway.ApiKey(this, 'ApiKey', {
+      description: 'Key of the recommendations API (header x-api-key)',
+    });
+    this.usagePlan = new apigateway.UsagePlan(this, 'UsagePlan', {
+      description: 'Throttling and daily quota of the recommendations API',
+      throttle: { rateLimit: props.throttleRateLimit ?? 10, burstLimit: props.throttleBurstLimit ?? 20 },
+      quota: { limit: props.dailyQuota ?? 10_000, period: apigateway.Period.DAY },
+      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+    });
+    this.usagePlan.addApiKey(this.apiKey);
+
+    acknowledge(
+      this.api,
+      'AwsSolutions-APIG2',
+      'Every method has the request validator (body and parameters) and the route body model.',
+    );
+    acknowledge(
+      this.api,
+      'AwsSolutions-APIG3',
+      'No WAF web ACL: the API is behind API keys with usage-plan throttling and a daily quota; a web ACL costs money for a sample that must cost nothing when idle.',
+    );
+    acknowledge(
+      this.api,
+      'AwsSolutions-APIG4',
+      'Callers are identified by API key, as in the original sample and the Postman collection; adding IAM or Cognito authorization is a deployment choice left to the user.',
+    );
+    acknowledge(
+      this.api,
+      'AwsSolutions-COG4',
+      'No Cognito user pool: callers are identified by API key (see AwsSolutions-APIG4).',
+    );
+    acknowledge(
+      this.api,
+      'AwsSolutions-APIG6',
+      'Access logging is on (JSON, to a log group); execution logging needs the account-wide API Gateway CloudWatch role, which this stack deliberately does not change.',
+    );
+  }
+
+  private lambdaRoute(route: LambdaRoute, model: PersonalizeModel): HandlerFunction {
+    const fn = new HandlerFunction(this, `${pascal(route.handler)}Function`, {
+      entry: route.handler,
+      description: `${route.method} ${route.path}: ${route.description}`,
+    });
+    model.grant(fn.function, route.permissions);
+
+    const queryParameters = requiredQueryParameters(route);
+    this.resourceFor(route).addMethod(route.method, new apigateway.LambdaIntegration(fn.function), {
+      apiKeyRequired: true,
+      requestValidator: this.validator,
+      requestModels: this.requestModels(route, pascal(route.handler)),
+      requestParameters: Object.fromEntries(
+        queryParameters.map((name) => [`method.request.querystring.${name}`, true]),
+      ),
+    });
+    return fn;
+  }
+
+  private kinesisRoute(route: KinesisRoute, events: EventPipeline): void {
+    const integration = new apigateway.AwsIntegration({
+      service: 'kinesis',
+      action: 'PutRecord',
+      integrationHttpMethod: 'POST',
+      options: {
+        credentialsRole: this.kinesisRole,
+        // Bodies that are not JSON are rejected instead of being passed to Kinesis unmapped.
+        passthroughBehavior: apigateway.PassthroughBehavior.NEVER,
+        requestTemplates: { 'application/json': putRecordRequestTemplate(events.stream.streamName) },
+        timeout: Duration.seconds(10),
+        integrationResponses: [
+          { statusCode: '200', responseTemplates: { 'application/json': PUT_RECORD_RESPONSE_TEMPLATE } },
+          ...Object.values(PUT_RECORD_ERROR_RESPONSES).map((response) => ({
+            selectionPattern: response.selectionPattern,
+            statusCode: String(response.statusCode),
+            responseTemplates: { 'application/json': response.template },
+          })),
+        ],
+      },
+    });
+    this.resourceFor(route).addMethod(route.method, integration, {
+      apiKeyRequired: true,
+      requestValidator: this.validator,
+      requestModels: this.requestModels(route, 'PutRecord'),
+      methodResponses: [
+        { statusCode: '200' },
+        ...Object.values(PUT_RECORD_ERROR_RESPONSES).map((response) => ({ statusCode: String(response.statusCode) })),
+        // The client-error template may override its status to 429.
+        { statusCode: '429' },
+      ],
+    });
+  }
+
+  private resourceFor(route: Route): apigateway.Resource {
+    const segments = route.path.split('/').filter((segment) => segment.length > 0);
+    if (segments.length === 0) throw new Error(`Route path must name a resource, got "${route.path}"`);
+    return this.api.root.resourceForPath(segments.join('/'));
+  }
+
+  private requestModels(route: Route, name: string): Record<string, apigateway.IModel> | undefined {
+    const schema = bodyJsonSchema(route);
+    if (!schema) return undefined;
+    const model = this.api.addModel(`${name}Model`, {
+      contentType: 'application/json',
+      description: `Body of ${route.method} ${route.path}`,
+      schema: schema as apigateway.JsonSchema,
+    });
+    return { 'application/json': model };
+  }
+}
+
+function pascal(name: string): string {
+  return `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+}

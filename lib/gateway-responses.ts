@@ -1,0 +1,100 @@
+/**
+ * Responses API Gateway itself gives (before or instead of a Lambda function), as data: the API construct
+ * registers them as gateway responses and integration responses, and local mode's gateway renders the
+ * very same templates, so a client sees the same error bodies on AWS and locally.
+ *
+ * Every body is the contract's error shape: `{"message": "...", "code": "..."}`.
+ */
+import { GATEWAY_ERRORS } from './api-routes';
+
+/** A gateway response: the API Gateway response type, its status and its `application/json` template. */
+export interface GatewayResponseDefinition {
+  /** API Gateway's response type, e.g. `INVALID_API_KEY` (aws-apigateway `ResponseType.of`). */
+  readonly type: string;
+  readonly statusCode: number;
+  /** VTL template of the body (`$context.error.*` variables are available). */
+  readonly template: string;
+}
+
+const body = (message: string, code: string) => `{"message": ${message}, "code": "${code}"}`;
+
+/** The gateway responses of the API, keyed by what they answer. */
+export const GATEWAY_RESPONSES = {
+  /** A method requires `x-api-key` and the key is missing or unknown. */
+  missingApiKey: {
+    type: 'INVALID_API_KEY',
+    statusCode: GATEWAY_ERRORS.missingApiKey.statusCode,
+    template: body(JSON.stringify(GATEWAY_ERRORS.missingApiKey.message), GATEWAY_ERRORS.missingApiKey.code),
+  },
+  /** The body fails the route's JSON-schema model; the validator's message names the field. */
+  badRequestBody: {
+    type: 'BAD_REQUEST_BODY',
+    statusCode: GATEWAY_ERRORS.badRequestBody.statusCode,
+    template: body(
+      '"Invalid request body: $util.escapeJavaScript($context.error.validationErrorString)"',
+      GATEWAY_ERRORS.badRequestBody.code,
+    ),
+  },
+  /** A required query parameter is missing (`messageString` is already a quoted JSON string). */
+  badRequestParameters: {
+    type: 'BAD_REQUEST_PARAMETERS',
+    statusCode: GATEWAY_ERRORS.badRequestParameters.statusCode,
+    template: body('$context.error.messageString', GATEWAY_ERRORS.badRequestParameters.code),
+  },
+  /** No such route. API Gateway reports it as a missing authentication token (403); the contract says 404. */
+  notFound: {
+    type: 'MISSING_AUTHENTICATION_TOKEN',
+    statusCode: GATEWAY_ERRORS.notFound.statusCode,
+    template: body('"No route for $context.httpMethod $context.resourcePath"', GATEWAY_ERRORS.notFound.code),
+  },
+  /** The usage plan's throttling or quota. */
+  throttled: {
+    type: 'THROTTLED',
+    statusCode: 429,
+    template: body('$context.error.messageString', 'TooManyRequests'),
+  },
+  quotaExceeded: {
+    type: 'QUOTA_EXCEEDED',
+    statusCode: 429,
+    template: body('$context.error.messageString', 'LimitExceeded'),
+  },
+  /** Any other 4xx/5xx the gateway produces keeps its status and gets the JSON shape. */
+  default4xx: {
+    type: 'DEFAULT_4XX',
+    statusCode: 400,
+    template: body('$context.error.messageString', '$context.error.responseType'),
+  },
+  default5xx: {
+    type: 'DEFAULT_5XX',
+    statusCode: 500,
+    template: body('$context.error.messageString', '$context.error.responseType'),
+  },
+} as const satisfies Record<string, GatewayResponseDefinition>;
+
+/**
+ * Integration responses of `POST /data` (Kinesis PutRecord) for Kinesis errors: a Kinesis client error
+ * becomes 400 (429 when Kinesis throttles), anything else 500, each with the contract's error body and
+ * never Kinesis's raw error document.
+ */
+export const PUT_RECORD_ERROR_RESPONSES = {
+  clientError: {
+    /** Kinesis answers client errors, throttling included, with HTTP 400. */
+    selectionPattern: '400',
+    statusCode: 400,
+    template: [
+      "#set($type = $input.path('$.__type'))",
+      "#if($type.contains('ProvisionedThroughputExceeded') || $type.contains('LimitExceeded'))",
+      '#set($context.responseOverride.status = 429)',
+      '{"message": "The stream is busy, retry later", "code": "TooManyRequests"}',
+      '#else',
+      '{"message": "Kinesis rejected the record: $util.escapeJavaScript($input.path(\'$.message\'))", "code": "BadRequest"}',
+      '#end',
+    ].join('\n'),
+  },
+  serverError: {
+    /** 403 (the gateway's role or key) and 5xx are the stack's problem, not the caller's. */
+    selectionPattern: '(40[1-9]|4[1-9][0-9]|5[0-9][0-9])',
+    statusCode: 500,
+    template: '{"message": "The event could not be written to the stream", "code": "InternalError"}',
+  },
+} as const;

@@ -1,0 +1,91 @@
+import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { PUT_EVENTS_CONSUMER } from './api-routes';
+import { EventPipeline } from './constructs/event-pipeline';
+import { HandlerFunction } from './constructs/handler-function';
+import { PersonalizeModel } from './constructs/personalize-model';
+import { RecommendationsApi } from './constructs/recommendations-api';
+import { STACK_OUTPUTS } from './stack-outputs';
+
+export interface RecommendationsStackProps extends StackProps {
+  /**
+   * Recipe of the Personalize solution.
+   * @default USER_PERSONALIZATION_RECIPE_ARN (aws-user-personalization)
+   */
+  readonly recipeArn?: string;
+}
+
+/**
+ * Near-real-time recommendations on Amazon Personalize. The stack only composes: the deploy parameters,
+ * the model, the event pipeline and its consumer, the API, and the outputs.
+ */
+export class RecommendationsStack extends Stack {
+  public readonly model: PersonalizeModel;
+  public readonly events: EventPipeline;
+  public readonly api: RecommendationsApi;
+
+  constructor(scope: Construct, id: string, props: RecommendationsStackProps = {}) {
+    super(scope, id, props);
+
+    // The seed's deploy parameters, kept so its `cdk deploy --parameters ...` command works unchanged.
+    const bucketArn = new CfnParameter(this, 'bucketARN', {
+      type: 'String',
+      description: 'ARN of the S3 bucket holding the dataset CSV files, e.g. arn:aws:s3:::my-bucket',
+      allowedPattern: '^arn:aws[a-z-]*:s3:::[a-z0-9.\\-]+$',
+    });
+    const bucketObjectsArn = new CfnParameter(this, 'bucketObjectsARN', {
+      type: 'String',
+      description: "ARN of the bucket's objects, e.g. arn:aws:s3:::my-bucket/*",
+      allowedPattern: '^arn:aws[a-z-]*:s3:::[a-z0-9.\\-]+/.*$',
+    });
+    const interactionDataLocation = new CfnParameter(this, 'interactionDataLocation', {
+      type: 'String',
+      description: 'S3 URI of the interactions CSV, e.g. s3://my-bucket/interactions.csv',
+      allowedPattern: '^s3://.+$',
+    });
+    const itemDataLocation = new CfnParameter(this, 'itemDataLocation', {
+      type: 'String',
+      description: 'S3 URI of the items CSV, e.g. s3://my-bucket/items.csv',
+      allowedPattern: '^s3://.+$',
+    });
+    const solutionRegion = new CfnParameter(this, 'solutionRegion', {
+      type: 'String',
+      description:
+        'Region of the deployment (informational, as in the original sample: the stack deploys to the region of the CDK environment)',
+      default: '',
+    });
+
+    this.model = new PersonalizeModel(this, 'Model', {
+      bucketArn: bucketArn.valueAsString,
+      bucketObjectsArn: bucketObjectsArn.valueAsString,
+      interactionDataLocation: interactionDataLocation.valueAsString,
+      itemDataLocation: itemDataLocation.valueAsString,
+      recipeArn: props.recipeArn,
+    });
+
+    const consumer = new HandlerFunction(this, 'PutEventsConsumer', {
+      entry: PUT_EVENTS_CONSUMER.handler,
+      description: 'Sends the interaction batches of the event stream to Personalize',
+      environment: { SOLUTION_REGION: solutionRegion.valueAsString },
+    });
+    this.model.grant(consumer.function, PUT_EVENTS_CONSUMER.permissions);
+    this.events = new EventPipeline(this, 'Events', { consumer: consumer.function });
+
+    this.api = new RecommendationsApi(this, 'Api', { model: this.model, events: this.events });
+
+    const outputs: Record<keyof typeof STACK_OUTPUTS, { value: string; description: string }> = {
+      apiUrl: { value: this.api.api.url, description: 'Base URL of the API (stage prod)' },
+      apiKeyId: {
+        value: this.api.apiKey.keyId,
+        description: 'Id of the API key: aws apigateway get-api-key --api-key <id> --include-value',
+      },
+      datasetGroupArn: { value: this.model.datasetGroup.attrDatasetGroupArn, description: 'Personalize dataset group' },
+      solutionArn: { value: this.model.solution.attrSolutionArn, description: 'Personalize solution to train' },
+      streamName: { value: this.events.stream.streamName, description: 'Kinesis stream of POST /data' },
+      archiveBucketName: { value: this.events.archiveBucket.bucketName, description: 'S3 archive of the events' },
+    };
+    for (const [key, output] of Object.entries(outputs)) {
+      new CfnOutput(this, STACK_OUTPUTS[key as keyof typeof STACK_OUTPUTS], output);
+    }
+  }
+}
