@@ -1,4 +1,4 @@
-import { catalogueOf, fnv1a, interactionsByUser, NO_LIVE_CONTEXT } from './shared';
+import { catalogueOf, fnv1a, interactionsByUser, NO_LIVE_CONTEXT, yieldToEventLoop } from './shared';
 import type { Interaction, RecipeName, SolutionMetrics, TrainedModel, TrainingData } from './types';
 
 /** Personalize holds out 10% of users, and for each of them the newest 10% of interactions. */
@@ -113,12 +113,14 @@ export async function evaluateRecipe(
 ): Promise<SolutionMetrics> {
   const split = splitForEvaluation(data);
   const model = await trainModel(split.training);
-  const lists: RankedList[] = split.testUsers.map((user) => {
+  const lists: RankedList[] = [];
+  for (const user of split.testUsers) {
+    if (lists.length % 20 === 19) await yieldToEventLoop();
     const request =
       recipe === 'aws-sims'
         ? { itemId: user.input[user.input.length - 1]?.itemId, numResults: EVALUATION_DEPTH, live: NO_LIVE_CONTEXT }
         : { userId: user.userId, numResults: EVALUATION_DEPTH, live: NO_LIVE_CONTEXT };
-    return { recommended: model.recommend(request).map((item) => item.itemId), relevant: user.relevant };
-  });
+    lists.push({ recommended: model.recommend(request).map((item) => item.itemId), relevant: user.relevant });
+  }
   return scoreRecommendations(lists, catalogueOf(data).itemIds.length);
 }
