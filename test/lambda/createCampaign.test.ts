@@ -21,7 +21,9 @@ beforeEach(() => personalize.reset());
 
 describe('POST /campaign', () => {
   it('deploys the solution version with 1 provisioned TPS and answers the CreateCampaign response', async () => {
-    personalize.on(CreateCampaignCommand).resolves({ campaignArn: CAMPAIGN_ARN, $metadata: { httpStatusCode: 200 } });
+    personalize
+      .on(CreateCampaignCommand)
+      .resolves({ campaignArn: CAMPAIGN_ARN, $metadata: { httpStatusCode: 200 } });
 
     const result = await post({ solutionVersionArn: SOLUTION_VERSION_ARN, name: 'movies-campaign' });
 
@@ -44,11 +46,27 @@ describe('POST /campaign', () => {
 
   it.each([
     ['a missing solutionVersionArn', { name: 'c' }, 'solutionVersionArn: is required'],
-    ['a malformed solutionVersionArn', { solutionVersionArn: 'version-1', name: 'c' }, 'solutionVersionArn: must be a Personalize solution ARN'],
+    [
+      'a malformed solutionVersionArn',
+      { solutionVersionArn: 'version-1', name: 'c' },
+      'solutionVersionArn: must be a Personalize solution ARN',
+    ],
     ['a missing name', { solutionVersionArn: SOLUTION_VERSION_ARN }, 'name: is required'],
-    ['a name with spaces', { solutionVersionArn: SOLUTION_VERSION_ARN, name: 'my campaign' }, 'name: must match'],
-    ['a minProvisionedTPS of 0', { solutionVersionArn: SOLUTION_VERSION_ARN, name: 'c', minProvisionedTPS: 0 }, 'minProvisionedTPS: '],
-    ['a fractional minProvisionedTPS', { solutionVersionArn: SOLUTION_VERSION_ARN, name: 'c', minProvisionedTPS: 1.5 }, 'minProvisionedTPS: '],
+    [
+      'a name with spaces',
+      { solutionVersionArn: SOLUTION_VERSION_ARN, name: 'my campaign' },
+      'name: must match',
+    ],
+    [
+      'a minProvisionedTPS of 0',
+      { solutionVersionArn: SOLUTION_VERSION_ARN, name: 'c', minProvisionedTPS: 0 },
+      'minProvisionedTPS: ',
+    ],
+    [
+      'a fractional minProvisionedTPS',
+      { solutionVersionArn: SOLUTION_VERSION_ARN, name: 'c', minProvisionedTPS: 1.5 },
+      'minProvisionedTPS: ',
+    ],
   ])('answers 400 naming the field for %s', async (_case, body, message) => {
     const result = await post(body);
 
@@ -58,7 +76,9 @@ describe('POST /campaign', () => {
   });
 
   it.each(MAPPED_SERVICE_ERRORS)('answers Personalize %s with %i', async (name, status) => {
-    personalize.on(CreateCampaignCommand).rejects(serviceError(name, 'Campaign movies-campaign already exists'));
+    personalize
+      .on(CreateCampaignCommand)
+      .rejects(serviceError(name, 'Campaign movies-campaign already exists'));
 
     const result = await post({ solutionVersionArn: SOLUTION_VERSION_ARN, name: 'movies-campaign' });
 
@@ -69,6 +89,8 @@ describe('POST /campaign', () => {
   it('answers an unexpected failure with a generic 500', async () => {
     personalize.on(CreateCampaignCommand).rejects(unexpectedError());
 
-    expectGenericServerError(await post({ solutionVersionArn: SOLUTION_VERSION_ARN, name: 'movies-campaign' }));
+    expectGenericServerError(
+      await post({ solutionVersionArn: SOLUTION_VERSION_ARN, name: 'movies-campaign' }),
+    );
   });
 });

@@ -25,7 +25,11 @@ describe('POST /eventTracker', () => {
   it('creates the tracker on the dataset group and answers its ARN and tracking id', async () => {
     personalize
       .on(CreateEventTrackerCommand)
-      .resolves({ eventTrackerArn: EVENT_TRACKER_ARN, trackingId: TRACKING_ID, $metadata: { httpStatusCode: 200 } });
+      .resolves({
+        eventTrackerArn: EVENT_TRACKER_ARN,
+        trackingId: TRACKING_ID,
+        $metadata: { httpStatusCode: 200 },
+      });
 
     const result = await post({ name: 'movies-tracker', datasetGroupArn: DATASET_GROUP_ARN });
 
@@ -45,7 +49,11 @@ describe('POST /eventTracker', () => {
     ['a missing name', { datasetGroupArn: DATASET_GROUP_ARN }, 'name: is required'],
     ['an empty name', { name: '', datasetGroupArn: DATASET_GROUP_ARN }, 'name: '],
     ['a missing datasetGroupArn', { name: 't' }, 'datasetGroupArn: is required'],
-    ['a campaign ARN as datasetGroupArn', { name: 't', datasetGroupArn: CAMPAIGN_ARN }, 'datasetGroupArn: must be a Personalize dataset-group ARN'],
+    [
+      'a campaign ARN as datasetGroupArn',
+      { name: 't', datasetGroupArn: CAMPAIGN_ARN },
+      'datasetGroupArn: must be a Personalize dataset-group ARN',
+    ],
   ])('answers 400 naming the field for %s', async (_case, body, message) => {
     const result = await post(body);
 
@@ -55,7 +63,9 @@ describe('POST /eventTracker', () => {
   });
 
   it.each(MAPPED_SERVICE_ERRORS)('answers Personalize %s with %i', async (name, status) => {
-    personalize.on(CreateEventTrackerCommand).rejects(serviceError(name, 'The dataset group already has an event tracker'));
+    personalize
+      .on(CreateEventTrackerCommand)
+      .rejects(serviceError(name, 'The dataset group already has an event tracker'));
 
     const result = await post({ name: 'movies-tracker', datasetGroupArn: DATASET_GROUP_ARN });
 

@@ -22,12 +22,17 @@ beforeEach(() => personalize.reset());
 
 describe('POST /solutionVersion', () => {
   it('trains a FULL solution version named after `version` and answers the CreateSolutionVersion response', async () => {
-    personalize.on(CreateSolutionVersionCommand).resolves({ solutionVersionArn: SOLUTION_VERSION_ARN, $metadata: { httpStatusCode: 200 } });
+    personalize
+      .on(CreateSolutionVersionCommand)
+      .resolves({ solutionVersionArn: SOLUTION_VERSION_ARN, $metadata: { httpStatusCode: 200 } });
 
     const result = await post({ solutionArn: SOLUTION_ARN, version: 'v1' });
 
     expect(result.statusCode).toBe(200);
-    expect(bodyOf(result)).toEqual({ solutionVersionArn: SOLUTION_VERSION_ARN, $metadata: { httpStatusCode: 200 } });
+    expect(bodyOf(result)).toEqual({
+      solutionVersionArn: SOLUTION_VERSION_ARN,
+      $metadata: { httpStatusCode: 200 },
+    });
     expect(personalize).toHaveReceivedCommandTimes(CreateSolutionVersionCommand, 1);
     expect(personalize).toHaveReceivedCommandWith(CreateSolutionVersionCommand, {
       solutionArn: SOLUTION_ARN,
@@ -46,10 +51,22 @@ describe('POST /solutionVersion', () => {
 
   it.each([
     ['a missing solutionArn', { version: 'v1' }, 'solutionArn: is required'],
-    ['a solutionArn that is not a solution ARN', { solutionArn: 'arn:aws:s3:::bucket', version: 'v1' }, 'solutionArn: must be a Personalize solution ARN'],
+    [
+      'a solutionArn that is not a solution ARN',
+      { solutionArn: 'arn:aws:s3:::bucket', version: 'v1' },
+      'solutionArn: must be a Personalize solution ARN',
+    ],
     ['a missing version', { solutionArn: SOLUTION_ARN }, 'version: is required'],
-    ['a version that is not a Personalize name', { solutionArn: SOLUTION_ARN, version: 'my version!' }, 'version: must match'],
-    ['an unknown training mode', { solutionArn: SOLUTION_ARN, version: 'v1', trainingMode: 'PARTIAL' }, 'trainingMode: '],
+    [
+      'a version that is not a Personalize name',
+      { solutionArn: SOLUTION_ARN, version: 'my version!' },
+      'version: must match',
+    ],
+    [
+      'an unknown training mode',
+      { solutionArn: SOLUTION_ARN, version: 'v1', trainingMode: 'PARTIAL' },
+      'trainingMode: ',
+    ],
   ])('answers 400 naming the field for %s, without calling Personalize', async (_case, body, message) => {
     const result = await post(body);
 
@@ -69,23 +86,32 @@ describe('POST /solutionVersion', () => {
     const result = await handler(apiEvent({ path: '/solutionVersion' }), lambdaContext());
 
     expect(result.statusCode).toBe(400);
-    expect(bodyOf(result)).toMatchObject({ code: 'ValidationError', message: expect.stringMatching(/^body: /) });
+    expect(bodyOf(result)).toMatchObject({
+      code: 'ValidationError',
+      message: expect.stringMatching(/^body: /),
+    });
   });
 
   it('names every bad field at once', async () => {
     const result = await post({});
 
-    expect(bodyOf(result)).toEqual({ code: 'ValidationError', message: 'solutionArn: is required; version: is required' });
+    expect(bodyOf(result)).toEqual({
+      code: 'ValidationError',
+      message: 'solutionArn: is required; version: is required',
+    });
   });
 
-  it.each(MAPPED_SERVICE_ERRORS)('answers Personalize %s with %i and the service message', async (name, status) => {
-    personalize.on(CreateSolutionVersionCommand).rejects(serviceError(name, `${name} for ${SOLUTION_ARN}`));
+  it.each(MAPPED_SERVICE_ERRORS)(
+    'answers Personalize %s with %i and the service message',
+    async (name, status) => {
+      personalize.on(CreateSolutionVersionCommand).rejects(serviceError(name, `${name} for ${SOLUTION_ARN}`));
 
-    const result = await post({ solutionArn: SOLUTION_ARN, version: 'v1' });
+      const result = await post({ solutionArn: SOLUTION_ARN, version: 'v1' });
 
-    expect(result.statusCode).toBe(status);
-    expect(bodyOf(result)).toEqual({ code: name, message: `${name} for ${SOLUTION_ARN}` });
-  });
+      expect(result.statusCode).toBe(status);
+      expect(bodyOf(result)).toEqual({ code: name, message: `${name} for ${SOLUTION_ARN}` });
+    },
+  );
 
   it('answers an unexpected failure with a generic 500 and logs the cause', async () => {
     const cause = unexpectedError();

@@ -10,12 +10,17 @@ import {
   serviceError,
   unexpectedError,
 } from './factories';
-import { DeleteCampaignCommand, DeleteEventTrackerCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
+import {
+  DeleteCampaignCommand,
+  DeleteEventTrackerCommand,
+  PersonalizeClient,
+} from '@aws-sdk/client-personalize';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambda/deleteResources';
 
 const personalize = mockClient(PersonalizeClient);
-const del = (body: unknown) => handler(apiEvent({ method: 'DELETE', path: '/deleteResources', body }), lambdaContext());
+const del = (body: unknown) =>
+  handler(apiEvent({ method: 'DELETE', path: '/deleteResources', body }), lambdaContext());
 const both = { campaignArn: CAMPAIGN_ARN, eventTrackerArn: EVENT_TRACKER_ARN };
 
 beforeEach(() => personalize.reset());
@@ -23,7 +28,9 @@ beforeEach(() => personalize.reset());
 describe('DELETE /deleteResources', () => {
   it('deletes the campaign and the event tracker and answers both responses as a JSON string body', async () => {
     personalize.on(DeleteCampaignCommand).resolves({ $metadata: { httpStatusCode: 200, requestId: 'c' } });
-    personalize.on(DeleteEventTrackerCommand).resolves({ $metadata: { httpStatusCode: 200, requestId: 't' } });
+    personalize
+      .on(DeleteEventTrackerCommand)
+      .resolves({ $metadata: { httpStatusCode: 200, requestId: 't' } });
 
     const result = await del(both);
 
@@ -33,11 +40,15 @@ describe('DELETE /deleteResources', () => {
       eventTracker: { deleted: true, response: { $metadata: { httpStatusCode: 200, requestId: 't' } } },
     });
     expect(personalize).toHaveReceivedCommandWith(DeleteCampaignCommand, { campaignArn: CAMPAIGN_ARN });
-    expect(personalize).toHaveReceivedCommandWith(DeleteEventTrackerCommand, { eventTrackerArn: EVENT_TRACKER_ARN });
+    expect(personalize).toHaveReceivedCommandWith(DeleteEventTrackerCommand, {
+      eventTrackerArn: EVENT_TRACKER_ARN,
+    });
   });
 
   it('still deletes the event tracker when the campaign is missing, and answers 404 saying which one', async () => {
-    personalize.on(DeleteCampaignCommand).rejects(serviceError('ResourceNotFoundException', `Could not find ${CAMPAIGN_ARN}`));
+    personalize
+      .on(DeleteCampaignCommand)
+      .rejects(serviceError('ResourceNotFoundException', `Could not find ${CAMPAIGN_ARN}`));
     personalize.on(DeleteEventTrackerCommand).resolves({ $metadata: { httpStatusCode: 200 } });
 
     const result = await del(both);
@@ -47,14 +58,19 @@ describe('DELETE /deleteResources', () => {
     expect(bodyOf(result)).toEqual({
       code: 'ResourceNotFoundException',
       message: `campaignArn: Could not find ${CAMPAIGN_ARN} (the event tracker was deleted)`,
-      campaign: { deleted: false, error: { code: 'ResourceNotFoundException', message: `Could not find ${CAMPAIGN_ARN}` } },
+      campaign: {
+        deleted: false,
+        error: { code: 'ResourceNotFoundException', message: `Could not find ${CAMPAIGN_ARN}` },
+      },
       eventTracker: { deleted: true, response: { $metadata: { httpStatusCode: 200 } } },
     });
   });
 
   it('still deletes the campaign when the event tracker is in use, and answers 409 saying which one', async () => {
     personalize.on(DeleteCampaignCommand).resolves({});
-    personalize.on(DeleteEventTrackerCommand).rejects(serviceError('ResourceInUseException', 'Event tracker is in use'));
+    personalize
+      .on(DeleteEventTrackerCommand)
+      .rejects(serviceError('ResourceInUseException', 'Event tracker is in use'));
 
     const result = await del(both);
 
@@ -78,7 +94,10 @@ describe('DELETE /deleteResources', () => {
       code: 'InternalServerError',
       message: 'campaignArn: no campaign; eventTrackerArn: Internal server error (nothing was deleted)',
       campaign: { deleted: false, error: { code: 'ResourceNotFoundException', message: 'no campaign' } },
-      eventTracker: { deleted: false, error: { code: 'InternalServerError', message: 'Internal server error' } },
+      eventTracker: {
+        deleted: false,
+        error: { code: 'InternalServerError', message: 'Internal server error' },
+      },
     });
     expect(result.body).not.toMatch(/ECONNREFUSED|10\.0\.0\.12/);
   });
@@ -86,8 +105,16 @@ describe('DELETE /deleteResources', () => {
   it.each([
     ['a missing campaignArn', { eventTrackerArn: EVENT_TRACKER_ARN }, 'campaignArn: is required'],
     ['a missing eventTrackerArn', { campaignArn: CAMPAIGN_ARN }, 'eventTrackerArn: is required'],
-    ['a solution ARN as campaignArn', { ...both, campaignArn: SOLUTION_ARN }, 'campaignArn: must be a Personalize campaign ARN'],
-    ['a campaign ARN as eventTrackerArn', { ...both, eventTrackerArn: CAMPAIGN_ARN }, 'eventTrackerArn: must be a Personalize event-tracker ARN'],
+    [
+      'a solution ARN as campaignArn',
+      { ...both, campaignArn: SOLUTION_ARN },
+      'campaignArn: must be a Personalize campaign ARN',
+    ],
+    [
+      'a campaign ARN as eventTrackerArn',
+      { ...both, eventTrackerArn: CAMPAIGN_ARN },
+      'eventTrackerArn: must be a Personalize event-tracker ARN',
+    ],
   ])('answers 400 naming the field for %s, deleting nothing', async (_case, body, message) => {
     const result = await del(body);
 
@@ -103,7 +130,11 @@ describe('DELETE /deleteResources', () => {
     const result = await del(both);
 
     expect(result.statusCode).toBe(status);
-    expect(bodyOf(result)).toMatchObject({ code: name, campaign: { deleted: false }, eventTracker: { deleted: false } });
+    expect(bodyOf(result)).toMatchObject({
+      code: name,
+      campaign: { deleted: false },
+      eventTracker: { deleted: false },
+    });
   });
 
   it('answers an unexpected failure of both with a generic 500', async () => {

@@ -32,12 +32,17 @@ describe('POST /describeCampaign', () => {
   });
 
   it('answers an unknown campaign with 404 "Campaign is deleted or does not exist"', async () => {
-    personalize.on(DescribeCampaignCommand).rejects(serviceError('ResourceNotFoundException', `Could not find ${CAMPAIGN_ARN}`));
+    personalize
+      .on(DescribeCampaignCommand)
+      .rejects(serviceError('ResourceNotFoundException', `Could not find ${CAMPAIGN_ARN}`));
 
     const result = await post({ campaignArn: CAMPAIGN_ARN });
 
     expect(result.statusCode).toBe(404);
-    expect(bodyOf(result)).toEqual({ code: 'ResourceNotFoundException', message: 'Campaign is deleted or does not exist' });
+    expect(bodyOf(result)).toEqual({
+      code: 'ResourceNotFoundException',
+      message: 'Campaign is deleted or does not exist',
+    });
   });
 
   it.each([

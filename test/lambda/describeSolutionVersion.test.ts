@@ -15,25 +15,33 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambda/describeSolutionVersion';
 
 const personalize = mockClient(PersonalizeClient);
-const post = (body: unknown) => handler(apiEvent({ path: '/describeSolutionVersion', body }), lambdaContext());
+const post = (body: unknown) =>
+  handler(apiEvent({ path: '/describeSolutionVersion', body }), lambdaContext());
 
 beforeEach(() => personalize.reset());
 
 describe('POST /describeSolutionVersion', () => {
-  it.each(['CREATE IN_PROGRESS', 'ACTIVE', 'CREATE FAILED'])('answers the status %p as a JSON string', async (status) => {
-    personalize
-      .on(DescribeSolutionVersionCommand, { solutionVersionArn: SOLUTION_VERSION_ARN })
-      .resolves({ solutionVersion: { solutionVersionArn: SOLUTION_VERSION_ARN, status } });
+  it.each(['CREATE IN_PROGRESS', 'ACTIVE', 'CREATE FAILED'])(
+    'answers the status %p as a JSON string',
+    async (status) => {
+      personalize
+        .on(DescribeSolutionVersionCommand, { solutionVersionArn: SOLUTION_VERSION_ARN })
+        .resolves({ solutionVersion: { solutionVersionArn: SOLUTION_VERSION_ARN, status } });
 
-    const result = await post({ solutionVersionArn: SOLUTION_VERSION_ARN });
+      const result = await post({ solutionVersionArn: SOLUTION_VERSION_ARN });
 
-    expect(result.statusCode).toBe(200);
-    expect(result.body).toBe(JSON.stringify(status));
-  });
+      expect(result.statusCode).toBe(200);
+      expect(result.body).toBe(JSON.stringify(status));
+    },
+  );
 
   it.each([
     ['a missing solutionVersionArn', {}, 'solutionVersionArn: is required'],
-    ['a campaign ARN', { solutionVersionArn: CAMPAIGN_ARN }, 'solutionVersionArn: must be a Personalize solution ARN'],
+    [
+      'a campaign ARN',
+      { solutionVersionArn: CAMPAIGN_ARN },
+      'solutionVersionArn: must be a Personalize solution ARN',
+    ],
     ['a number', { solutionVersionArn: 42 }, 'solutionVersionArn: '],
   ])('answers 400 naming the field for %s', async (_case, body, message) => {
     const result = await post(body);

@@ -14,11 +14,19 @@ describe('toHttpError', () => {
   });
 
   it('maps an unknown service error to a generic 500, keeping the original as the cause', () => {
-    const original = serviceError('AccessDeniedException', 'User arn:aws:iam::123:role/x is not authorized', 403);
+    const original = serviceError(
+      'AccessDeniedException',
+      'User arn:aws:iam::123:role/x is not authorized',
+      403,
+    );
 
     const error = toHttpError(original);
 
-    expect(error).toMatchObject({ statusCode: 500, code: 'InternalServerError', message: 'Internal server error' });
+    expect(error).toMatchObject({
+      statusCode: 500,
+      code: 'InternalServerError',
+      message: 'Internal server error',
+    });
     expect(error.cause).toBe(original);
   });
 
@@ -41,6 +49,8 @@ describe('toHttpError', () => {
   });
 
   it('bounds a long service message', () => {
-    expect(toHttpError(serviceError('InvalidInputException', 'x'.repeat(5000))).message.length).toBeLessThanOrEqual(500);
+    expect(
+      toHttpError(serviceError('InvalidInputException', 'x'.repeat(5000))).message.length,
+    ).toBeLessThanOrEqual(500);
   });
 });

@@ -19,7 +19,8 @@ const batch = (overrides: Partial<InteractionBatch> = {}): InteractionBatch => (
 });
 const now = new Date('2024-03-15T12:00:00.000Z');
 const options = { eventIdPrefix: 'seq-1', now };
-const times = (events: ReturnType<typeof expandInteractions>) => events.map(({ event }) => event.sentAt.toISOString());
+const times = (events: ReturnType<typeof expandInteractions>) =>
+  events.map(({ event }) => event.sentAt.toISOString());
 
 describe('expandInteractions', () => {
   it('makes `interactions` events of the batch’s type, user and item', () => {
@@ -39,16 +40,21 @@ describe('expandInteractions', () => {
       options,
     );
 
-    expect(times(events)).toEqual(['2022-01-01T00:00:00.000Z', '2022-01-02T00:00:00.000Z', '2022-01-02T23:59:59.999Z']);
+    expect(times(events)).toEqual([
+      '2022-01-01T00:00:00.000Z',
+      '2022-01-02T00:00:00.000Z',
+      '2022-01-02T23:59:59.999Z',
+    ]);
   });
 
   it('keeps every timestamp inside [dateFrom, dateTo], oldest first', () => {
     const from = Date.parse('2022-01-01T00:00:00Z');
     const to = Date.parse('2022-01-31T23:59:59.999Z');
 
-    const sentAt = expandInteractions(batch({ interactions: 97, dateFrom: '2022-01-01', dateTo: '2022-01-31' }), options).map(
-      ({ event }) => event.sentAt.getTime(),
-    );
+    const sentAt = expandInteractions(
+      batch({ interactions: 97, dateFrom: '2022-01-01', dateTo: '2022-01-31' }),
+      options,
+    ).map(({ event }) => event.sentAt.getTime());
 
     expect(Math.min(...sentAt)).toBe(from);
     expect(Math.max(...sentAt)).toBe(to);
@@ -65,7 +71,10 @@ describe('expandInteractions', () => {
   });
 
   it('puts every event at now when the batch has no range', () => {
-    expect(times(expandInteractions(batch({ interactions: 2 }), options))).toEqual([now.toISOString(), now.toISOString()]);
+    expect(times(expandInteractions(batch({ interactions: 2 }), options))).toEqual([
+      now.toISOString(),
+      now.toISOString(),
+    ]);
   });
 
   it('ends the range at now when only dateFrom is given', () => {
@@ -87,7 +96,10 @@ describe('expandInteractions', () => {
 
   it('derives one session id per tracker and user, the same for every batch', () => {
     const first = expandInteractions(batch({ itemId: '1' }), options);
-    const second = expandInteractions(batch({ itemId: '2', interactions: 4 }), { eventIdPrefix: 'seq-2', now });
+    const second = expandInteractions(batch({ itemId: '2', interactions: 4 }), {
+      eventIdPrefix: 'seq-2',
+      now,
+    });
     const otherUser = expandInteractions(batch({ userId: '430' }), options);
 
     const sessions = new Set([...first, ...second].map(({ sessionId }) => sessionId));
@@ -96,7 +108,9 @@ describe('expandInteractions', () => {
   });
 
   it("keeps the client's session id", () => {
-    expect(expandInteractions(batch({ sessionId: 'web-session-7' }), options)[0]?.sessionId).toBe('web-session-7');
+    expect(expandInteractions(batch({ sessionId: 'web-session-7' }), options)[0]?.sessionId).toBe(
+      'web-session-7',
+    );
   });
 
   it('numbers event ids after the prefix, so a retry sends the same ids', () => {
@@ -121,7 +135,11 @@ describe('toPutEventsBatches', () => {
     const calls = toPutEventsBatches(expandInteractions(batch({ interactions: 2 }), options));
 
     expect(calls).toEqual([
-      expect.objectContaining({ trackingId: TRACKING_ID, userId: '429', sessionId: sessionIdFor(TRACKING_ID, '429') }),
+      expect.objectContaining({
+        trackingId: TRACKING_ID,
+        userId: '429',
+        sessionId: sessionIdFor(TRACKING_ID, '429'),
+      }),
     ]);
   });
 

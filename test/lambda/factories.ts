@@ -3,6 +3,8 @@
  * context, and service errors shaped as the SDK throws them.
  */
 import { PersonalizeServiceException } from '@aws-sdk/client-personalize';
+// Types of the `toHaveReceivedCommand*` matchers (jest.config.js registers them at run time).
+import 'aws-sdk-client-mock-jest';
 import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
@@ -39,7 +41,12 @@ export interface ApiEventOptions {
 export function apiEvent(options: ApiEventOptions = {}): APIGatewayProxyEvent {
   const method = options.method ?? 'POST';
   const path = options.path ?? '/';
-  const body = options.body === undefined ? null : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  const body =
+    options.body === undefined
+      ? null
+      : typeof options.body === 'string'
+        ? options.body
+        : JSON.stringify(options.body);
   return {
     resource: path,
     path,
@@ -151,7 +158,11 @@ export function kinesisEvent(records: KinesisStreamRecord[]): KinesisStreamEvent
 }
 
 /** A service error as the SDK throws it (name = the service's error type, with its message and metadata). */
-export function serviceError(name: string, message = `${name}: from the service`, httpStatusCode = 400): Error {
+export function serviceError(
+  name: string,
+  message = `${name}: from the service`,
+  httpStatusCode = 400,
+): Error {
   return new PersonalizeServiceException({ name, $fault: 'client', message, $metadata: { httpStatusCode } });
 }
 

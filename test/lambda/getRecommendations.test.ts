@@ -36,7 +36,11 @@ describe('GET /getRecommendations', () => {
 
     expect(result.statusCode).toBe(200);
     expect(bodyOf(result)).toEqual(recommendations);
-    expect(runtime).toHaveReceivedCommandWith(GetRecommendationsCommand, { campaignArn: CAMPAIGN_ARN, userId: '429', numResults: 2 });
+    expect(runtime).toHaveReceivedCommandWith(GetRecommendationsCommand, {
+      campaignArn: CAMPAIGN_ARN,
+      userId: '429',
+      numResults: 2,
+    });
   });
 
   it("leaves numResults to Personalize's default when not given", async () => {
@@ -51,9 +55,21 @@ describe('GET /getRecommendations', () => {
   it.each([
     ['no query string', undefined, 'campaignArn: is required; userId: is required'],
     ['a missing userId', { campaignArn: CAMPAIGN_ARN }, 'userId: is required'],
-    ['a malformed campaignArn', { campaignArn: 'campaign', userId: '429' }, 'campaignArn: must be a Personalize campaign ARN'],
-    ['a numResults that is not a number', { campaignArn: CAMPAIGN_ARN, userId: '429', numResults: 'ten' }, 'numResults: must be a whole number from 1 to 500'],
-    ['a numResults above 500', { campaignArn: CAMPAIGN_ARN, userId: '429', numResults: '501' }, 'numResults: '],
+    [
+      'a malformed campaignArn',
+      { campaignArn: 'campaign', userId: '429' },
+      'campaignArn: must be a Personalize campaign ARN',
+    ],
+    [
+      'a numResults that is not a number',
+      { campaignArn: CAMPAIGN_ARN, userId: '429', numResults: 'ten' },
+      'numResults: must be a whole number from 1 to 500',
+    ],
+    [
+      'a numResults above 500',
+      { campaignArn: CAMPAIGN_ARN, userId: '429', numResults: '501' },
+      'numResults: ',
+    ],
   ])('answers 400 naming the parameter for %s', async (_case, query, message) => {
     const result = await get(query);
 

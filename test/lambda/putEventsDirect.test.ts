@@ -1,0 +1,124 @@
+// First import: the factories set the test environment before any SDK client is created.
+import {
+  MAPPED_SERVICE_ERRORS,
+  TRACKING_ID,
+  apiEvent,
+  bodyOf,
+  lambdaContext,
+  serviceError,
+  unexpectedError,
+} from './factories';
+import {
+  PersonalizeEventsClient,
+  PutEventsCommand,
+  type PutEventsCommandInput,
+} from '@aws-sdk/client-personalize-events';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../lambda/putEventsDirect';
+import { sessionIdFor } from '../../lambda/shared/events';
+
+const personalizeEvents = mockClient(PersonalizeEventsClient);
+const data = { userId: '429', itemId: '1210', eventType: 'click', trackingId: TRACKING_ID, interactions: 1 };
+const post = (body: unknown, requestId = 'req-1') =>
+  handler(apiEvent({ path: '/putEvents', body, requestId }), lambdaContext());
+const sentCalls = (): PutEventsCommandInput[] =>
+  personalizeEvents.commandCalls(PutEventsCommand).map((call) => call.args[0].input);
+
+beforeEach(() => {
+  personalizeEvents.reset();
+  personalizeEvents.on(PutEventsCommand).resolves({ $metadata: { httpStatusCode: 200 } });
+});
+
+describe('POST /putEvents', () => {
+  it('sends the batch synchronously and answers one {itemId, eventType, userId, response} per event', async () => {
+    const result = await post({ ...data, interactions: 2 });
+
+    expect(result.statusCode).toBe(200);
+    expect(bodyOf(result)).toEqual([
+      { itemId: '1210', eventType: 'click', userId: '429', response: { $metadata: { httpStatusCode: 200 } } },
+      { itemId: '1210', eventType: 'click', userId: '429', response: { $metadata: { httpStatusCode: 200 } } },
+    ]);
+    expect(personalizeEvents).toHaveReceivedCommandWith(PutEventsCommand, {
+      trackingId: TRACKING_ID,
+      userId: '429',
+      sessionId: sessionIdFor(TRACKING_ID, '429'),
+      eventList: [
+        expect.objectContaining({ eventId: 'req-1-0', eventType: 'click', itemId: '1210' }),
+        expect.objectContaining({ eventId: 'req-1-1', eventType: 'click', itemId: '1210' }),
+      ],
+    });
+  });
+
+  it('expands exactly as the stream consumer does: 10 events per call, timestamps inside the range', async () => {
+    const result = await post({ ...data, interactions: 23, dateFrom: '2022-01-01', dateTo: '2022-01-31' });
+
+    expect(bodyOf(result)).toHaveLength(23);
+    expect(sentCalls().map((call) => call.eventList?.length)).toEqual([10, 10, 3]);
+    for (const event of sentCalls().flatMap((call) => call.eventList ?? [])) {
+      const sentAt = (event.sentAt as Date).getTime();
+      expect(sentAt).toBeGreaterThanOrEqual(Date.parse('2022-01-01T00:00:00Z'));
+      expect(sentAt).toBeLessThanOrEqual(Date.parse('2022-01-31T23:59:59.999Z'));
+    }
+  });
+
+  it.each([
+    ['a missing userId', { ...data, userId: undefined }, 'userId: is required'],
+    ['a missing trackingId', { ...data, trackingId: undefined }, 'trackingId: is required'],
+    ['0 interactions', { ...data, interactions: 0 }, 'interactions: '],
+    ['more than 1000 interactions', { ...data, interactions: 1001 }, 'interactions: '],
+    [
+      'a dateFrom that is not a date',
+      { ...data, dateFrom: 'yesterday' },
+      'dateFrom: must be an ISO 8601 date',
+    ],
+    [
+      'a dateFrom after dateTo',
+      { ...data, dateFrom: '2022-02-01', dateTo: '2022-01-01' },
+      'dateFrom: must not be after dateTo',
+    ],
+  ])('answers 400 naming the field for %s, sending nothing', async (_case, body, message) => {
+    const result = await post(body);
+
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result)).toEqual({ code: 'ValidationError', message: expect.stringContaining(message) });
+    expect(personalizeEvents).not.toHaveReceivedAnyCommand();
+  });
+
+  it.each(MAPPED_SERVICE_ERRORS)(
+    'answers Personalize %s with %i, saying how many events were sent',
+    async (name, status) => {
+      personalizeEvents.on(PutEventsCommand).rejects(serviceError(name, 'tracking id not found'));
+
+      const result = await post(data);
+
+      expect(result.statusCode).toBe(status);
+      expect(bodyOf(result)).toEqual({ code: name, message: 'tracking id not found', eventsSent: 0 });
+    },
+  );
+
+  it('says how many events were sent when a later call fails', async () => {
+    personalizeEvents
+      .on(PutEventsCommand)
+      .resolvesOnce({})
+      .rejects(serviceError('ThrottlingException', 'Rate exceeded'));
+
+    const result = await post({ ...data, interactions: 15 });
+
+    expect(result.statusCode).toBe(429);
+    expect(bodyOf(result)).toEqual({ code: 'ThrottlingException', message: 'Rate exceeded', eventsSent: 10 });
+  });
+
+  it('answers an unexpected failure with a generic 500', async () => {
+    personalizeEvents.on(PutEventsCommand).rejects(unexpectedError());
+
+    const result = await post(data);
+
+    expect(result.statusCode).toBe(500);
+    expect(bodyOf(result)).toEqual({
+      message: 'Internal server error',
+      code: 'InternalServerError',
+      eventsSent: 0,
+    });
+    expect(result.body).not.toMatch(/ECONNREFUSED/);
+  });
+});
