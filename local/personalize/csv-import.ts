@@ -10,7 +10,13 @@ export class ImportFailure extends Error {}
  * Resolves `s3://bucket/key` against the directory standing for S3. A key naming a file imports that file; a
  * key naming a folder (or ending in `/`) imports every CSV file in it, as Personalize does for a prefix.
  */
-export function resolveDataLocation(s3Dir: string, dataLocation: string): string[] {
+export interface CsvObject {
+  /** The object's S3 URI, as failure reasons name it. */
+  readonly uri: string;
+  readonly path: string;
+}
+
+export function resolveDataLocation(s3Dir: string, dataLocation: string): CsvObject[] {
   const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(dataLocation);
   if (!match) throw new ImportFailure(`Invalid data location ${dataLocation}: expected s3://bucket/key`);
   const [, bucket = '', key = ''] = match;
@@ -21,20 +27,21 @@ export function resolveDataLocation(s3Dir: string, dataLocation: string): string
   } catch {
     throw new ImportFailure(`Input data not found at ${dataLocation} (looked in ${path})`);
   }
-  if (stats.isFile()) return [path];
+  if (stats.isFile()) return [{ uri: dataLocation, path }];
+  const prefix = dataLocation.endsWith('/') ? dataLocation : `${dataLocation}/`;
   const files = readdirSync(path)
     .filter((f) => f.toLowerCase().endsWith('.csv'))
     .sort()
-    .map((f) => join(path, f));
+    .map((f) => ({ uri: `${prefix}${f}`, path: join(path, f) }));
   if (files.length === 0) throw new ImportFailure(`No CSV files found at ${dataLocation}`);
   return files;
 }
 
 /** Reads the CSV files of an import into dataset rows, checking each header and value against the schema. */
-export function readDatasetCsv(files: readonly string[], datasetType: DatasetType, fields: readonly SchemaField[]): DatasetRows {
+export function readDatasetCsv(objects: readonly CsvObject[], datasetType: DatasetType, fields: readonly SchemaField[]): DatasetRows {
   const rows: DatasetRows = { interactions: [], items: [], users: [] };
-  for (const file of files) {
-    const lines = readFileSync(file, 'utf8').split(/\r?\n/);
+  for (const { uri: file, path } of objects) {
+    const lines = readFileSync(path, 'utf8').split(/\r?\n/);
     const header = parseCsvLine(lines[0] ?? '').map((h) => h.trim());
     const columns = checkHeader(header, fields, file);
     for (let i = 1; i < lines.length; i++) {
