@@ -1,0 +1,152 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { INTERACTIONS_SCHEMA, ITEMS_SCHEMA, USER_PERSONALIZATION_RECIPE_ARN } from '../../lib/personalize-schemas';
+import { asArray, statementsOfRole, STACK_NAME, synthesize, type Resource, type Synthesized } from './synth';
+
+let synth: Synthesized;
+beforeAll(() => {
+  synth = synthesize();
+});
+
+describe('deploy parameters', () => {
+  it('keeps the five parameters of the original deploy command', () => {
+    const parameters = synth.template.toJSON().Parameters as Record<string, { Type: string }>;
+    for (const name of ['bucketARN', 'bucketObjectsARN', 'interactionDataLocation', 'itemDataLocation', 'solutionRegion']) {
+      expect(parameters[name]).toMatchObject({ Type: 'String' });
+    }
+  });
+
+  it('rejects data locations that are not S3 URIs before anything is created', () => {
+    synth.template.hasParameter('interactionDataLocation', { AllowedPattern: '^s3://.+$' });
+    synth.template.hasParameter('itemDataLocation', { AllowedPattern: '^s3://.+$' });
+  });
+});
+
+describe('Personalize model', () => {
+  it('registers the interactions and items schemas of lib/personalize-schemas.ts', () => {
+    const schemas = Object.values(synth.template.findResources('AWS::Personalize::Schema') as Record<string, Resource>);
+    const registered = schemas.map((schema) => JSON.parse(String(schema.Properties?.Schema)) as unknown);
+    expect(registered).toEqual(expect.arrayContaining([INTERACTIONS_SCHEMA, ITEMS_SCHEMA]));
+    expect(registered).toHaveLength(2);
+  });
+
+  it('imports each dataset from its data location parameter, with the PascalCase DataLocation CloudFormation needs', () => {
+    for (const [datasetType, parameter] of [
+      ['Interactions', 'interactionDataLocation'],
+      ['Items', 'itemDataLocation'],
+    ] as const) {
+      synth.template.hasResourceProperties('AWS::Personalize::Dataset', {
+        DatasetType: datasetType,
+        DatasetImportJob: {
+          // aws-cdk issue 29411: a camelCase `dataLocation` is copied verbatim and fails only at deploy time.
+          DataSource: Match.exact({ DataLocation: { Ref: parameter } }),
+          JobName: Match.stringLikeRegexp(`^${STACK_NAME}-`),
+          RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ImportRole'), 'Arn'] },
+        },
+      });
+    }
+  });
+
+  it('derives the Personalize names from the stack name so two stacks can share an account', () => {
+    synth.template.hasResourceProperties('AWS::Personalize::DatasetGroup', { Name: `${STACK_NAME}-dataset-group` });
+    synth.template.hasResourceProperties('AWS::Personalize::Solution', { Name: `${STACK_NAME}-solution` });
+  });
+
+  it('trains the solution on the aws-user-personalization recipe by default', () => {
+    synth.template.hasResourceProperties('AWS::Personalize::Solution', {
+      RecipeArn: USER_PERSONALIZATION_RECIPE_ARN,
+      DatasetGroupArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DatasetGroup'), 'DatasetGroupArn'] },
+    });
+  });
+
+  it('uses the recipe given at synth time', () => {
+    const recipeArn = 'arn:aws:personalize:::recipe/aws-popularity-count';
+    const other = synthesize({ props: { recipeArn } });
+    other.template.hasResourceProperties('AWS::Personalize::Solution', { RecipeArn: recipeArn });
+  });
+
+  it('lets only Personalize, acting for this account, assume the import role', () => {
+    synth.template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { Service: 'personalize.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      },
+    });
+  });
+
+  it('gives the import role s3:GetObject on the objects and s3:ListBucket on the bucket, and nothing else', () => {
+    const roles = synth.template.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'personalize.amazonaws.com' } }] } },
+    });
+    const [roleId] = Object.keys(roles);
+    const statements = statementsOfRole(synth.template, roleId!);
+    const grants = statements.map((statement) => ({ actions: asArray(statement.Action), resource: statement.Resource }));
+    expect(grants).toEqual(
+      expect.arrayContaining([
+        { actions: ['s3:GetObject'], resource: { Ref: 'bucketObjectsARN' } },
+        { actions: ['s3:ListBucket'], resource: { Ref: 'bucketARN' } },
+      ]),
+    );
+    expect(grants.flatMap((grant) => grant.actions).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+    expect((roles[roleId!] as Resource).Properties?.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('creates the datasets only once the import role can read the bucket', () => {
+    const datasets = synth.template.findResources('AWS::Personalize::Dataset') as Record<string, Resource>;
+    for (const dataset of Object.values(datasets)) {
+      expect(dataset.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/ImportRoleDefaultPolicy/)]));
+    }
+  });
+});
+
+describe('clean-up of run-time resources on delete', () => {
+  it('is a custom resource given the solution and dataset group, deleted before them', () => {
+    const cleanup = synth.template.findResources('Custom::PersonalizeCleanup') as Record<string, Resource>;
+    const [resource] = Object.values(cleanup);
+    expect(resource?.Properties).toMatchObject({
+      DatasetGroupArn: { 'Fn::GetAtt': [expect.stringMatching(/DatasetGroup/), 'DatasetGroupArn'] },
+      SolutionArn: { 'Fn::GetAtt': [expect.stringMatching(/Solution/), 'SolutionArn'] },
+    });
+    // CloudFormation deletes in reverse dependency order: the cleanup runs before the solution and group go.
+    expect(resource?.DependsOn).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^ModelSolution/), expect.stringMatching(/^ModelDatasetGroup/)]),
+    );
+  });
+
+  it('polls for completion through the provider framework (onEvent and isComplete handlers)', () => {
+    for (const exportName of ['onEvent', 'isComplete']) {
+      synth.template.hasResourceProperties('AWS::Lambda::Function', {
+        Handler: `index.${exportName}`,
+        Runtime: 'nodejs22.x',
+      });
+    }
+    synth.template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+  });
+
+  it('may delete campaigns and event trackers only by ARN pattern, and list without resource scope only', () => {
+    const functions = synth.template.findResources('AWS::Lambda::Function', {
+      Properties: { Handler: Match.stringLikeRegexp('^index\\.(onEvent|isComplete)$') },
+    }) as Record<string, Resource>;
+    for (const fn of Object.values(functions)) {
+      const roleId = (fn.Properties?.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+      const statements = statementsOfRole(synth.template, roleId);
+      const personalize = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('personalize:')));
+      for (const statement of personalize) {
+        const actions = asArray(statement.Action).filter((action) => action.startsWith('personalize:'));
+        if (statement.Resource === '*') {
+          expect(actions.filter((action) => !action.startsWith('personalize:List'))).toEqual([]);
+        }
+      }
+      const deleteCampaign = personalize.find((s) => asArray(s.Action).includes('personalize:DeleteCampaign'));
+      expect(JSON.stringify(deleteCampaign?.Resource)).toContain(':campaign/*');
+      const deleteTracker = personalize.find((s) => asArray(s.Action).includes('personalize:DeleteEventTracker'));
+      expect(JSON.stringify(deleteTracker?.Resource)).toContain(':event-tracker/*');
+    }
+    expect(Object.keys(functions)).toHaveLength(2);
+  });
+});
