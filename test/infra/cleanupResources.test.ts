@@ -1,0 +1,197 @@
+import {
+  DeleteCampaignCommand,
+  DeleteEventTrackerCommand,
+  ListCampaignsCommand,
+  ListEventTrackersCommand,
+  ListSolutionVersionsCommand,
+  PersonalizeClient,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  StopSolutionVersionCreationCommand,
+} from '@aws-sdk/client-personalize';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { isComplete, onEvent } from '../../lambda/cleanupResources';
+
+const personalize = mockClient(PersonalizeClient);
+
+const DATASET_GROUP_ARN = 'arn:aws:personalize:us-east-1:123456789012:dataset-group/stack-dataset-group';
+const SOLUTION_ARN = 'arn:aws:personalize:us-east-1:123456789012:solution/stack-solution';
+const CAMPAIGN_ARN = 'arn:aws:personalize:us-east-1:123456789012:campaign/movies';
+const TRACKER_ARN = 'arn:aws:personalize:us-east-1:123456789012:event-tracker/abc123';
+const VERSION_ARN = `${SOLUTION_ARN}/1a2b3c4d`;
+
+function cfnEvent(requestType: 'Create' | 'Update' | 'Delete'): CloudFormationCustomResourceEvent {
+  const base = {
+    ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:provider',
+    ResponseURL: 'https://cloudformation-custom-resource-response.example/',
+    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/stack/1',
+    RequestId: 'request-1',
+    LogicalResourceId: 'ModelCleanup',
+    ResourceType: 'Custom::PersonalizeCleanup',
+    ResourceProperties: { ServiceToken: 'token', DatasetGroupArn: DATASET_GROUP_ARN, SolutionArn: SOLUTION_ARN },
+  };
+  if (requestType === 'Create') return { ...base, RequestType: 'Create' };
+  if (requestType === 'Update') {
+    return { ...base, RequestType: 'Update', PhysicalResourceId: 'cleanup-id', OldResourceProperties: {} };
+  }
+  return { ...base, RequestType: 'Delete', PhysicalResourceId: 'cleanup-id' };
+}
+
+function nothingLeft(): void {
+  personalize.on(ListCampaignsCommand).resolves({ campaigns: [] });
+  personalize.on(ListEventTrackersCommand).resolves({ eventTrackers: [] });
+  personalize.on(ListSolutionVersionsCommand).resolves({ solutionVersions: [] });
+}
+
+beforeEach(() => {
+  personalize.reset();
+  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+});
+
+afterEach(() => {
+  jest.restoreAllMocks();
+});
+
+describe('onEvent', () => {
+  it('creates nothing and touches no Personalize resource on Create', async () => {
+    const response = await onEvent(cfnEvent('Create'));
+    expect(response.PhysicalResourceId).toBe(`${DATASET_GROUP_ARN}/cleanup`);
+    expect(personalize.calls()).toHaveLength(0);
+  });
+
+  it('keeps its physical id on Update, so CloudFormation never runs a delete for a replacement', async () => {
+    const response = await onEvent(cfnEvent('Update'));
+    expect(response.PhysicalResourceId).toBe('cleanup-id');
+    expect(personalize.calls()).toHaveLength(0);
+  });
+
+  it('deletes the campaigns of the solution and the event trackers of the dataset group on Delete', async () => {
+    personalize.on(ListCampaignsCommand).resolves({ campaigns: [{ campaignArn: CAMPAIGN_ARN, status: 'ACTIVE' }] });
+    personalize
+      .on(ListEventTrackersCommand)
+      .resolves({ eventTrackers: [{ eventTrackerArn: TRACKER_ARN, status: 'ACTIVE' }] });
+    personalize.on(ListSolutionVersionsCommand).resolves({ solutionVersions: [] });
+
+    await onEvent(cfnEvent('Delete'));
+
+    expect(personalize).toHaveReceivedCommandWith(ListCampaignsCommand, { solutionArn: SOLUTION_ARN });
+    expect(personalize).toHaveReceivedCommandWith(ListEventTrackersCommand, { datasetGroupArn: DATASET_GROUP_ARN });
+    expect(personalize).toHaveReceivedCommandWith(DeleteCampaignCommand, { campaignArn: CAMPAIGN_ARN });
+    expect(personalize).toHaveReceivedCommandWith(DeleteEventTrackerCommand, { eventTrackerArn: TRACKER_ARN });
+  });
+
+  it('follows every page of the listings', async () => {
+    const second = 'arn:aws:personalize:us-east-1:123456789012:campaign/second';
+    personalize
+      .on(ListCampaignsCommand, { nextToken: undefined })
+      .resolves({ campaigns: [{ campaignArn: CAMPAIGN_ARN, status: 'ACTIVE' }], nextToken: 'page-2' })
+      .on(ListCampaignsCommand, { nextToken: 'page-2' })
+      .resolves({ campaigns: [{ campaignArn: second, status: 'ACTIVE' }] });
+    personalize.on(ListEventTrackersCommand).resolves({ eventTrackers: [] });
+    personalize.on(ListSolutionVersionsCommand).resolves({ solutionVersions: [] });
+
+    await onEvent(cfnEvent('Delete'));
+
+    expect(personalize).toHaveReceivedCommandWith(DeleteCampaignCommand, { campaignArn: CAMPAIGN_ARN });
+    expect(personalize).toHaveReceivedCommandWith(DeleteCampaignCommand, { campaignArn: second });
+  });
+
+  it('stops solution versions still training, which would block deleting the solution', async () => {
+    personalize.on(ListCampaignsCommand).resolves({ campaigns: [] });
+    personalize.on(ListEventTrackersCommand).resolves({ eventTrackers: [] });
+    personalize.on(ListSolutionVersionsCommand).resolves({
+      solutionVersions: [
+        { solutionVersionArn: VERSION_ARN, status: 'CREATE IN_PROGRESS' },
+        { solutionVersionArn: `${SOLUTION_ARN}/trained`, status: 'ACTIVE' },
+      ],
+    });
+
+    await onEvent(cfnEvent('Delete'));
+
+    expect(personalize).toHaveReceivedCommandTimes(StopSolutionVersionCreationCommand, 1);
+    expect(personalize).toHaveReceivedCommandWith(StopSolutionVersionCreationCommand, {
+      solutionVersionArn: VERSION_ARN,
+    });
+  });
+
+  it('does not ask again to delete what is already being deleted', async () => {
+    personalize
+      .on(ListCampaignsCommand)
+      .resolves({ campaigns: [{ campaignArn: CAMPAIGN_ARN, status: 'DELETE IN_PROGRESS' }] });
+    personalize.on(ListEventTrackersCommand).resolves({ eventTrackers: [] });
+    personalize.on(ListSolutionVersionsCommand).resolves({ solutionVersions: [] });
+
+    await onEvent(cfnEvent('Delete'));
+
+    expect(personalize).not.toHaveReceivedCommand(DeleteCampaignCommand);
+  });
+
+  it('treats a dataset group or solution that no longer exists as nothing to clean up', async () => {
+    const notFound = new ResourceNotFoundException({ message: 'gone', $metadata: {} });
+    personalize.on(ListCampaignsCommand).rejects(notFound);
+    personalize.on(ListEventTrackersCommand).rejects(notFound);
+    personalize.on(ListSolutionVersionsCommand).rejects(notFound);
+
+    await expect(onEvent(cfnEvent('Delete'))).resolves.toEqual({ PhysicalResourceId: 'cleanup-id' });
+    await expect(isComplete(cfnEvent('Delete'))).resolves.toEqual({ IsComplete: true });
+  });
+
+  it('fails the delete on an unexpected error instead of reporting success', async () => {
+    personalize.on(ListCampaignsCommand).rejects(new Error('AccessDenied'));
+    personalize.on(ListEventTrackersCommand).resolves({ eventTrackers: [] });
+    personalize.on(ListSolutionVersionsCommand).resolves({ solutionVersions: [] });
+
+    await expect(onEvent(cfnEvent('Delete'))).rejects.toThrow('AccessDenied');
+  });
+
+  it('refuses an event without the dataset group and solution ARNs', async () => {
+    const event = cfnEvent('Delete');
+    const broken = { ...event, ResourceProperties: { ServiceToken: 'token' } } as CloudFormationCustomResourceEvent;
+    await expect(onEvent(broken)).rejects.toThrow(/DatasetGroupArn and SolutionArn/);
+  });
+});
+
+describe('isComplete', () => {
+  it('is complete at once for Create and Update', async () => {
+    await expect(isComplete(cfnEvent('Create'))).resolves.toEqual({ IsComplete: true });
+    await expect(isComplete(cfnEvent('Update'))).resolves.toEqual({ IsComplete: true });
+    expect(personalize.calls()).toHaveLength(0);
+  });
+
+  it('is not complete while a campaign or event tracker still exists', async () => {
+    personalize
+      .on(ListCampaignsCommand)
+      .resolves({ campaigns: [{ campaignArn: CAMPAIGN_ARN, status: 'DELETE PENDING' }] });
+    personalize.on(ListEventTrackersCommand).resolves({ eventTrackers: [] });
+    personalize.on(ListSolutionVersionsCommand).resolves({ solutionVersions: [] });
+
+    await expect(isComplete(cfnEvent('Delete'))).resolves.toEqual({ IsComplete: false });
+  });
+
+  it('retries the delete of a campaign that was still being created on an earlier poll', async () => {
+    personalize
+      .on(ListCampaignsCommand)
+      .resolves({ campaigns: [{ campaignArn: CAMPAIGN_ARN, status: 'CREATE IN_PROGRESS' }] });
+    personalize.on(ListEventTrackersCommand).resolves({ eventTrackers: [] });
+    personalize.on(ListSolutionVersionsCommand).resolves({ solutionVersions: [] });
+    personalize.on(DeleteCampaignCommand).rejects(new ResourceInUseException({ message: 'in use', $metadata: {} }));
+
+    await expect(isComplete(cfnEvent('Delete'))).resolves.toEqual({ IsComplete: false });
+    expect(personalize).toHaveReceivedCommandWith(DeleteCampaignCommand, { campaignArn: CAMPAIGN_ARN });
+  });
+
+  it('is complete once the campaigns, event trackers and training versions are gone', async () => {
+    nothingLeft();
+    await expect(isComplete(cfnEvent('Delete'))).resolves.toEqual({ IsComplete: true });
+  });
+
+  it('is complete when the last campaign disappears between the listing and the delete', async () => {
+    personalize.on(ListCampaignsCommand).resolves({ campaigns: [{ campaignArn: CAMPAIGN_ARN, status: 'ACTIVE' }] });
+    personalize.on(ListEventTrackersCommand).resolves({ eventTrackers: [] });
+    personalize.on(ListSolutionVersionsCommand).resolves({ solutionVersions: [] });
+    personalize.on(DeleteCampaignCommand).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+
+    await expect(isComplete(cfnEvent('Delete'))).resolves.toEqual({ IsComplete: true });
+  });
+});
