@@ -1,6 +1,7 @@
 /**
  * `npm run emulator`: the Personalize emulator on its own. Configured by PERSONALIZE_PORT (default 8089),
- * PERSONALIZE_S3_DIR (default ./data/s3) and PERSONALIZE_STATE_DIR (default: state in memory only).
+ * PERSONALIZE_S3_DIR (default: the current directory, so
+ * `s3://data/interactions.csv` reads the sample data) and PERSONALIZE_STATE_DIR (default: state in memory only).
  */
 import { resolve } from 'node:path';
 import { startPersonalizeEmulator } from './index';
@@ -10,7 +11,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`PERSONALIZE_PORT must be a port number, got ${process.env.PERSONALIZE_PORT}`);
   }
-  const s3Dir = resolve(process.env.PERSONALIZE_S3_DIR ?? 'data/s3');
+  const s3Dir = resolve(process.env.PERSONALIZE_S3_DIR ?? '.');
   const stateDir = process.env.PERSONALIZE_STATE_DIR ? resolve(process.env.PERSONALIZE_STATE_DIR) : undefined;
   const emulator = await startPersonalizeEmulator({ port, s3Dir, stateDir });
   console.log(`Personalize emulator listening on ${emulator.endpoint}`);
