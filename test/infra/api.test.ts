@@ -1,0 +1,184 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { bodyJsonSchema, requiredQueryParameters, ROUTES } from '../../lib/api-routes';
+import { GATEWAY_RESPONSES, PUT_RECORD_ERROR_RESPONSES } from '../../lib/gateway-responses';
+import { PUT_RECORD_RESPONSE_TEMPLATE } from '../../lib/kinesis-integration';
+import { API_STAGE_NAME } from '../../lib/stack-outputs';
+import { asArray, statementsOfRole, synthesize, type Resource, type Synthesized } from './synth';
+
+let synth: Synthesized;
+let methods: Record<string, Resource>;
+let resources: Record<string, Resource>;
+beforeAll(() => {
+  synth = synthesize();
+  methods = synth.template.findResources('AWS::ApiGateway::Method') as Record<string, Resource>;
+  resources = synth.template.findResources('AWS::ApiGateway::Resource') as Record<string, Resource>;
+});
+
+/** The method serving `path` and `method` (paths of the contract are one segment deep). */
+function methodOf(path: string, httpMethod: string): Resource {
+  const [resourceId] = Object.entries(resources).find(([, r]) => `/${String(r.Properties?.PathPart)}` === path) ?? [];
+  if (!resourceId) throw new Error(`No API resource for ${path}`);
+  const found = Object.values(methods).find(
+    (m) => m.Properties?.HttpMethod === httpMethod && JSON.stringify(m.Properties?.ResourceId) === JSON.stringify({ Ref: resourceId }),
+  );
+  if (!found) throw new Error(`No ${httpMethod} method on ${path}`);
+  return found;
+}
+
+describe('routes', () => {
+  it.each(ROUTES.map((route) => [route.method, route.path]))('serves %s %s', (method, path) => {
+    expect(methodOf(path, method)).toBeDefined();
+  });
+
+  it('serves exactly the routes of the route table', () => {
+    expect(Object.keys(methods)).toHaveLength(ROUTES.length);
+  });
+
+  it('requires the API key on every method', () => {
+    for (const method of Object.values(methods)) {
+      expect(method.Properties?.ApiKeyRequired).toBe(true);
+    }
+  });
+
+  it('validates the body and the parameters of every method', () => {
+    synth.template.resourceCountIs('AWS::ApiGateway::RequestValidator', 1);
+    synth.template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+      ValidateRequestBody: true,
+      ValidateRequestParameters: true,
+    });
+    for (const method of Object.values(methods)) {
+      expect(method.Properties?.RequestValidatorId).toEqual({ Ref: expect.stringMatching(/Validator/) });
+    }
+  });
+
+  it.each(ROUTES.filter((route) => route.body).map((route) => [route.method, route.path, route]))(
+    'validates the body of %s %s with the JSON schema of its zod model',
+    (method, path, route) => {
+      const modelRef = (methodOf(path, method).Properties?.RequestModels as Record<string, { Ref: string }>)[
+        'application/json'
+      ];
+      const model = synth.template.toJSON().Resources[modelRef!.Ref] as Resource;
+      expect(model.Properties?.ContentType).toBe('application/json');
+      expect(model.Properties?.Schema).toEqual(bodyJsonSchema(route));
+    },
+  );
+
+  it('requires the query parameters the route table marks as required', () => {
+    const route = ROUTES.find((r) => r.path === '/getRecommendations')!;
+    const required = requiredQueryParameters(route);
+    expect(required).toEqual(expect.arrayContaining(['campaignArn', 'userId']));
+    expect(methodOf(route.path, route.method).Properties?.RequestParameters).toEqual(
+      Object.fromEntries(required.map((name) => [`method.request.querystring.${name}`, true])),
+    );
+  });
+
+  it('sends each Lambda route to its own function through a proxy integration', () => {
+    const integrated = new Set<string>();
+    for (const route of ROUTES.filter((r) => r.kind === 'lambda')) {
+      const integration = methodOf(route.path, route.method).Properties?.Integration as { Type: string; Uri: unknown };
+      expect(integration.Type).toBe('AWS_PROXY');
+      integrated.add(JSON.stringify(integration.Uri));
+    }
+    expect(integrated.size).toBe(ROUTES.filter((r) => r.kind === 'lambda').length);
+  });
+});
+
+describe('POST /data', () => {
+  const integration = () =>
+    methodOf('/data', 'POST').Properties?.Integration as {
+      Type: string;
+      Uri: unknown;
+      Credentials: { 'Fn::GetAtt': [string, string] };
+      RequestTemplates: Record<string, unknown>;
+      IntegrationResponses: Array<{ StatusCode: string; SelectionPattern?: string; ResponseTemplates: Record<string, string> }>;
+      PassthroughBehavior: string;
+    };
+
+  it('is an AWS integration to Kinesis PutRecord', () => {
+    expect(integration().Type).toBe('AWS');
+    expect(JSON.stringify(integration().Uri)).toContain(':kinesis:action/PutRecord');
+    expect(integration().PassthroughBehavior).toBe('NEVER');
+  });
+
+  it("always writes to the stack's own stream, never the request's stream-name", () => {
+    const [streamId] = Object.keys(synth.template.findResources('AWS::Kinesis::Stream'));
+    const template = JSON.stringify(integration().RequestTemplates['application/json']);
+    expect(template).toContain(JSON.stringify({ Ref: streamId }));
+    expect(template).not.toContain('stream-name');
+  });
+
+  it('answers the contract success body and maps Kinesis errors to JSON errors', () => {
+    const responses = integration().IntegrationResponses;
+    expect(responses).toEqual(
+      expect.arrayContaining([
+        { StatusCode: '200', ResponseTemplates: { 'application/json': PUT_RECORD_RESPONSE_TEMPLATE } },
+        ...Object.values(PUT_RECORD_ERROR_RESPONSES).map((r) => ({
+          StatusCode: String(r.statusCode),
+          SelectionPattern: r.selectionPattern,
+          ResponseTemplates: { 'application/json': r.template },
+        })),
+      ]),
+    );
+  });
+
+  it('maps every Kinesis 4xx and 5xx status to exactly one error response', () => {
+    const patterns = integration()
+      .IntegrationResponses.filter((r) => r.SelectionPattern)
+      .map((r) => new RegExp(`^${r.SelectionPattern!}$`));
+    for (let status = 400; status < 600; status++) {
+      expect(patterns.filter((pattern) => pattern.test(String(status)))).toHaveLength(1);
+    }
+  });
+
+  it('uses a role that may only put records on the stream', () => {
+    const statements = statementsOfRole(synth.template, integration().Credentials['Fn::GetAtt'][0]);
+    const [streamId] = Object.keys(synth.template.findResources('AWS::Kinesis::Stream'));
+    expect(statements).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: 'kinesis:PutRecord', Resource: { 'Fn::GetAtt': [streamId, 'Arn'] } }),
+    ]);
+  });
+});
+
+describe('stage, key and usage plan', () => {
+  it('deploys the stage prod with JSON access logs and tracing', () => {
+    synth.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: API_STAGE_NAME,
+      TracingEnabled: true,
+      AccessLogSetting: {
+        DestinationArn: {
+          'Fn::Join': ['', Match.arrayWith([{ Ref: Match.stringLikeRegexp('AccessLogs') }])],
+        },
+        Format: Match.stringLikeRegexp('requestId'),
+      },
+    });
+  });
+
+  it('creates an API key bound to a usage plan with throttling and a daily quota', () => {
+    synth.template.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
+    synth.template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Throttle: { RateLimit: Match.anyValue(), BurstLimit: Match.anyValue() },
+      Quota: { Limit: Match.anyValue(), Period: 'DAY' },
+      ApiStages: [Match.objectLike({ Stage: Match.anyValue() })],
+    });
+    synth.template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', { KeyType: 'API_KEY' });
+  });
+});
+
+describe('gateway responses', () => {
+  it.each(Object.entries(GATEWAY_RESPONSES))('answers %s with the JSON error body of lib/gateway-responses.ts', (_, r) => {
+    synth.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: r.type,
+      StatusCode: String(r.statusCode),
+      ResponseTemplates: { 'application/json': r.template },
+    });
+  });
+
+  it('answers a missing or wrong key with 403 and the code Forbidden', () => {
+    expect(GATEWAY_RESPONSES.missingApiKey).toMatchObject({ type: 'INVALID_API_KEY', statusCode: 403 });
+    expect(JSON.parse(GATEWAY_RESPONSES.missingApiKey.template)).toMatchObject({ code: 'Forbidden' });
+  });
+
+  it('names the invalid field of a body with the validator message', () => {
+    expect(GATEWAY_RESPONSES.badRequestBody.template).toContain('$context.error.validationErrorString');
+  });
+});
