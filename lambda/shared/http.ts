@@ -88,7 +88,7 @@ export function respond(statusCode: number, body: unknown): APIGatewayProxyResul
 }
 
 export function errorResponse(error: HttpError): APIGatewayProxyResult {
-  const body: ErrorBody = { ...error.details, message: error.message, code: error.code };
+  const body: ErrorBody = { message: error.message, code: error.code, ...error.details };
   return respond(error.statusCode, body);
 }
 

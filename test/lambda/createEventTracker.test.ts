@@ -23,13 +23,11 @@ beforeEach(() => personalize.reset());
 
 describe('POST /eventTracker', () => {
   it('creates the tracker on the dataset group and answers its ARN and tracking id', async () => {
-    personalize
-      .on(CreateEventTrackerCommand)
-      .resolves({
-        eventTrackerArn: EVENT_TRACKER_ARN,
-        trackingId: TRACKING_ID,
-        $metadata: { httpStatusCode: 200 },
-      });
+    personalize.on(CreateEventTrackerCommand).resolves({
+      eventTrackerArn: EVENT_TRACKER_ARN,
+      trackingId: TRACKING_ID,
+      $metadata: { httpStatusCode: 200 },
+    });
 
     const result = await post({ name: 'movies-tracker', datasetGroupArn: DATASET_GROUP_ARN });
 
