@@ -38,7 +38,11 @@ export function resolveDataLocation(s3Dir: string, dataLocation: string): CsvObj
 }
 
 /** Reads the CSV files of an import into dataset rows, checking each header and value against the schema. */
-export function readDatasetCsv(objects: readonly CsvObject[], datasetType: DatasetType, fields: readonly SchemaField[]): DatasetRows {
+export function readDatasetCsv(
+  objects: readonly CsvObject[],
+  datasetType: DatasetType,
+  fields: readonly SchemaField[],
+): DatasetRows {
   const rows: DatasetRows = { interactions: [], items: [], users: [] };
   for (const { uri: file, path } of objects) {
     const lines = readFileSync(path, 'utf8').split(/\r?\n/);
@@ -66,16 +70,24 @@ export function readDatasetCsv(objects: readonly CsvObject[], datasetType: Datas
   return rows;
 }
 
-function checkHeader(header: string[], fields: readonly SchemaField[], file: string): Map<number, SchemaField> {
+function checkHeader(
+  header: string[],
+  fields: readonly SchemaField[],
+  file: string,
+): Map<number, SchemaField> {
   const columns = new Map<number, SchemaField>();
   header.forEach((name, index) => {
     const field = fields.find((f) => f.name.toUpperCase() === name.toUpperCase());
     if (!field) {
-      throw new ImportFailure(`Invalid CSV header at ${file} line 1: column ${name} is not a field of the dataset's schema`);
+      throw new ImportFailure(
+        `Invalid CSV header at ${file} line 1: column ${name} is not a field of the dataset's schema`,
+      );
     }
     columns.set(index, field);
   });
-  const missing = fields.filter((f) => !f.nullable && !header.some((h) => h.toUpperCase() === f.name.toUpperCase()));
+  const missing = fields.filter(
+    (f) => !f.nullable && !header.some((h) => h.toUpperCase() === f.name.toUpperCase()),
+  );
   if (missing.length > 0) {
     throw new ImportFailure(
       `Invalid CSV header at ${file} line 1: required column(s) ${missing.map((f) => f.name).join(', ')} missing`,
@@ -88,7 +100,9 @@ function checkValue(raw: string, field: SchemaField, file: string, lineNumber: n
   const value = raw.trim();
   if (value === '') {
     if (field.nullable) return undefined;
-    throw new ImportFailure(`Invalid value at ${file} line ${lineNumber}, column ${field.name}: a value is required`);
+    throw new ImportFailure(
+      `Invalid value at ${file} line ${lineNumber}, column ${field.name}: a value is required`,
+    );
   }
   if ((field.type === 'long' || field.type === 'int') && !/^-?\d+$/.test(value)) {
     throw new ImportFailure(

@@ -11,7 +11,10 @@ export type PersonalizeErrorType =
   | 'ResourceNotFoundException'
   | 'UnknownOperationException';
 
-/** HTTP statuses the restJson1 clients (events, runtime) model for each error. */
+/**
+ * HTTP statuses the restJson1 clients (events, runtime) model for each error. The control plane (awsJson1_1)
+ * answers 400 for every client error, and its SDK reads the type from `__type`.
+ */
 const REST_STATUS: Record<PersonalizeErrorType, number> = {
   InvalidInputException: 400,
   InvalidNextTokenException: 400,
@@ -31,19 +34,18 @@ export class PersonalizeError extends Error {
     this.name = type;
   }
 
-  /** awsJson1_1 services answer 400 for every client error; the SDK reads the type from `__type`. */
-  get jsonStatus(): number {
-    return this.type === 'UnknownOperationException' ? 400 : 400;
-  }
-
   get restStatus(): number {
     return REST_STATUS[this.type];
   }
 }
 
-export const invalidInput = (message: string): PersonalizeError => new PersonalizeError('InvalidInputException', message);
-export const notFound = (message: string): PersonalizeError => new PersonalizeError('ResourceNotFoundException', message);
-export const inUse = (message: string): PersonalizeError => new PersonalizeError('ResourceInUseException', message);
+export const invalidInput = (message: string): PersonalizeError =>
+  new PersonalizeError('InvalidInputException', message);
+export const notFound = (message: string): PersonalizeError =>
+  new PersonalizeError('ResourceNotFoundException', message);
+export const inUse = (message: string): PersonalizeError =>
+  new PersonalizeError('ResourceInUseException', message);
 export const alreadyExists = (message: string): PersonalizeError =>
   new PersonalizeError('ResourceAlreadyExistsException', message);
-export const limitExceeded = (message: string): PersonalizeError => new PersonalizeError('LimitExceededException', message);
+export const limitExceeded = (message: string): PersonalizeError =>
+  new PersonalizeError('LimitExceededException', message);

@@ -27,7 +27,9 @@ export class FaultInjector {
   set(faults: Readonly<Record<string, FaultSpec>>): void {
     for (const [operation, spec] of Object.entries(faults)) {
       if (!Number.isInteger(spec.failNext) || spec.failNext < 0) {
-        throw new Error(`failNext for ${operation} must be a non-negative integer, got ${String(spec.failNext)}`);
+        throw new Error(
+          `failNext for ${operation} must be a non-negative integer, got ${String(spec.failNext)}`,
+        );
       }
       this.pending.set(normalise(operation), {
         remaining: spec.failNext,

@@ -60,7 +60,9 @@ export interface PersonalizeEmulator {
 }
 
 /** Starts the Personalize emulator: control plane, events and runtime APIs on one port. */
-export async function startPersonalizeEmulator(options: PersonalizeEmulatorOptions): Promise<PersonalizeEmulator> {
+export async function startPersonalizeEmulator(
+  options: PersonalizeEmulatorOptions,
+): Promise<PersonalizeEmulator> {
   const faults = new FaultInjector();
   const service = new PersonalizeService({
     store: new EmulatorStore(options.stateDir),

@@ -9,12 +9,17 @@ const TARGET_PREFIX = 'AmazonPersonalize.';
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /** restJson1 routes of the events and runtime APIs, by path. */
-const REST_ROUTES: Readonly<Record<string, { operation: string; call: (s: PersonalizeService, b: RequestBody) => unknown }>> = {
+const REST_ROUTES: Readonly<
+  Record<string, { operation: string; call: (s: PersonalizeService, b: RequestBody) => unknown }>
+> = {
   '/events': { operation: 'PutEvents', call: (s, b) => s.putEvents(b) },
   '/items': { operation: 'PutItems', call: (s, b) => s.putItems(b) },
   '/users': { operation: 'PutUsers', call: (s, b) => s.putUsers(b) },
   '/recommendations': { operation: 'GetRecommendations', call: (s, b) => s.getRecommendations(b) },
-  '/personalize-ranking': { operation: 'GetPersonalizedRanking', call: (s, b) => s.getPersonalizedRanking(b) },
+  '/personalize-ranking': {
+    operation: 'GetPersonalizedRanking',
+    call: (s, b) => s.getPersonalizedRanking(b),
+  },
 };
 
 /**
@@ -32,7 +37,13 @@ export function createEmulatorServer(service: PersonalizeService, faults: FaultI
   });
 }
 
-function route(service: PersonalizeService, faults: FaultInjector, request: IncomingMessage, raw: string, response: ServerResponse): void {
+function route(
+  service: PersonalizeService,
+  faults: FaultInjector,
+  request: IncomingMessage,
+  raw: string,
+  response: ServerResponse,
+): void {
   const path = (request.url ?? '/').split('?')[0] ?? '/';
   const target = request.headers['x-amz-target'];
   if (request.method === 'POST' && typeof target === 'string') {
@@ -57,11 +68,20 @@ function route(service: PersonalizeService, faults: FaultInjector, request: Inco
   }
   sendRestError(
     response,
-    new PersonalizeError('UnknownOperationException', `The Personalize emulator does not implement ${request.method} ${path}`),
+    new PersonalizeError(
+      'UnknownOperationException',
+      `The Personalize emulator does not implement ${request.method} ${path}`,
+    ),
   );
 }
 
-function handleJsonProtocol(service: PersonalizeService, faults: FaultInjector, target: string, raw: string, response: ServerResponse): void {
+function handleJsonProtocol(
+  service: PersonalizeService,
+  faults: FaultInjector,
+  target: string,
+  raw: string,
+  response: ServerResponse,
+): void {
   const operationName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
   try {
     const operation = target.startsWith(TARGET_PREFIX) ? service.operations[operationName] : undefined;
@@ -78,11 +98,20 @@ function handleJsonProtocol(service: PersonalizeService, faults: FaultInjector, 
   } catch (error) {
     const serviceError = asServiceError(error);
     // awsJson1_1: the SDK reads the error's name from `__type`.
-    send(response, serviceError.status.json, 'application/x-amz-json-1.1', { __type: serviceError.type, message: serviceError.message });
+    send(response, serviceError.status.json, 'application/x-amz-json-1.1', {
+      __type: serviceError.type,
+      message: serviceError.message,
+    });
   }
 }
 
-function handleAdmin(faults: FaultInjector, method: string, path: string, raw: string, response: ServerResponse): void {
+function handleAdmin(
+  faults: FaultInjector,
+  method: string,
+  path: string,
+  raw: string,
+  response: ServerResponse,
+): void {
   try {
     if (path === '/_emulator/health' && method === 'GET') {
       send(response, 200, 'application/json', { status: 'ok' });
@@ -98,7 +127,9 @@ function handleAdmin(faults: FaultInjector, method: string, path: string, raw: s
       send(response, 404, 'application/json', { message: `No emulator admin route ${method} ${path}` });
     }
   } catch (error) {
-    send(response, 400, 'application/json', { message: error instanceof Error ? error.message : String(error) });
+    send(response, 400, 'application/json', {
+      message: error instanceof Error ? error.message : String(error),
+    });
   }
 }
 
@@ -118,7 +149,9 @@ function asServiceError(error: unknown): ServiceError {
 }
 
 function isServiceError(error: unknown): error is ServiceError {
-  return typeof error === 'object' && error !== null && 'type' in error && 'status' in error && 'message' in error;
+  return (
+    typeof error === 'object' && error !== null && 'type' in error && 'status' in error && 'message' in error
+  );
 }
 
 const CLIENT_ERRORS: readonly string[] = [
@@ -135,7 +168,8 @@ function injected(errorType: string, message: string): ServiceError {
     const error = new PersonalizeError(errorType as PersonalizeErrorType, message);
     return { type: errorType, message, status: { json: 400, rest: error.restStatus } };
   }
-  if (errorType === 'ThrottlingException') return { type: errorType, message, status: { json: 400, rest: 429 } };
+  if (errorType === 'ThrottlingException')
+    return { type: errorType, message, status: { json: 400, rest: 429 } };
   return { type: errorType, message, status: { json: 500, rest: 500 } };
 }
 
@@ -181,7 +215,9 @@ function readBody(request: IncomingMessage): Promise<string> {
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new PersonalizeError('InvalidInputException', `Request body larger than ${MAX_BODY_BYTES} bytes`));
+        reject(
+          new PersonalizeError('InvalidInputException', `Request body larger than ${MAX_BODY_BYTES} bytes`),
+        );
         request.destroy();
       } else chunks.push(chunk);
     });

@@ -1,7 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ImportFailure, readDatasetCsv, resolveDataLocation } from './csv-import';
 import { alreadyExists, inUse, invalidInput, limitExceeded, notFound, PersonalizeError } from './errors';
-import type { Interaction, Item, LiveContext, LoadModel, RecipeName, Train, TrainedModel } from './model/types';
+import type {
+  Interaction,
+  Item,
+  LiveContext,
+  LoadModel,
+  RecipeName,
+  Train,
+  TrainedModel,
+} from './model/types';
 import { RECIPE_DEFINITIONS, recipeArn, recipeByArn } from './recipes';
 import type {
   CampaignRecord,
@@ -81,15 +89,14 @@ export class PersonalizeService {
     this.timers.clear();
   }
 
-  get storeForTests(): EmulatorStore {
-    return this.store;
-  }
-
   /** The control plane, by operation name as it appears in `x-amz-target`. */
   readonly operations: Readonly<Record<string, Operation>> = {
     CreateDatasetGroup: (b) => this.createDatasetGroup(b),
-    DescribeDatasetGroup: (b) => ({ datasetGroup: this.describeDatasetGroup(this.must('datasetGroup', b, 'datasetGroupArn')) }),
-    ListDatasetGroups: (b) => this.page(b, 'datasetGroups', this.store.list('datasetGroup'), (r) => this.describeDatasetGroup(r)),
+    DescribeDatasetGroup: (b) => ({
+      datasetGroup: this.describeDatasetGroup(this.must('datasetGroup', b, 'datasetGroupArn')),
+    }),
+    ListDatasetGroups: (b) =>
+      this.page(b, 'datasetGroups', this.store.list('datasetGroup'), (r) => this.describeDatasetGroup(r)),
     DeleteDatasetGroup: (b) => this.deleteDatasetGroup(b),
 
     CreateSchema: (b) => this.createSchema(b),
@@ -105,10 +112,15 @@ export class PersonalizeService {
     DescribeDataset: (b) => ({ dataset: this.describeDataset(this.must('dataset', b, 'datasetArn')) }),
     ListDatasets: (b) => {
       const group = optionalArn(b, 'datasetGroupArn');
-      return this.page(b, 'datasets', this.store.list('dataset', (r) => !group || r.datasetGroupArn === group), (r) => {
-        const { datasetGroupArn: _g, schemaArn: _s, trackingId: _t, ...summary } = this.describeDataset(r);
-        return summary;
-      });
+      return this.page(
+        b,
+        'datasets',
+        this.store.list('dataset', (r) => !group || r.datasetGroupArn === group),
+        (r) => {
+          const { datasetGroupArn: _g, schemaArn: _s, trackingId: _t, ...summary } = this.describeDataset(r);
+          return summary;
+        },
+      );
     },
     DeleteDataset: (b) => this.deleteDataset(b),
 
@@ -133,14 +145,19 @@ export class PersonalizeService {
     DescribeSolution: (b) => ({ solution: this.describeSolution(this.must('solution', b, 'solutionArn')) }),
     ListSolutions: (b) => {
       const group = optionalArn(b, 'datasetGroupArn');
-      return this.page(b, 'solutions', this.store.list('solution', (r) => !group || r.datasetGroupArn === group), (r) => ({
-        name: r.name,
-        solutionArn: r.arn,
-        status: r.status,
-        creationDateTime: r.creationDateTime,
-        lastUpdatedDateTime: r.lastUpdatedDateTime,
-        recipeArn: r.recipeArn,
-      }));
+      return this.page(
+        b,
+        'solutions',
+        this.store.list('solution', (r) => !group || r.datasetGroupArn === group),
+        (r) => ({
+          name: r.name,
+          solutionArn: r.arn,
+          status: r.status,
+          creationDateTime: r.creationDateTime,
+          lastUpdatedDateTime: r.lastUpdatedDateTime,
+          recipeArn: r.recipeArn,
+        }),
+      );
     },
     DeleteSolution: (b) => this.deleteSolution(b),
 
@@ -175,7 +192,10 @@ export class PersonalizeService {
       return this.page(
         b,
         'campaigns',
-        this.store.list('campaign', (r) => !solution || this.solutionOfVersion(r.solutionVersionArn) === solution),
+        this.store.list(
+          'campaign',
+          (r) => !solution || this.solutionOfVersion(r.solutionVersionArn) === solution,
+        ),
         (r) => ({
           name: r.name,
           campaignArn: r.arn,
@@ -190,7 +210,9 @@ export class PersonalizeService {
     DeleteCampaign: (b) => this.deleteCampaign(b),
 
     CreateEventTracker: (b) => this.createEventTracker(b),
-    DescribeEventTracker: (b) => ({ eventTracker: this.describeEventTracker(this.must('eventTracker', b, 'eventTrackerArn')) }),
+    DescribeEventTracker: (b) => ({
+      eventTracker: this.describeEventTracker(this.must('eventTracker', b, 'eventTrackerArn')),
+    }),
     ListEventTrackers: (b) => {
       const group = optionalArn(b, 'datasetGroupArn');
       return this.page(
@@ -251,7 +273,15 @@ export class PersonalizeService {
     const domain = optionalEnum(body, 'domain', ['ECOMMERCE', 'VIDEO_ON_DEMAND']);
     const arn = this.arn(`dataset-group/${name}`);
     this.mustBeNew(arn, `Dataset group ${name} already exists`);
-    this.create<DatasetGroupRecord>({ kind: 'datasetGroup', arn, name, roleArn, kmsKeyArn, domain, ...this.fresh() });
+    this.create<DatasetGroupRecord>({
+      kind: 'datasetGroup',
+      arn,
+      name,
+      roleArn,
+      kmsKeyArn,
+      domain,
+      ...this.fresh(),
+    });
     return { datasetGroupArn: arn, domain };
   }
 
@@ -296,7 +326,16 @@ export class PersonalizeService {
     const arn = this.arn(`schema/${name}`);
     this.mustBeNew(arn, `Schema ${name} already exists`);
     // Schemas have no lifecycle: they are usable as soon as they are created.
-    this.store.put({ kind: 'schema', arn, name, schema: definition, fields, domain, ...this.fresh(), status: 'ACTIVE' });
+    this.store.put({
+      kind: 'schema',
+      arn,
+      name,
+      schema: definition,
+      fields,
+      domain,
+      ...this.fresh(),
+      status: 'ACTIVE',
+    });
     return { schemaArn: arn };
   }
 
@@ -335,17 +374,29 @@ export class PersonalizeService {
     this.mustBeActive(group, 'Dataset group');
     const missing = REQUIRED_FIELDS[datasetType].filter((f) => !schema.fields.some((s) => s.name === f));
     if (missing.length > 0) {
-      throw invalidInput(`Schema ${schema.arn} cannot be used for a ${datasetType} dataset: missing field(s) ${missing.join(', ')}`);
+      throw invalidInput(
+        `Schema ${schema.arn} cannot be used for a ${datasetType} dataset: missing field(s) ${missing.join(', ')}`,
+      );
     }
     const arn = this.arn(`dataset/${group.name}/${datasetType.toUpperCase()}`);
     this.mustBeNew(arn, `Dataset group ${group.name} already has a ${datasetType} dataset`);
-    this.create<DatasetRecord>({ kind: 'dataset', arn, name, datasetGroupArn: group.arn, datasetType, schemaArn: schema.arn, ...this.fresh() });
+    this.create<DatasetRecord>({
+      kind: 'dataset',
+      arn,
+      name,
+      datasetGroupArn: group.arn,
+      datasetType,
+      schemaArn: schema.arn,
+      ...this.fresh(),
+    });
     return { datasetArn: arn };
   }
 
   private describeDataset(r: DatasetRecord) {
     const tracker =
-      r.datasetType === 'Interactions' ? this.store.list('eventTracker', (t) => t.datasetGroupArn === r.datasetGroupArn)[0] : undefined;
+      r.datasetType === 'Interactions'
+        ? this.store.list('eventTracker', (t) => t.datasetGroupArn === r.datasetGroupArn)[0]
+        : undefined;
     return {
       name: r.name,
       datasetArn: r.arn,
@@ -362,10 +413,15 @@ export class PersonalizeService {
   private deleteDataset(body: RequestBody): unknown {
     const dataset = this.must('dataset', body, 'datasetArn');
     this.mustBeSettled(dataset);
-    const running = this.store.list('datasetImportJob', (j) => j.datasetArn === dataset.arn && !isSettled(j.status));
-    if (running.length > 0) throw inUse(`Cannot delete dataset ${dataset.arn}: import job ${running[0]?.arn} is in progress`);
+    const running = this.store.list(
+      'datasetImportJob',
+      (j) => j.datasetArn === dataset.arn && !isSettled(j.status),
+    );
+    if (running.length > 0)
+      throw inUse(`Cannot delete dataset ${dataset.arn}: import job ${running[0]?.arn} is in progress`);
     this.delete(dataset, () => {
-      for (const job of this.store.list('datasetImportJob', (j) => j.datasetArn === dataset.arn)) this.store.remove(job.arn);
+      for (const job of this.store.list('datasetImportJob', (j) => j.datasetArn === dataset.arn))
+        this.store.remove(job.arn);
     });
     return {};
   }
@@ -380,14 +436,26 @@ export class PersonalizeService {
     const roleArn = optionalString(body, 'roleArn', { max: 256 });
     const importMode = optionalEnum(body, 'importMode', ['FULL', 'INCREMENTAL']) ?? 'FULL';
     this.mustBeActive(dataset, 'Dataset');
-    const running = this.store.list('datasetImportJob', (j) => j.datasetArn === dataset.arn && !isSettled(j.status));
+    const running = this.store.list(
+      'datasetImportJob',
+      (j) => j.datasetArn === dataset.arn && !isSettled(j.status),
+    );
     if (running.length > 0) {
       throw inUse(`Dataset ${dataset.arn} already has an import job in progress: ${running[0]?.arn}`);
     }
     const arn = this.arn(`dataset-import-job/${jobName}`);
     this.mustBeNew(arn, `Dataset import job ${jobName} already exists`);
     const job: DatasetImportJobRecord = this.create<DatasetImportJobRecord>(
-      { kind: 'datasetImportJob', arn, name: jobName, datasetArn: dataset.arn, dataLocation, roleArn, importMode, ...this.fresh() },
+      {
+        kind: 'datasetImportJob',
+        arn,
+        name: jobName,
+        datasetArn: dataset.arn,
+        dataLocation,
+        roleArn,
+        importMode,
+        ...this.fresh(),
+      },
       (): Promise<void> => this.runImport(job),
     );
     return { datasetImportJobArn: arn };
@@ -397,7 +465,11 @@ export class PersonalizeService {
     const dataset = this.store.find('dataset', job.datasetArn);
     const schema = dataset && this.store.find('schema', dataset.schemaArn);
     if (!dataset || !schema) throw new ImportFailure(`Dataset ${job.datasetArn} no longer exists`);
-    const rows = readDatasetCsv(resolveDataLocation(this.options.s3Dir, job.dataLocation), dataset.datasetType, schema.fields);
+    const rows = readDatasetCsv(
+      resolveDataLocation(this.options.s3Dir, job.dataLocation),
+      dataset.datasetType,
+      schema.fields,
+    );
     const previous = this.store.rowsOf(dataset.arn);
     if (job.importMode === 'INCREMENTAL' && previous) {
       rows.interactions = [...previous.interactions, ...rows.interactions];
@@ -429,7 +501,8 @@ export class PersonalizeService {
     const group = this.must('datasetGroup', body, 'datasetGroupArn');
     const performAutoML = body['performAutoML'] === true;
     const performHPO = body['performHPO'] === true;
-    const arnOfRecipe = optionalArn(body, 'recipeArn') ?? (performAutoML ? recipeArn('aws-user-personalization') : undefined);
+    const arnOfRecipe =
+      optionalArn(body, 'recipeArn') ?? (performAutoML ? recipeArn('aws-user-personalization') : undefined);
     if (!arnOfRecipe) throw invalidInput('recipeArn is required unless performAutoML is true');
     if (!recipeByArn(arnOfRecipe)) {
       throw notFound(
@@ -456,7 +529,9 @@ export class PersonalizeService {
   }
 
   private describeSolution(r: SolutionRecord) {
-    const latest = r.latestSolutionVersionArn ? this.store.find('solutionVersion', r.latestSolutionVersionArn) : undefined;
+    const latest = r.latestSolutionVersionArn
+      ? this.store.find('solutionVersion', r.latestSolutionVersionArn)
+      : undefined;
     return {
       name: r.name,
       solutionArn: r.arn,
@@ -485,12 +560,23 @@ export class PersonalizeService {
   private deleteSolution(body: RequestBody): unknown {
     const solution = this.must('solution', body, 'solutionArn');
     this.mustBeSettled(solution);
-    const campaigns = this.store.list('campaign', (c) => this.solutionOfVersion(c.solutionVersionArn) === solution.arn);
+    const campaigns = this.store.list(
+      'campaign',
+      (c) => this.solutionOfVersion(c.solutionVersionArn) === solution.arn,
+    );
     if (campaigns.length > 0) {
-      throw inUse(`Cannot delete solution ${solution.arn}: delete its campaigns first (${campaigns.map((c) => c.arn).join(', ')})`);
+      throw inUse(
+        `Cannot delete solution ${solution.arn}: delete its campaigns first (${campaigns.map((c) => c.arn).join(', ')})`,
+      );
     }
-    const training = this.store.list('solutionVersion', (v) => v.solutionArn === solution.arn && !isSettled(v.status));
-    if (training.length > 0) throw inUse(`Cannot delete solution ${solution.arn}: solution version ${training[0]?.arn} is in progress`);
+    const training = this.store.list(
+      'solutionVersion',
+      (v) => v.solutionArn === solution.arn && !isSettled(v.status),
+    );
+    if (training.length > 0)
+      throw inUse(
+        `Cannot delete solution ${solution.arn}: solution version ${training[0]?.arn} is in progress`,
+      );
     this.delete(solution, () => {
       for (const version of this.store.list('solutionVersion', (v) => v.solutionArn === solution.arn)) {
         this.loadedModels.delete(version.arn);
@@ -509,19 +595,31 @@ export class PersonalizeService {
     this.mustBeActive(solution, 'Solution');
     const versions = this.store.list('solutionVersion', (v) => v.solutionArn === solution.arn);
     const training = versions.find((v) => !isSettled(v.status));
-    if (training) throw inUse(`Solution ${solution.arn} already has a solution version in progress: ${training.arn}`);
+    if (training)
+      throw inUse(`Solution ${solution.arn} already has a solution version in progress: ${training.arn}`);
     if (trainingMode === 'UPDATE') {
       const recipe = recipeByArn(solution.recipeArn)?.name;
       if (recipe !== 'aws-user-personalization') {
-        throw invalidInput(`trainingMode UPDATE is only supported for aws-user-personalization, not ${recipe}`);
+        throw invalidInput(
+          `trainingMode UPDATE is only supported for aws-user-personalization, not ${recipe}`,
+        );
       }
       if (!versions.some((v) => v.status === 'ACTIVE' && v.trainingMode === 'FULL')) {
-        throw invalidInput(`trainingMode UPDATE needs an ACTIVE solution version trained with FULL for ${solution.arn}`);
+        throw invalidInput(
+          `trainingMode UPDATE needs an ACTIVE solution version trained with FULL for ${solution.arn}`,
+        );
       }
     }
     const arn = this.arn(`solution/${solution.name}/${randomBytes(4).toString('hex')}`);
     const version: SolutionVersionRecord = this.create<SolutionVersionRecord>(
-      { kind: 'solutionVersion', arn, name: name ?? arn.split('/').pop() ?? arn, solutionArn: solution.arn, trainingMode, ...this.fresh() },
+      {
+        kind: 'solutionVersion',
+        arn,
+        name: name ?? arn.split('/').pop() ?? arn,
+        solutionArn: solution.arn,
+        trainingMode,
+        ...this.fresh(),
+      },
       (): Promise<void> => this.runTraining(version),
     );
     solution.latestSolutionVersionArn = arn;
@@ -550,7 +648,10 @@ export class PersonalizeService {
     version.trainingHours = (Date.now() - started) / 3_600_000;
   }
 
-  private trainingData(solution: SolutionRecord, cutoff: number): { interactions: Interaction[]; items: Item[] } {
+  private trainingData(
+    solution: SolutionRecord,
+    cutoff: number,
+  ): { interactions: Interaction[]; items: Item[] } {
     const group = solution.datasetGroupArn;
     const datasets = this.store.list('dataset', (d) => d.datasetGroupArn === group);
     const interactionsDataset = datasets.find((d) => d.datasetType === 'Interactions');
@@ -561,7 +662,8 @@ export class PersonalizeService {
     ];
     if (solution.eventType) interactions = interactions.filter((i) => i.eventType === solution.eventType);
     const items = new Map<string, Item>();
-    for (const item of itemsDataset ? (this.store.rowsOf(itemsDataset.arn)?.items ?? []) : []) items.set(item.itemId, item);
+    for (const item of itemsDataset ? (this.store.rowsOf(itemsDataset.arn)?.items ?? []) : [])
+      items.set(item.itemId, item);
     for (const item of this.store.itemsAfter(group, 0, cutoff)) items.set(item.itemId, item);
     return { interactions, items: [...items.values()] };
   }
@@ -591,7 +693,9 @@ export class PersonalizeService {
   private getSolutionMetrics(body: RequestBody): unknown {
     const version = this.must('solutionVersion', body, 'solutionVersionArn');
     if (version.status !== 'ACTIVE' || !version.metrics) {
-      throw inUse(`Solution version ${version.arn} is not ACTIVE (status: ${version.status}): its metrics are not available`);
+      throw inUse(
+        `Solution version ${version.arn} is not ACTIVE (status: ${version.status}): its metrics are not available`,
+      );
     }
     return { solutionVersionArn: version.arn, metrics: version.metrics };
   }
@@ -681,7 +785,9 @@ export class PersonalizeService {
     }
     const existing = this.store.list('eventTracker', (t) => t.datasetGroupArn === group.arn);
     if (existing.length > 0) {
-      throw limitExceeded(`Dataset group ${group.arn} already has an event tracker (${existing[0]?.arn}): the limit is one`);
+      throw limitExceeded(
+        `Dataset group ${group.arn} already has an event tracker (${existing[0]?.arn}): the limit is one`,
+      );
     }
     const arn = this.arn(`event-tracker/${randomBytes(4).toString('hex')}`);
     const trackingId = randomUUID();
@@ -723,9 +829,12 @@ export class PersonalizeService {
     const trackingId = requiredString(body, 'trackingId', { min: 1, max: 256 });
     const userId = optionalString(body, 'userId', { min: 1, max: 256 });
     const sessionId = requiredString(body, 'sessionId', { min: 1, max: 256 });
-    const eventList = requiredList(body, 'eventList', 1, 10).map((e, i) => parseEvent(asBody(e, `eventList.${i + 1}`), i + 1));
+    const eventList = requiredList(body, 'eventList', 1, 10).map((e, i) =>
+      parseEvent(asBody(e, `eventList.${i + 1}`), i + 1),
+    );
     const tracker = this.store.list('eventTracker', (t) => t.trackingId === trackingId)[0];
-    if (!tracker || tracker.status !== 'ACTIVE') throw notFound(`Could not find an ACTIVE event tracker with trackingId ${trackingId}`);
+    if (!tracker || tracker.status !== 'ACTIVE')
+      throw notFound(`Could not find an ACTIVE event tracker with trackingId ${trackingId}`);
     const seen = new Set<string>();
     const accepted = eventList.filter((event) => {
       if (event.eventId === undefined) return true;
@@ -744,7 +853,12 @@ export class PersonalizeService {
           sessionId,
           eventId: event.eventId,
           // Anonymous events are attributed to the session, as Personalize does until a userId arrives.
-          interaction: { userId: userId ?? sessionId, itemId: event.itemId ?? '', eventType: event.eventType, timestamp: event.sentAt },
+          interaction: {
+            userId: userId ?? sessionId,
+            itemId: event.itemId ?? '',
+            eventType: event.eventType,
+            timestamp: event.sentAt,
+          },
         })),
     );
   }
@@ -763,7 +877,9 @@ export class PersonalizeService {
         ...(year === undefined ? {} : { year }),
       };
     });
-    this.store.appendLive(items.map((item) => ({ kind: 'item' as const, datasetGroupArn: dataset.datasetGroupArn, item })));
+    this.store.appendLive(
+      items.map((item) => ({ kind: 'item' as const, datasetGroupArn: dataset.datasetGroupArn, item })),
+    );
   }
 
   putUsers(body: RequestBody): void {
@@ -773,14 +889,17 @@ export class PersonalizeService {
       parseProperties(user['properties'], `users.${i + 1}.properties`);
       return requiredString(user, 'userId', { min: 1, max: 256 });
     });
-    this.store.appendLive(users.map((userId) => ({ kind: 'user' as const, datasetGroupArn: dataset.datasetGroupArn, userId })));
+    this.store.appendLive(
+      users.map((userId) => ({ kind: 'user' as const, datasetGroupArn: dataset.datasetGroupArn, userId })),
+    );
   }
 
   private activeDatasetOf(body: RequestBody, type: DatasetType): DatasetRecord {
     const arn = requiredArn(body, 'datasetArn');
     const dataset = this.store.find('dataset', arn);
     if (!dataset || dataset.status !== 'ACTIVE') throw notFound(`Could not find an ACTIVE dataset ${arn}`);
-    if (dataset.datasetType !== type) throw invalidInput(`Dataset ${arn} is a ${dataset.datasetType} dataset, not ${type}`);
+    if (dataset.datasetType !== type)
+      throw invalidInput(`Dataset ${arn} is a ${dataset.datasetType} dataset, not ${type}`);
     return dataset;
   }
 
@@ -790,7 +909,9 @@ export class PersonalizeService {
     const campaignArn = optionalArn(body, 'campaignArn');
     if (!campaignArn) {
       throw invalidInput(
-        body['recommenderArn'] ? 'Recommenders are not supported by the emulator: use a campaign' : 'campaignArn is required',
+        body['recommenderArn']
+          ? 'Recommenders are not supported by the emulator: use a campaign'
+          : 'campaignArn is required',
       );
     }
     const userId = optionalString(body, 'userId', { max: 256 });
@@ -798,13 +919,20 @@ export class PersonalizeService {
     const numResults = optionalInteger(body, 'numResults', 1, 500) ?? 25;
     const { version, recipe, model } = this.servingModel(campaignArn);
     if (recipe === 'aws-personalized-ranking') {
-      throw invalidInput(`Campaign ${campaignArn} uses aws-personalized-ranking: call GetPersonalizedRanking`);
+      throw invalidInput(
+        `Campaign ${campaignArn} uses aws-personalized-ranking: call GetPersonalizedRanking`,
+      );
     }
-    if (recipe === 'aws-sims' && !itemId) throw invalidInput(`itemId is required for campaign ${campaignArn} (recipe aws-sims)`);
-    if (recipe !== 'aws-sims' && !userId) throw invalidInput(`userId is required for campaign ${campaignArn} (recipe ${recipe})`);
+    if (recipe === 'aws-sims' && !itemId)
+      throw invalidInput(`itemId is required for campaign ${campaignArn} (recipe aws-sims)`);
+    if (recipe !== 'aws-sims' && !userId)
+      throw invalidInput(`userId is required for campaign ${campaignArn} (recipe ${recipe})`);
     const live = this.liveContext(version, userId);
     const itemList = model.recommend({ userId, itemId, numResults, live }).slice(0, numResults);
-    return { itemList: itemList.map(({ itemId, score }) => ({ itemId, score })), recommendationId: newRecommendationId() };
+    return {
+      itemList: itemList.map(({ itemId, score }) => ({ itemId, score })),
+      recommendationId: newRecommendationId(),
+    };
   }
 
   getPersonalizedRanking(body: RequestBody): unknown {
@@ -812,19 +940,30 @@ export class PersonalizeService {
     const userId = requiredString(body, 'userId', { max: 256 });
     const inputList = requiredList(body, 'inputList', 1, 500).map((v, i) => {
       if (typeof v !== 'string' || v.length === 0 || v.length > 256) {
-        throw invalidInput(`Value at 'inputList.${i + 1}' failed to satisfy constraint: Member must be a string of length 1 to 256`);
+        throw invalidInput(
+          `Value at 'inputList.${i + 1}' failed to satisfy constraint: Member must be a string of length 1 to 256`,
+        );
       }
       return v;
     });
     const { version, recipe, model } = this.servingModel(campaignArn);
     if (recipe !== 'aws-personalized-ranking') {
-      throw invalidInput(`Campaign ${campaignArn} uses ${recipe}: GetPersonalizedRanking needs aws-personalized-ranking`);
+      throw invalidInput(
+        `Campaign ${campaignArn} uses ${recipe}: GetPersonalizedRanking needs aws-personalized-ranking`,
+      );
     }
     const ranked = model.rank({ userId, itemIds: inputList, live: this.liveContext(version, userId) });
-    return { personalizedRanking: ranked.map(({ itemId, score }) => ({ itemId, score })), recommendationId: newRecommendationId() };
+    return {
+      personalizedRanking: ranked.map(({ itemId, score }) => ({ itemId, score })),
+      recommendationId: newRecommendationId(),
+    };
   }
 
-  private servingModel(campaignArn: string): { version: SolutionVersionRecord; recipe: RecipeName; model: TrainedModel } {
+  private servingModel(campaignArn: string): {
+    version: SolutionVersionRecord;
+    recipe: RecipeName;
+    model: TrainedModel;
+  } {
     const campaign = this.store.find('campaign', campaignArn);
     if (!campaign) throw notFound(`Could not find campaign ${campaignArn}`);
     if (!(campaign.status === 'ACTIVE' || campaign.status.startsWith('UPDATE'))) {
@@ -832,11 +971,15 @@ export class PersonalizeService {
     }
     const version = this.store.find('solutionVersion', campaign.solutionVersionArn);
     const solution = version && this.store.find('solution', version.solutionArn);
-    if (!version || !solution) throw notFound(`Solution version ${campaign.solutionVersionArn} of campaign ${campaignArn} no longer exists`);
+    if (!version || !solution)
+      throw notFound(
+        `Solution version ${campaign.solutionVersionArn} of campaign ${campaignArn} no longer exists`,
+      );
     let model = this.loadedModels.get(version.arn);
     if (!model) {
       const snapshot = this.store.loadModelSnapshot(version.arn);
-      if (snapshot === undefined) throw notFound(`The model of solution version ${version.arn} is not available`);
+      if (snapshot === undefined)
+        throw notFound(`The model of solution version ${version.arn} is not available`);
       model = this.options.models.loadModel(snapshot);
       this.loadedModels.set(version.arn, model);
     }
@@ -872,7 +1015,11 @@ export class PersonalizeService {
       this.setStatus(record, 'CREATE IN_PROGRESS');
       const started = Date.now();
       (work ? work() : Promise.resolve()).then(
-        () => this.after(() => this.setStatus(record, 'ACTIVE'), Math.max(0, this.options.transitionMs - (Date.now() - started))),
+        () =>
+          this.after(
+            () => this.setStatus(record, 'ACTIVE'),
+            Math.max(0, this.options.transitionMs - (Date.now() - started)),
+          ),
         (error: unknown) => {
           record.failureReason = error instanceof Error ? error.message : String(error);
           this.setStatus(record, 'CREATE FAILED');
@@ -898,7 +1045,11 @@ export class PersonalizeService {
     });
   }
 
-  private setStatus(record: ResourceRecord, status: string, update?: { status: string; lastUpdatedDateTime: number }): void {
+  private setStatus(
+    record: ResourceRecord,
+    status: string,
+    update?: { status: string; lastUpdatedDateTime: number },
+  ): void {
     if (this.closed || this.store.get(record.arn) !== record) return;
     record.status = status;
     record.lastUpdatedDateTime = this.options.now();
@@ -945,9 +1096,11 @@ export class PersonalizeService {
 
   private cascadeOnResume(record: ResourceRecord): void {
     if (record.kind === 'dataset') {
-      for (const job of this.store.list('datasetImportJob', (j) => j.datasetArn === record.arn)) this.store.remove(job.arn);
+      for (const job of this.store.list('datasetImportJob', (j) => j.datasetArn === record.arn))
+        this.store.remove(job.arn);
     } else if (record.kind === 'solution') {
-      for (const version of this.store.list('solutionVersion', (v) => v.solutionArn === record.arn)) this.store.remove(version.arn);
+      for (const version of this.store.list('solutionVersion', (v) => v.solutionArn === record.arn))
+        this.store.remove(version.arn);
     }
   }
 
@@ -969,29 +1122,43 @@ export class PersonalizeService {
   }
 
   private mustBeActive(record: ResourceRecord, label: string): void {
-    if (record.status !== 'ACTIVE') throw inUse(`${label} ${record.arn} is not ACTIVE (status: ${record.status})`);
+    if (record.status !== 'ACTIVE')
+      throw inUse(`${label} ${record.arn} is not ACTIVE (status: ${record.status})`);
   }
 
   private mustBeSettled(record: ResourceRecord): void {
-    if (!isSettled(record.status)) throw inUse(`${KIND_LABEL[record.kind]} ${record.arn} is ${record.status}`);
+    if (!isSettled(record.status))
+      throw inUse(`${KIND_LABEL[record.kind]} ${record.arn} is ${record.status}`);
   }
 
   private solutionOfVersion(versionArn: string): string | undefined {
     return this.store.find('solutionVersion', versionArn)?.solutionArn;
   }
 
-  private page<R, S>(body: RequestBody, key: string, records: R[], toSummary: (r: R) => S, newestFirst = true): unknown {
+  private page<R, S>(
+    body: RequestBody,
+    key: string,
+    records: R[],
+    toSummary: (r: R) => S,
+    newestFirst = true,
+  ): unknown {
     const maxResults = optionalInteger(body, 'maxResults', 1, MAX_RESULTS_LIMIT) ?? MAX_RESULTS_LIMIT;
     const token = optionalString(body, 'nextToken', { max: 1500 });
     let start = 0;
     if (token !== undefined) {
-      start = Number(Buffer.from(token, 'base64').toString('utf8').replace(/^offset:/, ''));
-      if (!Number.isInteger(start) || start < 0) throw new PersonalizeError('InvalidNextTokenException', `Invalid nextToken ${token}`);
+      start = Number(
+        Buffer.from(token, 'base64')
+          .toString('utf8')
+          .replace(/^offset:/, ''),
+      );
+      if (!Number.isInteger(start) || start < 0)
+        throw new PersonalizeError('InvalidNextTokenException', `Invalid nextToken ${token}`);
     }
     const ordered = newestFirst
       ? [...records].sort(
           (a, b) =>
-            (b as { creationDateTime: number }).creationDateTime - (a as { creationDateTime: number }).creationDateTime,
+            (b as { creationDateTime: number }).creationDateTime -
+            (a as { creationDateTime: number }).creationDateTime,
         )
       : records;
     const end = start + maxResults;
@@ -1038,8 +1205,13 @@ function parseEvent(event: RequestBody, position: number): ParsedEvent {
   optionalString(event, 'recommendationId', { min: 1, max: 40 });
   if (event['properties'] !== undefined) parseProperties(event['properties'], field('properties'), 1024);
   const impression = event['impression'];
-  if (impression !== undefined && (!Array.isArray(impression) || impression.length < 1 || impression.length > 25)) {
-    throw invalidInput(`Value at '${field('impression')}' failed to satisfy constraint: Member must have length between 1 and 25`);
+  if (
+    impression !== undefined &&
+    (!Array.isArray(impression) || impression.length < 1 || impression.length > 25)
+  ) {
+    throw invalidInput(
+      `Value at '${field('impression')}' failed to satisfy constraint: Member must have length between 1 and 25`,
+    );
   }
   const sentAt = parseTimestamp(event['sentAt'], field('sentAt'));
   return { eventType, sentAt, eventId, itemId };
@@ -1047,9 +1219,12 @@ function parseEvent(event: RequestBody, position: number): ParsedEvent {
 
 function parseTimestamp(value: unknown, field: string): number {
   if (value === undefined || value === null) {
-    throw invalidInput(`1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
+    throw invalidInput(
+      `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
+    );
   }
-  const seconds = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) / 1000 : NaN;
+  const seconds =
+    typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) / 1000 : NaN;
   if (!Number.isFinite(seconds)) throw invalidInput(`Value at '${field}' is not a timestamp`);
   return seconds;
 }
@@ -1063,7 +1238,8 @@ function parseProperties(value: unknown, field: string, maxLength = 24262): Reco
   }
   try {
     const parsed = JSON.parse(value) as unknown;
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
   } catch {
     // Reported below with the field's name.
   }
@@ -1090,12 +1266,15 @@ export function parseAvroSchema(definition: string): SchemaField[] {
   }
   return schema.fields.map((f: unknown, i: number) => {
     const field = f as { name?: unknown; type?: unknown };
-    if (typeof field.name !== 'string' || field.name === '') throw invalidInput(`Invalid schema: field ${i + 1} has no name`);
+    if (typeof field.name !== 'string' || field.name === '')
+      throw invalidInput(`Invalid schema: field ${i + 1} has no name`);
     const types = Array.isArray(field.type) ? field.type : [field.type];
     const nonNull = types.filter((t) => t !== 'null');
     const type = nonNull[0];
     if (nonNull.length !== 1 || typeof type !== 'string' || !AVRO_TYPES.includes(type)) {
-      throw invalidInput(`Invalid schema: field ${field.name} has an unsupported type ${JSON.stringify(field.type)}`);
+      throw invalidInput(
+        `Invalid schema: field ${field.name} has an unsupported type ${JSON.stringify(field.type)}`,
+      );
     }
     return { name: field.name, type, nullable: types.includes('null') };
   });

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Interaction, Item, SolutionMetrics } from './model/types';
 
@@ -130,7 +138,12 @@ export type LiveRecord =
       readonly interaction: Interaction;
     }
   | { readonly seq: number; readonly kind: 'item'; readonly datasetGroupArn: string; readonly item: Item }
-  | { readonly seq: number; readonly kind: 'user'; readonly datasetGroupArn: string; readonly userId: string };
+  | {
+      readonly seq: number;
+      readonly kind: 'user';
+      readonly datasetGroupArn: string;
+      readonly userId: string;
+    };
 
 type LiveRecordInput = LiveRecord extends infer R ? (R extends LiveRecord ? Omit<R, 'seq'> : never) : never;
 
@@ -268,7 +281,8 @@ export class EmulatorStore {
   recentPopularityAfter(datasetGroupArn: string, seq: number): Map<string, number> {
     const counts = new Map<string, number>();
     for (const event of this.live.get(datasetGroupArn)?.events ?? []) {
-      if (event.seq > seq) counts.set(event.interaction.itemId, (counts.get(event.interaction.itemId) ?? 0) + 1);
+      if (event.seq > seq)
+        counts.set(event.interaction.itemId, (counts.get(event.interaction.itemId) ?? 0) + 1);
     }
     return counts;
   }
@@ -277,7 +291,10 @@ export class EmulatorStore {
 
   saveModel(solutionVersionArn: string, snapshot: unknown): void {
     if (!this.stateDir) return;
-    writeAtomically(join(this.stateDir, 'models', `${fileKey(solutionVersionArn)}.json`), JSON.stringify(snapshot));
+    writeAtomically(
+      join(this.stateDir, 'models', `${fileKey(solutionVersionArn)}.json`),
+      JSON.stringify(snapshot),
+    );
   }
 
   loadModelSnapshot(solutionVersionArn: string): unknown {
@@ -287,7 +304,8 @@ export class EmulatorStore {
   }
 
   private removeModel(solutionVersionArn: string): void {
-    if (this.stateDir) rmSync(join(this.stateDir, 'models', `${fileKey(solutionVersionArn)}.json`), { force: true });
+    if (this.stateDir)
+      rmSync(join(this.stateDir, 'models', `${fileKey(solutionVersionArn)}.json`), { force: true });
   }
 
   // Persistence
@@ -316,7 +334,10 @@ export class EmulatorStore {
 
   private saveResources(): void {
     if (!this.stateDir) return;
-    writeAtomically(join(this.stateDir, STATE_FILE), JSON.stringify({ resources: [...this.resources.values()] }, null, 1));
+    writeAtomically(
+      join(this.stateDir, STATE_FILE),
+      JSON.stringify({ resources: [...this.resources.values()] }, null, 1),
+    );
   }
 
   private restore(stateDir: string): void {
@@ -328,7 +349,8 @@ export class EmulatorStore {
     for (const record of this.resources.values()) {
       if (record.kind !== 'dataset') continue;
       const file = join(stateDir, 'datasets', `${fileKey(record.arn)}.json`);
-      if (existsSync(file)) this.rows.set(record.arn, (JSON.parse(readFileSync(file, 'utf8')) as { rows: DatasetRows }).rows);
+      if (existsSync(file))
+        this.rows.set(record.arn, (JSON.parse(readFileSync(file, 'utf8')) as { rows: DatasetRows }).rows);
     }
     const log = join(stateDir, LIVE_LOG);
     if (!existsSync(log)) return;

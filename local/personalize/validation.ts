@@ -17,7 +17,9 @@ export function optionalString(body: RequestBody, field: string, rule: StringRul
   const value = body[field];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') {
-    throw invalidInput(`1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must be a string`);
+    throw invalidInput(
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must be a string`,
+    );
   }
   const { min = 0, max, pattern } = rule;
   if (value.length < min) {
@@ -41,14 +43,20 @@ export function optionalString(body: RequestBody, field: string, rule: StringRul
 export function requiredString(body: RequestBody, field: string, rule: StringRule = {}): string {
   const value = optionalString(body, field, rule);
   if (value === undefined) {
-    throw invalidInput(`1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
+    throw invalidInput(
+      `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
+    );
   }
   return value;
 }
 
 /** A resource name: Personalize's pattern, 1 to 63 characters. */
 export function requiredName(body: RequestBody, field = 'name'): string {
-  return requiredString(body, field, { min: 1, max: PERSONALIZE_NAME_MAX_LENGTH, pattern: PERSONALIZE_NAME_PATTERN });
+  return requiredString(body, field, {
+    min: 1,
+    max: PERSONALIZE_NAME_MAX_LENGTH,
+    pattern: PERSONALIZE_NAME_PATTERN,
+  });
 }
 
 export function requiredArn(body: RequestBody, field: string): string {
@@ -59,11 +67,18 @@ export function optionalArn(body: RequestBody, field: string): string | undefine
   return optionalString(body, field, { max: ARN_MAX_LENGTH, pattern: ARN_PATTERN });
 }
 
-export function optionalInteger(body: RequestBody, field: string, min: number, max: number): number | undefined {
+export function optionalInteger(
+  body: RequestBody,
+  field: string,
+  min: number,
+  max: number,
+): number | undefined {
   const value = body[field];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw invalidInput(`1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must be an integer`);
+    throw invalidInput(
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must be an integer`,
+    );
   }
   if (value < min || value > max) {
     throw invalidInput(
@@ -73,7 +88,11 @@ export function optionalInteger(body: RequestBody, field: string, min: number, m
   return value;
 }
 
-export function optionalEnum<T extends string>(body: RequestBody, field: string, values: readonly T[]): T | undefined {
+export function optionalEnum<T extends string>(
+  body: RequestBody,
+  field: string,
+  values: readonly T[],
+): T | undefined {
   const value = optionalString(body, field);
   if (value === undefined) return undefined;
   if (!(values as readonly string[]).includes(value)) {
@@ -84,11 +103,18 @@ export function optionalEnum<T extends string>(body: RequestBody, field: string,
   return value as T;
 }
 
-export function optionalList(body: RequestBody, field: string, min: number, max: number): unknown[] | undefined {
+export function optionalList(
+  body: RequestBody,
+  field: string,
+  min: number,
+  max: number,
+): unknown[] | undefined {
   const value = body[field];
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value)) {
-    throw invalidInput(`1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must be a list`);
+    throw invalidInput(
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must be a list`,
+    );
   }
   if (value.length < min || value.length > max) {
     throw invalidInput(
@@ -101,7 +127,9 @@ export function optionalList(body: RequestBody, field: string, min: number, max:
 export function requiredList(body: RequestBody, field: string, min: number, max: number): unknown[] {
   const value = optionalList(body, field, min, max);
   if (value === undefined) {
-    throw invalidInput(`1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
+    throw invalidInput(
+      `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
+    );
   }
   return value;
 }

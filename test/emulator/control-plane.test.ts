@@ -37,7 +37,15 @@ import {
   UpdateCampaignCommand,
 } from '@aws-sdk/client-personalize';
 import { INTERACTIONS_SCHEMA } from '../../lib/personalize-schemas';
-import { provision, settle, startHarness, waitFor, statusOf, type Harness, type Provisioned } from './harness';
+import {
+  provision,
+  settle,
+  startHarness,
+  waitFor,
+  statusOf,
+  type Harness,
+  type Provisioned,
+} from './harness';
 
 const ARN_PREFIX = 'arn:aws:personalize:us-east-1:000000000000:';
 
@@ -63,7 +71,9 @@ describe('Personalize emulator control plane (awsJson1_1, real SDK client)', () 
   });
 
   test('a new resource goes CREATE PENDING → CREATE IN_PROGRESS → ACTIVE, with dates as Date objects', async () => {
-    const { datasetGroupArn = '' } = await h.personalize.send(new CreateDatasetGroupCommand({ name: 'lifecycle-dsg' }));
+    const { datasetGroupArn = '' } = await h.personalize.send(
+      new CreateDatasetGroupCommand({ name: 'lifecycle-dsg' }),
+    );
     const seen = new Set<string>();
     await waitFor(
       async () => {
@@ -82,27 +92,43 @@ describe('Personalize emulator control plane (awsJson1_1, real SDK client)', () 
   });
 
   test('deleting goes DELETE PENDING → gone (ResourceNotFoundException)', async () => {
-    const { datasetGroupArn = '' } = await h.personalize.send(new CreateDatasetGroupCommand({ name: 'to-delete' }));
+    const { datasetGroupArn = '' } = await h.personalize.send(
+      new CreateDatasetGroupCommand({ name: 'to-delete' }),
+    );
     await settle(h, 'datasetGroup', datasetGroupArn);
     await h.personalize.send(new DeleteDatasetGroupCommand({ datasetGroupArn }));
     expect(await statusOf.datasetGroup(h, datasetGroupArn)).toMatch(/^DELETE /);
     await waitFor(
-      () => statusOf.datasetGroup(h, datasetGroupArn).then(() => 'present', (e: Error) => e.name),
+      () =>
+        statusOf.datasetGroup(h, datasetGroupArn).then(
+          () => 'present',
+          (e: Error) => e.name,
+        ),
       (s) => s === 'ResourceNotFoundException',
       'the dataset group to be gone',
     );
   });
 
   test('names must match the service pattern and be at most 63 characters', async () => {
-    await expect(h.personalize.send(new CreateDatasetGroupCommand({ name: 'bad name!' }))).rejects.toThrow(InvalidInputException);
-    await expect(h.personalize.send(new CreateDatasetGroupCommand({ name: 'x'.repeat(64) }))).rejects.toThrow(/length less than or equal to 63/);
-    await expect(h.personalize.send(new CreateDatasetGroupCommand({ name: 'x'.repeat(63) }))).resolves.toBeDefined();
+    await expect(h.personalize.send(new CreateDatasetGroupCommand({ name: 'bad name!' }))).rejects.toThrow(
+      InvalidInputException,
+    );
+    await expect(h.personalize.send(new CreateDatasetGroupCommand({ name: 'x'.repeat(64) }))).rejects.toThrow(
+      /length less than or equal to 63/,
+    );
+    await expect(
+      h.personalize.send(new CreateDatasetGroupCommand({ name: 'x'.repeat(63) })),
+    ).resolves.toBeDefined();
   });
 
   test('creating a resource that exists is ResourceAlreadyExistsException', async () => {
-    await expect(h.personalize.send(new CreateDatasetGroupCommand({ name: 'cp-dsg' }))).rejects.toThrow(ResourceAlreadyExistsException);
+    await expect(h.personalize.send(new CreateDatasetGroupCommand({ name: 'cp-dsg' }))).rejects.toThrow(
+      ResourceAlreadyExistsException,
+    );
     await expect(
-      h.personalize.send(new CreateSchemaCommand({ name: 'cp-interactions', schema: JSON.stringify(INTERACTIONS_SCHEMA) })),
+      h.personalize.send(
+        new CreateSchemaCommand({ name: 'cp-interactions', schema: JSON.stringify(INTERACTIONS_SCHEMA) }),
+      ),
     ).rejects.toThrow(ResourceAlreadyExistsException);
     await expect(
       h.personalize.send(
@@ -114,36 +140,42 @@ describe('Personalize emulator control plane (awsJson1_1, real SDK client)', () 
         }),
       ),
     ).rejects.toThrow(ResourceAlreadyExistsException);
-    await expect(h.personalize.send(new CreateCampaignCommand({ name: 'cp-campaign', solutionVersionArn: p.solutionVersionArn }))).rejects.toThrow(
-      ResourceAlreadyExistsException,
-    );
+    await expect(
+      h.personalize.send(
+        new CreateCampaignCommand({ name: 'cp-campaign', solutionVersionArn: p.solutionVersionArn }),
+      ),
+    ).rejects.toThrow(ResourceAlreadyExistsException);
   });
 
   test('an unknown ARN is ResourceNotFoundException naming it, for every kind of resource', async () => {
     const missing = (kind: string) => `${ARN_PREFIX}${kind}/nope`;
-    await expect(h.personalize.send(new DescribeDatasetGroupCommand({ datasetGroupArn: missing('dataset-group') }))).rejects.toThrow(
-      ResourceNotFoundException,
-    );
-    await expect(h.personalize.send(new DescribeSchemaCommand({ schemaArn: missing('schema') }))).rejects.toThrow(/schema\/nope/);
-    await expect(h.personalize.send(new DescribeCampaignCommand({ campaignArn: missing('campaign') }))).rejects.toThrow(
-      ResourceNotFoundException,
-    );
-    await expect(h.personalize.send(new CreateSolutionVersionCommand({ solutionArn: missing('solution') }))).rejects.toThrow(
-      ResourceNotFoundException,
-    );
-    await expect(h.personalize.send(new DescribeRecipeCommand({ recipeArn: 'arn:aws:personalize:::recipe/aws-nope' }))).rejects.toThrow(
-      ResourceNotFoundException,
-    );
+    await expect(
+      h.personalize.send(new DescribeDatasetGroupCommand({ datasetGroupArn: missing('dataset-group') })),
+    ).rejects.toThrow(ResourceNotFoundException);
+    await expect(
+      h.personalize.send(new DescribeSchemaCommand({ schemaArn: missing('schema') })),
+    ).rejects.toThrow(/schema\/nope/);
+    await expect(
+      h.personalize.send(new DescribeCampaignCommand({ campaignArn: missing('campaign') })),
+    ).rejects.toThrow(ResourceNotFoundException);
+    await expect(
+      h.personalize.send(new CreateSolutionVersionCommand({ solutionArn: missing('solution') })),
+    ).rejects.toThrow(ResourceNotFoundException);
+    await expect(
+      h.personalize.send(new DescribeRecipeCommand({ recipeArn: 'arn:aws:personalize:::recipe/aws-nope' })),
+    ).rejects.toThrow(ResourceNotFoundException);
   });
 
   test('a malformed ARN or missing required field is InvalidInputException naming the field', async () => {
-    await expect(h.personalize.send(new DescribeDatasetGroupCommand({ datasetGroupArn: 'not-an-arn' }))).rejects.toThrow(/datasetGroupArn/);
-    await expect(h.personalize.send(new CreateSolutionVersionCommand({ solutionArn: undefined as unknown as string }))).rejects.toThrow(
-      InvalidInputException,
-    );
-    await expect(h.personalize.send(new CreateSchemaCommand({ name: 'bad-schema', schema: '{"type": "record"}' }))).rejects.toThrow(
-      /Invalid schema/,
-    );
+    await expect(
+      h.personalize.send(new DescribeDatasetGroupCommand({ datasetGroupArn: 'not-an-arn' })),
+    ).rejects.toThrow(/datasetGroupArn/);
+    await expect(
+      h.personalize.send(new CreateSolutionVersionCommand({ solutionArn: undefined as unknown as string })),
+    ).rejects.toThrow(InvalidInputException);
+    await expect(
+      h.personalize.send(new CreateSchemaCommand({ name: 'bad-schema', schema: '{"type": "record"}' })),
+    ).rejects.toThrow(/Invalid schema/);
   });
 
   test('the four recipes are listed and described with their real ARNs', async () => {
@@ -154,7 +186,9 @@ describe('Personalize emulator control plane (awsJson1_1, real SDK client)', () 
       'arn:aws:personalize:::recipe/aws-sims',
       'arn:aws:personalize:::recipe/aws-user-personalization',
     ]);
-    const { recipe } = await h.personalize.send(new DescribeRecipeCommand({ recipeArn: 'arn:aws:personalize:::recipe/aws-sims' }));
+    const { recipe } = await h.personalize.send(
+      new DescribeRecipeCommand({ recipeArn: 'arn:aws:personalize:::recipe/aws-sims' }),
+    );
     expect(recipe).toMatchObject({ name: 'aws-sims', recipeType: 'RELATED_ITEMS', status: 'ACTIVE' });
   });
 
@@ -162,30 +196,52 @@ describe('Personalize emulator control plane (awsJson1_1, real SDK client)', () 
     const groups = await h.personalize.send(new ListDatasetGroupsCommand({}));
     expect(groups.datasetGroups?.map((g) => g.datasetGroupArn)).toContain(p.datasetGroupArn);
     const schemas = await h.personalize.send(new ListSchemasCommand({}));
-    expect(schemas.schemas?.map((s) => s.name)).toEqual(expect.arrayContaining(['cp-interactions', 'cp-items']));
-    const datasets = await h.personalize.send(new ListDatasetsCommand({ datasetGroupArn: p.datasetGroupArn }));
+    expect(schemas.schemas?.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['cp-interactions', 'cp-items']),
+    );
+    const datasets = await h.personalize.send(
+      new ListDatasetsCommand({ datasetGroupArn: p.datasetGroupArn }),
+    );
     expect(datasets.datasets?.map((d) => d.datasetType).sort()).toEqual(['Interactions', 'Items']);
-    const jobs = await h.personalize.send(new ListDatasetImportJobsCommand({ datasetArn: p.interactionsDatasetArn }));
-    expect(jobs.datasetImportJobs).toEqual([expect.objectContaining({ jobName: 'cp-interactions-import', status: 'ACTIVE' })]);
-    const solutions = await h.personalize.send(new ListSolutionsCommand({ datasetGroupArn: p.datasetGroupArn }));
+    const jobs = await h.personalize.send(
+      new ListDatasetImportJobsCommand({ datasetArn: p.interactionsDatasetArn }),
+    );
+    expect(jobs.datasetImportJobs).toEqual([
+      expect.objectContaining({ jobName: 'cp-interactions-import', status: 'ACTIVE' }),
+    ]);
+    const solutions = await h.personalize.send(
+      new ListSolutionsCommand({ datasetGroupArn: p.datasetGroupArn }),
+    );
     expect(solutions.solutions?.map((s) => s.solutionArn)).toEqual([p.solutionArn]);
-    const versions = await h.personalize.send(new ListSolutionVersionsCommand({ solutionArn: p.solutionArn }));
-    expect(versions.solutionVersions).toEqual([expect.objectContaining({ solutionVersionArn: p.solutionVersionArn, status: 'ACTIVE' })]);
+    const versions = await h.personalize.send(
+      new ListSolutionVersionsCommand({ solutionArn: p.solutionArn }),
+    );
+    expect(versions.solutionVersions).toEqual([
+      expect.objectContaining({ solutionVersionArn: p.solutionVersionArn, status: 'ACTIVE' }),
+    ]);
     const campaigns = await h.personalize.send(new ListCampaignsCommand({ solutionArn: p.solutionArn }));
     expect(campaigns.campaigns?.map((c) => c.campaignArn)).toEqual([p.campaignArn]);
-    const trackers = await h.personalize.send(new ListEventTrackersCommand({ datasetGroupArn: p.datasetGroupArn }));
+    const trackers = await h.personalize.send(
+      new ListEventTrackersCommand({ datasetGroupArn: p.datasetGroupArn }),
+    );
     expect(trackers.eventTrackers?.map((t) => t.eventTrackerArn)).toEqual([p.eventTrackerArn]);
 
     const first = await h.personalize.send(new ListRecipesCommand({ maxResults: 3 }));
     expect(first.recipes).toHaveLength(3);
-    const second = await h.personalize.send(new ListRecipesCommand({ maxResults: 3, nextToken: first.nextToken }));
+    const second = await h.personalize.send(
+      new ListRecipesCommand({ maxResults: 3, nextToken: first.nextToken }),
+    );
     expect(second.recipes).toHaveLength(1);
     expect(second.nextToken).toBeUndefined();
-    await expect(h.personalize.send(new ListRecipesCommand({ nextToken: 'garbage!' }))).rejects.toThrow(InvalidNextTokenException);
+    await expect(h.personalize.send(new ListRecipesCommand({ nextToken: 'garbage!' }))).rejects.toThrow(
+      InvalidNextTokenException,
+    );
   });
 
   test('GetSolutionMetrics returns the service metric names for an ACTIVE version', async () => {
-    const { solutionVersionArn, metrics } = await h.personalize.send(new GetSolutionMetricsCommand({ solutionVersionArn: p.solutionVersionArn }));
+    const { solutionVersionArn, metrics } = await h.personalize.send(
+      new GetSolutionMetricsCommand({ solutionVersionArn: p.solutionVersionArn }),
+    );
     expect(solutionVersionArn).toBe(p.solutionVersionArn);
     expect(Object.keys(metrics ?? {}).sort()).toEqual([
       'coverage',
@@ -200,29 +256,35 @@ describe('Personalize emulator control plane (awsJson1_1, real SDK client)', () 
   });
 
   test('a dataset group allows one event tracker (LimitExceededException)', async () => {
-    await expect(h.personalize.send(new CreateEventTrackerCommand({ name: 'second-tracker', datasetGroupArn: p.datasetGroupArn }))).rejects.toThrow(
-      LimitExceededException,
-    );
+    await expect(
+      h.personalize.send(
+        new CreateEventTrackerCommand({ name: 'second-tracker', datasetGroupArn: p.datasetGroupArn }),
+      ),
+    ).rejects.toThrow(LimitExceededException);
   });
 
   test('deletes refuse while children exist (ResourceInUseException)', async () => {
-    await expect(h.personalize.send(new DeleteDatasetGroupCommand({ datasetGroupArn: p.datasetGroupArn }))).rejects.toThrow(
-      ResourceInUseException,
-    );
-    await expect(h.personalize.send(new DeleteSolutionCommand({ solutionArn: p.solutionArn }))).rejects.toThrow(/delete its campaigns first/);
-    await expect(h.personalize.send(new DeleteSchemaCommand({ schemaArn: `${ARN_PREFIX}schema/cp-items` }))).rejects.toThrow(
-      ResourceInUseException,
-    );
+    await expect(
+      h.personalize.send(new DeleteDatasetGroupCommand({ datasetGroupArn: p.datasetGroupArn })),
+    ).rejects.toThrow(ResourceInUseException);
+    await expect(
+      h.personalize.send(new DeleteSolutionCommand({ solutionArn: p.solutionArn })),
+    ).rejects.toThrow(/delete its campaigns first/);
+    await expect(
+      h.personalize.send(new DeleteSchemaCommand({ schemaArn: `${ARN_PREFIX}schema/cp-items` })),
+    ).rejects.toThrow(ResourceInUseException);
   });
 
   test('a solution version still training cannot back a campaign, and only one trains at a time', async () => {
-    const { solutionVersionArn } = await h.personalize.send(new CreateSolutionVersionCommand({ solutionArn: p.solutionArn }));
-    await expect(h.personalize.send(new CreateCampaignCommand({ name: 'too-early', solutionVersionArn }))).rejects.toThrow(
-      ResourceInUseException,
+    const { solutionVersionArn } = await h.personalize.send(
+      new CreateSolutionVersionCommand({ solutionArn: p.solutionArn }),
     );
-    await expect(h.personalize.send(new CreateSolutionVersionCommand({ solutionArn: p.solutionArn }))).rejects.toThrow(
-      ResourceInUseException,
-    );
+    await expect(
+      h.personalize.send(new CreateCampaignCommand({ name: 'too-early', solutionVersionArn })),
+    ).rejects.toThrow(ResourceInUseException);
+    await expect(
+      h.personalize.send(new CreateSolutionVersionCommand({ solutionArn: p.solutionArn })),
+    ).rejects.toThrow(ResourceInUseException);
     await settle(h, 'solutionVersion', solutionVersionArn ?? '');
   });
 
@@ -242,19 +304,29 @@ describe('Personalize emulator control plane (awsJson1_1, real SDK client)', () 
   });
 
   test('training with no interactions ends CREATE FAILED with a reason', async () => {
-    const { datasetGroupArn = '' } = await h.personalize.send(new CreateDatasetGroupCommand({ name: 'empty-dsg' }));
+    const { datasetGroupArn = '' } = await h.personalize.send(
+      new CreateDatasetGroupCommand({ name: 'empty-dsg' }),
+    );
     await settle(h, 'datasetGroup', datasetGroupArn);
     const { solutionArn = '' } = await h.personalize.send(
-      new CreateSolutionCommand({ name: 'empty-solution', datasetGroupArn, recipeArn: 'arn:aws:personalize:::recipe/aws-popularity-count' }),
+      new CreateSolutionCommand({
+        name: 'empty-solution',
+        datasetGroupArn,
+        recipeArn: 'arn:aws:personalize:::recipe/aws-popularity-count',
+      }),
     );
     await settle(h, 'solution', solutionArn);
-    const { solutionVersionArn = '' } = await h.personalize.send(new CreateSolutionVersionCommand({ solutionArn }));
+    const { solutionVersionArn = '' } = await h.personalize.send(
+      new CreateSolutionVersionCommand({ solutionArn }),
+    );
     expect(await settle(h, 'solutionVersion', solutionVersionArn)).toBe('CREATE FAILED');
     const { solutionVersion } = await h.personalize.send(
       new DescribeSolutionVersionCommand({ solutionVersionArn }),
     );
     expect(solutionVersion?.failureReason).toMatch(/No interactions/);
-    await expect(h.personalize.send(new GetSolutionMetricsCommand({ solutionVersionArn }))).rejects.toThrow(ResourceInUseException);
+    await expect(h.personalize.send(new GetSolutionMetricsCommand({ solutionVersionArn }))).rejects.toThrow(
+      ResourceInUseException,
+    );
   });
 
   test('a whole dataset group can be torn down child first, as cdk destroy does', async () => {
@@ -262,7 +334,15 @@ describe('Personalize emulator control plane (awsJson1_1, real SDK client)', () 
     await h.personalize.send(new DeleteCampaignCommand({ campaignArn: t.campaignArn }));
     await h.personalize.send(new DeleteEventTrackerCommand({ eventTrackerArn: t.eventTrackerArn }));
     const gone = (probe: () => Promise<unknown>) =>
-      waitFor(() => probe().then(() => 'present', (e: Error) => e.name), (s) => s === 'ResourceNotFoundException', 'deletion');
+      waitFor(
+        () =>
+          probe().then(
+            () => 'present',
+            (e: Error) => e.name,
+          ),
+        (s) => s === 'ResourceNotFoundException',
+        'deletion',
+      );
     await gone(() => statusOf.campaign(h, t.campaignArn));
     await h.personalize.send(new DeleteSolutionCommand({ solutionArn: t.solutionArn }));
     await h.personalize.send(new DeleteDatasetCommand({ datasetArn: t.interactionsDatasetArn }));
@@ -273,12 +353,20 @@ describe('Personalize emulator control plane (awsJson1_1, real SDK client)', () 
     await gone(() => statusOf.eventTracker(h, t.eventTrackerArn));
     await h.personalize.send(new DeleteDatasetGroupCommand({ datasetGroupArn: t.datasetGroupArn }));
     await gone(() => statusOf.datasetGroup(h, t.datasetGroupArn));
-    await expect(statusOf.solutionVersion(h, t.solutionVersionArn)).rejects.toThrow(ResourceNotFoundException);
+    await expect(statusOf.solutionVersion(h, t.solutionVersionArn)).rejects.toThrow(
+      ResourceNotFoundException,
+    );
   });
 
   test('an operation the emulator does not implement is an error naming it', async () => {
     await expect(
-      h.personalize.send(new CreateRecommenderCommand({ name: 'r', datasetGroupArn: p.datasetGroupArn, recipeArn: 'arn:aws:personalize:::recipe/x' })),
+      h.personalize.send(
+        new CreateRecommenderCommand({
+          name: 'r',
+          datasetGroupArn: p.datasetGroupArn,
+          recipeArn: 'arn:aws:personalize:::recipe/x',
+        }),
+      ),
     ).rejects.toThrow(/does not implement the operation CreateRecommender/);
   });
 });

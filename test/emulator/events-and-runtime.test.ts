@@ -19,9 +19,24 @@ import {
   InvalidInputException,
   ResourceNotFoundException,
 } from '@aws-sdk/client-personalize-runtime';
-import { fixtureCsvs, genreOf, ITEM_COUNT, itemId, provision, settle, startHarness, type Harness, type Provisioned } from './harness';
+import {
+  fixtureCsvs,
+  genreOf,
+  ITEM_COUNT,
+  itemId,
+  provision,
+  settle,
+  startHarness,
+  type Harness,
+  type Provisioned,
+} from './harness';
 
-const click = (item: string, extra: Partial<Event> = {}): Event => ({ eventType: 'click', itemId: item, sentAt: new Date(), ...extra });
+const click = (item: string, extra: Partial<Event> = {}): Event => ({
+  eventType: 'click',
+  itemId: item,
+  sentAt: new Date(),
+  ...extra,
+});
 
 describe('Personalize emulator events and runtime APIs (restJson1, real SDK clients)', () => {
   let h: Harness;
@@ -39,12 +54,20 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
 
   async function campaignFor(recipe: string): Promise<string> {
     const { solutionArn = '' } = await h.personalize.send(
-      new CreateSolutionCommand({ name: `rt-${recipe}`, datasetGroupArn: p.datasetGroupArn, recipeArn: `arn:aws:personalize:::recipe/${recipe}` }),
+      new CreateSolutionCommand({
+        name: `rt-${recipe}`,
+        datasetGroupArn: p.datasetGroupArn,
+        recipeArn: `arn:aws:personalize:::recipe/${recipe}`,
+      }),
     );
     await settle(h, 'solution', solutionArn);
-    const { solutionVersionArn = '' } = await h.personalize.send(new CreateSolutionVersionCommand({ solutionArn }));
+    const { solutionVersionArn = '' } = await h.personalize.send(
+      new CreateSolutionVersionCommand({ solutionArn }),
+    );
     expect(await settle(h, 'solutionVersion', solutionVersionArn)).toBe('ACTIVE');
-    const { campaignArn = '' } = await h.personalize.send(new CreateCampaignCommand({ name: `rt-${recipe}-campaign`, solutionVersionArn }));
+    const { campaignArn = '' } = await h.personalize.send(
+      new CreateCampaignCommand({ name: `rt-${recipe}-campaign`, solutionVersionArn }),
+    );
     await settle(h, 'campaign', campaignArn);
     return campaignArn;
   }
@@ -70,13 +93,20 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
     test('numResults must be 1 to 500 and userId is required (InvalidInputException)', async () => {
       await expect(recommend('user-1', 501)).rejects.toThrow(InvalidInputException);
       await expect(recommend('user-1', 0)).rejects.toThrow(/numResults/);
-      await expect(h.runtime.send(new GetRecommendationsCommand({ campaignArn: p.campaignArn }))).rejects.toThrow(/userId is required/);
+      await expect(
+        h.runtime.send(new GetRecommendationsCommand({ campaignArn: p.campaignArn })),
+      ).rejects.toThrow(/userId is required/);
       await expect(recommend('u'.repeat(257))).rejects.toThrow(/userId/);
     });
 
     test('an unknown campaign is ResourceNotFoundException', async () => {
       await expect(
-        h.runtime.send(new GetRecommendationsCommand({ campaignArn: 'arn:aws:personalize:us-east-1:000000000000:campaign/nope', userId: 'u' })),
+        h.runtime.send(
+          new GetRecommendationsCommand({
+            campaignArn: 'arn:aws:personalize:us-east-1:000000000000:campaign/nope',
+            userId: 'u',
+          }),
+        ),
       ).rejects.toThrow(ResourceNotFoundException);
     });
 
@@ -86,7 +116,10 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
         const item = line.split(',')[1] ?? '';
         counts.set(item, (counts.get(item) ?? 0) + 1);
       }
-      const mostPopular = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([item]) => item);
+      const mostPopular = [...counts]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 10)
+        .map(([item]) => item);
       const { itemList = [] } = await recommend('a-user-never-seen', 10);
       const overlap = itemList.filter((i) => mostPopular.includes(i.itemId ?? '')).length;
       expect(overlap).toBeGreaterThanOrEqual(6);
@@ -95,11 +128,17 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
     test("PutEvents changes that user's next recommendations without retraining, toward what they just did", async () => {
       // user-0 watched Action items; they now click Drama items.
       const dramaShare = (items: { itemId?: string }[]) =>
-        items.filter((i) => genreOf(Number((i.itemId ?? '').split('-')[1])) === 'Drama').length / items.length;
+        items.filter((i) => genreOf(Number((i.itemId ?? '').split('-')[1])) === 'Drama').length /
+        items.length;
       const before = (await recommend('user-0', 10)).itemList ?? [];
       const dramaItems = [2, 5, 8, 11, 14].map(itemId);
       await h.events.send(
-        new PutEventsCommand({ trackingId: p.trackingId, userId: 'user-0', sessionId: 'session-0', eventList: dramaItems.map((i) => click(i)) }),
+        new PutEventsCommand({
+          trackingId: p.trackingId,
+          userId: 'user-0',
+          sessionId: 'session-0',
+          eventList: dramaItems.map((i) => click(i)),
+        }),
       );
       const after = (await recommend('user-0', 10)).itemList ?? [];
       expect(after.map((i) => i.itemId)).not.toEqual(before.map((i) => i.itemId));
@@ -110,7 +149,9 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
       await h.events.send(
         new PutItemsCommand({
           datasetArn: p.itemsDatasetArn,
-          items: [{ itemId: 'brand-new-movie', properties: JSON.stringify({ genre: 'Action', year: '2025' }) }],
+          items: [
+            { itemId: 'brand-new-movie', properties: JSON.stringify({ genre: 'Action', year: '2025' }) },
+          ],
         }),
       );
       const { itemList = [] } = await recommend('user-3', 500);
@@ -121,30 +162,57 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
   describe('PutEvents', () => {
     test('accepts 1 to 10 events and enforces the documented field lengths (InvalidInputException)', async () => {
       const put = (input: Partial<ConstructorParameters<typeof PutEventsCommand>[0]>) =>
-        h.events.send(new PutEventsCommand({ trackingId: p.trackingId, userId: 'user-5', sessionId: 's', eventList: [click('item-1')], ...input }));
+        h.events.send(
+          new PutEventsCommand({
+            trackingId: p.trackingId,
+            userId: 'user-5',
+            sessionId: 's',
+            eventList: [click('item-1')],
+            ...input,
+          }),
+        );
       await expect(put({})).resolves.toBeDefined();
-      await expect(put({ eventList: Array.from({ length: 10 }, () => click('item-1')) })).resolves.toBeDefined();
+      await expect(
+        put({ eventList: Array.from({ length: 10 }, () => click('item-1')) }),
+      ).resolves.toBeDefined();
       await expect(put({ eventList: [] })).rejects.toThrow(EventsInvalidInputException);
-      await expect(put({ eventList: Array.from({ length: 11 }, () => click('item-1')) })).rejects.toThrow(/eventList/);
+      await expect(put({ eventList: Array.from({ length: 11 }, () => click('item-1')) })).rejects.toThrow(
+        /eventList/,
+      );
       await expect(put({ sessionId: '' })).rejects.toThrow(/sessionId/);
       await expect(put({ sessionId: 's'.repeat(257) })).rejects.toThrow(/sessionId/);
       await expect(put({ userId: 'u'.repeat(257) })).rejects.toThrow(/userId/);
       await expect(put({ trackingId: 't'.repeat(257) })).rejects.toThrow(/trackingId/);
       await expect(put({ eventList: [click('i'.repeat(257))] })).rejects.toThrow(/itemId/);
       await expect(put({ eventList: [click('item-1', { eventType: '' })] })).rejects.toThrow(/eventType/);
-      await expect(put({ eventList: [click('item-1', { eventId: 'e'.repeat(257) })] })).rejects.toThrow(/eventId/);
+      await expect(put({ eventList: [click('item-1', { eventId: 'e'.repeat(257) })] })).rejects.toThrow(
+        /eventId/,
+      );
     });
 
     test('an unknown trackingId is ResourceNotFoundException', async () => {
       await expect(
-        h.events.send(new PutEventsCommand({ trackingId: 'no-such-tracker', sessionId: 's', eventList: [click('item-1')] })),
+        h.events.send(
+          new PutEventsCommand({
+            trackingId: 'no-such-tracker',
+            sessionId: 's',
+            eventList: [click('item-1')],
+          }),
+        ),
       ).rejects.toThrow(EventsResourceNotFoundException);
     });
 
     test('a retried event (same eventId) is acknowledged again but recorded once', async () => {
       const event = click('item-9', { eventId: 'retry-me' });
       for (let attempt = 0; attempt < 3; attempt++) {
-        await h.events.send(new PutEventsCommand({ trackingId: p.trackingId, userId: 'user-6', sessionId: 's6', eventList: [event] }));
+        await h.events.send(
+          new PutEventsCommand({
+            trackingId: p.trackingId,
+            userId: 'user-6',
+            sessionId: 's6',
+            eventList: [event],
+          }),
+        );
       }
       const log = readFileSync(join(h.stateDir, 'live-data.jsonl'), 'utf8');
       expect(log.split('\n').filter((line) => line.includes('"retry-me"'))).toHaveLength(1);
@@ -152,16 +220,30 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
 
     test('PutItems and PutUsers need an existing dataset of the right type', async () => {
       await expect(
-        h.events.send(new PutItemsCommand({ datasetArn: `${p.itemsDatasetArn}-nope`, items: [{ itemId: 'x' }] })),
+        h.events.send(
+          new PutItemsCommand({ datasetArn: `${p.itemsDatasetArn}-nope`, items: [{ itemId: 'x' }] }),
+        ),
       ).rejects.toThrow(EventsResourceNotFoundException);
-      await expect(h.events.send(new PutItemsCommand({ datasetArn: p.interactionsDatasetArn, items: [{ itemId: 'x' }] }))).rejects.toThrow(
-        /not Items/,
-      );
       await expect(
-        h.events.send(new PutItemsCommand({ datasetArn: p.itemsDatasetArn, items: Array.from({ length: 11 }, (_, i) => ({ itemId: `x${i}` })) })),
+        h.events.send(
+          new PutItemsCommand({ datasetArn: p.interactionsDatasetArn, items: [{ itemId: 'x' }] }),
+        ),
+      ).rejects.toThrow(/not Items/);
+      await expect(
+        h.events.send(
+          new PutItemsCommand({
+            datasetArn: p.itemsDatasetArn,
+            items: Array.from({ length: 11 }, (_, i) => ({ itemId: `x${i}` })),
+          }),
+        ),
       ).rejects.toThrow(EventsInvalidInputException);
       await expect(
-        h.events.send(new PutUsersCommand({ datasetArn: p.datasetGroupArn.replace('dataset-group', 'dataset') + '/USERS', users: [{ userId: 'u' }] })),
+        h.events.send(
+          new PutUsersCommand({
+            datasetArn: p.datasetGroupArn.replace('dataset-group', 'dataset') + '/USERS',
+            users: [{ userId: 'u' }],
+          }),
+        ),
       ).rejects.toThrow(EventsResourceNotFoundException);
     });
   });
@@ -169,8 +251,19 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
   describe('fault injection', () => {
     test('injectFaults makes the next PutEvents calls fail, then they succeed again', async () => {
       h.emulator.injectFaults({ PutEvents: { failNext: 2, errorType: 'InternalServerError' } });
-      const put = () => h.events.send(new PutEventsCommand({ trackingId: p.trackingId, userId: 'user-7', sessionId: 's7', eventList: [click('item-1')] }));
-      await expect(put()).rejects.toMatchObject({ name: 'InternalServerError', $metadata: { httpStatusCode: 500 } });
+      const put = () =>
+        h.events.send(
+          new PutEventsCommand({
+            trackingId: p.trackingId,
+            userId: 'user-7',
+            sessionId: 's7',
+            eventList: [click('item-1')],
+          }),
+        );
+      await expect(put()).rejects.toMatchObject({
+        name: 'InternalServerError',
+        $metadata: { httpStatusCode: 500 },
+      });
       await expect(put()).rejects.toThrow(/Injected fault/);
       await expect(put()).resolves.toBeDefined();
     });
@@ -182,7 +275,14 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
       });
       expect(await armed.json()).toEqual({ armed: { PutEvents: 1 } });
       await expect(
-        h.events.send(new PutEventsCommand({ trackingId: p.trackingId, userId: 'user-7', sessionId: 's7', eventList: [click('item-1')] })),
+        h.events.send(
+          new PutEventsCommand({
+            trackingId: p.trackingId,
+            userId: 'user-7',
+            sessionId: 's7',
+            eventList: [click('item-1')],
+          }),
+        ),
       ).rejects.toThrow(EventsResourceNotFoundException);
     });
   });
@@ -190,10 +290,14 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
   describe('other recipes', () => {
     test('aws-sims recommends items related to an itemId and requires it', async () => {
       const campaignArn = await campaignFor('aws-sims');
-      const { itemList = [] } = await h.runtime.send(new GetRecommendationsCommand({ campaignArn, itemId: itemId(0), numResults: 5 }));
+      const { itemList = [] } = await h.runtime.send(
+        new GetRecommendationsCommand({ campaignArn, itemId: itemId(0), numResults: 5 }),
+      );
       expect(itemList.length).toBeGreaterThan(0);
       expect(itemList.map((i) => i.itemId)).not.toContain(itemId(0));
-      await expect(h.runtime.send(new GetRecommendationsCommand({ campaignArn, userId: 'user-1' }))).rejects.toThrow(/itemId is required/);
+      await expect(
+        h.runtime.send(new GetRecommendationsCommand({ campaignArn, userId: 'user-1' })),
+      ).rejects.toThrow(/itemId is required/);
     });
 
     test('aws-personalized-ranking ranks the given items with GetPersonalizedRanking', async () => {
@@ -204,9 +308,13 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
       );
       expect(personalizedRanking.map((i) => i.itemId).sort()).toEqual([...inputList].sort());
       expect(recommendationId.length).toBeLessThanOrEqual(40);
-      await expect(h.runtime.send(new GetRecommendationsCommand({ campaignArn, userId: 'user-0' }))).rejects.toThrow(/GetPersonalizedRanking/);
       await expect(
-        h.runtime.send(new GetPersonalizedRankingCommand({ campaignArn: p.campaignArn, userId: 'user-0', inputList })),
+        h.runtime.send(new GetRecommendationsCommand({ campaignArn, userId: 'user-0' })),
+      ).rejects.toThrow(/GetPersonalizedRanking/);
+      await expect(
+        h.runtime.send(
+          new GetPersonalizedRankingCommand({ campaignArn: p.campaignArn, userId: 'user-0', inputList }),
+        ),
       ).rejects.toThrow(InvalidInputException);
     });
   });

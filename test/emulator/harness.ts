@@ -22,7 +22,11 @@ import {
 import { PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
 import { PersonalizeRuntimeClient } from '@aws-sdk/client-personalize-runtime';
 import { INTERACTIONS_SCHEMA, ITEMS_SCHEMA } from '../../lib/personalize-schemas';
-import { startPersonalizeEmulator, type PersonalizeEmulator, type PersonalizeEmulatorOptions } from '../../local/personalize';
+import {
+  startPersonalizeEmulator,
+  type PersonalizeEmulator,
+  type PersonalizeEmulatorOptions,
+} from '../../local/personalize';
 
 /** Lifecycle steps short enough for tests, long enough that PENDING states are observable. */
 export const TEST_TRANSITION_MS = 30;
@@ -105,7 +109,8 @@ export const genreOf = (i: number): string => GENRES[i % GENRES.length] ?? 'Acti
 /** A small catalogue where each user watches items of one genre, and low item numbers are the most popular. */
 export function fixtureCsvs(): { interactions: string; items: string } {
   const items = ['ITEM_ID,GENRE,YEAR'];
-  for (let i = 0; i < ITEM_COUNT; i++) items.push(`${itemId(i)},${genreOf(i)}${i % 10 === 0 ? '|Classic' : ''},${1990 + (i % 30)}`);
+  for (let i = 0; i < ITEM_COUNT; i++)
+    items.push(`${itemId(i)},${genreOf(i)}${i % 10 === 0 ? '|Classic' : ''},${1990 + (i % 30)}`);
   const interactions = ['USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP'];
   const start = 1_700_000_000;
   for (let u = 0; u < USER_COUNT; u++) {
@@ -114,17 +119,25 @@ export function fixtureCsvs(): { interactions: string; items: string } {
       // Skewed popularity inside the genre: small indices come up more often.
       const rank = (u * 7 + k * k) % 8;
       const item = genre + GENRES.length * rank;
-      interactions.push(`user-${u},${itemId(item)},${k % 4 === 0 ? 'click' : 'watch'},${start + u * 1000 + k * 60}`);
+      interactions.push(
+        `user-${u},${itemId(item)},${k % 4 === 0 ? 'click' : 'watch'},${start + u * 1000 + k * 60}`,
+      );
     }
   }
   return { interactions: interactions.join('\n') + '\n', items: items.join('\n') + '\n' };
 }
 
-export async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 20000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+  timeoutMs = 20000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T = await probe();
   while (!done(last)) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, 20));
     last = await probe();
   }
@@ -135,21 +148,30 @@ const terminal = (s: string | undefined): boolean => s === 'ACTIVE' || s === 'CR
 
 export const statusOf = {
   datasetGroup: async (h: Harness, arn: string) =>
-    (await h.personalize.send(new DescribeDatasetGroupCommand({ datasetGroupArn: arn }))).datasetGroup?.status,
-  dataset: async (h: Harness, arn: string) => (await h.personalize.send(new DescribeDatasetCommand({ datasetArn: arn }))).dataset?.status,
+    (await h.personalize.send(new DescribeDatasetGroupCommand({ datasetGroupArn: arn }))).datasetGroup
+      ?.status,
+  dataset: async (h: Harness, arn: string) =>
+    (await h.personalize.send(new DescribeDatasetCommand({ datasetArn: arn }))).dataset?.status,
   importJob: async (h: Harness, arn: string) =>
-    (await h.personalize.send(new DescribeDatasetImportJobCommand({ datasetImportJobArn: arn }))).datasetImportJob?.status,
+    (await h.personalize.send(new DescribeDatasetImportJobCommand({ datasetImportJobArn: arn })))
+      .datasetImportJob?.status,
   solution: async (h: Harness, arn: string) =>
     (await h.personalize.send(new DescribeSolutionCommand({ solutionArn: arn }))).solution?.status,
   solutionVersion: async (h: Harness, arn: string) =>
-    (await h.personalize.send(new DescribeSolutionVersionCommand({ solutionVersionArn: arn }))).solutionVersion?.status,
+    (await h.personalize.send(new DescribeSolutionVersionCommand({ solutionVersionArn: arn })))
+      .solutionVersion?.status,
   campaign: async (h: Harness, arn: string) =>
     (await h.personalize.send(new DescribeCampaignCommand({ campaignArn: arn }))).campaign?.status,
   eventTracker: async (h: Harness, arn: string) =>
-    (await h.personalize.send(new DescribeEventTrackerCommand({ eventTrackerArn: arn }))).eventTracker?.status,
+    (await h.personalize.send(new DescribeEventTrackerCommand({ eventTrackerArn: arn }))).eventTracker
+      ?.status,
 };
 
-export async function settle(h: Harness, kind: keyof typeof statusOf, arn: string): Promise<string | undefined> {
+export async function settle(
+  h: Harness,
+  kind: keyof typeof statusOf,
+  arn: string,
+): Promise<string | undefined> {
   return waitFor(() => statusOf[kind](h, arn), terminal, `${kind} ${arn} to settle`);
 }
 
@@ -165,11 +187,17 @@ export interface Provisioned {
 }
 
 /** Everything the stack and local mode provision, then a trained version, a campaign and an event tracker. */
-export async function provision(h: Harness, prefix = 'test', recipe = 'aws-user-personalization'): Promise<Provisioned> {
+export async function provision(
+  h: Harness,
+  prefix = 'test',
+  recipe = 'aws-user-personalization',
+): Promise<Provisioned> {
   const csv = fixtureCsvs();
   const interactionsLocation = writeS3Object(h, `${prefix}/interactions.csv`, csv.interactions);
   const itemsLocation = writeS3Object(h, `${prefix}/items.csv`, csv.items);
-  const { datasetGroupArn = '' } = await h.personalize.send(new CreateDatasetGroupCommand({ name: `${prefix}-dsg` }));
+  const { datasetGroupArn = '' } = await h.personalize.send(
+    new CreateDatasetGroupCommand({ name: `${prefix}-dsg` }),
+  );
   await settle(h, 'datasetGroup', datasetGroupArn);
   const { schemaArn: interactionsSchemaArn } = await h.personalize.send(
     new CreateSchemaCommand({ name: `${prefix}-interactions`, schema: JSON.stringify(INTERACTIONS_SCHEMA) }),
@@ -178,10 +206,20 @@ export async function provision(h: Harness, prefix = 'test', recipe = 'aws-user-
     new CreateSchemaCommand({ name: `${prefix}-items`, schema: JSON.stringify(ITEMS_SCHEMA) }),
   );
   const { datasetArn: interactionsDatasetArn = '' } = await h.personalize.send(
-    new CreateDatasetCommand({ name: `${prefix}-interactions`, datasetGroupArn, datasetType: 'Interactions', schemaArn: interactionsSchemaArn }),
+    new CreateDatasetCommand({
+      name: `${prefix}-interactions`,
+      datasetGroupArn,
+      datasetType: 'Interactions',
+      schemaArn: interactionsSchemaArn,
+    }),
   );
   const { datasetArn: itemsDatasetArn = '' } = await h.personalize.send(
-    new CreateDatasetCommand({ name: `${prefix}-items`, datasetGroupArn, datasetType: 'Items', schemaArn: itemsSchemaArn }),
+    new CreateDatasetCommand({
+      name: `${prefix}-items`,
+      datasetGroupArn,
+      datasetType: 'Items',
+      schemaArn: itemsSchemaArn,
+    }),
   );
   await settle(h, 'dataset', interactionsDatasetArn);
   await settle(h, 'dataset', itemsDatasetArn);
@@ -203,20 +241,38 @@ export async function provision(h: Harness, prefix = 'test', recipe = 'aws-user-
       }),
     ),
   ]);
-  for (const job of jobs) expectActive(await settle(h, 'importJob', job.datasetImportJobArn ?? ''), 'import job');
+  for (const job of jobs)
+    expectActive(await settle(h, 'importJob', job.datasetImportJobArn ?? ''), 'import job');
   const { solutionArn = '' } = await h.personalize.send(
-    new CreateSolutionCommand({ name: `${prefix}-solution`, datasetGroupArn, recipeArn: `arn:aws:personalize:::recipe/${recipe}` }),
+    new CreateSolutionCommand({
+      name: `${prefix}-solution`,
+      datasetGroupArn,
+      recipeArn: `arn:aws:personalize:::recipe/${recipe}`,
+    }),
   );
   await settle(h, 'solution', solutionArn);
-  const { solutionVersionArn = '' } = await h.personalize.send(new CreateSolutionVersionCommand({ solutionArn }));
+  const { solutionVersionArn = '' } = await h.personalize.send(
+    new CreateSolutionVersionCommand({ solutionArn }),
+  );
   expectActive(await settle(h, 'solutionVersion', solutionVersionArn), 'solution version');
-  const { campaignArn = '' } = await h.personalize.send(new CreateCampaignCommand({ name: `${prefix}-campaign`, solutionVersionArn }));
+  const { campaignArn = '' } = await h.personalize.send(
+    new CreateCampaignCommand({ name: `${prefix}-campaign`, solutionVersionArn }),
+  );
   await settle(h, 'campaign', campaignArn);
   const { eventTrackerArn = '', trackingId = '' } = await h.personalize.send(
     new CreateEventTrackerCommand({ name: `${prefix}-tracker`, datasetGroupArn }),
   );
   await settle(h, 'eventTracker', eventTrackerArn);
-  return { datasetGroupArn, interactionsDatasetArn, itemsDatasetArn, solutionArn, solutionVersionArn, campaignArn, trackingId, eventTrackerArn };
+  return {
+    datasetGroupArn,
+    interactionsDatasetArn,
+    itemsDatasetArn,
+    solutionArn,
+    solutionVersionArn,
+    campaignArn,
+    trackingId,
+    eventTrackerArn,
+  };
 }
 
 function expectActive(status: string | undefined, what: string): void {

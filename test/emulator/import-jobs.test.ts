@@ -17,17 +17,38 @@ describe('Personalize emulator dataset import jobs (S3 is a local directory)', (
 
   beforeAll(async () => {
     h = await startHarness({ keepState: false });
-    const { datasetGroupArn = '' } = await h.personalize.send(new CreateDatasetGroupCommand({ name: 'imports' }));
+    const { datasetGroupArn = '' } = await h.personalize.send(
+      new CreateDatasetGroupCommand({ name: 'imports' }),
+    );
     await settle(h, 'datasetGroup', datasetGroupArn);
     const { schemaArn: interactionsSchema } = await h.personalize.send(
       new CreateSchemaCommand({ name: 'imports-interactions', schema: JSON.stringify(INTERACTIONS_SCHEMA) }),
     );
-    const { schemaArn: itemsSchema } = await h.personalize.send(new CreateSchemaCommand({ name: 'imports-items', schema: JSON.stringify(ITEMS_SCHEMA) }));
+    const { schemaArn: itemsSchema } = await h.personalize.send(
+      new CreateSchemaCommand({ name: 'imports-items', schema: JSON.stringify(ITEMS_SCHEMA) }),
+    );
     interactionsDatasetArn =
-      (await h.personalize.send(new CreateDatasetCommand({ name: 'i', datasetGroupArn, datasetType: 'Interactions', schemaArn: interactionsSchema })))
-        .datasetArn ?? '';
+      (
+        await h.personalize.send(
+          new CreateDatasetCommand({
+            name: 'i',
+            datasetGroupArn,
+            datasetType: 'Interactions',
+            schemaArn: interactionsSchema,
+          }),
+        )
+      ).datasetArn ?? '';
     itemsDatasetArn =
-      (await h.personalize.send(new CreateDatasetCommand({ name: 'it', datasetGroupArn, datasetType: 'Items', schemaArn: itemsSchema }))).datasetArn ?? '';
+      (
+        await h.personalize.send(
+          new CreateDatasetCommand({
+            name: 'it',
+            datasetGroupArn,
+            datasetType: 'Items',
+            schemaArn: itemsSchema,
+          }),
+        )
+      ).datasetArn ?? '';
     await settle(h, 'dataset', interactionsDatasetArn);
     await settle(h, 'dataset', itemsDatasetArn);
   });
@@ -35,16 +56,29 @@ describe('Personalize emulator dataset import jobs (S3 is a local directory)', (
 
   async function runImport(datasetArn: string, dataLocation: string) {
     const { datasetImportJobArn = '' } = await h.personalize.send(
-      new CreateDatasetImportJobCommand({ jobName: `job-${++jobCount}`, datasetArn, dataSource: { dataLocation } }),
+      new CreateDatasetImportJobCommand({
+        jobName: `job-${++jobCount}`,
+        datasetArn,
+        dataSource: { dataLocation },
+      }),
     );
     await settle(h, 'importJob', datasetImportJobArn);
-    return (await h.personalize.send(new DescribeDatasetImportJobCommand({ datasetImportJobArn }))).datasetImportJob;
+    return (await h.personalize.send(new DescribeDatasetImportJobCommand({ datasetImportJobArn })))
+      .datasetImportJob;
   }
 
   test('imports a CSV file whose header matches the schema', async () => {
-    const location = writeS3Object(h, 'ok/interactions.csv', 'USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP\nu1,i1,watch,1700000000\nu2,i2,click,1700000100\n');
+    const location = writeS3Object(
+      h,
+      'ok/interactions.csv',
+      'USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP\nu1,i1,watch,1700000000\nu2,i2,click,1700000100\n',
+    );
     const job = await runImport(interactionsDatasetArn, location);
-    expect(job).toMatchObject({ status: 'ACTIVE', dataSource: { dataLocation: location }, importMode: 'FULL' });
+    expect(job).toMatchObject({
+      status: 'ACTIVE',
+      dataSource: { dataLocation: location },
+      importMode: 'FULL',
+    });
     expect(job?.jobName).toBe(`job-${jobCount}`);
   });
 
@@ -56,7 +90,11 @@ describe('Personalize emulator dataset import jobs (S3 is a local directory)', (
   });
 
   test('a header column that is not in the schema fails the job, naming the column and line 1', async () => {
-    const location = writeS3Object(h, 'bad-header.csv', 'USER_ID,ITEM_ID,EVENT_TYPE,WHEN\nu1,i1,watch,1700000000\n');
+    const location = writeS3Object(
+      h,
+      'bad-header.csv',
+      'USER_ID,ITEM_ID,EVENT_TYPE,WHEN\nu1,i1,watch,1700000000\n',
+    );
     const job = await runImport(interactionsDatasetArn, location);
     expect(job?.status).toBe('CREATE FAILED');
     expect(job?.failureReason).toMatch(/line 1: column WHEN is not a field/);
@@ -92,13 +130,25 @@ describe('Personalize emulator dataset import jobs (S3 is a local directory)', (
   });
 
   test('a dataset takes one import job at a time (ResourceInUseException)', async () => {
-    const location = writeS3Object(h, 'again.csv', 'USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP\nu1,i1,watch,1700000000\n');
+    const location = writeS3Object(
+      h,
+      'again.csv',
+      'USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP\nu1,i1,watch,1700000000\n',
+    );
     const { datasetImportJobArn = '' } = await h.personalize.send(
-      new CreateDatasetImportJobCommand({ jobName: 'busy-1', datasetArn: interactionsDatasetArn, dataSource: { dataLocation: location } }),
+      new CreateDatasetImportJobCommand({
+        jobName: 'busy-1',
+        datasetArn: interactionsDatasetArn,
+        dataSource: { dataLocation: location },
+      }),
     );
     await expect(
       h.personalize.send(
-        new CreateDatasetImportJobCommand({ jobName: 'busy-2', datasetArn: interactionsDatasetArn, dataSource: { dataLocation: location } }),
+        new CreateDatasetImportJobCommand({
+          jobName: 'busy-2',
+          datasetArn: interactionsDatasetArn,
+          dataSource: { dataLocation: location },
+        }),
       ),
     ).rejects.toThrow(ResourceInUseException);
     await settle(h, 'importJob', datasetImportJobArn);
