@@ -1,0 +1,64 @@
+import { Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { synthesize, type Synthesized } from './synth';
+
+let synth: Synthesized;
+let violations: ReturnType<AwsSolutionsChecks['validateScope']>['violations'];
+beforeAll(() => {
+  synth = synthesize();
+  // The same pack bin/app.ts registers; validateScope runs it on the tree without the CLI.
+  violations = new AwsSolutionsChecks(synth.app, { verbose: true }).validateScope(synth.app).violations;
+});
+
+function acknowledgements(root: IConstruct): Array<{ path: string; id: string; reason: string }> {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id,
+          reason,
+        })),
+      ),
+  );
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports no unacknowledged error', () => {
+    const errors = violations.filter((v) => v.severity === 'error' && /^AwsSolutions-/.test(v.ruleName));
+    expect(errors.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+  });
+
+  it('reports no unacknowledged warning', () => {
+    const warnings = violations.filter((v) => v.severity === 'warning' && /^AwsSolutions-/.test(v.ruleName));
+    expect(warnings.map((v) => v.ruleName)).toEqual([]);
+  });
+
+  it('acknowledges findings on constructs, never on the whole stack (except the CloudFormation lint of a module)', () => {
+    const onStack = acknowledgements(synth.stack).filter((a) => a.path === synth.stack.node.path);
+    expect(onStack.map((a) => a.id)).toEqual(['CloudFormation-Validate::W7001']);
+  });
+
+  it('acknowledges wildcard findings one by one, never the whole IAM5 rule', () => {
+    const iam5 = acknowledgements(synth.stack).filter((a) => a.id.includes('AwsSolutions-IAM5'));
+    expect(iam5.length).toBeGreaterThan(0);
+    for (const acknowledgement of iam5) {
+      expect(acknowledgement.id).toMatch(/AwsSolutions-IAM5\[(Action|Resource)::.+\]$/);
+    }
+  });
+
+  it('never acknowledges a Personalize wildcard broader than a resource type of this account', () => {
+    const personalize = acknowledgements(synth.stack).filter((a) => /IAM5\[Resource::.*personalize/.test(a.id));
+    for (const acknowledgement of personalize) {
+      expect(acknowledgement.id).toMatch(/:personalize:<AWS::Region>:<AWS::AccountId>:(campaign|event-tracker)\/\*\]$/);
+    }
+  });
+
+  it('gives every acknowledgement a reason', () => {
+    for (const acknowledgement of acknowledgements(synth.stack)) {
+      expect(acknowledgement.reason.length).toBeGreaterThan(40);
+    }
+  });
+});
