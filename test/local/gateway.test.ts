@@ -1,0 +1,173 @@
+import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { startGateway, type LocalGateway, type ProxyHandler } from '../../local/gateway';
+import { createKinesisClient, ensureStream, startKinesis, type LocalKinesis } from '../../local/kinesis';
+import { callApi } from './helpers';
+
+const API_KEY = 'test-key-0123456789';
+const STREAM = 'Stack-events';
+const solutionArn = 'arn:aws:personalize:us-east-1:000000000000:solution/s';
+
+describe('the local gateway', () => {
+  let kinesisServer: LocalKinesis;
+  let kinesis: KinesisClient;
+  let gateway: LocalGateway;
+  const invocations: Array<{ name: string; event: APIGatewayProxyEvent; context: Context }> = [];
+  let nextResult: (name: string) => Promise<unknown> = async () => ({ statusCode: 200, body: '{"ok":true}' });
+
+  beforeAll(async () => {
+    kinesisServer = await startKinesis({ port: 0 });
+    kinesis = createKinesisClient(kinesisServer.endpoint, 'us-east-1');
+    await ensureStream(kinesis, STREAM);
+    gateway = await startGateway({
+      port: 0,
+      apiKey: API_KEY,
+      streamName: STREAM,
+      kinesis,
+      region: 'us-east-1',
+      functionName: (handler) => `Stack-${handler}`,
+      loadHandler: async (name) =>
+        (async (event, context) => {
+          invocations.push({ name, event, context });
+          return nextResult(name);
+        }) as ProxyHandler,
+      log: () => undefined,
+    });
+  });
+
+  afterAll(async () => {
+    await gateway.close();
+    kinesis.destroy();
+    await kinesisServer.close();
+  });
+
+  beforeEach(() => {
+    invocations.length = 0;
+    nextResult = async () => ({ statusCode: 200, body: '{"ok":true}' });
+  });
+
+  it('invokes the route handler with a REST API (v1) proxy event', async () => {
+    const body = { solutionArn, version: 'v1' };
+    const response = await callApi(gateway.url, API_KEY, 'POST', '/solutionVersion', body);
+
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ ok: true });
+    expect(invocations).toHaveLength(1);
+    const { name, event, context } = invocations[0]!;
+    expect(name).toBe('createSolutionVersion');
+    expect(event).toMatchObject({
+      resource: '/solutionVersion',
+      path: '/solutionVersion',
+      httpMethod: 'POST',
+      queryStringParameters: null,
+      multiValueQueryStringParameters: null,
+      pathParameters: null,
+      stageVariables: null,
+      isBase64Encoded: false,
+      requestContext: {
+        stage: 'prod',
+        resourcePath: '/solutionVersion',
+        path: '/prod/solutionVersion',
+        httpMethod: 'POST',
+        identity: { apiKey: API_KEY, sourceIp: '127.0.0.1' },
+      },
+    });
+    expect(JSON.parse(event.body ?? '')).toEqual(body);
+    expect(event.headers['x-api-key']).toBe(API_KEY);
+    expect(event.multiValueHeaders['content-type']).toEqual(['application/json']);
+    expect(event.requestContext.requestId).toBe(response.headers.get('x-amzn-requestid'));
+    expect(context.functionName).toBe('Stack-createSolutionVersion');
+    expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
+  });
+
+  it('passes query strings single- and multi-valued, with a null body on GET', async () => {
+    const query = '?campaignArn=arn%3Aaws%3Apersonalize%3Aus-east-1%3A0%3Acampaign%2Fc&userId=429&userId=430';
+    await callApi(gateway.url, API_KEY, 'GET', `/getRecommendations${query}`);
+
+    const { event } = invocations[0]!;
+    expect(event.queryStringParameters).toEqual({ campaignArn: 'arn:aws:personalize:us-east-1:0:campaign/c', userId: '430' });
+    expect(event.multiValueQueryStringParameters?.userId).toEqual(['429', '430']);
+    expect(event.body).toBeNull();
+  });
+
+  it('answers 403 with the contract error when the key is missing or wrong, without invoking', async () => {
+    for (const key of [null, 'wrong-key']) {
+      const response = await callApi(gateway.url, key, 'POST', '/solutionVersion', { solutionArn, version: 'v1' });
+      expect(response.status).toBe(403);
+      expect(response.body).toEqual({ message: expect.stringContaining('x-api-key'), code: 'Forbidden' });
+    }
+    expect(invocations).toHaveLength(0);
+  });
+
+  it('answers 400 naming the field when the body fails the route model', async () => {
+    const missing = await callApi(gateway.url, API_KEY, 'POST', '/solutionVersion', { solutionArn });
+    expect(missing.status).toBe(400);
+    expect(missing.body).toMatchObject({ code: 'BadRequestBody', message: expect.stringContaining('version') });
+
+    const wrong = await callApi(gateway.url, API_KEY, 'POST', '/campaign', { solutionVersionArn: 'nope', name: 'c' });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toMatchObject({ message: expect.stringContaining('solutionVersionArn') });
+
+    const notJson = await callApi(gateway.url, API_KEY, 'POST', '/campaign', '{not json');
+    expect(notJson.status).toBe(400);
+    expect(invocations).toHaveLength(0);
+  });
+
+  it('answers 400 naming the missing query parameters', async () => {
+    const response = await callApi(gateway.url, API_KEY, 'GET', '/getRecommendations?userId=429');
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({
+      message: 'Missing required request parameters: [campaignArn]',
+      code: 'BadRequestParameters',
+    });
+  });
+
+  it('answers 404 for a route the table does not have, or a method it does not serve', async () => {
+    for (const [method, path] of [['POST', '/nothing'], ['GET', '/campaign']] as const) {
+      const response = await callApi(gateway.url, API_KEY, method, path);
+      expect(response.status).toBe(404);
+      expect(response.body).toMatchObject({ code: 'NotFound' });
+    }
+    expect((await fetch(gateway.url.replace('/prod', '/dev/campaign'), { method: 'POST' })).status).toBe(404);
+  });
+
+  it('answers the 5xx gateway response, never a stack trace, when a handler throws or answers malformed', async () => {
+    nextResult = async () => {
+      throw new Error('secret internals');
+    };
+    const thrown = await callApi(gateway.url, API_KEY, 'POST', '/solutionVersion', { solutionArn, version: 'v1' });
+    expect(thrown.status).toBe(500);
+    expect(thrown.text).not.toContain('secret internals');
+    expect(thrown.body).toMatchObject({ message: 'Internal server error' });
+
+    nextResult = async () => ({ statusCode: 200, body: { not: 'a string' } });
+    const malformed = await callApi(gateway.url, API_KEY, 'POST', '/solutionVersion', { solutionArn, version: 'v1' });
+    expect(malformed.status).toBe(500);
+  });
+
+  it('puts /data on the stack stream through the VTL templates and answers the seed message', async () => {
+    const data = { userId: '429', itemId: '1210', eventType: 'click', trackingId: 't', interactions: 3 };
+    const response = await callApi(gateway.url, API_KEY, 'POST', '/data', {
+      'stream-name': 'another-stream',
+      Data: data,
+      PartitionKey: '429',
+    });
+
+    expect(response.status).toBe(200);
+    const body = response.body as { Message: string; data: { SequenceNumber: string; ShardId: string } };
+    expect(body.Message).toBe('Event sent successfully');
+    expect(body.data.ShardId).toBe('shardId-000000000000');
+    const iterator = await kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: STREAM,
+        ShardId: body.data.ShardId,
+        ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+        StartingSequenceNumber: body.data.SequenceNumber,
+      }),
+    );
+    const records = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator.ShardIterator, Limit: 1 }));
+    expect(JSON.parse(Buffer.from(records.Records?.[0]?.Data ?? []).toString('utf8'))).toEqual(data);
+    expect(records.Records?.[0]?.PartitionKey).toBe('429');
+    expect(invocations).toHaveLength(0);
+  });
+});

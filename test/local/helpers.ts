@@ -1,0 +1,67 @@
+/** Shared helpers of the local-mode tests: temp state directories, HTTP calls, polling, emulator counts. */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export function temporaryDirectory(prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly body: unknown;
+  readonly text: string;
+  readonly headers: Headers;
+}
+
+/** Calls the API over real HTTP, with the key unless `apiKey` is null. */
+export async function callApi(
+  baseUrl: string,
+  apiKey: string | null,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<ApiResponse> {
+  const headers: Record<string, string> = {};
+  if (apiKey !== null) headers['x-api-key'] = apiKey;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, body: parsed, text, headers: response.headers };
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/**
+ * Events the Personalize emulator accepted (PutEvents), read from its durable log in the state directory:
+ * the emulator-side count, independent of what the consumer believes it sent.
+ */
+export function acceptedEvents(personalizeStateDir: string): Array<{ eventId?: string; interaction: { userId: string; itemId: string } }> {
+  const log = join(personalizeStateDir, 'live-data.jsonl');
+  if (!existsSync(log)) return [];
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as { kind: string; eventId?: string; interaction: { userId: string; itemId: string } })
+    .filter((record) => record.kind === 'event');
+}

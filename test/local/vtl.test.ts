@@ -1,0 +1,74 @@
+import { putRecordRequestTemplate, PUT_RECORD_RESPONSE_TEMPLATE } from '../../lib/kinesis-integration';
+import { PUT_RECORD_ERROR_RESPONSES } from '../../lib/gateway-responses';
+import { escapeJavaScript, evaluateJsonPath, renderMappingTemplate } from '../../local/vtl';
+
+const data = { userId: '429', itemId: '1210', eventType: 'click', trackingId: 'tracking-1', interactions: 3 };
+
+describe('the /data request template rendered as API Gateway renders it', () => {
+  const render = (body: unknown) =>
+    JSON.parse(renderMappingTemplate(putRecordRequestTemplate('Stack-events'), { body: JSON.stringify(body) }).body) as {
+      StreamName: string;
+      Data: string;
+      PartitionKey: string;
+    };
+
+  it('writes to the stack stream whatever stream-name the request gives', () => {
+    expect(render({ 'stream-name': 'someone-elses-stream', Data: data, PartitionKey: '429' }).StreamName).toBe('Stack-events');
+  });
+
+  it('base64-encodes the Data object re-serialised as JSON ($input.json)', () => {
+    const rendered = render({ Data: data, PartitionKey: '429' });
+    expect(JSON.parse(Buffer.from(rendered.Data, 'base64').toString('utf8'))).toEqual(data);
+  });
+
+  it('escapes the partition key so quotes, slashes and non-ASCII survive the JSON', () => {
+    expect(render({ Data: data, PartitionKey: 'a"b/c\\dé' }).PartitionKey).toBe('a"b/c\\dé');
+  });
+});
+
+describe('the /data response templates', () => {
+  it('wraps the PutRecord response in the seed message ($input.body)', () => {
+    const kinesis = JSON.stringify({ SequenceNumber: '495', ShardId: 'shardId-000000000000', EncryptionType: 'KMS' });
+    expect(JSON.parse(renderMappingTemplate(PUT_RECORD_RESPONSE_TEMPLATE, { body: kinesis }).body)).toEqual({
+      Message: 'Event sent successfully',
+      data: { SequenceNumber: '495', ShardId: 'shardId-000000000000', EncryptionType: 'KMS' },
+    });
+  });
+
+  it('turns Kinesis throttling into a 429 through $context.responseOverride and Java String methods', () => {
+    const rendered = renderMappingTemplate(PUT_RECORD_ERROR_RESPONSES.clientError.template, {
+      body: JSON.stringify({ __type: 'ProvisionedThroughputExceededException', message: 'Rate exceeded' }),
+    });
+    expect(rendered.statusOverride).toBe(429);
+    expect(JSON.parse(rendered.body)).toMatchObject({ code: 'TooManyRequests' });
+  });
+
+  it('keeps other Kinesis client errors at the template status, with the message escaped', () => {
+    const rendered = renderMappingTemplate(PUT_RECORD_ERROR_RESPONSES.clientError.template, {
+      body: JSON.stringify({ __type: 'ResourceNotFoundException', message: 'Stream "x" not found' }),
+    });
+    expect(rendered.statusOverride).toBeUndefined();
+    expect(JSON.parse(rendered.body)).toEqual({
+      message: 'Kinesis rejected the record: Stream "x" not found',
+      code: 'BadRequest',
+    });
+  });
+});
+
+describe('$util and $input', () => {
+  it('escapeJavaScript escapes as Apache Commons StringEscapeUtils does', () => {
+    expect(escapeJavaScript(`it's "a"/b\\c\n\tä`)).toBe(`it\\'s \\"a\\"\\/b\\\\c\\n\\t\\u00E4`);
+  });
+
+  it('$input.path renders an object as Java maps print, and a string as itself', () => {
+    const body = JSON.stringify({ Data: { userId: '429', n: 3 } });
+    expect(renderMappingTemplate("$input.path('$.Data.userId') $input.path('$.Data')", { body }).body).toBe('429 {userId=429, n=3}');
+  });
+
+  it('evaluates the JSONPath forms mapping templates use', () => {
+    const document = { a: { 'b-c': [10, 20] } };
+    expect(evaluateJsonPath(document, '$')).toBe(document);
+    expect(evaluateJsonPath(document, "$.a['b-c'][1]")).toBe(20);
+    expect(evaluateJsonPath(document, '$.missing.deeper')).toBeUndefined();
+  });
+});
