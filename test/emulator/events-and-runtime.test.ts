@@ -190,6 +190,37 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
       );
     });
 
+    test('accepts the optional event fields the SDK sends: properties, eventValue, impression, recommendationId', async () => {
+      const { recommendationId } = await recommend('user-8', 3);
+      await expect(
+        h.events.send(
+          new PutEventsCommand({
+            trackingId: p.trackingId,
+            userId: 'user-8',
+            sessionId: 's8',
+            eventList: [
+              click('item-3', {
+                eventId: 'with-extras',
+                eventValue: 4.5,
+                properties: JSON.stringify({ device: 'phone' }),
+                impression: ['item-3', 'item-6'],
+                recommendationId,
+              }),
+            ],
+          }),
+        ),
+      ).resolves.toBeDefined();
+      await expect(
+        h.events.send(
+          new PutEventsCommand({
+            trackingId: p.trackingId,
+            sessionId: 's8',
+            eventList: [click('item-3', { properties: 'not json' })],
+          }),
+        ),
+      ).rejects.toThrow(/eventList.1.properties/);
+    });
+
     test('an unknown trackingId is ResourceNotFoundException', async () => {
       await expect(
         h.events.send(
@@ -245,6 +276,18 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
           }),
         ),
       ).rejects.toThrow(EventsResourceNotFoundException);
+    });
+  });
+
+  test('a path the emulator does not serve is an error naming it', async () => {
+    const response = await fetch(`${h.emulator.endpoint}/action-recommendations`, {
+      method: 'POST',
+      body: '{}',
+    });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
+    expect(await response.json()).toEqual({
+      message: expect.stringContaining('POST /action-recommendations'),
     });
   });
 
