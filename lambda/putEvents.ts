@@ -11,11 +11,12 @@ export const handler = async (
   event: KinesisStreamEvent,
   context?: Context,
 ): Promise<KinesisStreamBatchResponse> => {
-  logger.setRequestId(context?.awsRequestId);
-  return deliverRecords(event.Records, {
-    personalizeEvents,
-    sqs,
-    deadLetterQueueUrl: process.env.DEAD_LETTER_QUEUE_URL,
-    logger,
-  });
+  return logger.withRequestId(context?.awsRequestId, () =>
+    deliverRecords(event.Records, {
+      personalizeEvents,
+      sqs,
+      deadLetterQueueUrl: process.env.DEAD_LETTER_QUEUE_URL,
+      logger,
+    }),
+  );
 };

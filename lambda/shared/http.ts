@@ -101,34 +101,34 @@ export type HttpHandler = (event: APIGatewayProxyEvent, context?: Context) => Pr
 export function withHttp(
   core: (event: APIGatewayProxyEvent, context?: Context) => Promise<unknown>,
 ): HttpHandler {
-  return async (event, context) => {
-    const started = Date.now();
-    logger.setRequestId(context?.awsRequestId ?? event.requestContext?.requestId);
-    const route = { method: event.httpMethod, path: event.resource ?? event.path };
-    let result: APIGatewayProxyResult;
-    try {
-      result = respond(200, await core(event, context));
-    } catch (thrown) {
-      const error = toHttpError(thrown);
-      if (error.statusCode >= 500) {
-        logger.error('Request failed', { ...route, error: error.cause ?? thrown });
-      } else {
-        logger.warn('Request rejected', {
-          ...route,
-          statusCode: error.statusCode,
-          code: error.code,
-          reason: error.message,
-        });
+  return (event, context) =>
+    logger.withRequestId(context?.awsRequestId ?? event.requestContext?.requestId, async () => {
+      const started = Date.now();
+      const route = { method: event.httpMethod, path: event.resource ?? event.path };
+      let result: APIGatewayProxyResult;
+      try {
+        result = respond(200, await core(event, context));
+      } catch (thrown) {
+        const error = toHttpError(thrown);
+        if (error.statusCode >= 500) {
+          logger.error('Request failed', { ...route, error: error.cause ?? thrown });
+        } else {
+          logger.warn('Request rejected', {
+            ...route,
+            statusCode: error.statusCode,
+            code: error.code,
+            reason: error.message,
+          });
+        }
+        result = errorResponse(error);
       }
-      result = errorResponse(error);
-    }
-    logger.info('Request handled', {
-      ...route,
-      statusCode: result.statusCode,
-      durationMs: Date.now() - started,
+      logger.info('Request handled', {
+        ...route,
+        statusCode: result.statusCode,
+        durationMs: Date.now() - started,
+      });
+      return result;
     });
-    return result;
-  };
 }
 
 /** The id of an API request, for deterministic event ids (`POST /putEvents`). */

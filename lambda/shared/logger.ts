@@ -2,6 +2,8 @@
  * Structured logging: one JSON object per line on stdout (CloudWatch Logs Insights and local mode read
  * them as is), with the level, the message, the service and the current request id.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 const LEVELS = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40, SILENT: 100 } as const;
 type Level = Exclude<keyof typeof LEVELS, 'SILENT'>;
 
@@ -14,13 +16,14 @@ function serialize(value: unknown): unknown {
 }
 
 export class Logger {
-  private requestId: string | undefined;
+  // Per async context rather than a field: local mode runs concurrent requests in one process.
+  private readonly context = new AsyncLocalStorage<{ requestId: string | undefined }>();
 
   constructor(private readonly service: string) {}
 
-  /** Tags every following line with the invocation's request id. */
-  setRequestId(requestId: string | undefined): void {
-    this.requestId = requestId;
+  /** Runs `work` with every line it logs tagged with `requestId`. */
+  withRequestId<T>(requestId: string | undefined, work: () => Promise<T>): Promise<T> {
+    return this.context.run({ requestId }, work);
   }
 
   debug(message: string, fields?: Record<string, unknown>): void {
@@ -49,7 +52,7 @@ export class Logger {
       level,
       service: this.service,
       message,
-      requestId: this.requestId,
+      requestId: this.context.getStore()?.requestId,
     };
     for (const [key, value] of Object.entries(fields)) line[key] = serialize(value);
     process.stdout.write(`${JSON.stringify(line)}\n`);
