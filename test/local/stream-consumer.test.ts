@@ -1,0 +1,216 @@
+import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import { StreamArchive } from '../../local/archive';
+import { CheckpointFile } from '../../local/checkpoints';
+import { DeadLetterFile } from '../../local/dead-letter';
+import { createKinesisClient, ensureStream, startKinesis, type LocalKinesis } from '../../local/kinesis';
+import { StreamConsumer, type KinesisHandler } from '../../local/stream-consumer';
+import { temporaryDirectory, waitFor } from './helpers';
+
+const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/';
+
+describe('the stream consumer (local event source mapping)', () => {
+  let kinesisServer: LocalKinesis;
+  let kinesis: KinesisClient;
+  let state: ReturnType<typeof temporaryDirectory>;
+  let streamCount = 0;
+  const consumers: Array<StreamConsumer | StreamArchive> = [];
+
+  beforeAll(async () => {
+    kinesisServer = await startKinesis({ port: 0 });
+    kinesis = createKinesisClient(kinesisServer.endpoint, 'us-east-1');
+  });
+  afterAll(async () => {
+    kinesis.destroy();
+    await kinesisServer.close();
+  });
+  beforeEach(() => {
+    state = temporaryDirectory('consumer');
+  });
+  afterEach(async () => {
+    await Promise.all(consumers.splice(0).map((consumer) => consumer.close()));
+    state.remove();
+  });
+
+  async function newStream(): Promise<string> {
+    streamCount += 1;
+    const name = `stream-${streamCount}`;
+    await ensureStream(kinesis, name);
+    return name;
+  }
+
+  async function put(streamName: string, values: readonly string[]): Promise<void> {
+    for (const value of values) {
+      await kinesis.send(new PutRecordCommand({ StreamName: streamName, Data: Buffer.from(value), PartitionKey: 'p' }));
+    }
+  }
+
+  function startConsumer(streamName: string, handler: KinesisHandler, settings = {}): StreamConsumer {
+    const consumer = new StreamConsumer({
+      kinesis,
+      streamName,
+      streamArn: `${STREAM_ARN}${streamName}`,
+      region: 'us-east-1',
+      functionName: 'Stack-putEvents',
+      handler,
+      checkpoints: new CheckpointFile(join(state.path, `${streamName}-checkpoints.json`)),
+      deadLetters: new DeadLetterFile(join(state.path, 'dead-letters.jsonl')),
+      settings: { maxBatchingWindowSeconds: 0, ...settings },
+      pollIntervalMs: 20,
+      retryDelayMs: () => 10,
+      log: () => undefined,
+    });
+    consumers.push(consumer);
+    return consumer;
+  }
+
+  const decode = (event: KinesisStreamEvent) =>
+    event.Records.map((record) => Buffer.from(record.kinesis.data, 'base64').toString('utf8'));
+
+  it('invokes the handler with Kinesis event records in order, as Lambda builds them', async () => {
+    const streamName = await newStream();
+    await put(streamName, ['a', 'b', 'c']);
+    const events: KinesisStreamEvent[] = [];
+    const consumer = startConsumer(streamName, async (event) => {
+      events.push(event);
+      return { batchItemFailures: [] };
+    });
+    await consumer.start();
+    await waitFor('delivery', () => (consumer.stats.deliveredRecords === 3 ? true : undefined));
+
+    expect(events.flatMap(decode)).toEqual(['a', 'b', 'c']);
+    const record = events[0]!.Records[0]!;
+    expect(record).toMatchObject({
+      eventSource: 'aws:kinesis',
+      eventName: 'aws:kinesis:record',
+      eventVersion: '1.0',
+      awsRegion: 'us-east-1',
+      eventSourceARN: `${STREAM_ARN}${streamName}`,
+      kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'p' },
+    });
+    expect(record.eventID).toBe(`shardId-000000000000:${record.kinesis.sequenceNumber}`);
+    expect(record.kinesis.approximateArrivalTimestamp).toBeCloseTo(Date.now() / 1000, -2);
+  });
+
+  it('honours batchSize', async () => {
+    const streamName = await newStream();
+    await put(streamName, ['1', '2', '3', '4', '5']);
+    const sizes: number[] = [];
+    const consumer = startConsumer(streamName, async (event) => {
+      sizes.push(event.Records.length);
+    }, { batchSize: 2 });
+    await consumer.start();
+    await waitFor('delivery', () => (consumer.stats.deliveredRecords === 5 ? true : undefined));
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(2);
+  });
+
+  it('retries from the first reported batch item failure, never re-sending what was accepted', async () => {
+    const streamName = await newStream();
+    await put(streamName, ['a', 'b', 'c', 'd']);
+    const accepted: string[] = [];
+    let failuresLeft = 2;
+    const consumer = startConsumer(streamName, async (event) => {
+      const values = decode(event);
+      const failAt = failuresLeft > 0 ? values.indexOf('c') : -1;
+      if (failAt < 0) {
+        accepted.push(...values);
+        return { batchItemFailures: [] };
+      }
+      failuresLeft -= 1;
+      accepted.push(...values.slice(0, failAt));
+      return { batchItemFailures: [{ itemIdentifier: event.Records[failAt]!.kinesis.sequenceNumber }] };
+    });
+    await consumer.start();
+    await waitFor('delivery', () => (consumer.stats.deliveredRecords === 4 ? true : undefined));
+
+    expect(accepted).toEqual(['a', 'b', 'c', 'd']);
+    expect(consumer.stats.deadLetteredRecords).toBe(0);
+  });
+
+  it('bisects a batch that throws and dead-letters only the poison record, with its error', async () => {
+    const streamName = await newStream();
+    await put(streamName, ['1', '2', '3', 'poison', '5', '6', '7', '8']);
+    const accepted: string[] = [];
+    const consumer = startConsumer(streamName, async (event) => {
+      const values = decode(event);
+      if (values.includes('poison')) throw new Error('cannot handle poison');
+      accepted.push(...values);
+    });
+    await consumer.start();
+    await waitFor('settled', () => (consumer.stats.pendingRecords === 0 && consumer.stats.deliveredRecords === 7 ? true : undefined));
+
+    expect(accepted).toEqual(['1', '2', '3', '5', '6', '7', '8']);
+    const deadLetters = new DeadLetterFile(join(state.path, 'dead-letters.jsonl')).readAll();
+    expect(deadLetters).toHaveLength(1);
+    expect(deadLetters[0]).toMatchObject({
+      source: 'event-source-mapping',
+      condition: 'RetryAttemptsExhausted',
+      error: 'Error: cannot handle poison',
+      approximateInvokeCount: 4, // the first try and retryAttempts (3) retries
+      KinesisBatchInfo: { batchSize: 1, shardId: 'shardId-000000000000' },
+    });
+    const letter = deadLetters[0] as Extract<(typeof deadLetters)[number], { source: 'event-source-mapping' }>;
+    expect(Buffer.from(letter.records[0]!.data, 'base64').toString()).toBe('poison');
+  });
+
+  it('dead-letters records older than maxRecordAgeSeconds without invoking', async () => {
+    const streamName = await newStream();
+    await put(streamName, ['old']);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    let invoked = false;
+    const consumer = startConsumer(streamName, async () => {
+      invoked = true;
+    }, { maxRecordAgeSeconds: 1 });
+    await consumer.start();
+    await waitFor('dead letter', () => (consumer.stats.deadLetteredRecords === 1 ? true : undefined));
+
+    expect(invoked).toBe(false);
+    expect(new DeadLetterFile(join(state.path, 'dead-letters.jsonl')).readAll()[0]).toMatchObject({
+      condition: 'RecordAgeExceeded',
+    });
+  });
+
+  it('resumes after its checkpoint on restart: nothing lost, nothing sent twice', async () => {
+    const streamName = await newStream();
+    const seen: string[] = [];
+    const handler: KinesisHandler = async (event) => {
+      seen.push(...decode(event));
+    };
+    await put(streamName, ['a', 'b']);
+    const first = startConsumer(streamName, handler);
+    await first.start();
+    await waitFor('first delivery', () => (first.stats.deliveredRecords === 2 ? true : undefined));
+    await first.close();
+
+    await put(streamName, ['c']);
+    const second = startConsumer(streamName, handler);
+    await second.start();
+    await waitFor('second delivery', () => (second.stats.deliveredRecords === 1 ? true : undefined));
+
+    expect(seen).toEqual(['a', 'b', 'c']);
+  });
+
+  it('archives the stream as newline-delimited gzip objects under the stack prefix', async () => {
+    const streamName = await newStream();
+    await put(streamName, ['{"n":1}', '{"n":2}']);
+    const archive = new StreamArchive({
+      kinesis,
+      streamName,
+      deliveryStreamName: 'Stack-archive',
+      bucketDir: join(state.path, 's3', 'archive-bucket'),
+      checkpoints: new CheckpointFile(join(state.path, 'archive-checkpoints.json')),
+      bufferingIntervalSeconds: 0,
+      pollIntervalMs: 20,
+    });
+    consumers.push(archive);
+    await archive.start();
+    await waitFor('archive file', () => (archive.files.length > 0 ? true : undefined));
+
+    const file = archive.files[0]!;
+    expect(file).toMatch(/archive-bucket\/events\/\d{4}\/\d{2}\/\d{2}\/Stack-archive-1-\d{4}(-\d{2}){5}-[0-9a-f-]{36}\.gz$/);
+    expect(gunzipSync(readFileSync(file)).toString()).toBe('{"n":1}\n{"n":2}\n');
+  });
+});
