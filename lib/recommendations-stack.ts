@@ -79,10 +79,19 @@ export class RecommendationsStack extends Stack {
         value: this.api.apiKey.keyId,
         description: 'Id of the API key: aws apigateway get-api-key --api-key <id> --include-value',
       },
-      datasetGroupArn: { value: this.model.datasetGroup.attrDatasetGroupArn, description: 'Personalize dataset group' },
-      solutionArn: { value: this.model.solution.attrSolutionArn, description: 'Personalize solution to train' },
+      datasetGroupArn: {
+        value: this.model.datasetGroup.attrDatasetGroupArn,
+        description: 'Personalize dataset group',
+      },
+      solutionArn: {
+        value: this.model.solution.attrSolutionArn,
+        description: 'Personalize solution to train',
+      },
       streamName: { value: this.events.stream.streamName, description: 'Kinesis stream of POST /data' },
-      archiveBucketName: { value: this.events.archiveBucket.bucketName, description: 'S3 archive of the events' },
+      archiveBucketName: {
+        value: this.events.archiveBucket.bucketName,
+        description: 'S3 archive of the events',
+      },
     };
     for (const [key, output] of Object.entries(outputs)) {
       new CfnOutput(this, STACK_OUTPUTS[key as keyof typeof STACK_OUTPUTS], output);

@@ -6,8 +6,14 @@ import type { IConstruct } from 'constructs';
  * With `findings`, only those findings of the rule (cdk-nag's `Rule[Finding]` ids, e.g.
  * `AwsSolutions-IAM5[Resource::*]`) are acknowledged, never the whole rule.
  */
-export function acknowledge(scope: IConstruct, rule: string, reason: string, findings?: readonly string[]): void {
-  if (reason.trim().length < 20) throw new Error(`Acknowledging ${rule} needs a reason a reviewer can accept`);
+export function acknowledge(
+  scope: IConstruct,
+  rule: string,
+  reason: string,
+  findings?: readonly string[],
+): void {
+  if (reason.trim().length < 20)
+    throw new Error(`Acknowledging ${rule} needs a reason a reviewer can accept`);
   if (findings === undefined) {
     Validations.of(scope).acknowledge({ id: rule, reason });
     return;

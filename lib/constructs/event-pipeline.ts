@@ -105,7 +105,11 @@ export class EventPipeline extends Construct {
       'CloudFormation-Validate::W7001',
       'aws-kinesisfirehose adds a mapping of Firehose CIDR blocks for destinations that need them; this S3 destination does not reference it.',
     );
-    acknowledge(this.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the putEvents consumer.');
+    acknowledge(
+      this.deadLetterQueue,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter queue of the putEvents consumer.',
+    );
 
     const settings = PUT_EVENTS_SOURCE_SETTINGS;
     props.consumer.addEventSource(

@@ -52,7 +52,9 @@ export class HandlerFunction extends Construct {
   constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
     super(scope, id);
     if (!/^[a-zA-Z][a-zA-Z0-9]*$/.test(props.entry)) {
-      throw new Error(`HandlerFunction entry must be a file name under lambda/ without extension, got "${props.entry}"`);
+      throw new Error(
+        `HandlerFunction entry must be a file name under lambda/ without extension, got "${props.entry}"`,
+      );
     }
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {

@@ -56,7 +56,11 @@ export class PersonalizeCleanup extends Construct {
       // listings by this stack's solution and dataset group ARNs.
       fn.role.addToPolicy(
         new iam.PolicyStatement({
-          actions: ['personalize:ListCampaigns', 'personalize:ListEventTrackers', 'personalize:ListSolutionVersions'],
+          actions: [
+            'personalize:ListCampaigns',
+            'personalize:ListEventTrackers',
+            'personalize:ListSolutionVersions',
+          ],
           resources: ['*'],
         }),
       );
@@ -122,12 +126,14 @@ export class PersonalizeCleanup extends Construct {
       this.provider,
       'AwsSolutions-IAM5',
       'The Provider framework may invoke any version of the cleanup handlers (function ARN followed by :*), and nothing else.',
-      [onEvent.function, isComplete.function, ...frameworkFunctions].map((fn) => attributeFinding(fn, 'Arn', ':*')),
+      [onEvent.function, isComplete.function, ...frameworkFunctions].map((fn) =>
+        attributeFinding(fn, 'Arn', ':*'),
+      ),
     );
     acknowledge(
       this.provider,
       'AwsSolutions-SF1',
-      "The Provider framework's waiter state machine only polls isComplete during a stack delete; each poll is logged by the isComplete function (its own log group), so state machine logging (which needs logs:* on \"*\") would add nothing.",
+      'The Provider framework\'s waiter state machine only polls isComplete during a stack delete; each poll is logged by the isComplete function (its own log group), so state machine logging (which needs logs:* on "*") would add nothing.',
     );
     acknowledge(
       this.provider,

@@ -72,9 +72,13 @@ export class PersonalizeModel extends Construct {
     this.importRole.addToPolicy(
       new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucketObjectsArn] }),
     );
-    this.importRole.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucketArn] }));
+    this.importRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucketArn] }),
+    );
 
-    this.datasetGroup = new personalize.CfnDatasetGroup(this, 'DatasetGroup', { name: this.names.datasetGroup });
+    this.datasetGroup = new personalize.CfnDatasetGroup(this, 'DatasetGroup', {
+      name: this.names.datasetGroup,
+    });
 
     this.interactionsSchema = new personalize.CfnSchema(this, 'InteractionsSchema', {
       name: this.names.interactionsSchema,
@@ -144,7 +148,9 @@ export class PersonalizeModel extends Construct {
   public grant(grantee: iam.IGrantable, permissions: readonly PersonalizePermission[]): void {
     for (const permission of permissions) {
       if (permission.actions.length === 0 || permission.resources.length === 0) {
-        throw new Error(`A Personalize permission needs actions and resources, got ${JSON.stringify(permission)}`);
+        throw new Error(
+          `A Personalize permission needs actions and resources, got ${JSON.stringify(permission)}`,
+        );
       }
       grantee.grantPrincipal.addToPrincipalPolicy(
         new iam.PolicyStatement({

@@ -196,7 +196,9 @@ export class RecommendationsApi extends Construct {
       requestModels: this.requestModels(route, 'PutRecord'),
       methodResponses: [
         { statusCode: '200' },
-        ...Object.values(PUT_RECORD_ERROR_RESPONSES).map((response) => ({ statusCode: String(response.statusCode) })),
+        ...Object.values(PUT_RECORD_ERROR_RESPONSES).map((response) => ({
+          statusCode: String(response.statusCode),
+        })),
         // The client-error template may override its status to 429.
         { statusCode: '429' },
       ],

@@ -3,7 +3,7 @@ import { bodyJsonSchema, requiredQueryParameters, ROUTES } from '../../lib/api-r
 import { GATEWAY_RESPONSES, PUT_RECORD_ERROR_RESPONSES } from '../../lib/gateway-responses';
 import { PUT_RECORD_RESPONSE_TEMPLATE } from '../../lib/kinesis-integration';
 import { API_STAGE_NAME } from '../../lib/stack-outputs';
-import { asArray, statementsOfRole, synthesize, type Resource, type Synthesized } from './synth';
+import { statementsOfRole, synthesize, type Resource, type Synthesized } from './synth';
 
 let synth: Synthesized;
 let methods: Record<string, Resource>;
@@ -16,10 +16,13 @@ beforeAll(() => {
 
 /** The method serving `path` and `method` (paths of the contract are one segment deep). */
 function methodOf(path: string, httpMethod: string): Resource {
-  const [resourceId] = Object.entries(resources).find(([, r]) => `/${String(r.Properties?.PathPart)}` === path) ?? [];
+  const [resourceId] =
+    Object.entries(resources).find(([, r]) => `/${String(r.Properties?.PathPart)}` === path) ?? [];
   if (!resourceId) throw new Error(`No API resource for ${path}`);
   const found = Object.values(methods).find(
-    (m) => m.Properties?.HttpMethod === httpMethod && JSON.stringify(m.Properties?.ResourceId) === JSON.stringify({ Ref: resourceId }),
+    (m) =>
+      m.Properties?.HttpMethod === httpMethod &&
+      JSON.stringify(m.Properties?.ResourceId) === JSON.stringify({ Ref: resourceId }),
   );
   if (!found) throw new Error(`No ${httpMethod} method on ${path}`);
   return found;
@@ -75,7 +78,10 @@ describe('routes', () => {
   it('sends each Lambda route to its own function through a proxy integration', () => {
     const integrated = new Set<string>();
     for (const route of ROUTES.filter((r) => r.kind === 'lambda')) {
-      const integration = methodOf(route.path, route.method).Properties?.Integration as { Type: string; Uri: unknown };
+      const integration = methodOf(route.path, route.method).Properties?.Integration as {
+        Type: string;
+        Uri: unknown;
+      };
       expect(integration.Type).toBe('AWS_PROXY');
       integrated.add(JSON.stringify(integration.Uri));
     }
@@ -90,7 +96,11 @@ describe('POST /data', () => {
       Uri: unknown;
       Credentials: { 'Fn::GetAtt': [string, string] };
       RequestTemplates: Record<string, unknown>;
-      IntegrationResponses: Array<{ StatusCode: string; SelectionPattern?: string; ResponseTemplates: Record<string, string> }>;
+      IntegrationResponses: Array<{
+        StatusCode: string;
+        SelectionPattern?: string;
+        ResponseTemplates: Record<string, string>;
+      }>;
       PassthroughBehavior: string;
     };
 
@@ -134,7 +144,11 @@ describe('POST /data', () => {
     const statements = statementsOfRole(synth.template, integration().Credentials['Fn::GetAtt'][0]);
     const [streamId] = Object.keys(synth.template.findResources('AWS::Kinesis::Stream'));
     expect(statements).toEqual([
-      expect.objectContaining({ Effect: 'Allow', Action: 'kinesis:PutRecord', Resource: { 'Fn::GetAtt': [streamId, 'Arn'] } }),
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: 'kinesis:PutRecord',
+        Resource: { 'Fn::GetAtt': [streamId, 'Arn'] },
+      }),
     ]);
   });
 });
@@ -165,13 +179,16 @@ describe('stage, key and usage plan', () => {
 });
 
 describe('gateway responses', () => {
-  it.each(Object.entries(GATEWAY_RESPONSES))('answers %s with the JSON error body of lib/gateway-responses.ts', (_, r) => {
-    synth.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
-      ResponseType: r.type,
-      StatusCode: String(r.statusCode),
-      ResponseTemplates: { 'application/json': r.template },
-    });
-  });
+  it.each(Object.entries(GATEWAY_RESPONSES))(
+    'answers %s with the JSON error body of lib/gateway-responses.ts',
+    (_, r) => {
+      synth.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: r.type,
+        StatusCode: String(r.statusCode),
+        ResponseTemplates: { 'application/json': r.template },
+      });
+    },
+  );
 
   it('answers a missing or wrong key with 403 and the code Forbidden', () => {
     expect(GATEWAY_RESPONSES.missingApiKey).toMatchObject({ type: 'INVALID_API_KEY', statusCode: 403 });

@@ -28,7 +28,9 @@ function acknowledgements(root: IConstruct): Array<{ path: string; id: string; r
 describe('cdk-nag AwsSolutions', () => {
   it('reports no unacknowledged error', () => {
     const errors = violations.filter((v) => v.severity === 'error' && /^AwsSolutions-/.test(v.ruleName));
-    expect(errors.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    expect(
+      errors.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}`),
+    ).toEqual([]);
   });
 
   it('reports no unacknowledged warning', () => {
@@ -50,9 +52,13 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('never acknowledges a Personalize wildcard broader than a resource type of this account', () => {
-    const personalize = acknowledgements(synth.stack).filter((a) => /IAM5\[Resource::.*personalize/.test(a.id));
+    const personalize = acknowledgements(synth.stack).filter((a) =>
+      /IAM5\[Resource::.*personalize/.test(a.id),
+    );
     for (const acknowledgement of personalize) {
-      expect(acknowledgement.id).toMatch(/:personalize:<AWS::Region>:<AWS::AccountId>:(campaign|event-tracker)\/\*\]$/);
+      expect(acknowledgement.id).toMatch(
+        /:personalize:<AWS::Region>:<AWS::AccountId>:(campaign|event-tracker)\/\*\]$/,
+      );
     }
   });
 

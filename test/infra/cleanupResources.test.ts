@@ -29,11 +29,20 @@ function cfnEvent(requestType: 'Create' | 'Update' | 'Delete'): CloudFormationCu
     RequestId: 'request-1',
     LogicalResourceId: 'ModelCleanup',
     ResourceType: 'Custom::PersonalizeCleanup',
-    ResourceProperties: { ServiceToken: 'token', DatasetGroupArn: DATASET_GROUP_ARN, SolutionArn: SOLUTION_ARN },
+    ResourceProperties: {
+      ServiceToken: 'token',
+      DatasetGroupArn: DATASET_GROUP_ARN,
+      SolutionArn: SOLUTION_ARN,
+    },
   };
   if (requestType === 'Create') return { ...base, RequestType: 'Create' };
   if (requestType === 'Update') {
-    return { ...base, RequestType: 'Update', PhysicalResourceId: 'cleanup-id', OldResourceProperties: {} };
+    return {
+      ...base,
+      RequestType: 'Update',
+      PhysicalResourceId: 'cleanup-id',
+      OldResourceProperties: { ServiceToken: 'token' },
+    };
   }
   return { ...base, RequestType: 'Delete', PhysicalResourceId: 'cleanup-id' };
 }
@@ -67,7 +76,9 @@ describe('onEvent', () => {
   });
 
   it('deletes the campaigns of the solution and the event trackers of the dataset group on Delete', async () => {
-    personalize.on(ListCampaignsCommand).resolves({ campaigns: [{ campaignArn: CAMPAIGN_ARN, status: 'ACTIVE' }] });
+    personalize
+      .on(ListCampaignsCommand)
+      .resolves({ campaigns: [{ campaignArn: CAMPAIGN_ARN, status: 'ACTIVE' }] });
     personalize
       .on(ListEventTrackersCommand)
       .resolves({ eventTrackers: [{ eventTrackerArn: TRACKER_ARN, status: 'ACTIVE' }] });
@@ -76,9 +87,13 @@ describe('onEvent', () => {
     await onEvent(cfnEvent('Delete'));
 
     expect(personalize).toHaveReceivedCommandWith(ListCampaignsCommand, { solutionArn: SOLUTION_ARN });
-    expect(personalize).toHaveReceivedCommandWith(ListEventTrackersCommand, { datasetGroupArn: DATASET_GROUP_ARN });
+    expect(personalize).toHaveReceivedCommandWith(ListEventTrackersCommand, {
+      datasetGroupArn: DATASET_GROUP_ARN,
+    });
     expect(personalize).toHaveReceivedCommandWith(DeleteCampaignCommand, { campaignArn: CAMPAIGN_ARN });
-    expect(personalize).toHaveReceivedCommandWith(DeleteEventTrackerCommand, { eventTrackerArn: TRACKER_ARN });
+    expect(personalize).toHaveReceivedCommandWith(DeleteEventTrackerCommand, {
+      eventTrackerArn: TRACKER_ARN,
+    });
   });
 
   it('follows every page of the listings', async () => {
@@ -147,7 +162,10 @@ describe('onEvent', () => {
 
   it('refuses an event without the dataset group and solution ARNs', async () => {
     const event = cfnEvent('Delete');
-    const broken = { ...event, ResourceProperties: { ServiceToken: 'token' } } as CloudFormationCustomResourceEvent;
+    const broken = {
+      ...event,
+      ResourceProperties: { ServiceToken: 'token' },
+    } as CloudFormationCustomResourceEvent;
     await expect(onEvent(broken)).rejects.toThrow(/DatasetGroupArn and SolutionArn/);
   });
 });
@@ -175,7 +193,9 @@ describe('isComplete', () => {
       .resolves({ campaigns: [{ campaignArn: CAMPAIGN_ARN, status: 'CREATE IN_PROGRESS' }] });
     personalize.on(ListEventTrackersCommand).resolves({ eventTrackers: [] });
     personalize.on(ListSolutionVersionsCommand).resolves({ solutionVersions: [] });
-    personalize.on(DeleteCampaignCommand).rejects(new ResourceInUseException({ message: 'in use', $metadata: {} }));
+    personalize
+      .on(DeleteCampaignCommand)
+      .rejects(new ResourceInUseException({ message: 'in use', $metadata: {} }));
 
     await expect(isComplete(cfnEvent('Delete'))).resolves.toEqual({ IsComplete: false });
     expect(personalize).toHaveReceivedCommandWith(DeleteCampaignCommand, { campaignArn: CAMPAIGN_ARN });
@@ -187,10 +207,14 @@ describe('isComplete', () => {
   });
 
   it('is complete when the last campaign disappears between the listing and the delete', async () => {
-    personalize.on(ListCampaignsCommand).resolves({ campaigns: [{ campaignArn: CAMPAIGN_ARN, status: 'ACTIVE' }] });
+    personalize
+      .on(ListCampaignsCommand)
+      .resolves({ campaigns: [{ campaignArn: CAMPAIGN_ARN, status: 'ACTIVE' }] });
     personalize.on(ListEventTrackersCommand).resolves({ eventTrackers: [] });
     personalize.on(ListSolutionVersionsCommand).resolves({ solutionVersions: [] });
-    personalize.on(DeleteCampaignCommand).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+    personalize
+      .on(DeleteCampaignCommand)
+      .rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
 
     await expect(isComplete(cfnEvent('Delete'))).resolves.toEqual({ IsComplete: true });
   });

@@ -1,6 +1,14 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { PUT_EVENTS_SOURCE_SETTINGS } from '../../lib/event-source-settings';
-import { asArray, functionByDescription, roleOf, statementsOfRole, synthesize, type Resource, type Synthesized } from './synth';
+import {
+  asArray,
+  functionByDescription,
+  roleOf,
+  statementsOfRole,
+  synthesize,
+  type Resource,
+  type Synthesized,
+} from './synth';
 
 let synth: Synthesized;
 beforeAll(() => {

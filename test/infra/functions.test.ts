@@ -2,7 +2,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PUT_EVENTS_CONSUMER, ROUTES, type LambdaRoute } from '../../lib/api-routes';
 import { STACK_OUTPUTS } from '../../lib/stack-outputs';
-import { asArray, functionByDescription, roleOf, statementsOfRole, synthesize, type Resource, type Synthesized } from './synth';
+import {
+  asArray,
+  functionByDescription,
+  roleOf,
+  statementsOfRole,
+  synthesize,
+  type Resource,
+  type Synthesized,
+} from './synth';
 
 // The one test file that bundles the functions, as `cdk synth` does (esbuild, locally, no Docker).
 let synth: Synthesized;
@@ -14,7 +22,8 @@ beforeAll(() => {
 
 const projectFunctions = () =>
   Object.entries(functions).filter(([, fn]) => {
-    const variables = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
+    const variables = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+      ?.Variables;
     return variables?.NODE_OPTIONS === '--enable-source-maps';
   });
 
@@ -90,8 +99,12 @@ describe('least privilege', () => {
       const statement = personalizeStatements(resource).find((s) => asArray(s.Action).includes(action));
       return JSON.stringify(statement?.Resource);
     };
-    expect(arnOf('/solutionVersion', 'personalize:CreateSolutionVersion')).toMatch(/\["ModelSolution[A-Z0-9]+","SolutionArn"\]/);
-    expect(arnOf('/describeSolutionVersion', 'personalize:DescribeSolutionVersion')).toMatch(/SolutionArn"\]\},"\/\*"/);
+    expect(arnOf('/solutionVersion', 'personalize:CreateSolutionVersion')).toMatch(
+      /\["ModelSolution[A-Z0-9]+","SolutionArn"\]/,
+    );
+    expect(arnOf('/describeSolutionVersion', 'personalize:DescribeSolutionVersion')).toMatch(
+      /SolutionArn"\]\},"\/\*"/,
+    );
     expect(arnOf('/describeCampaign', 'personalize:DescribeCampaign')).toMatch(/:campaign\/\*"/);
     expect(arnOf('/eventTracker', 'personalize:CreateEventTracker')).toMatch(/DatasetGroupArn/);
     expect(arnOf('/eventTracker', 'personalize:CreateEventTracker')).toMatch(/:event-tracker\/\*"/);

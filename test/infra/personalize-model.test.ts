@@ -1,5 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { INTERACTIONS_SCHEMA, ITEMS_SCHEMA, USER_PERSONALIZATION_RECIPE_ARN } from '../../lib/personalize-schemas';
+import {
+  INTERACTIONS_SCHEMA,
+  ITEMS_SCHEMA,
+  USER_PERSONALIZATION_RECIPE_ARN,
+} from '../../lib/personalize-schemas';
 import { asArray, statementsOfRole, STACK_NAME, synthesize, type Resource, type Synthesized } from './synth';
 
 let synth: Synthesized;
@@ -10,7 +14,13 @@ beforeAll(() => {
 describe('deploy parameters', () => {
   it('keeps the five parameters of the original deploy command', () => {
     const parameters = synth.template.toJSON().Parameters as Record<string, { Type: string }>;
-    for (const name of ['bucketARN', 'bucketObjectsARN', 'interactionDataLocation', 'itemDataLocation', 'solutionRegion']) {
+    for (const name of [
+      'bucketARN',
+      'bucketObjectsARN',
+      'interactionDataLocation',
+      'itemDataLocation',
+      'solutionRegion',
+    ]) {
       expect(parameters[name]).toMatchObject({ Type: 'String' });
     }
   });
@@ -23,7 +33,9 @@ describe('deploy parameters', () => {
 
 describe('Personalize model', () => {
   it('registers the interactions and items schemas of lib/personalize-schemas.ts', () => {
-    const schemas = Object.values(synth.template.findResources('AWS::Personalize::Schema') as Record<string, Resource>);
+    const schemas = Object.values(
+      synth.template.findResources('AWS::Personalize::Schema') as Record<string, Resource>,
+    );
     const registered = schemas.map((schema) => JSON.parse(String(schema.Properties?.Schema)) as unknown);
     expect(registered).toEqual(expect.arrayContaining([INTERACTIONS_SCHEMA, ITEMS_SCHEMA]));
     expect(registered).toHaveLength(2);
@@ -47,7 +59,9 @@ describe('Personalize model', () => {
   });
 
   it('derives the Personalize names from the stack name so two stacks can share an account', () => {
-    synth.template.hasResourceProperties('AWS::Personalize::DatasetGroup', { Name: `${STACK_NAME}-dataset-group` });
+    synth.template.hasResourceProperties('AWS::Personalize::DatasetGroup', {
+      Name: `${STACK_NAME}-dataset-group`,
+    });
     synth.template.hasResourceProperties('AWS::Personalize::Solution', { Name: `${STACK_NAME}-solution` });
   });
 
@@ -81,11 +95,16 @@ describe('Personalize model', () => {
 
   it('gives the import role s3:GetObject on the objects and s3:ListBucket on the bucket, and nothing else', () => {
     const roles = synth.template.findResources('AWS::IAM::Role', {
-      Properties: { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'personalize.amazonaws.com' } }] } },
+      Properties: {
+        AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'personalize.amazonaws.com' } }] },
+      },
     });
     const [roleId] = Object.keys(roles);
     const statements = statementsOfRole(synth.template, roleId!);
-    const grants = statements.map((statement) => ({ actions: asArray(statement.Action), resource: statement.Resource }));
+    const grants = statements.map((statement) => ({
+      actions: asArray(statement.Action),
+      resource: statement.Resource,
+    }));
     expect(grants).toEqual(
       expect.arrayContaining([
         { actions: ['s3:GetObject'], resource: { Ref: 'bucketObjectsARN' } },
@@ -99,7 +118,9 @@ describe('Personalize model', () => {
   it('creates the datasets only once the import role can read the bucket', () => {
     const datasets = synth.template.findResources('AWS::Personalize::Dataset') as Record<string, Resource>;
     for (const dataset of Object.values(datasets)) {
-      expect(dataset.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/ImportRoleDefaultPolicy/)]));
+      expect(dataset.DependsOn).toEqual(
+        expect.arrayContaining([expect.stringMatching(/ImportRoleDefaultPolicy/)]),
+      );
     }
   });
 });
@@ -114,7 +135,10 @@ describe('clean-up of run-time resources on delete', () => {
     });
     // CloudFormation deletes in reverse dependency order: the cleanup runs before the solution and group go.
     expect(resource?.DependsOn).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^ModelSolution/), expect.stringMatching(/^ModelDatasetGroup/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^ModelSolution/),
+        expect.stringMatching(/^ModelDatasetGroup/),
+      ]),
     );
   });
 
@@ -135,16 +159,22 @@ describe('clean-up of run-time resources on delete', () => {
     for (const fn of Object.values(functions)) {
       const roleId = (fn.Properties?.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
       const statements = statementsOfRole(synth.template, roleId);
-      const personalize = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('personalize:')));
+      const personalize = statements.filter((s) =>
+        asArray(s.Action).some((a) => a.startsWith('personalize:')),
+      );
       for (const statement of personalize) {
         const actions = asArray(statement.Action).filter((action) => action.startsWith('personalize:'));
         if (statement.Resource === '*') {
           expect(actions.filter((action) => !action.startsWith('personalize:List'))).toEqual([]);
         }
       }
-      const deleteCampaign = personalize.find((s) => asArray(s.Action).includes('personalize:DeleteCampaign'));
+      const deleteCampaign = personalize.find((s) =>
+        asArray(s.Action).includes('personalize:DeleteCampaign'),
+      );
       expect(JSON.stringify(deleteCampaign?.Resource)).toContain(':campaign/*');
-      const deleteTracker = personalize.find((s) => asArray(s.Action).includes('personalize:DeleteEventTracker'));
+      const deleteTracker = personalize.find((s) =>
+        asArray(s.Action).includes('personalize:DeleteEventTracker'),
+      );
       expect(JSON.stringify(deleteTracker?.Resource)).toContain(':event-tracker/*');
     }
     expect(Object.keys(functions)).toHaveLength(2);

@@ -20,7 +20,9 @@ export interface Synthesized {
   readonly template: Template;
 }
 
-export function synthesize(options: { bundle?: boolean; props?: RecommendationsStackProps } = {}): Synthesized {
+export function synthesize(
+  options: { bundle?: boolean; props?: RecommendationsStackProps } = {},
+): Synthesized {
   const app = new App({
     context: { ...cdkJson.context, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
   });
@@ -52,12 +54,16 @@ export function statementsOfRole(template: Template, roleLogicalId: string): Pol
 }
 
 /** The Lambda function whose description starts with `prefix` (route functions: `POST /campaign: ...`). */
-export function functionByDescription(template: Template, prefix: string): { id: string; resource: Resource } {
+export function functionByDescription(
+  template: Template,
+  prefix: string,
+): { id: string; resource: Resource } {
   const functions = template.findResources('AWS::Lambda::Function') as Record<string, Resource>;
   const found = Object.entries(functions).filter(([, fn]) =>
     String(fn.Properties?.Description ?? '').startsWith(prefix),
   );
-  if (found.length !== 1) throw new Error(`Expected one function described "${prefix}...", found ${found.length}`);
+  if (found.length !== 1)
+    throw new Error(`Expected one function described "${prefix}...", found ${found.length}`);
   const [id, resource] = found[0]!;
   return { id, resource };
 }
