@@ -45,7 +45,7 @@ export const GATEWAY_RESPONSES = {
   notFound: {
     type: 'MISSING_AUTHENTICATION_TOKEN',
     statusCode: GATEWAY_ERRORS.notFound.statusCode,
-    template: body('"No route for $context.httpMethod $context.resourcePath"', GATEWAY_ERRORS.notFound.code),
+    template: body('"No route matches this method and path"', GATEWAY_ERRORS.notFound.code),
   },
   /** The usage plan's throttling or quota. */
   throttled: {

@@ -1,9 +1,10 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicies, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -49,6 +50,8 @@ export class EventPipeline extends Construct {
       // The AWS managed key (aws/kinesis): encrypted at rest with no key to pay for or to delete.
       encryption: kinesis.StreamEncryption.MANAGED,
       retentionPeriod: Duration.hours(24),
+      // A retained stream keeps billing per shard-hour after `cdk destroy`.
+      removalPolicy: RemovalPolicy.DESTROY,
     });
 
     this.archiveBucket = new s3.Bucket(this, 'Archive', {
@@ -74,6 +77,12 @@ export class EventPipeline extends Construct {
         errorOutputPrefix: 'errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/',
         bufferingInterval: Duration.seconds(60),
         compression: firehose.Compression.GZIP,
+        loggingConfig: new firehose.EnableLogging(
+          new logs.LogGroup(this, 'ArchiveDeliveryLogs', {
+            retention: logs.RetentionDays.ONE_MONTH,
+            removalPolicy: RemovalPolicy.DESTROY,
+          }),
+        ),
       }),
     });
     acknowledge(
@@ -129,6 +138,10 @@ export class EventPipeline extends Construct {
     // destination covers records that exhaust their retries.
     props.consumer.addEnvironment('DEAD_LETTER_QUEUE_URL', this.deadLetterQueue.queueUrl);
     this.deadLetterQueue.grantSendMessages(props.consumer);
+
+    // Everything here is data in flight or its copy: `cdk destroy` removes it all (the log stream that
+    // aws-kinesisfirehose creates defaults to RETAIN otherwise).
+    RemovalPolicies.of(this).destroy();
   }
 
   /** Allows `grantee` to put records on the stream: kinesis:PutRecord only. */

@@ -80,6 +80,24 @@ describe('archive', () => {
   });
 });
 
+describe('clean-up', () => {
+  it('retains no resource when the stack is deleted, so nothing is left costing money', () => {
+    const resources = synth.template.toJSON().Resources as Record<string, Resource>;
+    const retained = Object.entries(resources)
+      .filter(
+        ([, r]) =>
+          (r.DeletionPolicy ?? 'Delete') !== 'Delete' || (r.UpdateReplacePolicy ?? 'Delete') !== 'Delete',
+      )
+      .map(([id, r]) => `${id} (${r.Type})`);
+    expect(retained).toEqual([]);
+  });
+
+  it('deletes the event stream with the stack (a retained stream bills per shard-hour)', () => {
+    const streams = synth.template.findResources('AWS::Kinesis::Stream') as Record<string, Resource>;
+    expect(Object.values(streams).map((stream) => stream.DeletionPolicy)).toEqual(['Delete']);
+  });
+});
+
 describe('putEvents consumer', () => {
   const consumer = () => functionByDescription(synth.template, 'Sends the interaction batches');
 
