@@ -65,3 +65,16 @@ export function acceptedEvents(personalizeStateDir: string): Array<{ eventId?: s
     .map((line) => JSON.parse(line) as { kind: string; eventId?: string; interaction: { userId: string; itemId: string } })
     .filter((record) => record.kind === 'event');
 }
+
+/**
+ * Keeps the handlers' structured JSON log lines (expected errors included) out of the test output;
+ * everything else still prints. Returns what restores stdout.
+ */
+export function silenceHandlerLogs(): () => void {
+  const write = process.stdout.write.bind(process.stdout);
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
+    if (typeof chunk === 'string' && chunk.startsWith('{"timestamp"')) return true;
+    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stdout.write);
+  return () => spy.mockRestore();
+}

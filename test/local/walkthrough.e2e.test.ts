@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { STACK_OUTPUTS } from '../../lib/stack-outputs';
 import { startLocalMode, type LocalMode } from '../../local/start';
-import { callApi, temporaryDirectory, waitFor, type ApiResponse } from './helpers';
+import { callApi, temporaryDirectory, waitFor, type ApiResponse, silenceHandlerLogs } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -17,6 +17,7 @@ interface Recommendations {
 describe('local mode serves the README walkthrough', () => {
   let local: LocalMode;
   let state: ReturnType<typeof temporaryDirectory>;
+  let restoreStdout: () => void;
   const api = (method: string, path: string, body?: unknown): Promise<ApiResponse> =>
     callApi(local.url, local.apiKey, method, path, body);
   const expectOk = (response: ApiResponse) => {
@@ -35,7 +36,7 @@ describe('local mode serves the README walkthrough', () => {
     ) as unknown as Recommendations;
 
   beforeAll(async () => {
-    process.env.LOG_LEVEL = 'WARN';
+    restoreStdout = silenceHandlerLogs();
     state = temporaryDirectory('local-mode-e2e');
     local = await startLocalMode({
       port: 0,
@@ -49,6 +50,7 @@ describe('local mode serves the README walkthrough', () => {
   afterAll(async () => {
     await local?.close();
     state.remove();
+    restoreStdout();
   });
 
   it('writes the stack outputs, under the stack name, as cdk deploy --outputs-file does', () => {

@@ -1,0 +1,115 @@
+/**
+ * No event lost: with the Personalize emulator failing PutEvents calls, every event posted to /data either
+ * reaches Personalize (counted on the emulator's side) or sits in the dead-letter file, and none arrives twice.
+ */
+import { PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { join } from 'node:path';
+import { STACK_OUTPUTS } from '../../lib/stack-outputs';
+import type { DeadLetter } from '../../local/dead-letter';
+import { DeadLetterFile } from '../../local/dead-letter';
+import { startLocalMode, type LocalMode } from '../../local/start';
+import { acceptedEvents, callApi, temporaryDirectory, waitFor, silenceHandlerLogs } from './helpers';
+
+jest.setTimeout(120_000);
+
+/** Events (interactions) a dead letter holds, whichever path wrote it. */
+function deadLetteredEvents(letter: DeadLetter): number {
+  const batches =
+    letter.source === 'sqs'
+      ? [(letter.body as { record?: { data?: string } }).record?.data ?? '']
+      : letter.records.map((record) => record.data);
+  return batches.reduce((sum, data) => {
+    try {
+      const batch = JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { interactions?: number };
+      return sum + (batch.interactions ?? 0);
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
+describe('event delivery through the stream while Personalize fails', () => {
+  let local: LocalMode;
+  let state: ReturnType<typeof temporaryDirectory>;
+  let restoreStdout: () => void;
+  let trackingId: string;
+  let posted = 0;
+
+  const personalizeState = () => join(state.path, 'personalize');
+  const postClicks = async (count: number, user: (index: number) => string) => {
+    for (let index = 0; index < count; index += 1) {
+      const interactions = 1 + (index % 3);
+      const Data = { userId: user(index), itemId: String(100 + index), eventType: 'click', trackingId, interactions };
+      const response = await callApi(local.url, local.apiKey, 'POST', '/data', { Data, PartitionKey: Data.userId });
+      expect(response.status).toBe(200);
+      posted += interactions;
+    }
+  };
+  const settled = () =>
+    waitFor('the consumer to settle', () => (local.consumer.stats.pendingRecords === 0 ? true : undefined), 60_000, 50);
+  const deadLetters = () => new DeadLetterFile(local.deadLetterFile).readAll();
+
+  beforeAll(async () => {
+    restoreStdout = silenceHandlerLogs();
+    state = temporaryDirectory('local-mode-delivery');
+    local = await startLocalMode({
+      port: 0,
+      stateDir: state.path,
+      personalizeTransitionMs: 20,
+      consumerRetryDelayMs: () => 20,
+      log: () => undefined,
+    });
+    const tracker = await callApi(local.url, local.apiKey, 'POST', '/eventTracker', {
+      name: 'delivery',
+      datasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn],
+    });
+    trackingId = (tracker.body as { trackingId: string }).trackingId;
+    // The tracker becomes ACTIVE after the emulator's lifecycle steps.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  });
+
+  afterAll(async () => {
+    await local?.close();
+    state.remove();
+    restoreStdout();
+  });
+
+  it('retries transient PutEvents failures until every event arrives, once', async () => {
+    local.personalize.injectFaults({ PutEvents: { failNext: 8, errorType: 'InvalidInputException', message: 'transient' } });
+    await postClicks(20, (index) => `user-${index % 4}`);
+    await waitFor('all events', () => (acceptedEvents(personalizeState()).length >= posted ? true : undefined), 60_000, 50);
+    await settled();
+
+    const events = acceptedEvents(personalizeState());
+    expect(events).toHaveLength(posted);
+    expect(new Set(events.map((event) => event.eventId)).size).toBe(posted);
+    expect(deadLetters()).toHaveLength(0);
+  });
+
+  it('dead-letters what keeps failing, and the count still adds up', async () => {
+    local.personalize.injectFaults({ PutEvents: { failNext: 1_000_000, errorType: 'InvalidInputException', message: 'down' } });
+    await postClicks(5, () => 'unlucky-user');
+    await waitFor('dead letters', () => (local.consumer.stats.deadLetteredRecords >= 5 ? true : undefined), 60_000, 50);
+    local.personalize.clearFaults();
+
+    // A malformed record, written past the gateway's validation: the handler sends it to SQS itself.
+    await local.kinesis.send(
+      new PutRecordCommand({
+        StreamName: local.outputs[STACK_OUTPUTS.streamName],
+        Data: Buffer.from('not json'),
+        PartitionKey: 'x',
+      }),
+    );
+    await postClicks(3, () => 'lucky-user');
+    await waitFor('the last events', () => (acceptedEvents(personalizeState()).some((e) => e.interaction.userId === 'lucky-user') ? true : undefined), 60_000, 50);
+    await settled();
+
+    const letters = deadLetters();
+    expect(letters.filter((letter) => letter.source === 'event-source-mapping')).not.toHaveLength(0);
+    expect(letters.filter((letter) => letter.source === 'sqs')).toHaveLength(1);
+    const arrived = acceptedEvents(personalizeState());
+    const lettered = letters.reduce((sum, letter) => sum + deadLetteredEvents(letter), 0);
+    expect(arrived.length + lettered).toBe(posted);
+    expect(new Set(arrived.map((event) => event.eventId)).size).toBe(arrived.length);
+  });
+});
