@@ -125,11 +125,6 @@ export class RecommendationsApi extends Construct {
 
     acknowledge(
       this.api,
-      'AwsSolutions-APIG2',
-      'Every method has the request validator (body and parameters) and the route body model.',
-    );
-    acknowledge(
-      this.api,
       'AwsSolutions-APIG3',
       'No WAF web ACL: the API is behind API keys with usage-plan throttling and a daily quota; a web ACL costs money for a sample that must cost nothing when idle.',
     );
