@@ -106,7 +106,8 @@ export class StreamConsumer {
         if (buffer.length < batchSize && !reader.isEnded) {
           const records = await reader.read(batchSize - buffer.length);
           if (records.length > 0) {
-            if (buffer.length === 0) bufferStartedAt = Date.now();
+            // The window runs from the first record's arrival in the stream, not from when it was polled.
+            if (buffer.length === 0) bufferStartedAt = records[0]?.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
             buffer = buffer.concat(records);
             this.counts.pendingRecords += records.length;
             readAny = true;
@@ -117,13 +118,13 @@ export class StreamConsumer {
         if (buffer.length >= batchSize || (buffer.length > 0 && (waited >= windowMs || reader.isEnded))) {
           const batch = buffer.slice(0, batchSize);
           buffer = buffer.slice(batch.length);
-          bufferStartedAt = Date.now();
+          bufferStartedAt = buffer[0]?.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
           if (!(await this.deliver(reader.shardId, batch, 0))) return;
           continue;
         }
         if (reader.isEnded && buffer.length === 0) return;
         if (!readAny) {
-          await this.pause.sleep(buffer.length > 0 ? Math.min(pollIntervalMs, windowMs - waited) : pollIntervalMs);
+          await this.pause.sleep(buffer.length > 0 ? Math.max(1, Math.min(pollIntervalMs, windowMs - waited)) : pollIntervalMs);
         }
       } catch (error) {
         // Kinesis itself failing (not the handler): log, back off and poll again.
