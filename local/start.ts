@@ -12,7 +12,7 @@ import { PersonalizeClient } from '@aws-sdk/client-personalize';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { personalizeNames, USER_PERSONALIZATION_RECIPE_ARN } from '../lib/personalize-schemas';
 import { PUT_EVENTS_CONSUMER } from '../lib/api-routes';
-import { API_STAGE_NAME, STACK_OUTPUTS } from '../lib/stack-outputs';
+import { STACK_OUTPUTS } from '../lib/stack-outputs';
 import { startPersonalizeEmulator, type PersonalizeEmulator } from './personalize';
 import { StreamArchive } from './archive';
 import { CheckpointFile } from './checkpoints';
@@ -317,6 +317,7 @@ export function parseArguments(argv: readonly string[]): LocalModeOptions {
     const argument = argv[index] as string;
     if (!argument.startsWith('--')) throw new Error(`Unexpected argument ${argument}`);
     let [name, value] = argument.slice(2).split(/=(.*)/s) as [string, string | undefined];
+    if (!KNOWN_OPTIONS.includes(name)) throw new Error(`Unknown option --${name}\n${USAGE}`);
     if (name === 'help' || name === 'reset') {
       values[name] = true;
       continue;
@@ -330,9 +331,7 @@ export function parseArguments(argv: readonly string[]): LocalModeOptions {
     if (name === 'parameters') [name, value] = value.split(/=(.*)/s) as [string, string];
     values[name] = value ?? '';
   }
-  const known = ['help', 'reset', 'state-dir', 'outputs-file', 'stack-name', 'interactionDataLocation', 'itemDataLocation',
-    'recipeArn', 's3-dir', 'bucketARN', 'bucketObjectsARN', 'solutionRegion'];
-  const unknown = Object.keys(values).filter((name) => !known.includes(name));
+  const unknown = Object.keys(values).filter((name) => !KNOWN_OPTIONS.includes(name));
   if (unknown.length > 0) throw new Error(`Unknown option(s): ${unknown.map((name) => `--${name}`).join(', ')}\n${USAGE}`);
   if (values.help) {
     console.log(USAGE);
@@ -350,6 +349,9 @@ export function parseArguments(argv: readonly string[]): LocalModeOptions {
     ...(values.reset ? { reset: true } : {}),
   };
 }
+
+const KNOWN_OPTIONS = ['help', 'reset', 'state-dir', 'outputs-file', 'stack-name', 'interactionDataLocation',
+  'itemDataLocation', 'recipeArn', 's3-dir', 'bucketARN', 'bucketObjectsARN', 'solutionRegion', 'parameters'];
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -417,4 +419,3 @@ if (require.main === module) {
   });
 }
 
-export { API_STAGE_NAME };
