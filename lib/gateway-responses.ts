@@ -6,12 +6,18 @@
  * Every body is the contract's error shape: `{"message": "...", "code": "..."}`.
  */
 import { GATEWAY_ERRORS } from './api-routes';
+import { jsonStringContent } from './kinesis-integration';
 
 /** A gateway response: the API Gateway response type, its status and its `application/json` template. */
 export interface GatewayResponseDefinition {
   /** API Gateway's response type, e.g. `INVALID_API_KEY` (aws-apigateway `ResponseType.of`). */
   readonly type: string;
-  readonly statusCode: number;
+  /**
+   * Status of the response. Absent on the DEFAULT_4XX/DEFAULT_5XX fallbacks: a status set there would
+   * replace the status of every response type that falls back to it (a 413 or 415 would become 400, a 504
+   * would become 500), so they keep API Gateway's own status (RESPONSE_TYPE_STATUS).
+   */
+  readonly statusCode?: number;
   /** VTL template of the body (`$context.error.*` variables are available). */
   readonly template: string;
 }
@@ -31,7 +37,8 @@ export const GATEWAY_RESPONSES = {
     type: 'BAD_REQUEST_BODY',
     statusCode: GATEWAY_ERRORS.badRequestBody.statusCode,
     template: body(
-      '"Invalid request body: $util.escapeJavaScript($context.error.validationErrorString)"',
+      // The validator quotes the offending input, which may hold a `'` (see jsonStringContent).
+      `"Invalid request body: ${jsonStringContent('$context.error.validationErrorString')}"`,
       GATEWAY_ERRORS.badRequestBody.code,
     ),
   },
@@ -58,18 +65,28 @@ export const GATEWAY_RESPONSES = {
     statusCode: 429,
     template: body('$context.error.messageString', 'LimitExceeded'),
   },
-  /** Any other 4xx/5xx the gateway produces keeps its status and gets the JSON shape. */
+  /** Any other 4xx/5xx the gateway produces keeps its status (no statusCode here) and gets the JSON shape. */
   default4xx: {
     type: 'DEFAULT_4XX',
-    statusCode: 400,
     template: body('$context.error.messageString', '$context.error.responseType'),
   },
   default5xx: {
     type: 'DEFAULT_5XX',
-    statusCode: 500,
     template: body('$context.error.messageString', '$context.error.responseType'),
   },
 } as const satisfies Record<string, GatewayResponseDefinition>;
+
+/**
+ * API Gateway's own status of the response types that fall back to DEFAULT_4XX/DEFAULT_5XX here (from
+ * "Gateway response types for API Gateway"); local mode answers them with these statuses, as AWS does.
+ */
+export const RESPONSE_TYPE_STATUS: Readonly<Record<string, number>> = {
+  REQUEST_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  API_CONFIGURATION_ERROR: 500,
+  INTEGRATION_FAILURE: 504,
+  INTEGRATION_TIMEOUT: 504,
+};
 
 /**
  * Integration responses of `POST /data` (Kinesis PutRecord) for Kinesis errors: a Kinesis client error
@@ -87,7 +104,8 @@ export const PUT_RECORD_ERROR_RESPONSES = {
       '#set($context.responseOverride.status = 429)',
       '{"message": "The stream is busy, retry later", "code": "TooManyRequests"}',
       '#else',
-      '{"message": "Kinesis rejected the record: $util.escapeJavaScript($input.path(\'$.message\'))", "code": "BadRequest"}',
+      // Kinesis messages quote values with `'` ("Value 'x' at 'partitionKey' failed to satisfy...").
+      `{"message": "Kinesis rejected the record: ${jsonStringContent("$input.path('$.message')")}", "code": "BadRequest"}`,
       '#end',
     ].join('\n'),
   },

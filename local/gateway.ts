@@ -15,7 +15,12 @@ import { KinesisClient, PutRecordCommand, PutRecordCommandOutput } from '@aws-sd
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { bodyJsonSchema, KinesisRoute, LambdaRoute, requiredQueryParameters, Route, ROUTES } from '../lib/api-routes';
-import { GATEWAY_RESPONSES, GatewayResponseDefinition, PUT_RECORD_ERROR_RESPONSES } from '../lib/gateway-responses';
+import {
+  GATEWAY_RESPONSES,
+  GatewayResponseDefinition,
+  PUT_RECORD_ERROR_RESPONSES,
+  RESPONSE_TYPE_STATUS,
+} from '../lib/gateway-responses';
 import { PUT_RECORD_RESPONSE_TEMPLATE, putRecordRequestTemplate } from '../lib/kinesis-integration';
 import { API_STAGE_NAME } from '../lib/stack-outputs';
 import { createLambdaContext } from './lambda-context';
@@ -40,6 +45,8 @@ export interface GatewayOptions {
   readonly routes?: readonly Route[];
   /** API Gateway's integration timeout. @default 29000 */
   readonly integrationTimeoutMs?: number;
+  /** API Gateway's payload limit. @default 10 MB */
+  readonly maxBodyBytes?: number;
   /** Environment variable that sets the port, named when the port is taken. */
   readonly portVariable?: string;
   readonly log?: (line: string) => void;
@@ -54,6 +61,12 @@ export interface LocalGateway {
 
 /** API Gateway's payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** The media type of a request, as API Gateway picks a mapping template: `application/json` when absent. */
+function mediaTypeOf(incoming: IncomingMessage): string {
+  const header = incoming.headers['content-type'];
+  return (header?.split(';')[0] ?? '').trim().toLowerCase() || 'application/json';
+}
 
 interface GatewayRequest {
   readonly requestId: string;
@@ -88,7 +101,8 @@ export function createGatewayRequestListener(
 ): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   const routes = options.routes ?? ROUTES;
   const validators = new Map<Route, ValidateFunction>();
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  // verbose: errors carry the offending value, which API Gateway's validator quotes for a pattern mismatch.
+  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
   for (const route of routes) {
     const schema = bodyJsonSchema(route);
     if (!schema) continue;
@@ -146,7 +160,7 @@ export function createGatewayRequestListener(
         responseType: 'INVALID_API_KEY',
       });
     }
-    const body = await readBody(request.incoming);
+    const body = await readBody(request.incoming, options.maxBodyBytes ?? MAX_BODY_BYTES);
     if (body === undefined) {
       return gatewayResponse(GATEWAY_RESPONSES.default4xx, request, {
         messageString: JSON.stringify('Request Too Long'),
@@ -158,6 +172,14 @@ export function createGatewayRequestListener(
       return gatewayResponse(GATEWAY_RESPONSES.badRequestParameters, request, {
         messageString: JSON.stringify(`Missing required request parameters: [${missing.join(', ')}]`),
         responseType: 'BAD_REQUEST_PARAMETERS',
+      });
+    }
+    // `/data` has a mapping template for application/json only and passthrough NEVER: API Gateway answers
+    // any other media type 415 before calling Kinesis (a Lambda proxy route takes any body).
+    if (route.kind === 'kinesis' && mediaTypeOf(request.incoming) !== 'application/json') {
+      return gatewayResponse(GATEWAY_RESPONSES.default4xx, request, {
+        messageString: JSON.stringify('Unsupported Media Type'),
+        responseType: 'UNSUPPORTED_MEDIA_TYPE',
       });
     }
     const validate = validators.get(route);
@@ -203,14 +225,18 @@ export function createGatewayRequestListener(
       log(`${functionName}: invocation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       return gatewayResponse(GATEWAY_RESPONSES.default5xx, request, {
         messageString: JSON.stringify('Internal server error'),
-        responseType: 'INTEGRATION_FAILURE',
+        // A function error or a malformed proxy result: API Gateway answers 502 Bad Gateway.
+        responseType: 'DEFAULT_5XX',
+        statusCode: 502,
       });
     }
     if (!isProxyResult(result)) {
       log(`${functionName}: malformed Lambda proxy response: ${JSON.stringify(result)?.slice(0, 200)}`);
       return gatewayResponse(GATEWAY_RESPONSES.default5xx, request, {
         messageString: JSON.stringify('Internal server error'),
-        responseType: 'INTEGRATION_FAILURE',
+        // A function error or a malformed proxy result: API Gateway answers 502 Bad Gateway.
+        responseType: 'DEFAULT_5XX',
+        statusCode: 502,
       });
     }
     const headers: Record<string, string | readonly string[]> = {};
@@ -277,7 +303,7 @@ export function createGatewayRequestListener(
   function gatewayResponse(
     definition: GatewayResponseDefinition,
     request: GatewayRequest,
-    error: { messageString?: string; validationErrorString?: string; responseType?: string },
+    error: { messageString?: string; validationErrorString?: string; responseType?: string; statusCode?: number },
   ): Reply {
     const rendered = renderMappingTemplate(definition.template, {
       body: '',
@@ -291,9 +317,16 @@ export function createGatewayRequestListener(
         },
       },
     });
+    const responseType = error.responseType ?? definition.type;
     return {
-      statusCode: rendered.statusOverride ?? definition.statusCode,
-      headers: { 'content-type': 'application/json', 'x-amzn-errortype': error.responseType ?? definition.type },
+      // The DEFAULT_4XX/5XX fallbacks have no status of their own: each response type keeps API Gateway's.
+      statusCode:
+        rendered.statusOverride ??
+        definition.statusCode ??
+        error.statusCode ??
+        RESPONSE_TYPE_STATUS[responseType] ??
+        (definition.type === 'DEFAULT_4XX' ? 400 : 500),
+      headers: { 'content-type': 'application/json', 'x-amzn-errortype': responseType },
       body: rendered.body,
     };
   }
@@ -333,6 +366,11 @@ function describeValidationError(error: ErrorObject): string {
   if (error.keyword === 'required') {
     const missing = (error.params as { missingProperty: string }).missingProperty;
     return `${field ? `${field}: ` : ''}object has missing required properties (["${missing}"])`;
+  }
+  if (error.keyword === 'pattern' && typeof error.data === 'string') {
+    // API Gateway's wording, which quotes the caller's input (it may hold quotes of any kind).
+    const pattern = (error.params as { pattern: string }).pattern;
+    return `${field || 'body'}: ECMA 262 regex "${pattern}" does not match input string "${error.data}"`;
   }
   return `${field || 'body'}: ${error.message ?? 'is invalid'}`;
 }
@@ -439,16 +477,21 @@ function singleValueHeaders(rawHeaders: readonly string[]): Record<string, strin
   return headers;
 }
 
-/** The body as text, or undefined past API Gateway's 10 MB limit. */
-async function readBody(incoming: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of incoming) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * The body as text, or undefined past the payload limit. Past the limit the rest is read and dropped
+ * (breaking out of `for await` would destroy the socket, and the client would see a reset, not the 413).
+ */
+function readBody(incoming: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    incoming.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) chunks.push(chunk);
+    });
+    incoming.on('end', () => resolve(size > maxBytes ? undefined : Buffer.concat(chunks).toString('utf8')));
+    incoming.on('error', reject);
+  });
 }
 
 function isProxyResult(value: unknown): value is APIGatewayProxyResult {

@@ -11,7 +11,11 @@ import {
   type LambdaRoute,
   type Route,
 } from '../api-routes';
-import { GATEWAY_RESPONSES, PUT_RECORD_ERROR_RESPONSES } from '../gateway-responses';
+import {
+  GATEWAY_RESPONSES,
+  PUT_RECORD_ERROR_RESPONSES,
+  type GatewayResponseDefinition,
+} from '../gateway-responses';
 import { PUT_RECORD_RESPONSE_TEMPLATE, putRecordRequestTemplate } from '../kinesis-integration';
 import { API_STAGE_NAME } from '../stack-outputs';
 import { acknowledge } from './acknowledge';
@@ -87,10 +91,13 @@ export class RecommendationsApi extends Construct {
       validateRequestParameters: true,
     });
 
-    for (const [name, response] of Object.entries(GATEWAY_RESPONSES)) {
+    for (const [name, response] of Object.entries(GATEWAY_RESPONSES) as Array<
+      [string, GatewayResponseDefinition]
+    >) {
       this.api.addGatewayResponse(`${name[0]!.toUpperCase()}${name.slice(1)}Response`, {
         type: apigateway.ResponseType.of(response.type),
-        statusCode: String(response.statusCode),
+        // Unset on the DEFAULT_4XX/5XX fallbacks, so each response type keeps its own status.
+        statusCode: response.statusCode === undefined ? undefined : String(response.statusCode),
         templates: { 'application/json': response.template },
       });
     }

@@ -1,6 +1,10 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { bodyJsonSchema, requiredQueryParameters, ROUTES } from '../../lib/api-routes';
-import { GATEWAY_RESPONSES, PUT_RECORD_ERROR_RESPONSES } from '../../lib/gateway-responses';
+import {
+  GATEWAY_RESPONSES,
+  PUT_RECORD_ERROR_RESPONSES,
+  type GatewayResponseDefinition,
+} from '../../lib/gateway-responses';
 import { PUT_RECORD_RESPONSE_TEMPLATE } from '../../lib/kinesis-integration';
 import { API_STAGE_NAME } from '../../lib/stack-outputs';
 import { statementsOfRole, synthesize, type Resource, type Synthesized } from './synth';
@@ -179,16 +183,25 @@ describe('stage, key and usage plan', () => {
 });
 
 describe('gateway responses', () => {
-  it.each(Object.entries(GATEWAY_RESPONSES))(
+  it.each(Object.entries(GATEWAY_RESPONSES) as Array<[string, GatewayResponseDefinition]>)(
     'answers %s with the JSON error body of lib/gateway-responses.ts',
     (_, r) => {
       synth.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
         ResponseType: r.type,
-        StatusCode: String(r.statusCode),
+        StatusCode: r.statusCode === undefined ? Match.absent() : String(r.statusCode),
         ResponseTemplates: { 'application/json': r.template },
       });
     },
   );
+
+  it('sets no status on the DEFAULT_4XX/5XX fallbacks, which would override every 4xx/5xx status (413, 415, 504)', () => {
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+      synth.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        StatusCode: Match.absent(),
+      });
+    }
+  });
 
   it('answers a missing or wrong key with 403 and the code Forbidden', () => {
     expect(GATEWAY_RESPONSES.missingApiKey).toMatchObject({ type: 'INVALID_API_KEY', statusCode: 403 });

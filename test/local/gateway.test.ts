@@ -136,13 +136,85 @@ describe('the local gateway', () => {
       throw new Error('secret internals');
     };
     const thrown = await callApi(gateway.url, API_KEY, 'POST', '/solutionVersion', { solutionArn, version: 'v1' });
-    expect(thrown.status).toBe(500);
+    // API Gateway's status for a function error or malformed proxy result (DEFAULT_5XX sets none).
+    expect(thrown.status).toBe(502);
     expect(thrown.text).not.toContain('secret internals');
     expect(thrown.body).toMatchObject({ message: 'Internal server error' });
 
     nextResult = async () => ({ statusCode: 200, body: { not: 'a string' } });
     const malformed = await callApi(gateway.url, API_KEY, 'POST', '/solutionVersion', { solutionArn, version: 'v1' });
-    expect(malformed.status).toBe(500);
+    expect(malformed.status).toBe(502);
+    expect(malformed.body).toEqual({ message: 'Internal server error', code: 'DEFAULT_5XX' });
+  });
+
+  it('answers a body the model rejects with valid JSON naming the field, even when the input holds quotes', async () => {
+    const response = await callApi(gateway.url, API_KEY, 'POST', '/campaign', { solutionVersionArn: `it's "v"`, name: 'c' });
+
+    expect(response.status).toBe(400);
+    // API Gateway's validator quotes the input; `$util.escapeJavaScript` alone would render `it\'s`, not JSON.
+    expect(response.body).toEqual({
+      code: 'BadRequestBody',
+      message: expect.stringMatching(/solutionVersionArn: .*does not match input string "it's "v""/),
+    });
+    expect(invocations).toHaveLength(0);
+  });
+
+  it('keeps API Gateway statuses of the fallback responses: 413 too large, 504 integration timeout', async () => {
+    let release: () => void = () => undefined;
+    const strict = await startGateway({
+      port: 0,
+      apiKey: API_KEY,
+      streamName: STREAM,
+      kinesis,
+      region: 'us-east-1',
+      maxBodyBytes: 256,
+      integrationTimeoutMs: 50,
+      loadHandler: async () =>
+        (() => new Promise((resolve) => (release = () => resolve({ statusCode: 200, body: '{}' })))) as ProxyHandler,
+      log: () => undefined,
+    });
+    try {
+      const tooLarge = await callApi(strict.url, API_KEY, 'POST', '/solutionVersion', { solutionArn, version: 'v'.repeat(300) });
+      expect(tooLarge.status).toBe(413);
+      expect(tooLarge.body).toEqual({ message: 'Request Too Long', code: 'REQUEST_TOO_LARGE' });
+
+      const timedOut = await callApi(strict.url, API_KEY, 'POST', '/solutionVersion', { solutionArn, version: 'v1' });
+      expect(timedOut.status).toBe(504);
+      expect(timedOut.body).toEqual({ message: 'Endpoint request timed out', code: 'INTEGRATION_TIMEOUT' });
+    } finally {
+      release();
+      await strict.close();
+    }
+  });
+
+  it('answers /data with a media type other than application/json 415, without writing to the stream', async () => {
+    const response = await fetch(`${gateway.url}/data`, {
+      method: 'POST',
+      headers: { 'x-api-key': API_KEY, 'content-type': 'text/plain' },
+      body: JSON.stringify({ Data: { userId: '429' }, PartitionKey: '429' }),
+    });
+
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual({ message: 'Unsupported Media Type', code: 'UNSUPPORTED_MEDIA_TYPE' });
+  });
+
+  it('puts a partition key with quotes, slashes and non-ASCII on the stream unchanged', async () => {
+    const data = { userId: '429', itemId: '1210', eventType: 'click', trackingId: 't', interactions: 1 };
+    const partitionKey = `O'Brien "429" / é`;
+    const response = await callApi(gateway.url, API_KEY, 'POST', '/data', { Data: data, PartitionKey: partitionKey });
+
+    expect(response.status).toBe(200);
+    const { data: written } = response.body as { data: { SequenceNumber: string; ShardId: string } };
+    const iterator = await kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: STREAM,
+        ShardId: written.ShardId,
+        ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+        StartingSequenceNumber: written.SequenceNumber,
+      }),
+    );
+    const records = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator.ShardIterator, Limit: 1 }));
+    expect(records.Records?.[0]?.PartitionKey).toBe(partitionKey);
   });
 
   it('puts /data on the stack stream through the VTL templates and answers the seed message', async () => {

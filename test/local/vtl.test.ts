@@ -24,6 +24,10 @@ describe('the /data request template rendered as API Gateway renders it', () => 
   it('escapes the partition key so quotes, slashes and non-ASCII survive the JSON', () => {
     expect(render({ Data: data, PartitionKey: 'a"b/c\\dé' }).PartitionKey).toBe('a"b/c\\dé');
   });
+
+  it.each([`it's`, `\\'`, `'\\`, `''`])('renders valid JSON for a partition key with single quotes: %s', (key) => {
+    expect(render({ Data: data, PartitionKey: key }).PartitionKey).toBe(key);
+  });
 });
 
 describe('the /data response templates', () => {
@@ -41,6 +45,14 @@ describe('the /data response templates', () => {
     });
     expect(rendered.statusOverride).toBe(429);
     expect(JSON.parse(rendered.body)).toMatchObject({ code: 'TooManyRequests' });
+  });
+
+  it("keeps Kinesis's single-quoted values in an error message valid JSON", () => {
+    const message = "1 validation error detected: Value 'k' at 'partitionKey' failed to satisfy constraint";
+    const rendered = renderMappingTemplate(PUT_RECORD_ERROR_RESPONSES.clientError.template, {
+      body: JSON.stringify({ __type: 'ValidationException', message }),
+    });
+    expect(JSON.parse(rendered.body)).toEqual({ message: `Kinesis rejected the record: ${message}`, code: 'BadRequest' });
   });
 
   it('keeps other Kinesis client errors at the template status, with the message escaped', () => {
