@@ -1,5 +1,23 @@
-import { catalogueOf, interactionsByUser, maxOf, softmax, topScored, unseenNewItems, yieldToEventLoop } from './shared';
-import type { Interaction, Item, LiveContext, RankRequest, RecipeName, RecommendRequest, ScoredItem, TrainedModel, TrainingData } from './types';
+import {
+  catalogueOf,
+  interactionsByUser,
+  maxOf,
+  softmax,
+  topScored,
+  unseenNewItems,
+  yieldToEventLoop,
+} from './shared';
+import type {
+  Interaction,
+  Item,
+  LiveContext,
+  RankRequest,
+  RecipeName,
+  RecommendRequest,
+  ScoredItem,
+  TrainedModel,
+  TrainingData,
+} from './types';
 
 /**
  * Settings of the collaborative model, chosen on the sample data with the held-out protocol and kept generic
@@ -13,8 +31,12 @@ export const COLLABORATIVE_SETTINGS = {
   sessionBoost: 2,
   /** Shrinks similarities that rest on few users towards 0. */
   shrinkage: 3,
-  /** Half-life of an event's weight in the popularity prior: trends move within weeks. */
-  popularityHalfLifeDays: 21,
+  /**
+   * Candidate half-lives of an event's weight in the popularity prior. Training keeps the one whose popularity
+   * best predicts the newest tenth of the events from the rest: trends move within weeks for films, while some
+   * catalogues barely drift at all.
+   */
+  popularityHalfLifeDays: [3, 7, 14, 30, 60, 120, 365, Infinity] as readonly number[],
   /** Weight of the user's latest items: the p-th latest weighs exp(-p / recentSpan). */
   recentSpan: 3,
   recentShare: 0.6,
@@ -30,8 +52,11 @@ export const COLLABORATIVE_SETTINGS = {
   /** Items added since training (live.newItems) have had no chance to be seen yet: explored more. */
   newItemCooccurrenceShare: 0.7,
   explorationPopularity: 0.55,
-  /** Items the user already interacted with sink (but stay in the softmax). */
-  seenPenalty: 4,
+  /**
+   * Items the user already interacted with share this part of the probability mass when training measured no
+   * returns at all (see CollaborativeSnapshot.repeatShare): they sink, but stay in the softmax.
+   */
+  minimumRepeatShare: 1e-4,
   /** Softmax temperature over the catalogue: low enough that the top items carry visible mass. */
   temperature: 0.3,
 };
@@ -48,6 +73,12 @@ export interface CollaborativeSnapshot {
   readonly popularity: readonly number[];
   /** Per user, item indices by last interaction, oldest first. */
   readonly histories: Readonly<Record<string, readonly number[]>>;
+  /**
+   * How often users went back to an item they had left for other items, measured on the training data: the
+   * probability mass that items already in the user's profile get. Near 0 for films (people rarely rewatch),
+   * large for groceries or music. Absent in snapshots written before it existed: the minimum.
+   */
+  readonly repeatShare?: number;
 }
 
 /** The catalogue at query time: training items plus items added since (live.newItems). */
@@ -80,18 +111,27 @@ export class CollaborativeModel implements TrainedModel {
   recommend(request: RecommendRequest): ScoredItem[] {
     const catalogue = this.queryCatalogue(request.live.newItems);
     if (this.recipe === 'aws-sims') return this.relatedItems(catalogue, request);
-    const logits = this.userLogits(catalogue, request.userId, request.live);
-    return topScored(catalogue.itemIds, softmax(logits, COLLABORATIVE_SETTINGS.temperature), request.numResults);
+    return topScored(
+      catalogue.itemIds,
+      this.userScores(catalogue, request.userId, request.live),
+      request.numResults,
+    );
   }
 
   /** Orders the given items for the user; scores are a softmax over the given items. */
   rank(request: RankRequest): ScoredItem[] {
     const catalogue = this.queryCatalogue(request.live.newItems);
-    const logits = this.userLogits(catalogue, request.userId, request.live);
+    const scores = this.userScores(catalogue, request.userId, request.live);
     const wanted = [...new Set(request.itemIds)];
-    const floor = -maxOf(logits.map((l) => -l)) - 1;
-    const wantedLogits = wanted.map((id) => logits[catalogue.index.get(id) ?? -1] ?? floor);
-    return topScored(wanted, softmax(wantedLogits, COLLABORATIVE_SETTINGS.temperature), wanted.length);
+    // Items outside the catalogue rank last, with a share far below any known item's.
+    const floor = Math.min(1e-12, maxOf(scores) * 1e-9);
+    const wantedScores = wanted.map((id) => scores[catalogue.index.get(id) ?? -1] ?? floor);
+    const total = wantedScores.reduce((sum, score) => sum + score, 0);
+    return topScored(
+      wanted,
+      wantedScores.map((score) => score / total),
+      wanted.length,
+    );
   }
 
   serialize(): CollaborativeSnapshot {
@@ -100,17 +140,24 @@ export class CollaborativeModel implements TrainedModel {
 
   private queryCatalogue(newItems: readonly Item[]): QueryCatalogue {
     const added = unseenNewItems(newItems, this.index);
-    if (added.length === 0) return { itemIds: this.state.itemIds, index: this.index, itemGenres: this.state.itemGenres };
+    if (added.length === 0)
+      return { itemIds: this.state.itemIds, index: this.index, itemGenres: this.state.itemGenres };
     const itemIds = [...this.state.itemIds, ...added.map((item) => item.itemId)];
     const itemGenres = [
       ...this.state.itemGenres,
-      ...added.map((item) => item.genres.map((g) => this.genreIndex.get(g)).filter((g): g is number => g !== undefined)),
+      ...added.map((item) =>
+        item.genres.map((g) => this.genreIndex.get(g)).filter((g): g is number => g !== undefined),
+      ),
     ];
     return { itemIds, index: new Map(itemIds.map((id, i) => [id, i])), itemGenres };
   }
 
   /** The user's items, oldest first, each once (at its latest interaction). */
-  private profileOf(catalogue: QueryCatalogue, userId: string | undefined, userEvents: readonly Interaction[]): number[] {
+  private profileOf(
+    catalogue: QueryCatalogue,
+    userId: string | undefined,
+    userEvents: readonly Interaction[],
+  ): number[] {
     const history = userId === undefined ? [] : [...(this.state.histories[userId] ?? [])];
     for (const event of userEvents) {
       const i = catalogue.index.get(event.itemId);
@@ -137,16 +184,57 @@ export class CollaborativeModel implements TrainedModel {
     for (let p = 0; p < n; p++) recentTotal += Math.exp(-p / recentSpan);
     profile.forEach((item, k) => {
       const fromEnd = n - 1 - k;
-      weights.set(item, (recentShare * Math.exp(-fromEnd / recentSpan)) / recentTotal + (1 - recentShare) / n);
+      weights.set(
+        item,
+        (recentShare * Math.exp(-fromEnd / recentSpan)) / recentTotal + (1 - recentShare) / n,
+      );
     });
     return weights;
   }
 
-  private userLogits(catalogue: QueryCatalogue, userId: string | undefined, live: LiveContext): Float64Array {
-    const settings = COLLABORATIVE_SETTINGS;
-    const size = catalogue.itemIds.length;
+  /**
+   * The user's distribution over the whole catalogue: a mixture of a softmax over the items new to the user and a
+   * softmax over the items in the profile, the latter weighing the repeat share measured in training.
+   */
+  private userScores(catalogue: QueryCatalogue, userId: string | undefined, live: LiveContext): Float64Array {
     const profile = this.profileOf(catalogue, userId, live.userEvents);
     const weights = this.profileWeights(profile);
+    const logits = this.userLogits(catalogue, weights, live.recentPopularity);
+    const size = logits.length;
+    if (weights.size === 0 || weights.size === size)
+      return softmax(logits, COLLABORATIVE_SETTINGS.temperature);
+    const repeatShare = Math.min(
+      0.95,
+      Math.max(COLLABORATIVE_SETTINGS.minimumRepeatShare, this.state.repeatShare ?? 0),
+    );
+    const unseenLogits = new Float64Array(size);
+    const seenLogits = new Float64Array(size);
+    let maxWeight = 0;
+    for (const weight of weights.values()) maxWeight = Math.max(maxWeight, weight);
+    for (let j = 0; j < size; j++) {
+      const weight = weights.get(j);
+      unseenLogits[j] = weight === undefined ? (logits[j] ?? 0) : -Infinity;
+      // Among the user's own items, the ones they engage with most and latest come back first.
+      seenLogits[j] =
+        weight === undefined
+          ? -Infinity
+          : (logits[j] ?? 0) + COLLABORATIVE_SETTINGS.cooccurrenceWeight * (weight / maxWeight);
+    }
+    const unseen = softmax(unseenLogits, COLLABORATIVE_SETTINGS.temperature);
+    const seen = softmax(seenLogits, COLLABORATIVE_SETTINGS.temperature);
+    const scores = new Float64Array(size);
+    for (let j = 0; j < size; j++)
+      scores[j] = (1 - repeatShare) * (unseen[j] ?? 0) + repeatShare * (seen[j] ?? 0);
+    return scores;
+  }
+
+  private userLogits(
+    catalogue: QueryCatalogue,
+    weights: ReadonlyMap<number, number>,
+    recent: ReadonlyMap<string, number> | undefined,
+  ): Float64Array {
+    const settings = COLLABORATIVE_SETTINGS;
+    const size = catalogue.itemIds.length;
 
     const cooccurrence = new Float64Array(size);
     const genreTaste = new Float64Array(this.state.genres.length);
@@ -169,7 +257,6 @@ export class CollaborativeModel implements TrainedModel {
     const maxCooccurrence = maxOf(cooccurrence, 1e-9);
     const maxAffinity = maxOf(genreAffinity, 1e-9);
 
-    const recent = live.recentPopularity;
     const logits = new Float64Array(size);
     for (let j = 0; j < size; j++) {
       const trained = this.state.popularity[j] ?? 0;
@@ -178,15 +265,15 @@ export class CollaborativeModel implements TrainedModel {
       let evidence = (cooccurrence[j] ?? 0) / maxCooccurrence;
       let popularity = Math.min(1, Math.log1p(events) / this.maxLogPopularity);
       if (trained === 0) {
-        const share = j >= this.state.itemIds.length ? settings.newItemCooccurrenceShare : settings.coldCooccurrenceShare;
+        const share =
+          j >= this.state.itemIds.length ? settings.newItemCooccurrenceShare : settings.coldCooccurrenceShare;
         evidence = Math.max(evidence, share * affinity);
         popularity = Math.max(popularity, settings.explorationPopularity);
       }
       logits[j] =
         settings.cooccurrenceWeight * evidence +
         settings.genreWeight * affinity +
-        settings.popularityWeight * popularity -
-        (weights.has(j) ? settings.seenPenalty : 0);
+        settings.popularityWeight * popularity;
     }
     return logits;
   }
@@ -210,12 +297,69 @@ export class CollaborativeModel implements TrainedModel {
       const popularity = Math.log1p(this.state.popularity[j] ?? 0) / this.maxLogPopularity;
       scores[j] = (scores[j] ?? 0) + 0.2 * (union === 0 ? 0 : shared / union) + 0.1 * Math.min(1, popularity);
     }
-    return topScored(catalogue.itemIds, scores, request.numResults, query === undefined ? undefined : new Set([query]));
+    return topScored(
+      catalogue.itemIds,
+      scores,
+      request.numResults,
+      query === undefined ? undefined : new Set([query]),
+    );
   }
 }
 
+/** Each item's events, each weighing 0.5^(age / half-life) at `referenceTime`. */
+function decayedCounts(
+  events: readonly Interaction[],
+  index: ReadonlyMap<string, number>,
+  referenceTime: number,
+  halfLifeDays: number,
+): number[] {
+  const counts = new Array<number>(index.size).fill(0);
+  const halfLife = halfLifeDays * 86_400;
+  for (const event of events) {
+    const i = index.get(event.itemId);
+    if (i !== undefined)
+      counts[i] = (counts[i] ?? 0) + Math.pow(0.5, Math.max(0, referenceTime - event.timestamp) / halfLife);
+  }
+  return counts;
+}
+
+/**
+ * The candidate half-life whose popularity, computed on all but the newest tenth of the events, gives that tenth
+ * the highest likelihood (counts smoothed by half an event per item). Ties go to the longer half-life.
+ */
+export function popularityHalfLifeFor(
+  events: readonly Interaction[],
+  index: ReadonlyMap<string, number>,
+): number {
+  const candidates = COLLABORATIVE_SETTINGS.popularityHalfLifeDays;
+  const byTime = [...events].sort((a, b) => a.timestamp - b.timestamp);
+  const cut = Math.floor(byTime.length * 0.9);
+  const earlier = byTime.slice(0, cut);
+  const newest = byTime.slice(cut);
+  const fallback = candidates[candidates.length - 1] ?? Infinity;
+  if (earlier.length === 0 || newest.length === 0) return fallback;
+  const cutTime = earlier[earlier.length - 1]?.timestamp ?? 0;
+  let best = fallback;
+  let bestLikelihood = -Infinity;
+  for (const halfLifeDays of [...candidates].reverse()) {
+    const counts = decayedCounts(earlier, index, cutTime, halfLifeDays);
+    const total = counts.reduce((sum, count) => sum + count, 0) + 0.5 * counts.length;
+    let likelihood = 0;
+    for (const event of newest)
+      likelihood += Math.log(((counts[index.get(event.itemId) ?? -1] ?? 0) + 0.5) / total);
+    if (likelihood > bestLikelihood + 1e-9) {
+      best = halfLifeDays;
+      bestLikelihood = likelihood;
+    }
+  }
+  return best;
+}
+
 /** Trains the shared collaborative model. Yields to the event loop between chunks of items. */
-export async function trainCollaborative(recipe: RecipeName, data: TrainingData): Promise<CollaborativeModel> {
+export async function trainCollaborative(
+  recipe: RecipeName,
+  data: TrainingData,
+): Promise<CollaborativeModel> {
   const settings = COLLABORATIVE_SETTINGS;
   const { itemIds, genres: genreLists } = catalogueOf(data);
   const index = new Map(itemIds.map((id, i) => [id, i]));
@@ -225,35 +369,49 @@ export async function trainCollaborative(recipe: RecipeName, data: TrainingData)
   const size = itemIds.length;
 
   const referenceTime = data.interactions.reduce((max, e) => Math.max(max, e.timestamp), -Infinity);
-  const halfLife = settings.popularityHalfLifeDays * 86_400;
-  const popularity = new Array<number>(size).fill(0);
-  for (const event of data.interactions) {
-    const i = index.get(event.itemId);
-    if (i !== undefined) popularity[i] = (popularity[i] ?? 0) + Math.pow(0.5, (referenceTime - event.timestamp) / halfLife);
-  }
+  const halfLifeDays = popularityHalfLifeFor(data.interactions, index);
+  const popularity = decayedCounts(data.interactions, index, referenceTime, halfLifeDays);
 
   // Per user: distinct items with their first interaction time (co-occurrence) and, by last interaction, the history.
   const histories: Record<string, number[]> = {};
   const userItems: { items: number[]; times: number[]; weight: number }[] = [];
+  // Returns: engagements (runs of events on one item, so a click then a watch is one) on an item the user had
+  // engaged with before, among all engagements but each user's first.
+  let returns = 0;
+  let laterEngagements = 0;
   for (const [userId, events] of interactionsByUser(data.interactions)) {
     const first = new Map<number, number>();
     const last = new Map<number, number>();
+    let previous = -1;
     for (const event of events) {
       const i = index.get(event.itemId);
       if (i === undefined) continue;
+      if (i !== previous && previous !== -1) {
+        laterEngagements++;
+        if (first.has(i)) returns++;
+      }
+      previous = i;
       if (!first.has(i)) first.set(i, event.timestamp);
       last.delete(i);
       last.set(i, event.timestamp);
     }
     histories[userId] = [...last.keys()];
     // Heavy users would otherwise dominate the co-occurrence counts.
-    userItems.push({ items: [...first.keys()], times: [...first.values()], weight: 1 / Math.log2(2 + first.size) });
+    userItems.push({
+      items: [...first.keys()],
+      times: [...first.values()],
+      weight: 1 / Math.log2(2 + first.size),
+    });
   }
   await yieldToEventLoop();
 
   const usersOfItem: { user: number; position: number }[][] = Array.from({ length: size }, () => []);
-  userItems.forEach((user, u) => user.items.forEach((i, position) => usersOfItem[i]?.push({ user: u, position })));
-  const support = usersOfItem.map((users) => users.reduce((sum, { user }) => sum + (userItems[user]?.weight ?? 0), 0));
+  userItems.forEach((user, u) =>
+    user.items.forEach((i, position) => usersOfItem[i]?.push({ user: u, position })),
+  );
+  const support = usersOfItem.map((users) =>
+    users.reduce((sum, { user }) => sum + (userItems[user]?.weight ?? 0), 0),
+  );
 
   const neighbours: number[][] = [];
   const accumulator = new Float64Array(size);
@@ -268,15 +426,22 @@ export async function trainCollaborative(recipe: RecipeName, data: TrainingData)
         if (j === i) continue;
         if (accumulator[j] === 0) touched.push(j);
         const gap = Math.abs((times[k] ?? 0) - at);
-        accumulator[j] = (accumulator[j] ?? 0) + weight * (1 + settings.sessionBoost * Math.exp(-gap / settings.sessionSeconds));
+        accumulator[j] =
+          (accumulator[j] ?? 0) +
+          weight * (1 + settings.sessionBoost * Math.exp(-gap / settings.sessionSeconds));
       }
     }
     const similar = touched.map((j) => ({
       j,
-      similarity: (accumulator[j] ?? 0) / (Math.sqrt((support[i] ?? 0) * (support[j] ?? 0)) + settings.shrinkage),
+      similarity:
+        (accumulator[j] ?? 0) / (Math.sqrt((support[i] ?? 0) * (support[j] ?? 0)) + settings.shrinkage),
     }));
     similar.sort((a, b) => b.similarity - a.similarity || a.j - b.j);
-    neighbours.push(similar.slice(0, settings.neighbours).flatMap(({ j, similarity }) => [j, Number(similarity.toPrecision(4))]));
+    neighbours.push(
+      similar
+        .slice(0, settings.neighbours)
+        .flatMap(({ j, similarity }) => [j, Number(similarity.toPrecision(4))]),
+    );
     for (const j of touched) accumulator[j] = 0;
     touched.length = 0;
   }
@@ -289,5 +454,7 @@ export async function trainCollaborative(recipe: RecipeName, data: TrainingData)
     neighbours,
     popularity: popularity.map((p) => Number(p.toPrecision(6))),
     histories,
+    // Laplace-smoothed: no evidence either way is a small share, not none.
+    repeatShare: Number(((returns + 1) / (laterEngagements + 2)).toPrecision(4)),
   });
 }
