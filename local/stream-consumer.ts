@@ -42,6 +42,8 @@ export interface StreamConsumerOptions {
   readonly pollIntervalMs?: number;
   /** Delay before retry number `attempt` (1-based). @default 100 ms doubling, at most 2 s */
   readonly retryDelayMs?: (attempt: number) => number;
+  /** Back-off after Kinesis or the consumer's own files fail (not the handler). @default 1000 */
+  readonly errorBackoffMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -64,6 +66,7 @@ export class StreamConsumer {
   private readonly pause = new Pause();
   private readonly loops: Promise<void>[] = [];
   private stopping = false;
+  private started = false;
   private counts = { invocations: 0, deliveredRecords: 0, deadLetteredRecords: 0, pendingRecords: 0 };
 
   constructor(private readonly options: StreamConsumerOptions) {
@@ -71,15 +74,12 @@ export class StreamConsumer {
   }
 
   async start(): Promise<void> {
+    // Two polling loops on one shard would each deliver every record: double sends.
+    if (this.started) throw new Error('StreamConsumer.start() was already called');
+    this.started = true;
     const shardIds = await listShardIds(this.options.kinesis, this.options.streamName);
     for (const shardId of shardIds) {
-      const reader = new ShardReader(
-        this.options.kinesis,
-        this.options.streamName,
-        shardId,
-        this.options.checkpoints.get(shardId),
-      );
-      this.loops.push(this.pollShard(reader));
+      this.loops.push(this.pollShard(shardId));
     }
   }
 
@@ -94,7 +94,13 @@ export class StreamConsumer {
     await Promise.all(this.loops);
   }
 
-  private async pollShard(reader: ShardReader): Promise<void> {
+  /** A reader positioned just after the shard's checkpoint. */
+  private readerFromCheckpoint(shardId: string): ShardReader {
+    return new ShardReader(this.options.kinesis, this.options.streamName, shardId, this.options.checkpoints.get(shardId));
+  }
+
+  private async pollShard(shardId: string): Promise<void> {
+    let reader = this.readerFromCheckpoint(shardId);
     const { batchSize } = this.settings;
     const windowMs = this.settings.maxBatchingWindowSeconds * 1000;
     const pollIntervalMs = this.options.pollIntervalMs ?? 200;
@@ -117,9 +123,27 @@ export class StreamConsumer {
         const waited = Date.now() - bufferStartedAt;
         if (buffer.length >= batchSize || (buffer.length > 0 && (waited >= windowMs || reader.isEnded))) {
           const batch = buffer.slice(0, batchSize);
+          let delivered: boolean;
+          try {
+            delivered = await this.deliver(reader.shardId, batch, 0);
+          } catch (error) {
+            // The consumer's own bookkeeping failed (the dead-letter or checkpoint file): some records of the
+            // batch may be neither acknowledged nor dead-lettered. Dropping them from the buffer would let later
+            // checkpoints skip them, so read the shard again from its checkpoint, which covers exactly
+            // what was acknowledged or dead-lettered.
+            this.log(`stream consumer: ${reader.shardId}: delivery failed, reading again from the checkpoint: ${describeError(error)}`);
+            const checkpoint = this.options.checkpoints.get(shardId);
+            this.counts.pendingRecords -= buffer.filter(
+              (record) => checkpoint === undefined || BigInt(record.SequenceNumber ?? 0) > BigInt(checkpoint),
+            ).length;
+            buffer = [];
+            reader = this.readerFromCheckpoint(shardId);
+            await this.pause.sleep(this.options.errorBackoffMs ?? 1000);
+            continue;
+          }
+          if (!delivered) return;
           buffer = buffer.slice(batch.length);
           bufferStartedAt = buffer[0]?.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
-          if (!(await this.deliver(reader.shardId, batch, 0))) return;
           continue;
         }
         if (reader.isEnded && buffer.length === 0) return;
@@ -129,7 +153,7 @@ export class StreamConsumer {
       } catch (error) {
         // Kinesis itself failing (not the handler): log, back off and poll again.
         this.log(`stream consumer: ${reader.shardId}: ${describeError(error)}`);
-        await this.pause.sleep(1000);
+        await this.pause.sleep(this.options.errorBackoffMs ?? 1000);
       }
     }
   }
