@@ -13,7 +13,8 @@ import {
   PersonalizeClient,
   StopSolutionVersionCreationCommand,
 } from '@aws-sdk/client-personalize';
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import { logger } from './shared/logger';
 
 const personalize = new PersonalizeClient({});
 
@@ -140,15 +141,18 @@ function targetOf(event: CloudFormationCustomResourceEvent): CleanupTarget {
   return { datasetGroupArn: DatasetGroupArn, solutionArn: SolutionArn };
 }
 
-function log(message: string, fields: Record<string, unknown>): void {
-  console.log(JSON.stringify({ level: 'INFO', message, ...fields }));
-}
-
 export interface OnEventResponse {
   readonly PhysicalResourceId: string;
 }
 
-export async function onEvent(event: CloudFormationCustomResourceEvent): Promise<OnEventResponse> {
+export function onEvent(
+  event: CloudFormationCustomResourceEvent,
+  context?: Context,
+): Promise<OnEventResponse> {
+  return logger.withRequestId(context?.awsRequestId ?? event.RequestId, () => handleEvent(event));
+}
+
+async function handleEvent(event: CloudFormationCustomResourceEvent): Promise<OnEventResponse> {
   const target = targetOf(event);
   if (event.RequestType === 'Create') {
     return { PhysicalResourceId: `${target.datasetGroupArn}/cleanup` };
@@ -157,7 +161,7 @@ export async function onEvent(event: CloudFormationCustomResourceEvent): Promise
     return { PhysicalResourceId: event.PhysicalResourceId };
   }
   const progress = await cleanUpRunTimeResources(personalize, target);
-  log('Cleanup started', { ...target, remaining: progress.remaining });
+  logger.info('Cleanup started', { ...target, remaining: progress.remaining });
   return { PhysicalResourceId: event.PhysicalResourceId };
 }
 
@@ -165,11 +169,18 @@ export interface IsCompleteResponse {
   readonly IsComplete: boolean;
 }
 
-export async function isComplete(event: CloudFormationCustomResourceEvent): Promise<IsCompleteResponse> {
+export function isComplete(
+  event: CloudFormationCustomResourceEvent,
+  context?: Context,
+): Promise<IsCompleteResponse> {
+  return logger.withRequestId(context?.awsRequestId ?? event.RequestId, () => checkCompletion(event));
+}
+
+async function checkCompletion(event: CloudFormationCustomResourceEvent): Promise<IsCompleteResponse> {
   if (event.RequestType !== 'Delete') return { IsComplete: true };
   const target = targetOf(event);
   // Each poll retries what could not be deleted yet (a campaign still being created, for one).
   const progress = await cleanUpRunTimeResources(personalize, target);
-  log('Cleanup progress', { ...target, remaining: progress.remaining });
+  logger.info('Cleanup progress', { ...target, remaining: progress.remaining });
   return { IsComplete: progress.remaining.length === 0 };
 }

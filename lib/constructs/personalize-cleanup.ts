@@ -66,13 +66,13 @@ export class PersonalizeCleanup extends Construct {
       );
       fn.role.addToPolicy(
         new iam.PolicyStatement({
-          actions: ['personalize:DeleteCampaign', 'personalize:DescribeCampaign'],
+          actions: ['personalize:DeleteCampaign'],
           resources: [inAccount('campaign')],
         }),
       );
       fn.role.addToPolicy(
         new iam.PolicyStatement({
-          actions: ['personalize:DeleteEventTracker', 'personalize:DescribeEventTracker'],
+          actions: ['personalize:DeleteEventTracker'],
           resources: [inAccount('event-tracker')],
         }),
       );

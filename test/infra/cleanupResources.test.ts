@@ -53,9 +53,17 @@ function nothingLeft(): void {
   personalize.on(ListSolutionVersionsCommand).resolves({ solutionVersions: [] });
 }
 
+/** The structured log lines written since the test began (lambda/shared/logger.ts writes to stdout). */
+let logLines: Array<Record<string, unknown>>;
+
 beforeEach(() => {
   personalize.reset();
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  logLines = [];
+  jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: unknown) => {
+    if (typeof chunk === 'string' && chunk.startsWith('{'))
+      logLines.push(JSON.parse(chunk) as Record<string, unknown>);
+    return true;
+  }) as typeof process.stdout.write);
 });
 
 afterEach(() => {
@@ -199,6 +207,22 @@ describe('isComplete', () => {
 
     await expect(isComplete(cfnEvent('Delete'))).resolves.toEqual({ IsComplete: false });
     expect(personalize).toHaveReceivedCommandWith(DeleteCampaignCommand, { campaignArn: CAMPAIGN_ARN });
+  });
+
+  it("logs each pass through the project's structured logger, tagged with the CloudFormation request id", async () => {
+    nothingLeft();
+    await isComplete(cfnEvent('Delete'));
+
+    expect(logLines).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'Cleanup progress',
+        requestId: 'request-1',
+        datasetGroupArn: DATASET_GROUP_ARN,
+        solutionArn: SOLUTION_ARN,
+        remaining: [],
+      }),
+    ]);
   });
 
   it('is complete once the campaigns, event trackers and training versions are gone', async () => {

@@ -176,6 +176,16 @@ describe('clean-up of run-time resources on delete', () => {
         asArray(s.Action).includes('personalize:DeleteEventTracker'),
       );
       expect(JSON.stringify(deleteTracker?.Resource)).toContain(':event-tracker/*');
+      // Exactly what lambda/cleanupResources.ts calls, nothing more.
+      const actions = personalize.flatMap((s) => asArray(s.Action));
+      expect(actions.filter((action) => action.startsWith('personalize:')).sort()).toEqual([
+        'personalize:DeleteCampaign',
+        'personalize:DeleteEventTracker',
+        'personalize:ListCampaigns',
+        'personalize:ListEventTrackers',
+        'personalize:ListSolutionVersions',
+        'personalize:StopSolutionVersionCreation',
+      ]);
     }
     expect(Object.keys(functions)).toHaveLength(2);
   });
