@@ -5,6 +5,7 @@ import {
   softmax,
   topScored,
   unseenNewItems,
+  timeSlicedYield,
   yieldToEventLoop,
 } from './shared';
 import type {
@@ -324,29 +325,43 @@ function decayedCounts(
 }
 
 /**
- * The candidate half-life whose popularity, computed on all but the newest tenth of the events, gives that tenth
- * the highest likelihood (counts smoothed by half an event per item). Ties go to the longer half-life.
+ * The candidate half-life whose popularity, computed on the events before the newest tenth (by time), gives that
+ * tenth the highest likelihood (counts smoothed by half an event per item). Ties go to the longer half-life.
  */
-export function popularityHalfLifeFor(
+export async function popularityHalfLifeFor(
   events: readonly Interaction[],
   index: ReadonlyMap<string, number>,
-): number {
+): Promise<number> {
   const candidates = COLLABORATIVE_SETTINGS.popularityHalfLifeDays;
-  const byTime = [...events].sort((a, b) => a.timestamp - b.timestamp);
-  const cut = Math.floor(byTime.length * 0.9);
-  const earlier = byTime.slice(0, cut);
-  const newest = byTime.slice(cut);
   const fallback = candidates[candidates.length - 1] ?? Infinity;
-  if (earlier.length === 0 || newest.length === 0) return fallback;
-  const cutTime = earlier[earlier.length - 1]?.timestamp ?? 0;
+  const times = Float64Array.from(events, (event) => event.timestamp);
+  const items = Int32Array.from(events, (event) => index.get(event.itemId) ?? -1);
+  const cutTime = times.slice().sort()[Math.floor(times.length * 0.9)] ?? 0;
+  let earliestNewest = Infinity;
+  let latestEarlier = -Infinity;
+  for (const time of times) {
+    if (time < cutTime) latestEarlier = Math.max(latestEarlier, time);
+    else earliestNewest = Math.min(earliestNewest, time);
+  }
+  if (latestEarlier === -Infinity || earliestNewest === Infinity) return fallback;
   let best = fallback;
   let bestLikelihood = -Infinity;
   for (const halfLifeDays of [...candidates].reverse()) {
-    const counts = decayedCounts(earlier, index, cutTime, halfLifeDays);
-    const total = counts.reduce((sum, count) => sum + count, 0) + 0.5 * counts.length;
+    await yieldToEventLoop();
+    const halfLife = halfLifeDays * 86_400;
+    const counts = new Float64Array(index.size);
+    for (let e = 0; e < times.length; e++) {
+      const i = items[e] ?? -1;
+      const time = times[e] ?? 0;
+      if (i >= 0 && time < cutTime)
+        counts[i] = (counts[i] ?? 0) + Math.pow(0.5, (latestEarlier - time) / halfLife);
+    }
+    let total = 0.5 * counts.length;
+    for (const count of counts) total += count;
     let likelihood = 0;
-    for (const event of newest)
-      likelihood += Math.log(((counts[index.get(event.itemId) ?? -1] ?? 0) + 0.5) / total);
+    for (let e = 0; e < times.length; e++) {
+      if ((times[e] ?? 0) >= cutTime) likelihood += Math.log(((counts[items[e] ?? -1] ?? 0) + 0.5) / total);
+    }
     if (likelihood > bestLikelihood + 1e-9) {
       best = halfLifeDays;
       bestLikelihood = likelihood;
@@ -369,7 +384,8 @@ export async function trainCollaborative(
   const size = itemIds.length;
 
   const referenceTime = data.interactions.reduce((max, e) => Math.max(max, e.timestamp), -Infinity);
-  const halfLifeDays = popularityHalfLifeFor(data.interactions, index);
+  const pause = timeSlicedYield();
+  const halfLifeDays = await popularityHalfLifeFor(data.interactions, index);
   const popularity = decayedCounts(data.interactions, index, referenceTime, halfLifeDays);
 
   // Per user: distinct items with their first interaction time (co-occurrence) and, by last interaction, the history.
@@ -379,7 +395,10 @@ export async function trainCollaborative(
   // engaged with before, among all engagements but each user's first.
   let returns = 0;
   let laterEngagements = 0;
-  for (const [userId, events] of interactionsByUser(data.interactions)) {
+  const byUser = interactionsByUser(data.interactions);
+  await yieldToEventLoop();
+  for (const [userId, events] of byUser) {
+    await pause();
     const first = new Map<number, number>();
     const last = new Map<number, number>();
     let previous = -1;
@@ -417,7 +436,7 @@ export async function trainCollaborative(
   const accumulator = new Float64Array(size);
   const touched: number[] = [];
   for (let i = 0; i < size; i++) {
-    if (i % 100 === 99) await yieldToEventLoop();
+    await pause();
     for (const { user, position } of usersOfItem[i] ?? []) {
       const { items, times, weight } = userItems[user] ?? { items: [], times: [], weight: 0 };
       const at = times[position] ?? 0;

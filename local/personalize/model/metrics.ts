@@ -1,4 +1,4 @@
-import { catalogueOf, fnv1a, interactionsByUser, NO_LIVE_CONTEXT, yieldToEventLoop } from './shared';
+import { catalogueOf, fnv1a, interactionsByUser, NO_LIVE_CONTEXT, timeSlicedYield } from './shared';
 import type { Interaction, RecipeName, SolutionMetrics, TrainedModel, TrainingData } from './types';
 
 /** Personalize holds out 10% of users, and for each of them the newest 10% of interactions. */
@@ -44,7 +44,11 @@ export function splitForEvaluation(data: TrainingData): EvaluationSplit {
     const holdout = Math.max(1, Math.round(events.length * HOLDOUT_FRACTION));
     const input = events.slice(0, events.length - holdout);
     training.push(...input);
-    testUsers.push({ userId, input, relevant: new Set(events.slice(events.length - holdout).map((e) => e.itemId)) });
+    testUsers.push({
+      userId,
+      input,
+      relevant: new Set(events.slice(events.length - holdout).map((e) => e.itemId)),
+    });
   }
   testUsers.sort((a, b) => (a.userId < b.userId ? -1 : 1));
   return { training: { interactions: training, items: data.items }, testUsers };
@@ -87,7 +91,11 @@ export function scoreRecommendations(lists: readonly RankedList[], catalogueSize
 }
 
 /** Hits over k, as the service computes it (a short list does not raise precision). */
-export function precisionAt(recommended: readonly string[], relevant: ReadonlySet<string>, k: number): number {
+export function precisionAt(
+  recommended: readonly string[],
+  relevant: ReadonlySet<string>,
+  k: number,
+): number {
   return recommended.slice(0, k).filter((itemId) => relevant.has(itemId)).length / k;
 }
 
@@ -114,11 +122,16 @@ export async function evaluateRecipe(
   const split = splitForEvaluation(data);
   const model = await trainModel(split.training);
   const lists: RankedList[] = [];
+  const pause = timeSlicedYield();
   for (const user of split.testUsers) {
-    if (lists.length % 20 === 19) await yieldToEventLoop();
+    await pause();
     const request =
       recipe === 'aws-sims'
-        ? { itemId: user.input[user.input.length - 1]?.itemId, numResults: EVALUATION_DEPTH, live: NO_LIVE_CONTEXT }
+        ? {
+            itemId: user.input[user.input.length - 1]?.itemId,
+            numResults: EVALUATION_DEPTH,
+            live: NO_LIVE_CONTEXT,
+          }
         : { userId: user.userId, numResults: EVALUATION_DEPTH, live: NO_LIVE_CONTEXT };
     lists.push({ recommended: model.recommend(request).map((item) => item.itemId), relevant: user.relevant });
   }

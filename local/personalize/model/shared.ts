@@ -5,6 +5,19 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/**
+ * A yield that happens only when `sliceMs` have passed since the last one: long loops call it every step and
+ * hand the event loop a turn every few milliseconds, whatever the size of the data.
+ */
+export function timeSlicedYield(sliceMs = 15): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < sliceMs) return;
+    await yieldToEventLoop();
+    last = performance.now();
+  };
+}
+
 /** Every item the model knows: the items dataset first, then items seen only in interactions. */
 export function catalogueOf(data: TrainingData): { itemIds: string[]; genres: string[][] } {
   const itemIds: string[] = [];
@@ -62,7 +75,12 @@ export function softmax(logits: ArrayLike<number>, temperature: number): Float64
 }
 
 /** The `count` best of `scores` as ScoredItems, best first; ties broken by item id for stable output. */
-export function topScored(itemIds: readonly string[], scores: ArrayLike<number>, count: number, exclude?: ReadonlySet<number>): ScoredItem[] {
+export function topScored(
+  itemIds: readonly string[],
+  scores: ArrayLike<number>,
+  count: number,
+  exclude?: ReadonlySet<number>,
+): ScoredItem[] {
   const order: number[] = [];
   for (let i = 0; i < itemIds.length; i++) if (!exclude?.has(i)) order.push(i);
   order.sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0) || compareIds(itemIds[a] ?? '', itemIds[b] ?? ''));
