@@ -21,10 +21,30 @@ export const personalizeName = z
   .max(63)
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9\-_]*$/, { message: 'must match ^[a-zA-Z0-9][a-zA-Z0-9-_]*$' });
 
-/** Dates as ISO 8601 strings (`2022-01-01` or a full timestamp). */
-const isoDate = z.string().min(1).max(64).refine((value) => !Number.isNaN(Date.parse(value)), {
-  message: 'must be an ISO 8601 date, e.g. 2022-01-01',
-});
+const ISO_DATE_MESSAGE =
+  'must be an ISO 8601 date (2022-01-01) or date-time with a time zone (2022-01-01T10:00:00Z)';
+
+/** `true` when the `YYYY-MM-DD` the value starts with is a calendar day (`Date.parse` rolls 02-30 over to March). */
+function isCalendarDay(value: string): boolean {
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/**
+ * Dates as ISO 8601 strings: a bare date, or a date-time with `Z` or an offset. The pattern is in the
+ * JSON-schema model, so API Gateway rejects a bad date on `POST /data` before it reaches the stream (where
+ * `Date.parse` would take `"1"` for 2001 and `"March 7"` for 2001-03-07). A time without a zone is refused:
+ * JavaScript reads it as local time, which differs between Lambda (UTC) and a developer's machine.
+ */
+const isoDate = z
+  .string()
+  .max(64)
+  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/, {
+    message: ISO_DATE_MESSAGE,
+    abort: true, // one message per bad date, not the pattern's and the calendar check's
+  })
+  .refine((value) => isCalendarDay(value) && !Number.isNaN(Date.parse(value)), { message: ISO_DATE_MESSAGE });
 
 /** Most events one interaction batch may expand to (each becomes one event; 10 events per PutEvents call). */
 export const MAX_INTERACTIONS_PER_BATCH = 1000;

@@ -231,6 +231,11 @@ describe('putEvents consumer: malformed records', () => {
       'interactions: ',
     ],
     [
+      'a dateFrom that is not ISO 8601 (Date.parse would read it as 2001-03-07)',
+      kinesisRecord(batch({ dateFrom: 'March 7' }), { sequenceNumber: sequenceNumber(2) }),
+      'dateFrom: must be an ISO 8601 date',
+    ],
+    [
       'a batch whose dateFrom is after dateTo',
       kinesisRecord(batch({ dateFrom: '2022-02-01', dateTo: '2022-01-01' }), {
         sequenceNumber: sequenceNumber(2),

@@ -187,6 +187,14 @@ describe('the local gateway', () => {
     }
   });
 
+  it('rejects a /data batch whose date is not ISO 8601 at the model, before it reaches the stream', async () => {
+    const data = { userId: '429', itemId: '1210', eventType: 'click', trackingId: 't', interactions: 1, dateFrom: 'March 7' };
+    const response = await callApi(gateway.url, API_KEY, 'POST', '/data', { Data: data, PartitionKey: '429' });
+
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ code: 'BadRequestBody', message: expect.stringContaining('Data.dateFrom') });
+  });
+
   it('answers /data with a media type other than application/json 415, without writing to the stream', async () => {
     const response = await fetch(`${gateway.url}/data`, {
       method: 'POST',
