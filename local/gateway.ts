@@ -106,9 +106,7 @@ export function createGatewayRequestListener(
   for (const route of routes) {
     const schema = bodyJsonSchema(route);
     if (!schema) continue;
-    // The models are draft-04; these schemas use nothing that differs in ajv's default draft.
-    const { $schema: _draft, ...rest } = schema;
-    validators.set(route, ajv.compile(rest));
+    validators.set(route, ajv.compile(draft04ToAjv(schema)));
   }
   const handlers = new Map<string, Promise<ProxyHandler>>();
   const loadHandler = (name: string) => {
@@ -340,6 +338,33 @@ function requestContextVariables(request: GatewayRequest): Record<string, unknow
     path: request.url.pathname,
     stage: API_STAGE_NAME,
   };
+}
+
+/**
+ * A draft-04 model (what API Gateway validates with) as the draft ajv compiles. The one keyword pair whose
+ * meaning changed: draft-04's boolean `exclusiveMinimum`/`exclusiveMaximum` modify `minimum`/`maximum`,
+ * later drafts make them numbers of their own (zod emits the draft-04 form for `.gt()`/`.lt()`).
+ */
+export function draft04ToAjv(schema: unknown): Record<string, unknown> {
+  const convert = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(convert);
+    if (node === null || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) {
+      if (key !== '$schema') out[key] = convert(value);
+    }
+    for (const [exclusive, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+      if (typeof out[exclusive] !== 'boolean') continue;
+      if (out[exclusive] === true && typeof out[bound] === 'number') {
+        out[exclusive] = out[bound];
+        delete out[bound];
+      } else {
+        delete out[exclusive];
+      }
+    }
+    return out;
+  };
+  return convert(schema) as Record<string, unknown>;
 }
 
 /**

@@ -1,5 +1,7 @@
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { bodyJsonSchema, type Route } from '../../lib/api-routes';
 import { startGateway, type LocalGateway, type ProxyHandler } from '../../local/gateway';
 import { createKinesisClient, ensureStream, startKinesis, type LocalKinesis } from '../../local/kinesis';
 import { callApi } from './helpers';
@@ -111,6 +113,35 @@ describe('the local gateway', () => {
     const notJson = await callApi(gateway.url, API_KEY, 'POST', '/campaign', '{not json');
     expect(notJson.status).toBe(400);
     expect(invocations).toHaveLength(0);
+  });
+
+  it("validates draft-04 models as API Gateway does: exclusiveMinimum is draft-04's boolean", async () => {
+    const route: Route = {
+      kind: 'lambda',
+      path: '/bounded',
+      method: 'POST',
+      handler: 'bounded',
+      description: 'a body with an exclusive bound',
+      permissions: [],
+      body: z.object({ n: z.number().gt(0) }),
+    };
+    expect(bodyJsonSchema(route)).toMatchObject({ properties: { n: { minimum: 0, exclusiveMinimum: true } } });
+    const bounded = await startGateway({
+      port: 0,
+      apiKey: API_KEY,
+      streamName: STREAM,
+      kinesis,
+      region: 'us-east-1',
+      routes: [route],
+      loadHandler: async () => (async () => ({ statusCode: 200, body: '{}' })) as ProxyHandler,
+      log: () => undefined,
+    });
+    try {
+      expect((await callApi(bounded.url, API_KEY, 'POST', '/bounded', { n: 0 })).status).toBe(400);
+      expect((await callApi(bounded.url, API_KEY, 'POST', '/bounded', { n: 0.5 })).status).toBe(200);
+    } finally {
+      await bounded.close();
+    }
   });
 
   it('answers 400 naming the missing query parameters', async () => {
