@@ -3,6 +3,7 @@
  * reaches Personalize (counted on the emulator's side) or sits in the dead-letter file, and none arrives twice.
  */
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { DescribeEventTrackerCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
 import { join } from 'node:path';
 import { STACK_OUTPUTS } from '../../lib/stack-outputs';
 import type { DeadLetter } from '../../local/dead-letter';
@@ -63,9 +64,15 @@ describe('event delivery through the stream while Personalize fails', () => {
       name: 'delivery',
       datasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn],
     });
-    trackingId = (tracker.body as { trackingId: string }).trackingId;
-    // The tracker becomes ACTIVE after the emulator's lifecycle steps.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const { trackingId: id, eventTrackerArn } = tracker.body as { trackingId: string; eventTrackerArn: string };
+    trackingId = id;
+    // The tracker becomes ACTIVE after the emulator's lifecycle steps: poll for it rather than sleep.
+    const control = new PersonalizeClient({ region: 'us-east-1', endpoint: local.personalize.endpoint });
+    await waitFor('the event tracker to be ACTIVE', async () => {
+      const { eventTracker } = await control.send(new DescribeEventTrackerCommand({ eventTrackerArn }));
+      return eventTracker?.status === 'ACTIVE' ? true : undefined;
+    });
+    control.destroy();
   });
 
   afterAll(async () => {
