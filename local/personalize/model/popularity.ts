@@ -1,5 +1,12 @@
 import { catalogueOf, topScored, unseenNewItems } from './shared';
-import type { RankRequest, RecommendRequest, ScoredItem, TrainedModel, TrainingData, LiveContext } from './types';
+import type {
+  RankRequest,
+  RecommendRequest,
+  ScoredItem,
+  TrainedModel,
+  TrainingData,
+  LiveContext,
+} from './types';
 
 export interface PopularitySnapshot {
   readonly recipe: 'aws-popularity-count';
@@ -45,7 +52,10 @@ export class PopularityCountModel implements TrainedModel {
   }
 
   private currentShares(live: LiveContext): { itemIds: string[]; shares: number[] } {
-    const itemIds = [...this.itemIds, ...unseenNewItems(live.newItems, this.index).map((item) => item.itemId)];
+    const itemIds = [
+      ...this.itemIds,
+      ...unseenNewItems(live.newItems, this.index).map((item) => item.itemId),
+    ];
     const position = new Map(itemIds.map((id, i) => [id, i]));
     const counts = itemIds.map((_, i) => this.counts[i] ?? 0);
     for (const [itemId, count] of live.recentPopularity ?? []) {

@@ -13,12 +13,14 @@ export function readSampleData(directory = join(__dirname, '..', '..', '..', 'da
       .split('\n')
       .slice(1)
       .map((line) => line.split(','));
-  const interactions: Interaction[] = rows('interactions.csv').map(([userId = '', itemId = '', eventType = '', timestamp = '0']) => ({
-    userId,
-    itemId,
-    eventType,
-    timestamp: Number(timestamp),
-  }));
+  const interactions: Interaction[] = rows('interactions.csv').map(
+    ([userId = '', itemId = '', eventType = '', timestamp = '0']) => ({
+      userId,
+      itemId,
+      eventType,
+      timestamp: Number(timestamp),
+    }),
+  );
   const items: Item[] = rows('items.csv').map(([itemId = '', genre = '', year]) => ({
     itemId,
     genres: genre === '' ? [] : genre.split('|'),

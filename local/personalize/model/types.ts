@@ -6,10 +6,7 @@
 
 /** Recipes the emulator implements, by their Personalize recipe ARN suffix. */
 export type RecipeName =
-  | 'aws-user-personalization'
-  | 'aws-popularity-count'
-  | 'aws-sims'
-  | 'aws-personalized-ranking';
+  'aws-user-personalization' | 'aws-popularity-count' | 'aws-sims' | 'aws-personalized-ranking';
 
 export interface Interaction {
   readonly userId: string;
