@@ -6,7 +6,14 @@ import type { PersonalizeService } from './service';
 import type { RequestBody } from './validation';
 
 const TARGET_PREFIX = 'AmazonPersonalize.';
-const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** Larger bodies are answered 413 (the biggest legal request, 10 PutItems of 32,000 characters, is ~320 KB). */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** A body that is still arriving past this point is cut off rather than drained. */
+const MAX_DRAIN_BYTES = 10 * MAX_BODY_BYTES;
+/** JSON nested deeper than this is refused: no Personalize request nests past a handful of levels. */
+export const MAX_JSON_DEPTH = 32;
+/** Media types the three APIs accept (the SDK sends the first two); no content-type is read as JSON too. */
+const JSON_MEDIA_TYPE = /^application\/(json|x-amz-json-1\.[01]|[\w.+-]+\+json)$/;
 
 /** restJson1 routes of the events and runtime APIs, by path. */
 const REST_ROUTES: Readonly<
@@ -31,10 +38,38 @@ export function createEmulatorServer(service: PersonalizeService, faults: FaultI
     readBody(request)
       .then((raw) => route(service, faults, request, raw, response))
       .catch((error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
-        sendRestError(response, error instanceof PersonalizeError ? error : internal(message));
+        const serviceError = isServiceError(error) ? error : asServiceError(error);
+        if (response.headersSent) {
+          response.destroy();
+          return;
+        }
+        if (serviceError.status.rest === 413) response.setHeader('connection', 'close');
+        sendError(request, response, serviceError);
       });
   });
+}
+
+/** Errors in the protocol the request came in: awsJson1_1 (`__type` in the body) or restJson1 (header). */
+function sendError(request: IncomingMessage, response: ServerResponse, error: ServiceError): void {
+  if (request.method === 'POST' && typeof request.headers['x-amz-target'] === 'string') {
+    send(response, error.status.json, 'application/x-amz-json-1.1', {
+      __type: error.type,
+      message: error.message,
+    });
+  } else sendRestError(response, error);
+}
+
+function unsupportedMediaType(request: IncomingMessage): ServiceError | undefined {
+  const header = request.headers['content-type'];
+  if (header === undefined || header.trim() === '') return undefined;
+  const mediaType = header.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (JSON_MEDIA_TYPE.test(mediaType)) return undefined;
+  const status = 415;
+  return {
+    type: 'UnsupportedMediaTypeException',
+    message: `Unsupported content-type ${header}: the Personalize APIs take application/x-amz-json-1.1 (control plane) or application/json (events, runtime)`,
+    status: { json: status, rest: status },
+  };
 }
 
 function route(
@@ -46,16 +81,21 @@ function route(
 ): void {
   const path = (request.url ?? '/').split('?')[0] ?? '/';
   const target = request.headers['x-amz-target'];
-  if (request.method === 'POST' && typeof target === 'string') {
-    handleJsonProtocol(service, faults, target, raw, response);
-    return;
-  }
   if (path.startsWith('/_emulator/')) {
     handleAdmin(faults, request.method ?? 'GET', path, raw, response);
     return;
   }
-  const rest = REST_ROUTES[path];
+  if (request.method === 'POST' && typeof target === 'string') {
+    handleJsonProtocol(service, faults, target, raw, request, response);
+    return;
+  }
+  const rest = Object.hasOwn(REST_ROUTES, path) ? REST_ROUTES[path] : undefined;
   if (request.method === 'POST' && rest) {
+    const mediaTypeError = unsupportedMediaType(request);
+    if (mediaTypeError) {
+      sendRestError(response, mediaTypeError);
+      return;
+    }
     try {
       const fault = faults.take(rest.operation);
       if (fault) throw injected(fault.errorType, fault.message);
@@ -70,7 +110,7 @@ function route(
     response,
     new PersonalizeError(
       'UnknownOperationException',
-      `The Personalize emulator does not implement ${request.method} ${path}`,
+      `The Personalize emulator does not implement ${request.method} ${path}${path === '/' && request.method === 'POST' ? ' without an x-amz-target header (AmazonPersonalize.<Operation>)' : ''}`,
     ),
   );
 }
@@ -80,17 +120,24 @@ function handleJsonProtocol(
   faults: FaultInjector,
   target: string,
   raw: string,
+  request: IncomingMessage,
   response: ServerResponse,
 ): void {
   const operationName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
   try {
-    const operation = target.startsWith(TARGET_PREFIX) ? service.operations[operationName] : undefined;
+    // Own properties only: `AmazonPersonalize.constructor` must not reach Object.prototype.
+    const operation =
+      target.startsWith(TARGET_PREFIX) && Object.hasOwn(service.operations, operationName)
+        ? service.operations[operationName]
+        : undefined;
     if (!operation) {
       throw new PersonalizeError(
         'UnknownOperationException',
         `The Personalize emulator does not implement the operation ${operationName} (x-amz-target: ${target})`,
       );
     }
+    const mediaTypeError = unsupportedMediaType(request);
+    if (mediaTypeError) throw mediaTypeError;
     const fault = faults.take(operationName);
     if (fault) throw injected(fault.errorType, fault.message);
     const output = operation(parseBody(raw));
@@ -196,6 +243,12 @@ function send(response: ServerResponse, status: number, contentType: string, bod
 
 function parseBody(raw: string): RequestBody {
   if (raw.trim() === '') return {};
+  if (jsonDepth(raw) > MAX_JSON_DEPTH) {
+    throw new PersonalizeError(
+      'InvalidInputException',
+      `The request body nests JSON deeper than ${MAX_JSON_DEPTH} levels`,
+    );
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -208,20 +261,54 @@ function parseBody(raw: string): RequestBody {
   return parsed as RequestBody;
 }
 
+/**
+ * Deepest nesting of arrays and objects in a JSON text, counted without recursion (JSON.stringify of a
+ * deeply nested value overflows the stack, so such a body must never be stored).
+ */
+function jsonDepth(raw: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
+}
+
+/**
+ * Reads the body. One over MAX_BODY_BYTES is drained (so the client reads the 413 instead of a reset
+ * connection) and refused; past MAX_DRAIN_BYTES the connection is cut.
+ */
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const tooLarge = (): ServiceError => ({
+      type: 'InvalidInputException',
+      message: `The request body is larger than the emulator's limit of ${MAX_BODY_BYTES} bytes`,
+      status: { json: 413, rest: 413 },
+    });
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > MAX_DRAIN_BYTES) {
+      reject(tooLarge());
+      return;
+    }
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(
-          new PersonalizeError('InvalidInputException', `Request body larger than ${MAX_BODY_BYTES} bytes`),
-        );
-        request.destroy();
-      } else chunks.push(chunk);
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else if (size > MAX_DRAIN_BYTES) request.destroy();
     });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => {
+      if (size > MAX_BODY_BYTES) reject(tooLarge());
+      else resolve(Buffer.concat(chunks).toString('utf8'));
+    });
     request.on('error', reject);
   });
 }
