@@ -31,6 +31,7 @@ import {
   optionalArn,
   optionalEnum,
   optionalInteger,
+  optionalList,
   optionalString,
   requiredArn,
   requiredList,
@@ -471,10 +472,14 @@ export class PersonalizeService {
       schema.fields,
     );
     const previous = this.store.rowsOf(dataset.arn);
+    // Resumed after a restart that came between storing the rows and the job's ACTIVE: already applied.
+    if (previous?.appliedJobs?.includes(job.arn)) return;
+    rows.appliedJobs = [job.arn];
     if (job.importMode === 'INCREMENTAL' && previous) {
       rows.interactions = [...previous.interactions, ...rows.interactions];
       rows.items = [...previous.items, ...rows.items];
       rows.users = [...previous.users, ...rows.users];
+      rows.appliedJobs = [...(previous.appliedJobs ?? []), job.arn];
     }
     if (!this.closed) this.store.setRows(dataset.arn, rows);
   }
@@ -864,13 +869,19 @@ export class PersonalizeService {
   }
 
   putItems(body: RequestBody): void {
-    const dataset = this.activeDatasetOf(body, 'Items');
+    const { dataset, schema } = this.activeDatasetOf(body, 'Items');
     const items = requiredList(body, 'items', 1, 10).map((value, i) => {
-      const item = asBody(value, `items.${i + 1}`);
-      const itemId = requiredString(item, 'itemId', { min: 1, max: 256 });
-      const properties = parseProperties(item['properties'], `items.${i + 1}.properties`);
-      const genre = propertyValue(properties, 'GENRE');
-      const year = propertyValue(properties, 'YEAR');
+      const at = `items.${i + 1}`;
+      const item = prefixed(asBody(value, at), at);
+      const itemId = requiredString(item, `${at}.itemId`, { min: 1, max: 256 });
+      const properties = checkPropertiesAgainstSchema(
+        parseProperties(item[`${at}.properties`], `${at}.properties`, 32000),
+        schema,
+        'ITEM_ID',
+        `${at}.properties`,
+      );
+      const genre = properties.get('GENRE');
+      const year = properties.get('YEAR');
       return {
         itemId,
         genres: genre ? genre.split('|').filter((g) => g !== '') : [],
@@ -883,24 +894,36 @@ export class PersonalizeService {
   }
 
   putUsers(body: RequestBody): void {
-    const dataset = this.activeDatasetOf(body, 'Users');
+    const { dataset, schema } = this.activeDatasetOf(body, 'Users');
     const users = requiredList(body, 'users', 1, 10).map((value, i) => {
-      const user = asBody(value, `users.${i + 1}`);
-      parseProperties(user['properties'], `users.${i + 1}.properties`);
-      return requiredString(user, 'userId', { min: 1, max: 256 });
+      const at = `users.${i + 1}`;
+      const user = prefixed(asBody(value, at), at);
+      const userId = requiredString(user, `${at}.userId`, { min: 1, max: 256 });
+      checkPropertiesAgainstSchema(
+        parseProperties(user[`${at}.properties`], `${at}.properties`, 24000),
+        schema,
+        'USER_ID',
+        `${at}.properties`,
+      );
+      return userId;
     });
     this.store.appendLive(
       users.map((userId) => ({ kind: 'user' as const, datasetGroupArn: dataset.datasetGroupArn, userId })),
     );
   }
 
-  private activeDatasetOf(body: RequestBody, type: DatasetType): DatasetRecord {
+  private activeDatasetOf(
+    body: RequestBody,
+    type: DatasetType,
+  ): { dataset: DatasetRecord; schema: SchemaRecord } {
     const arn = requiredArn(body, 'datasetArn');
     const dataset = this.store.find('dataset', arn);
     if (!dataset || dataset.status !== 'ACTIVE') throw notFound(`Could not find an ACTIVE dataset ${arn}`);
     if (dataset.datasetType !== type)
       throw invalidInput(`Dataset ${arn} is a ${dataset.datasetType} dataset, not ${type}`);
-    return dataset;
+    const schema = this.store.find('schema', dataset.schemaArn);
+    if (!schema) throw notFound(`Could not find the schema ${dataset.schemaArn} of dataset ${arn}`);
+    return { dataset, schema };
   }
 
   // Runtime (GetRecommendations, GetPersonalizedRanking)
@@ -917,6 +940,7 @@ export class PersonalizeService {
     const userId = optionalString(body, 'userId', { max: 256 });
     const itemId = optionalString(body, 'itemId', { max: 256 });
     const numResults = optionalInteger(body, 'numResults', 1, 500) ?? 25;
+    refuseFilter(body);
     const { version, recipe, model } = this.servingModel(campaignArn);
     if (recipe === 'aws-personalized-ranking') {
       throw invalidInput(
@@ -946,6 +970,7 @@ export class PersonalizeService {
       }
       return v;
     });
+    refuseFilter(body);
     const { version, recipe, model } = this.servingModel(campaignArn);
     if (recipe !== 'aws-personalized-ranking') {
       throw invalidInput(
@@ -1064,7 +1089,14 @@ export class PersonalizeService {
     if (this.closed) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      if (!this.closed) step();
+      if (this.closed) return;
+      try {
+        step();
+      } catch (error) {
+        // A lifecycle step runs outside any request: a failure (a state write that cannot be made) is
+        // reported, never thrown into the event loop, where it would end the process.
+        console.error('Personalize emulator: a lifecycle step failed:', error);
+      }
     }, delayMs);
     this.timers.add(timer);
   }
@@ -1184,6 +1216,14 @@ function isSettled(status: string): boolean {
   return status === 'ACTIVE' || status === 'CREATE FAILED';
 }
 
+/** Filters are not emulated: serving unfiltered results to a caller that asked for a filter would mislead. */
+function refuseFilter(body: RequestBody): void {
+  const filterArn = optionalArn(body, 'filterArn');
+  if (filterArn !== undefined) {
+    throw invalidInput(`filterArn ${filterArn}: filters are not supported by the Personalize emulator`);
+  }
+}
+
 /** Personalize's recommendationId: at most 40 characters. */
 function newRecommendationId(): string {
   return `RID-${randomUUID().replace(/-/g, '')}`.slice(0, 40);
@@ -1196,22 +1236,60 @@ interface ParsedEvent {
   readonly itemId?: string;
 }
 
+/** The body's fields under `<prefix>.<field>`, so that validation messages name the field's full path. */
+function prefixed(body: RequestBody, prefix: string): RequestBody {
+  return Object.fromEntries(Object.entries(body).map(([k, v]) => [`${prefix}.${k}`, v]));
+}
+
+/** Keys an event's `properties` may not use: they are fields of the event itself. */
+const RESERVED_EVENT_PROPERTIES = [
+  'userid',
+  'sessionid',
+  'eventtype',
+  'timestamp',
+  'recommendationid',
+  'impression',
+];
+
 function parseEvent(event: RequestBody, position: number): ParsedEvent {
   const at = `eventList.${position}`;
-  const eventType = requiredString(event, 'eventType', { min: 1, max: 256 });
   const field = (name: string) => `${at}.${name}`;
-  const eventId = optionalString(event, 'eventId', { min: 1, max: 256 });
-  const itemId = optionalString(event, 'itemId', { min: 1, max: 256 });
-  optionalString(event, 'recommendationId', { min: 1, max: 40 });
-  if (event['properties'] !== undefined) parseProperties(event['properties'], field('properties'), 1024);
-  const impression = event['impression'];
+  const e = prefixed(event, at);
+  const eventType = requiredString(e, field('eventType'), { min: 1, max: 256 });
+  const eventId = optionalString(e, field('eventId'), { min: 1, max: 256 });
+  const itemId = optionalString(e, field('itemId'), { min: 1, max: 256 });
+  optionalString(e, field('recommendationId'), { min: 1, max: 40 });
+  const eventValue = event['eventValue'];
   if (
-    impression !== undefined &&
-    (!Array.isArray(impression) || impression.length < 1 || impression.length > 25)
+    eventValue !== undefined &&
+    eventValue !== null &&
+    (typeof eventValue !== 'number' || !Number.isFinite(eventValue))
   ) {
     throw invalidInput(
-      `Value at '${field('impression')}' failed to satisfy constraint: Member must have length between 1 and 25`,
+      `1 validation error detected: Value at '${field('eventValue')}' failed to satisfy constraint: Member must be a number`,
     );
+  }
+  const properties = parseProperties(event['properties'], field('properties'), 1024);
+  const reserved = Object.keys(properties).find((k) => RESERVED_EVENT_PROPERTIES.includes(k.toLowerCase()));
+  if (reserved !== undefined) {
+    throw invalidInput(
+      `Value at '${field('properties')}' may not use the key ${reserved}: userId, sessionId, eventType, timestamp, recommendationId and impression are fields of the event`,
+    );
+  }
+  const impression = optionalList(e, field('impression'), 1, 25);
+  impression?.forEach((value, i) => {
+    if (typeof value !== 'string' || value.length < 1 || value.length > 256) {
+      throw invalidInput(
+        `1 validation error detected: Value at '${field(`impression.${i + 1}`)}' failed to satisfy constraint: Member must be a string of length 1 to 256`,
+      );
+    }
+  });
+  if (event['metricAttribution'] !== undefined && event['metricAttribution'] !== null) {
+    const attribution = prefixed(
+      asBody(event['metricAttribution'], field('metricAttribution')),
+      field('metricAttribution'),
+    );
+    requiredString(attribution, field('metricAttribution.eventAttributionSource'), { min: 1, max: 1024 });
   }
   const sentAt = parseTimestamp(event['sentAt'], field('sentAt'));
   return { eventType, sentAt, eventId, itemId };
@@ -1229,12 +1307,16 @@ function parseTimestamp(value: unknown, field: string): number {
   return seconds;
 }
 
-/** `properties` travels as a JSON document in a string; its keys are the schema's fields in camelCase. */
-function parseProperties(value: unknown, field: string, maxLength = 24262): Record<string, unknown> {
+/**
+ * `properties` travels as a JSON object serialised in a string (the SDK serialises an object it is given),
+ * of 1 to `maxLength` characters.
+ */
+function parseProperties(value: unknown, field: string, maxLength: number): Record<string, unknown> {
   if (value === undefined || value === null) return {};
-  if (typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  if (typeof value !== 'string' || value.length > maxLength) {
-    throw invalidInput(`Value at '${field}' must be a JSON string of at most ${maxLength} characters`);
+  if (typeof value !== 'string' || value.length < 1 || value.length > maxLength) {
+    throw invalidInput(
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must be a JSON string of length 1 to ${maxLength}`,
+    );
   }
   try {
     const parsed = JSON.parse(value) as unknown;
@@ -1243,13 +1325,66 @@ function parseProperties(value: unknown, field: string, maxLength = 24262): Reco
   } catch {
     // Reported below with the field's name.
   }
-  throw invalidInput(`Value at '${field}' is not a JSON object: ${value}`);
+  throw invalidInput(`Value at '${field}' is not a JSON object: ${value.slice(0, 100)}`);
 }
 
-function propertyValue(properties: Record<string, unknown>, field: string): string | undefined {
-  const key = Object.keys(properties).find((k) => k.toUpperCase() === field);
-  const value = key === undefined ? undefined : properties[key];
-  return value === undefined || value === null ? undefined : String(value);
+/** `numberOfRatings` (or `NUMBER_OF_RATINGS`) names the schema field NUMBER_OF_RATINGS. */
+function schemaFieldName(key: string): string {
+  return key.includes('_') || key === key.toUpperCase()
+    ? key.toUpperCase()
+    : key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+/**
+ * Checks PutItems / PutUsers properties against the dataset's schema: each key names a field (camelCase),
+ * values fit the field's type, required fields are present. Returns the values by schema field name.
+ */
+function checkPropertiesAgainstSchema(
+  properties: Record<string, unknown>,
+  schema: SchemaRecord,
+  idField: string,
+  field: string,
+): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const [key, value] of Object.entries(properties)) {
+    const name = schemaFieldName(key);
+    const schemaField = schema.fields.find((f) => f.name.toUpperCase() === name && f.name !== idField);
+    if (!schemaField) {
+      throw invalidInput(
+        `Value at '${field}' has the key ${key}, which is not a field of the schema ${schema.arn} (fields: ${schema.fields
+          .filter((f) => f.name !== idField)
+          .map((f) => f.name)
+          .join(', ')}, in camelCase)`,
+      );
+    }
+    if (value === null) {
+      if (!schemaField.nullable)
+        throw invalidInput(`Value at '${field}.${key}' may not be null: ${schemaField.name} is required`);
+      continue;
+    }
+    const numeric = ['long', 'int', 'float', 'double'].includes(schemaField.type);
+    const ok = numeric
+      ? (typeof value === 'number' && Number.isFinite(value)) ||
+        (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+      : schemaField.type === 'boolean'
+        ? typeof value === 'boolean' || value === 'true' || value === 'false'
+        : typeof value === 'string';
+    if (!ok) {
+      throw invalidInput(
+        `Value at '${field}.${key}' must be a ${schemaField.type} (schema field ${schemaField.name}), got ${JSON.stringify(value).slice(0, 100)}`,
+      );
+    }
+    values.set(schemaField.name.toUpperCase(), String(value));
+  }
+  const missing = schema.fields.filter(
+    (f) => f.name !== idField && !f.nullable && !values.has(f.name.toUpperCase()),
+  );
+  if (missing.length > 0) {
+    throw invalidInput(
+      `Value at '${field}' is missing the required schema field(s) ${missing.map((f) => f.name).join(', ')}`,
+    );
+  }
+  return values;
 }
 
 /** Reads the fields of an Avro record schema, as CreateSchema validates it. */

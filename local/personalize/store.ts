@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import {
   appendFileSync,
+  closeSync,
   existsSync,
+  fsyncSync,
+  openSync,
   mkdirSync,
   readFileSync,
   renameSync,
@@ -124,6 +127,11 @@ export interface DatasetRows {
   interactions: Interaction[];
   items: Item[];
   users: string[];
+  /**
+   * The import jobs whose rows these are, written with them: a job resumed after a restart that its rows
+   * already reached is not applied twice (an INCREMENTAL import would otherwise double its rows).
+   */
+  appliedJobs?: string[];
 }
 
 /** What PutEvents, PutItems and PutUsers accepted, in order: the durable log of live data. */
@@ -143,7 +151,12 @@ export type LiveRecord =
       readonly kind: 'user';
       readonly datasetGroupArn: string;
       readonly userId: string;
-    };
+    }
+  /**
+   * The dataset group was deleted: its earlier records are dropped on restore, so a new group of the same
+   * name (the same ARN) does not inherit them.
+   */
+  | { readonly seq: number; readonly kind: 'purge'; readonly datasetGroupArn: string };
 
 type LiveRecordInput = LiveRecord extends infer R ? (R extends LiveRecord ? Omit<R, 'seq'> : never) : never;
 
@@ -219,8 +232,11 @@ export class EmulatorStore {
     if (record?.kind === 'dataset') this.setRows(arn, undefined);
     if (record?.kind === 'solutionVersion') this.removeModel(arn);
     if (record?.kind === 'eventTracker') this.eventIdsByTracker.delete(arn);
-    if (record?.kind === 'datasetGroup') this.live.delete(arn);
     this.saveResources();
+    if (record?.kind === 'datasetGroup') {
+      this.appendLive([{ kind: 'purge', datasetGroupArn: arn }]);
+      this.live.delete(arn);
+    }
   }
 
   // Dataset rows
@@ -312,6 +328,10 @@ export class EmulatorStore {
 
   private index(record: LiveRecord): void {
     this.seq = Math.max(this.seq, record.seq);
+    if (record.kind === 'purge') {
+      this.live.delete(record.datasetGroupArn);
+      return;
+    }
     let group = this.live.get(record.datasetGroupArn);
     if (!group) {
       group = { events: [], eventsByUser: new Map(), items: [] };
@@ -373,8 +393,15 @@ function fileKey(arn: string): string {
   return createHash('sha256').update(arn).digest('hex').slice(0, 32);
 }
 
+/** Write to a temporary file, flush it to disk, rename it over the file: readers see old or new, whole. */
 function writeAtomically(file: string, content: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, content);
+  const fd = openSync(tmp, 'w');
+  try {
+    writeFileSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, file);
 }

@@ -156,6 +156,19 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
       );
       const { itemList = [] } = await recommend('user-3', 500);
       expect(itemList.map((i) => i.itemId)).toContain('brand-new-movie');
+      // The softmax covers the whole catalogue, the new item included.
+      expect(itemList).toHaveLength(ITEM_COUNT + 1);
+      expect(itemList.reduce((sum, i) => sum + (i.score ?? 0), 0)).toBeCloseTo(1, 6);
+    });
+
+    test('a filterArn is refused by name: the emulator does not filter, and unfiltered results would mislead', async () => {
+      const filterArn = 'arn:aws:personalize:us-east-1:000000000000:filter/no-watched';
+      await expect(
+        h.runtime.send(new GetRecommendationsCommand({ campaignArn: p.campaignArn, userId: 'u', filterArn })),
+      ).rejects.toThrow(InvalidInputException);
+      await expect(
+        h.runtime.send(new GetRecommendationsCommand({ campaignArn: p.campaignArn, userId: 'u', filterArn })),
+      ).rejects.toThrow(/filterArn .*filters are not supported/);
     });
   });
 
@@ -219,6 +232,92 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
           }),
         ),
       ).rejects.toThrow(/eventList.1.properties/);
+    });
+
+    test('each optional event field is checked as the service documents it, naming its path', async () => {
+      const put = (event: Partial<Event>) =>
+        h.events.send(
+          new PutEventsCommand({
+            trackingId: p.trackingId,
+            userId: 'user-9',
+            sessionId: 's9',
+            eventList: [click('item-1'), click('item-2', event)],
+          }),
+        );
+      const rejects = async (event: Partial<Event>, message: RegExp) => {
+        const error = await put(event).then(
+          () => new Error('accepted'),
+          (e: Error) => e,
+        );
+        expect(error).toBeInstanceOf(EventsInvalidInputException);
+        expect(error.message).toMatch(message);
+      };
+      await rejects(
+        { properties: JSON.stringify({ note: 'n'.repeat(1100) }) },
+        /eventList.2.properties.*1024/,
+      );
+      await rejects(
+        { properties: JSON.stringify({ userId: 'someone-else' }) },
+        /eventList.2.properties.*userId/,
+      );
+      await rejects({ impression: [] }, /eventList.2.impression/);
+      await rejects(
+        { impression: Array.from({ length: 26 }, (_, i) => `item-${i}`) },
+        /eventList.2.impression/,
+      );
+      await rejects({ impression: ['item-1', ''] }, /eventList.2.impression.2/);
+      await rejects({ impression: ['i'.repeat(257)] }, /eventList.2.impression.1/);
+      await rejects({ recommendationId: 'r'.repeat(41) }, /eventList.2.recommendationId/);
+      await rejects({ sentAt: undefined }, /eventList.2.sentAt/);
+      await rejects({ eventId: '' }, /eventList.2.eventId/);
+      await rejects({ metricAttribution: { eventAttributionSource: '' } }, /eventAttributionSource/);
+      await expect(
+        put({ eventValue: 3, impression: ['item-2'], metricAttribution: { eventAttributionSource: 'web' } }),
+      ).resolves.toBeDefined();
+      // What the SDK cannot send but another client can: a number as eventValue, an object as properties.
+      const raw = (event: Record<string, unknown>) =>
+        fetch(`${h.emulator.endpoint}/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            trackingId: p.trackingId,
+            sessionId: 's9',
+            eventList: [{ eventType: 'click', itemId: 'item-1', sentAt: 1_700_000_000, ...event }],
+          }),
+        });
+      const badValue = await raw({ eventValue: 'high' });
+      expect(badValue.status).toBe(400);
+      expect(await badValue.text()).toMatch(/eventList.1.eventValue/);
+      const objectProperties = await raw({ properties: { device: 'phone' } });
+      expect(objectProperties.status).toBe(400);
+      expect(await objectProperties.text()).toMatch(/eventList.1.properties.*JSON string/);
+    });
+
+    test("PutItems properties must name the Items schema's fields (camelCase) with values of their types", async () => {
+      const put = (properties: string) =>
+        h.events.send(
+          new PutItemsCommand({
+            datasetArn: p.itemsDatasetArn,
+            items: [{ itemId: 'checked-item', properties }],
+          }),
+        );
+      await expect(put(JSON.stringify({ genre: 'Drama', year: '2001' }))).resolves.toBeDefined();
+      await expect(put(JSON.stringify({ genre: 'Drama', year: '2001', rating: 5 }))).rejects.toThrow(
+        EventsInvalidInputException,
+      );
+      await expect(put(JSON.stringify({ genre: 'Drama', year: '2001', rating: 5 }))).rejects.toThrow(
+        /'items.1.properties' has the key rating, which is not a field of the schema/,
+      );
+      await expect(put(JSON.stringify({ genre: 'Drama' }))).rejects.toThrow(
+        /missing the required schema field\(s\) YEAR/,
+      );
+      await expect(put(JSON.stringify({ genre: 7, year: '2001' }))).rejects.toThrow(
+        /'items.1.properties.genre' must be a string/,
+      );
+      await expect(put(JSON.stringify({ genre: 'x'.repeat(32_001), year: '2001' }))).rejects.toThrow(
+        /items.1.properties.*32000/,
+      );
+      await expect(put('[1]')).rejects.toThrow(/'items.1.properties' is not a JSON object/);
     });
 
     test('an unknown trackingId is ResourceNotFoundException', async () => {
