@@ -71,24 +71,31 @@ describe('Personalize emulator control plane (awsJson1_1, real SDK client)', () 
   });
 
   test('a new resource goes CREATE PENDING → CREATE IN_PROGRESS → ACTIVE, with dates as Date objects', async () => {
-    const { datasetGroupArn = '' } = await h.personalize.send(
-      new CreateDatasetGroupCommand({ name: 'lifecycle-dsg' }),
-    );
-    const seen = new Set<string>();
-    await waitFor(
-      async () => {
-        const status = (await statusOf.datasetGroup(h, datasetGroupArn)) ?? '';
-        seen.add(status);
-        return status;
-      },
-      (s) => s === 'ACTIVE',
-      'the dataset group',
-    );
-    expect(seen).toContain('CREATE PENDING');
-    expect(seen.has('CREATE IN_PROGRESS') || seen.size >= 2).toBe(true);
-    const { datasetGroup } = await h.personalize.send(new DescribeDatasetGroupCommand({ datasetGroupArn }));
-    expect(datasetGroup?.creationDateTime).toBeInstanceOf(Date);
-    expect(Math.abs((datasetGroup?.creationDateTime?.getTime() ?? 0) - Date.now())).toBeLessThan(60_000);
+    // Steps long enough (300 ms) that a 20 ms poll sees each one even on a loaded machine.
+    const slow = await startHarness({ keepState: false, transitionMs: 300 });
+    try {
+      const { datasetGroupArn = '' } = await slow.personalize.send(
+        new CreateDatasetGroupCommand({ name: 'lifecycle-dsg' }),
+      );
+      const seen: string[] = [];
+      await waitFor(
+        async () => {
+          const status = (await statusOf.datasetGroup(slow, datasetGroupArn)) ?? '';
+          if (seen[seen.length - 1] !== status) seen.push(status);
+          return status;
+        },
+        (s) => s === 'ACTIVE',
+        'the dataset group',
+      );
+      expect(seen).toEqual(['CREATE PENDING', 'CREATE IN_PROGRESS', 'ACTIVE']);
+      const { datasetGroup } = await slow.personalize.send(
+        new DescribeDatasetGroupCommand({ datasetGroupArn }),
+      );
+      expect(datasetGroup?.creationDateTime).toBeInstanceOf(Date);
+      expect(Math.abs((datasetGroup?.creationDateTime?.getTime() ?? 0) - Date.now())).toBeLessThan(60_000);
+    } finally {
+      await slow.close();
+    }
   });
 
   test('deleting goes DELETE PENDING → gone (ResourceNotFoundException)', async () => {
