@@ -1,12 +1,13 @@
 import type { AddressInfo } from 'node:net';
+import type { ModelModule } from './context';
 import { FaultInjector, type FaultSpec } from './faults';
 import { loadModel, train } from './model';
 import { createEmulatorServer } from './server';
-import { type ModelModule, PersonalizeService } from './service';
+import { PersonalizeService } from './service';
 import { EmulatorStore } from './store';
 
 export type { FaultSpec } from './faults';
-export type { ModelModule } from './service';
+export type { ModelModule } from './context';
 
 export interface PersonalizeEmulatorOptions {
   /**

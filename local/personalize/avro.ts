@@ -1,0 +1,32 @@
+import { invalidInput } from './errors';
+import type { SchemaField } from './store';
+
+const AVRO_TYPES = ['string', 'long', 'int', 'float', 'double', 'boolean'];
+
+/** Reads the fields of an Avro record schema, as CreateSchema validates it. */
+export function parseAvroSchema(definition: string): SchemaField[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(definition);
+  } catch (error) {
+    throw invalidInput(`Invalid schema: not valid JSON (${(error as Error).message})`);
+  }
+  const schema = parsed as { type?: unknown; fields?: unknown };
+  if (schema.type !== 'record' || !Array.isArray(schema.fields) || schema.fields.length === 0) {
+    throw invalidInput('Invalid schema: expected an Avro record with a non-empty fields list');
+  }
+  return schema.fields.map((f: unknown, i: number) => {
+    const field = f as { name?: unknown; type?: unknown };
+    if (typeof field.name !== 'string' || field.name === '')
+      throw invalidInput(`Invalid schema: field ${i + 1} has no name`);
+    const types = Array.isArray(field.type) ? field.type : [field.type];
+    const nonNull = types.filter((t) => t !== 'null');
+    const type = nonNull[0];
+    if (nonNull.length !== 1 || typeof type !== 'string' || !AVRO_TYPES.includes(type)) {
+      throw invalidInput(
+        `Invalid schema: field ${field.name} has an unsupported type ${JSON.stringify(field.type)}`,
+      );
+    }
+    return { name: field.name, type, nullable: types.includes('null') };
+  });
+}

@@ -1,0 +1,37 @@
+import type { LoadModel, Train, TrainedModel } from './model/types';
+import type { Lifecycle } from './lifecycle';
+import type { EmulatorStore } from './store';
+import type { RequestBody } from './validation';
+
+/** The model module's functions (see model/types.ts); injectable so tests can swap the implementation. */
+export interface ModelModule {
+  readonly train: Train;
+  readonly loadModel: LoadModel;
+}
+
+export interface ServiceOptions {
+  readonly store: EmulatorStore;
+  readonly models: ModelModule;
+  readonly s3Dir: string;
+  readonly region: string;
+  readonly accountId: string;
+  /** Time each status step takes (CREATE PENDING → CREATE IN_PROGRESS → ACTIVE, and deletes). */
+  readonly transitionMs: number;
+  readonly now: () => number;
+}
+
+/** What every operation shares: the store, the options, the trained models in memory and the lifecycles. */
+export interface EmulatorContext {
+  readonly store: EmulatorStore;
+  readonly options: ServiceOptions;
+  /** Models by solution version ARN, loaded from the store on first use. */
+  readonly loadedModels: Map<string, TrainedModel>;
+  readonly lifecycle: Lifecycle;
+}
+
+/** An operation of any of the three APIs: a decoded request body in, the response body out. */
+export type Operation = (ctx: EmulatorContext, body: RequestBody) => unknown;
+
+export function resourceArn(ctx: EmulatorContext, resource: string): string {
+  return `arn:aws:personalize:${ctx.options.region}:${ctx.options.accountId}:${resource}`;
+}

@@ -1,0 +1,64 @@
+import { type EmulatorContext, resourceArn } from '../context';
+import { inUse } from '../errors';
+import { page } from '../pagination';
+import { must, mustBeNew, mustBeSettled } from '../preconditions';
+import type { DatasetGroupRecord } from '../store';
+import { optionalArn, optionalEnum, optionalString, requiredName, type RequestBody } from '../validation';
+
+export function createDatasetGroup(ctx: EmulatorContext, body: RequestBody): unknown {
+  const name = requiredName(body);
+  const roleArn = optionalArn(body, 'roleArn');
+  const kmsKeyArn = optionalString(body, 'kmsKeyArn', { max: 2048 });
+  const domain = optionalEnum(body, 'domain', ['ECOMMERCE', 'VIDEO_ON_DEMAND']);
+  const arn = resourceArn(ctx, `dataset-group/${name}`);
+  mustBeNew(ctx, arn, `Dataset group ${name} already exists`);
+  ctx.lifecycle.create<DatasetGroupRecord>({
+    kind: 'datasetGroup',
+    arn,
+    name,
+    roleArn,
+    kmsKeyArn,
+    domain,
+    ...ctx.lifecycle.fresh(),
+  });
+  return { datasetGroupArn: arn, domain };
+}
+
+export function describeDatasetGroup(ctx: EmulatorContext, body: RequestBody): unknown {
+  return { datasetGroup: datasetGroupDescription(must(ctx, 'datasetGroup', body, 'datasetGroupArn')) };
+}
+
+export function listDatasetGroups(ctx: EmulatorContext, body: RequestBody): unknown {
+  return page(body, 'datasetGroups', ctx.store.list('datasetGroup'), datasetGroupDescription);
+}
+
+export function deleteDatasetGroup(ctx: EmulatorContext, body: RequestBody): unknown {
+  const group = must(ctx, 'datasetGroup', body, 'datasetGroupArn');
+  mustBeSettled(group);
+  const children = [
+    ...ctx.store.list('eventTracker', (r) => r.datasetGroupArn === group.arn),
+    ...ctx.store.list('solution', (r) => r.datasetGroupArn === group.arn),
+    ...ctx.store.list('dataset', (r) => r.datasetGroupArn === group.arn),
+  ];
+  if (children.length > 0) {
+    throw inUse(
+      `Cannot delete dataset group ${group.arn}: delete its event trackers, solutions and datasets first (still has ${children.map((c) => c.arn).join(', ')})`,
+    );
+  }
+  ctx.lifecycle.delete(group);
+  return {};
+}
+
+function datasetGroupDescription(r: DatasetGroupRecord) {
+  return {
+    name: r.name,
+    datasetGroupArn: r.arn,
+    status: r.status,
+    roleArn: r.roleArn,
+    kmsKeyArn: r.kmsKeyArn,
+    creationDateTime: r.creationDateTime,
+    lastUpdatedDateTime: r.lastUpdatedDateTime,
+    failureReason: r.failureReason,
+    domain: r.domain,
+  };
+}

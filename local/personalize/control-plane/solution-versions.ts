@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { type EmulatorContext, resourceArn } from '../context';
+import { inUse, invalidInput } from '../errors';
+import { isSettled } from '../lifecycle';
+import type { Interaction, Item } from '../model/types';
+import { page } from '../pagination';
+import { must, mustBeActive } from '../preconditions';
+import { recipeByArn } from '../recipes';
+import type { SolutionRecord, SolutionVersionRecord } from '../store';
+import { optionalArn, optionalEnum, requiredName, type RequestBody } from '../validation';
+
+export function createSolutionVersion(ctx: EmulatorContext, body: RequestBody): unknown {
+  const solution = must(ctx, 'solution', body, 'solutionArn');
+  const trainingMode = optionalEnum(body, 'trainingMode', ['FULL', 'UPDATE']) ?? 'FULL';
+  const name = body['name'] === undefined ? undefined : requiredName(body);
+  mustBeActive(solution, 'Solution');
+  const versions = ctx.store.list('solutionVersion', (v) => v.solutionArn === solution.arn);
+  const training = versions.find((v) => !isSettled(v.status));
+  if (training)
+    throw inUse(`Solution ${solution.arn} already has a solution version in progress: ${training.arn}`);
+  if (trainingMode === 'UPDATE') {
+    const recipe = recipeByArn(solution.recipeArn)?.name;
+    if (recipe !== 'aws-user-personalization') {
+      throw invalidInput(`trainingMode UPDATE is only supported for aws-user-personalization, not ${recipe}`);
+    }
+    if (!versions.some((v) => v.status === 'ACTIVE' && v.trainingMode === 'FULL')) {
+      throw invalidInput(
+        `trainingMode UPDATE needs an ACTIVE solution version trained with FULL for ${solution.arn}`,
+      );
+    }
+  }
+  const arn = resourceArn(ctx, `solution/${solution.name}/${randomBytes(4).toString('hex')}`);
+  const version: SolutionVersionRecord = ctx.lifecycle.create<SolutionVersionRecord>(
+    {
+      kind: 'solutionVersion',
+      arn,
+      name: name ?? arn.split('/').pop() ?? arn,
+      solutionArn: solution.arn,
+      trainingMode,
+      ...ctx.lifecycle.fresh(),
+    },
+    (): Promise<void> => runTraining(ctx, version),
+  );
+  solution.latestSolutionVersionArn = arn;
+  ctx.store.touched();
+  return { solutionVersionArn: arn };
+}
+
+/** The version's work while CREATE IN_PROGRESS: trains the model and stores its snapshot. */
+export async function runTraining(ctx: EmulatorContext, version: SolutionVersionRecord): Promise<void> {
+  const solution = ctx.store.find('solution', version.solutionArn);
+  if (!solution) throw new Error(`Solution ${version.solutionArn} no longer exists`);
+  const recipe = recipeByArn(solution.recipeArn)?.name ?? 'aws-user-personalization';
+  const cutoff = ctx.store.liveSeq;
+  const data = trainingData(ctx, solution, cutoff);
+  if (data.interactions.length === 0) {
+    throw new Error(
+      `No interactions to train on in dataset group ${solution.datasetGroupArn}${solution.eventType ? ` with eventType ${solution.eventType}` : ''}: import interactions or send events first`,
+    );
+  }
+  const started = Date.now();
+  const { model, metrics } = await ctx.options.models.train(recipe, data);
+  if (ctx.lifecycle.closed) return;
+  ctx.store.saveModel(version.arn, model.serialize());
+  ctx.loadedModels.set(version.arn, model);
+  version.metrics = metrics;
+  version.dataCutoffSeq = cutoff;
+  version.trainingHours = (Date.now() - started) / 3_600_000;
+}
+
+/** The dataset group's imported interactions and items plus every event and item accepted up to `cutoff`. */
+function trainingData(
+  ctx: EmulatorContext,
+  solution: SolutionRecord,
+  cutoff: number,
+): { interactions: Interaction[]; items: Item[] } {
+  const group = solution.datasetGroupArn;
+  const datasets = ctx.store.list('dataset', (d) => d.datasetGroupArn === group);
+  const interactionsDataset = datasets.find((d) => d.datasetType === 'Interactions');
+  const itemsDataset = datasets.find((d) => d.datasetType === 'Items');
+  let interactions = [
+    ...(interactionsDataset ? (ctx.store.rowsOf(interactionsDataset.arn)?.interactions ?? []) : []),
+    ...ctx.store.eventsAfter(group, 0, cutoff),
+  ];
+  if (solution.eventType) interactions = interactions.filter((i) => i.eventType === solution.eventType);
+  const items = new Map<string, Item>();
+  for (const item of itemsDataset ? (ctx.store.rowsOf(itemsDataset.arn)?.items ?? []) : [])
+    items.set(item.itemId, item);
+  for (const item of ctx.store.itemsAfter(group, 0, cutoff)) items.set(item.itemId, item);
+  return { interactions, items: [...items.values()] };
+}
+
+export function describeSolutionVersion(ctx: EmulatorContext, body: RequestBody): unknown {
+  const r = must(ctx, 'solutionVersion', body, 'solutionVersionArn');
+  const solution = ctx.store.find('solution', r.solutionArn);
+  return {
+    solutionVersion: {
+      name: r.name,
+      solutionVersionArn: r.arn,
+      solutionArn: r.solutionArn,
+      performHPO: solution?.performHPO ?? false,
+      performAutoML: solution?.performAutoML ?? false,
+      recipeArn: solution?.recipeArn,
+      eventType: solution?.eventType,
+      datasetGroupArn: solution?.datasetGroupArn,
+      solutionConfig: solution?.solutionConfig,
+      trainingHours: r.trainingHours,
+      trainingMode: r.trainingMode,
+      status: r.status,
+      failureReason: r.failureReason,
+      creationDateTime: r.creationDateTime,
+      lastUpdatedDateTime: r.lastUpdatedDateTime,
+      trainingType: 'MANUAL',
+    },
+  };
+}
+
+export function listSolutionVersions(ctx: EmulatorContext, body: RequestBody): unknown {
+  const solution = optionalArn(body, 'solutionArn');
+  if (solution) must(ctx, 'solution', body, 'solutionArn');
+  return page(
+    body,
+    'solutionVersions',
+    ctx.store.list('solutionVersion', (r) => !solution || r.solutionArn === solution),
+    (r) => ({
+      solutionVersionArn: r.arn,
+      status: r.status,
+      trainingMode: r.trainingMode,
+      trainingType: 'MANUAL',
+      creationDateTime: r.creationDateTime,
+      lastUpdatedDateTime: r.lastUpdatedDateTime,
+      failureReason: r.failureReason,
+    }),
+  );
+}
+
+export function getSolutionMetrics(ctx: EmulatorContext, body: RequestBody): unknown {
+  const version = must(ctx, 'solutionVersion', body, 'solutionVersionArn');
+  if (version.status !== 'ACTIVE' || !version.metrics) {
+    throw inUse(
+      `Solution version ${version.arn} is not ACTIVE (status: ${version.status}): its metrics are not available`,
+    );
+  }
+  return { solutionVersionArn: version.arn, metrics: version.metrics };
+}

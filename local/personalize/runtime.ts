@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import type { EmulatorContext } from './context';
+import { invalidInput, notFound } from './errors';
+import type { LiveContext, RecipeName, TrainedModel } from './model/types';
+import type { SolutionVersionRecord } from './store';
+import {
+  optionalArn,
+  optionalInteger,
+  optionalString,
+  requiredArn,
+  requiredList,
+  requiredString,
+  type RequestBody,
+} from './validation';
+
+// The runtime API: the campaign's trained model plus what arrived since it was trained.
+
+export function getRecommendations(ctx: EmulatorContext, body: RequestBody): unknown {
+  const campaignArn = optionalArn(body, 'campaignArn');
+  if (!campaignArn) {
+    throw invalidInput(
+      body['recommenderArn']
+        ? 'Recommenders are not supported by the emulator: use a campaign'
+        : 'campaignArn is required',
+    );
+  }
+  const userId = optionalString(body, 'userId', { max: 256 });
+  const itemId = optionalString(body, 'itemId', { max: 256 });
+  const numResults = optionalInteger(body, 'numResults', 1, 500) ?? 25;
+  refuseFilter(body);
+  const { version, recipe, model } = servingModel(ctx, campaignArn);
+  if (recipe === 'aws-personalized-ranking') {
+    throw invalidInput(`Campaign ${campaignArn} uses aws-personalized-ranking: call GetPersonalizedRanking`);
+  }
+  if (recipe === 'aws-sims' && !itemId)
+    throw invalidInput(`itemId is required for campaign ${campaignArn} (recipe aws-sims)`);
+  if (recipe !== 'aws-sims' && !userId)
+    throw invalidInput(`userId is required for campaign ${campaignArn} (recipe ${recipe})`);
+  const live = liveContext(ctx, version, userId);
+  const itemList = model.recommend({ userId, itemId, numResults, live }).slice(0, numResults);
+  return {
+    itemList: itemList.map(({ itemId, score }) => ({ itemId, score })),
+    recommendationId: newRecommendationId(),
+  };
+}
+
+export function getPersonalizedRanking(ctx: EmulatorContext, body: RequestBody): unknown {
+  const campaignArn = requiredArn(body, 'campaignArn');
+  const userId = requiredString(body, 'userId', { max: 256 });
+  const inputList = requiredList(body, 'inputList', 1, 500).map((v, i) => {
+    if (typeof v !== 'string' || v.length === 0 || v.length > 256) {
+      throw invalidInput(
+        `Value at 'inputList.${i + 1}' failed to satisfy constraint: Member must be a string of length 1 to 256`,
+      );
+    }
+    return v;
+  });
+  refuseFilter(body);
+  const { version, recipe, model } = servingModel(ctx, campaignArn);
+  if (recipe !== 'aws-personalized-ranking') {
+    throw invalidInput(
+      `Campaign ${campaignArn} uses ${recipe}: GetPersonalizedRanking needs aws-personalized-ranking`,
+    );
+  }
+  const ranked = model.rank({ userId, itemIds: inputList, live: liveContext(ctx, version, userId) });
+  return {
+    personalizedRanking: ranked.map(({ itemId, score }) => ({ itemId, score })),
+    recommendationId: newRecommendationId(),
+  };
+}
+
+/** The model the campaign serves, loaded from its snapshot on first use. */
+function servingModel(
+  ctx: EmulatorContext,
+  campaignArn: string,
+): {
+  version: SolutionVersionRecord;
+  recipe: RecipeName;
+  model: TrainedModel;
+} {
+  const campaign = ctx.store.find('campaign', campaignArn);
+  if (!campaign) throw notFound(`Could not find campaign ${campaignArn}`);
+  if (!(campaign.status === 'ACTIVE' || campaign.status.startsWith('UPDATE'))) {
+    throw notFound(`Campaign ${campaignArn} is not ACTIVE (status: ${campaign.status})`);
+  }
+  const version = ctx.store.find('solutionVersion', campaign.solutionVersionArn);
+  const solution = version && ctx.store.find('solution', version.solutionArn);
+  if (!version || !solution)
+    throw notFound(
+      `Solution version ${campaign.solutionVersionArn} of campaign ${campaignArn} no longer exists`,
+    );
+  let model = ctx.loadedModels.get(version.arn);
+  if (!model) {
+    const snapshot = ctx.store.loadModelSnapshot(version.arn);
+    if (snapshot === undefined)
+      throw notFound(`The model of solution version ${version.arn} is not available`);
+    model = ctx.options.models.loadModel(snapshot);
+    ctx.loadedModels.set(version.arn, model);
+  }
+  return { version, recipe: model.recipe, model };
+}
+
+/** Events, items and popularity that arrived after the version's training data was cut off. */
+function liveContext(
+  ctx: EmulatorContext,
+  version: SolutionVersionRecord,
+  userId: string | undefined,
+): LiveContext {
+  const group = ctx.store.find('solution', version.solutionArn)?.datasetGroupArn ?? '';
+  const cutoff = version.dataCutoffSeq ?? 0;
+  return {
+    userEvents: userId ? ctx.store.userEventsAfter(group, userId, cutoff) : [],
+    newItems: ctx.store.itemsAfter(group, cutoff),
+    recentPopularity: ctx.store.recentPopularityAfter(group, cutoff),
+  };
+}
+
+/** Filters are not emulated: serving unfiltered results to a caller that asked for a filter would mislead. */
+function refuseFilter(body: RequestBody): void {
+  const filterArn = optionalArn(body, 'filterArn');
+  if (filterArn !== undefined) {
+    throw invalidInput(`filterArn ${filterArn}: filters are not supported by the Personalize emulator`);
+  }
+}
+
+/** Personalize's recommendationId: at most 40 characters. */
+function newRecommendationId(): string {
+  return `RID-${randomUUID().replace(/-/g, '')}`.slice(0, 40);
+}
