@@ -8,11 +8,12 @@ import * as recipes from './control-plane/recipes';
 import * as schemas from './control-plane/schemas';
 import * as solutionVersions from './control-plane/solution-versions';
 import * as solutions from './control-plane/solutions';
+import { putEvents, putItems, putUsers } from './events';
+import { getPersonalizedRanking, getRecommendations } from './runtime';
 
-/**
- * The control plane, by operation name as it appears in `x-amz-target` (`AmazonPersonalize.<name>`).
- * A new operation is a function in its resource's module plus one entry here.
- */
+// The dispatch tables of the three APIs: a new operation is a function in its module plus one entry here.
+
+/** The control plane (awsJson1_1), by operation name as `x-amz-target` carries it: `AmazonPersonalize.<name>`. */
 export const CONTROL_PLANE_OPERATIONS: Readonly<Record<string, Operation>> = {
   CreateDatasetGroup: datasetGroups.createDatasetGroup,
   DescribeDatasetGroup: datasetGroups.describeDatasetGroup,
@@ -56,4 +57,19 @@ export const CONTROL_PLANE_OPERATIONS: Readonly<Record<string, Operation>> = {
 
   ListRecipes: (_ctx, body) => recipes.listRecipes(body),
   DescribeRecipe: (_ctx, body) => recipes.describeRecipe(body),
+};
+
+/** An events or runtime operation: its name (faults are armed by name) and its function. */
+export interface RestOperation<F = Operation> {
+  readonly operation: string;
+  readonly call: F;
+}
+
+/** The events and runtime APIs (restJson1), by path. */
+export const REST_OPERATIONS: Readonly<Record<string, RestOperation>> = {
+  '/events': { operation: 'PutEvents', call: putEvents },
+  '/items': { operation: 'PutItems', call: putItems },
+  '/users': { operation: 'PutUsers', call: putUsers },
+  '/recommendations': { operation: 'GetRecommendations', call: getRecommendations },
+  '/personalize-ranking': { operation: 'GetPersonalizedRanking', call: getPersonalizedRanking },
 };

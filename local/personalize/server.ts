@@ -15,20 +15,6 @@ export const MAX_JSON_DEPTH = 32;
 /** Media types the three APIs accept (the SDK sends the first two); no content-type is read as JSON too. */
 const JSON_MEDIA_TYPE = /^application\/(json|x-amz-json-1\.[01]|[\w.+-]+\+json)$/;
 
-/** restJson1 routes of the events and runtime APIs, by path. */
-const REST_ROUTES: Readonly<
-  Record<string, { operation: string; call: (s: PersonalizeService, b: RequestBody) => unknown }>
-> = {
-  '/events': { operation: 'PutEvents', call: (s, b) => s.putEvents(b) },
-  '/items': { operation: 'PutItems', call: (s, b) => s.putItems(b) },
-  '/users': { operation: 'PutUsers', call: (s, b) => s.putUsers(b) },
-  '/recommendations': { operation: 'GetRecommendations', call: (s, b) => s.getRecommendations(b) },
-  '/personalize-ranking': {
-    operation: 'GetPersonalizedRanking',
-    call: (s, b) => s.getPersonalizedRanking(b),
-  },
-};
-
 /**
  * One HTTP server for the three Personalize APIs: the control plane (awsJson1_1 on `POST /`, the operation
  * in `x-amz-target`), events and runtime (restJson1, the operation in the path), plus `/_emulator/*`.
@@ -89,7 +75,7 @@ function route(
     handleJsonProtocol(service, faults, target, raw, request, response);
     return;
   }
-  const rest = Object.hasOwn(REST_ROUTES, path) ? REST_ROUTES[path] : undefined;
+  const rest = Object.hasOwn(service.restOperations, path) ? service.restOperations[path] : undefined;
   if (request.method === 'POST' && rest) {
     const mediaTypeError = unsupportedMediaType(request);
     if (mediaTypeError) {
@@ -99,7 +85,7 @@ function route(
     try {
       const fault = faults.take(rest.operation);
       if (fault) throw injected(fault.errorType, fault.message);
-      const output = rest.call(service, parseBody(raw));
+      const output = rest.call(parseBody(raw));
       send(response, 200, 'application/json', output ?? {});
     } catch (error) {
       sendRestError(response, asServiceError(error));

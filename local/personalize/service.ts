@@ -1,11 +1,9 @@
 import type { EmulatorContext, Operation, ServiceOptions } from './context';
 import { runImport } from './control-plane/import-jobs';
 import { runTraining } from './control-plane/solution-versions';
-import { putEvents, putItems, putUsers } from './events';
 import { Lifecycle } from './lifecycle';
 import type { TrainedModel } from './model/types';
-import { CONTROL_PLANE_OPERATIONS } from './operations';
-import { getPersonalizedRanking, getRecommendations } from './runtime';
+import { CONTROL_PLANE_OPERATIONS, REST_OPERATIONS, type RestOperation } from './operations';
 import type { RequestBody } from './validation';
 
 export type { ModelModule, ServiceOptions } from './context';
@@ -20,14 +18,24 @@ export { parseAvroSchema } from './avro';
 export class PersonalizeService {
   private readonly ctx: EmulatorContext;
   /** The control plane, by operation name as it appears in `x-amz-target`. */
-  readonly operations: Readonly<Record<string, (body: RequestBody) => unknown>>;
+  readonly operations: Readonly<Record<string, BoundOperation>>;
+  /** The events and runtime APIs, by path. */
+  readonly restOperations: Readonly<Record<string, RestOperation<BoundOperation>>>;
 
   constructor(options: ServiceOptions) {
     const loadedModels = new Map<string, TrainedModel>();
     const lifecycle = new Lifecycle(options.store, loadedModels, options.transitionMs, options.now);
     const ctx: EmulatorContext = { store: options.store, options, loadedModels, lifecycle };
     this.ctx = ctx;
-    this.operations = bind(ctx, CONTROL_PLANE_OPERATIONS);
+    this.operations = Object.fromEntries(
+      Object.entries(CONTROL_PLANE_OPERATIONS).map(([name, call]) => [name, bind(ctx, call)]),
+    );
+    this.restOperations = Object.fromEntries(
+      Object.entries(REST_OPERATIONS).map(([path, { operation, call }]) => [
+        path,
+        { operation, call: bind(ctx, call) },
+      ]),
+    );
     lifecycle.resume((record) =>
       record.kind === 'datasetImportJob'
         ? () => runImport(ctx, record)
@@ -40,37 +48,11 @@ export class PersonalizeService {
   close(): void {
     this.ctx.lifecycle.close();
   }
-
-  putEvents(body: RequestBody): void {
-    putEvents(this.ctx, body);
-  }
-
-  putItems(body: RequestBody): void {
-    putItems(this.ctx, body);
-  }
-
-  putUsers(body: RequestBody): void {
-    putUsers(this.ctx, body);
-  }
-
-  getRecommendations(body: RequestBody): unknown {
-    return getRecommendations(this.ctx, body);
-  }
-
-  getPersonalizedRanking(body: RequestBody): unknown {
-    return getPersonalizedRanking(this.ctx, body);
-  }
 }
 
-/** The operations with the context applied: what the server calls with a decoded body. */
-function bind(
-  ctx: EmulatorContext,
-  operations: Readonly<Record<string, Operation>>,
-): Readonly<Record<string, (body: RequestBody) => unknown>> {
-  return Object.fromEntries(
-    Object.entries(operations).map(([name, operation]) => [
-      name,
-      (body: RequestBody) => operation(ctx, body),
-    ]),
-  );
+/** An operation with the context applied: what the server calls with a decoded body. */
+export type BoundOperation = (body: RequestBody) => unknown;
+
+function bind(ctx: EmulatorContext, operation: Operation): BoundOperation {
+  return (body) => operation(ctx, body);
 }
