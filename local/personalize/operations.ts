@@ -13,7 +13,7 @@ import { getPersonalizedRanking, getRecommendations } from './runtime';
 
 // The dispatch tables of the three APIs: a new operation is a function in its module plus one entry here.
 
-/** The control plane (awsJson1_1), by operation name as `x-amz-target` carries it: `AmazonPersonalize.<name>`. */
+/** The control plane (awsJson1_1), by the name in `x-amz-target: AmazonPersonalize.<name>`. */
 export const CONTROL_PLANE_OPERATIONS: Readonly<Record<string, Operation>> = {
   CreateDatasetGroup: datasetGroups.createDatasetGroup,
   DescribeDatasetGroup: datasetGroups.describeDatasetGroup,
