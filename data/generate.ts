@@ -80,7 +80,11 @@ function createRandom(seed: number): () => number {
   };
 }
 
-function pickWeighted<T>(random: () => number, choices: readonly T[], weight: (choice: T) => number): T | undefined {
+function pickWeighted<T>(
+  random: () => number,
+  choices: readonly T[],
+  weight: (choice: T) => number,
+): T | undefined {
   let total = 0;
   for (const choice of choices) total += weight(choice);
   if (total <= 0) return undefined;
@@ -117,7 +121,9 @@ export function generateSampleData(options: GeneratorOptions = DEFAULT_OPTIONS):
     const tasteGenres = Object.keys(taste);
     const joined = options.start + random() * 0.7 * (end - options.start);
     const sessions = Math.min(80, Math.max(2, Math.round(Math.exp(2.75 + 0.7 * gaussian(random)))));
-    const sessionTimes = Array.from({ length: sessions }, () => joined + random() * (end - joined)).sort((a, b) => a - b);
+    const sessionTimes = Array.from({ length: sessions }, () => joined + random() * (end - joined)).sort(
+      (a, b) => a - b,
+    );
     const seen = new Set<SimItem>();
     const emit = (item: SimItem, eventType: string, at: number): void => {
       const timestamp = Math.floor(Math.min(at, end - 1));
@@ -128,9 +134,15 @@ export function generateSampleData(options: GeneratorOptions = DEFAULT_OPTIONS):
       let at = sessionStart;
       // One genre per session, mostly from the user's taste, sometimes exploring.
       const genre =
-        random() < 0.1 ? (pickWeighted(random, GENRES, (g) => GENRE_WEIGHTS[g] ?? 0) ?? 'Drama') : (pickWeighted(random, tasteGenres, (g) => taste[g] ?? 0) ?? 'Drama');
+        random() < 0.1
+          ? (pickWeighted(random, GENRES, (g) => GENRE_WEIGHTS[g] ?? 0) ?? 'Drama')
+          : (pickWeighted(random, tasteGenres, (g) => taste[g] ?? 0) ?? 'Drama');
       const draw = (candidates: readonly SimItem[]): SimItem | undefined =>
-        pickWeighted(random, candidates, (item) => item.appeal * freshness(item, at) * (seen.has(item) ? 0.03 : 1));
+        pickWeighted(
+          random,
+          candidates,
+          (item) => item.appeal * freshness(item, at) * (seen.has(item) ? 0.03 : 1),
+        );
       if (random() < 0.15) {
         // A glance at something trending, whatever its genre.
         const trending = draw(items);
@@ -147,14 +159,19 @@ export function generateSampleData(options: GeneratorOptions = DEFAULT_OPTIONS):
         const sequel = current.next;
         if (sequel && !seen.has(sequel) && sequel.release <= at && random() < 0.7) current = sequel;
         else if (random() < 0.75) current = draw(byGenre.get(genre) ?? []);
-        else current = draw(byGenre.get(pickWeighted(random, tasteGenres, (g) => taste[g] ?? 0) ?? genre) ?? []);
+        else
+          current = draw(byGenre.get(pickWeighted(random, tasteGenres, (g) => taste[g] ?? 0) ?? genre) ?? []);
       }
     }
   }
 
   const order = rowTimes.map((_, i) => i).sort((a, b) => (rowTimes[a] ?? 0) - (rowTimes[b] ?? 0) || a - b);
-  const interactionsCsv = ['USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP', ...order.map((i) => rows[i])].join('\n') + '\n';
-  const itemsCsv = ['ITEM_ID,GENRE,YEAR', ...items.map((item) => `${item.id},${item.genres.join('|')},${item.year}`)].join('\n') + '\n';
+  const interactionsCsv =
+    ['USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP', ...order.map((i) => rows[i])].join('\n') + '\n';
+  const itemsCsv =
+    ['ITEM_ID,GENRE,YEAR', ...items.map((item) => `${item.id},${item.genres.join('|')},${item.year}`)].join(
+      '\n',
+    ) + '\n';
   return { interactionsCsv, itemsCsv };
 }
 

@@ -9,11 +9,7 @@ export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
 /** Personalize resources a route's function may act on; the API construct turns them into ARN patterns. */
 export type PersonalizeResourceKind =
-  | 'datasetGroup'
-  | 'solution'
-  | 'solutionVersion'
-  | 'campaign'
-  | 'eventTracker';
+  'datasetGroup' | 'solution' | 'solutionVersion' | 'campaign' | 'eventTracker';
 
 export interface LambdaRoute {
   readonly kind: 'lambda';
@@ -86,7 +82,9 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     handler: 'createEventTracker',
     description: 'Create the event tracker of the dataset group',
-    permissions: [{ actions: ['personalize:CreateEventTracker'], resources: ['eventTracker', 'datasetGroup'] }],
+    permissions: [
+      { actions: ['personalize:CreateEventTracker'], resources: ['eventTracker', 'datasetGroup'] },
+    ],
     body: requests.createEventTrackerRequest,
   },
   {
@@ -131,7 +129,9 @@ export const ROUTES: readonly Route[] = [
 /** The Kinesis consumer: not a route, but deployed and permissioned the same way. */
 export const PUT_EVENTS_CONSUMER = {
   handler: 'putEvents',
-  permissions: [{ actions: ['personalize:PutEvents'], resources: ['eventTracker'] as PersonalizeResourceKind[] }],
+  permissions: [
+    { actions: ['personalize:PutEvents'], resources: ['eventTracker'] as PersonalizeResourceKind[] },
+  ],
 } as const;
 
 /** A route's body as the draft-04 JSON schema API Gateway models use. */
@@ -150,7 +150,11 @@ export function requiredQueryParameters(route: Route): string[] {
 
 /** Error response bodies for requests that API Gateway itself rejects (local mode answers the same). */
 export const GATEWAY_ERRORS = {
-  missingApiKey: { statusCode: 403, code: 'Forbidden', message: 'Forbidden: missing or invalid x-api-key header' },
+  missingApiKey: {
+    statusCode: 403,
+    code: 'Forbidden',
+    message: 'Forbidden: missing or invalid x-api-key header',
+  },
   badRequestBody: { statusCode: 400, code: 'BadRequestBody' },
   badRequestParameters: { statusCode: 400, code: 'BadRequestParameters' },
   notFound: { statusCode: 404, code: 'NotFound' },

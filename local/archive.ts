@@ -109,7 +109,9 @@ export class StreamArchive {
     const name = `${this.options.deliveryStreamName}-1-${stamp}-${randomUUID()}${gzip ? '.gz' : ''}`;
     const directory = join(this.options.bucketDir, archiveKeyPrefix(now));
     mkdirSync(directory, { recursive: true });
-    const content = Buffer.concat(records.flatMap((record) => [Buffer.from(record.Data ?? []), Buffer.from('\n')]));
+    const content = Buffer.concat(
+      records.flatMap((record) => [Buffer.from(record.Data ?? []), Buffer.from('\n')]),
+    );
     const path = join(directory, name);
     // Write-then-rename: a reader never sees half an object, as with S3.
     writeFileSync(`${path}.tmp`, gzip ? gzipSync(content) : content);

@@ -109,7 +109,8 @@ async function handleSqsRequest(
     sendSqsError(response, 400, 'InvalidParameterValue', 'The request body is not JSON');
     return;
   }
-  const knownQueue = (url: unknown) => typeof url === 'string' && new URL(url).pathname === new URL(queueUrl()).pathname;
+  const knownQueue = (url: unknown) =>
+    typeof url === 'string' && new URL(url).pathname === new URL(queueUrl()).pathname;
   const accept = (body: unknown, attributes: unknown) => {
     const text = typeof body === 'string' ? body : '';
     const messageId = randomUUID();
@@ -127,11 +128,21 @@ async function handleSqsRequest(
   switch (operation) {
     case 'SendMessage': {
       if (!knownQueue(input.QueueUrl)) {
-        sendSqsError(response, 400, 'QueueDoesNotExist', `The specified queue does not exist: ${String(input.QueueUrl)}`);
+        sendSqsError(
+          response,
+          400,
+          'QueueDoesNotExist',
+          `The specified queue does not exist: ${String(input.QueueUrl)}`,
+        );
         return;
       }
       if (typeof input.MessageBody !== 'string' || input.MessageBody.length === 0) {
-        sendSqsError(response, 400, 'MissingParameter', 'The request must contain the parameter MessageBody.');
+        sendSqsError(
+          response,
+          400,
+          'MissingParameter',
+          'The request must contain the parameter MessageBody.',
+        );
         return;
       }
       sendSqsJson(response, 200, accept(input.MessageBody, input.MessageAttributes));
@@ -139,7 +150,12 @@ async function handleSqsRequest(
     }
     case 'SendMessageBatch': {
       if (!knownQueue(input.QueueUrl)) {
-        sendSqsError(response, 400, 'QueueDoesNotExist', `The specified queue does not exist: ${String(input.QueueUrl)}`);
+        sendSqsError(
+          response,
+          400,
+          'QueueDoesNotExist',
+          `The specified queue does not exist: ${String(input.QueueUrl)}`,
+        );
         return;
       }
       const entries = Array.isArray(input.Entries) ? (input.Entries as Array<Record<string, unknown>>) : [];
@@ -154,7 +170,12 @@ async function handleSqsRequest(
       sendSqsJson(response, 200, { QueueUrl: queueUrl() });
       return;
     default:
-      sendSqsError(response, 400, 'UnsupportedOperation', `Local mode's SQS supports SendMessage only, not ${operation || target}`);
+      sendSqsError(
+        response,
+        400,
+        'UnsupportedOperation',
+        `Local mode's SQS supports SendMessage only, not ${operation || target}`,
+      );
   }
 }
 

@@ -14,7 +14,14 @@ import { AddressInfo } from 'node:net';
 import { KinesisClient, PutRecordCommand, PutRecordCommandOutput } from '@aws-sdk/client-kinesis';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { bodyJsonSchema, KinesisRoute, LambdaRoute, requiredQueryParameters, Route, ROUTES } from '../lib/api-routes';
+import {
+  bodyJsonSchema,
+  KinesisRoute,
+  LambdaRoute,
+  requiredQueryParameters,
+  Route,
+  ROUTES,
+} from '../lib/api-routes';
 import {
   GATEWAY_RESPONSES,
   GatewayResponseDefinition,
@@ -125,7 +132,9 @@ export function createGatewayRequestListener(
     const method = incoming.method ?? 'GET';
     const url = new URL(incoming.url ?? '/', `http://${incoming.headers.host ?? '127.0.0.1'}`);
     const stagePrefix = `/${API_STAGE_NAME}`;
-    const resourcePath = url.pathname.startsWith(`${stagePrefix}/`) ? url.pathname.slice(stagePrefix.length) : url.pathname;
+    const resourcePath = url.pathname.startsWith(`${stagePrefix}/`)
+      ? url.pathname.slice(stagePrefix.length)
+      : url.pathname;
     const request: GatewayRequest = { requestId, method, resourcePath, url, incoming };
     let reply: Reply;
     try {
@@ -134,7 +143,9 @@ export function createGatewayRequestListener(
         : undefined;
       reply = await answer(request, route);
     } catch (error) {
-      log(`gateway: ${requestId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      log(
+        `gateway: ${requestId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       reply = gatewayResponse(GATEWAY_RESPONSES.default5xx, request, {
         messageString: JSON.stringify('Internal server error'),
         responseType: 'API_CONFIGURATION_ERROR',
@@ -191,10 +202,16 @@ export function createGatewayRequestListener(
         });
       }
     }
-    return route.kind === 'kinesis' ? putRecordIntegration(route, request, body) : lambdaProxyIntegration(route, request, body);
+    return route.kind === 'kinesis'
+      ? putRecordIntegration(route, request, body)
+      : lambdaProxyIntegration(route, request, body);
   }
 
-  async function lambdaProxyIntegration(route: LambdaRoute, request: GatewayRequest, body: string): Promise<Reply> {
+  async function lambdaProxyIntegration(
+    route: LambdaRoute,
+    request: GatewayRequest,
+    body: string,
+  ): Promise<Reply> {
     const functionName = options.functionName?.(route.handler) ?? route.handler;
     const timeoutMs = options.integrationTimeoutMs ?? 29_000;
     const event = buildProxyEvent({
@@ -220,7 +237,9 @@ export function createGatewayRequestListener(
           responseType: 'INTEGRATION_TIMEOUT',
         });
       }
-      log(`${functionName}: invocation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      log(
+        `${functionName}: invocation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       return gatewayResponse(GATEWAY_RESPONSES.default5xx, request, {
         messageString: JSON.stringify('Internal server error'),
         // A function error or a malformed proxy result: API Gateway answers 502 Bad Gateway.
@@ -238,7 +257,8 @@ export function createGatewayRequestListener(
       });
     }
     const headers: Record<string, string | readonly string[]> = {};
-    for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
+    for (const [name, value] of Object.entries(result.headers ?? {}))
+      headers[name.toLowerCase()] = String(value);
     for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
       headers[name.toLowerCase()] = values.map(String);
     }
@@ -251,7 +271,11 @@ export function createGatewayRequestListener(
     };
   }
 
-  async function putRecordIntegration(_route: KinesisRoute, request: GatewayRequest, body: string): Promise<Reply> {
+  async function putRecordIntegration(
+    _route: KinesisRoute,
+    request: GatewayRequest,
+    body: string,
+  ): Promise<Reply> {
     const rendered = renderMappingTemplate(putRecordRequestTemplate(options.streamName), {
       body,
       headers: singleValueHeaders(request.incoming.rawHeaders),
@@ -289,8 +313,12 @@ export function createGatewayRequestListener(
     const errorResponse = Object.values(PUT_RECORD_ERROR_RESPONSES).find((candidate) =>
       new RegExp(`^(?:${candidate.selectionPattern})$`).test(String(status)),
     );
-    const template = status === 200 ? PUT_RECORD_RESPONSE_TEMPLATE : (errorResponse?.template ?? '$input.body');
-    const result = renderMappingTemplate(template, { body: kinesisBody, context: requestContextVariables(request) });
+    const template =
+      status === 200 ? PUT_RECORD_RESPONSE_TEMPLATE : (errorResponse?.template ?? '$input.body');
+    const result = renderMappingTemplate(template, {
+      body: kinesisBody,
+      context: requestContextVariables(request),
+    });
     return {
       statusCode: result.statusOverride ?? (status === 200 ? 200 : (errorResponse?.statusCode ?? status)),
       headers: { 'content-type': 'application/json', ...result.headerOverrides },
@@ -301,7 +329,12 @@ export function createGatewayRequestListener(
   function gatewayResponse(
     definition: GatewayResponseDefinition,
     request: GatewayRequest,
-    error: { messageString?: string; validationErrorString?: string; responseType?: string; statusCode?: number },
+    error: {
+      messageString?: string;
+      validationErrorString?: string;
+      responseType?: string;
+      statusCode?: number;
+    },
   ): Reply {
     const rendered = renderMappingTemplate(definition.template, {
       body: '',
@@ -353,7 +386,10 @@ export function draft04ToAjv(schema: unknown): Record<string, unknown> {
     for (const [key, value] of Object.entries(node)) {
       if (key !== '$schema') out[key] = convert(value);
     }
-    for (const [exclusive, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+    for (const [exclusive, bound] of [
+      ['exclusiveMinimum', 'minimum'],
+      ['exclusiveMaximum', 'maximum'],
+    ] as const) {
       if (typeof out[exclusive] !== 'boolean') continue;
       if (out[exclusive] === true && typeof out[bound] === 'number') {
         out[exclusive] = out[bound];
@@ -432,7 +468,8 @@ export function buildProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
   const multiValueQuery: Record<string, string[]> = {};
   for (const [name, value] of input.url.searchParams) (multiValueQuery[name] ??= []).push(value);
   const hasQuery = Object.keys(multiValueQuery).length > 0;
-  const userAgent = Object.entries(headers).find(([name]) => name.toLowerCase() === 'user-agent')?.[1] ?? null;
+  const userAgent =
+    Object.entries(headers).find(([name]) => name.toLowerCase() === 'user-agent')?.[1] ?? null;
   return {
     resource: input.route.path,
     path: input.route.path,
@@ -440,7 +477,12 @@ export function buildProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
     headers,
     multiValueHeaders,
     queryStringParameters: hasQuery
-      ? Object.fromEntries(Object.entries(multiValueQuery).map(([name, values]) => [name, values[values.length - 1] as string]))
+      ? Object.fromEntries(
+          Object.entries(multiValueQuery).map(([name, values]) => [
+            name,
+            values[values.length - 1] as string,
+          ]),
+        )
       : null,
     multiValueQueryStringParameters: hasQuery ? multiValueQuery : null,
     pathParameters: null,

@@ -42,7 +42,12 @@ export interface LocalKinesis {
 export async function startKinesis(options: LocalKinesisOptions): Promise<LocalKinesis> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   // Stream creation is near instant locally: nothing waits 500 ms for CREATING to become ACTIVE.
-  const server = kinesalite({ path: options.dataDir, createStreamMs: 10, deleteStreamMs: 10, updateStreamMs: 10 });
+  const server = kinesalite({
+    path: options.dataDir,
+    createStreamMs: 10,
+    deleteStreamMs: 10,
+    updateStreamMs: 10,
+  });
   await listenOn(server, options.port, 'Kinesis (kinesalite)', options.portVariable);
   const { port } = server.address() as AddressInfo;
   return {

@@ -54,25 +54,35 @@ export async function provisionPersonalize(
   const waitFor = (what: string, describe: () => Promise<{ status?: string; failureReason?: string }>) =>
     waitUntilActive(what, describe, options.pollIntervalMs ?? 100, options.timeoutMs ?? 600_000);
 
-  const groups = await listAll((token) => personalize.send(new ListDatasetGroupsCommand({ nextToken: token })), 'datasetGroups');
+  const groups = await listAll(
+    (token) => personalize.send(new ListDatasetGroupsCommand({ nextToken: token })),
+    'datasetGroups',
+  );
   let datasetGroupArn = groups.find((group) => group.name === names.datasetGroup)?.datasetGroupArn;
   if (!datasetGroupArn) {
     log(`Creating dataset group ${names.datasetGroup}`);
-    datasetGroupArn = (await personalize.send(new CreateDatasetGroupCommand({ name: names.datasetGroup }))).datasetGroupArn;
+    datasetGroupArn = (await personalize.send(new CreateDatasetGroupCommand({ name: names.datasetGroup })))
+      .datasetGroupArn;
   }
   if (!datasetGroupArn) throw new Error('CreateDatasetGroup returned no ARN');
   const groupArn = datasetGroupArn;
   await waitFor(`dataset group ${names.datasetGroup}`, async () => {
-    const group = (await personalize.send(new DescribeDatasetGroupCommand({ datasetGroupArn: groupArn }))).datasetGroup;
+    const group = (await personalize.send(new DescribeDatasetGroupCommand({ datasetGroupArn: groupArn })))
+      .datasetGroup;
     return { status: group?.status, failureReason: group?.failureReason };
   });
 
-  const schemas = await listAll((token) => personalize.send(new ListSchemasCommand({ nextToken: token })), 'schemas');
+  const schemas = await listAll(
+    (token) => personalize.send(new ListSchemasCommand({ nextToken: token })),
+    'schemas',
+  );
   const ensureSchema = async (name: string, definition: unknown): Promise<string> => {
     const existing = schemas.find((schema) => schema.name === name)?.schemaArn;
     if (existing) return existing;
     log(`Creating schema ${name}`);
-    const created = await personalize.send(new CreateSchemaCommand({ name, schema: JSON.stringify(definition) }));
+    const created = await personalize.send(
+      new CreateSchemaCommand({ name, schema: JSON.stringify(definition) }),
+    );
     if (!created.schemaArn) throw new Error(`CreateSchema ${name} returned no ARN`);
     return created.schemaArn;
   };
@@ -90,11 +100,15 @@ export async function provisionPersonalize(
     jobName: string,
     dataLocation: string,
   ): Promise<string> => {
-    let datasetArn = datasets.find((dataset) => dataset.datasetType?.toLowerCase() === datasetType.toLowerCase())?.datasetArn;
+    let datasetArn = datasets.find(
+      (dataset) => dataset.datasetType?.toLowerCase() === datasetType.toLowerCase(),
+    )?.datasetArn;
     if (!datasetArn) {
       log(`Creating dataset ${name}`);
       datasetArn = (
-        await personalize.send(new CreateDatasetCommand({ name, schemaArn, datasetGroupArn: groupArn, datasetType }))
+        await personalize.send(
+          new CreateDatasetCommand({ name, schemaArn, datasetGroupArn: groupArn, datasetType }),
+        )
       ).datasetArn;
     }
     if (!datasetArn) throw new Error(`CreateDataset ${name} returned no ARN`);
@@ -114,7 +128,14 @@ export async function provisionPersonalize(
     // Reuse the newest job that imported this very location; a new location (the user's own CSVs on a
     // later start) gets a new job that replaces the data (FULL import), named after the stack's job.
     const described = await Promise.all(
-      jobs.map(async (job) => (await personalize.send(new DescribeDatasetImportJobCommand({ datasetImportJobArn: job.datasetImportJobArn }))).datasetImportJob),
+      jobs.map(
+        async (job) =>
+          (
+            await personalize.send(
+              new DescribeDatasetImportJobCommand({ datasetImportJobArn: job.datasetImportJobArn }),
+            )
+          ).datasetImportJob,
+      ),
     );
     const usable = described
       .filter((job) => job?.dataSource?.dataLocation === dataLocation && !job.status?.includes('FAILED'))
@@ -140,7 +161,8 @@ export async function provisionPersonalize(
     if (!jobArn) throw new Error(`CreateDatasetImportJob ${jobName} returned no ARN`);
     const arn = jobArn;
     await waitFor(`import job ${jobName} (${dataLocation})`, async () => {
-      const job = (await personalize.send(new DescribeDatasetImportJobCommand({ datasetImportJobArn: arn }))).datasetImportJob;
+      const job = (await personalize.send(new DescribeDatasetImportJobCommand({ datasetImportJobArn: arn })))
+        .datasetImportJob;
       return { status: job?.status, failureReason: job?.failureReason };
     });
   };
@@ -168,14 +190,19 @@ export async function provisionPersonalize(
     log(`Creating solution ${names.solution} (${options.recipeArn})`);
     solutionArn = (
       await personalize.send(
-        new CreateSolutionCommand({ name: names.solution, datasetGroupArn: groupArn, recipeArn: options.recipeArn }),
+        new CreateSolutionCommand({
+          name: names.solution,
+          datasetGroupArn: groupArn,
+          recipeArn: options.recipeArn,
+        }),
       )
     ).solutionArn;
   }
   if (!solutionArn) throw new Error('CreateSolution returned no ARN');
   const solution = solutionArn;
   await waitFor(`solution ${names.solution}`, async () => {
-    const described = (await personalize.send(new DescribeSolutionCommand({ solutionArn: solution }))).solution;
+    const described = (await personalize.send(new DescribeSolutionCommand({ solutionArn: solution })))
+      .solution;
     return { status: described?.status };
   });
 
@@ -192,8 +219,10 @@ async function waitUntilActive(
   for (;;) {
     const { status, failureReason } = await describe();
     if (status === 'ACTIVE') return;
-    if (status?.includes('FAILED')) throw new Error(`${what} is ${status}: ${failureReason ?? 'no reason given'}`);
-    if (Date.now() > deadline) throw new Error(`${what} is still ${status ?? 'unknown'} after ${timeoutMs} ms`);
+    if (status?.includes('FAILED'))
+      throw new Error(`${what} is ${status}: ${failureReason ?? 'no reason given'}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what} is still ${status ?? 'unknown'} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
   }
 }

@@ -116,7 +116,9 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       stateDir: join(stateDir, 'personalize'),
       region,
       accountId: ACCOUNT_ID,
-      ...(options.personalizeTransitionMs === undefined ? {} : { transitionMs: options.personalizeTransitionMs }),
+      ...(options.personalizeTransitionMs === undefined
+        ? {}
+        : { transitionMs: options.personalizeTransitionMs }),
     }).catch((error: NodeJS.ErrnoException) => {
       throw error.code === 'EADDRINUSE'
         ? new PortInUseError(options.personalizePort ?? 0, 'Personalize emulator', 'PERSONALIZE_PORT')
@@ -135,7 +137,12 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     await ensureStream(kinesis, streamName);
 
     const deadLetters = new DeadLetterFile(join(stateDir, 'dead-letters.jsonl'));
-    const sqs = await startSqsStandIn({ port: 0, queueName: `${stackName}-dead-letter`, deadLetters, accountId: ACCOUNT_ID });
+    const sqs = await startSqsStandIn({
+      port: 0,
+      queueName: `${stackName}-dead-letter`,
+      deadLetters,
+      accountId: ACCOUNT_ID,
+    });
     stops.push(() => sqs.close());
 
     // The handlers build their SDK clients when their module loads: the environment comes first.
@@ -179,7 +186,11 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         s3Dir,
         'interactions',
       ),
-      itemDataLocation: toLocalS3(options.itemDataLocation ?? join(PROJECT_ROOT, 'data', 'items.csv'), s3Dir, 'items'),
+      itemDataLocation: toLocalS3(
+        options.itemDataLocation ?? join(PROJECT_ROOT, 'data', 'items.csv'),
+        s3Dir,
+        'items',
+      ),
       importRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/${stackName}-personalize-import`,
       log,
     });
@@ -212,7 +223,6 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     });
     await archive.start();
     stops.push(() => archive.close());
-
 
     const outputs: StackOutputs = {
       [STACK_OUTPUTS.apiUrl]: `${gateway.url}/`,
@@ -250,7 +260,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
 /** Imports a handler module from `lambda/` (TypeScript, through tsx or ts-jest) and returns its `handler`. */
 async function loadHandler<T>(name: string): Promise<T> {
   const module = (await import(join(PROJECT_ROOT, 'lambda', name))) as { handler?: T };
-  if (typeof module.handler !== 'function') throw new Error(`lambda/${name}.ts does not export a handler function`);
+  if (typeof module.handler !== 'function')
+    throw new Error(`lambda/${name}.ts does not export a handler function`);
   return module.handler;
 }
 
@@ -274,7 +285,8 @@ function setEnvironment(values: Record<string, string | undefined>): () => void 
 export function toLocalS3(location: string, s3Dir: string, dataset: string): string {
   if (location.startsWith('s3://')) return location;
   const source = isAbsolute(location) ? location : resolve(process.cwd(), location);
-  if (!existsSync(source)) throw new Error(`Data location ${location} does not exist (for the ${dataset} dataset)`);
+  if (!existsSync(source))
+    throw new Error(`Data location ${location} does not exist (for the ${dataset} dataset)`);
   const key = statSync(source).isDirectory() ? `${dataset}/` : `${dataset}/${basename(source)}`;
   const target = join(s3Dir, 'local-data', key);
   rmSync(join(s3Dir, 'local-data', dataset), { recursive: true, force: true });
@@ -332,7 +344,8 @@ export function parseArguments(argv: readonly string[]): LocalModeOptions {
     values[name] = value ?? '';
   }
   const unknown = Object.keys(values).filter((name) => !KNOWN_OPTIONS.includes(name));
-  if (unknown.length > 0) throw new Error(`Unknown option(s): ${unknown.map((name) => `--${name}`).join(', ')}\n${USAGE}`);
+  if (unknown.length > 0)
+    throw new Error(`Unknown option(s): ${unknown.map((name) => `--${name}`).join(', ')}\n${USAGE}`);
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
@@ -350,8 +363,21 @@ export function parseArguments(argv: readonly string[]): LocalModeOptions {
   };
 }
 
-const KNOWN_OPTIONS = ['help', 'reset', 'state-dir', 'outputs-file', 'stack-name', 'interactionDataLocation',
-  'itemDataLocation', 'recipeArn', 's3-dir', 'bucketARN', 'bucketObjectsARN', 'solutionRegion', 'parameters'];
+const KNOWN_OPTIONS = [
+  'help',
+  'reset',
+  'state-dir',
+  'outputs-file',
+  'stack-name',
+  'interactionDataLocation',
+  'itemDataLocation',
+  'recipeArn',
+  's3-dir',
+  'bucketARN',
+  'bucketObjectsARN',
+  'solutionRegion',
+  'parameters',
+];
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -418,4 +444,3 @@ if (require.main === module) {
     process.exit(1);
   });
 }
-

@@ -6,7 +6,12 @@
  * accepted it or it was dead-lettered, so nothing is lost and, across restarts, nothing is re-sent.
  */
 import type { _Record, KinesisClient } from '@aws-sdk/client-kinesis';
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type {
+  Context,
+  KinesisStreamBatchResponse,
+  KinesisStreamEvent,
+  KinesisStreamRecord,
+} from 'aws-lambda';
 import { PUT_EVENTS_SOURCE_SETTINGS } from '../lib/event-source-settings';
 import { CheckpointFile } from './checkpoints';
 import { DeadLetterFile } from './dead-letter';
@@ -96,7 +101,12 @@ export class StreamConsumer {
 
   /** A reader positioned just after the shard's checkpoint. */
   private readerFromCheckpoint(shardId: string): ShardReader {
-    return new ShardReader(this.options.kinesis, this.options.streamName, shardId, this.options.checkpoints.get(shardId));
+    return new ShardReader(
+      this.options.kinesis,
+      this.options.streamName,
+      shardId,
+      this.options.checkpoints.get(shardId),
+    );
   }
 
   private async pollShard(shardId: string): Promise<void> {
@@ -113,7 +123,8 @@ export class StreamConsumer {
           const records = await reader.read(batchSize - buffer.length);
           if (records.length > 0) {
             // The window runs from the first record's arrival in the stream, not from when it was polled.
-            if (buffer.length === 0) bufferStartedAt = records[0]?.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
+            if (buffer.length === 0)
+              bufferStartedAt = records[0]?.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
             buffer = buffer.concat(records);
             this.counts.pendingRecords += records.length;
             readAny = true;
@@ -131,7 +142,9 @@ export class StreamConsumer {
             // batch may be neither acknowledged nor dead-lettered. Dropping them from the buffer would let later
             // checkpoints skip them, so read the shard again from its checkpoint, which covers exactly
             // what was acknowledged or dead-lettered.
-            this.log(`stream consumer: ${reader.shardId}: delivery failed, reading again from the checkpoint: ${describeError(error)}`);
+            this.log(
+              `stream consumer: ${reader.shardId}: delivery failed, reading again from the checkpoint: ${describeError(error)}`,
+            );
             const checkpoint = this.options.checkpoints.get(shardId);
             this.counts.pendingRecords -= buffer.filter(
               (record) => checkpoint === undefined || BigInt(record.SequenceNumber ?? 0) > BigInt(checkpoint),
@@ -148,7 +161,9 @@ export class StreamConsumer {
         }
         if (reader.isEnded && buffer.length === 0) return;
         if (!readAny) {
-          await this.pause.sleep(buffer.length > 0 ? Math.max(1, Math.min(pollIntervalMs, windowMs - waited)) : pollIntervalMs);
+          await this.pause.sleep(
+            buffer.length > 0 ? Math.max(1, Math.min(pollIntervalMs, windowMs - waited)) : pollIntervalMs,
+          );
         }
       } catch (error) {
         // Kinesis itself failing (not the handler): log, back off and poll again.
@@ -200,7 +215,9 @@ export class StreamConsumer {
         return true;
       }
       const delay = this.options.retryDelayMs?.(failures) ?? Math.min(2000, 100 * 2 ** (failures - 1));
-      this.log(`stream consumer: ${shardId}: retry ${failures}/${this.settings.retryAttempts} in ${delay} ms: ${lastError}`);
+      this.log(
+        `stream consumer: ${shardId}: retry ${failures}/${this.settings.retryAttempts} in ${delay} ms: ${lastError}`,
+      );
       await this.pause.sleep(delay);
     }
     return true;
@@ -208,8 +225,13 @@ export class StreamConsumer {
 
   private async invoke(shardId: string, records: readonly _Record[]): Promise<Outcome> {
     this.counts.invocations += 1;
-    const event: KinesisStreamEvent = { Records: records.map((record) => this.toEventRecord(shardId, record)) };
-    const context = createLambdaContext({ functionName: this.options.functionName, region: this.options.region });
+    const event: KinesisStreamEvent = {
+      Records: records.map((record) => this.toEventRecord(shardId, record)),
+    };
+    const context = createLambdaContext({
+      functionName: this.options.functionName,
+      region: this.options.region,
+    });
     let response: KinesisStreamBatchResponse | void | undefined;
     try {
       response = await this.options.handler(event, context);
@@ -260,7 +282,9 @@ export class StreamConsumer {
     lastError: string,
   ): readonly _Record[] {
     const oldestAllowed = Date.now() - this.settings.maxRecordAgeSeconds * 1000;
-    const expired = records.filter((record) => (record.ApproximateArrivalTimestamp?.getTime() ?? Infinity) < oldestAllowed);
+    const expired = records.filter(
+      (record) => (record.ApproximateArrivalTimestamp?.getTime() ?? Infinity) < oldestAllowed,
+    );
     if (expired.length === 0) return records;
     // Records are in arrival order, so the expired ones lead.
     const lastExpired = records.indexOf(expired[expired.length - 1] as _Record);
@@ -301,7 +325,9 @@ export class StreamConsumer {
       })),
     });
     this.counts.deadLetteredRecords += records.length;
-    this.log(`stream consumer: ${shardId}: ${records.length} record(s) dead-lettered (${condition}): ${error}`);
+    this.log(
+      `stream consumer: ${shardId}: ${records.length} record(s) dead-lettered (${condition}): ${error}`,
+    );
     this.checkpoint(shardId, records);
   }
 

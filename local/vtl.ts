@@ -50,7 +50,10 @@ export function renderMappingTemplate(template: string, input: MappingTemplateIn
     context: { ...input.context, responseOverride },
     stageVariables: input.stageVariables ?? {},
   };
-  const body = render(template, context, undefined, { escape: false, customMethodHandlers: JAVA_STRING_METHODS });
+  const body = render(template, context, undefined, {
+    escape: false,
+    customMethodHandlers: JAVA_STRING_METHODS,
+  });
   const status = Number(responseOverride.status);
   return {
     body,

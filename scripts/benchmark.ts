@@ -34,7 +34,9 @@ function summarise(samples: readonly number[]): string {
 function acceptedEventCount(personalizeStateDir: string): number {
   const log = join(personalizeStateDir, 'live-data.jsonl');
   if (!existsSync(log)) return 0;
-  return readFileSync(log, 'utf8').split('\n').filter((line) => line.includes('"kind":"event"')).length;
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('"kind":"event"')).length;
 }
 
 async function main(): Promise<void> {
@@ -43,7 +45,9 @@ async function main(): Promise<void> {
   const requests = option('requests', 2000);
   const concurrency = option('concurrency', 16);
   const cpu = cpus();
-  console.log(`Machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}, Node.js ${process.version}`);
+  console.log(
+    `Machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}, Node.js ${process.version}`,
+  );
 
   const stateDir = mkdtempSync(join(tmpdir(), 'local-mode-benchmark-'));
   // The handlers log a JSON line per request: keep them out of the figures' output.
@@ -70,20 +74,33 @@ async function main(): Promise<void> {
     const trackerResponse = await fetch(`${local.url}/eventTracker`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': local.apiKey },
-      body: JSON.stringify({ name: 'benchmark', datasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn] }),
+      body: JSON.stringify({
+        name: 'benchmark',
+        datasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn],
+      }),
     });
     const { trackingId } = (await trackerResponse.json()) as { trackingId: string };
     await new Promise((resolve) => setTimeout(resolve, 1000)); // the tracker's lifecycle steps
-    const data = (userId: string) => ({ userId, itemId: '1210', eventType: 'click', trackingId, interactions: 1 });
+    const data = (userId: string) => ({
+      userId,
+      itemId: '1210',
+      eventType: 'click',
+      trackingId,
+      interactions: 1,
+    });
 
     // 1. Latency, one event at a time.
     const latencies: number[] = [];
     for (let index = 0; index < events; index += 1) {
       const before = acceptedEventCount(personalizeState);
       const sentAt = performance.now();
-      const status = await call('POST', '/data', { Data: data(`latency-${index}`), PartitionKey: `latency-${index}` });
+      const status = await call('POST', '/data', {
+        Data: data(`latency-${index}`),
+        PartitionKey: `latency-${index}`,
+      });
       if (status !== 200) throw new Error(`/data answered ${status}`);
-      while (acceptedEventCount(personalizeState) <= before) await new Promise((resolve) => setTimeout(resolve, 2));
+      while (acceptedEventCount(personalizeState) <= before)
+        await new Promise((resolve) => setTimeout(resolve, 2));
       latencies.push(performance.now() - sentAt);
     }
     console.log(`/data → Personalize, one event at a time (${events} events): ${summarise(latencies)}`);
@@ -92,11 +109,16 @@ async function main(): Promise<void> {
     const beforeBurst = acceptedEventCount(personalizeState);
     const burstStart = performance.now();
     await Promise.all(
-      Array.from({ length: burst }, (_, index) => call('POST', '/data', { Data: data(`burst-${index % 50}`), PartitionKey: `burst-${index}` })),
+      Array.from({ length: burst }, (_, index) =>
+        call('POST', '/data', { Data: data(`burst-${index % 50}`), PartitionKey: `burst-${index}` }),
+      ),
     );
     const posted = performance.now() - burstStart;
-    while (acceptedEventCount(personalizeState) < beforeBurst + burst) await new Promise((resolve) => setTimeout(resolve, 5));
-    console.log(`/data burst of ${burst} concurrent posts: all posted in ${posted.toFixed(0)} ms, all in Personalize after ${(performance.now() - burstStart).toFixed(0)} ms`);
+    while (acceptedEventCount(personalizeState) < beforeBurst + burst)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    console.log(
+      `/data burst of ${burst} concurrent posts: all posted in ${posted.toFixed(0)} ms, all in Personalize after ${(performance.now() - burstStart).toFixed(0)} ms`,
+    );
 
     // 2. Gateway throughput under concurrency.
     const load = async (label: string, request: (index: number) => Promise<number>) => {
@@ -116,11 +138,19 @@ async function main(): Promise<void> {
         }),
       );
       const seconds = (performance.now() - start) / 1000;
-      console.log(`${label}: ${(requests / seconds).toFixed(0)} requests/s (${requests} requests, concurrency ${concurrency}), ${summarise(samples)}${errors ? `, ${errors} errors` : ''}`);
+      console.log(
+        `${label}: ${(requests / seconds).toFixed(0)} requests/s (${requests} requests, concurrency ${concurrency}), ${summarise(samples)}${errors ? `, ${errors} errors` : ''}`,
+      );
     };
-    await load('POST /data (gateway → VTL → Kinesis)', (index) => call('POST', '/data', { Data: data(`load-${index % 100}`), PartitionKey: String(index) }));
-    await load('POST /putEvents (gateway → handler → emulator)', (index) => call('POST', '/putEvents', data(`direct-${index % 100}`)));
-    await load('POST /describeCampaign without a key (gateway only, 403)', () => call('POST', '/describeCampaign', {}, null));
+    await load('POST /data (gateway → VTL → Kinesis)', (index) =>
+      call('POST', '/data', { Data: data(`load-${index % 100}`), PartitionKey: String(index) }),
+    );
+    await load('POST /putEvents (gateway → handler → emulator)', (index) =>
+      call('POST', '/putEvents', data(`direct-${index % 100}`)),
+    );
+    await load('POST /describeCampaign without a key (gateway only, 403)', () =>
+      call('POST', '/describeCampaign', {}, null),
+    );
   } finally {
     await local.close();
     process.stdout.write = write;

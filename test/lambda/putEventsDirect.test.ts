@@ -72,7 +72,11 @@ describe('POST /putEvents', () => {
       'dateFrom: must be an ISO 8601 date',
     ],
     ['a dateFrom Date.parse reads as 2001', { ...data, dateFrom: '1' }, 'dateFrom: must be an ISO 8601 date'],
-    ['a day that is not in the calendar', { ...data, dateTo: '2022-02-30' }, 'dateTo: must be an ISO 8601 date'],
+    [
+      'a day that is not in the calendar',
+      { ...data, dateTo: '2022-02-30' },
+      'dateTo: must be an ISO 8601 date',
+    ],
     [
       'a date-time without a time zone (local time differs between Lambda and a laptop)',
       { ...data, dateFrom: '2022-01-01T10:00:00' },

@@ -40,14 +40,28 @@ describe('event delivery through the stream while Personalize fails', () => {
   const postClicks = async (count: number, user: (index: number) => string) => {
     for (let index = 0; index < count; index += 1) {
       const interactions = 1 + (index % 3);
-      const Data = { userId: user(index), itemId: String(100 + index), eventType: 'click', trackingId, interactions };
-      const response = await callApi(local.url, local.apiKey, 'POST', '/data', { Data, PartitionKey: Data.userId });
+      const Data = {
+        userId: user(index),
+        itemId: String(100 + index),
+        eventType: 'click',
+        trackingId,
+        interactions,
+      };
+      const response = await callApi(local.url, local.apiKey, 'POST', '/data', {
+        Data,
+        PartitionKey: Data.userId,
+      });
       expect(response.status).toBe(200);
       posted += interactions;
     }
   };
   const settled = () =>
-    waitFor('the consumer to settle', () => (local.consumer.stats.pendingRecords === 0 ? true : undefined), 60_000, 50);
+    waitFor(
+      'the consumer to settle',
+      () => (local.consumer.stats.pendingRecords === 0 ? true : undefined),
+      60_000,
+      50,
+    );
   const deadLetters = () => new DeadLetterFile(local.deadLetterFile).readAll();
 
   beforeAll(async () => {
@@ -64,7 +78,10 @@ describe('event delivery through the stream while Personalize fails', () => {
       name: 'delivery',
       datasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn],
     });
-    const { trackingId: id, eventTrackerArn } = tracker.body as { trackingId: string; eventTrackerArn: string };
+    const { trackingId: id, eventTrackerArn } = tracker.body as {
+      trackingId: string;
+      eventTrackerArn: string;
+    };
     trackingId = id;
     // The tracker becomes ACTIVE after the emulator's lifecycle steps: poll for it rather than sleep.
     const control = new PersonalizeClient({ region: 'us-east-1', endpoint: local.personalize.endpoint });
@@ -82,9 +99,16 @@ describe('event delivery through the stream while Personalize fails', () => {
   });
 
   it('retries transient PutEvents failures until every event arrives, once', async () => {
-    local.personalize.injectFaults({ PutEvents: { failNext: 8, errorType: 'InvalidInputException', message: 'transient' } });
+    local.personalize.injectFaults({
+      PutEvents: { failNext: 8, errorType: 'InvalidInputException', message: 'transient' },
+    });
     await postClicks(20, (index) => `user-${index % 4}`);
-    await waitFor('all events', () => (acceptedEvents(personalizeState()).length >= posted ? true : undefined), 60_000, 50);
+    await waitFor(
+      'all events',
+      () => (acceptedEvents(personalizeState()).length >= posted ? true : undefined),
+      60_000,
+      50,
+    );
     await settled();
 
     const events = acceptedEvents(personalizeState());
@@ -94,9 +118,16 @@ describe('event delivery through the stream while Personalize fails', () => {
   });
 
   it('dead-letters what keeps failing, and the count still adds up', async () => {
-    local.personalize.injectFaults({ PutEvents: { failNext: 1_000_000, errorType: 'InvalidInputException', message: 'down' } });
+    local.personalize.injectFaults({
+      PutEvents: { failNext: 1_000_000, errorType: 'InvalidInputException', message: 'down' },
+    });
     await postClicks(5, () => 'unlucky-user');
-    await waitFor('dead letters', () => (local.consumer.stats.deadLetteredRecords >= 5 ? true : undefined), 60_000, 50);
+    await waitFor(
+      'dead letters',
+      () => (local.consumer.stats.deadLetteredRecords >= 5 ? true : undefined),
+      60_000,
+      50,
+    );
     local.personalize.clearFaults();
 
     // A malformed record, written past the gateway's validation: the handler sends it to SQS itself.
@@ -108,7 +139,15 @@ describe('event delivery through the stream while Personalize fails', () => {
       }),
     );
     await postClicks(3, () => 'lucky-user');
-    await waitFor('the last events', () => (acceptedEvents(personalizeState()).some((e) => e.interaction.userId === 'lucky-user') ? true : undefined), 60_000, 50);
+    await waitFor(
+      'the last events',
+      () =>
+        acceptedEvents(personalizeState()).some((e) => e.interaction.userId === 'lucky-user')
+          ? true
+          : undefined,
+      60_000,
+      50,
+    );
     await settled();
 
     const letters = deadLetters();

@@ -87,14 +87,20 @@ describe('the local gateway', () => {
     await callApi(gateway.url, API_KEY, 'GET', `/getRecommendations${query}`);
 
     const { event } = invocations[0]!;
-    expect(event.queryStringParameters).toEqual({ campaignArn: 'arn:aws:personalize:us-east-1:0:campaign/c', userId: '430' });
+    expect(event.queryStringParameters).toEqual({
+      campaignArn: 'arn:aws:personalize:us-east-1:0:campaign/c',
+      userId: '430',
+    });
     expect(event.multiValueQueryStringParameters?.userId).toEqual(['429', '430']);
     expect(event.body).toBeNull();
   });
 
   it('answers 403 with the contract error when the key is missing or wrong, without invoking', async () => {
     for (const key of [null, 'wrong-key']) {
-      const response = await callApi(gateway.url, key, 'POST', '/solutionVersion', { solutionArn, version: 'v1' });
+      const response = await callApi(gateway.url, key, 'POST', '/solutionVersion', {
+        solutionArn,
+        version: 'v1',
+      });
       expect(response.status).toBe(403);
       expect(response.body).toEqual({ message: expect.stringContaining('x-api-key'), code: 'Forbidden' });
     }
@@ -104,9 +110,15 @@ describe('the local gateway', () => {
   it('answers 400 naming the field when the body fails the route model', async () => {
     const missing = await callApi(gateway.url, API_KEY, 'POST', '/solutionVersion', { solutionArn });
     expect(missing.status).toBe(400);
-    expect(missing.body).toMatchObject({ code: 'BadRequestBody', message: expect.stringContaining('version') });
+    expect(missing.body).toMatchObject({
+      code: 'BadRequestBody',
+      message: expect.stringContaining('version'),
+    });
 
-    const wrong = await callApi(gateway.url, API_KEY, 'POST', '/campaign', { solutionVersionArn: 'nope', name: 'c' });
+    const wrong = await callApi(gateway.url, API_KEY, 'POST', '/campaign', {
+      solutionVersionArn: 'nope',
+      name: 'c',
+    });
     expect(wrong.status).toBe(400);
     expect(wrong.body).toMatchObject({ message: expect.stringContaining('solutionVersionArn') });
 
@@ -125,7 +137,9 @@ describe('the local gateway', () => {
       permissions: [],
       body: z.object({ n: z.number().gt(0) }),
     };
-    expect(bodyJsonSchema(route)).toMatchObject({ properties: { n: { minimum: 0, exclusiveMinimum: true } } });
+    expect(bodyJsonSchema(route)).toMatchObject({
+      properties: { n: { minimum: 0, exclusiveMinimum: true } },
+    });
     const bounded = await startGateway({
       port: 0,
       apiKey: API_KEY,
@@ -154,7 +168,10 @@ describe('the local gateway', () => {
   });
 
   it('answers 404 for a route the table does not have, or a method it does not serve', async () => {
-    for (const [method, path] of [['POST', '/nothing'], ['GET', '/campaign']] as const) {
+    for (const [method, path] of [
+      ['POST', '/nothing'],
+      ['GET', '/campaign'],
+    ] as const) {
       const response = await callApi(gateway.url, API_KEY, method, path);
       expect(response.status).toBe(404);
       expect(response.body).toMatchObject({ code: 'NotFound' });
@@ -166,20 +183,29 @@ describe('the local gateway', () => {
     nextResult = async () => {
       throw new Error('secret internals');
     };
-    const thrown = await callApi(gateway.url, API_KEY, 'POST', '/solutionVersion', { solutionArn, version: 'v1' });
+    const thrown = await callApi(gateway.url, API_KEY, 'POST', '/solutionVersion', {
+      solutionArn,
+      version: 'v1',
+    });
     // API Gateway's status for a function error or malformed proxy result (DEFAULT_5XX sets none).
     expect(thrown.status).toBe(502);
     expect(thrown.text).not.toContain('secret internals');
     expect(thrown.body).toMatchObject({ message: 'Internal server error' });
 
     nextResult = async () => ({ statusCode: 200, body: { not: 'a string' } });
-    const malformed = await callApi(gateway.url, API_KEY, 'POST', '/solutionVersion', { solutionArn, version: 'v1' });
+    const malformed = await callApi(gateway.url, API_KEY, 'POST', '/solutionVersion', {
+      solutionArn,
+      version: 'v1',
+    });
     expect(malformed.status).toBe(502);
     expect(malformed.body).toEqual({ message: 'Internal server error', code: 'DEFAULT_5XX' });
   });
 
   it('answers a body the model rejects with valid JSON naming the field, even when the input holds quotes', async () => {
-    const response = await callApi(gateway.url, API_KEY, 'POST', '/campaign', { solutionVersionArn: `it's "v"`, name: 'c' });
+    const response = await callApi(gateway.url, API_KEY, 'POST', '/campaign', {
+      solutionVersionArn: `it's "v"`,
+      name: 'c',
+    });
 
     expect(response.status).toBe(400);
     // API Gateway's validator quotes the input; `$util.escapeJavaScript` alone would render `it\'s`, not JSON.
@@ -201,15 +227,24 @@ describe('the local gateway', () => {
       maxBodyBytes: 256,
       integrationTimeoutMs: 50,
       loadHandler: async () =>
-        (() => new Promise((resolve) => (release = () => resolve({ statusCode: 200, body: '{}' })))) as ProxyHandler,
+        (() =>
+          new Promise(
+            (resolve) => (release = () => resolve({ statusCode: 200, body: '{}' })),
+          )) as ProxyHandler,
       log: () => undefined,
     });
     try {
-      const tooLarge = await callApi(strict.url, API_KEY, 'POST', '/solutionVersion', { solutionArn, version: 'v'.repeat(300) });
+      const tooLarge = await callApi(strict.url, API_KEY, 'POST', '/solutionVersion', {
+        solutionArn,
+        version: 'v'.repeat(300),
+      });
       expect(tooLarge.status).toBe(413);
       expect(tooLarge.body).toEqual({ message: 'Request Too Long', code: 'REQUEST_TOO_LARGE' });
 
-      const timedOut = await callApi(strict.url, API_KEY, 'POST', '/solutionVersion', { solutionArn, version: 'v1' });
+      const timedOut = await callApi(strict.url, API_KEY, 'POST', '/solutionVersion', {
+        solutionArn,
+        version: 'v1',
+      });
       expect(timedOut.status).toBe(504);
       expect(timedOut.body).toEqual({ message: 'Endpoint request timed out', code: 'INTEGRATION_TIMEOUT' });
     } finally {
@@ -219,11 +254,24 @@ describe('the local gateway', () => {
   });
 
   it('rejects a /data batch whose date is not ISO 8601 at the model, before it reaches the stream', async () => {
-    const data = { userId: '429', itemId: '1210', eventType: 'click', trackingId: 't', interactions: 1, dateFrom: 'March 7' };
-    const response = await callApi(gateway.url, API_KEY, 'POST', '/data', { Data: data, PartitionKey: '429' });
+    const data = {
+      userId: '429',
+      itemId: '1210',
+      eventType: 'click',
+      trackingId: 't',
+      interactions: 1,
+      dateFrom: 'March 7',
+    };
+    const response = await callApi(gateway.url, API_KEY, 'POST', '/data', {
+      Data: data,
+      PartitionKey: '429',
+    });
 
     expect(response.status).toBe(400);
-    expect(response.body).toEqual({ code: 'BadRequestBody', message: expect.stringContaining('Data.dateFrom') });
+    expect(response.body).toEqual({
+      code: 'BadRequestBody',
+      message: expect.stringContaining('Data.dateFrom'),
+    });
   });
 
   it('answers /data with a media type other than application/json 415, without writing to the stream', async () => {
@@ -234,13 +282,19 @@ describe('the local gateway', () => {
     });
 
     expect(response.status).toBe(415);
-    expect(await response.json()).toEqual({ message: 'Unsupported Media Type', code: 'UNSUPPORTED_MEDIA_TYPE' });
+    expect(await response.json()).toEqual({
+      message: 'Unsupported Media Type',
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    });
   });
 
   it('puts a partition key with quotes, slashes and non-ASCII on the stream unchanged', async () => {
     const data = { userId: '429', itemId: '1210', eventType: 'click', trackingId: 't', interactions: 1 };
     const partitionKey = `O'Brien "429" / é`;
-    const response = await callApi(gateway.url, API_KEY, 'POST', '/data', { Data: data, PartitionKey: partitionKey });
+    const response = await callApi(gateway.url, API_KEY, 'POST', '/data', {
+      Data: data,
+      PartitionKey: partitionKey,
+    });
 
     expect(response.status).toBe(200);
     const { data: written } = response.body as { data: { SequenceNumber: string; ShardId: string } };
@@ -252,7 +306,9 @@ describe('the local gateway', () => {
         StartingSequenceNumber: written.SequenceNumber,
       }),
     );
-    const records = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator.ShardIterator, Limit: 1 }));
+    const records = await kinesis.send(
+      new GetRecordsCommand({ ShardIterator: iterator.ShardIterator, Limit: 1 }),
+    );
     expect(records.Records?.[0]?.PartitionKey).toBe(partitionKey);
   });
 
@@ -276,7 +332,9 @@ describe('the local gateway', () => {
         StartingSequenceNumber: body.data.SequenceNumber,
       }),
     );
-    const records = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator.ShardIterator, Limit: 1 }));
+    const records = await kinesis.send(
+      new GetRecordsCommand({ ShardIterator: iterator.ShardIterator, Limit: 1 }),
+    );
     expect(JSON.parse(Buffer.from(records.Records?.[0]?.Data ?? []).toString('utf8'))).toEqual(data);
     expect(records.Records?.[0]?.PartitionKey).toBe('429');
     expect(invocations).toHaveLength(0);

@@ -42,7 +42,12 @@ export async function callApi(
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, intervalMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+  intervalMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -56,13 +61,22 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
  * Events the Personalize emulator accepted (PutEvents), read from its durable log in the state directory:
  * the emulator-side count, independent of what the consumer believes it sent.
  */
-export function acceptedEvents(personalizeStateDir: string): Array<{ eventId?: string; interaction: { userId: string; itemId: string } }> {
+export function acceptedEvents(
+  personalizeStateDir: string,
+): Array<{ eventId?: string; interaction: { userId: string; itemId: string } }> {
   const log = join(personalizeStateDir, 'live-data.jsonl');
   if (!existsSync(log)) return [];
   return readFileSync(log, 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as { kind: string; eventId?: string; interaction: { userId: string; itemId: string } })
+    .map(
+      (line) =>
+        JSON.parse(line) as {
+          kind: string;
+          eventId?: string;
+          interaction: { userId: string; itemId: string };
+        },
+    )
     .filter((record) => record.kind === 'event');
 }
 
@@ -72,7 +86,10 @@ export function acceptedEvents(personalizeStateDir: string): Array<{ eventId?: s
  */
 export function silenceHandlerLogs(): () => void {
   const write = process.stdout.write.bind(process.stdout);
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation(((
+    chunk: unknown,
+    ...rest: unknown[]
+  ) => {
     if (typeof chunk === 'string' && chunk.startsWith('{"timestamp"')) return true;
     return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
   }) as typeof process.stdout.write);

@@ -29,7 +29,12 @@ describe('postman_collection.json against local mode', () => {
   beforeAll(async () => {
     restoreStdout = silenceHandlerLogs();
     state = temporaryDirectory('local-mode-postman');
-    local = await startLocalMode({ port: 0, stateDir: state.path, personalizeTransitionMs: 20, log: () => undefined });
+    local = await startLocalMode({
+      port: 0,
+      stateDir: state.path,
+      personalizeTransitionMs: 20,
+      log: () => undefined,
+    });
   });
 
   afterAll(async () => {
@@ -60,7 +65,9 @@ describe('postman_collection.json against local mode', () => {
       );
     });
 
-    const failures = summary.run.failures.map((failure) => `${failure.source?.name ?? '?'}: ${failure.error.message}`);
+    const failures = summary.run.failures.map(
+      (failure) => `${failure.source?.name ?? '?'}: ${failure.error.message}`,
+    );
     expect(failures).toEqual([]);
     expect(summary.run.stats.requests.total).toBeGreaterThanOrEqual(12);
     expect(summary.run.stats.assertions.total).toBeGreaterThan(0);

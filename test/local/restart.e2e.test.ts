@@ -10,13 +10,23 @@ describe('local mode across restarts', () => {
     const state = temporaryDirectory('local-mode-restart');
     try {
       const lines: string[] = [];
-      const first = await startLocalMode({ port: 0, stateDir: state.path, personalizeTransitionMs: 20, log: (line) => lines.push(line) });
+      const first = await startLocalMode({
+        port: 0,
+        stateDir: state.path,
+        personalizeTransitionMs: 20,
+        log: (line) => lines.push(line),
+      });
       const firstOutputs = first.outputs;
       await first.close();
       expect(lines.some((line) => line.startsWith('Creating dataset group'))).toBe(true);
 
       lines.length = 0;
-      const second = await startLocalMode({ port: 0, stateDir: state.path, personalizeTransitionMs: 20, log: (line) => lines.push(line) });
+      const second = await startLocalMode({
+        port: 0,
+        stateDir: state.path,
+        personalizeTransitionMs: 20,
+        log: (line) => lines.push(line),
+      });
       await second.close();
 
       expect(second.apiKey).toBe(first.apiKey);
@@ -25,7 +35,9 @@ describe('local mode across restarts', () => {
       const { ApiUrl: _second, ...again } = second.outputs;
       expect(again).toEqual(kept);
       expect(lines.filter((line) => /^(Creating|Importing)/.test(line))).toEqual([]);
-      expect(JSON.parse(readFileSync(second.outputsFile, 'utf8'))).toEqual({ [second.stackName]: second.outputs });
+      expect(JSON.parse(readFileSync(second.outputsFile, 'utf8'))).toEqual({
+        [second.stackName]: second.outputs,
+      });
     } finally {
       state.remove();
     }
@@ -35,8 +47,18 @@ describe('local mode across restarts', () => {
 describe('npm start options', () => {
   it('takes the deploy parameter names, also in cdk deploy --parameters form', () => {
     expect(
-      parseArguments(['--interactionDataLocation', 'my.csv', '--parameters', 'itemDataLocation=s3://b/items.csv', '--state-dir=/tmp/s']),
-    ).toEqual({ interactionDataLocation: 'my.csv', itemDataLocation: 's3://b/items.csv', stateDir: '/tmp/s' });
+      parseArguments([
+        '--interactionDataLocation',
+        'my.csv',
+        '--parameters',
+        'itemDataLocation=s3://b/items.csv',
+        '--state-dir=/tmp/s',
+      ]),
+    ).toEqual({
+      interactionDataLocation: 'my.csv',
+      itemDataLocation: 's3://b/items.csv',
+      stateDir: '/tmp/s',
+    });
   });
 
   it('rejects an unknown option by name', () => {

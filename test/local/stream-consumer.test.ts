@@ -44,7 +44,9 @@ describe('the stream consumer (local event source mapping)', () => {
 
   async function put(streamName: string, values: readonly string[]): Promise<void> {
     for (const value of values) {
-      await kinesis.send(new PutRecordCommand({ StreamName: streamName, Data: Buffer.from(value), PartitionKey: 'p' }));
+      await kinesis.send(
+        new PutRecordCommand({ StreamName: streamName, Data: Buffer.from(value), PartitionKey: 'p' }),
+      );
     }
   }
 
@@ -99,9 +101,13 @@ describe('the stream consumer (local event source mapping)', () => {
     const streamName = await newStream();
     await put(streamName, ['1', '2', '3', '4', '5']);
     const sizes: number[] = [];
-    const consumer = startConsumer(streamName, async (event) => {
-      sizes.push(event.Records.length);
-    }, { batchSize: 2 });
+    const consumer = startConsumer(
+      streamName,
+      async (event) => {
+        sizes.push(event.Records.length);
+      },
+      { batchSize: 2 },
+    );
     await consumer.start();
     await waitFor('delivery', () => (consumer.stats.deliveredRecords === 5 ? true : undefined));
     expect(Math.max(...sizes)).toBeLessThanOrEqual(2);
@@ -140,7 +146,9 @@ describe('the stream consumer (local event source mapping)', () => {
       accepted.push(...values);
     });
     await consumer.start();
-    await waitFor('settled', () => (consumer.stats.pendingRecords === 0 && consumer.stats.deliveredRecords === 7 ? true : undefined));
+    await waitFor('settled', () =>
+      consumer.stats.pendingRecords === 0 && consumer.stats.deliveredRecords === 7 ? true : undefined,
+    );
 
     expect(accepted).toEqual(['1', '2', '3', '5', '6', '7', '8']);
     const deadLetters = new DeadLetterFile(join(state.path, 'dead-letters.jsonl')).readAll();
@@ -152,7 +160,10 @@ describe('the stream consumer (local event source mapping)', () => {
       approximateInvokeCount: 4, // the first try and retryAttempts (3) retries
       KinesisBatchInfo: { batchSize: 1, shardId: 'shardId-000000000000' },
     });
-    const letter = deadLetters[0] as Extract<(typeof deadLetters)[number], { source: 'event-source-mapping' }>;
+    const letter = deadLetters[0] as Extract<
+      (typeof deadLetters)[number],
+      { source: 'event-source-mapping' }
+    >;
     expect(Buffer.from(letter.records[0]!.data, 'base64').toString()).toBe('poison');
   });
 
@@ -188,7 +199,9 @@ describe('the stream consumer (local event source mapping)', () => {
     });
     consumers.push(consumer);
     await consumer.start();
-    await waitFor('settled', () => (consumer.stats.deliveredRecords === 2 && consumer.stats.deadLetteredRecords === 1 ? true : undefined));
+    await waitFor('settled', () =>
+      consumer.stats.deliveredRecords === 2 && consumer.stats.deadLetteredRecords === 1 ? true : undefined,
+    );
 
     expect(accepted).toEqual(['1', '3']);
     const letters = deadLetters.readAll();
@@ -210,9 +223,13 @@ describe('the stream consumer (local event source mapping)', () => {
     let invoked = false;
     // An age limit of 0: the record is already older when the consumer reads it (several round trips
     // later), so the test needs no sleep.
-    const consumer = startConsumer(streamName, async () => {
-      invoked = true;
-    }, { maxRecordAgeSeconds: 0 });
+    const consumer = startConsumer(
+      streamName,
+      async () => {
+        invoked = true;
+      },
+      { maxRecordAgeSeconds: 0 },
+    );
     await consumer.start();
     await waitFor('dead letter', () => (consumer.stats.deadLetteredRecords === 1 ? true : undefined));
 
@@ -259,7 +276,9 @@ describe('the stream consumer (local event source mapping)', () => {
     await waitFor('archive file', () => (archive.files.length > 0 ? true : undefined));
 
     const file = archive.files[0]!;
-    expect(file).toMatch(/archive-bucket\/events\/\d{4}\/\d{2}\/\d{2}\/Stack-archive-1-\d{4}(-\d{2}){5}-[0-9a-f-]{36}\.gz$/);
+    expect(file).toMatch(
+      /archive-bucket\/events\/\d{4}\/\d{2}\/\d{2}\/Stack-archive-1-\d{4}(-\d{2}){5}-[0-9a-f-]{36}\.gz$/,
+    );
     expect(gunzipSync(readFileSync(file)).toString()).toBe('{"n":1}\n{"n":2}\n');
   });
 });

@@ -6,14 +6,18 @@ const data = { userId: '429', itemId: '1210', eventType: 'click', trackingId: 't
 
 describe('the /data request template rendered as API Gateway renders it', () => {
   const render = (body: unknown) =>
-    JSON.parse(renderMappingTemplate(putRecordRequestTemplate('Stack-events'), { body: JSON.stringify(body) }).body) as {
+    JSON.parse(
+      renderMappingTemplate(putRecordRequestTemplate('Stack-events'), { body: JSON.stringify(body) }).body,
+    ) as {
       StreamName: string;
       Data: string;
       PartitionKey: string;
     };
 
   it('writes to the stack stream whatever stream-name the request gives', () => {
-    expect(render({ 'stream-name': 'someone-elses-stream', Data: data, PartitionKey: '429' }).StreamName).toBe('Stack-events');
+    expect(
+      render({ 'stream-name': 'someone-elses-stream', Data: data, PartitionKey: '429' }).StreamName,
+    ).toBe('Stack-events');
   });
 
   it('base64-encodes the Data object re-serialised as JSON ($input.json)', () => {
@@ -25,14 +29,21 @@ describe('the /data request template rendered as API Gateway renders it', () => 
     expect(render({ Data: data, PartitionKey: 'a"b/c\\dé' }).PartitionKey).toBe('a"b/c\\dé');
   });
 
-  it.each([`it's`, `\\'`, `'\\`, `''`])('renders valid JSON for a partition key with single quotes: %s', (key) => {
-    expect(render({ Data: data, PartitionKey: key }).PartitionKey).toBe(key);
-  });
+  it.each([`it's`, `\\'`, `'\\`, `''`])(
+    'renders valid JSON for a partition key with single quotes: %s',
+    (key) => {
+      expect(render({ Data: data, PartitionKey: key }).PartitionKey).toBe(key);
+    },
+  );
 });
 
 describe('the /data response templates', () => {
   it('wraps the PutRecord response in the seed message ($input.body)', () => {
-    const kinesis = JSON.stringify({ SequenceNumber: '495', ShardId: 'shardId-000000000000', EncryptionType: 'KMS' });
+    const kinesis = JSON.stringify({
+      SequenceNumber: '495',
+      ShardId: 'shardId-000000000000',
+      EncryptionType: 'KMS',
+    });
     expect(JSON.parse(renderMappingTemplate(PUT_RECORD_RESPONSE_TEMPLATE, { body: kinesis }).body)).toEqual({
       Message: 'Event sent successfully',
       data: { SequenceNumber: '495', ShardId: 'shardId-000000000000', EncryptionType: 'KMS' },
@@ -52,7 +63,10 @@ describe('the /data response templates', () => {
     const rendered = renderMappingTemplate(PUT_RECORD_ERROR_RESPONSES.clientError.template, {
       body: JSON.stringify({ __type: 'ValidationException', message }),
     });
-    expect(JSON.parse(rendered.body)).toEqual({ message: `Kinesis rejected the record: ${message}`, code: 'BadRequest' });
+    expect(JSON.parse(rendered.body)).toEqual({
+      message: `Kinesis rejected the record: ${message}`,
+      code: 'BadRequest',
+    });
   });
 
   it('keeps other Kinesis client errors at the template status, with the message escaped', () => {
@@ -74,7 +88,9 @@ describe('$util and $input', () => {
 
   it('$input.path renders an object as Java maps print, and a string as itself', () => {
     const body = JSON.stringify({ Data: { userId: '429', n: 3 } });
-    expect(renderMappingTemplate("$input.path('$.Data.userId') $input.path('$.Data')", { body }).body).toBe('429 {userId=429, n=3}');
+    expect(renderMappingTemplate("$input.path('$.Data.userId') $input.path('$.Data')", { body }).body).toBe(
+      '429 {userId=429, n=3}',
+    );
   });
 
   it('evaluates the JSONPath forms mapping templates use', () => {

@@ -25,14 +25,22 @@ describe('local mode serves the README walkthrough', () => {
     return response.body as Record<string, unknown>;
   };
   const waitActive = (path: string, body: unknown) =>
-    waitFor(`${path} ACTIVE`, async () => {
-      const status = expectOk(await api('POST', path, body)) as unknown;
-      if (typeof status === 'string' && status.includes('FAILED')) throw new Error(`${path}: ${status}`);
-      return status === 'ACTIVE' ? status : undefined;
-    }, 60_000, 100);
+    waitFor(
+      `${path} ACTIVE`,
+      async () => {
+        const status = expectOk(await api('POST', path, body)) as unknown;
+        if (typeof status === 'string' && status.includes('FAILED')) throw new Error(`${path}: ${status}`);
+        return status === 'ACTIVE' ? status : undefined;
+      },
+      60_000,
+      100,
+    );
   const recommendationsFor = async (campaignArn: string, userId: string) =>
     expectOk(
-      await api('GET', `/getRecommendations?campaignArn=${encodeURIComponent(campaignArn)}&userId=${userId}&numResults=10`),
+      await api(
+        'GET',
+        `/getRecommendations?campaignArn=${encodeURIComponent(campaignArn)}&userId=${userId}&numResults=10`,
+      ),
     ) as unknown as Recommendations;
 
   beforeAll(async () => {
@@ -54,7 +62,10 @@ describe('local mode serves the README walkthrough', () => {
   });
 
   it('writes the stack outputs, under the stack name, as cdk deploy --outputs-file does', () => {
-    const file = JSON.parse(readFileSync(local.outputsFile, 'utf8')) as Record<string, Record<string, string>>;
+    const file = JSON.parse(readFileSync(local.outputsFile, 'utf8')) as Record<
+      string,
+      Record<string, string>
+    >;
     const outputs = file[local.stackName]!;
     for (const name of Object.values(STACK_OUTPUTS)) expect(outputs[name]).toEqual(expect.any(String));
     expect(outputs[STACK_OUTPUTS.apiUrl]).toBe(`${local.url}/`);
@@ -65,11 +76,15 @@ describe('local mode serves the README walkthrough', () => {
     const solutionArn = local.outputs[STACK_OUTPUTS.solutionArn];
     const datasetGroupArn = local.outputs[STACK_OUTPUTS.datasetGroupArn];
 
-    const { solutionVersionArn } = expectOk(await api('POST', '/solutionVersion', { solutionArn, version: 'v1' }));
+    const { solutionVersionArn } = expectOk(
+      await api('POST', '/solutionVersion', { solutionArn, version: 'v1' }),
+    );
     expect(solutionVersionArn).toEqual(expect.stringContaining(':solution/'));
     await waitActive('/describeSolutionVersion', { solutionVersionArn });
 
-    const { campaignArn } = expectOk(await api('POST', '/campaign', { solutionVersionArn, name: 'walkthrough' }));
+    const { campaignArn } = expectOk(
+      await api('POST', '/campaign', { solutionVersionArn, name: 'walkthrough' }),
+    );
     await waitActive('/describeCampaign', { campaignArn });
 
     const tracker = expectOk(await api('POST', '/eventTracker', { name: 'walkthrough', datasetGroupArn }));
@@ -83,16 +98,28 @@ describe('local mode serves the README walkthrough', () => {
     // Three clicks on an item the user was not recommended: the next recommendations must move.
     const clicked = before.itemList[9]!.itemId;
     const data = { userId: '429', itemId: clicked, eventType: 'click', trackingId, interactions: 3 };
-    const put = expectOk(await api('POST', '/data', { 'stream-name': 'ignored', Data: data, PartitionKey: '429' }));
-    expect(put).toMatchObject({ Message: 'Event sent successfully', data: { ShardId: 'shardId-000000000000' } });
+    const put = expectOk(
+      await api('POST', '/data', { 'stream-name': 'ignored', Data: data, PartitionKey: '429' }),
+    );
+    expect(put).toMatchObject({
+      Message: 'Event sent successfully',
+      data: { ShardId: 'shardId-000000000000' },
+    });
 
-    const after = await waitFor('recommendations to change', async () => {
-      const now = await recommendationsFor(campaignArn as string, '429');
-      return JSON.stringify(now.itemList) !== JSON.stringify(before.itemList) ? now : undefined;
-    }, 5_000, 100);
+    const after = await waitFor(
+      'recommendations to change',
+      async () => {
+        const now = await recommendationsFor(campaignArn as string, '429');
+        return JSON.stringify(now.itemList) !== JSON.stringify(before.itemList) ? now : undefined;
+      },
+      5_000,
+      100,
+    );
     expect(after.itemList.map((item) => item.itemId)).not.toEqual(before.itemList.map((item) => item.itemId));
 
-    const sent = expectOk(await api('POST', '/putEvents', { ...data, interactions: 2 })) as unknown as unknown[];
+    const sent = expectOk(
+      await api('POST', '/putEvents', { ...data, interactions: 2 }),
+    ) as unknown as unknown[];
     expect(sent).toHaveLength(2);
     expect(sent[0]).toMatchObject({ itemId: clicked, eventType: 'click', userId: '429' });
 
@@ -100,10 +127,15 @@ describe('local mode serves the README walkthrough', () => {
     const deleted = await api('DELETE', '/deleteResources', { campaignArn, eventTrackerArn });
     expect(deleted.status).toBe(200);
 
-    const gone = await waitFor('the campaign to be gone', async () => {
-      const response = await api('POST', '/describeCampaign', { campaignArn });
-      return response.status === 404 ? response : undefined;
-    }, 10_000, 100);
+    const gone = await waitFor(
+      'the campaign to be gone',
+      async () => {
+        const response = await api('POST', '/describeCampaign', { campaignArn });
+        return response.status === 404 ? response : undefined;
+      },
+      10_000,
+      100,
+    );
     expect(gone.body).toMatchObject({ message: 'Campaign is deleted or does not exist' });
   });
 

@@ -26,7 +26,13 @@ describe('metrics with the service’s names and definitions', () => {
     const interactions: Interaction[] = [];
     for (let u = 0; u < 20; u++) {
       // Newest first in the input: the split must sort by time itself.
-      for (let k = 9; k >= 0; k--) interactions.push({ userId: `user${u}`, itemId: `item${u}-${k}`, eventType: 'watch', timestamp: 1000 + k });
+      for (let k = 9; k >= 0; k--)
+        interactions.push({
+          userId: `user${u}`,
+          itemId: `item${u}-${k}`,
+          eventType: 'watch',
+          timestamp: 1000 + k,
+        });
     }
     const split = splitForEvaluation({ interactions, items: [] });
 
@@ -34,16 +40,30 @@ describe('metrics with the service’s names and definitions', () => {
     for (const user of split.testUsers) {
       const suffix = user.userId.slice('user'.length);
       expect([...user.relevant]).toEqual([`item${suffix}-9`]);
-      expect(user.input.map((e) => e.itemId)).toEqual(Array.from({ length: 9 }, (_, k) => `item${suffix}-${k}`));
+      expect(user.input.map((e) => e.itemId)).toEqual(
+        Array.from({ length: 9 }, (_, k) => `item${suffix}-${k}`),
+      );
     }
     expect(split.training.interactions).toHaveLength(18 * 10 + 2 * 9);
-    expect(split.training.interactions.some((e) => e.itemId.endsWith('-9') && split.testUsers.some((t) => t.relevant.has(e.itemId)))).toBe(false);
+    expect(
+      split.training.interactions.some(
+        (e) => e.itemId.endsWith('-9') && split.testUsers.some((t) => t.relevant.has(e.itemId)),
+      ),
+    ).toBe(false);
   });
 
   it('chooses the same test users whatever the order of the data', () => {
-    const interactions: Interaction[] = Array.from({ length: 300 }, (_, k) => ({ userId: `u${k % 30}`, itemId: `i${k}`, eventType: 'click', timestamp: k }));
+    const interactions: Interaction[] = Array.from({ length: 300 }, (_, k) => ({
+      userId: `u${k % 30}`,
+      itemId: `i${k}`,
+      eventType: 'click',
+      timestamp: k,
+    }));
     const forward = splitForEvaluation({ interactions, items: [] }).testUsers.map((u) => u.userId);
-    const backward = splitForEvaluation({ interactions: [...interactions].reverse(), items: [] }).testUsers.map((u) => u.userId);
+    const backward = splitForEvaluation({
+      interactions: [...interactions].reverse(),
+      items: [],
+    }).testUsers.map((u) => u.userId);
     expect(forward).toHaveLength(3);
     expect(backward).toEqual(forward);
   });

@@ -6,7 +6,12 @@ const noLive: LiveContext = { userEvents: [], newItems: [] };
 function events(counts: Record<string, number>): Interaction[] {
   let timestamp = 1_700_000_000;
   return Object.entries(counts).flatMap(([itemId, count]) =>
-    Array.from({ length: count }, (_, k) => ({ userId: `u${k}`, itemId, eventType: 'watch', timestamp: timestamp++ })),
+    Array.from({ length: count }, (_, k) => ({
+      userId: `u${k}`,
+      itemId,
+      eventType: 'watch',
+      timestamp: timestamp++,
+    })),
   );
 }
 
@@ -26,18 +31,26 @@ describe('aws-popularity-count', () => {
 
   it('counts events accepted since training and can recommend items added since', async () => {
     const { model } = await train('aws-popularity-count', data);
-    const live: LiveContext = { userEvents: [], newItems: [{ itemId: 'fresh', genres: [] }], recentPopularity: new Map([['fresh', 20]]) };
+    const live: LiveContext = {
+      userEvents: [],
+      newItems: [{ itemId: 'fresh', genres: [] }],
+      recentPopularity: new Map([['fresh', 20]]),
+    };
     expect(model.recommend({ numResults: 1, live })[0]?.itemId).toBe('fresh');
   });
 
   it('ranks the given items by popularity', async () => {
     const { model } = await train('aws-popularity-count', data);
-    expect(model.rank({ userId: 'u1', itemIds: ['c', 'b', 'cold', 'a'], live: noLive }).map((i) => i.itemId)).toEqual(['b', 'a', 'c', 'cold']);
+    expect(
+      model.rank({ userId: 'u1', itemIds: ['c', 'b', 'cold', 'a'], live: noLive }).map((i) => i.itemId),
+    ).toEqual(['b', 'a', 'c', 'cold']);
   });
 
   it('survives a JSON round trip', async () => {
     const { model } = await train('aws-popularity-count', data);
     const restored = loadModel(JSON.parse(JSON.stringify(model.serialize())));
-    expect(restored.recommend({ numResults: 4, live: noLive })).toEqual(model.recommend({ numResults: 4, live: noLive }));
+    expect(restored.recommend({ numResults: 4, live: noLive })).toEqual(
+      model.recommend({ numResults: 4, live: noLive }),
+    );
   });
 });

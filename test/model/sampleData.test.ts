@@ -16,14 +16,18 @@ describe('the sample data generator', () => {
   it('is deterministic: the same seed gives byte-identical output', () => {
     const first = generateSampleData(small);
     const second = generateSampleData(small);
-    expect(sha256(second.interactionsCsv + second.itemsCsv)).toBe(sha256(first.interactionsCsv + first.itemsCsv));
+    expect(sha256(second.interactionsCsv + second.itemsCsv)).toBe(
+      sha256(first.interactionsCsv + first.itemsCsv),
+    );
     const other = generateSampleData({ ...small, seed: small.seed + 1 });
     expect(other.interactionsCsv).not.toBe(first.interactionsCsv);
   });
 
   it('made the committed data/interactions.csv and data/items.csv', () => {
     const generated = generateSampleData();
-    expect(sha256(readFileSync(join(dataDir, 'interactions.csv'), 'utf8'))).toBe(sha256(generated.interactionsCsv));
+    expect(sha256(readFileSync(join(dataDir, 'interactions.csv'), 'utf8'))).toBe(
+      sha256(generated.interactionsCsv),
+    );
     expect(sha256(readFileSync(join(dataDir, 'items.csv'), 'utf8'))).toBe(sha256(generated.itemsCsv));
   });
 });

@@ -11,7 +11,8 @@ let trained: CollaborativeModel;
 beforeAll(async () => {
   trained = await trainCollaborative('aws-user-personalization', data);
 });
-const asRecipe = (recipe: 'aws-sims' | 'aws-personalized-ranking'): CollaborativeModel => new CollaborativeModel(recipe, trained.serialize());
+const asRecipe = (recipe: 'aws-sims' | 'aws-personalized-ranking'): CollaborativeModel =>
+  new CollaborativeModel(recipe, trained.serialize());
 const afterTraining = Math.max(...data.interactions.map((e) => e.timestamp)) + 60;
 
 function countWithGenre(items: readonly ScoredItem[], genre: string): number {
@@ -51,7 +52,9 @@ describe('aws-user-personalization on the sample data', () => {
 
   it('follows the user’s taste: user 429 (comedy and romance) gets mostly comedies and romances', () => {
     const top = model.recommend({ userId: '429', numResults: 25, live: noLive });
-    const matching = top.filter((item) => genresOf.get(item.itemId)?.some((g) => g === 'Comedy' || g === 'Romance'));
+    const matching = top.filter((item) =>
+      genresOf.get(item.itemId)?.some((g) => g === 'Comedy' || g === 'Romance'),
+    );
     expect(matching.length).toBeGreaterThanOrEqual(15);
   });
 
@@ -64,13 +67,20 @@ describe('aws-user-personalization on the sample data', () => {
 
   it('does not recommend again what the user just clicked', () => {
     const clicked = mostPopularWithGenre('Horror', 3);
-    const after = model.recommend({ userId: '429', numResults: 25, live: { userEvents: clicks('429', clicked), newItems: [] } });
+    const after = model.recommend({
+      userId: '429',
+      numResults: 25,
+      live: { userEvents: clicks('429', clicked), newItems: [] },
+    });
     expect(after.map((item) => item.itemId)).not.toEqual(expect.arrayContaining([clicked[0]]));
   });
 
   it('recommends items added after training to users whose taste they match', () => {
     const fresh = { itemId: 'fresh-horror', genres: ['Horror'] };
-    const live: LiveContext = { userEvents: clicks('429', mostPopularWithGenre('Horror', 3)), newItems: [fresh] };
+    const live: LiveContext = {
+      userEvents: clicks('429', mostPopularWithGenre('Horror', 3)),
+      newItems: [fresh],
+    };
     const top = model.recommend({ userId: '429', numResults: 25, live });
     expect(top.map((item) => item.itemId)).toContain('fresh-horror');
   });
@@ -78,9 +88,15 @@ describe('aws-user-personalization on the sample data', () => {
   it('gives a user never seen the items popular lately, the same for every new user', () => {
     const last30Days = new Map<string, number>();
     for (const e of data.interactions) {
-      if (e.timestamp > afterTraining - 30 * 86_400) last30Days.set(e.itemId, (last30Days.get(e.itemId) ?? 0) + 1);
+      if (e.timestamp > afterTraining - 30 * 86_400)
+        last30Days.set(e.itemId, (last30Days.get(e.itemId) ?? 0) + 1);
     }
-    const trending = new Set([...last30Days.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([itemId]) => itemId));
+    const trending = new Set(
+      [...last30Days.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 25)
+        .map(([itemId]) => itemId),
+    );
     const forNewUser = model.recommend({ userId: 'never-seen', numResults: 25, live: noLive });
     expect(forNewUser.filter((item) => trending.has(item.itemId)).length).toBeGreaterThanOrEqual(15);
     expect(model.recommend({ userId: 'also-new', numResults: 25, live: noLive })).toEqual(forNewUser);
@@ -88,18 +104,29 @@ describe('aws-user-personalization on the sample data', () => {
 
   it('survives a JSON round trip with identical recommendations', () => {
     const restored = loadModel(JSON.parse(JSON.stringify(model.serialize())));
-    const live: LiveContext = { userEvents: clicks('429', ['1', '2']), newItems: [{ itemId: 'n1', genres: ['Drama'] }] };
+    const live: LiveContext = {
+      userEvents: clicks('429', ['1', '2']),
+      newItems: [{ itemId: 'n1', genres: ['Drama'] }],
+    };
     expect(restored.recipe).toBe('aws-user-personalization');
-    expect(restored.recommend({ userId: '429', numResults: 50, live })).toEqual(model.recommend({ userId: '429', numResults: 50, live }));
+    expect(restored.recommend({ userId: '429', numResults: 50, live })).toEqual(
+      model.recommend({ userId: '429', numResults: 50, live }),
+    );
   });
 });
 
 describe('aws-personalized-ranking on the sample data', () => {
   it('orders the given items for the user, scores summing to 1 over them', () => {
     const model = asRecipe('aws-personalized-ranking');
-    const favourites = model.recommend({ userId: '429', numResults: 3, live: noLive }).map((item) => item.itemId);
+    const favourites = model
+      .recommend({ userId: '429', numResults: 3, live: noLive })
+      .map((item) => item.itemId);
     const others = mostPopularWithGenre('Western', 3);
-    const ranked = model.rank({ userId: '429', itemIds: [...others, ...favourites, 'not-in-catalogue'], live: noLive });
+    const ranked = model.rank({
+      userId: '429',
+      itemIds: [...others, ...favourites, 'not-in-catalogue'],
+      live: noLive,
+    });
     expect(ranked.slice(0, 3).map((item) => item.itemId)).toEqual(favourites);
     expect(ranked[ranked.length - 1]?.itemId).toBe('not-in-catalogue');
     expect(ranked.reduce((sum, item) => sum + item.score, 0)).toBeCloseTo(1, 9);
@@ -114,7 +141,9 @@ describe('aws-sims on the sample data', () => {
     const similar = model.recommend({ itemId: horrorFilm, numResults: 10, live: noLive });
     expect(similar).toHaveLength(10);
     expect(similar.map((item) => item.itemId)).not.toContain(horrorFilm);
-    const sharingAGenre = similar.filter((item) => genresOf.get(item.itemId)?.some((g) => queryGenres.includes(g)));
+    const sharingAGenre = similar.filter((item) =>
+      genresOf.get(item.itemId)?.some((g) => queryGenres.includes(g)),
+    );
     expect(sharingAGenre.length).toBeGreaterThanOrEqual(7);
   });
 
