@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicies, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
@@ -36,6 +37,10 @@ export class EventPipeline extends Construct {
   public readonly archiveBucket: s3.Bucket;
   public readonly deliveryStream: firehose.DeliveryStream;
   public readonly deadLetterQueue: sqs.Queue;
+  /** Fires when an event could not be delivered: a record is waiting in the dead-letter queue. */
+  public readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** Fires when the consumer falls behind the stream, so recommendations stop reacting within seconds. */
+  public readonly consumerLagAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: EventPipelineProps) {
     super(scope, id);
@@ -138,6 +143,32 @@ export class EventPipeline extends Construct {
     // destination covers records that exhaust their retries.
     props.consumer.addEnvironment('DEAD_LETTER_QUEUE_URL', this.deadLetterQueue.queueUrl);
     this.deadLetterQueue.grantSendMessages(props.consumer);
+
+    // Nothing is lost, but a dead-lettered event is one Personalize never saw: someone should look.
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+      alarmDescription:
+        'Interaction records could not be delivered to Personalize; they wait in the dead-letter queue with their error.',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.consumerLagAlarm = new cloudwatch.Alarm(this, 'ConsumerLagAlarm', {
+      alarmDescription:
+        'The putEvents consumer is more than a minute behind the stream: events reach Personalize late.',
+      metric: props.consumer.metric('IteratorAge', {
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: Duration.minutes(1).toMilliseconds(),
+      evaluationPeriods: 5,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
 
     // Everything here is data in flight or its copy: `cdk destroy` removes it all (the log stream that
     // aws-kinesisfirehose creates defaults to RETAIN otherwise).

@@ -165,3 +165,30 @@ describe('dead-letter queue', () => {
     });
   });
 });
+
+describe('alarms', () => {
+  it('alarm as soon as one record waits in the dead-letter queue', () => {
+    synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId('AWS::SQS::Queue'), 'QueueName'] } },
+      ],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+    });
+  });
+
+  it('alarm when the consumer stays more than a minute behind the stream', () => {
+    const consumer = functionByDescription(synth.template, 'Sends the interaction batches');
+    synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: consumer.id } }],
+      Threshold: 60_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Statistic: 'Maximum',
+    });
+  });
+});
