@@ -1,7 +1,9 @@
 /**
  * Typed errors and THE mapping from errors to HTTP statuses. Handlers throw; `withHttp` (http.ts) turns
  * what they throw into a response with `toHttpError`, so no handler decides a status code on its own.
+ * Also THE classification of service errors into retryable and not (`isRetryable`), for the consumer.
  */
+import { OWNER_TAG_ENV, OWNER_TAG_KEY } from './ownership';
 
 /** An error with the HTTP status and code it is answered with. */
 export class HttpError extends Error {
@@ -63,6 +65,28 @@ function isSdkError(error: unknown): error is Error & { $metadata?: { httpStatus
 }
 
 /**
+ * The 403 an AccessDeniedException becomes. The functions' IAM policies allow acting only on resources tagged
+ * with this stack's name (ownership.ts), so "access denied" almost always means "not this stack's resource".
+ * The service's message names the action and the resource, which the answer repeats; it also names the
+ * function's role and account, which the answer does not.
+ */
+function accessDenied(error: Error): HttpError {
+  const match = /perform: (\S+) on resource: (\S+)/.exec(error.message);
+  const stack = process.env[OWNER_TAG_ENV] || "<this stack's name>";
+  const what = match ? `${match[1]} on ${match[2]}` : 'this action on this resource';
+  const message =
+    `The stack's role is not allowed to perform ${what}: this API acts only on the Personalize resources ` +
+    `it created, tagged ${OWNER_TAG_KEY}=${stack}`;
+  return new HttpError(
+    403,
+    'AccessDeniedException',
+    message.slice(0, MAX_MESSAGE_LENGTH),
+    {},
+    { cause: error },
+  );
+}
+
+/**
  * The HTTP error a thrown value is answered with. Anything not known to be the caller's doing becomes a
  * generic 500 that keeps the original as `cause`, for the log only: a response never carries a stack
  * trace or a serialized SDK error.
@@ -70,6 +94,7 @@ function isSdkError(error: unknown): error is Error & { $metadata?: { httpStatus
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (isSdkError(error)) {
+    if (error.name === 'AccessDeniedException') return accessDenied(error);
     const status =
       SDK_ERROR_STATUS[error.name] ?? (error.$metadata?.httpStatusCode === 429 ? 429 : undefined);
     if (status !== undefined) {
@@ -83,4 +108,52 @@ export function toHttpError(error: unknown): HttpError {
     }
   }
   return new HttpError(500, 'InternalServerError', INTERNAL_ERROR_MESSAGE, {}, { cause: error });
+}
+
+/** Errors that say nothing about the request itself: a later attempt, or a fix of the stack, can succeed. */
+const RETRYABLE_ERRORS = new Set([
+  // Throttling and quotas.
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'LimitExceededException',
+  'RequestLimitExceeded',
+  'SlowDown',
+  // The service's side.
+  'InternalServerError',
+  'InternalServerException',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  // The network.
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  // Permissions and credentials: a fix of the role (and a retry) can succeed; until then the retry and age
+  // limits of the event source mapping end in Lambda's on-failure destination, which keeps the records.
+  'AccessDeniedException',
+  'ExpiredTokenException',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+]);
+
+/** Errors that say the request itself is wrong: sending it again cannot succeed. */
+const PERMANENT_ERRORS = new Set([
+  'InvalidInputException',
+  'ResourceNotFoundException',
+  'ValidationException',
+]);
+
+/**
+ * Whether a failed call can succeed later. Retryable: throttling (the names above, HTTP 429), 5xx, errors
+ * with no HTTP answer (network, timeouts), 408 and 403 (permissions). Not retryable: InvalidInputException,
+ * ResourceNotFoundException, ValidationException and any other 4xx.
+ */
+export function isRetryable(error: unknown): boolean {
+  const name = error instanceof Error ? error.name : undefined;
+  if (name !== undefined && PERMANENT_ERRORS.has(name)) return false;
+  if (name !== undefined && RETRYABLE_ERRORS.has(name)) return true;
+  const status = isSdkError(error) ? error.$metadata?.httpStatusCode : undefined;
+  if (status === undefined) return true;
+  if (status === 403 || status === 408 || status === 429) return true;
+  return status < 400 || status >= 500;
 }

@@ -1,6 +1,12 @@
 // First import: the factories set the test environment before any SDK client is created.
-import { MAPPED_SERVICE_ERRORS, serviceError, unexpectedError } from './factories';
-import { HttpError, NotFoundError, ValidationError, toHttpError } from '../../lambda/shared/errors';
+import { MAPPED_SERVICE_ERRORS, STACK_NAME, serviceError, unexpectedError } from './factories';
+import {
+  HttpError,
+  NotFoundError,
+  ValidationError,
+  isRetryable,
+  toHttpError,
+} from '../../lambda/shared/errors';
 
 describe('toHttpError', () => {
   it.each(MAPPED_SERVICE_ERRORS)('maps %s to %i with the service message', (name, status) => {
@@ -14,11 +20,7 @@ describe('toHttpError', () => {
   });
 
   it('maps an unknown service error to a generic 500, keeping the original as the cause', () => {
-    const original = serviceError(
-      'AccessDeniedException',
-      'User arn:aws:iam::123:role/x is not authorized',
-      403,
-    );
+    const original = serviceError('KMSInvalidStateException', 'key arn:aws:kms:... is pending deletion', 400);
 
     const error = toHttpError(original);
 
@@ -28,6 +30,37 @@ describe('toHttpError', () => {
       message: 'Internal server error',
     });
     expect(error.cause).toBe(original);
+  });
+
+  it("maps AccessDeniedException to a 403 naming the action, the resource and the stack's tag, not the role", () => {
+    const original = serviceError(
+      'AccessDeniedException',
+      'User: arn:aws:sts::123456789012:assumed-role/Stack-CreateCampaignRole/fn is not authorized to perform: ' +
+        'personalize:DescribeCampaign on resource: arn:aws:personalize:us-east-1:123456789012:campaign/other ' +
+        'because no identity-based policy allows the personalize:DescribeCampaign action',
+      403,
+    );
+
+    const error = toHttpError(original);
+
+    expect(error).toMatchObject({ statusCode: 403, code: 'AccessDeniedException' });
+    expect(error.message).toBe(
+      "The stack's role is not allowed to perform personalize:DescribeCampaign on " +
+        'arn:aws:personalize:us-east-1:123456789012:campaign/other: this API acts only on the Personalize ' +
+        `resources it created, tagged nrt-recommendations:stack=${STACK_NAME}`,
+    );
+    expect(error.message).not.toMatch(/assumed-role|sts::/);
+    expect(error.cause).toBe(original);
+  });
+
+  it('maps an AccessDeniedException whose message names no resource to a 403 all the same', () => {
+    expect(toHttpError(serviceError('AccessDeniedException', 'Access denied', 403))).toMatchObject({
+      statusCode: 403,
+      code: 'AccessDeniedException',
+      message: expect.stringContaining(
+        `this action on this resource: this API acts only on the Personalize resources it created, tagged nrt-recommendations:stack=${STACK_NAME}`,
+      ),
+    });
   });
 
   it.each([
@@ -52,5 +85,41 @@ describe('toHttpError', () => {
     expect(
       toHttpError(serviceError('InvalidInputException', 'x'.repeat(5000))).message.length,
     ).toBeLessThanOrEqual(500);
+  });
+});
+
+describe('isRetryable', () => {
+  it.each([
+    ['ThrottlingException', 400],
+    ['TooManyRequestsException', 400],
+    ['LimitExceededException', 400],
+    ['AnyThrottleOfAnotherName', 429],
+    ['InternalFailure', 500],
+    ['ServiceUnavailableException', 503],
+    ['SomethingNew', 502],
+    ['AccessDeniedException', 403],
+    ['ExpiredTokenException', 400],
+    ['RequestTimeout', 408],
+  ])('retries %s (HTTP %i): a later attempt or a fix of the role can succeed', (name, status) => {
+    expect(isRetryable(serviceError(name, 'x', status))).toBe(true);
+  });
+
+  it.each([
+    ['InvalidInputException', 400],
+    ['ResourceNotFoundException', 404],
+    ['ValidationException', 400],
+    ['ResourceNotFoundException', 400],
+    ['SomeOtherClientError', 400],
+    ['PayloadTooLarge', 413],
+  ])('does not retry %s (HTTP %i): the request itself is wrong', (name, status) => {
+    expect(isRetryable(serviceError(name, 'x', status))).toBe(false);
+  });
+
+  it.each([
+    ['a network error', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+    ['a timeout', Object.assign(new Error('timed out'), { name: 'TimeoutError' })],
+    ['a thrown string', 'boom'],
+  ])('retries %s, which has no HTTP answer', (_case, error) => {
+    expect(isRetryable(error)).toBe(true);
   });
 });

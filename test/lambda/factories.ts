@@ -2,7 +2,13 @@
  * Event factories for the handler tests: API Gateway REST (v1) proxy events, Kinesis stream events, a Lambda
  * context, and service errors shaped as the SDK throws them.
  */
-import { PersonalizeServiceException } from '@aws-sdk/client-personalize';
+import {
+  DescribeEventTrackerCommand,
+  ListEventTrackersCommand,
+  PersonalizeServiceException,
+  type PersonalizeClient,
+} from '@aws-sdk/client-personalize';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
 // Types of the `toHaveReceivedCommand*` matchers (jest.config.js registers them at run time).
 import 'aws-sdk-client-mock-jest';
 import type {
@@ -19,6 +25,9 @@ process.env.LOG_LEVEL = 'SILENT';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 export const ACCOUNT = '123456789012';
+/** The stack name the functions tag what they create with (OWNER_TAG_VALUE). */
+export const STACK_NAME = 'NearRealTimeRecommendations';
+export const FAILED_RECORDS_BUCKET = 'nrt-failed-records';
 export const REGION = 'us-east-1';
 const arn = (resource: string) => `arn:aws:personalize:${REGION}:${ACCOUNT}:${resource}`;
 export const SOLUTION_ARN = arn('solution/movies-solution');
@@ -27,6 +36,40 @@ export const CAMPAIGN_ARN = arn('campaign/movies-campaign');
 export const EVENT_TRACKER_ARN = arn('event-tracker/0c3d5e7f');
 export const DATASET_GROUP_ARN = arn('dataset-group/movies');
 export const TRACKING_ID = '6f3c2b1a-8d4e-4f5a-9b6c-7d8e9f0a1b2c';
+
+// The environment the stack gives the functions (each test may change it and restore it).
+process.env.OWNER_TAG_VALUE = STACK_NAME;
+process.env.DATASET_GROUP_ARN = DATASET_GROUP_ARN;
+process.env.FAILED_RECORDS_BUCKET = FAILED_RECORDS_BUCKET;
+export const FUNCTION_ENVIRONMENT = {
+  OWNER_TAG_VALUE: STACK_NAME,
+  DATASET_GROUP_ARN,
+  FAILED_RECORDS_BUCKET,
+} as const;
+
+/** Restores the functions' environment (after a test removed a variable). */
+export function restoreFunctionEnvironment(): void {
+  Object.assign(process.env, FUNCTION_ENVIRONMENT);
+}
+
+/**
+ * Makes a mocked Personalize client answer ListEventTrackers / DescribeEventTracker with one event tracker
+ * per tracking id, all in the stack's dataset group.
+ */
+export function mockEventTrackers(
+  personalize: AwsClientStub<PersonalizeClient>,
+  trackingIds: readonly string[] = [TRACKING_ID],
+): void {
+  const trackerArn = (index: number) => arn(`event-tracker/tracker${index}`);
+  personalize
+    .on(ListEventTrackersCommand, { datasetGroupArn: DATASET_GROUP_ARN })
+    .resolves({ eventTrackers: trackingIds.map((_, index) => ({ eventTrackerArn: trackerArn(index) })) });
+  trackingIds.forEach((trackingId, index) => {
+    personalize
+      .on(DescribeEventTrackerCommand, { eventTrackerArn: trackerArn(index) })
+      .resolves({ eventTracker: { eventTrackerArn: trackerArn(index), trackingId, status: 'ACTIVE' } });
+  });
+}
 
 export interface ApiEventOptions {
   readonly method?: 'GET' | 'POST' | 'DELETE';
