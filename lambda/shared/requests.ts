@@ -77,10 +77,24 @@ export const describeSolutionVersionRequest = z.object({
   solutionVersionArn: arn('solution'),
 });
 
+/**
+ * The most provisioned TPS `POST /campaign` may ask for. A campaign bills its minProvisionedTPS every hour it
+ * exists, used or not (Personalize scales above it on demand, billing only what is used), so a typo of 500
+ * would bill 500 TPS-hours an hour. Raise it here, deliberately, if a workload needs a higher floor.
+ */
+export const MAX_MIN_PROVISIONED_TPS = 10;
+
+const MIN_PROVISIONED_TPS_MESSAGE = `must be a whole number from 1 to ${MAX_MIN_PROVISIONED_TPS} (the cap, MAX_MIN_PROVISIONED_TPS: it bills every hour)`;
+
 export const createCampaignRequest = z.object({
   solutionVersionArn: arn('solution'),
   name: personalizeName,
-  minProvisionedTPS: z.number().int().min(1).max(500).optional(),
+  minProvisionedTPS: z
+    .number()
+    .int({ message: MIN_PROVISIONED_TPS_MESSAGE })
+    .min(1, { message: MIN_PROVISIONED_TPS_MESSAGE })
+    .max(MAX_MIN_PROVISIONED_TPS, { message: MIN_PROVISIONED_TPS_MESSAGE })
+    .optional(),
 });
 
 export const describeCampaignRequest = z.object({

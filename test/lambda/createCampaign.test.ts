@@ -13,6 +13,7 @@ import {
 import { CreateCampaignCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambda/createCampaign';
+import { MAX_MIN_PROVISIONED_TPS } from '../../lambda/shared/requests';
 
 const personalize = mockClient(PersonalizeClient);
 const post = (body: unknown) => handler(apiEvent({ path: '/campaign', body }), lambdaContext());
@@ -44,6 +45,19 @@ describe('POST /campaign', () => {
     expect(personalize).toHaveReceivedCommandWith(CreateCampaignCommand, { minProvisionedTPS: 5 });
   });
 
+  it(`accepts the cap, MAX_MIN_PROVISIONED_TPS = ${MAX_MIN_PROVISIONED_TPS}`, async () => {
+    personalize.on(CreateCampaignCommand).resolves({ campaignArn: CAMPAIGN_ARN });
+
+    const result = await post({
+      solutionVersionArn: SOLUTION_VERSION_ARN,
+      name: 'movies-campaign',
+      minProvisionedTPS: MAX_MIN_PROVISIONED_TPS,
+    });
+
+    expect(result.statusCode).toBe(200);
+    expect(MAX_MIN_PROVISIONED_TPS).toBe(10);
+  });
+
   it.each([
     ['a missing solutionVersionArn', { name: 'c' }, 'solutionVersionArn: is required'],
     [
@@ -61,6 +75,16 @@ describe('POST /campaign', () => {
       'a minProvisionedTPS of 0',
       { solutionVersionArn: SOLUTION_VERSION_ARN, name: 'c', minProvisionedTPS: 0 },
       'minProvisionedTPS: ',
+    ],
+    [
+      'a minProvisionedTPS above the cap (it bills every hour)',
+      { solutionVersionArn: SOLUTION_VERSION_ARN, name: 'c', minProvisionedTPS: MAX_MIN_PROVISIONED_TPS + 1 },
+      `minProvisionedTPS: must be a whole number from 1 to ${MAX_MIN_PROVISIONED_TPS}`,
+    ],
+    [
+      'the old cap of 500',
+      { solutionVersionArn: SOLUTION_VERSION_ARN, name: 'c', minProvisionedTPS: 500 },
+      'minProvisionedTPS: must be a whole number from 1 to 10 (the cap, MAX_MIN_PROVISIONED_TPS',
     ],
     [
       'a fractional minProvisionedTPS',
