@@ -1,9 +1,10 @@
 /** POST /eventTracker: create the dataset group's event tracker. Answers `{eventTrackerArn, trackingId, $metadata}`. */
-import { personalize } from './shared/clients';
+import { personalize } from './shared/clients/personalize';
 import { parseBody, withHttp } from './shared/http';
+import { ownerTags } from './shared/ownership';
 import { createEventTracker } from './shared/personalize';
 import { createEventTrackerRequest } from './shared/requests';
 
 export const handler = withHttp(async (event) =>
-  createEventTracker(personalize, parseBody(event, createEventTrackerRequest)),
+  createEventTracker(personalize, parseBody(event, createEventTrackerRequest), ownerTags()),
 );

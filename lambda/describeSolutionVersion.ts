@@ -1,5 +1,5 @@
 /** POST /describeSolutionVersion: a solution version's status, as a JSON string (`"ACTIVE"`). */
-import { personalize } from './shared/clients';
+import { personalize } from './shared/clients/personalize';
 import { parseBody, withHttp } from './shared/http';
 import { describeSolutionVersionStatus } from './shared/personalize';
 import { describeSolutionVersionRequest } from './shared/requests';

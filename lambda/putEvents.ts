@@ -3,9 +3,12 @@
  * must retry from as a batch item failure (never an HTTP response). See deliverRecords for the guarantees.
  */
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, Context } from 'aws-lambda';
-import { personalizeEvents, sqs } from './shared/clients';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { personalizeEvents } from './shared/clients/personalizeEvents';
 import { deliverRecords } from './shared/delivery';
 import { logger } from './shared/logger';
+
+const sqs = new SQSClient({ region: process.env.AWS_REGION });
 
 export const handler = async (
   event: KinesisStreamEvent,

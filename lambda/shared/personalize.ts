@@ -1,6 +1,7 @@
 /**
  * The Personalize operations behind the HTTP routes. Each takes its SDK client as a parameter, so it is
- * testable without Lambda; the handlers in lambda/ only parse, call one of these, and respond.
+ * testable without Lambda; the handlers in lambda/ only parse, call one of these, and respond. What they
+ * create is tagged with the owner tags (ownership.ts `ownerTags()`), which the IAM policies require.
  */
 import {
   CreateCampaignCommand,
@@ -16,6 +17,7 @@ import {
   DescribeCampaignCommand,
   DescribeSolutionVersionCommand,
   type PersonalizeClient,
+  type Tag,
 } from '@aws-sdk/client-personalize';
 import {
   GetRecommendationsCommand,
@@ -36,12 +38,14 @@ export const CAMPAIGN_NOT_FOUND_MESSAGE = 'Campaign is deleted or does not exist
 export function createSolutionVersion(
   client: PersonalizeClient,
   request: z.output<typeof requests.createSolutionVersionRequest>,
+  tags: Tag[],
 ): Promise<CreateSolutionVersionCommandOutput> {
   return client.send(
     new CreateSolutionVersionCommand({
       solutionArn: request.solutionArn,
       name: request.version,
       trainingMode: request.trainingMode ?? DEFAULT_TRAINING_MODE,
+      tags,
     }),
   );
 }
@@ -62,12 +66,14 @@ export async function describeSolutionVersionStatus(
 export function createCampaign(
   client: PersonalizeClient,
   request: z.output<typeof requests.createCampaignRequest>,
+  tags: Tag[],
 ): Promise<CreateCampaignCommandOutput> {
   return client.send(
     new CreateCampaignCommand({
       name: request.name,
       solutionVersionArn: request.solutionVersionArn,
       minProvisionedTPS: request.minProvisionedTPS ?? DEFAULT_MIN_PROVISIONED_TPS,
+      tags,
     }),
   );
 }
@@ -93,9 +99,10 @@ export async function describeCampaignStatus(
 export function createEventTracker(
   client: PersonalizeClient,
   request: z.output<typeof requests.createEventTrackerRequest>,
+  tags: Tag[],
 ): Promise<CreateEventTrackerCommandOutput> {
   return client.send(
-    new CreateEventTrackerCommand({ name: request.name, datasetGroupArn: request.datasetGroupArn }),
+    new CreateEventTrackerCommand({ name: request.name, datasetGroupArn: request.datasetGroupArn, tags }),
   );
 }
 

@@ -3,10 +3,12 @@ import {
   CAMPAIGN_ARN,
   MAPPED_SERVICE_ERRORS,
   SOLUTION_VERSION_ARN,
+  STACK_NAME,
   apiEvent,
   bodyOf,
   expectGenericServerError,
   lambdaContext,
+  restoreFunctionEnvironment,
   serviceError,
   unexpectedError,
 } from './factories';
@@ -18,7 +20,10 @@ import { MAX_MIN_PROVISIONED_TPS } from '../../lambda/shared/requests';
 const personalize = mockClient(PersonalizeClient);
 const post = (body: unknown) => handler(apiEvent({ path: '/campaign', body }), lambdaContext());
 
-beforeEach(() => personalize.reset());
+beforeEach(() => {
+  personalize.reset();
+  restoreFunctionEnvironment();
+});
 
 describe('POST /campaign', () => {
   it('deploys the solution version with 1 provisioned TPS and answers the CreateCampaign response', async () => {
@@ -116,5 +121,52 @@ describe('POST /campaign', () => {
     expectGenericServerError(
       await post({ solutionVersionArn: SOLUTION_VERSION_ARN, name: 'movies-campaign' }),
     );
+  });
+});
+
+describe("createCampaign: what it creates is tagged as this stack's", () => {
+  it('tags a campaign with nrt-recommendations:stack=<stack name>, which the IAM policies require', async () => {
+    personalize.on(CreateCampaignCommand).resolves({ campaignArn: CAMPAIGN_ARN });
+
+    const result = await post({ solutionVersionArn: SOLUTION_VERSION_ARN, name: 'movies-campaign' });
+
+    expect(result.statusCode).toBe(200);
+    expect(personalize).toHaveReceivedCommandWith(CreateCampaignCommand, {
+      tags: [{ tagKey: 'nrt-recommendations:stack', tagValue: STACK_NAME }],
+    });
+  });
+
+  it('creates nothing, answering a generic 500, when OWNER_TAG_VALUE is not set', async () => {
+    delete process.env.OWNER_TAG_VALUE;
+
+    expectGenericServerError(
+      await post({ solutionVersionArn: SOLUTION_VERSION_ARN, name: 'movies-campaign' }),
+    );
+    expect(personalize).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('POST /campaign: access denied', () => {
+  it("answers the role's AccessDeniedException with a clear 403, not a bare 500", async () => {
+    personalize
+      .on(CreateCampaignCommand)
+      .rejects(
+        serviceError(
+          'AccessDeniedException',
+          'User: arn:aws:sts::123456789012:assumed-role/r/f is not authorized to perform: ' +
+            `personalize:CreateCampaign on resource: ${CAMPAIGN_ARN} because no identity-based policy allows it`,
+          403,
+        ),
+      );
+
+    const result = await post({ solutionVersionArn: SOLUTION_VERSION_ARN, name: 'movies-campaign' });
+
+    expect(result.statusCode).toBe(403);
+    expect(bodyOf(result)).toEqual({
+      code: 'AccessDeniedException',
+      message:
+        `The stack's role is not allowed to perform personalize:CreateCampaign on ${CAMPAIGN_ARN}: this API ` +
+        `acts only on the Personalize resources it created, tagged nrt-recommendations:stack=${STACK_NAME}`,
+    });
   });
 });

@@ -5,10 +5,12 @@ import {
   EVENT_TRACKER_ARN,
   MAPPED_SERVICE_ERRORS,
   TRACKING_ID,
+  STACK_NAME,
   apiEvent,
   bodyOf,
   expectGenericServerError,
   lambdaContext,
+  restoreFunctionEnvironment,
   serviceError,
   unexpectedError,
 } from './factories';
@@ -19,7 +21,10 @@ import { handler } from '../../lambda/createEventTracker';
 const personalize = mockClient(PersonalizeClient);
 const post = (body: unknown) => handler(apiEvent({ path: '/eventTracker', body }), lambdaContext());
 
-beforeEach(() => personalize.reset());
+beforeEach(() => {
+  personalize.reset();
+  restoreFunctionEnvironment();
+});
 
 describe('POST /eventTracker', () => {
   it('creates the tracker on the dataset group and answers its ARN and tracking id', async () => {
@@ -75,5 +80,27 @@ describe('POST /eventTracker', () => {
     personalize.on(CreateEventTrackerCommand).rejects(unexpectedError());
 
     expectGenericServerError(await post({ name: 'movies-tracker', datasetGroupArn: DATASET_GROUP_ARN }));
+  });
+});
+
+describe("createEventTracker: what it creates is tagged as this stack's", () => {
+  it('tags an event tracker with nrt-recommendations:stack=<stack name>, which the IAM policies require', async () => {
+    personalize
+      .on(CreateEventTrackerCommand)
+      .resolves({ eventTrackerArn: EVENT_TRACKER_ARN, trackingId: TRACKING_ID });
+
+    const result = await post({ name: 'movies-tracker', datasetGroupArn: DATASET_GROUP_ARN });
+
+    expect(result.statusCode).toBe(200);
+    expect(personalize).toHaveReceivedCommandWith(CreateEventTrackerCommand, {
+      tags: [{ tagKey: 'nrt-recommendations:stack', tagValue: STACK_NAME }],
+    });
+  });
+
+  it('creates nothing, answering a generic 500, when OWNER_TAG_VALUE is not set', async () => {
+    delete process.env.OWNER_TAG_VALUE;
+
+    expectGenericServerError(await post({ name: 'movies-tracker', datasetGroupArn: DATASET_GROUP_ARN }));
+    expect(personalize).not.toHaveReceivedAnyCommand();
   });
 });

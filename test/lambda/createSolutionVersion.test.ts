@@ -3,10 +3,12 @@ import {
   MAPPED_SERVICE_ERRORS,
   SOLUTION_ARN,
   SOLUTION_VERSION_ARN,
+  STACK_NAME,
   apiEvent,
   bodyOf,
   expectGenericServerError,
   lambdaContext,
+  restoreFunctionEnvironment,
   serviceError,
   unexpectedError,
 } from './factories';
@@ -18,7 +20,10 @@ import { logger } from '../../lambda/shared/logger';
 const personalize = mockClient(PersonalizeClient);
 const post = (body: unknown) => handler(apiEvent({ path: '/solutionVersion', body }), lambdaContext());
 
-beforeEach(() => personalize.reset());
+beforeEach(() => {
+  personalize.reset();
+  restoreFunctionEnvironment();
+});
 
 describe('POST /solutionVersion', () => {
   it('trains a FULL solution version named after `version` and answers the CreateSolutionVersion response', async () => {
@@ -123,5 +128,25 @@ describe('POST /solutionVersion', () => {
     expectGenericServerError(result);
     expect(logged).toHaveBeenCalledWith('Request failed', expect.objectContaining({ error: cause }));
     logged.mockRestore();
+  });
+});
+
+describe("createSolutionVersion: what it creates is tagged as this stack's", () => {
+  it('tags a solution version with nrt-recommendations:stack=<stack name>, which the IAM policies require', async () => {
+    personalize.on(CreateSolutionVersionCommand).resolves({ solutionVersionArn: SOLUTION_VERSION_ARN });
+
+    const result = await post({ solutionArn: SOLUTION_ARN, version: 'v1' });
+
+    expect(result.statusCode).toBe(200);
+    expect(personalize).toHaveReceivedCommandWith(CreateSolutionVersionCommand, {
+      tags: [{ tagKey: 'nrt-recommendations:stack', tagValue: STACK_NAME }],
+    });
+  });
+
+  it('creates nothing, answering a generic 500, when OWNER_TAG_VALUE is not set', async () => {
+    delete process.env.OWNER_TAG_VALUE;
+
+    expectGenericServerError(await post({ solutionArn: SOLUTION_ARN, version: 'v1' }));
+    expect(personalize).not.toHaveReceivedAnyCommand();
   });
 });

@@ -5,6 +5,8 @@ import {
   apiEvent,
   bodyOf,
   lambdaContext,
+  mockEventTrackers,
+  restoreFunctionEnvironment,
   serviceError,
   unexpectedError,
 } from './factories';
@@ -13,11 +15,13 @@ import {
   PutEventsCommand,
   type PutEventsCommandInput,
 } from '@aws-sdk/client-personalize-events';
+import { ListEventTrackersCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler } from '../../lambda/putEventsDirect';
+import { handler, trackingIds } from '../../lambda/putEventsDirect';
 import { sessionIdFor } from '../../lambda/shared/events';
 
 const personalizeEvents = mockClient(PersonalizeEventsClient);
+const personalize = mockClient(PersonalizeClient);
 const data = { userId: '429', itemId: '1210', eventType: 'click', trackingId: TRACKING_ID, interactions: 1 };
 const post = (body: unknown, requestId = 'req-1') =>
   handler(apiEvent({ path: '/putEvents', body, requestId }), lambdaContext());
@@ -26,7 +30,11 @@ const sentCalls = (): PutEventsCommandInput[] =>
 
 beforeEach(() => {
   personalizeEvents.reset();
+  personalize.reset();
+  trackingIds.clear();
+  restoreFunctionEnvironment();
   personalizeEvents.on(PutEventsCommand).resolves({ $metadata: { httpStatusCode: 200 } });
+  mockEventTrackers(personalize);
 });
 
 describe('POST /putEvents', () => {
@@ -131,5 +139,45 @@ describe('POST /putEvents', () => {
       eventsSent: 0,
     });
     expect(result.body).not.toMatch(/ECONNREFUSED/);
+  });
+});
+
+describe('POST /putEvents: only to this stack’s event trackers', () => {
+  it('answers 404 naming a tracking id that is not one of the dataset group’s trackers, sending nothing', async () => {
+    const result = await post({ ...data, trackingId: 'tracking-id-of-another-application' });
+
+    expect(result.statusCode).toBe(404);
+    expect(bodyOf(result)).toEqual({
+      code: 'ResourceNotFoundException',
+      message: expect.stringContaining('trackingId: tracking-id-of-another-application is not'),
+    });
+    expect(personalizeEvents).not.toHaveReceivedAnyCommand();
+  });
+
+  it('learns the tracking ids once per container', async () => {
+    await post(data, 'req-1');
+    await post(data, 'req-2');
+
+    expect(personalize).toHaveReceivedCommandTimes(ListEventTrackersCommand, 1);
+    expect(personalizeEvents).toHaveReceivedCommandTimes(PutEventsCommand, 2);
+  });
+
+  it('answers a generic 500, sending nothing, when DATASET_GROUP_ARN is not set', async () => {
+    delete process.env.DATASET_GROUP_ARN;
+
+    const result = await post(data);
+
+    expect(result.statusCode).toBe(500);
+    expect(bodyOf(result)).toEqual({ message: 'Internal server error', code: 'InternalServerError' });
+    expect(personalizeEvents).not.toHaveReceivedAnyCommand();
+  });
+
+  it('answers a throttled ListEventTrackers with 429, sending nothing', async () => {
+    personalize.on(ListEventTrackersCommand).rejects(serviceError('ThrottlingException', 'Rate exceeded'));
+
+    const result = await post(data);
+
+    expect(result.statusCode).toBe(429);
+    expect(personalizeEvents).not.toHaveReceivedAnyCommand();
   });
 });

@@ -1,0 +1,7 @@
+/**
+ * The Personalize Events client (PutEvents), created once per module. Default configuration, region from
+ * AWS_REGION, endpoint from AWS_ENDPOINT_URL_PERSONALIZE_EVENTS. See personalize.ts for why one module per client.
+ */
+import { PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
+
+export const personalizeEvents = new PersonalizeEventsClient({ region: process.env.AWS_REGION });

@@ -1,0 +1,8 @@
+/**
+ * The Personalize Runtime client (GetRecommendations), created once per module. Default configuration,
+ * region from AWS_REGION, endpoint from AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME. See personalize.ts for why one
+ * module per client.
+ */
+import { PersonalizeRuntimeClient } from '@aws-sdk/client-personalize-runtime';
+
+export const personalizeRuntime = new PersonalizeRuntimeClient({ region: process.env.AWS_REGION });
