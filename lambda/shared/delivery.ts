@@ -1,25 +1,23 @@
 /**
  * Sending interaction batches to Personalize: synchronously for `POST /putEvents`, and from Kinesis records
- * for the stream consumer. Clients come in as parameters, so both are testable without Lambda.
+ * for the stream consumer (planned by consumer-plan.ts, sent by consumer-executor.ts, acknowledged here).
+ * Clients come in as parameters, so both are testable without Lambda.
  */
 import {
   PutEventsCommand,
   type PutEventsCommandOutput,
   type PersonalizeEventsClient,
 } from '@aws-sdk/client-personalize-events';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { KinesisStreamBatchResponse, KinesisStreamRecord } from 'aws-lambda';
-import { HttpError, ValidationError, toHttpError } from './errors';
-import {
-  MAX_EVENTS_PER_PUT_EVENTS,
-  expandInteractions,
-  toPutEventsBatches,
-  type ExpandOptions,
-  type PutEventsCall,
-} from './events';
-import { parseWith } from './http';
+import { type RecordState, type StopReason, executeCalls } from './consumer-executor';
+import { type DeliveryPlan, type PlannedCall, planDelivery } from './consumer-plan';
+import { HttpError, toHttpError } from './errors';
+import { expandInteractions, toPutEventsBatches, type ExpandOptions } from './events';
+import { type SetAside, putConsumerFailures } from './failed-records';
 import type { Logger } from './logger';
-import { type InteractionBatch, interactionBatchSchema } from './requests';
+import { messageOf } from './records';
+import type { InteractionBatch } from './requests';
 
 /** One sent event, as `POST /putEvents` answers it (the seed's shape). */
 export interface SentEvent {
@@ -68,167 +66,177 @@ export async function sendInteractionBatch(
 
 export interface ConsumerDependencies {
   readonly personalizeEvents: PersonalizeEventsClient;
-  readonly sqs: SQSClient;
-  /** Where malformed records go, with their error. */
-  readonly deadLetterQueueUrl: string | undefined;
+  readonly s3: S3Client;
+  /** Where records set aside are kept (env FAILED_RECORDS_BUCKET); unset, they are retried instead. */
+  readonly failedRecordsBucket: string | undefined;
+  /** Whether a tracking id is one of this stack's (trackers.ts); may throw if it cannot tell. */
+  readonly isOwnTrackingId: (trackingId: string) => Promise<boolean>;
+  /** The invocation's remaining time (`context.getRemainingTimeInMillis`); absent: no deadline. */
+  readonly remainingTimeMs?: () => number;
   readonly logger: Logger;
+  /** Most PutEvents calls in flight at once (default MAX_CALLS_IN_FLIGHT). */
+  readonly concurrency?: number;
 }
-
-/** The message a malformed record becomes on the dead-letter queue. */
-export interface DeadLetter {
-  readonly error: string;
-  readonly record: { readonly sequenceNumber: string; readonly partitionKey: string; readonly data: string };
-}
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
- * The events a Kinesis record stands for, or a ValidationError if the record is malformed. Event ids derive
- * from the sequence number and a batch without `dateTo` ends at the record's arrival time, so a retried
- * record expands to exactly the same events.
+ * Most PutEvents calls in flight at once, across senders. A batch of 100 records of 1,000 interactions is
+ * 10,000 calls: one at a time they would outlast the function's timeout; all at once they would be throttled.
  */
-export function decodeRecord(record: KinesisStreamRecord) {
-  const { data, sequenceNumber, approximateArrivalTimestamp } = record.kinesis;
-  if (!BASE64.test(data)) throw new ValidationError('data', 'must be base64');
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(data, 'base64').toString('utf8'));
-  } catch {
-    throw new ValidationError('data', 'must be a JSON interaction batch');
-  }
-  const batch = parseWith(interactionBatchSchema, json, 'data');
-  return expandInteractions(batch, {
-    eventIdPrefix: sequenceNumber,
-    now: new Date(approximateArrivalTimestamp * 1000),
-  });
-}
-
-function bySequenceNumber(a: KinesisStreamRecord, b: KinesisStreamRecord): number {
-  const x = BigInt(a.kinesis.sequenceNumber);
-  const y = BigInt(b.kinesis.sequenceNumber);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/** A PutEvents call not yet sent, and the records (whole ones only) whose events it carries. */
-interface PendingCall {
-  readonly input: PutEventsCall;
-  readonly sequenceNumbers: string[];
-}
+export const MAX_CALLS_IN_FLIGHT = 8;
 
 /**
- * Delivers a Kinesis batch to Personalize, in sequence order, and answers which record Lambda must retry from.
+ * No call starts once the invocation's remaining time is below this margin: 10 s, or a quarter of the time
+ * remaining when the invocation starts if that is less (a short timeout). It leaves the calls in flight time
+ * to finish (the SDK's own retries included) and the failed records time to be written to S3.
+ */
+export const DEADLINE_SAFETY_MARGIN_MS = 10_000;
+
+/** True once no new call may start. */
+export function deadlineOf(remainingTimeMs: (() => number) | undefined): () => boolean {
+  if (!remainingTimeMs) return () => false;
+  const margin = Math.min(DEADLINE_SAFETY_MARGIN_MS, remainingTimeMs() / 4);
+  return () => remainingTimeMs() <= margin;
+}
+
+type Stop = StopReason | 'tracking id lookup failed';
+
+/**
+ * Delivers a Kinesis batch to Personalize and answers the record Lambda must retry from (at most one batch
+ * item failure: Kinesis checkpoints at the lowest reported sequence number and re-delivers it and every
+ * record after it).
  *
- * - A malformed record (bad base64, JSON or interaction batch) will never succeed: it goes to the
- *   dead-letter queue with its error and is acknowledged. If that send fails, the record is the failure.
- * - On the first failed call, that call's first record is reported and nothing after it is sent: Lambda
- *   retries from it, and anything sent after it would be sent twice.
- * - Consecutive records of one sender (tracker, user, session) share a call while their events fit in one
- *   (10), so a call carries whole records only: when it fails, none of its records was sent, and the retry
- *   sends each exactly once. A record of more than 10 events has calls of its own; if one of them fails
- *   after an earlier one succeeded, the retry re-sends the earlier events, with the same event ids.
+ * - Nothing is acknowledged before Personalize accepted it: every record before the reported one was either
+ *   delivered in full or set aside in the failed-records bucket (written before this function answers; if
+ *   the write fails, the first record set aside is reported instead).
+ * - Set aside at once, with its error, are records that cannot succeed as they are: malformed ones (bad
+ *   base64, JSON or interaction batch), those for a tracking id that is not this stack's, and those PutEvents
+ *   rejects with a non-retryable error (errors.ts `isRetryable`). A rejected call of several records is
+ *   retried one record at a time, so only the records at fault are set aside; the rest go on.
+ * - A retryable failure (throttling, 5xx, network, access denied) stops new calls; the calls in flight
+ *   finish, and the earliest record not fully delivered is reported. So is the earliest one not yet sent when
+ *   the deadline nears (deadlineOf).
+ * - Senders (tracking id, user, session) are independent: up to MAX_CALLS_IN_FLIGHT calls are in flight,
+ *   one per sender, each sender's calls in record order. Consecutive records of one sender share a call
+ *   while their events fit (10), so a call carries whole records only, or one of the calls of a record of
+ *   more than 10 events.
+ * - What a retry repeats: the records after the reported one that were delivered in this invocation (calls
+ *   of other senders that started before the stop), and the events of the reported record sent by its
+ *   earlier calls (a record of more than 10 events). They are sent again with the same event ids: ids derive
+ *   from the sequence number, a batch without `dateTo` ends at the record's arrival time, and a session id
+ *   from the tracking id and the user (events.ts `sessionIdFor`), so a record always expands identically.
  */
 export async function deliverRecords(
   records: readonly KinesisStreamRecord[],
   deps: ConsumerDependencies,
 ): Promise<KinesisStreamBatchResponse> {
-  const failed = (sequenceNumber: string): KinesisStreamBatchResponse => ({
-    batchItemFailures: [{ itemIdentifier: sequenceNumber }],
-  });
-  let pending: PendingCall | undefined;
-  let eventsSent = 0;
-
-  const send = async (input: PutEventsCall, sequenceNumbers: readonly string[]): Promise<boolean> => {
-    try {
-      await deps.personalizeEvents.send(new PutEventsCommand(input));
-      eventsSent += input.eventList.length;
-      return true;
-    } catch (error) {
-      deps.logger.error('PutEvents failed; Lambda retries from the first record of the call', {
-        sequenceNumbers,
-        trackingId: input.trackingId,
-        userId: input.userId,
-        error,
+  const plan = planDelivery(records);
+  const states = initialStates(plan);
+  const screened = await screenTrackingIds(plan.lanes, states, deps);
+  const stop: Stop | undefined = screened.lookupFailed
+    ? 'tracking id lookup failed'
+    : await executeCalls(screened.lanes, states, {
+        personalizeEvents: deps.personalizeEvents,
+        logger: deps.logger,
+        concurrency: deps.concurrency ?? MAX_CALLS_IN_FLIGHT,
+        timeUp: deadlineOf(deps.remainingTimeMs),
+        position: new Map(plan.records.map((record, index) => [record.kinesis.sequenceNumber, index])),
       });
-      return false;
-    }
-  };
-  /** Sends the pending call; the sequence number to report if it fails. */
-  const flush = async (): Promise<string | undefined> => {
-    if (!pending) return undefined;
-    const { input, sequenceNumbers } = pending;
-    pending = undefined;
-    return (await send(input, sequenceNumbers)) ? undefined : sequenceNumbers[0];
-  };
-
-  for (const record of [...records].sort(bySequenceNumber)) {
-    const { sequenceNumber, partitionKey, data } = record.kinesis;
-    let events: ReturnType<typeof decodeRecord>;
-    try {
-      events = decodeRecord(record);
-    } catch (error) {
-      // Earlier records first: if their call fails, Lambda retries from them and this record would be
-      // dead-lettered twice.
-      const failure = await flush();
-      if (failure) return failed(failure);
-      const reason = error instanceof Error ? error.message : String(error);
-      if (
-        !(await sendToDeadLetterQueue(
-          { error: reason, record: { sequenceNumber, partitionKey, data } },
-          deps,
-        ))
-      ) {
-        return failed(sequenceNumber);
-      }
-      continue;
-    }
-
-    const calls = toPutEventsBatches(events);
-    const [only] = calls;
-    if (
-      only &&
-      calls.length === 1 &&
-      pending &&
-      pending.input.trackingId === only.trackingId &&
-      pending.input.userId === only.userId &&
-      pending.input.sessionId === only.sessionId &&
-      pending.input.eventList.length + only.eventList.length <= MAX_EVENTS_PER_PUT_EVENTS
-    ) {
-      pending.input.eventList.push(...only.eventList);
-      pending.sequenceNumbers.push(sequenceNumber);
-      continue;
-    }
-    const failure = await flush();
-    if (failure) return failed(failure);
-    if (only && calls.length === 1) {
-      pending = { input: { ...only, eventList: [...only.eventList] }, sequenceNumbers: [sequenceNumber] };
-      continue;
-    }
-    for (const call of calls) {
-      if (!(await send(call, [sequenceNumber]))) return failed(sequenceNumber);
-    }
-  }
-  const failure = await flush();
-  if (failure) return failed(failure);
-  deps.logger.info('Batch delivered', { records: records.length, eventsSent });
-  return { batchItemFailures: [] };
+  return settle(plan, states, stop, deps);
 }
 
-async function sendToDeadLetterQueue(letter: DeadLetter, deps: ConsumerDependencies): Promise<boolean> {
+function initialStates(plan: DeliveryPlan): Map<string, RecordState> {
+  const states = new Map<string, RecordState>();
+  for (const [sequenceNumber, calls] of plan.callsPerRecord) {
+    states.set(sequenceNumber, { callsLeft: calls, eventsSent: 0 });
+  }
+  for (const { record, error } of plan.malformed) {
+    const failure = { error, retryable: false, rejectedByPersonalize: false };
+    states.set(record.kinesis.sequenceNumber, { callsLeft: 0, eventsSent: 0, failure });
+  }
+  return states;
+}
+
+/**
+ * Sets aside the records of lanes whose tracking id is not this stack's, and answers the lanes to send. If
+ * the tracking ids cannot be learnt (the lookup failed), that is no fault of the records: they are retried.
+ */
+async function screenTrackingIds(
+  lanes: ReadonlyArray<readonly PlannedCall[]>,
+  states: ReadonlyMap<string, RecordState>,
+  deps: ConsumerDependencies,
+): Promise<{ lanes: Array<readonly PlannedCall[]>; lookupFailed: boolean }> {
+  const verdicts = new Map<string, Promise<boolean>>();
+  const kept: Array<readonly PlannedCall[]> = [];
+  let lookupFailed = false;
+  for (const lane of lanes) {
+    const trackingId = lane[0]?.input.trackingId ?? '';
+    if (!verdicts.has(trackingId)) verdicts.set(trackingId, deps.isOwnTrackingId(trackingId));
+    let own: boolean;
+    try {
+      own = await (verdicts.get(trackingId) as Promise<boolean>);
+    } catch (error) {
+      deps.logger.error('Tracking id lookup failed; Lambda retries the records', { trackingId, error });
+      lookupFailed = true;
+      continue;
+    }
+    if (own) {
+      kept.push(lane);
+      continue;
+    }
+    const error = `trackingId ${trackingId} is not the tracking id of an event tracker of this stack's dataset group`;
+    for (const part of lane.flatMap((call) => call.parts)) {
+      const state = states.get(part.sequenceNumber) as RecordState;
+      state.failure = { error, retryable: false, rejectedByPersonalize: false };
+    }
+  }
+  return { lanes: kept, lookupFailed };
+}
+
+/** Set aside (acknowledged once kept in S3) or delivered in full. */
+function isSettled(state: RecordState | undefined): boolean {
+  if (!state) return false;
+  return state.failure ? !state.failure.retryable : state.callsLeft === 0;
+}
+
+/** Keeps the records set aside before the first unsettled record, and answers the record to retry from. */
+async function settle(
+  plan: DeliveryPlan,
+  states: ReadonlyMap<string, RecordState>,
+  stop: Stop | undefined,
+  deps: ConsumerDependencies,
+): Promise<KinesisStreamBatchResponse> {
+  const stateOf = (record: KinesisStreamRecord) => states.get(record.kinesis.sequenceNumber) as RecordState;
+  const firstUnsettled = plan.records.findIndex((record) => !isSettled(stateOf(record)));
+  const settled = firstUnsettled === -1 ? plan.records : plan.records.slice(0, firstUnsettled);
+  // Records set aside after the first unsettled one are re-delivered by the retry: kept then, not twice.
+  const setAside: SetAside[] = settled.flatMap((record) => {
+    const { failure, eventsSent } = stateOf(record);
+    if (!failure) return [];
+    return [{ record, error: failure.error, ...(failure.rejectedByPersonalize ? { eventsSent } : {}) }];
+  });
+  let retryFrom = plan.records[firstUnsettled]?.kinesis.sequenceNumber;
+  if (setAside.length > 0 && !(await keep(setAside, deps))) {
+    retryFrom = setAside[0]?.record.kinesis.sequenceNumber;
+  }
+  const eventsSent = [...states.values()].reduce((sum, state) => sum + state.eventsSent, 0);
+  const outcome = { records: plan.records.length, eventsSent, setAside: setAside.length, stop, retryFrom };
+  if (retryFrom) deps.logger.warn('Batch partly delivered; Lambda retries from retryFrom', outcome);
+  else deps.logger.info('Batch delivered', outcome);
+  return { batchItemFailures: retryFrom ? [{ itemIdentifier: retryFrom }] : [] };
+}
+
+/** Writes the records set aside to the failed-records bucket; false if that failed. */
+async function keep(setAside: readonly SetAside[], deps: ConsumerDependencies): Promise<boolean> {
   try {
-    if (!deps.deadLetterQueueUrl) throw new Error('DEAD_LETTER_QUEUE_URL is not set');
-    await deps.sqs.send(
-      new SendMessageCommand({ QueueUrl: deps.deadLetterQueueUrl, MessageBody: JSON.stringify(letter) }),
-    );
-    deps.logger.warn('Malformed record sent to the dead-letter queue', {
-      sequenceNumber: letter.record.sequenceNumber,
-      reason: letter.error,
-    });
+    const { key, body } = await putConsumerFailures(deps.s3, deps.failedRecordsBucket, setAside);
+    // One line per write, exactly this message with a numeric count: the stack's metric filter counts it.
+    deps.logger.warn('Records dead-lettered', { count: setAside.length, reason: body.reason, key });
     return true;
   } catch (error) {
-    deps.logger.error('Dead-letter queue send failed; Lambda retries from this record', {
-      sequenceNumber: letter.record.sequenceNumber,
-      reason: letter.error,
-      error,
+    deps.logger.error('Writing the failed records failed; Lambda retries from the first of them', {
+      sequenceNumbers: setAside.map((entry) => entry.record.kinesis.sequenceNumber),
+      reasons: setAside.map((entry) => entry.error),
+      error: messageOf(error),
     });
     return false;
   }

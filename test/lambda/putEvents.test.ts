@@ -1,26 +1,36 @@
 // First import: the factories set the test environment before any SDK client is created.
 import {
+  DATASET_GROUP_ARN,
+  FAILED_RECORDS_BUCKET,
   TRACKING_ID,
   kinesisEvent,
   kinesisRecord,
   lambdaContext,
+  mockEventTrackers,
   rawKinesisRecord,
+  restoreFunctionEnvironment,
   sequenceNumber,
+  serviceError,
 } from './factories';
+import { ListEventTrackersCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
 import {
   PersonalizeEventsClient,
   PutEventsCommand,
   type PutEventsCommandInput,
 } from '@aws-sdk/client-personalize-events';
-import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler } from '../../lambda/putEvents';
+import { handler, trackingIds } from '../../lambda/putEvents';
 import { sessionIdFor } from '../../lambda/shared/events';
+import type { ConsumerFailures } from '../../lambda/shared/failed-records';
+import { logger } from '../../lambda/shared/logger';
 import type { InteractionBatch } from '../../lambda/shared/requests';
 
 const personalizeEvents = mockClient(PersonalizeEventsClient);
-const sqs = mockClient(SQSClient);
-const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/putEvents-dlq';
+const personalize = mockClient(PersonalizeClient);
+const s3 = mockClient(S3Client);
+const UNKNOWN_TRACKING_ID = '00000000-0000-4000-8000-000000000000';
 
 const batch = (overrides: Partial<InteractionBatch> = {}): InteractionBatch => ({
   userId: '429',
@@ -34,24 +44,32 @@ const record = (n: number, overrides: Partial<InteractionBatch> = {}) =>
   kinesisRecord(batch(overrides), { sequenceNumber: sequenceNumber(n) });
 const consume = (...records: Parameters<typeof kinesisEvent>[0]) =>
   handler(kinesisEvent(records), lambdaContext());
+const failureAt = (n: number) => ({ batchItemFailures: [{ itemIdentifier: sequenceNumber(n) }] });
 
 /** The PutEvents calls made, in order. */
 const sentCalls = (): PutEventsCommandInput[] =>
   personalizeEvents.commandCalls(PutEventsCommand).map((call) => call.args[0].input);
 const sentEventIds = () =>
   sentCalls().flatMap((call) => (call.eventList ?? []).map((event) => event.eventId));
-const deadLetters = () =>
-  sqs.commandCalls(SendMessageCommand).map((call) => ({
-    queueUrl: call.args[0].input.QueueUrl,
-    body: JSON.parse(call.args[0].input.MessageBody ?? 'null') as unknown,
+/** The objects written to the failed-records bucket: bucket, key and parsed body. */
+const failureObjects = () =>
+  s3.commandCalls(PutObjectCommand).map((call) => ({
+    bucket: call.args[0].input.Bucket,
+    key: call.args[0].input.Key ?? '',
+    body: JSON.parse(String(call.args[0].input.Body)) as ConsumerFailures,
   }));
+const setAsideSequenceNumbers = () =>
+  failureObjects().flatMap((object) => object.body.records.map((entry) => entry.sequenceNumber));
 
 beforeEach(() => {
   personalizeEvents.reset();
-  sqs.reset();
+  personalize.reset();
+  s3.reset();
+  trackingIds.clear();
+  restoreFunctionEnvironment();
   personalizeEvents.on(PutEventsCommand).resolves({ $metadata: { httpStatusCode: 200 } });
-  sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
-  process.env.DEAD_LETTER_QUEUE_URL = DLQ_URL;
+  mockEventTrackers(personalize);
+  s3.on(PutObjectCommand).resolves({ ETag: '"e"' });
 });
 
 describe('putEvents consumer: delivery', () => {
@@ -72,9 +90,10 @@ describe('putEvents consumer: delivery', () => {
       `${sequenceNumber(3)}-2`,
     ]);
     expect(sentCalls().map((call) => call.userId)).toEqual(['a', 'b', 'c']);
+    expect(s3).not.toHaveReceivedAnyCommand();
   });
 
-  it('processes records in sequence-number order', async () => {
+  it('starts the calls in sequence-number order', async () => {
     await consume(record(3, { userId: 'c' }), record(1, { userId: 'a' }), record(2, { userId: 'b' }));
 
     expect(sentCalls().map((call) => call.userId)).toEqual(['a', 'b', 'c']);
@@ -130,7 +149,7 @@ describe('putEvents consumer: batching', () => {
     expect(sentCalls().map((call) => call.eventList?.length)).toEqual([10, 10, 5]);
   });
 
-  it('shares a call between consecutive records of one user while their events fit, never splitting a record', async () => {
+  it('shares a call between records of one sender while their events fit, never splitting a record', async () => {
     await consume(
       record(1, { interactions: 4 }),
       record(2, { interactions: 4 }),
@@ -140,7 +159,6 @@ describe('putEvents consumer: batching', () => {
 
     const calls = sentCalls();
     expect(calls.map((call) => call.eventList?.length)).toEqual([8, 5]);
-    expect(calls.every((call) => (call.eventList?.length ?? 0) <= 10)).toBe(true);
     expect(calls[1]?.eventList?.map((event) => event.eventId)).toEqual([
       `${sequenceNumber(3)}-0`,
       `${sequenceNumber(3)}-1`,
@@ -151,6 +169,8 @@ describe('putEvents consumer: batching', () => {
   });
 
   it('never mixes users, trackers or sessions in one call', async () => {
+    mockEventTrackers(personalize, [TRACKING_ID, 'other-tracker']);
+
     await consume(
       record(1),
       record(2, { userId: 'other' }),
@@ -162,22 +182,41 @@ describe('putEvents consumer: batching', () => {
   });
 });
 
-describe('putEvents consumer: failures', () => {
-  it('reports the first record whose PutEvents fails, after sending earlier ones and before sending later ones', async () => {
-    personalizeEvents.on(PutEventsCommand, { userId: 'b' }).rejects(new Error('Service unavailable'));
+describe('putEvents consumer: retryable failures', () => {
+  it('reports a throttled call and acknowledges nothing after it; no call of its sender follows', async () => {
+    personalizeEvents
+      .on(PutEventsCommand, { userId: '429' })
+      .resolvesOnce({})
+      .rejects(serviceError('ThrottlingException', 'Rate exceeded', 400));
 
     const result = await consume(
-      record(1, { userId: 'a' }),
-      record(2, { userId: 'b' }),
-      record(3, { userId: 'c' }),
+      record(1, { interactions: 10 }),
+      record(2, { interactions: 10 }),
+      record(3, { interactions: 10 }),
     );
 
-    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: sequenceNumber(2) }] });
-    expect(sentCalls().map((call) => call.userId)).toEqual(['a', 'b']);
+    expect(result).toEqual(failureAt(2));
+    expect(sentCalls()).toHaveLength(2);
+    expect(s3).not.toHaveReceivedAnyCommand();
+  });
+
+  it('stops starting calls after a retryable failure, lets those in flight finish, and reports the earliest', async () => {
+    personalizeEvents.on(PutEventsCommand, { userId: 'user-3' }).rejects(new Error('socket hang up'));
+    const records = Array.from({ length: 20 }, (_, index) =>
+      record(index + 1, { userId: `user-${index + 1}` }),
+    );
+
+    const result = await consume(...records);
+
+    expect(result).toEqual(failureAt(3));
+    // The first 8 calls were in flight when the failure came back; none started after it.
+    expect(sentCalls().map((call) => call.userId)).toEqual(
+      Array.from({ length: 8 }, (_, index) => `user-${index + 1}`),
+    );
   });
 
   it('reports the first record of a shared call that fails, since none of its records was sent', async () => {
-    personalizeEvents.on(PutEventsCommand).rejects(new Error('Service unavailable'));
+    personalizeEvents.on(PutEventsCommand).rejects(serviceError('ServiceUnavailableException', 'busy', 503));
 
     const result = await consume(
       record(1, { interactions: 2 }),
@@ -185,17 +224,30 @@ describe('putEvents consumer: failures', () => {
       record(3, { userId: 'x' }),
     );
 
-    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: sequenceNumber(1) }] });
-    expect(sentCalls()).toHaveLength(1);
+    expect(result).toEqual(failureAt(1));
+    expect(sentCalls()).toHaveLength(2);
   });
 
-  it('reports a record of more than 10 events when one of its calls fails, and sends nothing after it', async () => {
+  it('reports a record of more than 10 events when one of its calls fails, sending no more of it', async () => {
     personalizeEvents.on(PutEventsCommand).resolvesOnce({}).rejects(new Error('Throttled'));
 
-    const result = await consume(record(1, { interactions: 15 }), record(2, { userId: 'later' }));
+    const result = await consume(record(1, { interactions: 25 }));
 
-    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: sequenceNumber(1) }] });
-    expect(sentCalls().map((call) => call.userId)).toEqual(['429', '429']);
+    expect(result).toEqual(failureAt(1));
+    expect(sentCalls()).toHaveLength(2);
+  });
+
+  it('treats AccessDeniedException as retryable: a fix of the role can succeed, nothing is set aside', async () => {
+    personalizeEvents
+      .on(PutEventsCommand)
+      .rejects(
+        serviceError('AccessDeniedException', 'not authorized to perform: personalize:PutEvents', 403),
+      );
+
+    const result = await consume(record(1), record(2, { userId: 'b' }));
+
+    expect(result).toEqual(failureAt(1));
+    expect(s3).not.toHaveReceivedAnyCommand();
   });
 
   it('throws no error and returns no HTTP response on failure', async () => {
@@ -208,7 +260,139 @@ describe('putEvents consumer: failures', () => {
   });
 });
 
-describe('putEvents consumer: malformed records', () => {
+describe('putEvents consumer: non-retryable failures', () => {
+  it('sets aside 20 records for an unknown tracking id at once, with their error, and delivers the next one', async () => {
+    const unknown = Array.from({ length: 20 }, (_, index) =>
+      record(index + 1, { trackingId: UNKNOWN_TRACKING_ID, userId: `u${index % 3}` }),
+    );
+
+    const result = await consume(...unknown, record(21, { userId: 'good' }));
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(sentCalls().map((call) => call.userId)).toEqual(['good']);
+    const [object, ...others] = failureObjects();
+    expect(others).toEqual([]);
+    expect(object?.body.records).toHaveLength(20);
+    for (const [index, entry] of (object?.body.records ?? []).entries()) {
+      expect(entry).toEqual({
+        sequenceNumber: sequenceNumber(index + 1),
+        partitionKey: unknown[index]?.kinesis.partitionKey,
+        approximateArrivalTimestamp: unknown[index]?.kinesis.approximateArrivalTimestamp,
+        data: unknown[index]?.kinesis.data,
+        error: expect.stringContaining(`trackingId ${UNKNOWN_TRACKING_ID} is not`),
+      });
+    }
+    expect(object?.body.reason).toContain(UNKNOWN_TRACKING_ID);
+  });
+
+  it('sets aside 20 records PutEvents rejects as ResourceNotFound, each at once, and delivers the next one', async () => {
+    // The tracker is the stack's but was deleted since the tracking ids were learnt.
+    mockEventTrackers(personalize, [TRACKING_ID, 'deleted-tracker']);
+    personalizeEvents
+      .on(PutEventsCommand, { trackingId: 'deleted-tracker' })
+      .rejects(serviceError('ResourceNotFoundException', 'Event tracker not found', 404));
+    const rejected = Array.from({ length: 20 }, (_, index) =>
+      record(index + 1, { trackingId: 'deleted-tracker' }),
+    );
+
+    const result = await consume(...rejected, record(21, { userId: 'good' }));
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(sentCalls().filter((call) => call.userId === 'good')).toHaveLength(1);
+    // 2 shared calls of 10 records, then each record on its own: 22 calls; none retried as a whole.
+    expect(sentCalls().filter((call) => call.trackingId === 'deleted-tracker')).toHaveLength(22);
+    const [object] = failureObjects();
+    expect(object?.body.records.map((entry) => entry.sequenceNumber)).toEqual(
+      Array.from({ length: 20 }, (_, index) => sequenceNumber(index + 1)),
+    );
+    expect(object?.body.records[0]).toMatchObject({
+      error: 'ResourceNotFoundException: Event tracker not found',
+      eventsSent: 0,
+    });
+  });
+
+  it('retries a rejected call of several records one record at a time, setting aside only the bad one', async () => {
+    personalizeEvents
+      .on(PutEventsCommand)
+      .callsFake((input: PutEventsCommandInput) =>
+        input.eventList?.some((event) => event.itemId === 'bad')
+          ? Promise.reject(serviceError('InvalidInputException', 'itemId: bad item'))
+          : Promise.resolve({}),
+      );
+
+    const result = await consume(record(1), record(2, { itemId: 'bad' }), record(3));
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(sentCalls().map((call) => call.eventList?.map((event) => event.eventId))).toEqual([
+      [`${sequenceNumber(1)}-0`, `${sequenceNumber(2)}-0`, `${sequenceNumber(3)}-0`],
+      [`${sequenceNumber(1)}-0`],
+      [`${sequenceNumber(2)}-0`],
+      [`${sequenceNumber(3)}-0`],
+    ]);
+    expect(setAsideSequenceNumbers()).toEqual([sequenceNumber(2)]);
+  });
+
+  it('says how many events of a rejected record were already sent, and sends no more of it', async () => {
+    personalizeEvents
+      .on(PutEventsCommand, { userId: '429' })
+      .resolvesOnce({})
+      .resolvesOnce({})
+      .rejects(serviceError('InvalidInputException', 'sentAt: out of range'));
+
+    const result = await consume(record(1, { interactions: 45 }), record(2, { userId: 'later' }));
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(sentCalls().filter((call) => call.userId === '429')).toHaveLength(3);
+    expect(failureObjects()[0]?.body.records).toEqual([
+      expect.objectContaining({ error: 'InvalidInputException: sentAt: out of range', eventsSent: 20 }),
+    ]);
+  });
+});
+
+describe('putEvents consumer: the failed-records bucket', () => {
+  it('writes one object per invocation, keyed by day, time and first sequence number, and logs its count', async () => {
+    const warn = jest.spyOn(logger, 'warn');
+    const now = new Date();
+
+    await consume(
+      rawKinesisRecord('!!', { sequenceNumber: sequenceNumber(1) }),
+      record(2),
+      rawKinesisRecord('%%', { sequenceNumber: sequenceNumber(3) }),
+    );
+
+    const [object, ...others] = failureObjects();
+    expect(others).toEqual([]);
+    const day = now.toISOString().slice(0, 10).replace(/-/g, '/');
+    expect(object?.bucket).toBe(FAILED_RECORDS_BUCKET);
+    expect(object?.key).toMatch(
+      new RegExp(`^consumer/${day}/\\d{4}-\\d{2}-\\d{2}T[\\d:.]+Z-${sequenceNumber(1)}-[0-9a-f-]+\\.json$`),
+    );
+    expect(object?.body).toEqual({
+      version: '1.0',
+      source: 'putEvents-consumer',
+      timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      reason: 'data: must be base64',
+      records: [
+        expect.objectContaining({
+          sequenceNumber: sequenceNumber(1),
+          data: '!!',
+          error: 'data: must be base64',
+        }),
+        expect.objectContaining({
+          sequenceNumber: sequenceNumber(3),
+          data: '%%',
+          error: 'data: must be base64',
+        }),
+      ],
+    });
+    expect(warn).toHaveBeenCalledWith('Records dead-lettered', {
+      count: 2,
+      reason: 'data: must be base64',
+      key: object?.key,
+    });
+    warn.mockRestore();
+  });
+
   it.each([
     [
       'data that is not base64',
@@ -243,56 +427,163 @@ describe('putEvents consumer: malformed records', () => {
       'dateFrom: must not be after dateTo',
     ],
   ])(
-    'sends a record with %s to the dead-letter queue with its error, acknowledges it, and goes on',
+    'sets aside a record with %s, with its error, acknowledges it, and goes on',
     async (_case, malformed, error) => {
       const result = await consume(record(1, { userId: 'a' }), malformed, record(3, { userId: 'c' }));
 
       expect(result).toEqual({ batchItemFailures: [] });
-      expect(deadLetters()).toEqual([
-        {
-          queueUrl: DLQ_URL,
-          body: {
+      expect(failureObjects().map((object) => object.body.records)).toEqual([
+        [
+          {
+            sequenceNumber: sequenceNumber(2),
+            partitionKey: malformed.kinesis.partitionKey,
+            approximateArrivalTimestamp: malformed.kinesis.approximateArrivalTimestamp,
+            data: malformed.kinesis.data,
             error: expect.stringContaining(error),
-            record: {
-              sequenceNumber: sequenceNumber(2),
-              partitionKey: malformed.kinesis.partitionKey,
-              data: malformed.kinesis.data,
-            },
           },
-        },
+        ],
       ]);
       expect(sentCalls().map((call) => call.userId)).toEqual(['a', 'c']);
     },
   );
 
-  it('reports a malformed record whose dead-letter send fails, and sends nothing after it', async () => {
-    sqs.on(SendMessageCommand).rejects(new Error('SQS unavailable'));
+  it('does not acknowledge the records set aside when the S3 write fails: the first of them is the failure', async () => {
+    s3.on(PutObjectCommand).rejects(serviceError('SlowDown', 'Please reduce your request rate', 503));
 
     const result = await consume(
       record(1, { userId: 'a' }),
       rawKinesisRecord('!!', { sequenceNumber: sequenceNumber(2) }),
-      record(3, { userId: 'c' }),
+      record(3, { trackingId: UNKNOWN_TRACKING_ID }),
+      record(4, { userId: 'c' }),
     );
 
-    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: sequenceNumber(2) }] });
-    expect(sentCalls().map((call) => call.userId)).toEqual(['a']);
+    expect(result).toEqual(failureAt(2));
+    expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 1);
   });
 
-  it('reports a malformed record when no dead-letter queue is configured', async () => {
-    delete process.env.DEAD_LETTER_QUEUE_URL;
+  it('does not acknowledge a record set aside when no bucket is configured', async () => {
+    delete process.env.FAILED_RECORDS_BUCKET;
 
     const result = await consume(rawKinesisRecord('!!', { sequenceNumber: sequenceNumber(1) }));
 
-    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: sequenceNumber(1) }] });
-    expect(sqs).not.toHaveReceivedAnyCommand();
+    expect(result).toEqual(failureAt(1));
+    expect(s3).not.toHaveReceivedAnyCommand();
   });
 
-  it('sends the events of earlier records before dead-lettering, so a failure there does not dead-letter twice', async () => {
+  it('keeps only the records set aside before the reported one: the retry re-delivers the others', async () => {
     personalizeEvents.on(PutEventsCommand).rejects(new Error('Service unavailable'));
 
-    const result = await consume(record(1), rawKinesisRecord('!!', { sequenceNumber: sequenceNumber(2) }));
+    const result = await consume(
+      rawKinesisRecord('!!', { sequenceNumber: sequenceNumber(1) }),
+      record(2),
+      rawKinesisRecord('!!', { sequenceNumber: sequenceNumber(3) }),
+    );
 
-    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: sequenceNumber(1) }] });
-    expect(sqs).not.toHaveReceivedAnyCommand();
+    expect(result).toEqual(failureAt(2));
+    expect(setAsideSequenceNumbers()).toEqual([sequenceNumber(1)]);
+  });
+});
+
+describe('putEvents consumer: bounded work', () => {
+  /** A context whose clock moves `msPerCall` forward with every PutEvents call. */
+  function contextWithClock(remainingAtStart: number, msPerCall: number): Context {
+    let remaining = remainingAtStart;
+    personalizeEvents.on(PutEventsCommand).callsFake(async () => {
+      remaining -= msPerCall;
+      return {};
+    });
+    return { ...lambdaContext(), getRemainingTimeInMillis: () => remaining };
+  }
+
+  it('stops starting calls 10 s before the deadline and reports the first record not sent', async () => {
+    const context = contextWithClock(60_000, 5_000);
+    const records = Array.from({ length: 20 }, (_, index) => record(index + 1, { interactions: 10 }));
+
+    const result = await handler(kinesisEvent(records), context);
+
+    // 60 s left, 10 s margin: 10 calls of 5 s each, then no more.
+    expect(sentCalls()).toHaveLength(10);
+    expect(result).toEqual(failureAt(11));
+  });
+
+  it('keeps a quarter of the remaining time when that is less than 10 s', async () => {
+    const context = contextWithClock(8_000, 1_000);
+    const records = Array.from({ length: 20 }, (_, index) => record(index + 1, { interactions: 10 }));
+
+    const result = await handler(kinesisEvent(records), context);
+
+    // 8 s left, 2 s margin: 6 calls of 1 s.
+    expect(sentCalls()).toHaveLength(6);
+    expect(result).toEqual(failureAt(7));
+  });
+
+  it('reports a record of more than 10 events not fully sent by the deadline', async () => {
+    const context = contextWithClock(60_000, 25_000);
+
+    const result = await handler(kinesisEvent([record(1, { interactions: 30 })]), context);
+
+    expect(sentCalls()).toHaveLength(2);
+    expect(result).toEqual(failureAt(1));
+  });
+
+  it('never has more than 8 calls in flight and keeps each sender’s calls in order', async () => {
+    let inFlight = 0;
+    let mostInFlight = 0;
+    let seed = 7;
+    const nextDelay = () => (seed = (seed * 48271) % 2147483647) % 5;
+    personalizeEvents.on(PutEventsCommand).callsFake(async () => {
+      inFlight += 1;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, nextDelay()));
+      inFlight -= 1;
+      return {};
+    });
+    // 12 senders, 5 records each of 10 events (a call each), interleaved on the stream.
+    const records = Array.from({ length: 60 }, (_, index) =>
+      record(index + 1, { userId: `user-${index % 12}`, interactions: 10 }),
+    );
+
+    const result = await consume(...records);
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(mostInFlight).toBe(8);
+    expect(sentCalls()).toHaveLength(60);
+    for (let user = 0; user < 12; user += 1) {
+      const firstIds = sentCalls()
+        .filter((call) => call.userId === `user-${user}`)
+        .map((call) => call.eventList?.[0]?.eventId);
+      expect(firstIds).toEqual(
+        Array.from({ length: 5 }, (_, index) => `${sequenceNumber(user + 1 + 12 * index)}-0`),
+      );
+    }
+  });
+});
+
+describe('putEvents consumer: the tracking id guard', () => {
+  it('learns the stack’s tracking ids once per container, not per invocation', async () => {
+    await consume(record(1));
+    await consume(record(2));
+
+    expect(personalize).toHaveReceivedCommandTimes(ListEventTrackersCommand, 1);
+    expect(personalize).toHaveReceivedCommandWith(ListEventTrackersCommand, {
+      datasetGroupArn: DATASET_GROUP_ARN,
+    });
+  });
+
+  it('retries, setting nothing aside, when the tracking ids cannot be learnt', async () => {
+    personalize.on(ListEventTrackersCommand).rejects(serviceError('ThrottlingException', 'Rate exceeded'));
+
+    const result = await consume(record(1), record(2, { userId: 'b' }));
+
+    expect(result).toEqual(failureAt(1));
+    expect(personalizeEvents).not.toHaveReceivedAnyCommand();
+    expect(s3).not.toHaveReceivedAnyCommand();
+  });
+
+  it('fails the invocation loudly when DATASET_GROUP_ARN is not set, sending nothing', async () => {
+    delete process.env.DATASET_GROUP_ARN;
+
+    await expect(consume(record(1))).rejects.toThrow('DATASET_GROUP_ARN is not set');
+    expect(personalizeEvents).not.toHaveReceivedAnyCommand();
   });
 });

@@ -1,0 +1,134 @@
+/**
+ * The consumer's executor: makes the planned PutEvents calls, a few senders at a time, each sender's calls in
+ * order, and records what became of each record. It decides nothing about acknowledging: delivery.ts does.
+ */
+import { PutEventsCommand, type PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
+import { type PlannedCall, isolateRecords } from './consumer-plan';
+import { isRetryable } from './errors';
+import type { Logger } from './logger';
+import { messageOf } from './records';
+
+/** What became of a record. It is delivered when `callsLeft` is 0 with no failure. */
+export interface RecordState {
+  callsLeft: number;
+  /** Its events Personalize accepted (PutEvents cannot be undone). */
+  eventsSent: number;
+  failure?: {
+    readonly error: string;
+    /** Retryable: the record is retried (batch item failure); otherwise it is set aside. */
+    readonly retryable: boolean;
+    /** Whether PutEvents itself rejected it (its `eventsSent` is then worth reporting). */
+    readonly rejectedByPersonalize: boolean;
+  };
+}
+
+export interface ExecutorDependencies {
+  readonly personalizeEvents: PersonalizeEventsClient;
+  readonly logger: Logger;
+  /** Most calls in flight at once. */
+  readonly concurrency: number;
+  /** True once no new call may start (the invocation's deadline is near). */
+  readonly timeUp: () => boolean;
+  /** Each record's index in sequence-number order: the lane whose next record comes first goes first. */
+  readonly position: ReadonlyMap<string, number>;
+}
+
+/** Why the executor stopped before making every call. */
+export type StopReason = 'deadline' | 'retryable failure';
+
+interface Lane {
+  calls: PlannedCall[];
+  busy: boolean;
+}
+
+/** The idle lane with work whose next call carries the earliest record, so the checkpoint moves furthest. */
+function nextLane(lanes: readonly Lane[], position: ReadonlyMap<string, number>): Lane | undefined {
+  let best: Lane | undefined;
+  let bestPosition = Infinity;
+  for (const lane of lanes) {
+    const head = lane.calls[0];
+    if (lane.busy || !head) continue;
+    const at = position.get(head.parts[0]?.sequenceNumber ?? '') ?? Infinity;
+    if (!best || at < bestPosition) [best, bestPosition] = [lane, at];
+  }
+  return best;
+}
+
+/**
+ * Makes the calls of `plannedLanes`, at most `concurrency` in flight, one at a time per lane (a sender's
+ * events reach Personalize in order). Stops starting calls at the deadline or after a retryable failure,
+ * lets the calls in flight finish, and answers why it stopped (undefined: every call was made).
+ */
+export async function executeCalls(
+  plannedLanes: ReadonlyArray<readonly PlannedCall[]>,
+  states: ReadonlyMap<string, RecordState>,
+  deps: ExecutorDependencies,
+): Promise<StopReason | undefined> {
+  const lanes: Lane[] = plannedLanes.map((calls) => ({ calls: [...calls], busy: false }));
+  const inFlight = new Set<Promise<void>>();
+  let stop: StopReason | undefined;
+  for (;;) {
+    while (!stop && inFlight.size < deps.concurrency) {
+      const lane = nextLane(lanes, deps.position);
+      if (!lane) break;
+      if (deps.timeUp()) {
+        stop = 'deadline';
+        break;
+      }
+      const call = lane.calls.shift() as PlannedCall;
+      lane.busy = true;
+      const running: Promise<void> = makeCall(call, lane, states, deps)
+        .then((retryableFailure) => {
+          if (retryableFailure) stop ??= 'retryable failure';
+        })
+        .finally(() => {
+          lane.busy = false;
+          inFlight.delete(running);
+        });
+      inFlight.add(running);
+    }
+    if (inFlight.size === 0) return stop;
+    await Promise.race(inFlight);
+  }
+}
+
+/**
+ * Makes one call and records its outcome; answers true on a retryable failure. A call of several records
+ * that the service rejects is split into one call per record (put back at the head of its lane), to set
+ * aside only the records at fault; a record it rejects on its own is set aside with the error, and its
+ * remaining calls are dropped.
+ */
+async function makeCall(
+  call: PlannedCall,
+  lane: Lane,
+  states: ReadonlyMap<string, RecordState>,
+  deps: ExecutorDependencies,
+): Promise<boolean> {
+  const stateOf = (sequenceNumber: string) => states.get(sequenceNumber) as RecordState;
+  const sequenceNumbers = call.parts.map((part) => part.sequenceNumber);
+  try {
+    await deps.personalizeEvents.send(new PutEventsCommand(call.input));
+  } catch (error) {
+    const retryable = isRetryable(error);
+    const { trackingId, userId } = call.input;
+    deps.logger.error('PutEvents failed', { sequenceNumbers, trackingId, userId, retryable, error });
+    if (!retryable && call.parts.length > 1) {
+      lane.calls.unshift(...isolateRecords(call));
+      return false;
+    }
+    for (const sequenceNumber of sequenceNumbers) {
+      stateOf(sequenceNumber).failure = { error: messageOf(error), retryable, rejectedByPersonalize: true };
+    }
+    if (!retryable) {
+      const [rejected] = sequenceNumbers;
+      lane.calls = lane.calls.filter((next) => next.parts[0]?.sequenceNumber !== rejected);
+    }
+    return retryable;
+  }
+  for (const part of call.parts) {
+    const state = stateOf(part.sequenceNumber);
+    state.eventsSent += part.eventCount;
+    state.callsLeft -= 1;
+  }
+  return false;
+}
