@@ -7,9 +7,14 @@ import * as requests from '../lambda/shared/requests';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
-/** Personalize resources a route's function may act on; the API construct turns them into ARN patterns. */
+/**
+ * Personalize resources a route's function may act on; the model construct turns them into ARNs or ARN
+ * patterns. `any` is for actions with no resource-level permission (the Service Authorization Reference
+ * lists no resource type for them, e.g. PutEvents and the List* actions): IAM matches them only with "*",
+ * so any narrower resource would deny every call. It cannot be combined with another kind.
+ */
 export type PersonalizeResourceKind =
-  'datasetGroup' | 'solution' | 'solutionVersion' | 'campaign' | 'eventTracker';
+  'datasetGroup' | 'solution' | 'solutionVersion' | 'campaign' | 'eventTracker' | 'any';
 
 export interface LambdaRoute {
   readonly kind: 'lambda';
@@ -109,7 +114,7 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     handler: 'putEventsDirect',
     description: 'Send an interaction batch to Personalize synchronously',
-    permissions: [{ actions: ['personalize:PutEvents'], resources: ['eventTracker'] }],
+    permissions: [{ actions: ['personalize:PutEvents'], resources: ['any'] }],
     body: requests.putEventsRequest,
   },
   {
@@ -129,9 +134,7 @@ export const ROUTES: readonly Route[] = [
 /** The Kinesis consumer: not a route, but deployed and permissioned the same way. */
 export const PUT_EVENTS_CONSUMER = {
   handler: 'putEvents',
-  permissions: [
-    { actions: ['personalize:PutEvents'], resources: ['eventTracker'] as PersonalizeResourceKind[] },
-  ],
+  permissions: [{ actions: ['personalize:PutEvents'], resources: ['any'] as PersonalizeResourceKind[] }],
 } as const;
 
 /** A route's body as the draft-04 JSON schema API Gateway models use. */

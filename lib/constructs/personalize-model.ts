@@ -122,7 +122,7 @@ export class PersonalizeModel extends Construct {
     this.cleanup.resource.node.addDependency(this.solution, this.datasetGroup);
   }
 
-  /** ARN patterns of this model's resources of the given kinds: never `*`. */
+  /** ARNs or ARN patterns of this model's resources of the given kinds; `*` only for the kind `any`. */
   public arnsOf(kinds: readonly PersonalizeResourceKind[]): string[] {
     const stack = Stack.of(this);
     const inAccount = (resourceType: string) =>
@@ -140,6 +140,8 @@ export class PersonalizeModel extends Construct {
           return inAccount('campaign');
         case 'eventTracker':
           return inAccount('event-tracker');
+        case 'any':
+          return '*';
       }
     });
   }
@@ -152,21 +154,37 @@ export class PersonalizeModel extends Construct {
           `A Personalize permission needs actions and resources, got ${JSON.stringify(permission)}`,
         );
       }
+      if (permission.resources.includes('any') && permission.resources.length > 1) {
+        throw new Error(
+          `The resource kind 'any' ("*") cannot be combined with another kind: ${JSON.stringify(permission)}`,
+        );
+      }
       grantee.grantPrincipal.addToPrincipalPolicy(
         new iam.PolicyStatement({
           actions: [...permission.actions],
           resources: this.arnsOf(permission.resources),
         }),
       );
-      const patterns = permission.resources.flatMap((kind) => this.findingOf(kind) ?? []);
-      if (patterns.length > 0 && grantee.grantPrincipal instanceof Construct) {
-        acknowledge(
-          grantee.grantPrincipal,
-          'AwsSolutions-IAM5',
-          'Solution versions, campaigns and event trackers are created at run time with caller-chosen names: the narrowest ARN that can be written is the resource type in this account and region (or the solution ARN followed by /*), never "*".',
-          patterns,
-        );
+      if (grantee.grantPrincipal instanceof Construct) {
+        this.acknowledgeWildcards(grantee.grantPrincipal, permission);
       }
+    }
+  }
+
+  /** Acknowledges, on the grantee alone, the cdk-nag wildcard findings that `permission` causes. */
+  private acknowledgeWildcards(principal: Construct, permission: PersonalizePermission): void {
+    if (permission.resources.includes('any')) {
+      acknowledge(principal, 'AwsSolutions-IAM5', noResourceLevelReason(permission.actions), ['Resource::*']);
+      return;
+    }
+    const patterns = permission.resources.flatMap((kind) => this.findingOf(kind) ?? []);
+    if (patterns.length > 0) {
+      acknowledge(
+        principal,
+        'AwsSolutions-IAM5',
+        'Solution versions, campaigns and event trackers are created at run time with caller-chosen names: the narrowest ARN that can be written is the resource type in this account and region (or the solution ARN followed by /*), never "*".',
+        patterns,
+      );
     }
   }
 
@@ -210,4 +228,13 @@ export class PersonalizeModel extends Construct {
     dataset.node.addDependency(this.importRole);
     return dataset;
   }
+}
+
+/** Why `actions` are granted on "*": the reason a reviewer reads in the cdk-nag acknowledgement. */
+function noResourceLevelReason(actions: readonly string[]): string {
+  const names = actions.join(', ');
+  const putEvents = actions.includes('personalize:PutEvents')
+    ? ' The PutEvents API reference says so explicitly: the role must allow personalize:PutEvents on "*".'
+    : '';
+  return `${names}: the Service Authorization Reference lists no resource type for ${actions.length > 1 ? 'these actions' : 'this action'}, so IAM matches ${actions.length > 1 ? 'them' : 'it'} only with "*" and any narrower resource would deny every call.${putEvents}`;
 }

@@ -62,6 +62,20 @@ describe('cdk-nag AwsSolutions', () => {
     }
   });
 
+  it('acknowledges PutEvents on "*" only on the roles granted it, for that finding alone, saying why', () => {
+    const putEvents = acknowledgements(synth.stack).filter((a) => a.reason.includes('personalize:PutEvents'));
+    expect(putEvents.map((a) => [a.path, a.id.replace(/^Annotation::/, '')]).sort()).toEqual(
+      [
+        ['NearRealTimeRecommendations/Api/PutEventsDirectFunction/Role', 'AwsSolutions-IAM5[Resource::*]'],
+        ['NearRealTimeRecommendations/PutEventsConsumer/Role', 'AwsSolutions-IAM5[Resource::*]'],
+      ].sort(),
+    );
+    for (const acknowledgement of putEvents) {
+      expect(acknowledgement.reason).toMatch(/no resource type/);
+      expect(acknowledgement.reason).toMatch(/must allow personalize:PutEvents on "\*"/);
+    }
+  });
+
   it('gives every acknowledgement a reason', () => {
     for (const acknowledgement of acknowledgements(synth.stack)) {
       expect(acknowledgement.reason.length).toBeGreaterThan(40);

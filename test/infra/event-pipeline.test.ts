@@ -141,12 +141,15 @@ describe('putEvents consumer', () => {
     );
   });
 
-  it('may call PutEvents on event trackers of this account, and only that on Personalize', () => {
+  it('may call PutEvents on "*" (it has no resource-level permission), and only that on Personalize', () => {
     const statements = statementsOfRole(synth.template, roleOf(consumer().resource));
     const personalize = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('personalize:')));
     expect(personalize).toHaveLength(1);
-    expect(asArray(personalize[0]!.Action)).toEqual(['personalize:PutEvents']);
-    expect(JSON.stringify(personalize[0]!.Resource)).toMatch(/:personalize:.*:event-tracker\/\*"/);
+    // minimizePolicies may merge it with X-Ray's statement, also on "*".
+    expect(asArray(personalize[0]!.Action).filter((a) => a.startsWith('personalize:'))).toEqual([
+      'personalize:PutEvents',
+    ]);
+    expect(personalize[0]!.Resource).toBe('*');
   });
 });
 

@@ -73,3 +73,25 @@ export function roleOf(fn: Resource): string {
   const role = fn.Properties?.Role as { 'Fn::GetAtt': [string, string] };
   return role['Fn::GetAtt'][0];
 }
+
+/**
+ * A role's grants of one service's actions as sorted `{action, resource, condition}` JSON lines, one per
+ * action and resource, so a test can compare them exactly (however CDK merged the statements).
+ */
+export function grantsOfRole(template: Template, roleLogicalId: string, service: string): string[] {
+  return statementsOfRole(template, roleLogicalId)
+    .filter((statement) => statement.Effect === 'Allow')
+    .flatMap((statement) =>
+      asArray(statement.Action)
+        .filter((action) => action.startsWith(`${service}:`))
+        .flatMap((action) =>
+          asArray(statement.Resource).map((resource) => grantLine(action, resource, statement.Condition)),
+        ),
+    )
+    .sort();
+}
+
+/** One expected grant, in the form of `grantsOfRole`. */
+export function grantLine(action: string, resource: unknown, condition?: unknown): string {
+  return JSON.stringify({ action, resource, condition: condition ?? null });
+}
