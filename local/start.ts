@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole system on this machine, on 127.0.0.1, with no AWS account: the Personalize
- * emulator, Kinesis (kinesalite), the event source mapping, the dead-letter queue, the Firehose archive and
- * the API gateway, provisioned as the stack provisions and serving the same API at `/prod`.
+ * emulator, Kinesis (kinesalite), S3 (the failed-records bucket, the archive, the CSVs), the event source
+ * mapping with its on-failure destination, the Firehose archive and the API gateway, provisioned as the
+ * stack provisions and serving the same API at `/prod`.
  *
  * `startLocalMode` is the programmatic entry point (tests and the benchmark start it on free ports).
  */
@@ -10,21 +11,33 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFil
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { PersonalizeClient } from '@aws-sdk/client-personalize';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { personalizeNames, USER_PERSONALIZATION_RECIPE_ARN } from '../lib/personalize-schemas';
+import { FAILED_RECORDS_BUCKET_ENV, OWNER_TAG_ENV } from '../lambda/shared/ownership';
+import {
+  personalizeNames,
+  USER_PERSONALIZATION_RECIPE_ARN,
+  type PersonalizeNames,
+} from '../lib/personalize-schemas';
 import { PUT_EVENTS_CONSUMER } from '../lib/api-routes';
 import { STACK_OUTPUTS } from '../lib/stack-outputs';
 import { startPersonalizeEmulator, type PersonalizeEmulator } from './personalize';
 import { StreamArchive } from './archive';
 import { CheckpointFile } from './checkpoints';
-import { DeadLetterFile, startSqsStandIn } from './dead-letter';
+import { FailedRecordsBucket, loadOrCreateMappingUuid } from './failed-records';
 import { startGateway, type ProxyHandler } from './gateway';
 import { createKinesisClient, ensureStream, startKinesis } from './kinesis';
 import { PortInUseError } from './listen';
-import { provisionPersonalize } from './provision';
+import { provisionPersonalize, type ProvisionedModel } from './provision';
+import { startS3StandIn, type S3Call, type S3StandIn } from './s3';
 import { StreamConsumer, type EventSourceSettings, type KinesisHandler } from './stream-consumer';
 
 const PROJECT_ROOT = resolve(__dirname, '..');
 const ACCOUNT_ID = '000000000000';
+/** The credentials every handler gets (nothing local checks them; S3 records the key id). */
+const LOCAL_ACCESS_KEY_ID = 'local';
+/** The stack output naming the failed-records bucket (the stack's FailedRecordsBucketName). */
+export const FAILED_RECORDS_OUTPUT = 'FailedRecordsBucketName';
+/** The variable the handlers read the dataset group from (lambda/shared/trackers.ts). */
+const DATASET_GROUP_ARN_ENV = 'DATASET_GROUP_ARN';
 
 export interface LocalModeOptions {
   /** Gateway port; 0 picks a free one. @default PORT or 3000 */
@@ -50,6 +63,7 @@ export interface LocalModeOptions {
   /** Ports of the internal services. @default 0 (free ports) */
   readonly personalizePort?: number;
   readonly kinesisPort?: number;
+  readonly s3Port?: number;
   /** Duration of each Personalize lifecycle step. @default the emulator's (200 ms) */
   readonly personalizeTransitionMs?: number;
   /** Overrides of the stack's event source mapping settings (tests shorten the batching window). */
@@ -57,6 +71,8 @@ export interface LocalModeOptions {
   readonly consumerRetryDelayMs?: (attempt: number) => number;
   /** @default 60 (the stack's) */
   readonly archiveBufferingSeconds?: number;
+  /** Record the AWS calls that reach local S3 (`s3.calls`), for IAM conformance tests. @default false */
+  readonly recordCalls?: boolean;
   /** Wipe the state directory first. */
   readonly reset?: boolean;
   /** @default console.log */
@@ -72,189 +88,319 @@ export interface LocalMode {
   /** The stack outputs (same names as the CDK stack's), plus `ApiKey` (the key's value). */
   readonly outputs: StackOutputs;
   readonly stackName: string;
+  readonly region: string;
   readonly stateDir: string;
   readonly outputsFile: string;
-  readonly deadLetterFile: string;
   readonly personalize: PersonalizeEmulator;
   readonly kinesis: KinesisClient;
+  /** Local S3: `s3.endpoint` is AWS_ENDPOINT_URL_S3; `s3.calls` what reached it when recording. */
+  readonly s3: S3StandIn;
+  /**
+   * The failed-records bucket (`failedRecords.name`, `failedRecords.list(prefix)`): the event source
+   * mapping's on-failure objects under `aws/lambda/<eventSourceMappingUuid>/`, the consumer's own under
+   * `consumer/`.
+   */
+  readonly failedRecords: FailedRecordsBucket;
+  readonly eventSourceMappingUuid: string;
   readonly consumer: StreamConsumer;
   readonly archive: StreamArchive;
   close(): Promise<void>;
 }
 
-export async function startLocalMode(options: LocalModeOptions = {}): Promise<LocalMode> {
-  const log = options.log ?? console.log;
+/** Names, directories and ports, resolved once from the options and the environment. */
+interface LocalModeConfig {
+  readonly log: (line: string) => void;
+  readonly stackName: string;
+  readonly region: string;
+  readonly stateDir: string;
+  readonly s3Dir: string;
+  readonly outputsFile: string;
+  readonly port: number;
+  readonly apiKey: string;
+  readonly names: PersonalizeNames;
+  readonly streamName: string;
+  readonly streamArn: string;
+  readonly archiveBucketName: string;
+  readonly failedRecordsBucketName: string;
+  /** The dataset group's ARN as Personalize forms it (known before it exists, for the handlers). */
+  readonly datasetGroupArn: string;
+}
+
+function resolveConfig(options: LocalModeOptions): LocalModeConfig {
   const stackName = options.stackName ?? 'NearRealTimeRecommendations';
   const region = options.region ?? 'us-east-1';
   const stateDir = resolve(options.stateDir ?? process.env.STATE_DIR ?? join(PROJECT_ROOT, '.local-state'));
   if (options.reset) rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
-  const s3Dir = resolve(options.s3Dir ?? join(stateDir, 's3'));
-  const outputsFile = resolve(options.outputsFile ?? join(stateDir, 'outputs.json'));
-  const port = options.port ?? parsePort(process.env.PORT, 'PORT') ?? 3000;
-  const apiKey = options.apiKey ?? process.env.API_KEY ?? loadOrCreateApiKey(join(stateDir, 'api-key'));
   const names = personalizeNames(stackName);
   const streamName = `${stackName}-events`;
-  const streamArn = `arn:aws:kinesis:${region}:${ACCOUNT_ID}:stream/${streamName}`;
-  const archiveBucketName = `${stackName.toLowerCase().replace(/[^a-z0-9-]/g, '-')}-archive`;
+  // Bucket names as the stack's: lower case, so a stack name's capitals do not make an invalid bucket.
+  const bucketPrefix = stackName.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  return {
+    log: options.log ?? console.log,
+    stackName,
+    region,
+    stateDir,
+    s3Dir: resolve(options.s3Dir ?? join(stateDir, 's3')),
+    outputsFile: resolve(options.outputsFile ?? join(stateDir, 'outputs.json')),
+    port: options.port ?? parsePort(process.env.PORT, 'PORT') ?? 3000,
+    apiKey: options.apiKey ?? process.env.API_KEY ?? loadOrCreateApiKey(join(stateDir, 'api-key')),
+    names,
+    streamName,
+    streamArn: `arn:aws:kinesis:${region}:${ACCOUNT_ID}:stream/${streamName}`,
+    archiveBucketName: `${bucketPrefix}-archive`,
+    failedRecordsBucketName: `${bucketPrefix}-failed-records`,
+    datasetGroupArn: `arn:aws:personalize:${region}:${ACCOUNT_ID}:dataset-group/${names.datasetGroup}`,
+  };
+}
 
-  // Everything started so far, stopped in reverse order if a later step fails or on close.
-  const stops: Array<() => Promise<void> | void> = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse().splice(0)) {
+/** What was started, stopped in reverse order on close or when a later step fails. */
+class Stops {
+  private readonly stops: Array<() => Promise<void> | void> = [];
+
+  constructor(private readonly log: (line: string) => void) {}
+
+  push(stop: () => Promise<void> | void): void {
+    this.stops.push(stop);
+  }
+
+  async stopAll(): Promise<void> {
+    for (const stop of this.stops.reverse().splice(0)) {
       try {
         await stop();
       } catch (error) {
-        log(`local mode: while stopping: ${String(error)}`);
+        this.log(`local mode: while stopping: ${String(error)}`);
       }
     }
-  };
+  }
+}
+
+export async function startLocalMode(options: LocalModeOptions = {}): Promise<LocalMode> {
+  const config = resolveConfig(options);
+  const stops = new Stops(config.log);
   try {
-    const personalize = await startPersonalizeEmulator({
-      port: options.personalizePort ?? 0,
-      s3Dir,
-      stateDir: join(stateDir, 'personalize'),
-      region,
-      accountId: ACCOUNT_ID,
-      ...(options.personalizeTransitionMs === undefined
-        ? {}
-        : { transitionMs: options.personalizeTransitionMs }),
-    }).catch((error: NodeJS.ErrnoException) => {
-      throw error.code === 'EADDRINUSE'
-        ? new PortInUseError(options.personalizePort ?? 0, 'Personalize emulator', 'PERSONALIZE_PORT')
-        : error;
-    });
+    const personalize = await startEmulator(config, options);
     stops.push(() => personalize.close());
-
-    const kinesisServer = await startKinesis({
-      port: options.kinesisPort ?? 0,
-      dataDir: join(stateDir, 'kinesis'),
-      portVariable: 'KINESIS_PORT',
-    });
-    stops.push(() => kinesisServer.close());
-    const kinesis = createKinesisClient(kinesisServer.endpoint, region);
-    stops.push(() => kinesis.destroy());
-    await ensureStream(kinesis, streamName);
-
-    const deadLetters = new DeadLetterFile(join(stateDir, 'dead-letters.jsonl'));
-    const sqs = await startSqsStandIn({
-      port: 0,
-      queueName: `${stackName}-dead-letter`,
-      deadLetters,
-      accountId: ACCOUNT_ID,
-    });
-    stops.push(() => sqs.close());
-
+    const kinesis = await startStream(config, options, stops);
+    const s3 = await startS3StandIn({ port: options.s3Port ?? 0, dir: config.s3Dir, ...recording(options) });
+    stops.push(() => s3.close());
+    const failedRecords = new FailedRecordsBucket(s3.store, config.failedRecordsBucketName, (key, status) =>
+      s3.record(onFailurePutCall(config.failedRecordsBucketName, key, status)),
+    );
     // The handlers build their SDK clients when their module loads: the environment comes first.
-    const restoreEnvironment = setEnvironment({
-      AWS_REGION: region,
-      AWS_DEFAULT_REGION: region,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_SESSION_TOKEN: undefined,
-      AWS_ENDPOINT_URL_PERSONALIZE: personalize.endpoint,
-      AWS_ENDPOINT_URL_PERSONALIZE_EVENTS: personalize.endpoint,
-      AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME: personalize.endpoint,
-      AWS_ENDPOINT_URL_KINESIS: kinesisServer.endpoint,
-      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-      DEAD_LETTER_QUEUE_URL: sqs.queueUrl,
-      SOLUTION_REGION: region,
-    });
-    stops.push(restoreEnvironment);
-
+    stops.push(
+      setEnvironment(handlerEnvironment(config, personalize.endpoint, kinesis.endpoint, s3.endpoint)),
+    );
     // The gateway listens before provisioning, so a port already in use is reported at once.
     const gateway = await startGateway({
-      port,
-      apiKey,
-      streamName,
-      kinesis,
-      region,
+      port: config.port,
+      apiKey: config.apiKey,
+      streamName: config.streamName,
+      kinesis: kinesis.client,
+      region: config.region,
       loadHandler: (name) => loadHandler<ProxyHandler>(name),
-      functionName: (handler) => `${stackName}-${handler}`,
+      functionName: (handler) => `${config.stackName}-${handler}`,
       portVariable: 'PORT',
-      log,
+      log: config.log,
     });
     stops.push(() => gateway.close());
+    const model = await provision(config, options, personalize.endpoint);
+    process.env[DATASET_GROUP_ARN_ENV] = model.datasetGroupArn; // as predicted; restored on close
+    const mappingUuid = loadOrCreateMappingUuid(join(config.stateDir, 'event-source-mapping.json'));
+    const consumer = await startConsumer(config, options, kinesis.client, failedRecords, mappingUuid);
+    stops.push(() => consumer.close());
+    const archive = await startArchive(config, options, kinesis.client);
+    stops.push(() => archive.close());
+    const outputs = stackOutputs(config, gateway.url, model);
+    writeOutputsFile(config.outputsFile, config.stackName, outputs);
+    let closing: Promise<void> | undefined;
+    return {
+      url: gateway.url,
+      apiKey: config.apiKey,
+      outputs,
+      stackName: config.stackName,
+      region: config.region,
+      stateDir: config.stateDir,
+      outputsFile: config.outputsFile,
+      personalize,
+      kinesis: kinesis.client,
+      s3,
+      failedRecords,
+      eventSourceMappingUuid: mappingUuid,
+      consumer,
+      archive,
+      close: () => (closing ??= stops.stopAll()),
+    };
+  } catch (error) {
+    await stops.stopAll();
+    throw error;
+  }
+}
 
-    const personalizeClient = new PersonalizeClient({ region, endpoint: personalize.endpoint });
-    stops.push(() => personalizeClient.destroy());
-    const model = await provisionPersonalize(personalizeClient, {
-      names,
+function recording(options: LocalModeOptions): { recordCalls: boolean } {
+  return { recordCalls: options.recordCalls ?? false };
+}
+
+/** The event source mapping's PutObject to its S3 destination, recorded as made with the function's role. */
+function onFailurePutCall(bucket: string, key: string, status: number): S3Call {
+  return {
+    operation: 'PutObject',
+    action: 's3:PutObject',
+    resources: [`arn:aws:s3:::${bucket}/${key}`],
+    accessKeyId: LOCAL_ACCESS_KEY_ID,
+    status,
+    via: 'local',
+  };
+}
+
+async function startEmulator(
+  config: LocalModeConfig,
+  options: LocalModeOptions,
+): Promise<PersonalizeEmulator> {
+  return startPersonalizeEmulator({
+    port: options.personalizePort ?? 0,
+    s3Dir: config.s3Dir,
+    stateDir: join(config.stateDir, 'personalize'),
+    region: config.region,
+    accountId: ACCOUNT_ID,
+    ...(options.personalizeTransitionMs === undefined
+      ? {}
+      : { transitionMs: options.personalizeTransitionMs }),
+  }).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'EADDRINUSE'
+      ? new PortInUseError(options.personalizePort ?? 0, 'Personalize emulator', 'PERSONALIZE_PORT')
+      : error;
+  });
+}
+
+/** Kinesis with the stack's stream; its server and client are stopped with the rest. */
+async function startStream(
+  config: LocalModeConfig,
+  options: LocalModeOptions,
+  stops: Stops,
+): Promise<{ endpoint: string; client: KinesisClient }> {
+  const server = await startKinesis({
+    port: options.kinesisPort ?? 0,
+    dataDir: join(config.stateDir, 'kinesis'),
+    portVariable: 'KINESIS_PORT',
+  });
+  stops.push(() => server.close());
+  const client = createKinesisClient(server.endpoint, config.region);
+  stops.push(() => client.destroy());
+  await ensureStream(client, config.streamName);
+  return { endpoint: server.endpoint, client };
+}
+
+/** The Lambda environment the stack gives its functions, pointed at local mode's services. */
+function handlerEnvironment(
+  config: LocalModeConfig,
+  personalizeEndpoint: string,
+  kinesisEndpoint: string,
+  s3Endpoint: string,
+): Record<string, string | undefined> {
+  return {
+    AWS_REGION: config.region,
+    AWS_DEFAULT_REGION: config.region,
+    AWS_ACCESS_KEY_ID: LOCAL_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SESSION_TOKEN: undefined,
+    AWS_ENDPOINT_URL_PERSONALIZE: personalizeEndpoint,
+    AWS_ENDPOINT_URL_PERSONALIZE_EVENTS: personalizeEndpoint,
+    AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME: personalizeEndpoint,
+    AWS_ENDPOINT_URL_KINESIS: kinesisEndpoint,
+    AWS_ENDPOINT_URL_S3: s3Endpoint,
+    SOLUTION_REGION: config.region,
+    [OWNER_TAG_ENV]: config.stackName,
+    [DATASET_GROUP_ARN_ENV]: config.datasetGroupArn,
+    [FAILED_RECORDS_BUCKET_ENV]: config.failedRecordsBucketName,
+  };
+}
+
+async function provision(
+  config: LocalModeConfig,
+  options: LocalModeOptions,
+  personalizeEndpoint: string,
+): Promise<ProvisionedModel> {
+  const client = new PersonalizeClient({ region: config.region, endpoint: personalizeEndpoint });
+  try {
+    return await provisionPersonalize(client, {
+      names: config.names,
       recipeArn: options.recipeArn ?? USER_PERSONALIZATION_RECIPE_ARN,
       interactionDataLocation: toLocalS3(
         options.interactionDataLocation ?? join(PROJECT_ROOT, 'data', 'interactions.csv'),
-        s3Dir,
+        config.s3Dir,
         'interactions',
       ),
       itemDataLocation: toLocalS3(
         options.itemDataLocation ?? join(PROJECT_ROOT, 'data', 'items.csv'),
-        s3Dir,
+        config.s3Dir,
         'items',
       ),
-      importRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/${stackName}-personalize-import`,
-      log,
+      importRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/${config.stackName}-personalize-import`,
+      log: config.log,
     });
-
-    const consumerHandler = await loadHandler<KinesisHandler>(PUT_EVENTS_CONSUMER.handler);
-    const consumer = new StreamConsumer({
-      kinesis,
-      streamName,
-      streamArn,
-      region,
-      functionName: `${stackName}-${PUT_EVENTS_CONSUMER.handler}`,
-      handler: consumerHandler,
-      checkpoints: new CheckpointFile(join(stateDir, 'consumer-checkpoints.json')),
-      deadLetters,
-      log,
-      ...(options.eventSourceSettings ? { settings: options.eventSourceSettings } : {}),
-      ...(options.consumerRetryDelayMs ? { retryDelayMs: options.consumerRetryDelayMs } : {}),
-    });
-    await consumer.start();
-    stops.push(() => consumer.close());
-
-    const archive = new StreamArchive({
-      kinesis,
-      streamName,
-      deliveryStreamName: `${stackName}-archive`,
-      bucketDir: join(s3Dir, archiveBucketName),
-      checkpoints: new CheckpointFile(join(stateDir, 'archive-checkpoints.json')),
-      bufferingIntervalSeconds: options.archiveBufferingSeconds ?? 60,
-      log,
-    });
-    await archive.start();
-    stops.push(() => archive.close());
-
-    const outputs: StackOutputs = {
-      [STACK_OUTPUTS.apiUrl]: `${gateway.url}/`,
-      [STACK_OUTPUTS.apiKeyId]: 'local',
-      [STACK_OUTPUTS.datasetGroupArn]: model.datasetGroupArn,
-      [STACK_OUTPUTS.solutionArn]: model.solutionArn,
-      [STACK_OUTPUTS.streamName]: streamName,
-      [STACK_OUTPUTS.archiveBucketName]: archiveBucketName,
-      // Local only: on AWS the key's value is read with `aws apigateway get-api-key --include-value`.
-      ApiKey: apiKey,
-    };
-    writeOutputsFile(outputsFile, stackName, outputs);
-
-    let closing: Promise<void> | undefined;
-    return {
-      url: gateway.url,
-      apiKey,
-      outputs,
-      stackName,
-      stateDir,
-      outputsFile,
-      deadLetterFile: deadLetters.path,
-      personalize,
-      kinesis,
-      consumer,
-      archive,
-      close: () => (closing ??= stopAll()),
-    };
-  } catch (error) {
-    await stopAll();
-    throw error;
+  } finally {
+    client.destroy();
   }
+}
+
+/** The event source mapping: the consumer handler, fed from the stream, failures to the bucket. */
+async function startConsumer(
+  config: LocalModeConfig,
+  options: LocalModeOptions,
+  kinesis: KinesisClient,
+  failedRecords: FailedRecordsBucket,
+  mappingUuid: string,
+): Promise<StreamConsumer> {
+  const consumer = new StreamConsumer({
+    kinesis,
+    streamName: config.streamName,
+    streamArn: config.streamArn,
+    region: config.region,
+    accountId: ACCOUNT_ID,
+    functionName: `${config.stackName}-${PUT_EVENTS_CONSUMER.handler}`,
+    handler: await loadHandler<KinesisHandler>(PUT_EVENTS_CONSUMER.handler),
+    checkpoints: new CheckpointFile(join(config.stateDir, 'consumer-checkpoints.json')),
+    onFailure: failedRecords,
+    mappingUuid,
+    log: config.log,
+    ...(options.eventSourceSettings ? { settings: options.eventSourceSettings } : {}),
+    ...(options.consumerRetryDelayMs ? { retryDelayMs: options.consumerRetryDelayMs } : {}),
+  });
+  await consumer.start();
+  return consumer;
+}
+
+async function startArchive(
+  config: LocalModeConfig,
+  options: LocalModeOptions,
+  kinesis: KinesisClient,
+): Promise<StreamArchive> {
+  const archive = new StreamArchive({
+    kinesis,
+    streamName: config.streamName,
+    deliveryStreamName: `${config.stackName}-archive`,
+    bucketDir: join(config.s3Dir, config.archiveBucketName),
+    checkpoints: new CheckpointFile(join(config.stateDir, 'archive-checkpoints.json')),
+    bufferingIntervalSeconds: options.archiveBufferingSeconds ?? 60,
+    log: config.log,
+  });
+  await archive.start();
+  return archive;
+}
+
+function stackOutputs(config: LocalModeConfig, gatewayUrl: string, model: ProvisionedModel): StackOutputs {
+  return {
+    [STACK_OUTPUTS.apiUrl]: `${gatewayUrl}/`,
+    [STACK_OUTPUTS.apiKeyId]: 'local',
+    [STACK_OUTPUTS.datasetGroupArn]: model.datasetGroupArn,
+    [STACK_OUTPUTS.solutionArn]: model.solutionArn,
+    [STACK_OUTPUTS.streamName]: config.streamName,
+    [STACK_OUTPUTS.archiveBucketName]: config.archiveBucketName,
+    [FAILED_RECORDS_OUTPUT]: config.failedRecordsBucketName,
+    // Local only: on AWS the key's value is read with `aws apigateway get-api-key --include-value`.
+    ApiKey: config.apiKey,
+  };
 }
 
 /** Imports a handler module from `lambda/` (TypeScript, through tsx or ts-jest) and returns its `handler`. */
@@ -393,13 +539,20 @@ const USAGE = `Usage: npm start -- [options]
 
 Environment: PORT (default 3000), API_KEY (default: generated once, kept in the state directory), STATE_DIR.`;
 
-async function main(): Promise<void> {
-  const options = parseArguments(process.argv.slice(2));
-  console.log('Starting local mode (Personalize emulator, Kinesis, gateway)...');
-  const local = await startLocalMode(options);
+/** The command that replays the failed records of a running local mode into its Personalize. */
+export function replayFailuresCommand(local: LocalMode): string {
+  return [
+    `AWS_ENDPOINT_URL_S3=${local.s3.endpoint} AWS_ENDPOINT_URL_PERSONALIZE_EVENTS=${local.personalize.endpoint} \\`,
+    `  AWS_REGION=${local.region} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \\`,
+    `  npm run replay-failures -- ${local.failedRecords.uri} [--tracking-id <id>] [--dry-run] [--keep]`,
+  ].join('\n');
+}
+
+function banner(local: LocalMode): string {
   const outputs = local.outputs;
   const base = local.url.replace('127.0.0.1', 'localhost');
-  console.log(`
+  const indent = (text: string) => text.replace(/^/gm, '  ');
+  return `
 Local mode is up: the API of stack ${local.stackName} at ${base}
 
   API key          ${local.apiKey}
@@ -408,7 +561,9 @@ Local mode is up: the API of stack ${local.stackName} at ${base}
   Stream           ${outputs[STACK_OUTPUTS.streamName]}
   State directory  ${local.stateDir}
   Stack outputs    ${local.outputsFile}
-  Dead letters     ${local.deadLetterFile}
+  Local S3         ${local.s3.endpoint} (the files: ${local.s3.store.dir})
+  Failed records   ${local.failedRecords.uri} (aws/lambda/: batches the event source mapping gave up on;
+                   consumer/: records the consumer set aside, with their error)
 
 Train a solution version first:
 
@@ -416,8 +571,16 @@ Train a solution version first:
     -H 'x-api-key: ${local.apiKey}' -H 'Content-Type: application/json' \\
     -d '{"solutionArn": "${outputs[STACK_OUTPUTS.solutionArn]}", "version": "v1"}'
 
+Once their cause is fixed, send the failed records to Personalize (add --tracking-id to send them to
+another event tracker; they are deleted once sent unless --keep):
+
+${indent(replayFailuresCommand(local))}
+
 The rest of the walkthrough: README.md, or bash scripts/walkthrough.sh. Ctrl-C stops everything.
-`);
+`;
+}
+
+function stopOnSignals(local: LocalMode): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -436,6 +599,14 @@ The rest of the walkthrough: README.md, or bash scripts/walkthrough.sh. Ctrl-C s
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function main(): Promise<void> {
+  const options = parseArguments(process.argv.slice(2));
+  console.log('Starting local mode (Personalize emulator, Kinesis, S3, gateway)...');
+  const local = await startLocalMode(options);
+  console.log(banner(local));
+  stopOnSignals(local);
 }
 
 if (require.main === module) {

@@ -2,9 +2,12 @@
  * Local mode's stand-in for Lambda's Kinesis event source mapping: polls each shard, invokes the putEvents
  * handler with real KinesisStreamEvent batches and applies the stack's settings (lib/event-source-settings.ts):
  * batch size and window, partial batch responses, bisection on error, bounded retries and record age, and
- * the on-failure destination (the dead-letter file). A record is checkpointed only once the handler
- * accepted it or it was dead-lettered, so nothing is lost and, across restarts, nothing is re-sent.
+ * the on-failure destination: an S3 bucket, written as Lambda writes it (local/failed-records.ts: the whole
+ * invocation record, records included, under `aws/lambda/<mapping UUID>/...`). A record is checkpointed only
+ * once the handler accepted it or it is on disk in the bucket, so nothing is lost and, across restarts,
+ * nothing is re-sent.
  */
+import { randomUUID } from 'node:crypto';
 import type { _Record, KinesisClient } from '@aws-sdk/client-kinesis';
 import type {
   Context,
@@ -14,7 +17,7 @@ import type {
 } from 'aws-lambda';
 import { PUT_EVENTS_SOURCE_SETTINGS } from '../lib/event-source-settings';
 import { CheckpointFile } from './checkpoints';
-import { DeadLetterFile } from './dead-letter';
+import { onFailureObjectKey, type OnFailureCondition, type OnFailureRecord } from './failed-records';
 import { createLambdaContext } from './lambda-context';
 import { listShardIds, Pause, ShardReader } from './shard-reader';
 
@@ -40,7 +43,12 @@ export interface StreamConsumerOptions {
   readonly functionName: string;
   readonly handler: KinesisHandler;
   readonly checkpoints: CheckpointFile;
-  readonly deadLetters: DeadLetterFile;
+  /** The on-failure destination: writes one object, durably, or throws. */
+  readonly onFailure: { put(key: string, record: OnFailureRecord): void };
+  /** The mapping's UUID, part of every on-failure object's key. */
+  readonly mappingUuid: string;
+  /** @default '000000000000' */
+  readonly accountId?: string;
   /** @default the stack's PUT_EVENTS_SOURCE_SETTINGS */
   readonly settings?: Partial<EventSourceSettings>;
   /** @default 200 */
@@ -56,15 +64,25 @@ export interface StreamConsumerStats {
   readonly invocations: number;
   /** Records the handler accepted. */
   readonly deliveredRecords: number;
-  readonly deadLetteredRecords: number;
-  /** Records read from the stream but not yet accepted or dead-lettered. */
+  /** Records sent to the on-failure destination. */
+  readonly discardedRecords: number;
+  /** Records read from the stream but not yet accepted or discarded. */
   readonly pendingRecords: number;
 }
 
-type Outcome =
-  | { readonly kind: 'success' }
-  | { readonly kind: 'partial'; readonly firstFailedIndex: number }
-  | { readonly kind: 'error'; readonly message: string };
+/** How an invocation ended, as the on-failure record reports it. */
+interface Invocation {
+  readonly requestId: string;
+  /** `Unhandled` when the handler threw. */
+  readonly functionError?: string;
+}
+
+type Outcome = Invocation &
+  (
+    | { readonly kind: 'success' }
+    | { readonly kind: 'partial'; readonly firstFailedIndex: number }
+    | { readonly kind: 'error'; readonly message: string }
+  );
 
 export class StreamConsumer {
   private readonly settings: EventSourceSettings;
@@ -72,7 +90,7 @@ export class StreamConsumer {
   private readonly loops: Promise<void>[] = [];
   private stopping = false;
   private started = false;
-  private counts = { invocations: 0, deliveredRecords: 0, deadLetteredRecords: 0, pendingRecords: 0 };
+  private counts = { invocations: 0, deliveredRecords: 0, discardedRecords: 0, pendingRecords: 0 };
 
   constructor(private readonly options: StreamConsumerOptions) {
     this.settings = { ...PUT_EVENTS_SOURCE_SETTINGS, ...options.settings };
@@ -138,10 +156,10 @@ export class StreamConsumer {
           try {
             delivered = await this.deliver(reader.shardId, batch, 0);
           } catch (error) {
-            // The consumer's own bookkeeping failed (the dead-letter or checkpoint file): some records of the
-            // batch may be neither acknowledged nor dead-lettered. Dropping them from the buffer would let later
-            // checkpoints skip them, so read the shard again from its checkpoint, which covers exactly
-            // what was acknowledged or dead-lettered.
+            // The consumer's own bookkeeping failed (the on-failure destination or the checkpoint file): some
+            // records of the batch may be neither acknowledged nor discarded. Dropping them from the buffer would
+            // let later checkpoints skip them, so read the shard again from its checkpoint, which covers exactly
+            // what was acknowledged or discarded.
             this.log(
               `stream consumer: ${reader.shardId}: delivery failed, reading again from the checkpoint: ${describeError(error)}`,
             );
@@ -174,9 +192,9 @@ export class StreamConsumer {
   }
 
   /**
-   * Delivers records in order until each is accepted or dead-lettered. `attempts` counts failed
-   * invocations of this exact run of records; halves of a bisected batch start again from zero, as
-   * splitting a batch does not count toward Lambda's retry quota. Returns false when shutdown interrupted
+   * Delivers records in order until each is accepted or discarded to the on-failure destination. `attempts`
+   * counts failed invocations of this exact run of records; halves of a bisected batch start again from zero,
+   * as splitting a batch does not count toward Lambda's retry quota. Returns false when shutdown interrupted
    * the retries: the records left are then neither acknowledged nor checkpointed, and nothing after them
    * may be.
    */
@@ -184,11 +202,13 @@ export class StreamConsumer {
     let remaining = records;
     let failures = attempts;
     let lastError = '';
+    let last: Invocation | undefined;
     while (remaining.length > 0) {
-      remaining = this.deadLetterExpired(shardId, remaining, failures, lastError);
+      remaining = this.discardExpired(shardId, remaining, { failures, lastError, last });
       if (remaining.length === 0) return true;
       if (this.stopping && failures > 0) return false; // retried after restart, from the checkpoint
       const outcome = await this.invoke(shardId, remaining);
+      last = outcome;
       if (outcome.kind === 'success') {
         this.acknowledge(shardId, remaining);
         return true;
@@ -211,7 +231,7 @@ export class StreamConsumer {
         );
       }
       if (failures > this.settings.retryAttempts) {
-        this.deadLetter(shardId, remaining, 'RetryAttemptsExhausted', failures, lastError);
+        this.discard(shardId, remaining, 'RetryAttemptsExhausted', { failures, lastError, last });
         return true;
       }
       const delay = this.options.retryDelayMs?.(failures) ?? Math.min(2000, 100 * 2 ** (failures - 1));
@@ -231,23 +251,26 @@ export class StreamConsumer {
     const context = createLambdaContext({
       functionName: this.options.functionName,
       region: this.options.region,
+      accountId: this.accountId,
     });
+    const requestId = context.awsRequestId;
     let response: KinesisStreamBatchResponse | void | undefined;
     try {
       response = await this.options.handler(event, context);
     } catch (error) {
-      return { kind: 'error', message: describeError(error) };
+      return { requestId, functionError: 'Unhandled', kind: 'error', message: describeError(error) };
     }
     const failed = this.settings.reportBatchItemFailures ? (response?.batchItemFailures ?? []) : [];
-    if (failed.length === 0) return { kind: 'success' };
+    if (failed.length === 0) return { requestId, kind: 'success' };
     const indexes = failed.map((failure) =>
       records.findIndex((record) => record.SequenceNumber === failure.itemIdentifier),
     );
     // As Lambda: an identifier that is not in the batch makes the whole batch a failure.
     if (indexes.some((index) => index < 0)) {
-      return { kind: 'error', message: 'the handler returned a batch item failure that is not in the batch' };
+      const message = 'the handler returned a batch item failure that is not in the batch';
+      return { requestId, kind: 'error', message };
     }
-    return { kind: 'partial', firstFailedIndex: Math.min(...indexes) };
+    return { requestId, kind: 'partial', firstFailedIndex: Math.min(...indexes) };
   }
 
   private toEventRecord(shardId: string, record: _Record): KinesisStreamRecord {
@@ -264,7 +287,7 @@ export class StreamConsumer {
       eventVersion: '1.0',
       eventID: `${shardId}:${sequenceNumber}`,
       eventName: 'aws:kinesis:record',
-      invokeIdentityArn: this.streamArn.replace(/:kinesis:.*$/, ':iam::000000000000:role/local-putEvents'),
+      invokeIdentityArn: `arn:aws:iam::${this.accountId}:role/${this.options.functionName}`,
       awsRegion: this.options.region,
       eventSourceARN: this.streamArn,
     };
@@ -274,12 +297,15 @@ export class StreamConsumer {
     return this.options.streamArn;
   }
 
-  /** Dead-letters the leading records older than maxRecordAgeSeconds; returns the rest. */
-  private deadLetterExpired(
+  private get accountId(): string {
+    return this.options.accountId ?? '000000000000';
+  }
+
+  /** Discards the leading records older than maxRecordAgeSeconds to the destination; returns the rest. */
+  private discardExpired(
     shardId: string,
     records: readonly _Record[],
-    attempts: number,
-    lastError: string,
+    history: FailureHistory,
   ): readonly _Record[] {
     const oldestAllowed = Date.now() - this.settings.maxRecordAgeSeconds * 1000;
     const expired = records.filter(
@@ -288,47 +314,65 @@ export class StreamConsumer {
     if (expired.length === 0) return records;
     // Records are in arrival order, so the expired ones lead.
     const lastExpired = records.indexOf(expired[expired.length - 1] as _Record);
-    const leading = records.slice(0, lastExpired + 1);
-    this.deadLetter(shardId, leading, 'RecordAgeExceeded', attempts, lastError);
+    this.discard(shardId, records.slice(0, lastExpired + 1), 'RecordAgeExceeded', history);
     return records.slice(lastExpired + 1);
   }
 
-  private deadLetter(
+  /** Writes the records to the on-failure destination, as Lambda does, then checkpoints past them. */
+  private discard(
     shardId: string,
     records: readonly _Record[],
-    condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded',
-    invokeCount: number,
-    error: string,
+    condition: OnFailureCondition,
+    history: FailureHistory,
   ): void {
-    const first = records[0];
-    const last = records[records.length - 1];
-    if (!first || !last) return;
-    this.options.deadLetters.append({
-      source: 'event-source-mapping',
-      timestamp: new Date().toISOString(),
-      condition,
-      ...(error ? { error } : {}),
-      approximateInvokeCount: invokeCount,
+    if (records.length === 0) return;
+    const now = new Date();
+    const record = this.onFailureRecord(shardId, records, condition, history, now);
+    this.options.onFailure.put(onFailureObjectKey(this.options.mappingUuid, shardId, now), record);
+    this.counts.discardedRecords += records.length;
+    this.log(
+      `stream consumer: ${shardId}: ${records.length} record(s) sent to the on-failure destination (${condition})` +
+        (history.lastError ? `: ${history.lastError}` : ''),
+    );
+    this.checkpoint(shardId, records);
+  }
+
+  /** The invocation record Lambda writes to an S3 on-failure destination. */
+  private onFailureRecord(
+    shardId: string,
+    records: readonly _Record[],
+    condition: OnFailureCondition,
+    history: FailureHistory,
+    now: Date,
+  ): OnFailureRecord {
+    const first = records[0] as _Record;
+    const last = records[records.length - 1] as _Record;
+    const arrival = (record: _Record) => (record.ApproximateArrivalTimestamp ?? now).toISOString();
+    return {
+      requestContext: {
+        requestId: history.last?.requestId ?? randomUUID(),
+        functionArn: `arn:aws:lambda:${this.options.region}:${this.accountId}:function:${this.options.functionName}`,
+        condition,
+        approximateInvokeCount: history.failures,
+      },
+      responseContext: {
+        statusCode: 200,
+        executedVersion: '$LATEST',
+        ...(history.last?.functionError ? { functionError: history.last.functionError } : {}),
+      },
+      version: '1.0',
+      timestamp: now.toISOString(),
       KinesisBatchInfo: {
         shardId,
         startSequenceNumber: first.SequenceNumber ?? '',
         endSequenceNumber: last.SequenceNumber ?? '',
-        approximateArrivalOfFirstRecord: (first.ApproximateArrivalTimestamp ?? new Date()).toISOString(),
-        approximateArrivalOfLastRecord: (last.ApproximateArrivalTimestamp ?? new Date()).toISOString(),
+        approximateArrivalOfFirstRecord: arrival(first),
+        approximateArrivalOfLastRecord: arrival(last),
         batchSize: records.length,
         streamArn: this.streamArn,
       },
-      records: records.map((record) => ({
-        sequenceNumber: record.SequenceNumber ?? '',
-        partitionKey: record.PartitionKey ?? '',
-        data: Buffer.from(record.Data ?? new Uint8Array()).toString('base64'),
-      })),
-    });
-    this.counts.deadLetteredRecords += records.length;
-    this.log(
-      `stream consumer: ${shardId}: ${records.length} record(s) dead-lettered (${condition}): ${error}`,
-    );
-    this.checkpoint(shardId, records);
+      payload: { Records: records.map((record) => this.toEventRecord(shardId, record)) },
+    };
   }
 
   private acknowledge(shardId: string, records: readonly _Record[]): void {
@@ -346,6 +390,15 @@ export class StreamConsumer {
   private log(line: string): void {
     (this.options.log ?? console.log)(line);
   }
+}
+
+/** What the on-failure record says about the attempts so far. */
+interface FailureHistory {
+  /** Failed invocations of these records. */
+  readonly failures: number;
+  /** For the log only: Lambda's record does not carry the error. */
+  readonly lastError: string;
+  readonly last: Invocation | undefined;
 }
 
 function describeError(error: unknown): string {

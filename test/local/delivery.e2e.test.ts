@@ -1,33 +1,24 @@
 /**
  * No event lost: with the Personalize emulator failing PutEvents calls, every event posted to /data either
- * reaches Personalize (counted on the emulator's side) or sits in the dead-letter file, and none arrives twice.
+ * reaches Personalize (counted on the emulator's side) or is kept in the failed-records bucket (Lambda's
+ * on-failure objects under `aws/lambda/`, the consumer's own under `consumer/`), and none arrives twice.
  */
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { DescribeEventTrackerCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
 import { join } from 'node:path';
 import { STACK_OUTPUTS } from '../../lib/stack-outputs';
-import type { DeadLetter } from '../../local/dead-letter';
-import { DeadLetterFile } from '../../local/dead-letter';
 import { startLocalMode, type LocalMode } from '../../local/start';
-import { acceptedEvents, callApi, temporaryDirectory, waitFor, silenceHandlerLogs } from './helpers';
+import {
+  acceptedEvents,
+  callApi,
+  eventsIn,
+  failedRecordData,
+  temporaryDirectory,
+  waitFor,
+  silenceHandlerLogs,
+} from './helpers';
 
 jest.setTimeout(120_000);
-
-/** Events (interactions) a dead letter holds, whichever path wrote it. */
-function deadLetteredEvents(letter: DeadLetter): number {
-  const batches =
-    letter.source === 'sqs'
-      ? [(letter.body as { record?: { data?: string } }).record?.data ?? '']
-      : letter.records.map((record) => record.data);
-  return batches.reduce((sum, data) => {
-    try {
-      const batch = JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { interactions?: number };
-      return sum + (batch.interactions ?? 0);
-    } catch {
-      return sum;
-    }
-  }, 0);
-}
 
 describe('event delivery through the stream while Personalize fails', () => {
   let local: LocalMode;
@@ -62,7 +53,7 @@ describe('event delivery through the stream while Personalize fails', () => {
       60_000,
       50,
     );
-  const deadLetters = () => new DeadLetterFile(local.deadLetterFile).readAll();
+  const failedObjects = () => local.failedRecords.list();
 
   beforeAll(async () => {
     restoreStdout = silenceHandlerLogs();
@@ -99,8 +90,9 @@ describe('event delivery through the stream while Personalize fails', () => {
   });
 
   it('retries transient PutEvents failures until every event arrives, once', async () => {
+    // A retryable error (a 5xx; the consumer sets aside only what can never succeed, e.g. InvalidInput).
     local.personalize.injectFaults({
-      PutEvents: { failNext: 8, errorType: 'InvalidInputException', message: 'transient' },
+      PutEvents: { failNext: 8, errorType: 'InternalServerError', message: 'transient' },
     });
     await postClicks(20, (index) => `user-${index % 4}`);
     await waitFor(
@@ -114,23 +106,23 @@ describe('event delivery through the stream while Personalize fails', () => {
     const events = acceptedEvents(personalizeState());
     expect(events).toHaveLength(posted);
     expect(new Set(events.map((event) => event.eventId)).size).toBe(posted);
-    expect(deadLetters()).toHaveLength(0);
+    expect(failedObjects()).toHaveLength(0);
   });
 
-  it('dead-letters what keeps failing, and the count still adds up', async () => {
+  it('keeps what keeps failing in the failed-records bucket, and the count still adds up', async () => {
     local.personalize.injectFaults({
-      PutEvents: { failNext: 1_000_000, errorType: 'InvalidInputException', message: 'down' },
+      PutEvents: { failNext: 1_000_000, errorType: 'InternalServerError', message: 'down' },
     });
     await postClicks(5, () => 'unlucky-user');
     await waitFor(
-      'dead letters',
-      () => (local.consumer.stats.deadLetteredRecords >= 5 ? true : undefined),
+      'the on-failure objects',
+      () => (local.consumer.stats.discardedRecords >= 5 ? true : undefined),
       60_000,
       50,
     );
     local.personalize.clearFaults();
 
-    // A malformed record, written past the gateway's validation: the handler sends it to SQS itself.
+    // A malformed record, written past the gateway's validation: the handler sets it aside itself.
     await local.kinesis.send(
       new PutRecordCommand({
         StreamName: local.outputs[STACK_OUTPUTS.streamName],
@@ -150,12 +142,20 @@ describe('event delivery through the stream while Personalize fails', () => {
     );
     await settled();
 
-    const letters = deadLetters();
-    expect(letters.filter((letter) => letter.source === 'event-source-mapping')).not.toHaveLength(0);
-    expect(letters.filter((letter) => letter.source === 'sqs')).toHaveLength(1);
+    const objects = failedObjects();
+    const lambdaObjects = objects.filter((object) =>
+      object.key.startsWith(`aws/lambda/${local.eventSourceMappingUuid}/shardId-000000000000/`),
+    );
+    const consumerObjects = objects.filter((object) => object.key.startsWith('consumer/'));
+    expect(lambdaObjects).not.toHaveLength(0);
+    expect(consumerObjects).toHaveLength(1);
+    expect(lambdaObjects.length + consumerObjects.length).toBe(objects.length);
+    expect(consumerObjects[0]!.body).toMatchObject({
+      records: [{ data: Buffer.from('not json').toString('base64'), error: expect.any(String) }],
+    });
     const arrived = acceptedEvents(personalizeState());
-    const lettered = letters.reduce((sum, letter) => sum + deadLetteredEvents(letter), 0);
-    expect(arrived.length + lettered).toBe(posted);
+    const kept = objects.reduce((sum, object) => sum + eventsIn(failedRecordData(object)), 0);
+    expect(arrived.length + kept).toBe(posted);
     expect(new Set(arrived.map((event) => event.eventId)).size).toBe(arrived.length);
   });
 });

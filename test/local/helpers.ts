@@ -95,3 +95,27 @@ export function silenceHandlerLogs(): () => void {
   }) as typeof process.stdout.write);
   return () => spy.mockRestore();
 }
+
+/** The base64 data of every Kinesis record a failed-records object holds, whichever wrote it. */
+export function failedRecordData(object: { key: string; body: unknown }): string[] {
+  const body = object.body as {
+    payload?: { Records?: Array<{ kinesis: { data: string } }> };
+    records?: Array<{ data: string }>;
+  };
+  if (object.key.startsWith('aws/lambda/'))
+    return (body.payload?.Records ?? []).map((record) => record.kinesis.data);
+  if (object.key.startsWith('consumer/')) return (body.records ?? []).map((record) => record.data);
+  throw new Error(`Not a failed-records object: ${object.key}`);
+}
+
+/** The events (interactions) records stand for; a record that is not an interaction batch stands for none. */
+export function eventsIn(data: readonly string[]): number {
+  return data.reduce((sum, item) => {
+    try {
+      const batch = JSON.parse(Buffer.from(item, 'base64').toString('utf8')) as { interactions?: number };
+      return sum + (batch.interactions ?? 0);
+    } catch {
+      return sum;
+    }
+  }, 0);
+}

@@ -30,6 +30,11 @@ describe('local mode across restarts', () => {
       await second.close();
 
       expect(second.apiKey).toBe(first.apiKey);
+      // The event source mapping keeps its UUID, so its on-failure objects stay under one prefix.
+      expect(second.eventSourceMappingUuid).toBe(first.eventSourceMappingUuid);
+      expect(second.eventSourceMappingUuid).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+      );
       expect(second.apiKey).toMatch(/^[A-Za-z0-9]{40}$/);
       const { ApiUrl: _first, ...kept } = firstOutputs;
       const { ApiUrl: _second, ...again } = second.outputs;

@@ -5,12 +5,19 @@ import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { StreamArchive } from '../../local/archive';
 import { CheckpointFile } from '../../local/checkpoints';
-import { DeadLetterFile } from '../../local/dead-letter';
+import { FailedRecordsBucket, type FailedObject, type OnFailureRecord } from '../../local/failed-records';
+import { LocalS3Store } from '../../local/s3-store';
 import { createKinesisClient, ensureStream, startKinesis, type LocalKinesis } from '../../local/kinesis';
 import { StreamConsumer, type KinesisHandler } from '../../local/stream-consumer';
 import { temporaryDirectory, waitFor } from './helpers';
 
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/';
+const MAPPING_UUID = '6a1f4b2c-0d3e-4f5a-8b9c-1d2e3f4a5b6c';
+/** Lambda's key for an S3 on-failure destination. */
+const ON_FAILURE_KEY = new RegExp(
+  `^aws/lambda/${MAPPING_UUID}/shardId-000000000000/\\d{4}/\\d{2}/\\d{2}/` +
+    `\\d{4}-\\d{2}-\\d{2}T\\d{2}\\.\\d{2}\\.\\d{2}-[0-9a-f-]{36}$`,
+);
 
 describe('the stream consumer (local event source mapping)', () => {
   let kinesisServer: LocalKinesis;
@@ -27,9 +34,16 @@ describe('the stream consumer (local event source mapping)', () => {
     kinesis.destroy();
     await kinesisServer.close();
   });
+  let failedRecords: FailedRecordsBucket;
   beforeEach(() => {
     state = temporaryDirectory('consumer');
+    failedRecords = new FailedRecordsBucket(new LocalS3Store(join(state.path, 's3')), 'failed-records');
   });
+  /** The on-failure objects written so far. */
+  const onFailureObjects = (): Array<FailedObject & { body: OnFailureRecord }> =>
+    failedRecords.list('aws/lambda/') as Array<FailedObject & { body: OnFailureRecord }>;
+  const payloadValues = (record: OnFailureRecord) =>
+    record.payload.Records.map((item) => Buffer.from(item.kinesis.data, 'base64').toString());
   afterEach(async () => {
     await Promise.all(consumers.splice(0).map((consumer) => consumer.close()));
     state.remove();
@@ -59,7 +73,8 @@ describe('the stream consumer (local event source mapping)', () => {
       functionName: 'Stack-putEvents',
       handler,
       checkpoints: new CheckpointFile(join(state.path, `${streamName}-checkpoints.json`)),
-      deadLetters: new DeadLetterFile(join(state.path, 'dead-letters.jsonl')),
+      onFailure: failedRecords,
+      mappingUuid: MAPPING_UUID,
       settings: { maxBatchingWindowSeconds: 0, ...settings },
       pollIntervalMs: 20,
       retryDelayMs: () => 10,
@@ -133,16 +148,20 @@ describe('the stream consumer (local event source mapping)', () => {
     await waitFor('delivery', () => (consumer.stats.deliveredRecords === 4 ? true : undefined));
 
     expect(accepted).toEqual(['a', 'b', 'c', 'd']);
-    expect(consumer.stats.deadLetteredRecords).toBe(0);
+    expect(consumer.stats.discardedRecords).toBe(0);
   });
 
-  it('bisects a batch that throws and dead-letters only the poison record, with its error', async () => {
+  it('bisects a batch that throws and writes only the poison record to the bucket, as Lambda writes it', async () => {
     const streamName = await newStream();
     await put(streamName, ['1', '2', '3', 'poison', '5', '6', '7', '8']);
     const accepted: string[] = [];
-    const consumer = startConsumer(streamName, async (event) => {
+    let lastPoisonRequestId = '';
+    const consumer = startConsumer(streamName, async (event, context) => {
       const values = decode(event);
-      if (values.includes('poison')) throw new Error('cannot handle poison');
+      if (values.includes('poison')) {
+        lastPoisonRequestId = context.awsRequestId;
+        throw new Error('cannot handle poison');
+      }
       accepted.push(...values);
     });
     await consumer.start();
@@ -151,31 +170,70 @@ describe('the stream consumer (local event source mapping)', () => {
     );
 
     expect(accepted).toEqual(['1', '2', '3', '5', '6', '7', '8']);
-    const deadLetters = new DeadLetterFile(join(state.path, 'dead-letters.jsonl')).readAll();
-    expect(deadLetters).toHaveLength(1);
-    expect(deadLetters[0]).toMatchObject({
-      source: 'event-source-mapping',
-      condition: 'RetryAttemptsExhausted',
-      error: 'Error: cannot handle poison',
-      approximateInvokeCount: 4, // the first try and retryAttempts (3) retries
-      KinesisBatchInfo: { batchSize: 1, shardId: 'shardId-000000000000' },
+    const objects = onFailureObjects();
+    expect(objects).toHaveLength(1);
+    const [{ key, body }] = objects as [(typeof objects)[number]];
+    expect(key).toMatch(ON_FAILURE_KEY);
+    expect(body).toEqual({
+      requestContext: {
+        requestId: lastPoisonRequestId,
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:Stack-putEvents',
+        condition: 'RetryAttemptsExhausted',
+        approximateInvokeCount: 4, // the first try and retryAttempts (3) retries
+      },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      version: '1.0',
+      timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+      KinesisBatchInfo: {
+        shardId: 'shardId-000000000000',
+        startSequenceNumber: body.payload.Records[0]!.kinesis.sequenceNumber,
+        endSequenceNumber: body.payload.Records[0]!.kinesis.sequenceNumber,
+        approximateArrivalOfFirstRecord: expect.any(String),
+        approximateArrivalOfLastRecord: expect.any(String),
+        batchSize: 1,
+        streamArn: `${STREAM_ARN}${streamName}`,
+      },
+      payload: { Records: [expect.objectContaining({ eventSource: 'aws:kinesis' })] },
     });
-    const letter = deadLetters[0] as Extract<
-      (typeof deadLetters)[number],
-      { source: 'event-source-mapping' }
-    >;
-    expect(Buffer.from(letter.records[0]!.data, 'base64').toString()).toBe('poison');
+    expect(payloadValues(body)).toEqual(['poison']);
+    // The time in the key is the record's timestamp, to the second.
+    expect(key).toContain(body.timestamp.slice(0, 19).replace(/:/g, '.'));
   });
 
-  it('loses no record when writing a dead letter fails: the shard is read again from its checkpoint', async () => {
+  it('writes a record reported as a batch item failure on every try, without functionError', async () => {
+    const streamName = await newStream();
+    await put(streamName, ['ok', 'stuck']);
+    const consumer = startConsumer(
+      streamName,
+      async (event) => {
+        const stuck = event.Records.find(
+          (record) => Buffer.from(record.kinesis.data, 'base64').toString() === 'stuck',
+        );
+        return { batchItemFailures: stuck ? [{ itemIdentifier: stuck.kinesis.sequenceNumber }] : [] };
+      },
+      { bisectBatchOnError: false, retryAttempts: 1 },
+    );
+    await consumer.start();
+    await waitFor('settled', () => (consumer.stats.discardedRecords === 1 ? true : undefined));
+
+    const [object] = onFailureObjects();
+    expect(object?.body.responseContext).toEqual({ statusCode: 200, executedVersion: '$LATEST' });
+    expect(object?.body.requestContext).toMatchObject({
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: 2,
+    });
+    expect(payloadValues(object!.body)).toEqual(['stuck']);
+    expect(consumer.stats.deliveredRecords).toBe(1);
+  });
+
+  it('loses no record when writing to the bucket fails: the shard is read again from its checkpoint', async () => {
     const streamName = await newStream();
     await put(streamName, ['1', 'poison', '3']);
-    const deadLetters = new DeadLetterFile(join(state.path, 'dead-letters.jsonl'));
-    const append = deadLetters.append.bind(deadLetters);
-    let appendFailures = 1;
-    jest.spyOn(deadLetters, 'append').mockImplementation((entry) => {
-      if (appendFailures-- > 0) throw new Error('ENOSPC: no space left on device');
-      append(entry);
+    const write = failedRecords.put.bind(failedRecords);
+    let writeFailures = 1;
+    jest.spyOn(failedRecords, 'put').mockImplementation((key, body) => {
+      if (writeFailures-- > 0) throw new Error('ENOSPC: no space left on device');
+      write(key, body);
     });
     const accepted: string[] = [];
     const consumer = new StreamConsumer({
@@ -190,7 +248,8 @@ describe('the stream consumer (local event source mapping)', () => {
         accepted.push(...values);
       },
       checkpoints: new CheckpointFile(join(state.path, `${streamName}-checkpoints.json`)),
-      deadLetters,
+      onFailure: failedRecords,
+      mappingUuid: MAPPING_UUID,
       settings: { maxBatchingWindowSeconds: 0, batchSize: 1, retryAttempts: 0, bisectBatchOnError: false },
       pollIntervalMs: 20,
       retryDelayMs: () => 10,
@@ -200,14 +259,13 @@ describe('the stream consumer (local event source mapping)', () => {
     consumers.push(consumer);
     await consumer.start();
     await waitFor('settled', () =>
-      consumer.stats.deliveredRecords === 2 && consumer.stats.deadLetteredRecords === 1 ? true : undefined,
+      consumer.stats.deliveredRecords === 2 && consumer.stats.discardedRecords === 1 ? true : undefined,
     );
 
     expect(accepted).toEqual(['1', '3']);
-    const letters = deadLetters.readAll();
-    expect(letters).toHaveLength(1);
-    const letter = letters[0] as Extract<(typeof letters)[number], { source: 'event-source-mapping' }>;
-    expect(Buffer.from(letter.records[0]!.data, 'base64').toString()).toBe('poison');
+    const objects = onFailureObjects();
+    expect(objects).toHaveLength(1);
+    expect(payloadValues(objects[0]!.body)).toEqual(['poison']);
     expect(consumer.stats.pendingRecords).toBe(0);
   });
 
@@ -217,7 +275,7 @@ describe('the stream consumer (local event source mapping)', () => {
     await expect(consumer.start()).rejects.toThrow('already called');
   });
 
-  it('dead-letters records older than maxRecordAgeSeconds without invoking', async () => {
+  it('writes records older than maxRecordAgeSeconds to the bucket without invoking', async () => {
     const streamName = await newStream();
     await put(streamName, ['old']);
     let invoked = false;
@@ -231,12 +289,16 @@ describe('the stream consumer (local event source mapping)', () => {
       { maxRecordAgeSeconds: 0 },
     );
     await consumer.start();
-    await waitFor('dead letter', () => (consumer.stats.deadLetteredRecords === 1 ? true : undefined));
+    await waitFor('on-failure object', () => (consumer.stats.discardedRecords === 1 ? true : undefined));
 
     expect(invoked).toBe(false);
-    expect(new DeadLetterFile(join(state.path, 'dead-letters.jsonl')).readAll()[0]).toMatchObject({
+    const [object] = onFailureObjects();
+    expect(object?.key).toMatch(ON_FAILURE_KEY);
+    expect(object?.body.requestContext).toMatchObject({
       condition: 'RecordAgeExceeded',
+      approximateInvokeCount: 0,
     });
+    expect(payloadValues(object!.body)).toEqual(['old']);
   });
 
   it('resumes after its checkpoint on restart: nothing lost, nothing sent twice', async () => {

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { STACK_OUTPUTS } from '../../lib/stack-outputs';
-import { startLocalMode, type LocalMode } from '../../local/start';
+import { FAILED_RECORDS_OUTPUT, startLocalMode, type LocalMode } from '../../local/start';
 import { callApi, temporaryDirectory, waitFor, type ApiResponse, silenceHandlerLogs } from './helpers';
 
 jest.setTimeout(120_000);
@@ -70,6 +70,9 @@ describe('local mode serves the README walkthrough', () => {
     for (const name of Object.values(STACK_OUTPUTS)) expect(outputs[name]).toEqual(expect.any(String));
     expect(outputs[STACK_OUTPUTS.apiUrl]).toBe(`${local.url}/`);
     expect(outputs[STACK_OUTPUTS.solutionArn]).toMatch(/^arn:aws:personalize:us-east-1:\d{12}:solution\//);
+    // The bucket Lambda's on-failure destination and the consumer write to, named like the archive bucket.
+    expect(outputs[FAILED_RECORDS_OUTPUT]).toBe(`${local.stackName.toLowerCase()}-failed-records`);
+    expect(outputs[FAILED_RECORDS_OUTPUT]).toBe(local.failedRecords.name);
   });
 
   it('trains, deploys, recommends, reacts to /data events within seconds, and cleans up', async () => {
