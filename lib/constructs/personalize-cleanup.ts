@@ -79,7 +79,8 @@ export class PersonalizeCleanup extends Construct {
       fn.role.addToPolicy(
         new iam.PolicyStatement({
           actions: ['personalize:StopSolutionVersionCreation'],
-          resources: [`${props.solutionArn}/*`],
+          // Authorized against the `solution` resource type: the solution's ARN and its versions' ARNs.
+          resources: [props.solutionArn, `${props.solutionArn}/*`],
         }),
       );
       acknowledge(

