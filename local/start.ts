@@ -544,7 +544,7 @@ export function replayFailuresCommand(local: LocalMode): string {
   return [
     `AWS_ENDPOINT_URL_S3=${local.s3.endpoint} AWS_ENDPOINT_URL_PERSONALIZE_EVENTS=${local.personalize.endpoint} \\`,
     `  AWS_REGION=${local.region} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \\`,
-    `  npm run replay-failures -- ${local.failedRecords.uri} [--tracking-id <id>] [--dry-run] [--keep]`,
+    `  npm run replay-failures -- ${local.failedRecords.uri}`,
   ].join('\n');
 }
 
@@ -562,8 +562,9 @@ Local mode is up: the API of stack ${local.stackName} at ${base}
   State directory  ${local.stateDir}
   Stack outputs    ${local.outputsFile}
   Local S3         ${local.s3.endpoint} (the files: ${local.s3.store.dir})
-  Failed records   ${local.failedRecords.uri} (aws/lambda/: batches the event source mapping gave up on;
-                   consumer/: records the consumer set aside, with their error)
+  Failed records   ${local.failedRecords.uri}
+                     aws/lambda/  batches the event source mapping gave up on
+                     consumer/    records the consumer set aside, with their error
 
 Train a solution version first:
 
@@ -571,8 +572,9 @@ Train a solution version first:
     -H 'x-api-key: ${local.apiKey}' -H 'Content-Type: application/json' \\
     -d '{"solutionArn": "${outputs[STACK_OUTPUTS.solutionArn]}", "version": "v1"}'
 
-Once their cause is fixed, send the failed records to Personalize (add --tracking-id to send them to
-another event tracker; they are deleted once sent unless --keep):
+Failed records, once their cause is fixed, go to Personalize with the command below; each object is
+deleted once sent. Add --dry-run to see what would be sent, --tracking-id <id> to send them to another
+event tracker, --keep to keep the objects:
 
 ${indent(replayFailuresCommand(local))}
 

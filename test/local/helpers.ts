@@ -63,7 +63,7 @@ export async function waitFor<T>(
  */
 export function acceptedEvents(
   personalizeStateDir: string,
-): Array<{ eventId?: string; interaction: { userId: string; itemId: string } }> {
+): Array<{ eventId?: string; trackerArn?: string; interaction: { userId: string; itemId: string } }> {
   const log = join(personalizeStateDir, 'live-data.jsonl');
   if (!existsSync(log)) return [];
   return readFileSync(log, 'utf8')
@@ -74,6 +74,7 @@ export function acceptedEvents(
         JSON.parse(line) as {
           kind: string;
           eventId?: string;
+          trackerArn?: string;
           interaction: { userId: string; itemId: string };
         },
     )
