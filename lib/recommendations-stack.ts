@@ -1,6 +1,7 @@
 import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { PUT_EVENTS_CONSUMER } from './api-routes';
+import { booleanContext, CONTEXT_KEYS } from './context';
 import { EventPipeline } from './constructs/event-pipeline';
 import { HandlerFunction } from './constructs/handler-function';
 import { PersonalizeModel } from './constructs/personalize-model';
@@ -13,6 +14,14 @@ export interface RecommendationsStackProps extends StackProps {
    * @default USER_PERSONALIZATION_RECIPE_ARN (aws-user-personalization)
    */
   readonly recipeArn?: string;
+  /**
+   * Whether the stack sets API Gateway's account-level CloudWatch role, which the stage's access logs need
+   * (a stage fails to create on an account that never set one). The role and the setting are retained when
+   * the stack is deleted: the setting is account-wide and other APIs may rely on it.
+   * @default - context `apiGatewayCloudWatchRole`, else true (`-c apiGatewayCloudWatchRole=false` for an
+   * account that already has one)
+   */
+  readonly apiGatewayCloudWatchRole?: boolean;
 }
 
 /**
@@ -71,7 +80,12 @@ export class RecommendationsStack extends Stack {
     this.model.grant(consumer.function, PUT_EVENTS_CONSUMER.permissions);
     this.events = new EventPipeline(this, 'Events', { consumer: consumer.function });
 
-    this.api = new RecommendationsApi(this, 'Api', { model: this.model, events: this.events });
+    this.api = new RecommendationsApi(this, 'Api', {
+      model: this.model,
+      events: this.events,
+      accountCloudWatchRole:
+        props.apiGatewayCloudWatchRole ?? booleanContext(this, CONTEXT_KEYS.apiGatewayCloudWatchRole, true),
+    });
 
     const outputs: Record<keyof typeof STACK_OUTPUTS, { value: string; description: string }> = {
       apiUrl: { value: this.api.api.url, description: 'Base URL of the API (stage prod)' },

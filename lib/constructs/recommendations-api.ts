@@ -45,6 +45,12 @@ export interface RecommendationsApiProps {
    * @default 10000
    */
   readonly dailyQuota?: number;
+  /**
+   * Set API Gateway's account-level CloudWatch role (AWS::ApiGateway::Account), which the stage's access
+   * logs need. Retained on delete: the setting is account-wide and other APIs may rely on it.
+   * @default true
+   */
+  readonly accountCloudWatchRole?: boolean;
 }
 
 /**
@@ -74,8 +80,11 @@ export class RecommendationsApi extends Construct {
     });
     this.api = new apigateway.RestApi(this, 'Api', {
       description: 'Near-real-time recommendations with Amazon Personalize',
-      // The account-wide CloudWatch role is not this stack's to change (flag disableCloudWatchRole).
-      cloudWatchRole: false,
+      // Access logs need API Gateway's account-level CloudWatch role: without one the stage fails to create.
+      // CDK makes the stage depend on the AWS::ApiGateway::Account it creates. Both are retained on delete:
+      // the setting outlives the stack and keeps pointing at the role, and other APIs may rely on it.
+      cloudWatchRole: props.accountCloudWatchRole ?? true,
+      cloudWatchRoleRemovalPolicy: (props.accountCloudWatchRole ?? true) ? RemovalPolicy.RETAIN : undefined,
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       deployOptions: {
         stageName: API_STAGE_NAME,
@@ -91,16 +100,7 @@ export class RecommendationsApi extends Construct {
       validateRequestParameters: true,
     });
 
-    for (const [name, response] of Object.entries(GATEWAY_RESPONSES) as Array<
-      [string, GatewayResponseDefinition]
-    >) {
-      this.api.addGatewayResponse(`${name[0]!.toUpperCase()}${name.slice(1)}Response`, {
-        type: apigateway.ResponseType.of(response.type),
-        // Unset on the DEFAULT_4XX/5XX fallbacks, so each response type keeps its own status.
-        statusCode: response.statusCode === undefined ? undefined : String(response.statusCode),
-        templates: { 'application/json': response.template },
-      });
-    }
+    this.addGatewayResponses();
 
     this.kinesisRole = new iam.Role(this, 'KinesisRole', {
       assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
@@ -130,6 +130,25 @@ export class RecommendationsApi extends Construct {
     });
     this.usagePlan.addApiKey(this.apiKey);
 
+    this.acknowledgeFindings();
+  }
+
+  /** The gateway's own error responses, as JSON bodies (lib/gateway-responses.ts). */
+  private addGatewayResponses(): void {
+    for (const [name, response] of Object.entries(GATEWAY_RESPONSES) as Array<
+      [string, GatewayResponseDefinition]
+    >) {
+      this.api.addGatewayResponse(`${name[0]!.toUpperCase()}${name.slice(1)}Response`, {
+        type: apigateway.ResponseType.of(response.type),
+        // Unset on the DEFAULT_4XX/5XX fallbacks, so each response type keeps its own status.
+        statusCode: response.statusCode === undefined ? undefined : String(response.statusCode),
+        templates: { 'application/json': response.template },
+      });
+    }
+  }
+
+  /** What cdk-nag reports on the API and is deliberate, each with its reason. */
+  private acknowledgeFindings(): void {
     acknowledge(
       this.api,
       'AwsSolutions-APIG3',
@@ -148,8 +167,17 @@ export class RecommendationsApi extends Construct {
     acknowledge(
       this.api,
       'AwsSolutions-APIG6',
-      'Access logging is on (JSON, to a log group); execution logging needs the account-wide API Gateway CloudWatch role, which this stack deliberately does not change.',
+      "Access logging is on (JSON, to a log group with a retention, deleted with the stack). Execution logging stays off: API Gateway writes it to a log group of its own, API-Gateway-Execution-Logs_<api id>/<stage>, which this stack does not own, without retention and left behind by cdk destroy; the access logs and each function's own log group already record every request.",
     );
+    const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (cloudWatchRole) {
+      acknowledge(
+        cloudWatchRole,
+        'AwsSolutions-IAM4',
+        "AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for API Gateway's account-level CloudWatch role; API Gateway writes the logs of every API in the account and region through it, so it cannot be scoped to this stack's log groups.",
+        ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs'],
+      );
+    }
   }
 
   private lambdaRoute(route: LambdaRoute, model: PersonalizeModel): HandlerFunction {

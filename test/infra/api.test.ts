@@ -182,6 +182,76 @@ describe('stage, key and usage plan', () => {
   });
 });
 
+describe("API Gateway's account-level CloudWatch role (needed by the stage's access logs)", () => {
+  const accountId = (template: Synthesized['template']) => {
+    const ids = Object.keys(template.findResources('AWS::ApiGateway::Account'));
+    expect(ids).toHaveLength(1);
+    return ids[0]!;
+  };
+  const stageOf = (template: Synthesized['template']) =>
+    Object.values(template.findResources('AWS::ApiGateway::Stage') as Record<string, Resource>)[0]!;
+
+  it('is set by default, so the first deploy works on an account where it was never set', () => {
+    const account = synth.template.toJSON().Resources[accountId(synth.template)] as Resource;
+    const roleId = (account.Properties?.CloudWatchRoleArn as { 'Fn::GetAtt': [string, string] })[
+      'Fn::GetAtt'
+    ][0];
+    const role = synth.template.toJSON().Resources[roleId] as Resource;
+    expect(role.Properties).toMatchObject({
+      AssumeRolePolicyDocument: {
+        Statement: [
+          { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'apigateway.amazonaws.com' } },
+        ],
+      },
+      ManagedPolicyArns: [
+        {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+            ],
+          ],
+        },
+      ],
+    });
+  });
+
+  it('retains the role and the setting when the stack is deleted: the account setting outlives the stack and other APIs may rely on it', () => {
+    const account = synth.template.toJSON().Resources[accountId(synth.template)] as Resource;
+    const roleId = (account.Properties?.CloudWatchRoleArn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+    const role = synth.template.toJSON().Resources[roleId] as Resource;
+    for (const resource of [role, account]) {
+      expect(resource.DeletionPolicy).toBe('Retain');
+      expect(resource.UpdateReplacePolicy).toBe('Retain');
+    }
+  });
+
+  it('is in place before the stage is created', () => {
+    expect(stageOf(synth.template).DependsOn).toEqual(expect.arrayContaining([accountId(synth.template)]));
+  });
+
+  it('is left alone with -c apiGatewayCloudWatchRole=false, for accounts that already have one', () => {
+    const { template } = synthesize({ context: { apiGatewayCloudWatchRole: 'false' } });
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    const roles = template.findResources('AWS::IAM::Role', {
+      Properties: {
+        AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'apigateway.amazonaws.com' } }] },
+        ManagedPolicyArns: Match.anyValue(),
+      },
+    });
+    expect(Object.keys(roles)).toEqual([]);
+    template.resourceCountIs('AWS::ApiGateway::Stage', 1);
+  });
+
+  it('refuses a context value that is not true or false', () => {
+    expect(() => synthesize({ context: { apiGatewayCloudWatchRole: 'no' } })).toThrow(
+      /apiGatewayCloudWatchRole must be true or false/,
+    );
+  });
+});
+
 describe('gateway responses', () => {
   it.each(Object.entries(GATEWAY_RESPONSES) as Array<[string, GatewayResponseDefinition]>)(
     'answers %s with the JSON error body of lib/gateway-responses.ts',

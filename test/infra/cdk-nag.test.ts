@@ -76,6 +76,22 @@ describe('cdk-nag AwsSolutions', () => {
     }
   });
 
+  it("acknowledges the AWS managed policy only on API Gateway's CloudWatch role, the one AWS documents for it", () => {
+    const iam4 = acknowledgements(synth.stack).filter((a) => a.id.includes('AwsSolutions-IAM4'));
+    const onRole = iam4.filter((a) => a.path === 'NearRealTimeRecommendations/Api/Api/CloudWatchRole');
+    expect(onRole.map((a) => a.id.replace(/^Annotation::/, ''))).toEqual([
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+    ]);
+    expect(onRole[0]!.reason).toMatch(/AmazonAPIGatewayPushToCloudWatchLogs/);
+  });
+
+  it('explains execution logging without claiming the stack leaves the account role alone', () => {
+    const apig6 = acknowledgements(synth.stack).filter((a) => a.id.includes('AwsSolutions-APIG6'));
+    expect(apig6).toHaveLength(1);
+    expect(apig6[0]!.reason).not.toMatch(/does not change/);
+    expect(apig6[0]!.reason).toMatch(/API-Gateway-Execution-Logs_/);
+  });
+
   it('gives every acknowledgement a reason', () => {
     for (const acknowledgement of acknowledgements(synth.stack)) {
       expect(acknowledgement.reason.length).toBeGreaterThan(40);

@@ -81,15 +81,21 @@ describe('archive', () => {
 });
 
 describe('clean-up', () => {
-  it('retains no resource when the stack is deleted, so nothing is left costing money', () => {
-    const resources = synth.template.toJSON().Resources as Record<string, Resource>;
-    const retained = Object.entries(resources)
+  const retainedBy = (template: Synthesized['template']) =>
+    Object.entries(template.toJSON().Resources as Record<string, Resource>)
       .filter(
         ([, r]) =>
           (r.DeletionPolicy ?? 'Delete') !== 'Delete' || (r.UpdateReplacePolicy ?? 'Delete') !== 'Delete',
       )
-      .map(([id, r]) => `${id} (${r.Type})`);
-    expect(retained).toEqual([]);
+      .map(([, r]) => r.Type)
+      .sort();
+
+  it("retains, when the stack is deleted, only API Gateway's account-level CloudWatch role and setting (free, and shared by the account's APIs)", () => {
+    expect(retainedBy(synth.template)).toEqual(['AWS::ApiGateway::Account', 'AWS::IAM::Role']);
+  });
+
+  it('retains nothing at all when the account already has its API Gateway CloudWatch role', () => {
+    expect(retainedBy(synthesize({ context: { apiGatewayCloudWatchRole: 'false' } }).template)).toEqual([]);
   });
 
   it('deletes the event stream with the stack (a retained stream bills per shard-hour)', () => {

@@ -21,10 +21,15 @@ export interface Synthesized {
 }
 
 export function synthesize(
-  options: { bundle?: boolean; props?: RecommendationsStackProps } = {},
+  options: { bundle?: boolean; props?: RecommendationsStackProps; context?: Record<string, unknown> } = {},
 ): Synthesized {
   const app = new App({
-    context: { ...cdkJson.context, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
+    context: {
+      ...cdkJson.context,
+      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      // As `cdk deploy -c key=value` passes them: strings.
+      ...options.context,
+    },
   });
   const stack = new RecommendationsStack(app, STACK_NAME, options.props);
   return { app, stack, template: Template.fromStack(stack) };
