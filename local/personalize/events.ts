@@ -22,8 +22,12 @@ export function putEvents(ctx: EmulatorContext, body: RequestBody): void {
     parseEvent(asBody(e, `eventList.${i + 1}`), i + 1),
   );
   const tracker = ctx.store.list('eventTracker', (t) => t.trackingId === trackingId)[0];
-  if (!tracker || tracker.status !== 'ACTIVE')
-    throw notFound(`Could not find an ACTIVE event tracker with trackingId ${trackingId}`);
+  // The model declares only InvalidInputException for PutEvents: an unknown (or deleted) tracker is bad input.
+  if (!tracker || tracker.status !== 'ACTIVE') {
+    throw invalidInput(
+      `Invalid trackingId ${trackingId}: no ACTIVE event tracker has it${tracker ? ` (event tracker ${tracker.arn} is ${tracker.status})` : ''}`,
+    );
+  }
   const seen = new Set<string>();
   const accepted = eventList.filter((event) => {
     if (event.eventId === undefined) return true;

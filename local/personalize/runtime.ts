@@ -26,7 +26,8 @@ export function getRecommendations(ctx: EmulatorContext, body: RequestBody): unk
   }
   const userId = optionalString(body, 'userId', { max: 256 });
   const itemId = optionalString(body, 'itemId', { max: 256 });
-  const numResults = optionalInteger(body, 'numResults', 1, 500) ?? 25;
+  // The model allows 0 (an unset integer in some SDKs): it means the default, 25. The documented maximum is 500.
+  const numResults = optionalInteger(body, 'numResults', 0, 500) || 25;
   refuseFilter(body);
   const { version, recipe, model } = servingModel(ctx, campaignArn);
   if (recipe === 'aws-personalized-ranking') {

@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CreateCampaignCommand,
+  CreateDatasetGroupCommand,
+  CreateEventTrackerCommand,
   CreateSolutionCommand,
   CreateSolutionVersionCommand,
+  DeleteEventTrackerCommand,
 } from '@aws-sdk/client-personalize';
 import {
   InvalidInputException as EventsInvalidInputException,
@@ -90,9 +93,11 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
       expect(scores.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
     });
 
-    test('numResults must be 1 to 500 and userId is required (InvalidInputException)', async () => {
+    test('numResults is at most 500, 0 (the model allows it) means the default 25, and userId is required', async () => {
       await expect(recommend('user-1', 501)).rejects.toThrow(InvalidInputException);
-      await expect(recommend('user-1', 0)).rejects.toThrow(/numResults/);
+      await expect(recommend('user-1', 501)).rejects.toThrow(/numResults/);
+      await expect(recommend('user-1', -1)).rejects.toThrow(/numResults/);
+      expect((await recommend('user-1', 0)).itemList).toHaveLength(25);
       await expect(
         h.runtime.send(new GetRecommendationsCommand({ campaignArn: p.campaignArn })),
       ).rejects.toThrow(/userId is required/);
@@ -320,16 +325,39 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
       await expect(put('[1]')).rejects.toThrow(/'items.1.properties' is not a JSON object/);
     });
 
-    test('an unknown trackingId is ResourceNotFoundException', async () => {
-      await expect(
-        h.events.send(
+    test('an unknown trackingId is InvalidInputException naming it (the only error the model declares for PutEvents)', async () => {
+      const error = await h.events
+        .send(
           new PutEventsCommand({
             trackingId: 'no-such-tracker',
             sessionId: 's',
             eventList: [click('item-1')],
           }),
-        ),
-      ).rejects.toThrow(EventsResourceNotFoundException);
+        )
+        .then(
+          () => new Error('accepted'),
+          (e: Error) => e,
+        );
+      expect(error).toBeInstanceOf(EventsInvalidInputException);
+      expect(error.message).toMatch(/no-such-tracker/);
+      expect((error as EventsInvalidInputException).$metadata.httpStatusCode).toBe(400);
+    });
+
+    test("a deleted tracker's trackingId is InvalidInputException naming it", async () => {
+      const { datasetGroupArn = '' } = await h.personalize.send(
+        new CreateDatasetGroupCommand({ name: 'rt-deleted-tracker' }),
+      );
+      await settle(h, 'datasetGroup', datasetGroupArn);
+      const { eventTrackerArn = '', trackingId = '' } = await h.personalize.send(
+        new CreateEventTrackerCommand({ name: 'rt-deleted-tracker', datasetGroupArn }),
+      );
+      await settle(h, 'eventTracker', eventTrackerArn);
+      const put = () =>
+        h.events.send(new PutEventsCommand({ trackingId, sessionId: 's', eventList: [click('item-1')] }));
+      await expect(put()).resolves.toBeDefined();
+      await h.personalize.send(new DeleteEventTrackerCommand({ eventTrackerArn }));
+      await expect(put()).rejects.toThrow(EventsInvalidInputException);
+      await expect(put()).rejects.toThrow(trackingId);
     });
 
     test('a retried event (same eventId) is acknowledged again but recorded once', async () => {
