@@ -18,6 +18,10 @@ export interface ServiceOptions {
   /** Time each status step takes (CREATE PENDING → CREATE IN_PROGRESS → ACTIVE, and deletes). */
   readonly transitionMs: number;
   readonly now: () => number;
+  /** Time from a solution (or an update turning auto training on) becoming ACTIVE to its first automatic training. */
+  readonly autoTrainingDelayMs: number;
+  /** The length of a day in a schedulingExpression `rate(N days)`. */
+  readonly autoTrainingDayMs: number;
 }
 
 /** What every operation shares: the store, the options, the trained models in memory and the lifecycles. */

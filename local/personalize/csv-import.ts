@@ -18,7 +18,11 @@ export interface CsvObject {
 
 export function resolveDataLocation(s3Dir: string, dataLocation: string): CsvObject[] {
   const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(dataLocation);
-  if (!match) throw new ImportFailure(`Invalid data location ${dataLocation}: expected s3://bucket/key`);
+  if (!match) {
+    throw new ImportFailure(
+      `Cannot read ${dataLocation}: the Personalize emulator imports only s3://bucket/key locations (from its S3 directory)`,
+    );
+  }
   const [, bucket = '', key = ''] = match;
   const path = join(s3Dir, bucket, key);
   let stats;

@@ -9,6 +9,8 @@ export type PersonalizeErrorType =
   | 'ResourceAlreadyExistsException'
   | 'ResourceInUseException'
   | 'ResourceNotFoundException'
+  | 'TooManyTagsException'
+  | 'TooManyTagKeysException'
   | 'UnknownOperationException';
 
 /**
@@ -22,6 +24,9 @@ const REST_STATUS: Record<PersonalizeErrorType, number> = {
   ResourceAlreadyExistsException: 403,
   ResourceInUseException: 409,
   ResourceNotFoundException: 404,
+  // Control-plane only (tags): the restJson1 APIs never answer them.
+  TooManyTagsException: 400,
+  TooManyTagKeysException: 400,
   UnknownOperationException: 404,
 };
 
@@ -49,3 +54,7 @@ export const alreadyExists = (message: string): PersonalizeError =>
   new PersonalizeError('ResourceAlreadyExistsException', message);
 export const limitExceeded = (message: string): PersonalizeError =>
   new PersonalizeError('LimitExceededException', message);
+export const tooManyTags = (message: string): PersonalizeError =>
+  new PersonalizeError('TooManyTagsException', message);
+export const tooManyTagKeys = (message: string): PersonalizeError =>
+  new PersonalizeError('TooManyTagKeysException', message);

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { ModelModule } from './context';
+import { DAY_MS, DEFAULT_AUTO_TRAINING_DELAY_MS } from './control-plane/auto-training';
 import { FaultInjector, type FaultSpec } from './faults';
 import { loadModel, train } from './model';
 import { createEmulatorServer } from './server';
@@ -8,6 +9,7 @@ import { EmulatorStore } from './store';
 
 export type { FaultSpec } from './faults';
 export type { ModelModule } from './context';
+export { DEFAULT_AUTO_TRAINING_DELAY_MS } from './control-plane/auto-training';
 
 export interface PersonalizeEmulatorOptions {
   /**
@@ -47,6 +49,19 @@ export interface PersonalizeEmulatorOptions {
    * @default - the emulator's own models (./model)
    */
   readonly models?: ModelModule;
+  /**
+   * Time from a solution with performAutoTraining (the default) becoming ACTIVE, or from an update that
+   * turned auto training on completing, to its first automatic solution version. AWS starts it "within
+   * one hour".
+   * @default 3,600,000 (one hour)
+   */
+  readonly autoTrainingDelayMs?: number;
+  /**
+   * The length of a day in a solution's schedulingExpression `rate(N days)`: automatic versions follow
+   * every N of these. Tests shorten it.
+   * @default 86,400,000
+   */
+  readonly autoTrainingDayMs?: number;
 }
 
 export interface PersonalizeEmulator {
@@ -73,6 +88,8 @@ export async function startPersonalizeEmulator(
     accountId: options.accountId ?? '000000000000',
     transitionMs: options.transitionMs ?? 200,
     now: options.now ?? (() => Date.now() / 1000),
+    autoTrainingDelayMs: options.autoTrainingDelayMs ?? DEFAULT_AUTO_TRAINING_DELAY_MS,
+    autoTrainingDayMs: options.autoTrainingDayMs ?? DAY_MS,
   });
   const server = createEmulatorServer(service, faults);
   const host = options.host ?? '127.0.0.1';

@@ -4,12 +4,23 @@ import type { EmulatorStore, ResourceRecord } from './store';
 /** Work a resource does while CREATE IN_PROGRESS (an import, a training); a rejection is its failureReason. */
 export type BackgroundWork = () => Promise<void>;
 
+/** What a resource does on its way to ACTIVE: its background work, and what follows once it is ACTIVE. */
+export interface CreateHooks {
+  readonly work?: BackgroundWork;
+  readonly onActive?: () => void;
+}
+
+/** setTimeout's longest wait (about 24.8 days); longer waits are made of several. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /**
  * Status transitions and their timers: CREATE PENDING → CREATE IN_PROGRESS → ACTIVE (or CREATE FAILED),
  * DELETE PENDING → DELETE IN_PROGRESS → gone, each step `transitionMs` apart.
  */
 export class Lifecycle {
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Timers scheduled by key (a solution's next automatic training), replaced or cancelled by that key. */
+  private readonly keyed = new Map<string, NodeJS.Timeout>();
   private stopped = false;
 
   constructor(
@@ -28,6 +39,8 @@ export class Lifecycle {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    for (const timer of this.keyed.values()) clearTimeout(timer);
+    this.keyed.clear();
   }
 
   /** Status and timestamps of a resource just created. */
@@ -36,24 +49,32 @@ export class Lifecycle {
     return { status: 'CREATE PENDING', creationDateTime: now, lastUpdatedDateTime: now };
   }
 
-  /** Stores a new record and walks it through CREATE PENDING → CREATE IN_PROGRESS → ACTIVE (or CREATE FAILED). */
-  create<R extends ResourceRecord>(record: R, work?: BackgroundWork): R {
+  /**
+   * Stores a new record and walks it through CREATE PENDING → CREATE IN_PROGRESS → ACTIVE (or CREATE FAILED).
+   * A record moved out of that path meanwhile (StopSolutionVersionCreation) is left where it is.
+   */
+  create<R extends ResourceRecord>(record: R, hooks: CreateHooks = {}): R {
     this.store.put(record);
-    this.runCreate(record, work);
+    this.runCreate(record, hooks);
     return record;
   }
 
-  private runCreate(record: ResourceRecord, work?: BackgroundWork): void {
+  private runCreate(record: ResourceRecord, { work, onActive }: CreateHooks): void {
     this.after(() => {
+      if (record.status !== 'CREATE PENDING') return;
       this.setStatus(record, 'CREATE IN_PROGRESS');
       const started = Date.now();
       (work ? work() : Promise.resolve()).then(
         () =>
           this.after(
-            () => this.setStatus(record, 'ACTIVE'),
+            () => {
+              if (record.status !== 'CREATE IN_PROGRESS') return;
+              if (this.setStatus(record, 'ACTIVE')) onActive?.();
+            },
             Math.max(0, this.transitionMs - (Date.now() - started)),
           ),
         (error: unknown) => {
+          if (this.stopped || record.status !== 'CREATE IN_PROGRESS') return;
           record.failureReason = error instanceof Error ? error.message : String(error);
           this.setStatus(record, 'CREATE FAILED');
         },
@@ -78,12 +99,13 @@ export class Lifecycle {
     });
   }
 
+  /** Moves a resource (and its update) to a status; false when it is gone or the service is closed. */
   setStatus(
     record: ResourceRecord,
     status: string,
     update?: { status: string; lastUpdatedDateTime: number },
-  ): void {
-    if (this.stopped || this.store.get(record.arn) !== record) return;
+  ): boolean {
+    if (this.stopped || this.store.get(record.arn) !== record) return false;
     record.status = status;
     record.lastUpdatedDateTime = this.now();
     if (update) {
@@ -91,6 +113,49 @@ export class Lifecycle {
       update.lastUpdatedDateTime = record.lastUpdatedDateTime;
     }
     this.store.touched();
+    return true;
+  }
+
+  /** Sets the status of an update (a solution's) without moving the resource's own status. */
+  setUpdateStatus(
+    record: ResourceRecord,
+    update: { status: string; lastUpdatedDateTime: number },
+    status: string,
+  ): void {
+    if (this.stopped || this.store.get(record.arn) !== record) return;
+    update.status = status;
+    update.lastUpdatedDateTime = this.now();
+    this.store.touched();
+  }
+
+  /**
+   * Runs `step` at `dueAt` (wall clock, ms since the epoch) under `key`, replacing whatever was scheduled
+   * under that key. These timers may be hours or weeks away: they do not keep the process alive by
+   * themselves, and close() cancels them like the others.
+   */
+  at(key: string, dueAt: number, step: () => void): void {
+    this.cancel(key);
+    if (this.stopped) return;
+    const timer = setTimeout(
+      () => {
+        this.keyed.delete(key);
+        if (this.stopped) return;
+        if (Date.now() < dueAt) {
+          this.at(key, dueAt, step);
+          return;
+        }
+        this.run(step);
+      },
+      Math.min(Math.max(0, dueAt - Date.now()), MAX_TIMEOUT_MS),
+    );
+    timer.unref();
+    this.keyed.set(key, timer);
+  }
+
+  cancel(key: string): void {
+    const timer = this.keyed.get(key);
+    if (timer) clearTimeout(timer);
+    this.keyed.delete(key);
   }
 
   after(step: () => void, delayMs = this.transitionMs): void {
@@ -98,26 +163,33 @@ export class Lifecycle {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       if (this.stopped) return;
-      try {
-        step();
-      } catch (error) {
-        // A lifecycle step runs outside any request: a failure (a state write that cannot be made) is
-        // reported, never thrown into the event loop, where it would end the process.
-        console.error('Personalize emulator: a lifecycle step failed:', error);
-      }
+      this.run(step);
     }, delayMs);
     this.timers.add(timer);
   }
 
+  private run(step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      // A lifecycle step runs outside any request: a failure (a state write that cannot be made) is
+      // reported, never thrown into the event loop, where it would end the process.
+      console.error('Personalize emulator: a lifecycle step failed:', error);
+    }
+  }
+
   /**
    * After a restart, whatever was moving keeps moving: imports re-read their files, versions retrain
-   * (`workOf` gives a resource's background work), deletions finish, campaign updates complete.
+   * (`hooksOf` gives a resource's background work and what follows ACTIVE), a version being stopped is
+   * stopped, deletions finish, campaign updates complete.
    */
-  resume(workOf: (record: ResourceRecord) => BackgroundWork | undefined): void {
+  resume(hooksOf: (record: ResourceRecord) => CreateHooks): void {
     for (const record of this.store.all()) {
       if (record.status === 'CREATE PENDING' || record.status === 'CREATE IN_PROGRESS') {
         record.status = 'CREATE PENDING';
-        this.runCreate(record, workOf(record));
+        this.runCreate(record, hooksOf(record));
+      } else if (record.status === 'CREATE STOPPING') {
+        record.status = 'CREATE STOPPED';
       } else if (record.status.startsWith('DELETE')) {
         record.status = 'DELETE PENDING';
         this.runDelete(record, () => this.cascadeOnResume(record));
@@ -148,5 +220,5 @@ export class Lifecycle {
 
 /** A resource that is no longer moving: a new operation on it (or a delete) may start. */
 export function isSettled(status: string): boolean {
-  return status === 'ACTIVE' || status === 'CREATE FAILED';
+  return status === 'ACTIVE' || status === 'CREATE FAILED' || status === 'CREATE STOPPED';
 }

@@ -8,6 +8,7 @@ import * as recipes from './control-plane/recipes';
 import * as schemas from './control-plane/schemas';
 import * as solutionVersions from './control-plane/solution-versions';
 import * as solutions from './control-plane/solutions';
+import * as tags from './control-plane/tags';
 import { putEvents, putItems, putUsers } from './events';
 import { getPersonalizedRanking, getRecommendations } from './runtime';
 
@@ -35,6 +36,7 @@ export const CONTROL_PLANE_OPERATIONS: Readonly<Record<string, Operation>> = {
   ListDatasetImportJobs: importJobs.listDatasetImportJobs,
 
   CreateSolution: solutions.createSolution,
+  UpdateSolution: solutions.updateSolution,
   DescribeSolution: solutions.describeSolution,
   ListSolutions: solutions.listSolutions,
   DeleteSolution: solutions.deleteSolution,
@@ -42,6 +44,7 @@ export const CONTROL_PLANE_OPERATIONS: Readonly<Record<string, Operation>> = {
   CreateSolutionVersion: solutionVersions.createSolutionVersion,
   DescribeSolutionVersion: solutionVersions.describeSolutionVersion,
   ListSolutionVersions: solutionVersions.listSolutionVersions,
+  StopSolutionVersionCreation: solutionVersions.stopSolutionVersionCreation,
   GetSolutionMetrics: solutionVersions.getSolutionMetrics,
 
   CreateCampaign: campaigns.createCampaign,
@@ -57,6 +60,10 @@ export const CONTROL_PLANE_OPERATIONS: Readonly<Record<string, Operation>> = {
 
   ListRecipes: (_ctx, body) => recipes.listRecipes(body),
   DescribeRecipe: (_ctx, body) => recipes.describeRecipe(body),
+
+  TagResource: tags.tagResource,
+  UntagResource: tags.untagResource,
+  ListTagsForResource: tags.listTagsForResource,
 };
 
 /** An events or runtime operation: its name (faults are armed by name) and its function. */

@@ -194,6 +194,8 @@ const CLIENT_ERRORS: readonly string[] = [
   'ResourceAlreadyExistsException',
   'ResourceInUseException',
   'ResourceNotFoundException',
+  'TooManyTagsException',
+  'TooManyTagKeysException',
 ] satisfies PersonalizeErrorType[];
 
 function injected(errorType: string, message: string): ServiceError {

@@ -1,9 +1,11 @@
 import type { EmulatorContext, Operation, ServiceOptions } from './context';
 import { runImport } from './control-plane/import-jobs';
 import { runTraining } from './control-plane/solution-versions';
+import { resumeSolutions, solutionActive } from './control-plane/solutions';
 import { Lifecycle } from './lifecycle';
 import type { TrainedModel } from './model/types';
 import { CONTROL_PLANE_OPERATIONS, REST_OPERATIONS, type RestOperation } from './operations';
+import { checkInput, CONTROL_PLANE_RULES, REST_RULES, type StructureRule } from './rules';
 import type { RequestBody } from './validation';
 
 export type { ModelModule, ServiceOptions } from './context';
@@ -28,21 +30,27 @@ export class PersonalizeService {
     const ctx: EmulatorContext = { store: options.store, options, loadedModels, lifecycle };
     this.ctx = ctx;
     this.operations = Object.fromEntries(
-      Object.entries(CONTROL_PLANE_OPERATIONS).map(([name, call]) => [name, bind(ctx, call)]),
+      Object.entries(CONTROL_PLANE_OPERATIONS).map(([name, call]) => [
+        name,
+        bind(ctx, CONTROL_PLANE_RULES[name], call),
+      ]),
     );
     this.restOperations = Object.fromEntries(
       Object.entries(REST_OPERATIONS).map(([path, { operation, call }]) => [
         path,
-        { operation, call: bind(ctx, call) },
+        { operation, call: bind(ctx, REST_RULES[operation], call) },
       ]),
     );
     lifecycle.resume((record) =>
       record.kind === 'datasetImportJob'
-        ? () => runImport(ctx, record)
+        ? { work: () => runImport(ctx, record) }
         : record.kind === 'solutionVersion'
-          ? () => runTraining(ctx, record)
-          : undefined,
+          ? { work: () => runTraining(ctx, record) }
+          : record.kind === 'solution'
+            ? { onActive: () => solutionActive(ctx, record) }
+            : {},
     );
+    resumeSolutions(ctx);
   }
 
   close(): void {
@@ -53,6 +61,11 @@ export class PersonalizeService {
 /** An operation with the context applied: what the server calls with a decoded body. */
 export type BoundOperation = (body: RequestBody) => unknown;
 
-function bind(ctx: EmulatorContext, operation: Operation): BoundOperation {
-  return (body) => operation(ctx, body);
+/** Binds an operation to the context, behind the model's input rules for it (rules.ts). */
+function bind(ctx: EmulatorContext, rules: StructureRule | undefined, operation: Operation): BoundOperation {
+  if (!rules) throw new Error(`No input rules for an operation: add them to rules.ts`);
+  return (body) => {
+    checkInput(rules, body);
+    return operation(ctx, body);
+  };
 }

@@ -17,6 +17,12 @@ import type { Interaction, Item, SolutionMetrics } from './model/types';
 /** Seconds since the epoch, as Personalize's timestamps travel on the wire. */
 export type EpochSeconds = number;
 
+/** A tag as the API carries it. */
+export interface Tag {
+  readonly tagKey: string;
+  readonly tagValue: string;
+}
+
 interface ResourceBase {
   readonly arn: string;
   readonly name: string;
@@ -24,6 +30,8 @@ interface ResourceBase {
   failureReason?: string;
   readonly creationDateTime: EpochSeconds;
   lastUpdatedDateTime: EpochSeconds;
+  /** Tags given at creation or by TagResource, one per key, in the order they were first set. */
+  tags?: Tag[];
 }
 
 export interface DatasetGroupRecord extends ResourceBase {
@@ -70,14 +78,44 @@ export interface SolutionRecord extends ResourceBase {
   readonly eventType?: string;
   readonly performHPO: boolean;
   readonly performAutoML: boolean;
-  readonly solutionConfig?: unknown;
+  /** Absent on solutions stored before auto training was emulated: those were created without it (false). */
+  performAutoTraining?: boolean;
+  /** As given, plus `autoTrainingConfig` (the default `rate(7 days)`) while auto training is on. */
+  solutionConfig?: Record<string, unknown>;
   latestSolutionVersionArn?: string;
+  latestSolutionUpdate?: SolutionUpdate;
+  /** When the next automatic solution version is due; absent while auto training is off. */
+  autoTraining?: AutoTrainingSchedule;
 }
+
+export interface SolutionUpdate {
+  performAutoTraining: boolean;
+  solutionUpdateConfig?: Record<string, unknown>;
+  status: string;
+  failureReason?: string;
+  creationDateTime: EpochSeconds;
+  lastUpdatedDateTime: EpochSeconds;
+}
+
+export interface AutoTrainingSchedule {
+  /** Wall-clock time (ms since the epoch) the next automatic training is due. */
+  nextAt: number;
+  /** The next one is the first after the solution (or the update that turned auto training on) became ACTIVE. */
+  first: boolean;
+  /** A version was created by hand before the first automatic one: that one is skipped, as on AWS. */
+  skipFirst?: boolean;
+  /** When the last automatic training was due: a new schedule counts from it. */
+  lastAt?: number;
+}
+
+export type TrainingMode = 'FULL' | 'UPDATE' | 'AUTOTRAIN';
 
 export interface SolutionVersionRecord extends ResourceBase {
   readonly kind: 'solutionVersion';
   readonly solutionArn: string;
-  readonly trainingMode: 'FULL' | 'UPDATE';
+  readonly trainingMode: TrainingMode;
+  /** AUTOMATIC for versions auto training created; absent (MANUAL) on versions stored before it was emulated. */
+  readonly trainingType?: 'MANUAL' | 'AUTOMATIC';
   /** The live-log position the training data was cut at: later records are the model's LiveContext. */
   dataCutoffSeq?: number;
   trainingHours?: number;
@@ -292,6 +330,12 @@ export class EmulatorStore {
       if (record.seq > seq && record.seq <= upTo) latest.set(record.item.itemId, record.item);
     }
     return [...latest.values()];
+  }
+
+  /** True when the dataset group accepted an event after a log position. */
+  hasEventsAfter(datasetGroupArn: string, seq: number): boolean {
+    const events = this.live.get(datasetGroupArn)?.events ?? [];
+    return (events[events.length - 1]?.seq ?? 0) > seq;
   }
 
   recentPopularityAfter(datasetGroupArn: string, seq: number): Map<string, number> {

@@ -39,8 +39,11 @@ export interface Harness {
   readonly personalize: PersonalizeClient;
   readonly events: PersonalizeEventsClient;
   readonly runtime: PersonalizeRuntimeClient;
-  /** Restarts the emulator on the same directories (a new process would see the same). */
-  restart(): Promise<Harness>;
+  /**
+   * Restarts the emulator on the same directories (a new process would see the same), with the same
+   * options unless `overrides` change some.
+   */
+  restart(overrides?: Partial<PersonalizeEmulatorOptions>): Promise<Harness>;
   close(): Promise<void>;
 }
 
@@ -79,10 +82,10 @@ export async function startHarness(
     personalize,
     events,
     runtime,
-    restart: async () => {
+    restart: async (overrides = {}) => {
       closeClients();
       await emulator.close();
-      return startHarness(options, { s3Dir, stateDir });
+      return startHarness({ ...options, ...overrides }, { s3Dir, stateDir });
     },
     close: async () => {
       closeClients();

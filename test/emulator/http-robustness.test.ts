@@ -6,6 +6,7 @@ import {
   ListDatasetGroupsCommand,
 } from '@aws-sdk/client-personalize';
 import { GetRecommendationsCommand } from '@aws-sdk/client-personalize-runtime';
+import { CONTROL_PLANE_OPERATIONS, REST_OPERATIONS } from '../../local/personalize/operations';
 import { provision, settle, startHarness, type Harness, type Provisioned } from './harness';
 
 const CONTROL_PLANE = [
@@ -25,12 +26,14 @@ const CONTROL_PLANE = [
   'DescribeDatasetImportJob',
   'ListDatasetImportJobs',
   'CreateSolution',
+  'UpdateSolution',
   'DescribeSolution',
   'ListSolutions',
   'DeleteSolution',
   'CreateSolutionVersion',
   'DescribeSolutionVersion',
   'ListSolutionVersions',
+  'StopSolutionVersionCreation',
   'GetSolutionMetrics',
   'CreateCampaign',
   'DescribeCampaign',
@@ -43,6 +46,9 @@ const CONTROL_PLANE = [
   'DeleteEventTracker',
   'ListRecipes',
   'DescribeRecipe',
+  'TagResource',
+  'UntagResource',
+  'ListTagsForResource',
 ];
 const REST_PATHS = ['/events', '/items', '/users', '/recommendations', '/personalize-ranking'];
 
@@ -213,6 +219,9 @@ describe('Personalize emulator HTTP server robustness', () => {
   });
 
   test('fuzz: random bodies against every operation get a modelled client error or success, never a 500', async () => {
+    // Every operation the emulator serves is fuzzed.
+    expect([...CONTROL_PLANE].sort()).toEqual(Object.keys(CONTROL_PLANE_OPERATIONS).sort());
+    expect([...REST_PATHS].sort()).toEqual(Object.keys(REST_OPERATIONS).sort());
     const random = prng(20240607);
     const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
     const arns = [
@@ -262,6 +271,15 @@ describe('Personalize emulator HTTP server robustness', () => {
       'solutionConfig',
       'importMode',
       'performAutoML',
+      'performAutoTraining',
+      'solutionUpdateConfig',
+      'autoTrainingConfig',
+      'schedulingExpression',
+      'resourceArn',
+      'tags',
+      'tagKey',
+      'tagValue',
+      'tagKeys',
       'filterArn',
     ];
     const value = (depth: number): unknown => {
@@ -279,7 +297,18 @@ describe('Personalize emulator HTTP server robustness', () => {
         case 5:
           return pick(arns);
         case 6:
-          return pick(['', 'Interactions', 'FULL', 'UPDATE', 's3://test-bucket/robust/items.csv', '1.5']);
+          return pick([
+            '',
+            'Interactions',
+            'FULL',
+            'UPDATE',
+            'AUTOTRAIN',
+            's3://test-bucket/robust/items.csv',
+            '1.5',
+            'rate(3 days)',
+            'rate(31 days)',
+            'aws:owner',
+          ]);
         case 7:
           return p.trackingId;
         case 8:

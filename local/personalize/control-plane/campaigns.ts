@@ -3,14 +3,19 @@ import { page } from '../pagination';
 import { must, mustBeActive, mustBeNew, mustBeSettled, solutionOfVersion } from '../preconditions';
 import type { CampaignRecord } from '../store';
 import { optionalArn, optionalInteger, requiredName, type RequestBody } from '../validation';
+import { initialTags } from './tags';
+
+/** The model sets no upper bound on minProvisionedTPS (min 1, a 32-bit integer). */
+const MAX_TPS = 2 ** 31 - 1;
 
 export function createCampaign(ctx: EmulatorContext, body: RequestBody): unknown {
   const name = requiredName(body);
   const version = must(ctx, 'solutionVersion', body, 'solutionVersionArn');
-  const minProvisionedTPS = optionalInteger(body, 'minProvisionedTPS', 1, 500) ?? 1;
+  const minProvisionedTPS = optionalInteger(body, 'minProvisionedTPS', 1, MAX_TPS) ?? 1;
   mustBeActive(version, 'Solution version');
   const arn = resourceArn(ctx, `campaign/${name}`);
   mustBeNew(ctx, arn, `Campaign ${name} already exists`);
+  const tags = initialTags(body, arn);
   ctx.lifecycle.create<CampaignRecord>({
     kind: 'campaign',
     arn,
@@ -18,6 +23,7 @@ export function createCampaign(ctx: EmulatorContext, body: RequestBody): unknown
     solutionVersionArn: version.arn,
     minProvisionedTPS,
     campaignConfig: body['campaignConfig'] ?? undefined,
+    ...(tags ? { tags } : {}),
     ...ctx.lifecycle.fresh(),
   });
   return { campaignArn: arn };
@@ -28,7 +34,7 @@ export function updateCampaign(ctx: EmulatorContext, body: RequestBody): unknown
   const campaign = must(ctx, 'campaign', body, 'campaignArn');
   const versionArn = optionalArn(body, 'solutionVersionArn');
   const version = versionArn ? must(ctx, 'solutionVersion', body, 'solutionVersionArn') : undefined;
-  const minProvisionedTPS = optionalInteger(body, 'minProvisionedTPS', 1, 500);
+  const minProvisionedTPS = optionalInteger(body, 'minProvisionedTPS', 1, MAX_TPS);
   mustBeActive(campaign, 'Campaign');
   if (version) mustBeActive(version, 'Solution version');
   const now = ctx.options.now();

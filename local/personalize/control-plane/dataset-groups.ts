@@ -3,15 +3,17 @@ import { inUse } from '../errors';
 import { page } from '../pagination';
 import { must, mustBeNew, mustBeSettled } from '../preconditions';
 import type { DatasetGroupRecord } from '../store';
-import { optionalArn, optionalEnum, optionalString, requiredName, type RequestBody } from '../validation';
+import { optionalEnum, optionalString, requiredName, type RequestBody } from '../validation';
+import { initialTags } from './tags';
 
 export function createDatasetGroup(ctx: EmulatorContext, body: RequestBody): unknown {
   const name = requiredName(body);
-  const roleArn = optionalArn(body, 'roleArn');
+  const roleArn = optionalString(body, 'roleArn');
   const kmsKeyArn = optionalString(body, 'kmsKeyArn', { max: 2048 });
   const domain = optionalEnum(body, 'domain', ['ECOMMERCE', 'VIDEO_ON_DEMAND']);
   const arn = resourceArn(ctx, `dataset-group/${name}`);
   mustBeNew(ctx, arn, `Dataset group ${name} already exists`);
+  const tags = initialTags(body, arn);
   ctx.lifecycle.create<DatasetGroupRecord>({
     kind: 'datasetGroup',
     arn,
@@ -19,6 +21,7 @@ export function createDatasetGroup(ctx: EmulatorContext, body: RequestBody): unk
     roleArn,
     kmsKeyArn,
     domain,
+    ...(tags ? { tags } : {}),
     ...ctx.lifecycle.fresh(),
   });
   return { datasetGroupArn: arn, domain };

@@ -5,6 +5,7 @@ import { page } from '../pagination';
 import { must, mustBeActive, mustBeNew, mustBeSettled } from '../preconditions';
 import type { DatasetRecord, DatasetType } from '../store';
 import { optionalArn, requiredName, requiredString, type RequestBody } from '../validation';
+import { initialTags } from './tags';
 
 const DATASET_TYPES: readonly DatasetType[] = ['Interactions', 'Items', 'Users'];
 /** Fields the service requires in a dataset's schema, by dataset type. */
@@ -32,6 +33,7 @@ export function createDataset(ctx: EmulatorContext, body: RequestBody): unknown 
   }
   const arn = resourceArn(ctx, `dataset/${group.name}/${datasetType.toUpperCase()}`);
   mustBeNew(ctx, arn, `Dataset group ${group.name} already has a ${datasetType} dataset`);
+  const tags = initialTags(body, arn);
   ctx.lifecycle.create<DatasetRecord>({
     kind: 'dataset',
     arn,
@@ -39,6 +41,7 @@ export function createDataset(ctx: EmulatorContext, body: RequestBody): unknown 
     datasetGroupArn: group.arn,
     datasetType,
     schemaArn: schema.arn,
+    ...(tags ? { tags } : {}),
     ...ctx.lifecycle.fresh(),
   });
   return { datasetArn: arn };

@@ -5,6 +5,7 @@ import { page } from '../pagination';
 import { must, mustBeActive, mustBeSettled } from '../preconditions';
 import type { EventTrackerRecord } from '../store';
 import { optionalArn, requiredName, type RequestBody } from '../validation';
+import { initialTags } from './tags';
 
 export function createEventTracker(ctx: EmulatorContext, body: RequestBody): unknown {
   const name = requiredName(body);
@@ -21,6 +22,7 @@ export function createEventTracker(ctx: EmulatorContext, body: RequestBody): unk
   }
   const arn = resourceArn(ctx, `event-tracker/${randomBytes(4).toString('hex')}`);
   const trackingId = randomUUID();
+  const tags = initialTags(body, arn);
   ctx.lifecycle.create<EventTrackerRecord>({
     kind: 'eventTracker',
     arn,
@@ -28,6 +30,7 @@ export function createEventTracker(ctx: EmulatorContext, body: RequestBody): unk
     datasetGroupArn: group.arn,
     trackingId,
     accountId: ctx.options.accountId,
+    ...(tags ? { tags } : {}),
     ...ctx.lifecycle.fresh(),
   });
   return { eventTrackerArn: arn, trackingId };

@@ -1,5 +1,6 @@
 import { type EmulatorContext, resourceArn } from '../context';
 import { ImportFailure, readDatasetCsv, resolveDataLocation } from '../csv-import';
+import { initialTags } from './tags';
 import { inUse } from '../errors';
 import { isSettled } from '../lifecycle';
 import { page } from '../pagination';
@@ -19,8 +20,10 @@ export function createDatasetImportJob(ctx: EmulatorContext, body: RequestBody):
   const jobName = requiredName(body, 'jobName');
   const dataset = must(ctx, 'dataset', body, 'datasetArn');
   const dataSource = asBody(body['dataSource'] ?? {}, 'dataSource');
-  const dataLocation = requiredString(dataSource, 'dataLocation', { max: 256, pattern: /^s3:\/\/.+$/ });
-  const roleArn = optionalString(body, 'roleArn', { max: 256 });
+  // The model admits s3://, http:// and https:// locations; the emulator reads only s3:// ones (from its
+  // S3 directory), so a job given another fails with a reason saying so.
+  const dataLocation = requiredString(dataSource, 'dataLocation', { max: 256 });
+  const roleArn = optionalString(body, 'roleArn');
   const importMode = optionalEnum(body, 'importMode', ['FULL', 'INCREMENTAL']) ?? 'FULL';
   mustBeActive(dataset, 'Dataset');
   const running = ctx.store.list(
@@ -32,6 +35,7 @@ export function createDatasetImportJob(ctx: EmulatorContext, body: RequestBody):
   }
   const arn = resourceArn(ctx, `dataset-import-job/${jobName}`);
   mustBeNew(ctx, arn, `Dataset import job ${jobName} already exists`);
+  const tags = initialTags(body, arn);
   const job: DatasetImportJobRecord = ctx.lifecycle.create<DatasetImportJobRecord>(
     {
       kind: 'datasetImportJob',
@@ -41,9 +45,10 @@ export function createDatasetImportJob(ctx: EmulatorContext, body: RequestBody):
       dataLocation,
       roleArn,
       importMode,
+      ...(tags ? { tags } : {}),
       ...ctx.lifecycle.fresh(),
     },
-    (): Promise<void> => runImport(ctx, job),
+    { work: (): Promise<void> => runImport(ctx, job) },
   );
   return { datasetImportJobArn: arn };
 }

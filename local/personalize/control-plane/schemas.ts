@@ -6,7 +6,8 @@ import { must, mustBeNew } from '../preconditions';
 import type { SchemaRecord } from '../store';
 import { optionalEnum, requiredName, requiredString, type RequestBody } from '../validation';
 
-const SCHEMA_MAX_LENGTH = 10000;
+/** AvroSchema in the model: at most 20,000 characters. */
+const SCHEMA_MAX_LENGTH = 20000;
 
 export function createSchema(ctx: EmulatorContext, body: RequestBody): unknown {
   const name = requiredName(body);

@@ -6,14 +6,44 @@ import type { Interaction, Item } from '../model/types';
 import { page } from '../pagination';
 import { must, mustBeActive } from '../preconditions';
 import { recipeByArn } from '../recipes';
-import type { SolutionRecord, SolutionVersionRecord } from '../store';
-import { optionalArn, optionalEnum, requiredName, type RequestBody } from '../validation';
+import type { SolutionRecord, SolutionVersionRecord, Tag, TrainingMode } from '../store';
+import { optionalEnum, optionalString, type RequestBody } from '../validation';
+import { manualVersionCreated } from './auto-training';
+import { initialTags } from './tags';
 
+const TRAINING_MODES: readonly TrainingMode[] = ['FULL', 'UPDATE', 'AUTOTRAIN'];
+
+/**
+ * Trains a new version. trainingMode takes the model's three values: FULL (the default), UPDATE (a
+ * user-personalization solution with an ACTIVE full version) and AUTOTRAIN, which trains like FULL; the
+ * versions auto training starts are AUTOTRAIN too, with trainingType AUTOMATIC.
+ */
 export function createSolutionVersion(ctx: EmulatorContext, body: RequestBody): unknown {
   const solution = must(ctx, 'solution', body, 'solutionArn');
-  const trainingMode = optionalEnum(body, 'trainingMode', ['FULL', 'UPDATE']) ?? 'FULL';
-  const name = body['name'] === undefined ? undefined : requiredName(body);
+  const trainingMode = optionalEnum(body, 'trainingMode', TRAINING_MODES) ?? 'FULL';
+  const name = optionalString(body, 'name');
   mustBeActive(solution, 'Solution');
+  const arn = startSolutionVersion(ctx, solution, { trainingMode, trainingType: 'MANUAL', name, body });
+  manualVersionCreated(ctx, solution);
+  return { solutionVersionArn: arn };
+}
+
+/**
+ * Starts training a version of an ACTIVE solution: ResourceInUseException while another one is in
+ * progress, InvalidInputException for an UPDATE the solution cannot take. Returns the version's ARN.
+ */
+export function startSolutionVersion(
+  ctx: EmulatorContext,
+  solution: SolutionRecord,
+  options: {
+    trainingMode: TrainingMode;
+    trainingType: 'MANUAL' | 'AUTOMATIC';
+    name?: string;
+    /** The request, for its tags. */
+    body?: RequestBody;
+  },
+): string {
+  const { trainingMode } = options;
   const versions = ctx.store.list('solutionVersion', (v) => v.solutionArn === solution.arn);
   const training = versions.find((v) => !isSettled(v.status));
   if (training)
@@ -23,27 +53,52 @@ export function createSolutionVersion(ctx: EmulatorContext, body: RequestBody): 
     if (recipe !== 'aws-user-personalization') {
       throw invalidInput(`trainingMode UPDATE is only supported for aws-user-personalization, not ${recipe}`);
     }
-    if (!versions.some((v) => v.status === 'ACTIVE' && v.trainingMode === 'FULL')) {
+    if (!versions.some((v) => v.status === 'ACTIVE' && v.trainingMode !== 'UPDATE')) {
       throw invalidInput(
         `trainingMode UPDATE needs an ACTIVE solution version trained with FULL for ${solution.arn}`,
       );
     }
   }
   const arn = resourceArn(ctx, `solution/${solution.name}/${randomBytes(4).toString('hex')}`);
+  const tags: Tag[] | undefined = options.body ? initialTags(options.body, arn) : undefined;
   const version: SolutionVersionRecord = ctx.lifecycle.create<SolutionVersionRecord>(
     {
       kind: 'solutionVersion',
       arn,
-      name: name ?? arn.split('/').pop() ?? arn,
+      name: options.name ?? arn.split('/').pop() ?? arn,
       solutionArn: solution.arn,
       trainingMode,
+      trainingType: options.trainingType,
+      ...(tags ? { tags } : {}),
       ...ctx.lifecycle.fresh(),
     },
-    (): Promise<void> => runTraining(ctx, version),
+    { work: (): Promise<void> => runTraining(ctx, version) },
   );
   solution.latestSolutionVersionArn = arn;
   ctx.store.touched();
-  return { solutionVersionArn: arn };
+  return arn;
+}
+
+/**
+ * CREATE PENDING → CREATE STOPPED; CREATE IN_PROGRESS → CREATE STOPPING → CREATE STOPPED (as the model's
+ * documentation of StopSolutionVersionCreation gives them). The training that was running is discarded.
+ */
+export function stopSolutionVersionCreation(ctx: EmulatorContext, body: RequestBody): unknown {
+  const version = must(ctx, 'solutionVersion', body, 'solutionVersionArn');
+  const { lifecycle } = ctx;
+  if (version.status === 'CREATE PENDING') {
+    lifecycle.setStatus(version, 'CREATE STOPPED');
+  } else if (version.status === 'CREATE IN_PROGRESS') {
+    lifecycle.setStatus(version, 'CREATE STOPPING');
+    lifecycle.after(() => {
+      if (version.status === 'CREATE STOPPING') lifecycle.setStatus(version, 'CREATE STOPPED');
+    });
+  } else {
+    throw inUse(
+      `Solution version ${version.arn} is ${version.status}: only a version in CREATE PENDING or CREATE IN_PROGRESS can be stopped`,
+    );
+  }
+  return {};
 }
 
 /** The version's work while CREATE IN_PROGRESS: trains the model and stores its snapshot. */
@@ -60,7 +115,8 @@ export async function runTraining(ctx: EmulatorContext, version: SolutionVersion
   }
   const started = Date.now();
   const { model, metrics } = await ctx.options.models.train(recipe, data);
-  if (ctx.lifecycle.closed) return;
+  // Closed, or stopped while training: the result is discarded.
+  if (ctx.lifecycle.closed || version.status !== 'CREATE IN_PROGRESS') return;
   ctx.store.saveModel(version.arn, model.serialize());
   ctx.loadedModels.set(version.arn, model);
   version.metrics = metrics;
@@ -110,13 +166,13 @@ export function describeSolutionVersion(ctx: EmulatorContext, body: RequestBody)
       failureReason: r.failureReason,
       creationDateTime: r.creationDateTime,
       lastUpdatedDateTime: r.lastUpdatedDateTime,
-      trainingType: 'MANUAL',
+      trainingType: r.trainingType ?? 'MANUAL',
     },
   };
 }
 
 export function listSolutionVersions(ctx: EmulatorContext, body: RequestBody): unknown {
-  const solution = optionalArn(body, 'solutionArn');
+  const solution = optionalString(body, 'solutionArn');
   if (solution) must(ctx, 'solution', body, 'solutionArn');
   return page(
     body,
@@ -126,7 +182,7 @@ export function listSolutionVersions(ctx: EmulatorContext, body: RequestBody): u
       solutionVersionArn: r.arn,
       status: r.status,
       trainingMode: r.trainingMode,
-      trainingType: 'MANUAL',
+      trainingType: r.trainingType ?? 'MANUAL',
       creationDateTime: r.creationDateTime,
       lastUpdatedDateTime: r.lastUpdatedDateTime,
       failureReason: r.failureReason,
