@@ -3,12 +3,14 @@ import type { ModelModule } from './context';
 import { DAY_MS, DEFAULT_AUTO_TRAINING_DELAY_MS } from './control-plane/auto-training';
 import { FaultInjector, type FaultSpec } from './faults';
 import { loadModel, train } from './model';
+import { CallRecorder, type RecordedCall } from './recorder';
 import { createEmulatorServer } from './server';
 import { PersonalizeService } from './service';
 import { EmulatorStore } from './store';
 
 export type { FaultSpec } from './faults';
 export type { ModelModule } from './context';
+export type { RecordedCall } from './recorder';
 export { DEFAULT_AUTO_TRAINING_DELAY_MS } from './control-plane/auto-training';
 
 export interface PersonalizeEmulatorOptions {
@@ -62,6 +64,12 @@ export interface PersonalizeEmulatorOptions {
    * @default 86,400,000
    */
   readonly autoTrainingDayMs?: number;
+  /**
+   * Keep a record of every request answered (control plane, events, runtime): `emulator.calls`, also
+   * `GET /_emulator/calls`. For IAM conformance tests.
+   * @default false
+   */
+  readonly recordCalls?: boolean;
 }
 
 export interface PersonalizeEmulator {
@@ -71,6 +79,12 @@ export interface PersonalizeEmulator {
   /** Makes the next calls of an operation fail; the same as `POST /_emulator/faults`. */
   injectFaults(faults: Readonly<Record<string, FaultSpec>>): void;
   clearFaults(): void;
+  /**
+   * The requests answered since the start (or the last clearCalls), oldest first, when started with
+   * `recordCalls: true`; always empty otherwise. A copy: later calls do not change it.
+   */
+  readonly calls: readonly RecordedCall[];
+  clearCalls(): void;
   /** Stops serving and stops lifecycles; state already accepted is on disk when a stateDir is given. */
   close(): Promise<void>;
 }
@@ -91,7 +105,8 @@ export async function startPersonalizeEmulator(
     autoTrainingDelayMs: options.autoTrainingDelayMs ?? DEFAULT_AUTO_TRAINING_DELAY_MS,
     autoTrainingDayMs: options.autoTrainingDayMs ?? DAY_MS,
   });
-  const server = createEmulatorServer(service, faults);
+  const recorder = options.recordCalls ? new CallRecorder() : undefined;
+  const server = createEmulatorServer(service, faults, recorder);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -103,6 +118,10 @@ export async function startPersonalizeEmulator(
     port,
     injectFaults: (spec) => faults.set(spec),
     clearFaults: () => faults.clear(),
+    get calls() {
+      return recorder?.calls ?? [];
+    },
+    clearCalls: () => recorder?.clear(),
     close: async () => {
       service.close();
       server.closeAllConnections();

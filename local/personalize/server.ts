@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { PersonalizeError, type PersonalizeErrorType } from './errors';
 import type { FaultInjector, FaultSpec } from './faults';
+import type { CallRecorder, PendingCall } from './recorder';
 import type { PersonalizeService } from './service';
 import type { RequestBody } from './validation';
 
@@ -15,14 +16,24 @@ export const MAX_JSON_DEPTH = 32;
 /** Media types the three APIs accept (the SDK sends the first two); no content-type is read as JSON too. */
 const JSON_MEDIA_TYPE = /^application\/(json|x-amz-json-1\.[01]|[\w.+-]+\+json)$/;
 
+/** The calls being answered, when a recorder is on: send() completes each with what it answers. */
+const pendingCalls = new WeakMap<ServerResponse, PendingCall>();
+
 /**
  * One HTTP server for the three Personalize APIs: the control plane (awsJson1_1 on `POST /`, the operation
  * in `x-amz-target`), events and runtime (restJson1, the operation in the path), plus `/_emulator/*`.
+ * With a recorder, every request to an operation is recorded as it is answered.
  */
-export function createEmulatorServer(service: PersonalizeService, faults: FaultInjector): Server {
+export function createEmulatorServer(
+  service: PersonalizeService,
+  faults: FaultInjector,
+  recorder?: CallRecorder,
+): Server {
   return createServer((request, response) => {
+    const operation = recorder && operationOf(service, request);
+    if (recorder && operation) pendingCalls.set(response, recorder.begin(request, operation));
     readBody(request)
-      .then((raw) => route(service, faults, request, raw, response))
+      .then((raw) => route(service, faults, request, raw, response, recorder))
       .catch((error: unknown) => {
         const serviceError = isServiceError(error) ? error : asServiceError(error);
         if (response.headersSent) {
@@ -58,17 +69,46 @@ function unsupportedMediaType(request: IncomingMessage): ServiceError | undefine
   };
 }
 
+/** The operation a request is for (the name it gives, even one not implemented); undefined for admin and unknown paths. */
+function operationOf(service: PersonalizeService, request: IncomingMessage): string | undefined {
+  const path = (request.url ?? '/').split('?')[0] ?? '/';
+  if (path.startsWith('/_emulator/')) return undefined;
+  const target = request.headers['x-amz-target'];
+  if (request.method === 'POST' && typeof target === 'string')
+    return target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
+  return request.method === 'POST' && Object.hasOwn(service.restOperations, path)
+    ? service.restOperations[path]?.operation
+    : undefined;
+}
+
+/**
+ * When the call is recorded: notes what the body names (and those resources' tags) before anything runs,
+ * injected faults included. A body that does not decode names nothing; parseBody answers for it.
+ */
+function noteRequest(service: PersonalizeService, response: ServerResponse, raw: string): void {
+  const call = pendingCalls.get(response);
+  if (!call) return;
+  let body: RequestBody;
+  try {
+    body = parseBody(raw);
+  } catch {
+    return;
+  }
+  call.request(body, (arn) => service.tagsOf(arn));
+}
+
 function route(
   service: PersonalizeService,
   faults: FaultInjector,
   request: IncomingMessage,
   raw: string,
   response: ServerResponse,
+  recorder: CallRecorder | undefined,
 ): void {
   const path = (request.url ?? '/').split('?')[0] ?? '/';
   const target = request.headers['x-amz-target'];
   if (path.startsWith('/_emulator/')) {
-    handleAdmin(faults, request.method ?? 'GET', path, raw, response);
+    handleAdmin(faults, recorder, request.method ?? 'GET', path, raw, response);
     return;
   }
   if (request.method === 'POST' && typeof target === 'string') {
@@ -83,6 +123,7 @@ function route(
       return;
     }
     try {
+      noteRequest(service, response, raw);
       const fault = faults.take(rest.operation);
       if (fault) throw injected(fault.errorType, fault.message);
       const output = rest.call(parseBody(raw));
@@ -110,6 +151,7 @@ function handleJsonProtocol(
   response: ServerResponse,
 ): void {
   const operationName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
+  noteRequest(service, response, raw);
   try {
     // Own properties only: `AmazonPersonalize.constructor` must not reach Object.prototype.
     const operation =
@@ -140,6 +182,7 @@ function handleJsonProtocol(
 
 function handleAdmin(
   faults: FaultInjector,
+  recorder: CallRecorder | undefined,
   method: string,
   path: string,
   raw: string,
@@ -156,6 +199,14 @@ function handleAdmin(
     } else if (path === '/_emulator/faults' && method === 'DELETE') {
       faults.clear();
       send(response, 200, 'application/json', { armed: {} });
+    } else if (path === '/_emulator/calls' && method === 'GET') {
+      send(response, 200, 'application/json', {
+        recording: recorder !== undefined,
+        calls: recorder?.calls ?? [],
+      });
+    } else if (path === '/_emulator/calls' && method === 'DELETE') {
+      recorder?.clear();
+      send(response, 200, 'application/json', { recording: recorder !== undefined, calls: [] });
     } else {
       send(response, 404, 'application/json', { message: `No emulator admin route ${method} ${path}` });
     }
@@ -227,6 +278,18 @@ function send(response: ServerResponse, status: number, contentType: string, bod
     'x-amzn-requestid': randomUUID(),
   });
   response.end(payload);
+  const call = pendingCalls.get(response);
+  if (call) {
+    pendingCalls.delete(response);
+    const header = response.getHeader('x-amzn-errortype');
+    const errorType =
+      status === 200
+        ? undefined
+        : typeof header === 'string'
+          ? header
+          : ((body as { __type?: string } | undefined)?.__type ?? undefined);
+    call.finish(status, errorType, body);
+  }
 }
 
 function parseBody(raw: string): RequestBody {

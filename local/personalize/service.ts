@@ -53,6 +53,12 @@ export class PersonalizeService {
     resumeSolutions(ctx);
   }
 
+  /** The current tags of a resource, by key; undefined when there is no such resource. */
+  tagsOf(arn: string): Record<string, string> | undefined {
+    const record = this.ctx.store.get(arn);
+    return record && Object.fromEntries((record.tags ?? []).map((t) => [t.tagKey, t.tagValue]));
+  }
+
   close(): void {
     this.ctx.lifecycle.close();
   }
