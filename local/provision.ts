@@ -1,8 +1,9 @@
 /**
  * Provisions, through the real Personalize SDK client, what the stack's PersonalizeModel construct
  * declares, from the same definitions (lib/personalize-schemas.ts): dataset group, both schemas, both
- * datasets with their import jobs, and the solution. Idempotent: what exists (by name) is reused, so a
- * restart with a state directory provisions nothing twice.
+ * datasets with their import jobs, and the solution, whose automatic training is then turned off (or kept,
+ * with a schedule) with UpdateSolution, as the stack does. Idempotent: what exists (by name) is reused, so
+ * a restart with a state directory provisions nothing twice.
  */
 import {
   CreateDatasetCommand,
@@ -20,6 +21,8 @@ import {
   ListSchemasCommand,
   ListSolutionsCommand,
   PersonalizeClient,
+  UpdateSolutionCommand,
+  type Solution,
 } from '@aws-sdk/client-personalize';
 import { INTERACTIONS_SCHEMA, ITEMS_SCHEMA, PersonalizeNames } from '../lib/personalize-schemas';
 
@@ -31,6 +34,12 @@ export interface ProvisionOptions {
   readonly itemDataLocation: string;
   /** The role Personalize assumes to read the bucket (the stack's import role). */
   readonly importRoleArn: string;
+  /**
+   * The stack's `autoTraining` context: false turns Personalize's automatic training off once the solution
+   * is ACTIVE; a schedule (`rate(7 days)`) keeps it on with that schedule.
+   * @default false
+   */
+  readonly autoTraining?: false | string;
   /** @default 100 */
   readonly pollIntervalMs?: number;
   /** @default 600000 */
@@ -45,168 +54,239 @@ export interface ProvisionedModel {
   readonly solutionArn: string;
 }
 
+type Describe = () => Promise<{ status?: string; failureReason?: string }>;
+
+/** The client and what every step needs. */
+interface Provisioning {
+  readonly personalize: PersonalizeClient;
+  readonly options: ProvisionOptions;
+  readonly log: (line: string) => void;
+  readonly waitFor: (what: string, describe: Describe) => Promise<void>;
+}
+
 export async function provisionPersonalize(
   personalize: PersonalizeClient,
   options: ProvisionOptions,
 ): Promise<ProvisionedModel> {
   const { names } = options;
-  const log = options.log ?? (() => undefined);
-  const waitFor = (what: string, describe: () => Promise<{ status?: string; failureReason?: string }>) =>
-    waitUntilActive(what, describe, options.pollIntervalMs ?? 100, options.timeoutMs ?? 600_000);
+  const context: Provisioning = {
+    personalize,
+    options,
+    log: options.log ?? (() => undefined),
+    waitFor: (what, describe) =>
+      waitUntilActive(what, describe, options.pollIntervalMs ?? 100, options.timeoutMs ?? 600_000),
+  };
+  const datasetGroupArn = await ensureDatasetGroup(context);
+  const interactionsSchemaArn = await ensureSchema(context, names.interactionsSchema, INTERACTIONS_SCHEMA);
+  const itemsSchemaArn = await ensureSchema(context, names.itemsSchema, ITEMS_SCHEMA);
+  const interactionsDatasetArn = await ensureDataset(context, datasetGroupArn, {
+    datasetType: 'Interactions',
+    name: names.interactionsDataset,
+    schemaArn: interactionsSchemaArn,
+  });
+  await ensureImport(
+    context,
+    interactionsDatasetArn,
+    names.interactionsImportJob,
+    options.interactionDataLocation,
+  );
+  const itemsDatasetArn = await ensureDataset(context, datasetGroupArn, {
+    datasetType: 'Items',
+    name: names.itemsDataset,
+    schemaArn: itemsSchemaArn,
+  });
+  await ensureImport(context, itemsDatasetArn, names.itemsImportJob, options.itemDataLocation);
+  const solutionArn = await ensureSolution(context, datasetGroupArn);
+  await configureAutoTraining(context, solutionArn, options.autoTraining ?? false);
+  return { datasetGroupArn, interactionsDatasetArn, itemsDatasetArn, solutionArn };
+}
 
+async function ensureDatasetGroup({ personalize, options, log, waitFor }: Provisioning): Promise<string> {
+  const name = options.names.datasetGroup;
   const groups = await listAll(
     (token) => personalize.send(new ListDatasetGroupsCommand({ nextToken: token })),
     'datasetGroups',
   );
-  let datasetGroupArn = groups.find((group) => group.name === names.datasetGroup)?.datasetGroupArn;
-  if (!datasetGroupArn) {
-    log(`Creating dataset group ${names.datasetGroup}`);
-    datasetGroupArn = (await personalize.send(new CreateDatasetGroupCommand({ name: names.datasetGroup })))
-      .datasetGroupArn;
+  let arn = groups.find((group) => group.name === name)?.datasetGroupArn;
+  if (!arn) {
+    log(`Creating dataset group ${name}`);
+    arn = (await personalize.send(new CreateDatasetGroupCommand({ name }))).datasetGroupArn;
   }
-  if (!datasetGroupArn) throw new Error('CreateDatasetGroup returned no ARN');
-  const groupArn = datasetGroupArn;
-  await waitFor(`dataset group ${names.datasetGroup}`, async () => {
-    const group = (await personalize.send(new DescribeDatasetGroupCommand({ datasetGroupArn: groupArn })))
-      .datasetGroup;
+  if (!arn) throw new Error('CreateDatasetGroup returned no ARN');
+  const datasetGroupArn = arn;
+  await waitFor(`dataset group ${name}`, async () => {
+    const group = (await personalize.send(new DescribeDatasetGroupCommand({ datasetGroupArn }))).datasetGroup;
     return { status: group?.status, failureReason: group?.failureReason };
   });
+  return datasetGroupArn;
+}
 
+async function ensureSchema(
+  { personalize, log }: Provisioning,
+  name: string,
+  definition: unknown,
+): Promise<string> {
   const schemas = await listAll(
     (token) => personalize.send(new ListSchemasCommand({ nextToken: token })),
     'schemas',
   );
-  const ensureSchema = async (name: string, definition: unknown): Promise<string> => {
-    const existing = schemas.find((schema) => schema.name === name)?.schemaArn;
-    if (existing) return existing;
-    log(`Creating schema ${name}`);
-    const created = await personalize.send(
-      new CreateSchemaCommand({ name, schema: JSON.stringify(definition) }),
-    );
-    if (!created.schemaArn) throw new Error(`CreateSchema ${name} returned no ARN`);
-    return created.schemaArn;
-  };
-  const interactionsSchemaArn = await ensureSchema(names.interactionsSchema, INTERACTIONS_SCHEMA);
-  const itemsSchemaArn = await ensureSchema(names.itemsSchema, ITEMS_SCHEMA);
+  const existing = schemas.find((schema) => schema.name === name)?.schemaArn;
+  if (existing) return existing;
+  log(`Creating schema ${name}`);
+  const created = await personalize.send(
+    new CreateSchemaCommand({ name, schema: JSON.stringify(definition) }),
+  );
+  if (!created.schemaArn) throw new Error(`CreateSchema ${name} returned no ARN`);
+  return created.schemaArn;
+}
 
+async function ensureDataset(
+  { personalize, log, waitFor }: Provisioning,
+  datasetGroupArn: string,
+  dataset: { datasetType: 'Interactions' | 'Items'; name: string; schemaArn: string },
+): Promise<string> {
   const datasets = await listAll(
-    (token) => personalize.send(new ListDatasetsCommand({ datasetGroupArn: groupArn, nextToken: token })),
+    (token) => personalize.send(new ListDatasetsCommand({ datasetGroupArn, nextToken: token })),
     'datasets',
   );
-  const ensureDataset = async (
-    datasetType: 'Interactions' | 'Items',
-    name: string,
-    schemaArn: string,
-    jobName: string,
-    dataLocation: string,
-  ): Promise<string> => {
-    let datasetArn = datasets.find(
-      (dataset) => dataset.datasetType?.toLowerCase() === datasetType.toLowerCase(),
-    )?.datasetArn;
-    if (!datasetArn) {
-      log(`Creating dataset ${name}`);
-      datasetArn = (
-        await personalize.send(
-          new CreateDatasetCommand({ name, schemaArn, datasetGroupArn: groupArn, datasetType }),
-        )
-      ).datasetArn;
-    }
-    if (!datasetArn) throw new Error(`CreateDataset ${name} returned no ARN`);
-    const arn = datasetArn;
-    await waitFor(`dataset ${name}`, async () => {
-      const dataset = (await personalize.send(new DescribeDatasetCommand({ datasetArn: arn }))).dataset;
-      return { status: dataset?.status };
-    });
-    await ensureImport(arn, jobName, dataLocation);
-    return arn;
-  };
-  const ensureImport = async (datasetArn: string, jobName: string, dataLocation: string): Promise<void> => {
-    const jobs = await listAll(
-      (token) => personalize.send(new ListDatasetImportJobsCommand({ datasetArn, nextToken: token })),
-      'datasetImportJobs',
-    );
-    // Reuse the newest job that imported this very location; a new location (the user's own CSVs on a
-    // later start) gets a new job that replaces the data (FULL import), named after the stack's job.
-    const described = await Promise.all(
-      jobs.map(
-        async (job) =>
-          (
-            await personalize.send(
-              new DescribeDatasetImportJobCommand({ datasetImportJobArn: job.datasetImportJobArn }),
-            )
-          ).datasetImportJob,
-      ),
-    );
-    const usable = described
-      .filter((job) => job?.dataSource?.dataLocation === dataLocation && !job.status?.includes('FAILED'))
-      .sort((a, b) => (b?.creationDateTime?.getTime() ?? 0) - (a?.creationDateTime?.getTime() ?? 0))[0];
-    let jobArn = usable?.datasetImportJobArn;
-    if (!jobArn) {
-      const taken = new Set(jobs.map((job) => job.jobName));
-      let name = jobName;
-      for (let n = 2; taken.has(name); n += 1) name = `${jobName}-${n}`;
-      log(`Importing ${dataLocation} (${name})`);
-      jobArn = (
-        await personalize.send(
-          new CreateDatasetImportJobCommand({
-            jobName: name,
-            datasetArn,
-            dataSource: { dataLocation },
-            roleArn: options.importRoleArn,
-            importMode: 'FULL',
-          }),
-        )
-      ).datasetImportJobArn;
-    }
-    if (!jobArn) throw new Error(`CreateDatasetImportJob ${jobName} returned no ARN`);
-    const arn = jobArn;
-    await waitFor(`import job ${jobName} (${dataLocation})`, async () => {
-      const job = (await personalize.send(new DescribeDatasetImportJobCommand({ datasetImportJobArn: arn })))
-        .datasetImportJob;
-      return { status: job?.status, failureReason: job?.failureReason };
-    });
-  };
-  const interactionsDatasetArn = await ensureDataset(
-    'Interactions',
-    names.interactionsDataset,
-    interactionsSchemaArn,
-    names.interactionsImportJob,
-    options.interactionDataLocation,
-  );
-  const itemsDatasetArn = await ensureDataset(
-    'Items',
-    names.itemsDataset,
-    itemsSchemaArn,
-    names.itemsImportJob,
-    options.itemDataLocation,
-  );
+  let arn = datasets.find(
+    (existing) => existing.datasetType?.toLowerCase() === dataset.datasetType.toLowerCase(),
+  )?.datasetArn;
+  if (!arn) {
+    log(`Creating dataset ${dataset.name}`);
+    arn = (await personalize.send(new CreateDatasetCommand({ ...dataset, datasetGroupArn }))).datasetArn;
+  }
+  if (!arn) throw new Error(`CreateDataset ${dataset.name} returned no ARN`);
+  const datasetArn = arn;
+  await waitFor(`dataset ${dataset.name}`, async () => {
+    const described = (await personalize.send(new DescribeDatasetCommand({ datasetArn }))).dataset;
+    return { status: described?.status };
+  });
+  return datasetArn;
+}
 
+/**
+ * Imports the location unless a job already did: the newest job that imported this very location is reused;
+ * a new location (the user's own CSVs on a later start) gets a new job that replaces the data (FULL import),
+ * named after the stack's job.
+ */
+async function ensureImport(
+  { personalize, options, log, waitFor }: Provisioning,
+  datasetArn: string,
+  jobName: string,
+  dataLocation: string,
+): Promise<void> {
+  const jobs = await listAll(
+    (token) => personalize.send(new ListDatasetImportJobsCommand({ datasetArn, nextToken: token })),
+    'datasetImportJobs',
+  );
+  const described = await Promise.all(
+    jobs.map(
+      async ({ datasetImportJobArn }) =>
+        (await personalize.send(new DescribeDatasetImportJobCommand({ datasetImportJobArn })))
+          .datasetImportJob,
+    ),
+  );
+  const usable = described
+    .filter((job) => job?.dataSource?.dataLocation === dataLocation && !job.status?.includes('FAILED'))
+    .sort((a, b) => (b?.creationDateTime?.getTime() ?? 0) - (a?.creationDateTime?.getTime() ?? 0))[0];
+  let arn = usable?.datasetImportJobArn;
+  if (!arn) {
+    const taken = new Set(jobs.map((job) => job.jobName));
+    let name = jobName;
+    for (let n = 2; taken.has(name); n += 1) name = `${jobName}-${n}`;
+    log(`Importing ${dataLocation} (${name})`);
+    const input = { jobName: name, datasetArn, dataSource: { dataLocation }, roleArn: options.importRoleArn };
+    arn = (await personalize.send(new CreateDatasetImportJobCommand({ ...input, importMode: 'FULL' })))
+      .datasetImportJobArn;
+  }
+  if (!arn) throw new Error(`CreateDatasetImportJob ${jobName} returned no ARN`);
+  const datasetImportJobArn = arn;
+  await waitFor(`import job ${jobName} (${dataLocation})`, async () => {
+    const job = (await personalize.send(new DescribeDatasetImportJobCommand({ datasetImportJobArn })))
+      .datasetImportJob;
+    return { status: job?.status, failureReason: job?.failureReason };
+  });
+}
+
+async function ensureSolution(
+  { personalize, options, log, waitFor }: Provisioning,
+  datasetGroupArn: string,
+): Promise<string> {
+  const name = options.names.solution;
   const solutions = await listAll(
-    (token) => personalize.send(new ListSolutionsCommand({ datasetGroupArn: groupArn, nextToken: token })),
+    (token) => personalize.send(new ListSolutionsCommand({ datasetGroupArn, nextToken: token })),
     'solutions',
   );
-  let solutionArn = solutions.find((solution) => solution.name === names.solution)?.solutionArn;
-  if (!solutionArn) {
-    log(`Creating solution ${names.solution} (${options.recipeArn})`);
-    solutionArn = (
+  let arn = solutions.find((solution) => solution.name === name)?.solutionArn;
+  if (!arn) {
+    log(`Creating solution ${name} (${options.recipeArn})`);
+    arn = (
       await personalize.send(
-        new CreateSolutionCommand({
-          name: names.solution,
-          datasetGroupArn: groupArn,
-          recipeArn: options.recipeArn,
-        }),
+        new CreateSolutionCommand({ name, datasetGroupArn, recipeArn: options.recipeArn }),
       )
     ).solutionArn;
   }
-  if (!solutionArn) throw new Error('CreateSolution returned no ARN');
-  const solution = solutionArn;
-  await waitFor(`solution ${names.solution}`, async () => {
-    const described = (await personalize.send(new DescribeSolutionCommand({ solutionArn: solution })))
-      .solution;
-    return { status: described?.status };
-  });
+  if (!arn) throw new Error('CreateSolution returned no ARN');
+  const solutionArn = arn;
+  await waitFor(`solution ${name}`, async () => ({
+    status: (await describeSolution(personalize, solutionArn))?.status,
+  }));
+  return solutionArn;
+}
 
-  return { datasetGroupArn: groupArn, interactionsDatasetArn, itemsDatasetArn, solutionArn: solution };
+/**
+ * As the stack: once the solution is ACTIVE, UpdateSolution turns automatic training off (a new solution
+ * trains, and bills, every 7 days by default), or keeps it on with the given schedule; then waits for the
+ * update (`latestSolutionUpdate`) to be ACTIVE. Nothing is updated when the solution already is as wanted.
+ */
+async function configureAutoTraining(
+  { personalize, options, log, waitFor }: Provisioning,
+  solutionArn: string,
+  autoTraining: false | string,
+): Promise<void> {
+  const what = `the update of solution ${options.names.solution}`;
+  const latestUpdate = async () => {
+    const update = (await describeSolution(personalize, solutionArn))?.latestSolutionUpdate;
+    return { status: update?.status, failureReason: update?.failureReason };
+  };
+  const before = await describeSolution(personalize, solutionArn);
+  // An update left in progress (a restart during provisioning) must settle before another is accepted.
+  const pending = before?.latestSolutionUpdate?.status;
+  if (pending && !pending.includes('FAILED') && pending !== 'ACTIVE') await waitFor(what, latestUpdate);
+  if (autoTrainingIs(await describeSolution(personalize, solutionArn), autoTraining)) return;
+  log(
+    autoTraining === false
+      ? `Turning automatic training off for solution ${options.names.solution}`
+      : `Scheduling automatic training ${autoTraining} for solution ${options.names.solution}`,
+  );
+  await personalize.send(
+    new UpdateSolutionCommand(
+      autoTraining === false
+        ? { solutionArn, performAutoTraining: false }
+        : {
+            solutionArn,
+            performAutoTraining: true,
+            solutionUpdateConfig: { autoTrainingConfig: { schedulingExpression: autoTraining } },
+          },
+    ),
+  );
+  await waitFor(what, latestUpdate);
+}
+
+function autoTrainingIs(solution: Solution | undefined, autoTraining: false | string): boolean {
+  if (autoTraining === false) return solution?.performAutoTraining === false;
+  return (
+    solution?.performAutoTraining === true &&
+    solution.solutionConfig?.autoTrainingConfig?.schedulingExpression === autoTraining
+  );
+}
+
+async function describeSolution(
+  personalize: PersonalizeClient,
+  solutionArn: string,
+): Promise<Solution | undefined> {
+  return (await personalize.send(new DescribeSolutionCommand({ solutionArn }))).solution;
 }
 
 async function waitUntilActive(

@@ -56,6 +56,11 @@ export interface LocalModeOptions {
   readonly itemDataLocation?: string;
   /** @default aws-user-personalization */
   readonly recipeArn?: string;
+  /**
+   * The stack's `autoTraining` context: false turns the solution's automatic training off once it is ACTIVE;
+   * a schedule (`rate(7 days)`) keeps it on. @default false
+   */
+  readonly autoTraining?: false | string;
   /** Directory standing for S3. @default `<stateDir>/s3` */
   readonly s3Dir?: string;
   /** @default 'us-east-1' */
@@ -71,7 +76,10 @@ export interface LocalModeOptions {
   readonly consumerRetryDelayMs?: (attempt: number) => number;
   /** @default 60 (the stack's) */
   readonly archiveBufferingSeconds?: number;
-  /** Record the AWS calls that reach local S3 (`s3.calls`), for IAM conformance tests. @default false */
+  /**
+   * Record the AWS calls that reach the Personalize emulator (`personalize.calls`) and local S3 (`s3.calls`),
+   * for IAM conformance tests. @default false
+   */
   readonly recordCalls?: boolean;
   /** Wipe the state directory first. */
   readonly reset?: boolean;
@@ -263,6 +271,7 @@ async function startEmulator(
     stateDir: join(config.stateDir, 'personalize'),
     region: config.region,
     accountId: ACCOUNT_ID,
+    ...recording(options),
     ...(options.personalizeTransitionMs === undefined
       ? {}
       : { transitionMs: options.personalizeTransitionMs }),
@@ -337,6 +346,7 @@ async function provision(
         'items',
       ),
       importRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/${config.stackName}-personalize-import`,
+      autoTraining: options.autoTraining ?? false,
       log: config.log,
     });
   } finally {
@@ -504,6 +514,9 @@ export function parseArguments(argv: readonly string[]): LocalModeOptions {
     ...(text('interactionDataLocation') ? { interactionDataLocation: text('interactionDataLocation') } : {}),
     ...(text('itemDataLocation') ? { itemDataLocation: text('itemDataLocation') } : {}),
     ...(text('recipeArn') ? { recipeArn: text('recipeArn') } : {}),
+    ...(text('autoTraining')
+      ? { autoTraining: text('autoTraining') === 'false' ? false : text('autoTraining') }
+      : {}),
     ...(text('s3-dir') ? { s3Dir: text('s3-dir') } : {}),
     ...(values.reset ? { reset: true } : {}),
   };
@@ -518,6 +531,7 @@ const KNOWN_OPTIONS = [
   'interactionDataLocation',
   'itemDataLocation',
   'recipeArn',
+  'autoTraining',
   's3-dir',
   'bucketARN',
   'bucketObjectsARN',
@@ -533,6 +547,8 @@ const USAGE = `Usage: npm start -- [options]
   --outputs-file <file>    stack outputs as JSON (default: <state-dir>/outputs.json)
   --stack-name <name>      prefix of every name (default: NearRealTimeRecommendations)
   --recipeArn <arn>        the solution's recipe (default: aws-user-personalization)
+  --autoTraining <false|rate(N days)>  the solution's automatic training: off (default), as the stack
+                           turns it off, or on with that schedule
   --s3-dir <dir>           the directory standing for S3 (default: <state-dir>/s3)
   --reset                  delete the state directory first
   bucketARN, bucketObjectsARN and solutionRegion are accepted and ignored (local S3 needs no bucket policy).

@@ -1,5 +1,7 @@
 /** A restart with the same state directory keeps the key and every provisioned resource, and re-creates nothing. */
 import { readFileSync } from 'node:fs';
+import { DescribeSolutionCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
+import { STACK_OUTPUTS } from '../../lib/stack-outputs';
 import { parseArguments, startLocalMode } from '../../local/start';
 import { temporaryDirectory } from './helpers';
 
@@ -17,8 +19,21 @@ describe('local mode across restarts', () => {
         log: (line) => lines.push(line),
       });
       const firstOutputs = first.outputs;
+      const control = new PersonalizeClient({ region: 'us-east-1', endpoint: first.personalize.endpoint });
+      const { solution } = await control.send(
+        new DescribeSolutionCommand({ solutionArn: firstOutputs[STACK_OUTPUTS.solutionArn] }),
+      );
+      control.destroy();
       await first.close();
+      expect(solution).toMatchObject({
+        performAutoTraining: false,
+        latestSolutionUpdate: { status: 'ACTIVE', performAutoTraining: false },
+      });
       expect(lines.some((line) => line.startsWith('Creating dataset group'))).toBe(true);
+      // As the stack: the new solution's automatic training is turned off once it is ACTIVE.
+      expect(lines).toContain(
+        'Turning automatic training off for solution NearRealTimeRecommendations-solution',
+      );
 
       lines.length = 0;
       const second = await startLocalMode({
@@ -39,9 +54,36 @@ describe('local mode across restarts', () => {
       const { ApiUrl: _first, ...kept } = firstOutputs;
       const { ApiUrl: _second, ...again } = second.outputs;
       expect(again).toEqual(kept);
-      expect(lines.filter((line) => /^(Creating|Importing)/.test(line))).toEqual([]);
+      expect(lines.filter((line) => /^(Creating|Importing|Turning|Scheduling)/.test(line))).toEqual([]);
       expect(JSON.parse(readFileSync(second.outputsFile, 'utf8'))).toEqual({
         [second.stackName]: second.outputs,
+      });
+
+      // The stack's autoTraining context with a schedule keeps automatic training on, on that schedule.
+      lines.length = 0;
+      const third = await startLocalMode({
+        port: 0,
+        stateDir: state.path,
+        personalizeTransitionMs: 20,
+        autoTraining: 'rate(3 days)',
+        log: (line) => lines.push(line),
+      });
+      const thirdControl = new PersonalizeClient({
+        region: 'us-east-1',
+        endpoint: third.personalize.endpoint,
+      });
+      const scheduled = await thirdControl.send(
+        new DescribeSolutionCommand({ solutionArn: third.outputs[STACK_OUTPUTS.solutionArn] }),
+      );
+      thirdControl.destroy();
+      await third.close();
+      expect(lines).toContain(
+        'Scheduling automatic training rate(3 days) for solution NearRealTimeRecommendations-solution',
+      );
+      expect(scheduled.solution).toMatchObject({
+        performAutoTraining: true,
+        solutionConfig: { autoTrainingConfig: { schedulingExpression: 'rate(3 days)' } },
+        latestSolutionUpdate: { status: 'ACTIVE', performAutoTraining: true },
       });
     } finally {
       state.remove();
@@ -64,6 +106,11 @@ describe('npm start options', () => {
       itemDataLocation: 's3://b/items.csv',
       stateDir: '/tmp/s',
     });
+  });
+
+  it("takes the stack's autoTraining context: false, or a schedule that keeps it on", () => {
+    expect(parseArguments(['--autoTraining', 'false'])).toEqual({ autoTraining: false });
+    expect(parseArguments(['--autoTraining=rate(3 days)'])).toEqual({ autoTraining: 'rate(3 days)' });
   });
 
   it('rejects an unknown option by name', () => {
