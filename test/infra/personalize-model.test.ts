@@ -142,6 +142,14 @@ describe('clean-up of run-time resources on delete', () => {
     );
   });
 
+  it('keeps its logical id and service token: CloudFormation refuses a changed ServiceToken, and a new id would delete live campaigns', () => {
+    const cleanup = synth.template.toJSON().Resources.ModelCleanupE62B322E as Resource;
+    expect(cleanup.Type).toBe('Custom::PersonalizeCleanup');
+    expect(cleanup.Properties?.ServiceToken).toEqual({
+      'Fn::GetAtt': ['ModelCleanupProviderframeworkonEvent4B67164F', 'Arn'],
+    });
+  });
+
   it('polls for completion through the provider framework (onEvent and isComplete handlers)', () => {
     for (const exportName of ['onEvent', 'isComplete']) {
       synth.template.hasResourceProperties('AWS::Lambda::Function', {

@@ -1,0 +1,92 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import type { Construct } from 'constructs';
+import { acknowledge, attributeFinding } from './acknowledge';
+import { HandlerFunction } from './handler-function';
+
+export interface PollingProviderProps {
+  /** File under `lambda/` exporting `onEvent` and `isComplete`. */
+  readonly entry: string;
+  readonly onEventDescription: string;
+  readonly isCompleteDescription: string;
+  /** @default - the HandlerFunction defaults only */
+  readonly environment?: Record<string, string>;
+  /** How long isComplete may keep answering "not yet". @default Duration.hours(1) */
+  readonly totalTimeout?: Duration;
+  /** @default Duration.seconds(30) */
+  readonly queryInterval?: Duration;
+}
+
+export interface PollingProvider {
+  readonly onEvent: HandlerFunction;
+  readonly isComplete: HandlerFunction;
+  readonly provider: cr.Provider;
+}
+
+/**
+ * A custom resource provider that polls: the project's onEvent and isComplete handlers (HandlerFunction) and
+ * the custom-resources Provider framework, as children `OnEvent`, `IsComplete`, `Provider` and
+ * `ProviderLogs` of `scope`. Those ids must not change for an existing resource: CloudFormation refuses to
+ * change a custom resource's ServiceToken (the framework function's ARN) on update.
+ */
+export function addPollingProvider(scope: Construct, props: PollingProviderProps): PollingProvider {
+  const handler = (id: string, exportName: string, description: string) =>
+    new HandlerFunction(scope, id, {
+      entry: props.entry,
+      exportName,
+      description,
+      environment: props.environment,
+      timeout: Duration.minutes(1),
+      logRetention: logs.RetentionDays.ONE_WEEK,
+    });
+  const onEvent = handler('OnEvent', 'onEvent', props.onEventDescription);
+  const isComplete = handler('IsComplete', 'isComplete', props.isCompleteDescription);
+
+  const provider = new cr.Provider(scope, 'Provider', {
+    onEventHandler: onEvent.function,
+    isCompleteHandler: isComplete.function,
+    queryInterval: props.queryInterval ?? Duration.seconds(30),
+    totalTimeout: props.totalTimeout ?? Duration.hours(1),
+    logGroup: new logs.LogGroup(scope, 'ProviderLogs', {
+      retention: logs.RetentionDays.ONE_WEEK,
+      removalPolicy: RemovalPolicy.DESTROY,
+    }),
+  });
+  acknowledgeFramework(provider, [onEvent, isComplete]);
+  return { onEvent, isComplete, provider };
+}
+
+/**
+ * The Provider framework's own functions, roles and waiter state machine are built by aws-cdk-lib and cannot
+ * be configured further; what cdk-nag reports on them is acknowledged here, finding by finding.
+ */
+function acknowledgeFramework(provider: cr.Provider, handlers: readonly HandlerFunction[]): void {
+  const frameworkFunctions = ['framework-isComplete', 'framework-onTimeout'].map((childId) =>
+    provider.node.findChild(childId),
+  );
+  acknowledge(
+    provider,
+    'AwsSolutions-IAM4',
+    'The custom-resources Provider framework functions use AWSLambdaBasicExecutionRole (logs only); their roles are not configurable.',
+    ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+  );
+  acknowledge(
+    provider,
+    'AwsSolutions-IAM5',
+    "The Provider framework may invoke any version of this provider's handlers (function ARN followed by :*), and nothing else.",
+    [...handlers.map((h) => h.function), ...frameworkFunctions].map((fn) =>
+      attributeFinding(fn, 'Arn', ':*'),
+    ),
+  );
+  acknowledge(
+    provider,
+    'AwsSolutions-SF1',
+    'The Provider framework\'s waiter state machine only polls isComplete; each poll is logged by the isComplete function (its own log group), so state machine logging (which needs logs:* on "*") would add nothing.',
+  );
+  acknowledge(
+    provider,
+    'AwsSolutions-SF2',
+    "The Provider framework's waiter state machine does not expose X-Ray tracing; it only polls isComplete.",
+  );
+}
