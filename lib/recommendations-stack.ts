@@ -1,4 +1,4 @@
-import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CfnParameter, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { OWNER_TAG_ENV } from '../lambda/shared/ownership';
 import { PUT_EVENTS_CONSUMER } from './api-routes';
@@ -50,6 +50,9 @@ export class RecommendationsStack extends Stack {
     const consumer = new HandlerFunction(this, 'PutEventsConsumer', {
       entry: PUT_EVENTS_CONSUMER.handler,
       description: 'Sends the interaction batches of the event stream to Personalize',
+      // Room for a full batch (100 records, up to 1,000 events each, 10 per PutEvents call); the consumer
+      // stops itself before the deadline and reports the rest as batch item failures.
+      timeout: Duration.minutes(2),
       environment: {
         SOLUTION_REGION: parameters.solutionRegion,
         [OWNER_TAG_ENV]: this.stackName,
@@ -57,7 +60,7 @@ export class RecommendationsStack extends Stack {
       },
     });
     this.model.grant(consumer.function, PUT_EVENTS_CONSUMER.permissions);
-    this.events = new EventPipeline(this, 'Events', { consumer: consumer.function });
+    this.events = new EventPipeline(this, 'Events', { consumer });
 
     this.api = new RecommendationsApi(this, 'Api', {
       model: this.model,
@@ -126,6 +129,11 @@ export class RecommendationsStack extends Stack {
       archiveBucketName: {
         value: this.events.archiveBucket.bucketName,
         description: 'S3 archive of the events',
+      },
+      failedRecordsBucketName: {
+        value: this.events.failedRecordsBucket.bucketName,
+        description:
+          'S3 bucket of the records that could not be delivered (npm run replay-failures -- s3://<bucket>)',
       },
     };
     for (const [key, output] of Object.entries(outputs)) {

@@ -9,6 +9,7 @@ export const STACK_OUTPUTS = {
   solutionArn: 'SolutionArn',
   streamName: 'StreamName',
   archiveBucketName: 'ArchiveBucketName',
+  failedRecordsBucketName: 'FailedRecordsBucketName',
 } as const;
 
 export type StackOutputName = (typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS];

@@ -1,20 +1,22 @@
-import { Duration, RemovalPolicies, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicies, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CONSUMER_FAILURES_PREFIX, FAILED_RECORDS_BUCKET_ENV } from '../../lambda/shared/ownership';
 import { PUT_EVENTS_SOURCE_SETTINGS } from '../event-source-settings';
 import { acknowledge, attributeFinding } from './acknowledge';
+import { FailedRecordsDestination, LAMBDA_FAILURES_PREFIX } from './failed-records-destination';
+import type { HandlerFunction } from './handler-function';
 
 export interface EventPipelineProps {
-  /** The putEvents consumer: reads the stream, dead-letters what it cannot deliver. */
-  readonly consumer: lambda.Function;
+  /** The putEvents consumer: reads the stream, sets aside what it cannot deliver. */
+  readonly consumer: HandlerFunction;
   /**
    * Shards of the stream (provisioned mode: one shard is the cheapest stream that is always on).
    * @default 1
@@ -25,20 +27,33 @@ export interface EventPipelineProps {
    * @default Duration.days(90)
    */
   readonly archiveRetention?: Duration;
+  /**
+   * How long the failed-records bucket keeps what could not be delivered.
+   * @default Duration.days(90)
+   */
+  readonly failedRecordsRetention?: Duration;
 }
+
+/** What the consumer logs, once per call, when it sets records aside itself (lambda/shared/delivery.ts). */
+export const CONSUMER_DEAD_LETTER_LOG_MESSAGE = 'Records dead-lettered';
 
 /**
  * The event path of `POST /data`: an encrypted Kinesis stream, archived by Firehose to S3, read by the
  * putEvents consumer through an event source mapping that reports batch item failures, bisects, bounds
- * retries and record age, and dead-letters what still fails to an encrypted SQS queue.
+ * retries and record age, and keeps what still fails in an S3 bucket: Lambda writes the whole invocation
+ * record there (an SQS destination would get only metadata about the batch), and the consumer writes the
+ * malformed records it sets aside itself. An alarm fires as soon as one record is set aside.
  */
 export class EventPipeline extends Construct {
   public readonly stream: kinesis.Stream;
   public readonly archiveBucket: s3.Bucket;
   public readonly deliveryStream: firehose.DeliveryStream;
-  public readonly deadLetterQueue: sqs.Queue;
-  /** Fires when an event could not be delivered: a record is waiting in the dead-letter queue. */
-  public readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** Records that could not be delivered: Lambda's under `aws/lambda/`, the consumer's under `consumer/`. */
+  public readonly failedRecordsBucket: s3.Bucket;
+  /** Fires as soon as one record is set aside in the failed-records bucket, by Lambda or by the consumer. */
+  public readonly failedRecordsAlarm: cloudwatch.Alarm;
+  /** Fires when Lambda could not write a failed batch to the bucket: those records are lost. */
+  public readonly failedRecordsLostAlarm: cloudwatch.Alarm;
   /** Fires when the consumer falls behind the stream, so recommendations stop reacting within seconds. */
   public readonly consumerLagAlarm: cloudwatch.Alarm;
 
@@ -58,99 +73,26 @@ export class EventPipeline extends Construct {
       // A retained stream keeps billing per shard-hour after `cdk destroy`.
       removalPolicy: RemovalPolicy.DESTROY,
     });
-
-    this.archiveBucket = new s3.Bucket(this, 'Archive', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      versioned: false,
-      lifecycleRules: [{ expiration: props.archiveRetention ?? Duration.days(90) }],
-      // `cdk destroy` removes the archive with the stack: nothing is left costing money.
-      removalPolicy: RemovalPolicy.DESTROY,
-      autoDeleteObjects: true,
-    });
-    acknowledge(
-      this.archiveBucket,
-      'AwsSolutions-S1',
-      'The archive is written only by the Firehose delivery stream and is never public; server access logs would need a second bucket of their own. CloudTrail data events are the audit path if one is required.',
+    this.archiveBucket = this.privateBucket(
+      'Archive',
+      props.archiveRetention,
+      'the Firehose delivery stream',
+    );
+    this.deliveryStream = this.archive();
+    this.failedRecordsBucket = this.privateBucket(
+      'FailedRecords',
+      props.failedRecordsRetention,
+      'Lambda (on-failure destination) and the putEvents consumer',
     );
 
-    this.deliveryStream = new firehose.DeliveryStream(this, 'ArchiveDelivery', {
-      source: new firehose.KinesisStreamSource(this.stream),
-      destination: new firehose.S3Bucket(this.archiveBucket, {
-        dataOutputPrefix: 'events/!{timestamp:yyyy/MM/dd}/',
-        errorOutputPrefix: 'errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/',
-        bufferingInterval: Duration.seconds(60),
-        compression: firehose.Compression.GZIP,
-        loggingConfig: new firehose.EnableLogging(
-          new logs.LogGroup(this, 'ArchiveDeliveryLogs', {
-            retention: logs.RetentionDays.ONE_MONTH,
-            removalPolicy: RemovalPolicy.DESTROY,
-          }),
-        ),
-      }),
-    });
-    acknowledge(
-      this.deliveryStream,
-      'AwsSolutions-KDF1',
-      'Firehose cannot enable server-side encryption on a delivery stream whose source is a Kinesis stream; the data is encrypted in the stream (KMS) and in the archive bucket (SSE-S3).',
-    );
-    acknowledge(
-      this.deliveryStream,
-      'AwsSolutions-IAM5',
-      "Firehose's S3 destination grant (aws-kinesisfirehose S3Bucket) writes and lists objects of the archive bucket only; the wildcards are object keys and S3 action families within that one bucket.",
-      [
-        'Action::s3:Abort*',
-        'Action::s3:DeleteObject*',
-        'Action::s3:GetBucket*',
-        'Action::s3:GetObject*',
-        'Action::s3:List*',
-        attributeFinding(this.archiveBucket, 'Arn', '/*'),
-      ],
-    );
-
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(
-      Stack.of(this),
-      'CloudFormation-Validate::W7001',
-      'aws-kinesisfirehose adds a mapping of Firehose CIDR blocks for destinations that need them; this S3 destination does not reference it.',
-    );
-    acknowledge(
-      this.deadLetterQueue,
-      'AwsSolutions-SQS3',
-      'This queue is itself the dead-letter queue of the putEvents consumer.',
-    );
-
-    const settings = PUT_EVENTS_SOURCE_SETTINGS;
-    props.consumer.addEventSource(
-      new KinesisEventSource(this.stream, {
-        startingPosition: lambda.StartingPosition[settings.startingPosition],
-        batchSize: settings.batchSize,
-        maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
-        bisectBatchOnError: settings.bisectBatchOnError,
-        retryAttempts: settings.retryAttempts,
-        maxRecordAge: Duration.seconds(settings.maxRecordAgeSeconds),
-        reportBatchItemFailures: settings.reportBatchItemFailures,
-        parallelizationFactor: settings.parallelizationFactor,
-        onFailure: new SqsDlq(this.deadLetterQueue),
-      }),
-    );
-    // The consumer dead-letters malformed records itself, with their error; Lambda's on-failure
-    // destination covers records that exhaust their retries.
-    props.consumer.addEnvironment('DEAD_LETTER_QUEUE_URL', this.deadLetterQueue.queueUrl);
-    this.deadLetterQueue.grantSendMessages(props.consumer);
-
-    // Nothing is lost, but a dead-lettered event is one Personalize never saw: someone should look.
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+    const mapping = this.connect(props.consumer);
+    this.failedRecordsAlarm = this.alarmOnFailedRecords(props.consumer, mapping);
+    this.failedRecordsLostAlarm = new cloudwatch.Alarm(this, 'FailedRecordsLostAlarm', {
       alarmDescription:
-        'Interaction records could not be delivered to Personalize; they wait in the dead-letter queue with their error.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        "Lambda could not write a failed batch of the putEvents consumer to the failed-records bucket: those records are lost. Check the consumer role's s3:PutObject on the bucket.",
+      metric: props.consumer.function.metric('DestinationDeliveryFailures', {
         period: Duration.minutes(5),
-        statistic: cloudwatch.Stats.MAXIMUM,
+        statistic: cloudwatch.Stats.SUM,
       }),
       threshold: 1,
       evaluationPeriods: 1,
@@ -160,7 +102,7 @@ export class EventPipeline extends Construct {
     this.consumerLagAlarm = new cloudwatch.Alarm(this, 'ConsumerLagAlarm', {
       alarmDescription:
         'The putEvents consumer is more than a minute behind the stream: events reach Personalize late.',
-      metric: props.consumer.metric('IteratorAge', {
+      metric: props.consumer.function.metric('IteratorAge', {
         period: Duration.minutes(1),
         statistic: cloudwatch.Stats.MAXIMUM,
       }),
@@ -178,5 +120,152 @@ export class EventPipeline extends Construct {
   /** Allows `grantee` to put records on the stream: kinesis:PutRecord only. */
   public grantPutRecord(grantee: iam.IGrantable): iam.Grant {
     return this.stream.grant(grantee, 'kinesis:PutRecord');
+  }
+
+  /** An encrypted, TLS-only, private bucket whose objects expire, removed with its objects by `cdk destroy`. */
+  private privateBucket(id: string, retention: Duration | undefined, writer: string): s3.Bucket {
+    const bucket = new s3.Bucket(this, id, {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      versioned: false,
+      lifecycleRules: [{ expiration: retention ?? Duration.days(90) }],
+      // `cdk destroy` removes the bucket with the stack: nothing is left costing money.
+      removalPolicy: RemovalPolicy.DESTROY,
+      autoDeleteObjects: true,
+    });
+    acknowledge(
+      bucket,
+      'AwsSolutions-S1',
+      `This bucket is written only by ${writer} and is never public; server access logs would need a second bucket of their own. CloudTrail data events are the audit path if one is required.`,
+    );
+    return bucket;
+  }
+
+  /** Firehose copies every record of the stream to the archive bucket (gzip, under `events/`). */
+  private archive(): firehose.DeliveryStream {
+    const deliveryStream = new firehose.DeliveryStream(this, 'ArchiveDelivery', {
+      source: new firehose.KinesisStreamSource(this.stream),
+      destination: new firehose.S3Bucket(this.archiveBucket, {
+        dataOutputPrefix: 'events/!{timestamp:yyyy/MM/dd}/',
+        errorOutputPrefix: 'errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/',
+        bufferingInterval: Duration.seconds(60),
+        compression: firehose.Compression.GZIP,
+        loggingConfig: new firehose.EnableLogging(
+          new logs.LogGroup(this, 'ArchiveDeliveryLogs', {
+            retention: logs.RetentionDays.ONE_MONTH,
+            removalPolicy: RemovalPolicy.DESTROY,
+          }),
+        ),
+      }),
+    });
+    acknowledge(
+      deliveryStream,
+      'AwsSolutions-KDF1',
+      'Firehose cannot enable server-side encryption on a delivery stream whose source is a Kinesis stream; the data is encrypted in the stream (KMS) and in the archive bucket (SSE-S3).',
+    );
+    acknowledge(
+      deliveryStream,
+      'AwsSolutions-IAM5',
+      "Firehose's S3 destination grant (aws-kinesisfirehose S3Bucket) writes and lists objects of the archive bucket only; the wildcards are object keys and S3 action families within that one bucket.",
+      [
+        'Action::s3:Abort*',
+        'Action::s3:DeleteObject*',
+        'Action::s3:GetBucket*',
+        'Action::s3:GetObject*',
+        'Action::s3:List*',
+        attributeFinding(this.archiveBucket, 'Arn', '/*'),
+      ],
+    );
+    acknowledge(
+      Stack.of(this),
+      'CloudFormation-Validate::W7001',
+      'aws-kinesisfirehose adds a mapping of Firehose CIDR blocks for destinations that need them; this S3 destination does not reference it.',
+    );
+    return deliveryStream;
+  }
+
+  /**
+   * The consumer's event source mapping, with the failed-records bucket as its on-failure destination and
+   * its EventCount metrics on; the consumer may also write its own dead letters under `consumer/`.
+   */
+  private connect(consumer: HandlerFunction): KinesisEventSource {
+    const settings = PUT_EVENTS_SOURCE_SETTINGS;
+    const source = new KinesisEventSource(this.stream, {
+      startingPosition: lambda.StartingPosition[settings.startingPosition],
+      batchSize: settings.batchSize,
+      maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
+      bisectBatchOnError: settings.bisectBatchOnError,
+      retryAttempts: settings.retryAttempts,
+      maxRecordAge: Duration.seconds(settings.maxRecordAgeSeconds),
+      reportBatchItemFailures: settings.reportBatchItemFailures,
+      parallelizationFactor: settings.parallelizationFactor,
+      onFailure: new FailedRecordsDestination(this.failedRecordsBucket),
+      // OnFailureDestinationDeliveredEventCount, which the failed-records alarm watches, is in this group.
+      metricsConfig: { metrics: [lambda.MetricType.EVENT_COUNT] },
+    });
+    consumer.function.addEventSource(source);
+
+    // The consumer sets malformed records aside itself, with their error, under its own prefix only.
+    consumer.function.addEnvironment(FAILED_RECORDS_BUCKET_ENV, this.failedRecordsBucket.bucketName);
+    consumer.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [this.failedRecordsBucket.arnForObjects(`${CONSUMER_FAILURES_PREFIX}*`)],
+      }),
+    );
+    acknowledge(
+      consumer.role,
+      'AwsSolutions-IAM5',
+      "Failed records are written under key prefixes of the failed-records bucket only: Lambda's on-failure records under aws/lambda/ (their documented key layout, aws/lambda/<mapping UUID>/<shard>/<date>/...), the consumer's own dead letters under consumer/; object keys are not known in advance.",
+      [
+        attributeFinding(this.failedRecordsBucket, 'Arn', `/${LAMBDA_FAILURES_PREFIX}*`),
+        attributeFinding(this.failedRecordsBucket, 'Arn', `/${CONSUMER_FAILURES_PREFIX}*`),
+      ],
+    );
+    return source;
+  }
+
+  /**
+   * Fires as soon as one record is set aside: Lambda's count of records sent to the on-failure destination,
+   * plus the consumer's own, counted from its `{"message":"Records dead-lettered","count":N}` log lines.
+   */
+  private alarmOnFailedRecords(consumer: HandlerFunction, source: KinesisEventSource): cloudwatch.Alarm {
+    const period = Duration.minutes(5);
+    const fromLambda = new cloudwatch.Metric({
+      namespace: 'AWS/Lambda',
+      metricName: 'OnFailureDestinationDeliveredEventCount',
+      dimensionsMap: { EventSourceMappingUUID: source.eventSourceMappingId },
+      statistic: cloudwatch.Stats.SUM,
+      period,
+    });
+    const fromConsumer = new logs.MetricFilter(this, 'ConsumerDeadLetters', {
+      logGroup: consumer.logGroup,
+      metricNamespace: `NrtRecommendations/${Stack.of(this).stackName}`,
+      metricName: 'ConsumerDeadLetteredRecords',
+      filterPattern: logs.FilterPattern.stringValue('$.message', '=', CONSUMER_DEAD_LETTER_LOG_MESSAGE),
+      metricValue: '$.count',
+    }).metric({ statistic: cloudwatch.Stats.SUM, period });
+
+    const bucket = this.failedRecordsBucket.bucketName;
+    return new cloudwatch.Alarm(this, 'FailedRecordsAlarm', {
+      alarmDescription: Fn.join('', [
+        'Interaction records could not be delivered to Personalize and were set aside in the S3 bucket ',
+        bucket,
+        `: each object holds the records themselves (Lambda's whole failed batch under ${LAMBDA_FAILURES_PREFIX}, the consumer's malformed records with their error under ${CONSUMER_FAILURES_PREFIX}). Replay them with: npm run replay-failures -- s3://`,
+        bucket,
+      ]),
+      metric: new cloudwatch.MathExpression({
+        // Either source may have no data in a period; FILL counts it as zero instead of dropping the sum.
+        expression: 'FILL(fromLambda, 0) + FILL(fromConsumer, 0)',
+        usingMetrics: { fromLambda, fromConsumer },
+        label: 'Records set aside',
+        period,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
   }
 }

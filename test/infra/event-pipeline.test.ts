@@ -1,8 +1,11 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { PUT_EVENTS_SOURCE_SETTINGS } from '../../lib/event-source-settings';
+import { CONSUMER_FAILURES_PREFIX, FAILED_RECORDS_BUCKET_ENV } from '../../lambda/shared/ownership';
 import {
   asArray,
   functionByDescription,
+  grantLine,
+  grantsOfRole,
   roleOf,
   statementsOfRole,
   synthesize,
@@ -76,7 +79,8 @@ describe('archive', () => {
     for (const bucket of Object.values(buckets)) {
       expect(bucket.DeletionPolicy).toBe('Delete');
     }
-    synth.template.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
+    // The archive and the failed-records bucket.
+    synth.template.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
   });
 });
 
@@ -123,30 +127,6 @@ describe('putEvents consumer', () => {
     });
   });
 
-  it('sends records that still fail after the retries to the dead-letter queue', () => {
-    synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      DestinationConfig: {
-        OnFailure: { Destination: { 'Fn::GetAtt': [logicalId('AWS::SQS::Queue'), 'Arn'] } },
-      },
-    });
-  });
-
-  it('knows the dead-letter queue and may send malformed records to it itself', () => {
-    const queueId = logicalId('AWS::SQS::Queue');
-    expect(consumer().resource.Properties?.Environment).toMatchObject({
-      Variables: { DEAD_LETTER_QUEUE_URL: { Ref: queueId } },
-    });
-    const statements = statementsOfRole(synth.template, roleOf(consumer().resource));
-    expect(statements).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          Action: expect.arrayContaining(['sqs:SendMessage']),
-          Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
-        }),
-      ]),
-    );
-  });
-
   it('may call PutEvents on "*" (it has no resource-level permission); its exact grants are in permissions.test.ts', () => {
     const statements = statementsOfRole(synth.template, roleOf(consumer().resource));
     const putEvents = statements.filter((s) => asArray(s.Action).includes('personalize:PutEvents'));
@@ -154,13 +134,41 @@ describe('putEvents consumer', () => {
   });
 });
 
-describe('dead-letter queue', () => {
-  it('is encrypted at rest and refuses requests without TLS', () => {
-    synth.template.hasResourceProperties('AWS::SQS::Queue', {
-      SqsManagedSseEnabled: true,
-      MessageRetentionPeriod: 14 * 24 * 3600,
+const failedRecordsBucketId = () => {
+  const ids = Object.keys(synth.template.findResources('AWS::S3::Bucket')).filter((id) =>
+    id.includes('FailedRecords'),
+  );
+  if (ids.length !== 1) throw new Error(`Expected one failed-records bucket, found ${ids.length}`);
+  return ids[0]!;
+};
+const consumerOf = () => functionByDescription(synth.template, 'Sends the interaction batches');
+const bucketObjects = (prefix: string) => ({
+  'Fn::Join': ['', [{ 'Fn::GetAtt': [failedRecordsBucketId(), 'Arn'] }, `/${prefix}`]],
+});
+
+describe('failed records', () => {
+  it('are kept in an encrypted bucket with public access blocked, expiring after 90 days', () => {
+    const bucket = synth.template.toJSON().Resources[failedRecordsBucketId()] as Resource;
+    expect(bucket.Properties).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: [expect.objectContaining({ ExpirationInDays: 90, Status: 'Enabled' })],
+      },
     });
-    synth.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+    expect(bucket.DeletionPolicy).toBe('Delete');
+  });
+
+  it('refuses requests that do not use TLS', () => {
+    synth.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: failedRecordsBucketId() },
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -168,19 +176,134 @@ describe('dead-letter queue', () => {
       },
     });
   });
+
+  it("are written by Lambda with the full invocation record: the event source mapping's on-failure destination is the bucket", () => {
+    synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [failedRecordsBucketId(), 'Arn'] } },
+      },
+      MetricsConfig: { Metrics: ['EventCount'] },
+    });
+  });
+
+  it('no longer go to an SQS queue, which would receive only metadata about the batch', () => {
+    synth.template.resourceCountIs('AWS::SQS::Queue', 0);
+    const variables = (consumerOf().resource.Properties?.Environment as { Variables: object }).Variables;
+    expect(variables).not.toHaveProperty('DEAD_LETTER_QUEUE_URL');
+    expect(grantsOfRole(synth.template, roleOf(consumerOf().resource), 'sqs')).toEqual([]);
+  });
+
+  it('may be written by Lambda under aws/lambda/ and by the consumer under consumer/ only, and the bucket listed', () => {
+    expect(grantsOfRole(synth.template, roleOf(consumerOf().resource), 's3')).toEqual(
+      [
+        grantLine('s3:PutObject', bucketObjects('aws/lambda/*')),
+        grantLine('s3:PutObject', bucketObjects(`${CONSUMER_FAILURES_PREFIX}*`)),
+        grantLine('s3:ListBucket', { 'Fn::GetAtt': [failedRecordsBucketId(), 'Arn'] }),
+      ].sort(),
+    );
+  });
+
+  it('are named to the consumer, which sets malformed records aside itself', () => {
+    expect(consumerOf().resource.Properties?.Environment).toMatchObject({
+      Variables: { [FAILED_RECORDS_BUCKET_ENV]: { Ref: failedRecordsBucketId() } },
+    });
+  });
+
+  it('are in a bucket named in the stack outputs', () => {
+    synth.template.hasOutput('FailedRecordsBucketName', { Value: { Ref: failedRecordsBucketId() } });
+  });
+});
+
+describe('putEvents consumer limits', () => {
+  it('has two minutes, so a full batch can finish (it stops itself before the deadline)', () => {
+    expect(consumerOf().resource.Properties?.Timeout).toBe(120);
+  });
 });
 
 describe('alarms', () => {
-  it('alarm as soon as one record waits in the dead-letter queue', () => {
-    synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/SQS',
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [
-        { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId('AWS::SQS::Queue'), 'QueueName'] } },
-      ],
+  const alarmOnFailedRecords = () => {
+    const alarms = synth.template.findResources('AWS::CloudWatch::Alarm', {
+      Properties: { Metrics: Match.anyValue() },
+    }) as Record<string, Resource>;
+    const found = Object.values(alarms).filter((alarm) =>
+      JSON.stringify(alarm.Properties?.Metrics).includes('OnFailureDestinationDeliveredEventCount'),
+    );
+    expect(found).toHaveLength(1);
+    return found[0]!.Properties!;
+  };
+
+  it("fire when Lambda sends a record to the on-failure destination (the mapping's EventCount metrics)", () => {
+    const [mappingId] = Object.keys(synth.template.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(alarmOnFailedRecords().Metrics).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          MetricStat: expect.objectContaining({
+            Metric: {
+              Namespace: 'AWS/Lambda',
+              MetricName: 'OnFailureDestinationDeliveredEventCount',
+              Dimensions: [{ Name: 'EventSourceMappingUUID', Value: { Ref: mappingId } }],
+            },
+            Stat: 'Sum',
+          }),
+          ReturnData: false,
+        }),
+      ]),
+    );
+  });
+
+  it('fire when the consumer sets records aside itself, counted from its JSON log lines', () => {
+    const filters = synth.template.findResources('AWS::Logs::MetricFilter') as Record<string, Resource>;
+    const [filter] = Object.values(filters);
+    expect(Object.keys(filters)).toHaveLength(1);
+    const consumerLogs = (consumerOf().resource.Properties?.LoggingConfig as { LogGroup: unknown }).LogGroup;
+    expect(filter!.Properties).toMatchObject({
+      LogGroupName: consumerLogs,
+      FilterPattern: '{ $.message = "Records dead-lettered" }',
+      MetricTransformations: [expect.objectContaining({ MetricValue: '$.count' })],
+    });
+    const transformation = (
+      filter!.Properties?.MetricTransformations as Array<{ MetricNamespace: string; MetricName: string }>
+    )[0]!;
+    expect(alarmOnFailedRecords().Metrics).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          MetricStat: expect.objectContaining({
+            Metric: { Namespace: transformation.MetricNamespace, MetricName: transformation.MetricName },
+            Stat: 'Sum',
+          }),
+        }),
+      ]),
+    );
+  });
+
+  it('fire as soon as one record is set aside, by either path', () => {
+    const alarm = alarmOnFailedRecords();
+    expect(alarm).toMatchObject({
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    const expression = (alarm.Metrics as Array<{ Expression?: string; ReturnData?: boolean }>).find(
+      (m) => m.Expression,
+    );
+    expect(expression?.Expression).toMatch(/^FILL\(\w+, ?0\) \+ FILL\(\w+, ?0\)$/);
+  });
+
+  it('say where the records are, that objects hold the records themselves, and how to replay them', () => {
+    const description = JSON.stringify(alarmOnFailedRecords().AlarmDescription);
+    expect(description).toContain(JSON.stringify({ Ref: failedRecordsBucketId() }));
+    expect(description).toMatch(/records themselves/);
+    expect(description).toContain('npm run replay-failures -- s3://');
+  });
+
+  it('fire when Lambda could not even write a failed batch to the bucket (the records are then lost)', () => {
+    synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'DestinationDeliveryFailures',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: consumerOf().id } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
   });
 
