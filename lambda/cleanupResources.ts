@@ -2,13 +2,15 @@
  * Custom resource handler (onEvent + isComplete of a custom-resources Provider) that, when the stack is
  * deleted, removes what the API created at run time: the solution's campaigns, the dataset group's event
  * trackers, and stops solution versions still training. CloudFormation cannot delete the solution or the
- * dataset group while any of them exists.
+ * dataset group while any of them exists. When a stack update replaces the solution (or the dataset group
+ * and the solution), the physical id changes, so the same Delete runs for the old ones after the update.
  */
 import {
   DeleteCampaignCommand,
   DeleteEventTrackerCommand,
   ListCampaignsCommand,
   ListEventTrackersCommand,
+  ListSolutionsCommand,
   ListSolutionVersionsCommand,
   PersonalizeClient,
   StopSolutionVersionCreationCommand,
@@ -81,56 +83,62 @@ async function listAll<T>(
   return all;
 }
 
-/**
- * One cleanup pass: asks Personalize to delete each campaign and event tracker (and to stop each training
- * solution version) not already on its way out, and returns what still exists.
- */
-export async function cleanUpRunTimeResources(
-  client: PersonalizeClient,
-  target: CleanupTarget,
-): Promise<CleanupProgress> {
-  const remaining: string[] = [];
+/** A listed campaign or event tracker: its ARN and status. */
+interface Listed {
+  readonly arn?: string;
+  readonly status?: string;
+}
 
+/** Asks to delete each resource not already on its way out; returns the ARNs that still exist. */
+async function deleteEach(
+  listed: readonly Listed[],
+  remove: (arn: string) => Promise<unknown>,
+): Promise<string[]> {
+  const remaining: string[] = [];
+  for (const { arn, status } of listed) {
+    if (!arn) continue;
+    if (status?.startsWith('DELETE')) {
+      remaining.push(arn);
+      continue;
+    }
+    if ((await attempt(arn, () => remove(arn))) !== 'gone') remaining.push(arn);
+  }
+  return remaining;
+}
+
+async function deleteCampaigns(client: PersonalizeClient, target: CleanupTarget): Promise<string[]> {
   const campaigns = await listAll(async (nextToken) => {
     const page = await client.send(new ListCampaignsCommand({ solutionArn: target.solutionArn, nextToken }));
     return { items: page.campaigns, nextToken: page.nextToken };
   });
-  for (const campaign of campaigns) {
-    if (!campaign.campaignArn) continue;
-    const arn = campaign.campaignArn;
-    if (campaign.status?.startsWith('DELETE')) {
-      remaining.push(arn);
-      continue;
-    }
-    const outcome = await attempt(arn, () => client.send(new DeleteCampaignCommand({ campaignArn: arn })));
-    if (outcome !== 'gone') remaining.push(arn);
-  }
+  return deleteEach(
+    campaigns.map((campaign) => ({ arn: campaign.campaignArn, status: campaign.status })),
+    (arn) => client.send(new DeleteCampaignCommand({ campaignArn: arn })),
+  );
+}
 
+async function deleteEventTrackers(client: PersonalizeClient, target: CleanupTarget): Promise<string[]> {
   const trackers = await listAll(async (nextToken) => {
     const page = await client.send(
       new ListEventTrackersCommand({ datasetGroupArn: target.datasetGroupArn, nextToken }),
     );
     return { items: page.eventTrackers, nextToken: page.nextToken };
   });
-  for (const tracker of trackers) {
-    if (!tracker.eventTrackerArn) continue;
-    const arn = tracker.eventTrackerArn;
-    if (tracker.status?.startsWith('DELETE')) {
-      remaining.push(arn);
-      continue;
-    }
-    const outcome = await attempt(arn, () =>
-      client.send(new DeleteEventTrackerCommand({ eventTrackerArn: arn })),
-    );
-    if (outcome !== 'gone') remaining.push(arn);
-  }
+  return deleteEach(
+    trackers.map((tracker) => ({ arn: tracker.eventTrackerArn, status: tracker.status })),
+    (arn) => client.send(new DeleteEventTrackerCommand({ eventTrackerArn: arn })),
+  );
+}
 
+/** Stops the solution's versions still training (they block deleting it); returns those not stopped yet. */
+async function stopTrainingVersions(client: PersonalizeClient, target: CleanupTarget): Promise<string[]> {
   const versions = await listAll(async (nextToken) => {
     const page = await client.send(
       new ListSolutionVersionsCommand({ solutionArn: target.solutionArn, nextToken }),
     );
     return { items: page.solutionVersions, nextToken: page.nextToken };
   });
+  const remaining: string[] = [];
   for (const version of versions) {
     if (!version.solutionVersionArn || !version.status) continue;
     const arn = version.solutionVersionArn;
@@ -144,16 +152,62 @@ export async function cleanUpRunTimeResources(
       remaining.push(arn);
     }
   }
-
-  return { remaining };
+  return remaining;
 }
 
-function targetOf(event: CloudFormationCustomResourceEvent): CleanupTarget {
-  const { DatasetGroupArn, SolutionArn } = event.ResourceProperties;
+/**
+ * True when the dataset group holds a live solution other than the target's: the group is not being deleted
+ * (the stack replaced only the solution, e.g. for a new recipe), so its event tracker still serves the new
+ * solution and is kept.
+ */
+async function groupOutlivesSolution(client: PersonalizeClient, target: CleanupTarget): Promise<boolean> {
+  const solutions = await listAll(async (nextToken) => {
+    const page = await client.send(
+      new ListSolutionsCommand({ datasetGroupArn: target.datasetGroupArn, nextToken }),
+    );
+    return { items: page.solutions, nextToken: page.nextToken };
+  });
+  return solutions.some(
+    (solution) => solution.solutionArn !== target.solutionArn && !solution.status?.startsWith('DELETE'),
+  );
+}
+
+/**
+ * One cleanup pass: asks Personalize to delete each campaign of the solution and each event tracker of the
+ * dataset group (unless the group outlives the solution), and to stop each training solution version, not
+ * already on its way out; returns what still exists.
+ */
+export async function cleanUpRunTimeResources(
+  client: PersonalizeClient,
+  target: CleanupTarget,
+): Promise<CleanupProgress> {
+  const campaigns = await deleteCampaigns(client, target);
+  const trackers = (await groupOutlivesSolution(client, target))
+    ? []
+    : await deleteEventTrackers(client, target);
+  const versions = await stopTrainingVersions(client, target);
+  return { remaining: [...campaigns, ...trackers, ...versions] };
+}
+
+function targetOf(properties: Record<string, unknown> | undefined): CleanupTarget {
+  const { DatasetGroupArn, SolutionArn } = properties ?? {};
   if (typeof DatasetGroupArn !== 'string' || typeof SolutionArn !== 'string') {
     throw new Error('PersonalizeCleanup needs the properties DatasetGroupArn and SolutionArn');
   }
   return { datasetGroupArn: DatasetGroupArn, solutionArn: SolutionArn };
+}
+
+/**
+ * The physical id names the dataset group and solution cleaned up. When an update replaces either, the id
+ * changes, so CloudFormation sends Delete with the old properties once the update succeeds: the old
+ * solution's campaigns (and the old group's trackers) go before CloudFormation deletes the old resources.
+ */
+function physicalIdOf(target: CleanupTarget): string {
+  return `${target.datasetGroupArn}|${target.solutionArn}`;
+}
+
+function sameTarget(a: CleanupTarget, b: CleanupTarget): boolean {
+  return a.datasetGroupArn === b.datasetGroupArn && a.solutionArn === b.solutionArn;
 }
 
 export interface OnEventResponse {
@@ -168,12 +222,21 @@ export function onEvent(
 }
 
 async function handleEvent(event: CloudFormationCustomResourceEvent): Promise<OnEventResponse> {
-  const target = targetOf(event);
+  const target = targetOf(event.ResourceProperties);
   if (event.RequestType === 'Create') {
-    return { PhysicalResourceId: `${target.datasetGroupArn}/cleanup` };
+    return { PhysicalResourceId: physicalIdOf(target) };
   }
   if (event.RequestType === 'Update') {
-    return { PhysicalResourceId: event.PhysicalResourceId };
+    // Unchanged targets keep whatever id they have (a new id would delete live campaigns); an old event
+    // without the properties is treated as unchanged.
+    let old: CleanupTarget | undefined;
+    try {
+      old = targetOf(event.OldResourceProperties);
+    } catch {
+      old = undefined;
+    }
+    const replaced = old !== undefined && !sameTarget(old, target);
+    return { PhysicalResourceId: replaced ? physicalIdOf(target) : event.PhysicalResourceId };
   }
   const progress = await cleanUpRunTimeResources(personalize, target);
   logger.info('Cleanup started', { ...target, remaining: progress.remaining });
@@ -193,7 +256,7 @@ export function isComplete(
 
 async function checkCompletion(event: CloudFormationCustomResourceEvent): Promise<IsCompleteResponse> {
   if (event.RequestType !== 'Delete') return { IsComplete: true };
-  const target = targetOf(event);
+  const target = targetOf(event.ResourceProperties);
   // Each poll retries what could not be deleted yet (a campaign still being created, for one).
   const progress = await cleanUpRunTimeResources(personalize, target);
   logger.info('Cleanup progress', { ...target, remaining: progress.remaining });

@@ -1,6 +1,7 @@
 /**
  * The Personalize definitions the stack registers, shared with local mode so both provision the same thing.
  */
+import { createHash } from 'node:crypto';
 
 /** Avro schema of the Interactions dataset (as in the seed). */
 export const INTERACTIONS_SCHEMA = {
@@ -48,24 +49,79 @@ export interface PersonalizeNames {
 }
 
 /**
- * Names of the Personalize resources, derived from a prefix (the stack name) so two stacks can share an
- * account. The prefix is cleaned and shortened so every name satisfies Personalize's name rules.
+ * What fixes the Personalize resources at creation: CloudFormation replaces them when any of it changes, and
+ * a replacement needs a new name (one of the same name still exists). Unset members take the stack's defaults.
  */
-export function personalizeNames(prefix: string): PersonalizeNames {
-  const longestSuffix = '-interactions-import';
-  let base = prefix.replace(/[^a-zA-Z0-9\-_]/g, '-').replace(/^[^a-zA-Z0-9]+/, '');
-  if (base.length === 0) {
+export interface PersonalizeNameInputs {
+  /** @default INTERACTIONS_SCHEMA */
+  readonly interactionsSchema?: object;
+  /** @default ITEMS_SCHEMA */
+  readonly itemsSchema?: object;
+  /** @default USER_PERSONALIZATION_RECIPE_ARN */
+  readonly recipeArn?: string;
+  /** The solution's other creation properties (solution config, HPO, event type...). @default {} */
+  readonly solutionConfig?: object;
+}
+
+/** Hex digits of a fingerprint in a name: enough to tell two configurations of one stack apart. */
+const FINGERPRINT_LENGTH = 8;
+
+/**
+ * Names of the Personalize resources, derived from a prefix (the stack name) so two stacks can share an
+ * account, and from what fixes the resources at creation, so a change that makes CloudFormation replace them
+ * also renames them (CloudFormation refuses to create a replacement under a name that still exists):
+ * - the schemas fingerprint the dataset group, its schemas, datasets and import jobs: a group holds one
+ *   dataset per type, so a schema change replaces the group too, and import job names are account-wide;
+ * - the recipe, the solution config and the group's fingerprint fingerprint the solution (a new group means
+ *   a new solution).
+ * The prefix is cleaned and shortened (with a hash of the whole prefix when cut) so every name satisfies
+ * Personalize's rules. Local mode calls it with the prefix alone: the stack's defaults.
+ */
+export function personalizeNames(prefix: string, inputs: PersonalizeNameInputs = {}): PersonalizeNames {
+  const cleaned = prefix.replace(/[^a-zA-Z0-9\-_]/g, '-').replace(/^[^a-zA-Z0-9]+/, '');
+  if (cleaned.length === 0) {
     throw new Error(`Cannot derive Personalize names from prefix "${prefix}": it has no letter or digit`);
   }
-  base = base.slice(0, PERSONALIZE_NAME_MAX_LENGTH - longestSuffix.length);
+  const longestSuffix = `-interactions-import-${'0'.repeat(FINGERPRINT_LENGTH)}`;
+  const maxBase = PERSONALIZE_NAME_MAX_LENGTH - longestSuffix.length;
+  const base =
+    cleaned.length <= maxBase
+      ? cleaned
+      : `${cleaned.slice(0, maxBase - 5)}-${fingerprint(prefix).slice(0, 4)}`;
+
+  const group = fingerprint({
+    interactions: inputs.interactionsSchema ?? INTERACTIONS_SCHEMA,
+    items: inputs.itemsSchema ?? ITEMS_SCHEMA,
+  });
+  const solution = fingerprint({
+    group,
+    recipeArn: inputs.recipeArn ?? USER_PERSONALIZATION_RECIPE_ARN,
+    solutionConfig: inputs.solutionConfig ?? {},
+  });
   return {
-    datasetGroup: `${base}-dataset-group`,
-    interactionsSchema: `${base}-interactions`,
-    itemsSchema: `${base}-items`,
-    interactionsDataset: `${base}-interactions`,
-    itemsDataset: `${base}-items`,
-    interactionsImportJob: `${base}-interactions-import`,
-    itemsImportJob: `${base}-items-import`,
-    solution: `${base}-solution`,
+    datasetGroup: `${base}-dataset-group-${group}`,
+    interactionsSchema: `${base}-interactions-${group}`,
+    itemsSchema: `${base}-items-${group}`,
+    interactionsDataset: `${base}-interactions-${group}`,
+    itemsDataset: `${base}-items-${group}`,
+    interactionsImportJob: `${base}-interactions-import-${group}`,
+    itemsImportJob: `${base}-items-import-${group}`,
+    solution: `${base}-solution-${solution}`,
   };
+}
+
+/** A short hash of `value` as canonical JSON (object keys sorted), so key order does not matter. */
+function fingerprint(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, FINGERPRINT_LENGTH);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, member]) => member !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, member]) => `${JSON.stringify(key)}:${canonicalJson(member)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }

@@ -29,6 +29,8 @@ export const CLEANUP_PERMISSIONS: readonly PersonalizePermission[] = [
       'personalize:ListCampaigns',
       'personalize:ListEventTrackers',
       'personalize:ListSolutionVersions',
+      // Whether the dataset group outlives a replaced solution (then its event tracker is kept).
+      'personalize:ListSolutions',
     ],
     resources: ['any'],
   },

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as personalize from 'aws-cdk-lib/aws-personalize';
 import { Construct } from 'constructs';
@@ -33,6 +33,21 @@ export interface PersonalizeModelProps {
    */
   readonly recipeArn?: string;
   /**
+   * The solution's configuration (hyperparameters, event value threshold...).
+   * @default - none
+   */
+  readonly solutionConfig?: personalize.CfnSolution.SolutionConfigProperty;
+  /**
+   * Avro schema of the Interactions dataset.
+   * @default INTERACTIONS_SCHEMA
+   */
+  readonly interactionsSchema?: object;
+  /**
+   * Avro schema of the Items dataset.
+   * @default ITEMS_SCHEMA
+   */
+  readonly itemsSchema?: object;
+  /**
    * Prefix of the Personalize resource names.
    * @default - the stack name, so two stacks can share an account
    */
@@ -62,7 +77,23 @@ export class PersonalizeModel extends Construct {
   constructor(scope: Construct, id: string, props: PersonalizeModelProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    this.names = personalizeNames(props.namePrefix ?? stack.stackName);
+    const recipeArn = props.recipeArn ?? USER_PERSONALIZATION_RECIPE_ARN;
+    const interactionsSchema = props.interactionsSchema ?? INTERACTIONS_SCHEMA;
+    const itemsSchema = props.itemsSchema ?? ITEMS_SCHEMA;
+    // Names change with what makes CloudFormation replace the resources, so a replacement can be created.
+    for (const [what, value] of Object.entries({ recipeArn, solutionConfig: props.solutionConfig })) {
+      if (containsToken(value)) {
+        throw new Error(
+          `PersonalizeModel ${what} must be known at synth time: it is part of the solution's name`,
+        );
+      }
+    }
+    this.names = personalizeNames(props.namePrefix ?? stack.stackName, {
+      interactionsSchema,
+      itemsSchema,
+      recipeArn,
+      solutionConfig: props.solutionConfig,
+    });
 
     this.importRole = new iam.Role(this, 'ImportRole', {
       description: 'Lets Amazon Personalize read the dataset CSV files',
@@ -84,11 +115,11 @@ export class PersonalizeModel extends Construct {
 
     this.interactionsSchema = new personalize.CfnSchema(this, 'InteractionsSchema', {
       name: this.names.interactionsSchema,
-      schema: JSON.stringify(INTERACTIONS_SCHEMA),
+      schema: JSON.stringify(interactionsSchema),
     });
     this.itemsSchema = new personalize.CfnSchema(this, 'ItemsSchema', {
       name: this.names.itemsSchema,
-      schema: JSON.stringify(ITEMS_SCHEMA),
+      schema: JSON.stringify(itemsSchema),
     });
 
     this.interactionsDataset = this.dataset('InteractionsDataset', {
@@ -109,7 +140,8 @@ export class PersonalizeModel extends Construct {
     this.solution = new personalize.CfnSolution(this, 'Solution', {
       name: this.names.solution,
       datasetGroupArn: this.datasetGroup.attrDatasetGroupArn,
-      recipeArn: props.recipeArn ?? USER_PERSONALIZATION_RECIPE_ARN,
+      recipeArn,
+      solutionConfig: props.solutionConfig,
     });
     // A solution is trained on the datasets; create it once they exist, delete it before them.
     this.solution.addResourceDependency(this.interactionsDataset);
@@ -246,6 +278,14 @@ export class PersonalizeModel extends Construct {
     dataset.node.addDependency(this.importRole);
     return dataset;
   }
+}
+
+/** True when `value` holds a CDK token anywhere (its string form would differ from synth to synth). */
+function containsToken(value: unknown): boolean {
+  if (Token.isUnresolved(value)) return true;
+  if (Array.isArray(value)) return value.some(containsToken);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(containsToken);
+  return false;
 }
 
 /** Why `actions` are granted on "*": the reason a reviewer reads in the cdk-nag acknowledgement. */

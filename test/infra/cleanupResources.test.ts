@@ -3,6 +3,7 @@ import {
   DeleteEventTrackerCommand,
   ListCampaignsCommand,
   ListEventTrackersCommand,
+  ListSolutionsCommand,
   ListSolutionVersionsCommand,
   PersonalizeClient,
   ResourceInUseException,
@@ -20,6 +21,9 @@ const SOLUTION_ARN = 'arn:aws:personalize:us-east-1:123456789012:solution/stack-
 const CAMPAIGN_ARN = 'arn:aws:personalize:us-east-1:123456789012:campaign/movies';
 const TRACKER_ARN = 'arn:aws:personalize:us-east-1:123456789012:event-tracker/abc123';
 const VERSION_ARN = `${SOLUTION_ARN}/1a2b3c4d`;
+
+const OTHER_SOLUTION_ARN = 'arn:aws:personalize:us-east-1:123456789012:solution/stack-solution-new';
+const OTHER_GROUP_ARN = 'arn:aws:personalize:us-east-1:123456789012:dataset-group/stack-group-new';
 
 function cfnEvent(requestType: 'Create' | 'Update' | 'Delete'): CloudFormationCustomResourceEvent {
   const base = {
@@ -58,6 +62,10 @@ let logLines: Array<Record<string, unknown>>;
 
 beforeEach(() => {
   personalize.reset();
+  // The dataset group holds this stack's solution alone unless a test says otherwise.
+  personalize
+    .on(ListSolutionsCommand)
+    .resolves({ solutions: [{ solutionArn: SOLUTION_ARN, status: 'ACTIVE' }] });
   logLines = [];
   jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: unknown) => {
     if (typeof chunk === 'string' && chunk.startsWith('{'))
@@ -73,14 +81,94 @@ afterEach(() => {
 describe('onEvent', () => {
   it('creates nothing and touches no Personalize resource on Create', async () => {
     const response = await onEvent(cfnEvent('Create'));
-    expect(response.PhysicalResourceId).toBe(`${DATASET_GROUP_ARN}/cleanup`);
+    expect(response.PhysicalResourceId).toBe(`${DATASET_GROUP_ARN}|${SOLUTION_ARN}`);
     expect(personalize.calls()).toHaveLength(0);
   });
 
-  it('keeps its physical id on Update, so CloudFormation never runs a delete for a replacement', async () => {
-    const response = await onEvent(cfnEvent('Update'));
-    expect(response.PhysicalResourceId).toBe('cleanup-id');
+  it('keeps its physical id on an Update that changes neither the dataset group nor the solution', async () => {
+    const event = {
+      ...cfnEvent('Update'),
+      PhysicalResourceId: `${DATASET_GROUP_ARN}/cleanup`,
+      OldResourceProperties: {
+        ServiceToken: 'token',
+        DatasetGroupArn: DATASET_GROUP_ARN,
+        SolutionArn: SOLUTION_ARN,
+      },
+    } as CloudFormationCustomResourceEvent;
+    // Even an id of an older format: a new id would make CloudFormation delete the live campaigns.
+    await expect(onEvent(event)).resolves.toEqual({ PhysicalResourceId: `${DATASET_GROUP_ARN}/cleanup` });
     expect(personalize.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    ['the solution is replaced (a new recipe)', DATASET_GROUP_ARN, OTHER_SOLUTION_ARN],
+    ['the dataset group and solution are replaced (a new schema)', OTHER_GROUP_ARN, OTHER_SOLUTION_ARN],
+  ])(
+    'takes a new physical id when %s, so CloudFormation sends Delete with the old properties',
+    async (_, datasetGroupArn, solutionArn) => {
+      const event = {
+        ...cfnEvent('Update'),
+        ResourceProperties: {
+          ServiceToken: 'token',
+          DatasetGroupArn: datasetGroupArn,
+          SolutionArn: solutionArn,
+        },
+        OldResourceProperties: {
+          ServiceToken: 'token',
+          DatasetGroupArn: DATASET_GROUP_ARN,
+          SolutionArn: SOLUTION_ARN,
+        },
+      } as CloudFormationCustomResourceEvent;
+      const response = await onEvent(event);
+      expect(response.PhysicalResourceId).toBe(`${datasetGroupArn}|${solutionArn}`);
+      expect(response.PhysicalResourceId).not.toBe('cleanup-id');
+      expect(personalize.calls()).toHaveLength(0);
+    },
+  );
+
+  it('keeps the event tracker of a dataset group that outlives the replaced solution (it serves the new one)', async () => {
+    personalize.on(ListSolutionsCommand).resolves({
+      solutions: [
+        { solutionArn: SOLUTION_ARN, status: 'ACTIVE' },
+        { solutionArn: OTHER_SOLUTION_ARN, status: 'ACTIVE' },
+      ],
+    });
+    personalize
+      .on(ListCampaignsCommand)
+      .resolves({ campaigns: [{ campaignArn: CAMPAIGN_ARN, status: 'ACTIVE' }] });
+    personalize
+      .on(ListEventTrackersCommand)
+      .resolves({ eventTrackers: [{ eventTrackerArn: TRACKER_ARN, status: 'ACTIVE' }] });
+    personalize.on(ListSolutionVersionsCommand).resolves({ solutionVersions: [] });
+
+    await onEvent(cfnEvent('Delete'));
+
+    expect(personalize).toHaveReceivedCommandWith(ListSolutionsCommand, {
+      datasetGroupArn: DATASET_GROUP_ARN,
+    });
+    expect(personalize).toHaveReceivedCommandWith(DeleteCampaignCommand, { campaignArn: CAMPAIGN_ARN });
+    expect(personalize).not.toHaveReceivedCommand(DeleteEventTrackerCommand);
+    await expect(isComplete(cfnEvent('Delete'))).resolves.toEqual({ IsComplete: false });
+  });
+
+  it('deletes the event trackers when the only other solutions of the group are being deleted too', async () => {
+    personalize.on(ListSolutionsCommand).resolves({
+      solutions: [
+        { solutionArn: SOLUTION_ARN, status: 'ACTIVE' },
+        { solutionArn: OTHER_SOLUTION_ARN, status: 'DELETE PENDING' },
+      ],
+    });
+    personalize.on(ListCampaignsCommand).resolves({ campaigns: [] });
+    personalize
+      .on(ListEventTrackersCommand)
+      .resolves({ eventTrackers: [{ eventTrackerArn: TRACKER_ARN, status: 'ACTIVE' }] });
+    personalize.on(ListSolutionVersionsCommand).resolves({ solutionVersions: [] });
+
+    await onEvent(cfnEvent('Delete'));
+
+    expect(personalize).toHaveReceivedCommandWith(DeleteEventTrackerCommand, {
+      eventTrackerArn: TRACKER_ARN,
+    });
   });
 
   it('deletes the campaigns of the solution and the event trackers of the dataset group on Delete', async () => {
@@ -155,6 +243,7 @@ describe('onEvent', () => {
     personalize.on(ListCampaignsCommand).rejects(notFound);
     personalize.on(ListEventTrackersCommand).rejects(notFound);
     personalize.on(ListSolutionVersionsCommand).rejects(notFound);
+    personalize.on(ListSolutionsCommand).rejects(notFound);
 
     await expect(onEvent(cfnEvent('Delete'))).resolves.toEqual({ PhysicalResourceId: 'cleanup-id' });
     await expect(isComplete(cfnEvent('Delete'))).resolves.toEqual({ IsComplete: true });

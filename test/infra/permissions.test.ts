@@ -123,6 +123,7 @@ describe('Personalize grants, function by function', () => {
           grantLine('personalize:ListCampaigns', '*'),
           grantLine('personalize:ListEventTrackers', '*'),
           grantLine('personalize:ListSolutionVersions', '*'),
+          grantLine('personalize:ListSolutions', '*'),
           grantLine('personalize:DeleteCampaign', inAccount('campaign'), tagged),
           grantLine('personalize:DeleteEventTracker', inAccount('event-tracker'), tagged),
           grantLine('personalize:StopSolutionVersionCreation', solution()),

@@ -1,4 +1,6 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { App, Lazy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { PersonalizeModel, type PersonalizeModelProps } from '../../lib/constructs/personalize-model';
 import {
   INTERACTIONS_SCHEMA,
   ITEMS_SCHEMA,
@@ -60,9 +62,11 @@ describe('Personalize model', () => {
 
   it('derives the Personalize names from the stack name so two stacks can share an account', () => {
     synth.template.hasResourceProperties('AWS::Personalize::DatasetGroup', {
-      Name: `${STACK_NAME}-dataset-group`,
+      Name: Match.stringLikeRegexp(`^${STACK_NAME}-dataset-group-[0-9a-f]{8}$`),
     });
-    synth.template.hasResourceProperties('AWS::Personalize::Solution', { Name: `${STACK_NAME}-solution` });
+    synth.template.hasResourceProperties('AWS::Personalize::Solution', {
+      Name: Match.stringLikeRegexp(`^${STACK_NAME}-solution-[0-9a-f]{8}$`),
+    });
   });
 
   it('trains the solution on the aws-user-personalization recipe by default', () => {
@@ -122,6 +126,87 @@ describe('Personalize model', () => {
         expect.arrayContaining([expect.stringMatching(/ImportRoleDefaultPolicy/)]),
       );
     }
+  });
+});
+
+describe('updates that replace Personalize resources (CloudFormation refuses a replacement of the same name)', () => {
+  /** Every Personalize name of a template, by resource type and logical id. */
+  const namesOf = (template: Template) => {
+    const names: Record<string, string> = {};
+    for (const [id, resource] of Object.entries(template.toJSON().Resources as Record<string, Resource>)) {
+      if (!resource.Type.startsWith('AWS::Personalize::')) continue;
+      names[id] = String(resource.Properties?.Name);
+      const job = resource.Properties?.DatasetImportJob as { JobName?: string } | undefined;
+      if (job?.JobName) names[`${id}.ImportJob`] = job.JobName;
+    }
+    return names;
+  };
+  const changedNames = (before: Template, after: Template) => {
+    const a = namesOf(before);
+    const b = namesOf(after);
+    expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
+    return Object.keys(a)
+      .filter((id) => a[id] !== b[id])
+      .map((id) => id.replace(/[0-9A-F]{8}(?=\.|$)/, ''))
+      .sort();
+  };
+  const modelOnly = (props: Partial<PersonalizeModelProps> = {}) => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, STACK_NAME);
+    new PersonalizeModel(stack, 'Model', {
+      bucketArn: 'arn:aws:s3:::data',
+      bucketObjectsArn: 'arn:aws:s3:::data/*',
+      interactionDataLocation: 's3://data/interactions.csv',
+      itemDataLocation: 's3://data/items.csv',
+      ...props,
+    });
+    return Template.fromStack(stack);
+  };
+
+  it('renames the solution alone when the recipe changes (-c recipeArn=... on an existing stack)', () => {
+    const other = synthesize({ props: { recipeArn: 'arn:aws:personalize:::recipe/aws-popularity-count' } });
+    expect(changedNames(synth.template, other.template)).toEqual(['ModelSolution']);
+  });
+
+  it('renames the solution alone when its configuration changes', () => {
+    expect(changedNames(modelOnly(), modelOnly({ solutionConfig: { eventValueThreshold: '0.5' } }))).toEqual([
+      'ModelSolution',
+    ]);
+  });
+
+  it('renames the dataset group, schemas, datasets, import jobs and solution when a schema changes', () => {
+    const itemsSchema = {
+      ...ITEMS_SCHEMA,
+      fields: [...ITEMS_SCHEMA.fields, { name: 'CREATION_TIMESTAMP', type: 'long' }],
+    };
+    expect(changedNames(modelOnly(), modelOnly({ itemsSchema }))).toEqual(
+      [
+        'ModelDatasetGroup',
+        'ModelInteractionsDataset',
+        'ModelInteractionsDataset.ImportJob',
+        'ModelInteractionsSchema',
+        'ModelItemsDataset',
+        'ModelItemsDataset.ImportJob',
+        'ModelItemsSchema',
+        'ModelSolution',
+      ].sort(),
+    );
+  });
+
+  it('refuses a recipe or solution config known only at deploy time: its names would change on every synth', () => {
+    expect(() => modelOnly({ recipeArn: Lazy.string({ produce: () => 'x' }) })).toThrow(
+      /known at synth time/,
+    );
+    expect(() =>
+      modelOnly({ solutionConfig: { eventValueThreshold: Lazy.string({ produce: () => '1' }) } }),
+    ).toThrow(/known at synth time/);
+  });
+
+  it('registers the schemas it is given', () => {
+    const itemsSchema = { ...ITEMS_SCHEMA, fields: ITEMS_SCHEMA.fields.slice(0, 2) };
+    modelOnly({ itemsSchema }).hasResourceProperties('AWS::Personalize::Schema', {
+      Schema: JSON.stringify(itemsSchema),
+    });
   });
 });
 
@@ -192,6 +277,7 @@ describe('clean-up of run-time resources on delete', () => {
         'personalize:ListCampaigns',
         'personalize:ListEventTrackers',
         'personalize:ListSolutionVersions',
+        'personalize:ListSolutions',
         'personalize:StopSolutionVersionCreation',
       ]);
     }
