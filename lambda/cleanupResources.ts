@@ -39,20 +39,25 @@ function errorName(error: unknown): string | undefined {
 }
 
 /**
- * Runs `call` on `arn`, treating "already gone" as success and "not deletable yet" as retry-later. The
+ * Runs `call` on `arn`, treating "already gone" as success and "in use" as `inUse` says. The
  * function's policy allows deleting only campaigns and trackers with this stack's owner tag: an access
  * denial means one the API did not create, which the stack must not delete, and which blocks deleting the
  * solution or the dataset group; the error says so.
  */
-async function attempt(arn: string, call: () => Promise<unknown>): Promise<'done' | 'gone' | 'later'> {
+async function attempt(
+  arn: string,
+  call: () => Promise<unknown>,
+  inUse: 'gone' | 'later' = 'later',
+): Promise<'done' | 'gone' | 'later'> {
   try {
     await call();
     return 'done';
   } catch (error) {
     const name = errorName(error);
     if (name === 'ResourceNotFoundException') return 'gone';
-    // A campaign or tracker still being created cannot be deleted yet; the next pass retries.
-    if (name === 'ResourceInUseException') return 'later';
+    // A campaign or tracker still being created cannot be deleted yet (the next pass retries); a version
+    // that cannot be stopped has just finished training (the next listing shows its final status).
+    if (name === 'ResourceInUseException') return inUse;
     if (name === 'AccessDeniedException') {
       const owner = `${OWNER_TAG_KEY}=${process.env[OWNER_TAG_ENV] ?? '<stack name>'}`;
       throw new Error(
@@ -144,8 +149,11 @@ async function stopTrainingVersions(client: PersonalizeClient, target: CleanupTa
     const arn = version.solutionVersionArn;
     // A training version blocks deleting the solution; a finished one is deleted with it.
     if (TRAINING_STATUSES.has(version.status)) {
-      const outcome = await attempt(arn, () =>
-        client.send(new StopSolutionVersionCreationCommand({ solutionVersionArn: arn })),
+      // Whatever its trainingMode: an automatic version blocks the delete as a manual one does.
+      const outcome = await attempt(
+        arn,
+        () => client.send(new StopSolutionVersionCreationCommand({ solutionVersionArn: arn })),
+        'gone',
       );
       if (outcome !== 'gone') remaining.push(arn);
     } else if (version.status === STOPPING_STATUS) {

@@ -19,3 +19,26 @@ export function booleanContext(scope: IConstruct, key: string, defaultValue: boo
   if (value === false || value === 'false') return false;
   throw new Error(`Context ${key} must be true or false, got ${JSON.stringify(value)}`);
 }
+
+/** The solution's automatic training: off, or on a schedule. */
+export interface AutoTrainingSetting {
+  readonly performAutoTraining: boolean;
+  /** `rate(N days)`, N from 1 to 30 (UpdateSolution's AutoTrainingConfig); with automatic training only. */
+  readonly schedulingExpression?: string;
+}
+
+/**
+ * `false` (the default: no version is trained unless the API asks) or a Personalize schedule,
+ * `rate(N day)` / `rate(N days)` with N from 1 to 30.
+ */
+export function parseAutoTraining(value: unknown): AutoTrainingSetting {
+  if (value === undefined || value === false || value === 'false') return { performAutoTraining: false };
+  const match = typeof value === 'string' ? value.trim().match(/^rate\((\d+) days?\)$/) : null;
+  const days = match ? Number(match[1]) : NaN;
+  if (!match || days < 1 || days > 30) {
+    throw new Error(
+      `Context ${CONTEXT_KEYS.autoTraining} must be false or rate(N days) with N from 1 to 30, got ${JSON.stringify(value)}`,
+    );
+  }
+  return { performAutoTraining: true, schedulingExpression: (value as string).trim() };
+}

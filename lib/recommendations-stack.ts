@@ -2,7 +2,7 @@ import { CfnOutput, CfnParameter, Duration, Stack, type StackProps } from 'aws-c
 import { Construct } from 'constructs';
 import { OWNER_TAG_ENV } from '../lambda/shared/ownership';
 import { PUT_EVENTS_CONSUMER } from './api-routes';
-import { booleanContext, CONTEXT_KEYS } from './context';
+import { booleanContext, CONTEXT_KEYS, parseAutoTraining } from './context';
 import { EventPipeline } from './constructs/event-pipeline';
 import { HandlerFunction } from './constructs/handler-function';
 import { PersonalizeModel } from './constructs/personalize-model';
@@ -23,6 +23,12 @@ export interface RecommendationsStackProps extends StackProps {
    * account that already has one)
    */
   readonly apiGatewayCloudWatchRole?: boolean;
+  /**
+   * The solution's automatic training: `false`, or a schedule `rate(N days)` (N from 1 to 30). A new
+   * Personalize solution trains a version every 7 days unless told otherwise; each training is billed.
+   * @default - context `autoTraining`, else false
+   */
+  readonly autoTraining?: string;
 }
 
 /**
@@ -45,6 +51,9 @@ export class RecommendationsStack extends Stack {
       interactionDataLocation: parameters.interactionDataLocation,
       itemDataLocation: parameters.itemDataLocation,
       recipeArn: props.recipeArn,
+      autoTraining: parseAutoTraining(
+        props.autoTraining ?? this.node.tryGetContext(CONTEXT_KEYS.autoTraining),
+      ),
     });
 
     const consumer = new HandlerFunction(this, 'PutEventsConsumer', {

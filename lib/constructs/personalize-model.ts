@@ -13,10 +13,13 @@ import {
   ITEMS_SCHEMA,
   personalizeNames,
   USER_PERSONALIZATION_RECIPE_ARN,
+  type PersonalizeNameInputs,
   type PersonalizeNames,
 } from '../personalize-schemas';
 import { accountPatternFinding, acknowledge, attributeFinding } from './acknowledge';
+import type { AutoTrainingSetting } from '../context';
 import { CLEANUP_PERMISSIONS, PersonalizeCleanup } from './personalize-cleanup';
+import { AUTO_TRAINING_PERMISSIONS, SolutionAutoTraining } from './solution-auto-training';
 
 export interface PersonalizeModelProps {
   /** ARN of the bucket holding the CSV files (`arn:aws:s3:::bucket`), for s3:ListBucket. */
@@ -48,6 +51,11 @@ export interface PersonalizeModelProps {
    */
   readonly itemsSchema?: object;
   /**
+   * The solution's automatic training (set after creation by a custom resource).
+   * @default - off: no version is trained unless the API asks
+   */
+  readonly autoTraining?: AutoTrainingSetting;
+  /**
    * Prefix of the Personalize resource names.
    * @default - the stack name, so two stacks can share an account
    */
@@ -73,6 +81,7 @@ export class PersonalizeModel extends Construct {
   /** The role Personalize assumes to read the CSV files: s3:GetObject and s3:ListBucket, nothing more. */
   public readonly importRole: iam.Role;
   public readonly cleanup: PersonalizeCleanup;
+  public readonly autoTraining: SolutionAutoTraining;
 
   constructor(scope: Construct, id: string, props: PersonalizeModelProps) {
     super(scope, id);
@@ -80,34 +89,13 @@ export class PersonalizeModel extends Construct {
     const recipeArn = props.recipeArn ?? USER_PERSONALIZATION_RECIPE_ARN;
     const interactionsSchema = props.interactionsSchema ?? INTERACTIONS_SCHEMA;
     const itemsSchema = props.itemsSchema ?? ITEMS_SCHEMA;
-    // Names change with what makes CloudFormation replace the resources, so a replacement can be created.
-    for (const [what, value] of Object.entries({ recipeArn, solutionConfig: props.solutionConfig })) {
-      if (containsToken(value)) {
-        throw new Error(
-          `PersonalizeModel ${what} must be known at synth time: it is part of the solution's name`,
-        );
-      }
-    }
-    this.names = personalizeNames(props.namePrefix ?? stack.stackName, {
+    this.names = namesFor(props.namePrefix ?? stack.stackName, {
       interactionsSchema,
       itemsSchema,
       recipeArn,
       solutionConfig: props.solutionConfig,
     });
-
-    this.importRole = new iam.Role(this, 'ImportRole', {
-      description: 'Lets Amazon Personalize read the dataset CSV files',
-      assumedBy: new iam.ServicePrincipal('personalize.amazonaws.com', {
-        // Confused-deputy guard: only Personalize acting for this account may assume the role.
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-    });
-    this.importRole.addToPolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucketObjectsArn] }),
-    );
-    this.importRole.addToPolicy(
-      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucketArn] }),
-    );
+    this.importRole = this.createImportRole(props);
 
     this.datasetGroup = new personalize.CfnDatasetGroup(this, 'DatasetGroup', {
       name: this.names.datasetGroup,
@@ -147,13 +135,49 @@ export class PersonalizeModel extends Construct {
     this.solution.addResourceDependency(this.interactionsDataset);
     this.solution.addResourceDependency(this.itemsDataset);
 
-    this.cleanup = new PersonalizeCleanup(this, 'Cleanup', {
+    this.cleanup = this.createCleanup();
+    this.autoTraining = this.createAutoTraining(props.autoTraining);
+  }
+
+  /** The role Personalize assumes to import the CSV files: s3:GetObject and s3:ListBucket, nothing more. */
+  private createImportRole(props: PersonalizeModelProps): iam.Role {
+    const role = new iam.Role(this, 'ImportRole', {
+      description: 'Lets Amazon Personalize read the dataset CSV files',
+      assumedBy: new iam.ServicePrincipal('personalize.amazonaws.com', {
+        // Confused-deputy guard: only Personalize acting for this account may assume the role.
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucketObjectsArn] }),
+    );
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucketArn] }));
+    return role;
+  }
+
+  /** Removes the run-time campaigns, trackers and training versions on delete (or replacement). */
+  private createCleanup(): PersonalizeCleanup {
+    const cleanup = new PersonalizeCleanup(this, 'Cleanup', {
       datasetGroupArn: this.datasetGroup.attrDatasetGroupArn,
       solutionArn: this.solution.attrSolutionArn,
     });
-    for (const handler of this.cleanup.handlers) this.grant(handler.function, CLEANUP_PERMISSIONS);
+    for (const handler of cleanup.handlers) this.grant(handler.function, CLEANUP_PERMISSIONS);
     // Created after, so deleted before, the resources whose run-time children it removes.
-    this.cleanup.resource.node.addDependency(this.solution, this.datasetGroup);
+    cleanup.resource.node.addDependency(this.solution, this.datasetGroup);
+    return cleanup;
+  }
+
+  /** Sets the solution's automatic training, which AWS::Personalize::Solution cannot. */
+  private createAutoTraining(setting: AutoTrainingSetting | undefined): SolutionAutoTraining {
+    const autoTraining = new SolutionAutoTraining(this, 'AutoTraining', {
+      solutionArn: this.solution.attrSolutionArn,
+      setting,
+    });
+    this.grant(autoTraining.worker.function, AUTO_TRAINING_PERMISSIONS);
+    // Deleted before the clean-up: automatic training is off before the clean-up's last pass, so no
+    // automatic version starts training after it and blocks deleting the solution.
+    autoTraining.resource.node.addDependency(this.cleanup.resource);
+    return autoTraining;
   }
 
   /** ARNs or ARN patterns of this model's resources of the given kinds; `*` only for the kind `any`. */
@@ -278,6 +302,24 @@ export class PersonalizeModel extends Construct {
     dataset.node.addDependency(this.importRole);
     return dataset;
   }
+}
+
+/**
+ * The names of the resources, which change with what makes CloudFormation replace them, so a replacement
+ * can be created. What is fingerprinted must be known at synth time.
+ */
+function namesFor(prefix: string, inputs: PersonalizeNameInputs): PersonalizeNames {
+  for (const [what, value] of Object.entries({
+    recipeArn: inputs.recipeArn,
+    solutionConfig: inputs.solutionConfig,
+  })) {
+    if (containsToken(value)) {
+      throw new Error(
+        `PersonalizeModel ${what} must be known at synth time: it is part of the solution's name`,
+      );
+    }
+  }
+  return personalizeNames(prefix, inputs);
 }
 
 /** True when `value` holds a CDK token anywhere (its string form would differ from synth to synth). */

@@ -226,6 +226,26 @@ describe('onEvent', () => {
     });
   });
 
+  it('stops an automatic version in training as it stops any other (whatever its trainingMode)', async () => {
+    personalize.on(ListCampaignsCommand).resolves({ campaigns: [] });
+    personalize.on(ListEventTrackersCommand).resolves({ eventTrackers: [] });
+    personalize.on(ListSolutionVersionsCommand).resolves({
+      solutionVersions: [
+        {
+          solutionVersionArn: VERSION_ARN,
+          status: 'CREATE PENDING',
+          trainingMode: 'AUTOTRAIN',
+          trainingType: 'AUTOMATIC',
+        },
+      ],
+    });
+
+    await expect(isComplete(cfnEvent('Delete'))).resolves.toEqual({ IsComplete: false });
+    expect(personalize).toHaveReceivedCommandWith(StopSolutionVersionCreationCommand, {
+      solutionVersionArn: VERSION_ARN,
+    });
+  });
+
   it('does not ask again to delete what is already being deleted', async () => {
     personalize
       .on(ListCampaignsCommand)
@@ -332,6 +352,43 @@ describe('isComplete', () => {
 
   it('is complete once the campaigns, event trackers and training versions are gone', async () => {
     nothingLeft();
+    await expect(isComplete(cfnEvent('Delete'))).resolves.toEqual({ IsComplete: true });
+  });
+
+  it('catches a version that starts training between two passes, and completes only once it is stopped', async () => {
+    personalize.on(ListCampaignsCommand).resolves({ campaigns: [] });
+    personalize.on(ListEventTrackersCommand).resolves({ eventTrackers: [] });
+    personalize
+      .on(ListSolutionVersionsCommand)
+      .resolvesOnce({ solutionVersions: [] })
+      .resolvesOnce({
+        solutionVersions: [
+          { solutionVersionArn: VERSION_ARN, status: 'CREATE PENDING', trainingType: 'AUTOMATIC' },
+        ],
+      })
+      .resolvesOnce({ solutionVersions: [{ solutionVersionArn: VERSION_ARN, status: 'CREATE STOPPING' }] })
+      .resolves({ solutionVersions: [{ solutionVersionArn: VERSION_ARN, status: 'CREATE STOPPED' }] });
+
+    // onEvent's pass finds nothing; the version appears before the first poll.
+    await onEvent(cfnEvent('Delete'));
+    await expect(isComplete(cfnEvent('Delete'))).resolves.toEqual({ IsComplete: false });
+    expect(personalize).toHaveReceivedCommandWith(StopSolutionVersionCreationCommand, {
+      solutionVersionArn: VERSION_ARN,
+    });
+    await expect(isComplete(cfnEvent('Delete'))).resolves.toEqual({ IsComplete: false });
+    await expect(isComplete(cfnEvent('Delete'))).resolves.toEqual({ IsComplete: true });
+  });
+
+  it('treats a version that finished training before it could be stopped as gone, not as an error', async () => {
+    personalize.on(ListCampaignsCommand).resolves({ campaigns: [] });
+    personalize.on(ListEventTrackersCommand).resolves({ eventTrackers: [] });
+    personalize.on(ListSolutionVersionsCommand).resolves({
+      solutionVersions: [{ solutionVersionArn: VERSION_ARN, status: 'CREATE IN_PROGRESS' }],
+    });
+    personalize
+      .on(StopSolutionVersionCreationCommand)
+      .rejects(new ResourceInUseException({ message: 'The solution version is ACTIVE', $metadata: {} }));
+
     await expect(isComplete(cfnEvent('Delete'))).resolves.toEqual({ IsComplete: true });
   });
 

@@ -116,6 +116,14 @@ describe('Personalize grants, function by function', () => {
       ],
     ],
     ['Sends the interaction batches', putEventsGrants],
+    ['Starts setting the automatic training', () => []],
+    [
+      'Sets the automatic training',
+      () => [
+        grantLine('personalize:DescribeSolution', solution()),
+        grantLine('personalize:UpdateSolution', solution()),
+      ],
+    ],
     ...['Deletes the campaigns', 'Reports whether the campaigns'].map(
       (description): [string, () => string[]] => [
         description,

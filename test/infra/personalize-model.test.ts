@@ -6,7 +6,15 @@ import {
   ITEMS_SCHEMA,
   USER_PERSONALIZATION_RECIPE_ARN,
 } from '../../lib/personalize-schemas';
-import { asArray, statementsOfRole, STACK_NAME, synthesize, type Resource, type Synthesized } from './synth';
+import {
+  asArray,
+  functionByDescription,
+  statementsOfRole,
+  STACK_NAME,
+  synthesize,
+  type Resource,
+  type Synthesized,
+} from './synth';
 
 let synth: Synthesized;
 beforeAll(() => {
@@ -210,6 +218,66 @@ describe('updates that replace Personalize resources (CloudFormation refuses a r
   });
 });
 
+describe("the solution's automatic training (AWS::Personalize::Solution cannot set it)", () => {
+  const autoTrainingOf = (template: Template) => {
+    const found = Object.entries(
+      template.findResources('Custom::PersonalizeSolutionAutoTraining') as Record<string, Resource>,
+    );
+    expect(found).toHaveLength(1);
+    return found[0]![1];
+  };
+
+  it('is turned off by default, for this solution', () => {
+    expect(autoTrainingOf(synth.template).Properties).toEqual({
+      ServiceToken: {
+        'Fn::GetAtt': [expect.stringMatching(/^ModelAutoTrainingProviderframeworkonEvent/), 'Arn'],
+      },
+      SolutionArn: { 'Fn::GetAtt': [expect.stringMatching(/^ModelSolution/), 'SolutionArn'] },
+      PerformAutoTraining: 'false',
+    });
+  });
+
+  it.each([['rate(7 days)'], ['rate(1 day)'], ['rate(30 days)']])(
+    'trains on the schedule -c autoTraining=%s',
+    (schedule) => {
+      const { template } = synthesize({ context: { autoTraining: schedule } });
+      expect(autoTrainingOf(template).Properties).toMatchObject({
+        PerformAutoTraining: 'true',
+        SchedulingExpression: schedule,
+      });
+    },
+  );
+
+  it('takes the setting from the stack props over the context', () => {
+    const { template } = synthesize({
+      props: { autoTraining: 'rate(3 days)' },
+      context: { autoTraining: 'false' },
+    });
+    expect(autoTrainingOf(template).Properties).toMatchObject({ SchedulingExpression: 'rate(3 days)' });
+  });
+
+  it.each([['true'], ['rate(31 days)'], ['rate(0 days)'], ['rate(7 hours)'], ['weekly']])(
+    'refuses -c autoTraining=%s (Personalize takes rate(N days), N from 1 to 30)',
+    (value) => {
+      expect(() => synthesize({ context: { autoTraining: value } })).toThrow(/autoTraining must be/);
+    },
+  );
+
+  it('is configured once the solution exists, and deleted before the clean-up runs', () => {
+    const resource = autoTrainingOf(synth.template);
+    // Deleted first: automatic training is off before the clean-up's last pass, so no version starts after it.
+    expect(resource.DependsOn).toEqual(expect.arrayContaining(['ModelCleanupE62B322E']));
+  });
+
+  it('polls through the provider framework with the project handlers (lambda/configureSolution.ts)', () => {
+    for (const prefix of ['Starts setting the automatic training', 'Sets the automatic training']) {
+      const { resource } = functionByDescription(synth.template, prefix);
+      expect(resource.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    }
+    synth.template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+  });
+});
+
 describe('clean-up of run-time resources on delete', () => {
   it('is a custom resource given the solution and dataset group, deleted before them', () => {
     const cleanup = synth.template.findResources('Custom::PersonalizeCleanup') as Record<string, Resource>;
@@ -242,12 +310,15 @@ describe('clean-up of run-time resources on delete', () => {
         Runtime: 'nodejs22.x',
       });
     }
-    synth.template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    synth.template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
   });
 
   it('may delete campaigns and event trackers only by ARN pattern, and list without resource scope only', () => {
     const functions = synth.template.findResources('AWS::Lambda::Function', {
-      Properties: { Handler: Match.stringLikeRegexp('^index\\.(onEvent|isComplete)$') },
+      Properties: {
+        Handler: Match.stringLikeRegexp('^index\\.(onEvent|isComplete)$'),
+        Description: Match.stringLikeRegexp('campaigns and event trackers'),
+      },
     }) as Record<string, Resource>;
     for (const fn of Object.values(functions)) {
       const roleId = (fn.Properties?.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
