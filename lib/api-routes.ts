@@ -110,7 +110,13 @@ export const ROUTES: readonly Route[] = [
     handler: 'createSolutionVersion',
     description: 'Train a new solution version',
     permissions: [
-      { actions: ['personalize:CreateSolutionVersion'], resources: ['solution'], owner: 'tagOnCreate' },
+      // The request names the solution; the version it creates is `<solution>/<id>`, of the same IAM
+      // resource type (solution): grant both, as for the other solution-version actions.
+      {
+        actions: ['personalize:CreateSolutionVersion'],
+        resources: ['solution', 'solutionVersion'],
+        owner: 'tagOnCreate',
+      },
     ],
     body: requests.createSolutionVersionRequest,
   },

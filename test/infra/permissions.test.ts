@@ -75,7 +75,10 @@ describe('Personalize grants, function by function', () => {
   const expected: Array<[string, () => string[]]> = [
     [
       'POST /solutionVersion:',
-      () => [grantLine('personalize:CreateSolutionVersion', solution(), tagsOnCreate)],
+      () => [
+        grantLine('personalize:CreateSolutionVersion', solution(), tagsOnCreate),
+        grantLine('personalize:CreateSolutionVersion', solutionVersions(), tagsOnCreate),
+      ],
     ],
     [
       'POST /describeSolutionVersion:',
