@@ -35,7 +35,6 @@ const ACCOUNT_ID = '000000000000';
 /** The credentials every handler gets (nothing local checks them; S3 records the key id). */
 const LOCAL_ACCESS_KEY_ID = 'local';
 /** The stack output naming the failed-records bucket (the stack's FailedRecordsBucketName). */
-export const FAILED_RECORDS_OUTPUT = 'FailedRecordsBucketName';
 /** The variable the handlers read the dataset group from (lambda/shared/trackers.ts). */
 const DATASET_GROUP_ARN_ENV = 'DATASET_GROUP_ARN';
 
@@ -140,7 +139,8 @@ function resolveConfig(options: LocalModeOptions): LocalModeConfig {
   const stateDir = resolve(options.stateDir ?? process.env.STATE_DIR ?? join(PROJECT_ROOT, '.local-state'));
   if (options.reset) rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
-  const names = personalizeNames(stackName);
+  // The same names the stack gives its resources, recipe included (it fingerprints the solution name).
+  const names = personalizeNames(stackName, { recipeArn: options.recipeArn });
   const streamName = `${stackName}-events`;
   // Bucket names as the stack's: lower case, so a stack name's capitals do not make an invalid bucket.
   const bucketPrefix = stackName.toLowerCase().replace(/[^a-z0-9-]/g, '-');
@@ -407,7 +407,7 @@ function stackOutputs(config: LocalModeConfig, gatewayUrl: string, model: Provis
     [STACK_OUTPUTS.solutionArn]: model.solutionArn,
     [STACK_OUTPUTS.streamName]: config.streamName,
     [STACK_OUTPUTS.archiveBucketName]: config.archiveBucketName,
-    [FAILED_RECORDS_OUTPUT]: config.failedRecordsBucketName,
+    [STACK_OUTPUTS.failedRecordsBucketName]: config.failedRecordsBucketName,
     // Local only: on AWS the key's value is read with `aws apigateway get-api-key --include-value`.
     ApiKey: config.apiKey,
   };

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { STACK_OUTPUTS } from '../../lib/stack-outputs';
-import { FAILED_RECORDS_OUTPUT, startLocalMode, type LocalMode } from '../../local/start';
+import { startLocalMode, type LocalMode } from '../../local/start';
 import { callApi, temporaryDirectory, waitFor, type ApiResponse, silenceHandlerLogs } from './helpers';
 
 jest.setTimeout(120_000);
@@ -71,8 +71,10 @@ describe('local mode serves the README walkthrough', () => {
     expect(outputs[STACK_OUTPUTS.apiUrl]).toBe(`${local.url}/`);
     expect(outputs[STACK_OUTPUTS.solutionArn]).toMatch(/^arn:aws:personalize:us-east-1:\d{12}:solution\//);
     // The bucket Lambda's on-failure destination and the consumer write to, named like the archive bucket.
-    expect(outputs[FAILED_RECORDS_OUTPUT]).toBe(`${local.stackName.toLowerCase()}-failed-records`);
-    expect(outputs[FAILED_RECORDS_OUTPUT]).toBe(local.failedRecords.name);
+    expect(outputs[STACK_OUTPUTS.failedRecordsBucketName]).toBe(
+      `${local.stackName.toLowerCase()}-failed-records`,
+    );
+    expect(outputs[STACK_OUTPUTS.failedRecordsBucketName]).toBe(local.failedRecords.name);
   });
 
   it('trains, deploys, recommends, reacts to /data events within seconds, and cleans up', async () => {
