@@ -1,6 +1,7 @@
 /** A restart with the same state directory keeps the key and every provisioned resource, and re-creates nothing. */
 import { readFileSync } from 'node:fs';
 import { DescribeSolutionCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
+import { personalizeNames } from '../../lib/personalize-schemas';
 import { STACK_OUTPUTS } from '../../lib/stack-outputs';
 import { parseArguments, startLocalMode } from '../../local/start';
 import { temporaryDirectory } from './helpers';
@@ -32,7 +33,7 @@ describe('local mode across restarts', () => {
       expect(lines.some((line) => line.startsWith('Creating dataset group'))).toBe(true);
       // As the stack: the new solution's automatic training is turned off once it is ACTIVE.
       expect(lines).toContain(
-        'Turning automatic training off for solution NearRealTimeRecommendations-solution',
+        `Turning automatic training off for solution ${personalizeNames('NearRealTimeRecommendations').solution}`,
       );
 
       lines.length = 0;
