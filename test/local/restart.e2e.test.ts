@@ -79,7 +79,7 @@ describe('local mode across restarts', () => {
       thirdControl.destroy();
       await third.close();
       expect(lines).toContain(
-        'Scheduling automatic training rate(3 days) for solution NearRealTimeRecommendations-solution',
+        `Scheduling automatic training rate(3 days) for solution ${personalizeNames('NearRealTimeRecommendations').solution}`,
       );
       expect(scheduled.solution).toMatchObject({
         performAutoTraining: true,
