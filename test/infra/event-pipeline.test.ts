@@ -8,6 +8,7 @@ import {
   grantsOfRole,
   roleOf,
   statementsOfRole,
+  onlyLogicalIdOf,
   synthesize,
   type Resource,
   type Synthesized,
@@ -18,11 +19,7 @@ beforeAll(() => {
   synth = synthesize();
 });
 
-const logicalId = (type: string): string => {
-  const ids = Object.keys(synth.template.findResources(type));
-  if (ids.length !== 1) throw new Error(`Expected one ${type}, found ${ids.length}`);
-  return ids[0]!;
-};
+const logicalId = (type: string): string => onlyLogicalIdOf(synth.template, type);
 
 describe('event stream', () => {
   it('is encrypted with KMS and named by CloudFormation', () => {

@@ -13,6 +13,7 @@ import {
   roleOf,
   STACK_NAME,
   statementsOfRole,
+  onlyLogicalIdOf,
   synthesize,
   type Resource,
   type Synthesized,
@@ -23,11 +24,7 @@ beforeAll(() => {
   synth = synthesize();
 });
 
-const logicalIdOf = (type: string): string => {
-  const ids = Object.keys(synth.template.findResources(type));
-  if (ids.length !== 1) throw new Error(`Expected one ${type}, found ${ids.length}`);
-  return ids[0]!;
-};
+const logicalIdOf = (type: string): string => onlyLogicalIdOf(synth.template, type);
 const solution = () => ({ 'Fn::GetAtt': [logicalIdOf('AWS::Personalize::Solution'), 'SolutionArn'] });
 const solutionVersions = () => ({ 'Fn::Join': ['', [solution(), '/*']] });
 const datasetGroup = () => ({

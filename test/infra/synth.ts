@@ -100,3 +100,10 @@ export function grantsOfRole(template: Template, roleLogicalId: string, service:
 export function grantLine(action: string, resource: unknown, condition?: unknown): string {
   return JSON.stringify({ action, resource, condition: condition ?? null });
 }
+
+/** Logical id of the template's only resource of `type` (fails if there are none or several). */
+export function onlyLogicalIdOf(template: Template, type: string): string {
+  const ids = Object.keys(template.findResources(type));
+  if (ids.length !== 1) throw new Error(`Expected one ${type}, found ${ids.length}`);
+  return ids[0]!;
+}
