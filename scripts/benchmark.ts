@@ -1,161 +1,356 @@
 /**
- * `npm run benchmark`: measures local mode on this machine. Starts its own instance on free ports with a
- * temporary state directory, then measures
- *   1. /data → Personalize latency: one event at a time, from the POST until the emulator has accepted it
- *      (the stack's event source settings, batching window included), and a burst of events;
- *   2. gateway throughput and latency under concurrency for /data, /putEvents and a rejected request.
+ * `npm run benchmark`: measures local mode on this machine, with the load coming from a separate process
+ * (autocannon), never from the event loop under test. Starts local mode on free ports with a temporary state
+ * directory, trains a version, deploys a campaign, and prints one Markdown table:
  *
- *   npm run benchmark -- [--events 30] [--burst 200] [--requests 2000] [--concurrency 16]
+ * - a bare Node HTTP server in the same process: the machine's ceiling for this load generator;
+ * - the emulator's runtime endpoint direct, and each gateway route (GetRecommendations first);
+ * - GetRecommendations again after N live events were received since training (cost must not grow);
+ * - the event path: POST /data until the user's recommendations change, p50 / p99.
+ *
+ * Every run has a warm-up; every answer that is not 2xx (or the expected 403) counts as an error.
+ *
+ *   npm run benchmark -- [--quick] [--connections 10] [--seconds 10] [--live-events 1000000]
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { STACK_OUTPUTS } from '../lib/stack-outputs';
-import { startLocalMode } from '../local/start';
+import { startLocalMode, type LocalMode } from '../local/start';
 
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index >= 0 ? Number(process.argv[index + 1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
-  return value;
+const PROJECT_ROOT = join(__dirname, '..');
+const AUTOCANNON = join(PROJECT_ROOT, 'node_modules', 'autocannon', 'autocannon.js');
+
+interface Options {
+  readonly quick: boolean;
+  readonly connections: number;
+  readonly seconds: number;
+  readonly liveEvents: number;
+  readonly eventSamples: number;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
+function parseOptions(argv: readonly string[]): Options {
+  const quick = argv.includes('--quick');
+  const number = (name: string, fallback: number) => {
+    const index = argv.indexOf(`--${name}`);
+    const value = index >= 0 ? Number(argv[index + 1]) : fallback;
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
+    return value;
+  };
+  return {
+    quick,
+    connections: number('connections', 10),
+    seconds: number('seconds', quick ? 3 : 10),
+    liveEvents: number('live-events', quick ? 100_000 : 1_000_000),
+    eventSamples: number('event-samples', quick ? 10 : 40),
+  };
+}
+
+interface LoadSpec {
+  readonly url: string;
+  readonly method?: 'GET' | 'POST';
+  readonly headers?: Record<string, string>;
+  readonly body?: unknown;
+  readonly connections: number;
+  /** Seconds of measured load, after a warm-up. */
+  readonly seconds?: number;
+  /** Or a fixed number of requests, with no warm-up (for loading data). */
+  readonly amount?: number;
+  /** Status that counts as success when it is not 2xx (the 403 route). */
+  readonly expectStatus?: number;
+}
+
+interface LoadResult {
+  readonly requestsPerSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly requests: number;
+  readonly errors: number;
+}
+
+/** Runs autocannon in its own process and reads its JSON summary. */
+function autocannon(spec: LoadSpec, seconds: number | undefined, amount?: number): Promise<LoadResult> {
+  const args = [AUTOCANNON, '--json', '-c', String(spec.connections), '-m', spec.method ?? 'GET'];
+  if (amount !== undefined) args.push('-a', String(amount));
+  else args.push('-d', String(seconds ?? 1));
+  for (const [name, value] of Object.entries(spec.headers ?? {})) args.push('-H', `${name}=${value}`);
+  if (spec.body !== undefined)
+    args.push('-H', 'content-type=application/json', '-b', JSON.stringify(spec.body));
+  args.push(spec.url);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`autocannon exited with ${code}`));
+      const report = JSON.parse(out) as {
+        requests: { average: number; total: number };
+        latency: { p50: number; p99: number };
+        errors: number;
+        timeouts: number;
+        non2xx: number;
+        statusCodeStats?: Record<string, { count: number }>;
+      };
+      const expected = spec.expectStatus
+        ? (report.statusCodeStats?.[String(spec.expectStatus)]?.count ?? 0)
+        : 0;
+      resolve({
+        requestsPerSecond: report.requests.average,
+        p50: report.latency.p50,
+        p99: report.latency.p99,
+        requests: report.requests.total,
+        errors: report.errors + report.timeouts + report.non2xx - expected,
+      });
+    });
+  });
+}
+
+/** A warm-up of a second (discarded), then the measured run. */
+async function measure(spec: LoadSpec): Promise<LoadResult> {
+  await autocannon(spec, 1);
+  return autocannon(spec, spec.seconds);
+}
+
+function startCeiling(): Promise<Server> {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{"ok":true}');
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+function percentile(samples: readonly number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-function summarise(samples: readonly number[]): string {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mean = sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
-  return `p50 ${percentile(sorted, 50).toFixed(0)} ms, p95 ${percentile(sorted, 95).toFixed(0)} ms, max ${(sorted[sorted.length - 1] ?? NaN).toFixed(0)} ms, mean ${mean.toFixed(0)} ms`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Calls the API from this process: only for set-up and the event path, never for throughput. */
+async function api(local: LocalMode, method: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${local.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', 'x-api-key': local.apiKey },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return JSON.parse(text) as unknown;
 }
 
-/** Events the emulator accepted, from its durable log (the emulator-side count). */
-function acceptedEventCount(personalizeStateDir: string): number {
-  const log = join(personalizeStateDir, 'live-data.jsonl');
-  if (!existsSync(log)) return 0;
-  return readFileSync(log, 'utf8')
-    .split('\n')
-    .filter((line) => line.includes('"kind":"event"')).length;
+async function untilActive(local: LocalMode, path: string, body: unknown): Promise<void> {
+  for (;;) {
+    const status = await api(local, 'POST', path, body);
+    if (status === 'ACTIVE') return;
+    if (typeof status === 'string' && status.includes('FAILED')) throw new Error(`${path}: ${status}`);
+    await sleep(100);
+  }
+}
+
+interface Deployment {
+  readonly campaignArn: string;
+  readonly trackingId: string;
+}
+
+/** The walkthrough's set-up: a trained version, a campaign and an event tracker. */
+async function deploy(local: LocalMode): Promise<Deployment> {
+  const solutionArn = local.outputs[STACK_OUTPUTS.solutionArn];
+  const datasetGroupArn = local.outputs[STACK_OUTPUTS.datasetGroupArn];
+  const { solutionVersionArn } = (await api(local, 'POST', '/solutionVersion', {
+    solutionArn,
+    version: 'benchmark',
+  })) as { solutionVersionArn: string };
+  await untilActive(local, '/describeSolutionVersion', { solutionVersionArn });
+  const { campaignArn } = (await api(local, 'POST', '/campaign', {
+    solutionVersionArn,
+    name: 'benchmark',
+  })) as { campaignArn: string };
+  await untilActive(local, '/describeCampaign', { campaignArn });
+  const { trackingId } = (await api(local, 'POST', '/eventTracker', {
+    name: 'benchmark',
+    datasetGroupArn,
+  })) as { trackingId: string };
+  await sleep(500); // the tracker's lifecycle steps
+  return { campaignArn, trackingId };
+}
+
+/** POST /data of a click, until the user's recommendations change: what a user of the system sees. */
+async function eventPath(local: LocalMode, deployment: Deployment, samples: number): Promise<number[]> {
+  const latencies: number[] = [];
+  for (let index = 0; index < samples; index += 1) {
+    const userId = String(1 + ((index * 37) % 600));
+    const path = `/getRecommendations?campaignArn=${encodeURIComponent(deployment.campaignArn)}&userId=${userId}&numResults=10`;
+    const before = JSON.stringify(((await api(local, 'GET', path)) as { itemList: unknown }).itemList);
+    const itemId = String(1 + ((index * 211) % 1200));
+    const sentAt = performance.now();
+    await api(local, 'POST', '/data', {
+      Data: { userId, itemId, eventType: 'click', trackingId: deployment.trackingId, interactions: 3 },
+      PartitionKey: userId,
+    });
+    for (;;) {
+      const now = JSON.stringify(((await api(local, 'GET', path)) as { itemList: unknown }).itemList);
+      if (now !== before) break;
+      if (performance.now() - sentAt > 30_000) throw new Error(`user ${userId}: no change after 30 s`);
+      await sleep(5);
+    }
+    latencies.push(performance.now() - sentAt);
+  }
+  return latencies;
+}
+
+type Row = [string, LoadResult | string];
+
+function formatRow([label, result]: Row, ceiling: number): string {
+  if (typeof result === 'string') return `| ${label} | ${result} | | | | |`;
+  const share = `${((100 * result.requestsPerSecond) / ceiling).toFixed(0)}%`;
+  return `| ${label} | ${result.requestsPerSecond.toFixed(0)} | ${share} | ${result.p50} ms | ${result.p99} ms | ${result.errors} |`;
+}
+
+async function loadLiveEvents(local: LocalMode, deployment: Deployment, events: number): Promise<number> {
+  const eventList = Array.from({ length: 10 }, (_, index) => ({
+    eventType: 'click',
+    itemId: String(1 + index * 97),
+    sentAt: Math.floor(Date.now() / 1000),
+  }));
+  const started = performance.now();
+  const result = await autocannon(
+    {
+      url: `${local.personalize.endpoint}/events`,
+      method: 'POST',
+      body: { trackingId: deployment.trackingId, userId: 'load', sessionId: 'load', eventList },
+      connections: 10,
+    },
+    undefined,
+    Math.ceil(events / 10),
+  );
+  if (result.errors > 0) throw new Error(`${result.errors} PutEvents calls failed while loading live events`);
+  return performance.now() - started;
 }
 
 async function main(): Promise<void> {
-  const events = option('events', 30);
-  const burst = option('burst', 200);
-  const requests = option('requests', 2000);
-  const concurrency = option('concurrency', 16);
+  const options = parseOptions(process.argv.slice(2));
   const cpu = cpus();
   console.log(
-    `Machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}, Node.js ${process.version}`,
+    `Machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}, Node.js ${process.version}; load average before: ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ')}`,
   );
-
   const stateDir = mkdtempSync(join(tmpdir(), 'local-mode-benchmark-'));
-  // The handlers log a JSON line per request: keep them out of the figures' output.
   const write = process.stdout.write.bind(process.stdout);
+  // The handlers log a JSON line per request: keep them out of the table.
   process.stdout.write = ((chunk: unknown, ...rest: unknown[]) =>
     typeof chunk === 'string' && chunk.startsWith('{"timestamp"')
       ? true
       : (write as (...args: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stdout.write;
-  const started = Date.now();
+  const ceilingServer = await startCeiling();
+  const started = performance.now();
   const local = await startLocalMode({ port: 0, stateDir, log: () => undefined });
-  console.log(`Local mode started (sample data imported) in ${Date.now() - started} ms`);
-  const personalizeState = join(stateDir, 'personalize');
-  const call = async (method: string, path: string, body: unknown, apiKey: string | null = local.apiKey) => {
-    const response = await fetch(`${local.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...(apiKey ? { 'x-api-key': apiKey } : {}) },
-      body: JSON.stringify(body),
-    });
-    await response.arrayBuffer();
-    return response.status;
-  };
-
+  const startup = performance.now() - started;
   try {
-    const trackerResponse = await fetch(`${local.url}/eventTracker`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': local.apiKey },
-      body: JSON.stringify({
-        name: 'benchmark',
-        datasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn],
-      }),
-    });
-    const { trackingId } = (await trackerResponse.json()) as { trackingId: string };
-    await new Promise((resolve) => setTimeout(resolve, 1000)); // the tracker's lifecycle steps
-    const data = (userId: string) => ({
-      userId,
-      itemId: '1210',
-      eventType: 'click',
-      trackingId,
-      interactions: 1,
-    });
-
-    // 1. Latency, one event at a time.
-    const latencies: number[] = [];
-    for (let index = 0; index < events; index += 1) {
-      const before = acceptedEventCount(personalizeState);
-      const sentAt = performance.now();
-      const status = await call('POST', '/data', {
-        Data: data(`latency-${index}`),
-        PartitionKey: `latency-${index}`,
-      });
-      if (status !== 200) throw new Error(`/data answered ${status}`);
-      while (acceptedEventCount(personalizeState) <= before)
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      latencies.push(performance.now() - sentAt);
-    }
-    console.log(`/data → Personalize, one event at a time (${events} events): ${summarise(latencies)}`);
-
-    // A burst: how long until every event of many concurrent posts has arrived.
-    const beforeBurst = acceptedEventCount(personalizeState);
-    const burstStart = performance.now();
-    await Promise.all(
-      Array.from({ length: burst }, (_, index) =>
-        call('POST', '/data', { Data: data(`burst-${index % 50}`), PartitionKey: `burst-${index}` }),
-      ),
-    );
-    const posted = performance.now() - burstStart;
-    while (acceptedEventCount(personalizeState) < beforeBurst + burst)
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    console.log(
-      `/data burst of ${burst} concurrent posts: all posted in ${posted.toFixed(0)} ms, all in Personalize after ${(performance.now() - burstStart).toFixed(0)} ms`,
-    );
-
-    // 2. Gateway throughput under concurrency.
-    const load = async (label: string, request: (index: number) => Promise<number>) => {
-      const samples: number[] = [];
-      let next = 0;
-      let errors = 0;
-      const start = performance.now();
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (next < requests) {
-            const index = next++;
-            const t0 = performance.now();
-            const status = await request(index);
-            samples.push(performance.now() - t0);
-            if (status >= 500) errors += 1;
-          }
-        }),
-      );
-      const seconds = (performance.now() - start) / 1000;
-      console.log(
-        `${label}: ${(requests / seconds).toFixed(0)} requests/s (${requests} requests, concurrency ${concurrency}), ${summarise(samples)}${errors ? `, ${errors} errors` : ''}`,
-      );
-    };
-    await load('POST /data (gateway → VTL → Kinesis)', (index) =>
-      call('POST', '/data', { Data: data(`load-${index % 100}`), PartitionKey: String(index) }),
-    );
-    await load('POST /putEvents (gateway → handler → emulator)', (index) =>
-      call('POST', '/putEvents', data(`direct-${index % 100}`)),
-    );
-    await load('POST /describeCampaign without a key (gateway only, 403)', () =>
-      call('POST', '/describeCampaign', {}, null),
-    );
+    await runAll(local, ceilingServer, options, startup);
   } finally {
     await local.close();
+    ceilingServer.close();
     process.stdout.write = write;
     rmSync(stateDir, { recursive: true, force: true });
   }
+}
+
+async function runAll(
+  local: LocalMode,
+  ceilingServer: Server,
+  options: Options,
+  startup: number,
+): Promise<void> {
+  const deployment = await deploy(local);
+  const { connections, seconds } = options;
+  const base = { connections, seconds };
+  const key = { 'x-api-key': local.apiKey };
+  const recommendations = `${local.url}/getRecommendations?campaignArn=${encodeURIComponent(deployment.campaignArn)}&userId=429`;
+  const data = {
+    userId: '429',
+    itemId: '12',
+    eventType: 'click',
+    trackingId: deployment.trackingId,
+    interactions: 1,
+  };
+  const ceilingPort = (ceilingServer.address() as AddressInfo).port;
+
+  const rows: Row[] = [];
+  const ceiling = await measure({ ...base, url: `http://127.0.0.1:${ceilingPort}/` });
+  rows.push(['bare Node HTTP server (ceiling)', ceiling]);
+  const direct = {
+    ...base,
+    url: `${local.personalize.endpoint}/recommendations`,
+    method: 'POST' as const,
+    body: { campaignArn: deployment.campaignArn, userId: '429', numResults: 25 },
+  };
+  rows.push(['emulator GetRecommendations direct (25 items)', await measure(direct)]);
+  rows.push([
+    'GET /getRecommendations (gateway → handler → emulator)',
+    await measure({ ...base, url: recommendations, headers: key }),
+  ]);
+  rows.push([
+    'POST /putEvents (1 event)',
+    await measure({ ...base, url: `${local.url}/putEvents`, method: 'POST', headers: key, body: data }),
+  ]);
+  rows.push([
+    'POST /data (gateway → VTL → Kinesis)',
+    await measure({
+      ...base,
+      url: `${local.url}/data`,
+      method: 'POST',
+      headers: key,
+      body: { Data: data, PartitionKey: '429' },
+    }),
+  ]);
+  rows.push([
+    'POST /describeCampaign without a key (403)',
+    await measure({
+      ...base,
+      url: `${local.url}/describeCampaign`,
+      method: 'POST',
+      body: {},
+      expectStatus: 403,
+    }),
+  ]);
+
+  const loadMs = await loadLiveEvents(local, deployment, options.liveEvents);
+  const label = `${options.liveEvents.toLocaleString('en-US')} live events since training`;
+  rows.push([`loading ${label} (PutEvents direct, 10 per call)`, `${(loadMs / 1000).toFixed(1)} s`]);
+  rows.push([`emulator GetRecommendations direct, ${label}`, await measure(direct)]);
+  rows.push([
+    `GET /getRecommendations, ${label}`,
+    await measure({ ...base, url: recommendations, headers: key }),
+  ]);
+
+  const path = await eventPath(local, deployment, options.eventSamples);
+  rows.push([
+    `POST /data → the user's recommendations change (${path.length} clicks)`,
+    `p50 ${percentile(path, 50).toFixed(0)} ms, p99 ${percentile(path, 99).toFixed(0)} ms`,
+  ]);
+
+  console.log(`Local mode started (sample data imported) in ${(startup / 1000).toFixed(1)} s`);
+  console.log(
+    `Load: autocannon in a separate process, ${connections} connections, ${seconds} s after a 1 s warm-up`,
+  );
+  console.log('');
+  console.log('| Measure | requests/s | of ceiling | p50 | p99 | errors |');
+  console.log('|---|---|---|---|---|---|');
+  for (const row of rows) console.log(formatRow(row, ceiling.requestsPerSecond));
+  console.log('');
+  console.log(
+    `Load average after: ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 main().catch((error: unknown) => {
