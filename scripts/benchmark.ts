@@ -13,7 +13,7 @@
  *   npm run benchmark -- [--quick] [--connections 10] [--seconds 10] [--live-events 1000000]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
@@ -234,6 +234,40 @@ async function loadLiveEvents(local: LocalMode, deployment: Deployment, events: 
   return performance.now() - started;
 }
 
+/**
+ * `npm start` on the state just written, in its own process: seconds until it is up, and its resident memory
+ * then (everything it loaded, stored events included).
+ */
+function restart(stateDir: string): Promise<{ seconds: number; rssMb: number }> {
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(PROJECT_ROOT, 'local', 'start.ts'), '--state-dir', stateDir],
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.on('error', reject);
+    child.on('close', (code) =>
+      reject(new Error(`npm start exited with ${code} before it was up: ${out.slice(-500)}`)),
+    );
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (!out.includes('Local mode is up')) return;
+      const seconds = (performance.now() - started) / 1000;
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const rssMb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
+      child.removeAllListeners('close');
+      child.on('close', () => resolve({ seconds, rssMb }));
+      child.kill('SIGINT');
+    });
+  });
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const cpu = cpus();
@@ -254,7 +288,14 @@ async function main(): Promise<void> {
   const local = await startLocalMode({ port: 0, stateDir, log: () => undefined });
   const startup = performance.now() - started;
   try {
-    await runAll(local, ceilingServer, options, startup);
+    const rows = await runAll(local, ceilingServer, options);
+    await local.close();
+    const again = await restart(stateDir);
+    rows.push([
+      `npm start again on that state (${options.liveEvents.toLocaleString('en-US')} stored events)`,
+      `up in ${again.seconds.toFixed(1)} s, ${again.rssMb.toFixed(0)} MB resident`,
+    ]);
+    printTable(rows, options, startup);
   } finally {
     await local.close();
     ceilingServer.close();
@@ -263,12 +304,7 @@ async function main(): Promise<void> {
   }
 }
 
-async function runAll(
-  local: LocalMode,
-  ceilingServer: Server,
-  options: Options,
-  startup: number,
-): Promise<void> {
+async function runAll(local: LocalMode, ceilingServer: Server, options: Options): Promise<Row[]> {
   const deployment = await deploy(local);
   const { connections, seconds } = options;
   const base = { connections, seconds };
@@ -337,14 +373,20 @@ async function runAll(
     `p50 ${percentile(path, 50).toFixed(0)} ms, p99 ${percentile(path, 99).toFixed(0)} ms`,
   ]);
 
+  return rows;
+}
+
+function printTable(rows: readonly Row[], options: Options, startup: number): void {
+  const ceiling = rows[0]?.[1];
+  const ceilingRate = typeof ceiling === 'object' ? ceiling.requestsPerSecond : NaN;
   console.log(`Local mode started (sample data imported) in ${(startup / 1000).toFixed(1)} s`);
   console.log(
-    `Load: autocannon in a separate process, ${connections} connections, ${seconds} s after a 1 s warm-up`,
+    `Load: autocannon in a separate process, ${options.connections} connections, ${options.seconds} s after a 1 s warm-up`,
   );
   console.log('');
   console.log('| Measure | requests/s | of ceiling | p50 | p99 | errors |');
   console.log('|---|---|---|---|---|---|');
-  for (const row of rows) console.log(formatRow(row, ceiling.requestsPerSecond));
+  for (const row of rows) console.log(formatRow(row, ceilingRate));
   console.log('');
   console.log(
     `Load average after: ${loadavg()
