@@ -32,15 +32,36 @@ function isCalendarDay(value: string): boolean {
 }
 
 /**
+ * `MM-DD` of a day that can exist: days 01-31 in January, March, May, July, August, October and December,
+ * 01-30 in April, June, September and November, 01-29 in February. Whether February 29 exists depends on
+ * the year, which a regular expression cannot tell: the leap-day check is a refinement (isCalendarDay).
+ */
+const MONTH_DAY =
+  '(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|[12][0-9]))';
+/** `Thh:mm`, `Thh:mm:ss` or `Thh:mm:ss.fraction`: hours 00-23, minutes and seconds 00-59 (no leap second). */
+const TIME = 'T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\\.[0-9]{1,9})?)?';
+/** `Z`, or an offset within the ±14:00 that time zones span. */
+const ZONE = '(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))';
+
+/**
+ * A bare ISO 8601 date (`2022-01-01`) or a date-time with a time zone (`2022-01-01T10:00:00Z`), every field
+ * in range. It is the `pattern` of the JSON-schema models, so API Gateway itself refuses a month 13, a
+ * February 30, an hour 25 or an offset of +99:99 on `POST /data`, before the batch reaches the stream.
+ */
+export const ISO_DATE_PATTERN = new RegExp(`^[0-9]{4}-${MONTH_DAY}(?:${TIME}${ZONE})?$`);
+
+/**
  * Dates as ISO 8601 strings: a bare date, or a date-time with `Z` or an offset. The pattern is in the
  * JSON-schema model, so API Gateway rejects a bad date on `POST /data` before it reaches the stream (where
  * `Date.parse` would take `"1"` for 2001 and `"March 7"` for 2001-03-07). A time without a zone is refused:
- * JavaScript reads it as local time, which differs between Lambda (UTC) and a developer's machine.
+ * JavaScript reads it as local time, which differs between Lambda (UTC) and a developer's machine. What the
+ * pattern cannot tell, February 29 of a year that is not a leap year, only the refinement refuses (a
+ * refinement is not part of the JSON schema: on `POST /data` the consumer finds it after acceptance).
  */
 const isoDate = z
   .string()
   .max(64)
-  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/, {
+  .regex(ISO_DATE_PATTERN, {
     message: ISO_DATE_MESSAGE,
     abort: true, // one message per bad date, not the pattern's and the calendar check's
   })
@@ -49,20 +70,39 @@ const isoDate = z
 /** Most events one interaction batch may expand to (each becomes one event; 10 events per PutEvents call). */
 export const MAX_INTERACTIONS_PER_BATCH = 1000;
 
+const PERSONALIZE_ID_MESSAGE =
+  'must be at most 256 UTF-16 code units (Personalize counts each character beyond U+FFFF, e.g. an emoji, as 2)';
+
+/**
+ * Ids Personalize takes (user, item, session, tracking id, event type): 1 to 256 UTF-16 code units. `max`
+ * counts code points (zod, like the JSON schema's `maxLength`), so a refinement counts the UTF-16 units. A
+ * refinement is not part of the JSON schema: an id of at most 256 code points but more than 256 units (e.g.
+ * 200 emoji, two units each) passes API Gateway's validator, and is refused by the handler on
+ * `POST /putEvents`, by the consumer after acceptance on `POST /data`. A `maxLength` of 128 would guarantee
+ * 256 units but refuse valid 129-256 character ASCII ids, so the model keeps 256, exact for every id of the
+ * Basic Multilingual Plane.
+ */
+const personalizeId = () =>
+  z
+    .string()
+    .min(1)
+    .max(256, { abort: true })
+    .refine((value) => value.length <= 256, { message: PERSONALIZE_ID_MESSAGE });
+
 /**
  * An interaction batch (the seed's `Data`): `interactions` events of `eventType` by `userId` on `itemId`,
  * with timestamps spread over [dateFrom, dateTo] (no range: now).
  */
 export const interactionBatchSchema = z.object({
-  userId: z.string().min(1).max(256),
-  itemId: z.string().min(1).max(256),
-  eventType: z.string().min(1).max(256),
-  trackingId: z.string().min(1).max(256),
+  userId: personalizeId(),
+  itemId: personalizeId(),
+  eventType: personalizeId(),
+  trackingId: personalizeId(),
   interactions: z.number().int().min(1).max(MAX_INTERACTIONS_PER_BATCH),
   dateFrom: isoDate.optional(),
   dateTo: isoDate.optional(),
   /** Optional: derived deterministically from the user when absent. */
-  sessionId: z.string().min(1).max(256).optional(),
+  sessionId: personalizeId().optional(),
 });
 export type InteractionBatch = z.infer<typeof interactionBatchSchema>;
 
@@ -109,7 +149,7 @@ export const createEventTrackerRequest = z.object({
 /** Query string of `GET /getRecommendations` (all values arrive as strings). */
 export const getRecommendationsQuery = z.object({
   campaignArn: arn('campaign'),
-  userId: z.string().min(1).max(256),
+  userId: personalizeId(),
   numResults: z
     .string()
     .regex(/^[0-9]+$/, { message: 'must be a whole number from 1 to 500' })

@@ -95,6 +95,19 @@ describe('POST /putEvents', () => {
       { ...data, dateFrom: '2022-02-01', dateTo: '2022-01-01' },
       'dateFrom: must not be after dateTo',
     ],
+    ['a month 13', { ...data, dateFrom: '2024-13-01' }, 'dateFrom: must be an ISO 8601 date'],
+    ['an hour 25', { ...data, dateTo: '2024-01-01T25:00:00Z' }, 'dateTo: must be an ISO 8601 date'],
+    [
+      'an offset of +99:99',
+      { ...data, dateTo: '2024-01-01T10:00:00+99:99' },
+      'dateTo: must be an ISO 8601 date',
+    ],
+    ['February 29 of 2023', { ...data, dateTo: '2023-02-29' }, 'dateTo: must be an ISO 8601 date'],
+    [
+      'a userId of 200 emoji (200 code points, 400 UTF-16 units)',
+      { ...data, userId: '😀'.repeat(200) },
+      'userId: must be at most 256 UTF-16 code units',
+    ],
   ])('answers 400 naming the field for %s, sending nothing', async (_case, body, message) => {
     const result = await post(body);
 
