@@ -57,10 +57,38 @@ export function interactionRange(
   return { from, to };
 }
 
+/**
+ * The event-id prefix of a batch sent with an idempotency key: `key-` and 32 hex digits of a SHA-256 of the
+ * tracking id, the user and the key. The same key on the same tracker and user always gives the same ids (a
+ * key need only be unique per user); event `i` is `key-<hash>-<i>`, at most 40 characters (Personalize
+ * takes 256).
+ */
+export function idempotentEventIdPrefix(
+  batch: Pick<InteractionBatch, 'trackingId' | 'userId'> & { idempotencyKey: string },
+): string {
+  const digest = createHash('sha256')
+    .update(JSON.stringify([batch.trackingId, batch.userId, batch.idempotencyKey]))
+    .digest('hex');
+  return `key-${digest.slice(0, 32)}`;
+}
+
+/** The prefix of a batch's event ids: from its idempotency key if it has one, else the caller's. */
+export function eventIdPrefixOf(
+  batch: InteractionBatch,
+  options: Pick<ExpandOptions, 'eventIdPrefix'>,
+): string {
+  const { idempotencyKey } = batch;
+  return idempotencyKey === undefined
+    ? options.eventIdPrefix
+    : idempotentEventIdPrefix({ ...batch, idempotencyKey });
+}
+
 export interface ExpandOptions {
   /**
-   * Prefix of the event ids: the Kinesis sequence number of the record, or the API request id. Event `i`
-   * gets `${eventIdPrefix}-${i}`, so a retried record or request sends recognisably the same events.
+   * Prefix of the event ids of a batch without an idempotency key: the Kinesis sequence number of the
+   * record, or the API request id. Event `i` gets `${eventIdPrefix}-${i}`, so a record retried by Lambda (or
+   * replayed) sends the same events. A client's retry is a new request or record, with a new prefix: only an
+   * `idempotencyKey` in the batch, which replaces this prefix, makes it send the same event ids.
    */
   readonly eventIdPrefix: string;
   /** The current time, for a batch without `dateTo`. */
@@ -70,19 +98,21 @@ export interface ExpandOptions {
 /**
  * The `interactions` events an interaction batch stands for, oldest first, their timestamps spread evenly
  * over [dateFrom, dateTo] (the first at dateFrom, the last at dateTo; a single event at dateTo).
- * Deterministic: the same batch and options give the same events.
+ * Deterministic: the same batch and options give the same events. With an idempotency key, the event ids
+ * depend on the batch alone (idempotentEventIdPrefix), not on `options.eventIdPrefix`.
  */
 export function expandInteractions(batch: InteractionBatch, options: ExpandOptions): InteractionEvent[] {
   const { from, to } = interactionRange(batch, options.now);
   const count = batch.interactions;
   const step = count > 1 ? (to - from) / (count - 1) : 0;
   const sessionId = batch.sessionId ?? sessionIdFor(batch.trackingId, batch.userId);
+  const eventIdPrefix = eventIdPrefixOf(batch, options);
   return Array.from({ length: count }, (_, index) => ({
     trackingId: batch.trackingId,
     userId: batch.userId,
     sessionId,
     event: {
-      eventId: `${options.eventIdPrefix}-${index}`,
+      eventId: `${eventIdPrefix}-${index}`,
       eventType: batch.eventType,
       itemId: batch.itemId,
       sentAt: new Date(count > 1 ? Math.round(from + step * index) : to),

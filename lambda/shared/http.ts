@@ -131,7 +131,7 @@ export function withHttp(
     });
 }
 
-/** The id of an API request, for deterministic event ids (`POST /putEvents`). */
+/** The id of an API request: the event-id prefix of a `POST /putEvents` batch without an idempotency key. */
 export function requestIdOf(event: APIGatewayProxyEvent, context?: Context): string {
   return event.requestContext?.requestId ?? context?.awsRequestId ?? `request-${Date.now()}`;
 }

@@ -67,6 +67,11 @@ const isoDate = z
   })
   .refine((value) => isCalendarDay(value) && !Number.isNaN(Date.parse(value)), { message: ISO_DATE_MESSAGE });
 
+/** Idempotency keys: 1 to 64 ASCII letters, digits, `.`, `_`, `:` or `-` (a UUID, a ULID, `order-42:retry`). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+const IDEMPOTENCY_KEY_MESSAGE =
+  'must be 1 to 64 characters, each a letter, a digit or one of . _ : - (ASCII)';
+
 /** Most events one interaction batch may expand to (each becomes one event; 10 events per PutEvents call). */
 export const MAX_INTERACTIONS_PER_BATCH = 1000;
 
@@ -103,6 +108,18 @@ export const interactionBatchSchema = z.object({
   dateTo: isoDate.optional(),
   /** Optional: derived deterministically from the user when absent. */
   sessionId: personalizeId().optional(),
+  /**
+   * Optional: makes a retry safe. The batch's event ids derive from it (events.ts `eventIdPrefixOf`), so the
+   * same batch sent again under the same key has the same event ids, and Personalize does not use the
+   * repeats in training. Without it, ids derive from the API request id (`/putEvents`) or the Kinesis
+   * sequence number (`/data`), both new on a client's retry.
+   */
+  idempotencyKey: z
+    .string()
+    .min(1, { message: IDEMPOTENCY_KEY_MESSAGE, abort: true })
+    .max(64, { message: IDEMPOTENCY_KEY_MESSAGE, abort: true })
+    .regex(IDEMPOTENCY_KEY_PATTERN, { message: IDEMPOTENCY_KEY_MESSAGE })
+    .optional(),
 });
 export type InteractionBatch = z.infer<typeof interactionBatchSchema>;
 

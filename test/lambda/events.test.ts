@@ -1,12 +1,14 @@
 // First import: the factories set the test environment before any SDK client is created.
-import { TRACKING_ID } from './factories';
+import { TRACKING_ID, kinesisRecord, sequenceNumber } from './factories';
 import { ValidationError } from '../../lambda/shared/errors';
 import {
   MAX_EVENTS_PER_PUT_EVENTS,
   expandInteractions,
+  idempotentEventIdPrefix,
   sessionIdFor,
   toPutEventsBatches,
 } from '../../lambda/shared/events';
+import { decodeRecord } from '../../lambda/shared/records';
 import type { InteractionBatch } from '../../lambda/shared/requests';
 
 const batch = (overrides: Partial<InteractionBatch> = {}): InteractionBatch => ({
@@ -118,6 +120,55 @@ describe('expandInteractions', () => {
 
     expect(events.map(({ event }) => event.eventId)).toEqual(['seq-1-0', 'seq-1-1', 'seq-1-2']);
     expect(expandInteractions(batch({ interactions: 3 }), options)).toEqual(events);
+  });
+});
+
+describe('event ids from an idempotency key', () => {
+  const ids = (events: ReturnType<typeof expandInteractions>) => events.map(({ event }) => event.eventId);
+
+  it('derives the same ids from the same key, whatever the request id or sequence number', () => {
+    const keyed = batch({ interactions: 3, idempotencyKey: 'retry-me' });
+
+    const first = ids(expandInteractions(keyed, { eventIdPrefix: 'req-1', now }));
+    const retried = ids(expandInteractions(keyed, { eventIdPrefix: 'req-2', now: new Date() }));
+
+    const prefix = idempotentEventIdPrefix({ ...keyed, idempotencyKey: 'retry-me' });
+    expect(first).toEqual([`${prefix}-0`, `${prefix}-1`, `${prefix}-2`]);
+    expect(retried).toEqual(first);
+  });
+
+  it('derives different ids from different keys', () => {
+    const first = ids(expandInteractions(batch({ interactions: 3, idempotencyKey: 'a' }), options));
+    const second = ids(expandInteractions(batch({ interactions: 3, idempotencyKey: 'b' }), options));
+
+    expect(second.filter((id) => first.includes(id))).toEqual([]);
+  });
+
+  it('scopes a key to its tracking id and user, so two users may use the same key', () => {
+    const first = ids(expandInteractions(batch({ userId: '429', idempotencyKey: '1' }), options));
+    const second = ids(expandInteractions(batch({ userId: '430', idempotencyKey: '1' }), options));
+
+    expect(second).not.toEqual(first);
+  });
+
+  it('stays within Personalize’s 256-character event ids at the largest batch', () => {
+    const events = expandInteractions(batch({ interactions: 1000, idempotencyKey: 'k'.repeat(64) }), options);
+
+    expect(Math.max(...ids(events).map((id) => id.length))).toBeLessThanOrEqual(40);
+    expect(new Set(ids(events)).size).toBe(1000);
+  });
+
+  it('expands /data records with a key to the key’s ids, whatever their sequence numbers', () => {
+    const keyed = batch({ interactions: 2, idempotencyKey: 'retry-me' });
+    const original = decodeRecord(kinesisRecord(keyed, { sequenceNumber: sequenceNumber(1) }));
+    const retried = decodeRecord(
+      kinesisRecord(keyed, { sequenceNumber: sequenceNumber(7), arrival: Date.UTC(2024, 0, 2) / 1000 }),
+    );
+    const unkeyed = decodeRecord(kinesisRecord(batch(), { sequenceNumber: sequenceNumber(1) }));
+
+    expect(ids(retried)).toEqual(ids(original));
+    expect(ids(original)).toEqual(ids(expandInteractions(keyed, options)));
+    expect(ids(unkeyed)).toEqual([`${sequenceNumber(1)}-0`]);
   });
 });
 

@@ -108,6 +108,21 @@ describe('POST /putEvents', () => {
       { ...data, userId: '😀'.repeat(200) },
       'userId: must be at most 256 UTF-16 code units',
     ],
+    [
+      'an empty idempotencyKey',
+      { ...data, idempotencyKey: '' },
+      'idempotencyKey: must be 1 to 64 characters',
+    ],
+    [
+      'an idempotencyKey of 65 characters',
+      { ...data, idempotencyKey: 'k'.repeat(65) },
+      'idempotencyKey: must be 1 to 64 characters',
+    ],
+    [
+      'an idempotencyKey with a space',
+      { ...data, idempotencyKey: 'retry 1' },
+      'idempotencyKey: must be 1 to 64 characters',
+    ],
   ])('answers 400 naming the field for %s, sending nothing', async (_case, body, message) => {
     const result = await post(body);
 
@@ -152,6 +167,44 @@ describe('POST /putEvents', () => {
       eventsSent: 0,
     });
     expect(result.body).not.toMatch(/ECONNREFUSED/);
+  });
+});
+
+describe('POST /putEvents: retrying safely with an idempotencyKey', () => {
+  const eventIds = (calls: PutEventsCommandInput[]) =>
+    calls.flatMap((call) => (call.eventList ?? []).map((event) => event.eventId));
+
+  it('sends the same event ids when the same batch is retried under the same key (a new request id)', async () => {
+    const body = { ...data, interactions: 12, idempotencyKey: '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d' };
+
+    await post(body, 'req-1');
+    const first = eventIds(sentCalls());
+    personalizeEvents.resetHistory();
+    await post(body, 'req-2-the-retry');
+    const retried = eventIds(sentCalls());
+
+    expect(first).toHaveLength(12);
+    expect(new Set(first).size).toBe(12);
+    expect(retried).toEqual(first);
+    expect(first[0]).toMatch(/^key-[0-9a-f]{32}-0$/);
+    expect(first.join()).not.toContain('req-');
+  });
+
+  it('sends different event ids under different keys', async () => {
+    await post({ ...data, interactions: 3, idempotencyKey: 'order-1' });
+    const first = eventIds(sentCalls());
+    personalizeEvents.resetHistory();
+    await post({ ...data, interactions: 3, idempotencyKey: 'order-2' });
+    const second = eventIds(sentCalls());
+
+    expect(second.filter((id) => first.includes(id))).toEqual([]);
+  });
+
+  it('keeps deriving the event ids from the request id without a key (a retry then sends new ids)', async () => {
+    await post(data, 'req-1');
+    await post(data, 'req-2');
+
+    expect(eventIds(sentCalls())).toEqual(['req-1-0', 'req-2-0']);
   });
 });
 

@@ -18,7 +18,12 @@ import { bodyJsonSchema, ROUTES } from '../../lib/api-routes';
 import { draft04ToAjv } from '../../local/gateway';
 import { handler, trackingIds } from '../../lambda/putEvents';
 import type { ConsumerFailures } from '../../lambda/shared/failed-records';
-import { ISO_DATE_PATTERN, type InteractionBatch, putEventsRequest } from '../../lambda/shared/requests';
+import {
+  ISO_DATE_PATTERN,
+  type InteractionBatch,
+  interactionBatchSchema,
+  putEventsRequest,
+} from '../../lambda/shared/requests';
 
 /** The validator of a route's API Gateway model, compiled as local mode's gateway compiles it. */
 function modelOf(path: string): (body: unknown) => boolean {
@@ -99,6 +104,29 @@ describe('dates in the API Gateway models', () => {
     };
     expect(data.properties.Data.properties.dateFrom?.pattern).toBe(ISO_DATE_PATTERN.source);
     expect(data.properties.Data.properties.dateTo?.pattern).toBe(ISO_DATE_PATTERN.source);
+  });
+});
+
+describe('idempotencyKey in the models and the handler schema', () => {
+  it.each([
+    'a',
+    '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d',
+    '01J9Z8K7M6N5P4Q3R2S1T0V9W8',
+    'order-42:retry_1.x',
+    'k'.repeat(64),
+  ])('accepts %s', (idempotencyKey) => {
+    expect(dataModel(dataBody({ idempotencyKey }))).toBe(true);
+    expect(putEventsModel(batch({ idempotencyKey }))).toBe(true);
+    expect(interactionBatchSchema.safeParse(batch({ idempotencyKey })).success).toBe(true);
+  });
+
+  it.each(['', 'k'.repeat(65), 'has space', 'clé', 'a/b', '😀'])('refuses %j', (idempotencyKey) => {
+    expect(dataModel(dataBody({ idempotencyKey }))).toBe(false);
+    expect(putEventsModel(batch({ idempotencyKey }))).toBe(false);
+    const parsed = interactionBatchSchema.safeParse(batch({ idempotencyKey }));
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues).toHaveLength(1);
+    expect(parsed.error?.issues[0]?.path).toEqual(['idempotencyKey']);
   });
 });
 
