@@ -8,7 +8,7 @@
  * An unknown route answers the stack's MISSING_AUTHENTICATION_TOKEN gateway response (404 NotFound),
  * before the key is checked, as API Gateway resolves the route first.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { KinesisClient, PutRecordCommand, PutRecordCommandOutput } from '@aws-sdk/client-kinesis';
@@ -31,6 +31,7 @@ import {
 import { PUT_RECORD_RESPONSE_TEMPLATE, putRecordRequestTemplate } from '../lib/kinesis-integration';
 import { API_STAGE_NAME } from '../lib/stack-outputs';
 import { createLambdaContext } from './lambda-context';
+import { jsonDepth, MAX_JSON_DEPTH } from './json-depth';
 import { closeServer, listenOn } from './listen';
 import { renderMappingTemplate } from './vtl';
 
@@ -80,7 +81,9 @@ interface GatewayRequest {
   readonly method: string;
   /** Path without the stage, e.g. `/campaign`. */
   readonly resourcePath: string;
+  /** The target as a URL; `/` when the request line's target is not a path (then `badTarget`). */
   readonly url: URL;
+  readonly badTarget: boolean;
   readonly incoming: IncomingMessage;
 }
 
@@ -102,74 +105,103 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
   };
 }
 
+/** Stands for the API's own host: a request's target is read without its Host header. */
+const ORIGIN = 'http://gateway.local';
+
+/**
+ * The request target as a URL, read from the request line alone (never from Host, which the client
+ * controls): origin-form `/prod/x?a=1`, or absolute-form `http://host/prod/x` (whose host is ignored).
+ * Undefined for anything else (asterisk-form `*`, authority-form, a target that does not parse).
+ */
+export function parseRequestTarget(target: string | undefined): URL | undefined {
+  const text = target ?? '';
+  try {
+    if (text.startsWith('/') && !text.startsWith('//')) return new URL(text, ORIGIN);
+    if (!/^https?:\/\//i.test(text)) return undefined;
+    const absolute = new URL(text);
+    return new URL(`${absolute.pathname}${absolute.search}`, ORIGIN);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the request's x-api-key is the key, compared in constant time (digests of equal length). */
+export function apiKeyMatches(given: string | string[] | undefined, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
 /** The gateway as a request listener (exported for tests that drive it without a port of their own). */
 export function createGatewayRequestListener(
   options: GatewayOptions,
 ): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   const routes = options.routes ?? ROUTES;
-  const validators = new Map<Route, ValidateFunction>();
-  // verbose: errors carry the offending value, which API Gateway's validator quotes for a pattern mismatch.
-  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-  for (const route of routes) {
-    const schema = bodyJsonSchema(route);
-    if (!schema) continue;
-    validators.set(route, ajv.compile(draft04ToAjv(schema)));
-  }
-  const handlers = new Map<string, Promise<ProxyHandler>>();
-  const loadHandler = (name: string) => {
-    let loaded = handlers.get(name);
-    if (!loaded) {
-      loaded = options.loadHandler(name);
-      handlers.set(name, loaded);
-    }
-    return loaded;
-  };
+  const validators = compileValidators(routes);
+  const loadHandler = cachedLoader(options.loadHandler);
   const log = options.log ?? console.log;
+  const describeError = (error: unknown) =>
+    error instanceof Error ? (error.stack ?? error.message) : String(error);
 
+  // Never rejects: whatever a request holds, it is answered (or its connection dropped) and logged.
   return async (incoming, response) => {
     const started = Date.now();
-    const requestId = randomUUID();
-    const method = incoming.method ?? 'GET';
-    const url = new URL(incoming.url ?? '/', `http://${incoming.headers.host ?? '127.0.0.1'}`);
-    const stagePrefix = `/${API_STAGE_NAME}`;
-    const resourcePath = url.pathname.startsWith(`${stagePrefix}/`)
-      ? url.pathname.slice(stagePrefix.length)
-      : url.pathname;
-    const request: GatewayRequest = { requestId, method, resourcePath, url, incoming };
+    const request = toGatewayRequest(incoming);
     let reply: Reply;
     try {
-      const route = url.pathname.startsWith(`${stagePrefix}/`)
-        ? routes.find((candidate) => candidate.path === resourcePath && candidate.method === method)
-        : undefined;
-      reply = await answer(request, route);
+      reply = await answerRequest(request);
     } catch (error) {
-      log(
-        `gateway: ${requestId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-      );
-      reply = gatewayResponse(GATEWAY_RESPONSES.default5xx, request, {
-        messageString: JSON.stringify('Internal server error'),
-        responseType: 'API_CONFIGURATION_ERROR',
+      log(`gateway: ${request.requestId}: ${describeError(error)}`);
+      reply = internalError(request);
+    }
+    try {
+      sendReply(response, reply, request);
+    } catch (error) {
+      log(`gateway: ${request.requestId}: could not send the reply: ${describeError(error)}`);
+      sendFallback(response, internalError(request), request);
+    }
+    const target = request.badTarget
+      ? JSON.stringify(incoming.url)
+      : `${request.url.pathname}${request.url.search}`;
+    log(`${request.method} ${target} ${reply.statusCode} ${Date.now() - started}ms ${request.requestId}`);
+  };
+
+  /** Resolves the route as API Gateway does (before the key), then answers. */
+  function answerRequest(request: GatewayRequest): Promise<Reply> | Reply {
+    if (request.badTarget) {
+      return gatewayResponse(GATEWAY_RESPONSES.default4xx, request, {
+        messageString: JSON.stringify('Bad Request: the request target is not a path'),
+        responseType: 'BAD_REQUEST',
+        statusCode: 400,
       });
     }
-    response.writeHead(reply.statusCode, {
-      ...reply.headers,
-      'content-length': Buffer.byteLength(reply.body),
-      'x-amzn-requestid': requestId,
-    });
-    response.end(reply.body);
-    log(`${method} ${url.pathname}${url.search} ${reply.statusCode} ${Date.now() - started}ms ${requestId}`);
-  };
+    const onStage = request.url.pathname.startsWith(`/${API_STAGE_NAME}/`);
+    const route = onStage
+      ? routes.find(
+          (candidate) => candidate.path === request.resourcePath && candidate.method === request.method,
+        )
+      : undefined;
+    return answer(request, route);
+  }
 
   async function answer(request: GatewayRequest, route: Route | undefined): Promise<Reply> {
     if (!route) return gatewayResponse(GATEWAY_RESPONSES.notFound, request, {});
-    const key = request.incoming.headers['x-api-key'];
-    if (key !== options.apiKey) {
+    if (!apiKeyMatches(request.incoming.headers['x-api-key'], options.apiKey)) {
       return gatewayResponse(GATEWAY_RESPONSES.missingApiKey, request, {
         messageString: JSON.stringify('Forbidden'),
         responseType: 'INVALID_API_KEY',
       });
     }
     const body = await readBody(request.incoming, options.maxBodyBytes ?? MAX_BODY_BYTES);
+    const refusal = refuseRequest(route, request, body);
+    if (refusal) return refusal;
+    return route.kind === 'kinesis'
+      ? putRecordIntegration(route, request, body as string)
+      : lambdaProxyIntegration(route, request, body as string);
+  }
+
+  /** What API Gateway answers before the integration: size, query parameters, media type, the model. */
+  function refuseRequest(route: Route, request: GatewayRequest, body: string | undefined): Reply | undefined {
     if (body === undefined) {
       return gatewayResponse(GATEWAY_RESPONSES.default4xx, request, {
         messageString: JSON.stringify('Request Too Long'),
@@ -191,20 +223,26 @@ export function createGatewayRequestListener(
         responseType: 'UNSUPPORTED_MEDIA_TYPE',
       });
     }
-    const validate = validators.get(route);
-    if (validate) {
-      const problem = validateBody(validate, body);
-      if (problem) {
-        return gatewayResponse(GATEWAY_RESPONSES.badRequestBody, request, {
-          messageString: JSON.stringify('Invalid request body'),
-          validationErrorString: problem,
-          responseType: 'BAD_REQUEST_BODY',
-        });
-      }
-    }
-    return route.kind === 'kinesis'
-      ? putRecordIntegration(route, request, body)
-      : lambdaProxyIntegration(route, request, body);
+    // Before the model: a validator or a mapping template walking a body nested thousands deep overflows.
+    const problem =
+      jsonDepth(body) > MAX_JSON_DEPTH
+        ? `[the body nests JSON deeper than ${MAX_JSON_DEPTH} levels]`
+        : validators.has(route)
+          ? validateBody(validators.get(route) as ValidateFunction, body)
+          : undefined;
+    if (!problem) return undefined;
+    return gatewayResponse(GATEWAY_RESPONSES.badRequestBody, request, {
+      messageString: JSON.stringify('Invalid request body'),
+      validationErrorString: problem,
+      responseType: 'BAD_REQUEST_BODY',
+    });
+  }
+
+  function internalError(request: GatewayRequest): Reply {
+    return gatewayResponse(GATEWAY_RESPONSES.default5xx, request, {
+      messageString: JSON.stringify('Internal server error'),
+      responseType: 'API_CONFIGURATION_ERROR',
+    });
   }
 
   async function lambdaProxyIntegration(
@@ -363,6 +401,70 @@ export function createGatewayRequestListener(
   }
 }
 
+/** The request as the gateway reads it: an id, the method, the target parsed from the request line. */
+function toGatewayRequest(incoming: IncomingMessage): GatewayRequest {
+  const parsed = parseRequestTarget(incoming.url);
+  const url = parsed ?? new URL('/', ORIGIN);
+  const stagePrefix = `/${API_STAGE_NAME}`;
+  return {
+    requestId: randomUUID(),
+    method: incoming.method ?? 'GET',
+    resourcePath: url.pathname.startsWith(`${stagePrefix}/`)
+      ? url.pathname.slice(stagePrefix.length)
+      : url.pathname,
+    url,
+    badTarget: parsed === undefined,
+    incoming,
+  };
+}
+
+/** The request validator of each route with a body model. */
+function compileValidators(routes: readonly Route[]): Map<Route, ValidateFunction> {
+  const validators = new Map<Route, ValidateFunction>();
+  // verbose: errors carry the offending value, which API Gateway's validator quotes for a pattern mismatch.
+  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+  for (const route of routes) {
+    const schema = bodyJsonSchema(route);
+    if (schema) validators.set(route, ajv.compile(draft04ToAjv(schema)));
+  }
+  return validators;
+}
+
+/** Loads each handler module once. */
+function cachedLoader(
+  load: (name: string) => Promise<ProxyHandler>,
+): (name: string) => Promise<ProxyHandler> {
+  const handlers = new Map<string, Promise<ProxyHandler>>();
+  return (name) => {
+    let loaded = handlers.get(name);
+    if (!loaded) {
+      loaded = load(name);
+      handlers.set(name, loaded);
+    }
+    return loaded;
+  };
+}
+
+/** Writes the reply; throws when its headers are invalid (a handler's header value with a newline). */
+function sendReply(response: ServerResponse, reply: Reply, request: GatewayRequest): void {
+  response.writeHead(reply.statusCode, {
+    ...reply.headers,
+    'content-length': Buffer.byteLength(reply.body),
+    'x-amzn-requestid': request.requestId,
+  });
+  response.end(reply.body);
+}
+
+/** The 500 after a reply could not be sent; the connection is dropped when even that fails. */
+function sendFallback(response: ServerResponse, reply: Reply, request: GatewayRequest): void {
+  try {
+    if (response.headersSent) throw new Error('headers already sent');
+    sendReply(response, reply, request);
+  } catch {
+    response.destroy();
+  }
+}
+
 function requestContextVariables(request: GatewayRequest): Record<string, unknown> {
   return {
     requestId: request.requestId,
@@ -452,22 +554,30 @@ export interface ProxyEventInput {
 /** A REST API (v1) Lambda proxy event, as API Gateway builds it for a non-proxy resource. */
 export function buildProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
   const now = new Date();
-  const multiValueHeaders: Record<string, string[]> = {};
+  // Maps, not objects: a header or parameter named `__proto__` is a name like any other.
+  const headerValues = new Map<string, string[]>();
   for (let index = 0; index + 1 < input.rawHeaders.length; index += 2) {
     const name = input.rawHeaders[index] as string;
-    const value = input.rawHeaders[index + 1] as string;
-    (multiValueHeaders[name] ??= []).push(value);
+    headerValues.set(name, [...(headerValues.get(name) ?? []), input.rawHeaders[index + 1] as string]);
   }
   // API Gateway adds these for the caller's connection.
-  multiValueHeaders['X-Forwarded-For'] ??= [input.sourceIp];
-  multiValueHeaders['X-Forwarded-Port'] ??= [String(input.localPort)];
-  multiValueHeaders['X-Forwarded-Proto'] ??= ['http'];
+  for (const [name, value] of [
+    ['X-Forwarded-For', input.sourceIp],
+    ['X-Forwarded-Port', String(input.localPort)],
+    ['X-Forwarded-Proto', 'http'],
+  ] as const) {
+    if (!headerValues.has(name)) headerValues.set(name, [value]);
+  }
+  const multiValueHeaders = Object.fromEntries(headerValues);
   const headers = Object.fromEntries(
-    Object.entries(multiValueHeaders).map(([name, values]) => [name, values[values.length - 1] as string]),
+    [...headerValues].map(([name, values]) => [name, values[values.length - 1] as string]),
   );
-  const multiValueQuery: Record<string, string[]> = {};
-  for (const [name, value] of input.url.searchParams) (multiValueQuery[name] ??= []).push(value);
-  const hasQuery = Object.keys(multiValueQuery).length > 0;
+  const queryValues = new Map<string, string[]>();
+  for (const [name, value] of input.url.searchParams) {
+    queryValues.set(name, [...(queryValues.get(name) ?? []), value]);
+  }
+  const multiValueQuery = Object.fromEntries(queryValues);
+  const hasQuery = queryValues.size > 0;
   const userAgent =
     Object.entries(headers).find(([name]) => name.toLowerCase() === 'user-agent')?.[1] ?? null;
   return {
@@ -537,11 +647,11 @@ function formatRequestTime(at: Date): string {
 }
 
 function singleValueHeaders(rawHeaders: readonly string[]): Record<string, string> {
-  const headers: Record<string, string> = {};
+  const headers = new Map<string, string>();
   for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
-    headers[rawHeaders[index] as string] = rawHeaders[index + 1] as string;
+    headers.set(rawHeaders[index] as string, rawHeaders[index + 1] as string);
   }
-  return headers;
+  return Object.fromEntries(headers);
 }
 
 /**

@@ -1,3 +1,5 @@
+import crypto from 'node:crypto';
+import { connect } from 'node:net';
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { z } from 'zod';
@@ -9,6 +11,21 @@ import { callApi } from './helpers';
 const API_KEY = 'test-key-0123456789';
 const STREAM = 'Stack-events';
 const solutionArn = 'arn:aws:personalize:us-east-1:000000000000:solution/s';
+
+/** One raw exchange over a socket: the bytes as written (no client normalises them), the answer's status line. */
+function rawExchange(port: number, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('latin1');
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+    socket.write(text);
+    setTimeout(() => socket.destroy(), 2000).unref();
+  });
+}
 
 describe('the local gateway', () => {
   let kinesisServer: LocalKinesis;
@@ -338,5 +355,69 @@ describe('the local gateway', () => {
     expect(JSON.parse(Buffer.from(records.Records?.[0]?.Data ?? []).toString('utf8'))).toEqual(data);
     expect(records.Records?.[0]?.PartitionKey).toBe('429');
     expect(invocations).toHaveLength(0);
+  });
+
+  it('answers a malformed Host, an absolute-form or asterisk-form target with a 4xx, and keeps serving', async () => {
+    const requests = [
+      'GET /prod/getRecommendations HTTP/1.1\r\nHost: a:99999\r\n',
+      'GET /prod/getRecommendations HTTP/1.1\r\nHost:\r\n',
+      'GET /prod/getRecommendations HTTP/1.1\r\nHost: a b\r\n',
+      'GET http://[/prod/x HTTP/1.1\r\nHost: a\r\n',
+      'GET http://elsewhere:99999/prod/x HTTP/1.1\r\nHost: a\r\n',
+      'OPTIONS * HTTP/1.1\r\nHost: a\r\n',
+      'GET //prod/x HTTP/1.1\r\nHost: a\r\n',
+    ];
+    for (const request of requests) {
+      const status = await rawExchange(gateway.port, `${request}Connection: close\r\n\r\n`);
+      expect([request, status]).toEqual([request, expect.stringMatching(/^HTTP\/1\.1 4\d\d /)]);
+    }
+    // An absolute-form target is the path it names, whatever its host.
+    const absolute = await rawExchange(
+      gateway.port,
+      `POST http://other.example:1/prod/solutionVersion HTTP/1.1\r\nHost: a:99999\r\nx-api-key: ${API_KEY}\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}',
+    );
+    expect(absolute).toMatch(/^HTTP\/1\.1 400 /);
+    const response = await callApi(gateway.url, API_KEY, 'POST', '/solutionVersion', {
+      solutionArn,
+      version: 'v1',
+    });
+    expect(response.status).toBe(200);
+  });
+
+  it('refuses a body nested deeper than 32 levels with 400 before the model, and accepts 32', async () => {
+    const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+    const body = (extraLevels: number) =>
+      `{"stream-name": "s", "PartitionKey": "1", "Data": {"userId": "1", "itemId": "2", "eventType": "click", ` +
+      `"trackingId": "t", "interactions": 1, "extra": ${nested(extraLevels)}}}`;
+    const deep = await callApi(gateway.url, API_KEY, 'POST', '/data', body(20_000));
+    expect(deep.status).toBe(400);
+    expect(deep.body).toEqual({
+      message: 'Invalid request body: [the body nests JSON deeper than 32 levels]',
+      code: 'BadRequestBody',
+    });
+    expect((await callApi(gateway.url, API_KEY, 'POST', '/data', body(31))).status).toBe(400);
+    // The body itself and Data are two levels: 30 more make 32.
+    expect((await callApi(gateway.url, API_KEY, 'POST', '/data', body(30))).status).toBe(200);
+  });
+
+  it('compares the API key in constant time, over digests of equal length', async () => {
+    const compare = jest.spyOn(crypto, 'timingSafeEqual');
+    try {
+      for (const key of ['x', `${API_KEY}x`, API_KEY.slice(0, -1), API_KEY]) {
+        const response = await callApi(gateway.url, key, 'POST', '/solutionVersion', {
+          solutionArn,
+          version: 'v1',
+        });
+        expect([key, response.status]).toEqual([key, key === API_KEY ? 200 : 403]);
+      }
+      expect(compare).toHaveBeenCalledTimes(4);
+      for (const [given, expected] of compare.mock.calls) {
+        expect((given as Buffer).length).toBe(32);
+        expect((expected as Buffer).length).toBe(32);
+      }
+    } finally {
+      compare.mockRestore();
+    }
   });
 });
