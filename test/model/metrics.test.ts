@@ -22,7 +22,7 @@ describe('metrics with the service’s names and definitions', () => {
     expect(metrics.coverage).toBeCloseTo(7 / 10, 10);
   });
 
-  it('holds out 10% of the users, and for each the newest 10% of their interactions as ground truth', () => {
+  it('holds out 10% of the users, and for each the newest 10% of their interactions as ground truth', async () => {
     const interactions: Interaction[] = [];
     for (let u = 0; u < 20; u++) {
       // Newest first in the input: the split must sort by time itself.
@@ -34,7 +34,7 @@ describe('metrics with the service’s names and definitions', () => {
           timestamp: 1000 + k,
         });
     }
-    const split = splitForEvaluation({ interactions, items: [] });
+    const split = await splitForEvaluation({ interactions, items: [] });
 
     expect(split.testUsers).toHaveLength(2);
     for (const user of split.testUsers) {
@@ -52,18 +52,20 @@ describe('metrics with the service’s names and definitions', () => {
     ).toBe(false);
   });
 
-  it('chooses the same test users whatever the order of the data', () => {
+  it('chooses the same test users whatever the order of the data', async () => {
     const interactions: Interaction[] = Array.from({ length: 300 }, (_, k) => ({
       userId: `u${k % 30}`,
       itemId: `i${k}`,
       eventType: 'click',
       timestamp: k,
     }));
-    const forward = splitForEvaluation({ interactions, items: [] }).testUsers.map((u) => u.userId);
-    const backward = splitForEvaluation({
-      interactions: [...interactions].reverse(),
-      items: [],
-    }).testUsers.map((u) => u.userId);
+    const forward = (await splitForEvaluation({ interactions, items: [] })).testUsers.map((u) => u.userId);
+    const backward = (
+      await splitForEvaluation({
+        interactions: [...interactions].reverse(),
+        items: [],
+      })
+    ).testUsers.map((u) => u.userId);
     expect(forward).toHaveLength(3);
     expect(backward).toEqual(forward);
   });

@@ -1,10 +1,16 @@
-import { CollaborativeModel, trainCollaborative, type CollaborativeSnapshot } from './collaborative';
-import { evaluateRecipe } from './metrics';
+import {
+  CollaborativeModel,
+  completeCollaborative,
+  trainCollaborative,
+  type CollaborativeSnapshot,
+} from './collaborative';
+import { scoreSplit, splitForEvaluation } from './metrics';
 import { PopularityCountModel, trainPopularityCount, type PopularitySnapshot } from './popularity';
-import { yieldToEventLoop } from './shared';
+import { catalogueOf, Pacer } from './shared';
 import type { RecipeName, TrainedModel, TrainingData, TrainingResult } from './types';
 
 export type * from './types';
+export { Pacer } from './shared';
 
 /** The recipes the emulator implements; aws-user-personalization is the default. */
 export const RECIPES: readonly RecipeName[] = [
@@ -14,23 +20,40 @@ export const RECIPES: readonly RecipeName[] = [
   'aws-personalized-ranking',
 ];
 
-async function trainModel(recipe: RecipeName, data: TrainingData): Promise<TrainedModel> {
-  await yieldToEventLoop();
+async function trainModel(recipe: RecipeName, data: TrainingData, pacer: Pacer): Promise<TrainedModel> {
   switch (recipe) {
     case 'aws-popularity-count':
-      return trainPopularityCount(data);
+      return trainPopularityCount(data, pacer);
     case 'aws-user-personalization':
     case 'aws-personalized-ranking':
     case 'aws-sims':
-      return trainCollaborative(recipe, data);
+      return trainCollaborative(recipe, data, pacer);
   }
 }
 
-/** Trains on all the data; the metrics come from the service's held-out protocol (see metrics.ts). */
-export async function train(recipe: RecipeName, data: TrainingData): Promise<TrainingResult> {
+/** The model trained on the evaluation split, brought up to all the data without a second training. */
+async function completeModel(trained: TrainedModel, data: TrainingData, pacer: Pacer): Promise<TrainedModel> {
+  // popularity-count's training is a count: counting again over all the data is the whole of it.
+  if (trained instanceof CollaborativeModel) return completeCollaborative(trained, data, pacer);
+  return trainPopularityCount(data, pacer);
+}
+
+/**
+ * Trains once, on the service's held-out split (see metrics.ts), scores that model for the metrics, and then
+ * completes it with the held-out events (their histories and popularity; see completeCollaborative) to serve.
+ * `pacer` counts the work and hands the event loop a turn every so many units: training runs inside the server.
+ */
+export async function train(
+  recipe: RecipeName,
+  data: TrainingData,
+  pacer = new Pacer(),
+): Promise<TrainingResult> {
   if (!RECIPES.includes(recipe)) throw new Error(`Unknown recipe: ${String(recipe)}`);
-  const metrics = await evaluateRecipe(recipe, data, (split) => trainModel(recipe, split));
-  const model = await trainModel(recipe, data);
+  const split = await splitForEvaluation(data, pacer);
+  const trained = await trainModel(recipe, split.training, pacer);
+  const catalogueSize = (await catalogueOf(data, pacer)).itemIds.length;
+  const metrics = await scoreSplit(recipe, trained, split, catalogueSize, pacer);
+  const model = await completeModel(trained, data, pacer);
   return { model, metrics };
 }
 

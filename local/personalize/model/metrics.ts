@@ -1,4 +1,4 @@
-import { catalogueOf, fnv1a, interactionsByUser, NO_LIVE_CONTEXT, timeSlicedYield } from './shared';
+import { catalogueOf, fnv1a, interactionsByUser, NO_LIVE_CONTEXT, Pacer } from './shared';
 import type { Interaction, RecipeName, SolutionMetrics, TrainedModel, TrainingData } from './types';
 
 /** Personalize holds out 10% of users, and for each of them the newest 10% of interactions. */
@@ -25,8 +25,8 @@ export interface EvaluationSplit {
  * The service's protocol. Test users are chosen deterministically (by a hash of the user id) among users with
  * at least two interactions, so that each keeps at least one input and one ground-truth interaction.
  */
-export function splitForEvaluation(data: TrainingData): EvaluationSplit {
-  const byUser = interactionsByUser(data.interactions);
+export async function splitForEvaluation(data: TrainingData, pacer = new Pacer()): Promise<EvaluationSplit> {
+  const byUser = await interactionsByUser(data.interactions, pacer);
   const eligible = [...byUser.entries()]
     .filter(([, events]) => events.length >= 2)
     .map(([userId]) => userId)
@@ -37,13 +37,14 @@ export function splitForEvaluation(data: TrainingData): EvaluationSplit {
   const training: Interaction[] = [];
   const testUsers: TestUser[] = [];
   for (const [userId, events] of byUser) {
+    await pacer.step(2 * events.length, 'split');
     if (!testIds.has(userId)) {
-      training.push(...events);
+      for (const event of events) training.push(event);
       continue;
     }
     const holdout = Math.max(1, Math.round(events.length * HOLDOUT_FRACTION));
     const input = events.slice(0, events.length - holdout);
-    training.push(...input);
+    for (const event of input) training.push(event);
     testUsers.push({
       userId,
       input,
@@ -118,13 +119,23 @@ export async function evaluateRecipe(
   recipe: RecipeName,
   data: TrainingData,
   trainModel: (data: TrainingData) => Promise<TrainedModel>,
+  pacer = new Pacer(),
 ): Promise<SolutionMetrics> {
-  const split = splitForEvaluation(data);
+  const split = await splitForEvaluation(data, pacer);
   const model = await trainModel(split.training);
+  return scoreSplit(recipe, model, split, (await catalogueOf(data, pacer)).itemIds.length, pacer);
+}
+
+/** Scores a model trained on `split.training` on the split's test users (see evaluateRecipe). */
+export async function scoreSplit(
+  recipe: RecipeName,
+  model: TrainedModel,
+  split: EvaluationSplit,
+  catalogueSize: number,
+  pacer = new Pacer(),
+): Promise<SolutionMetrics> {
   const lists: RankedList[] = [];
-  const pause = timeSlicedYield();
   for (const user of split.testUsers) {
-    await pause();
     const request =
       recipe === 'aws-sims'
         ? {
@@ -134,6 +145,8 @@ export async function evaluateRecipe(
           }
         : { userId: user.userId, numResults: EVALUATION_DEPTH, live: NO_LIVE_CONTEXT };
     lists.push({ recommended: model.recommend(request).map((item) => item.itemId), relevant: user.relevant });
+    // A recommendation is a pass over the catalogue.
+    await pacer.step(catalogueSize, 'evaluation');
   }
-  return scoreRecommendations(lists, catalogueOf(data).itemIds.length);
+  return scoreRecommendations(lists, catalogueSize);
 }

@@ -1,4 +1,4 @@
-import { catalogueOf, topScored, unseenNewItems } from './shared';
+import { catalogueOf, Pacer, topScored, unseenNewItems } from './shared';
 import type {
   RankRequest,
   RecommendRequest,
@@ -67,13 +67,18 @@ export class PopularityCountModel implements TrainedModel {
   }
 }
 
-export function trainPopularityCount(data: TrainingData): PopularityCountModel {
-  const { itemIds } = catalogueOf(data);
+export async function trainPopularityCount(
+  data: TrainingData,
+  pacer = new Pacer(),
+): Promise<PopularityCountModel> {
+  const { itemIds } = await catalogueOf(data, pacer);
   const index = new Map(itemIds.map((id, i) => [id, i]));
   const counts = new Array<number>(itemIds.length).fill(0);
-  for (const interaction of data.interactions) {
-    const i = index.get(interaction.itemId);
-    if (i !== undefined) counts[i] = (counts[i] ?? 0) + 1;
-  }
+  await pacer.chunks(data.interactions.length, 'popularity', (start, end) => {
+    for (let e = start; e < end; e++) {
+      const i = index.get(data.interactions[e]?.itemId ?? '');
+      if (i !== undefined) counts[i] = (counts[i] ?? 0) + 1;
+    }
+  });
   return new PopularityCountModel(itemIds, counts);
 }

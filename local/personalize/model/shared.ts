@@ -19,22 +19,31 @@ export function timeSlicedYield(sliceMs = 15): () => Promise<void> {
 }
 
 /** Every item the model knows: the items dataset first, then items seen only in interactions. */
-export function catalogueOf(data: TrainingData): { itemIds: string[]; genres: string[][] } {
+export async function catalogueOf(
+  data: TrainingData,
+  pacer = new Pacer(),
+): Promise<{ itemIds: string[]; genres: string[][] }> {
   const itemIds: string[] = [];
   const genres: string[][] = [];
   const seen = new Set<string>();
-  for (const item of data.items) {
-    if (seen.has(item.itemId)) continue;
-    seen.add(item.itemId);
-    itemIds.push(item.itemId);
-    genres.push([...item.genres]);
-  }
-  for (const interaction of data.interactions) {
-    if (seen.has(interaction.itemId)) continue;
-    seen.add(interaction.itemId);
-    itemIds.push(interaction.itemId);
-    genres.push([]);
-  }
+  await pacer.chunks(data.items.length, 'catalogue', (start, end) => {
+    for (let k = start; k < end; k++) {
+      const item = data.items[k];
+      if (!item || seen.has(item.itemId)) continue;
+      seen.add(item.itemId);
+      itemIds.push(item.itemId);
+      genres.push([...item.genres]);
+    }
+  });
+  await pacer.chunks(data.interactions.length, 'catalogue', (start, end) => {
+    for (let e = start; e < end; e++) {
+      const itemId = data.interactions[e]?.itemId ?? '';
+      if (seen.has(itemId)) continue;
+      seen.add(itemId);
+      itemIds.push(itemId);
+      genres.push([]);
+    }
+  });
   return { itemIds, genres };
 }
 
@@ -48,47 +57,155 @@ export function unseenNewItems(newItems: readonly Item[], known: ReadonlyMap<str
 }
 
 /** Each user's interactions, oldest first (ties keep input order). */
-export function interactionsByUser(interactions: readonly Interaction[]): Map<string, Interaction[]> {
+export async function interactionsByUser(
+  interactions: readonly Interaction[],
+  pacer = new Pacer(),
+): Promise<Map<string, Interaction[]>> {
   const byUser = new Map<string, Interaction[]>();
-  for (const interaction of interactions) {
-    const list = byUser.get(interaction.userId);
-    if (list) list.push(interaction);
-    else byUser.set(interaction.userId, [interaction]);
+  await pacer.chunks(interactions.length, 'byUser', (start, end) => {
+    for (let e = start; e < end; e++) {
+      const interaction = interactions[e];
+      if (!interaction) continue;
+      const list = byUser.get(interaction.userId);
+      if (list) list.push(interaction);
+      else byUser.set(interaction.userId, [interaction]);
+    }
+  });
+  for (const list of byUser.values()) {
+    list.sort((a, b) => a.timestamp - b.timestamp);
+    await pacer.step(list.length * Math.ceil(Math.log2(list.length + 1)), 'byUser');
   }
-  for (const list of byUser.values()) list.sort((a, b) => a.timestamp - b.timestamp);
   return byUser;
 }
 
-/** Softmax with a temperature; the largest logit is subtracted first so exp never overflows. */
-export function softmax(logits: ArrayLike<number>, temperature: number): Float64Array {
-  const out = new Float64Array(logits.length);
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i] ?? -Infinity);
-  let total = 0;
-  for (let i = 0; i < logits.length; i++) {
-    const e = Math.exp(((logits[i] ?? -Infinity) - max) / temperature);
-    out[i] = e;
-    total += e;
+/**
+ * Indices of the `count` largest `keys`, best first, by a bounded heap: O(n log count), never a sort of the whole
+ * catalogue. Equal keys go to the larger `tieBreak` (popularity), then to the lower index; `exclude` is skipped.
+ */
+export function topIndices(
+  keys: ArrayLike<number>,
+  count: number,
+  tieBreak?: ArrayLike<number>,
+  exclude?: number,
+): number[] {
+  const better = (a: number, b: number): boolean => {
+    const ka = keys[a] ?? -Infinity;
+    const kb = keys[b] ?? -Infinity;
+    if (ka !== kb) return ka > kb;
+    const ta = tieBreak?.[a] ?? 0;
+    const tb = tieBreak?.[b] ?? 0;
+    return ta !== tb ? ta > tb : a < b;
+  };
+  // A min-heap of the best so far: the worst of them at the root.
+  const heap: number[] = [];
+  const limit = Math.max(0, Math.floor(count));
+  if (limit === 0) return heap;
+  for (let i = 0; i < keys.length; i++) {
+    if (i === exclude) continue;
+    if (heap.length < limit) {
+      heap.push(i);
+      siftUp(heap, heap.length - 1, better);
+    } else if ((keys[i] ?? -Infinity) >= (keys[heap[0] ?? 0] ?? -Infinity) && better(i, heap[0] ?? 0)) {
+      heap[0] = i;
+      siftDown(heap, 0, better);
+    }
   }
-  for (let i = 0; i < out.length; i++) out[i] = (out[i] ?? 0) / total;
-  return out;
+  return heap.sort((a, b) => (better(a, b) ? -1 : 1));
 }
 
-/** The `count` best of `scores` as ScoredItems, best first; ties broken by item id for stable output. */
+function siftUp(heap: number[], at: number, better: (a: number, b: number) => boolean): void {
+  let child = at;
+  while (child > 0) {
+    const parent = (child - 1) >> 1;
+    const c = heap[child] ?? 0;
+    const p = heap[parent] ?? 0;
+    if (!better(p, c)) return;
+    heap[child] = p;
+    heap[parent] = c;
+    child = parent;
+  }
+}
+
+function siftDown(heap: number[], at: number, better: (a: number, b: number) => boolean): void {
+  let parent = at;
+  for (;;) {
+    const left = 2 * parent + 1;
+    if (left >= heap.length) return;
+    const right = left + 1;
+    const worse = right < heap.length && better(heap[left] ?? 0, heap[right] ?? 0) ? right : left;
+    const p = heap[parent] ?? 0;
+    const w = heap[worse] ?? 0;
+    if (!better(p, w)) return;
+    heap[parent] = w;
+    heap[worse] = p;
+    parent = worse;
+  }
+}
+
+/** The `count` best of `scores` as ScoredItems, best first; ties as topIndices breaks them. */
 export function topScored(
   itemIds: readonly string[],
   scores: ArrayLike<number>,
   count: number,
-  exclude?: ReadonlySet<number>,
+  options: { tieBreak?: ArrayLike<number>; exclude?: number } = {},
 ): ScoredItem[] {
-  const order: number[] = [];
-  for (let i = 0; i < itemIds.length; i++) if (!exclude?.has(i)) order.push(i);
-  order.sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0) || compareIds(itemIds[a] ?? '', itemIds[b] ?? ''));
-  return order.slice(0, Math.max(0, count)).map((i) => ({ itemId: itemIds[i] ?? '', score: scores[i] ?? 0 }));
+  return topIndices(scores, count, options.tieBreak, options.exclude).map((i) => ({
+    itemId: itemIds[i] ?? '',
+    score: scores[i] ?? 0,
+  }));
 }
 
-function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/**
+ * Paces long computations in the server's process: work is counted in units (one inner-loop step: an event, a
+ * co-occurrence pair), and the event loop gets a turn at least every `unitsPerYield` units. With units of roughly
+ * equal cost, that bounds every synchronous block whatever the size of the data.
+ */
+export class Pacer {
+  /** Units counted since the last yield. */
+  private pending = 0;
+  /** Units counted in all, by phase: what a test can check the work of. */
+  readonly work = new Map<string, number>();
+  yields = 0;
+  /** The most units ever counted between two yields. */
+  longestStretch = 0;
+
+  constructor(
+    readonly unitsPerYield = 50_000,
+    private readonly pause: () => Promise<void> = yieldToEventLoop,
+  ) {}
+
+  /** Counts work; true when a yield is due (then `await pacer.yield()`). Synchronous, so cheap in hot loops. */
+  count(units: number, phase = 'other'): boolean {
+    this.pending += units;
+    this.work.set(phase, (this.work.get(phase) ?? 0) + units);
+    return this.pending >= this.unitsPerYield;
+  }
+
+  async yield(): Promise<void> {
+    this.longestStretch = Math.max(this.longestStretch, this.pending);
+    this.pending = 0;
+    this.yields++;
+    await this.pause();
+  }
+
+  /** Counts work and yields if due. */
+  async step(units: number, phase?: string): Promise<void> {
+    if (this.count(units, phase)) await this.yield();
+  }
+
+  /** Runs `body` on [start, end) chunks of `length` (at most `chunk` long), pacing after each. */
+  async chunks(
+    length: number,
+    phase: string,
+    body: (start: number, end: number) => void,
+    chunk = 10_000,
+  ): Promise<void> {
+    for (let start = 0; start < length; start += chunk) {
+      const end = Math.min(length, start + chunk);
+      body(start, end);
+      await this.step(end - start, phase);
+    }
+  }
 }
 
 /** 32-bit FNV-1a: a stable hash for deterministic splits. */

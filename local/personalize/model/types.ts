@@ -1,3 +1,5 @@
+import type { Pacer } from './shared';
+
 /**
  * The contract between the Personalize emulator (resources, wire protocols, persistence) and its
  * recommendation models (training, scoring, metrics). The emulator owns data and lifecycles; a model is a
@@ -94,8 +96,8 @@ export interface TrainingResult {
  *   train(recipe: RecipeName, data: TrainingData): Promise<TrainingResult>
  *   loadModel(snapshot: unknown): TrainedModel
  *   RECIPES: readonly RecipeName[]
- * `train` may yield to the event loop (it runs inside the emulator's server process) and must not block it
- * for long stretches.
+ * `train` runs inside the emulator's server process: it counts its work on a `Pacer` (the one given, or its own)
+ * and yields to the event loop at least every `pacer.unitsPerYield` units, so no stretch blocks the server long.
  */
-export type Train = (recipe: RecipeName, data: TrainingData) => Promise<TrainingResult>;
+export type Train = (recipe: RecipeName, data: TrainingData, pacer?: Pacer) => Promise<TrainingResult>;
 export type LoadModel = (snapshot: unknown) => TrainedModel;
