@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type EmulatorContext, resourceArn } from '../context';
 import { inUse, invalidInput } from '../errors';
 import { isSettled } from '../lifecycle';
+import { Pacer } from '../model/shared';
 import type { Interaction, Item } from '../model/types';
 import { page } from '../pagination';
 import { must, mustBeActive } from '../preconditions';
@@ -107,14 +108,15 @@ export async function runTraining(ctx: EmulatorContext, version: SolutionVersion
   if (!solution) throw new Error(`Solution ${version.solutionArn} no longer exists`);
   const recipe = recipeByArn(solution.recipeArn)?.name ?? 'aws-user-personalization';
   const cutoff = ctx.store.liveSeq;
-  const data = trainingData(ctx, solution, cutoff);
+  const pacer = new Pacer();
+  const data = await trainingData(ctx, solution, cutoff, pacer);
   if (data.interactions.length === 0) {
     throw new Error(
       `No interactions to train on in dataset group ${solution.datasetGroupArn}${solution.eventType ? ` with eventType ${solution.eventType}` : ''}: import interactions or send events first`,
     );
   }
   const started = Date.now();
-  const { model, metrics } = await ctx.options.models.train(recipe, data);
+  const { model, metrics } = await ctx.options.models.train(recipe, data, pacer);
   // Closed, or stopped while training: the result is discarded.
   if (ctx.lifecycle.closed || version.status !== 'CREATE IN_PROGRESS') return;
   ctx.store.saveModel(version.arn, model.serialize());
@@ -124,25 +126,45 @@ export async function runTraining(ctx: EmulatorContext, version: SolutionVersion
   version.trainingHours = (Date.now() - started) / 3_600_000;
 }
 
-/** The dataset group's imported interactions and items plus every event and item accepted up to `cutoff`. */
-function trainingData(
+/**
+ * The dataset group's imported interactions and items plus every event and item accepted up to `cutoff`, copied
+ * in chunks on `pacer` (a million rows would otherwise hold the event loop).
+ */
+async function trainingData(
   ctx: EmulatorContext,
   solution: SolutionRecord,
   cutoff: number,
-): { interactions: Interaction[]; items: Item[] } {
+  pacer: Pacer,
+): Promise<{ interactions: Interaction[]; items: Item[] }> {
   const group = solution.datasetGroupArn;
   const datasets = ctx.store.list('dataset', (d) => d.datasetGroupArn === group);
   const interactionsDataset = datasets.find((d) => d.datasetType === 'Interactions');
   const itemsDataset = datasets.find((d) => d.datasetType === 'Items');
-  let interactions = [
-    ...(interactionsDataset ? (ctx.store.rowsOf(interactionsDataset.arn)?.interactions ?? []) : []),
-    ...ctx.store.eventsAfter(group, 0, cutoff),
-  ];
-  if (solution.eventType) interactions = interactions.filter((i) => i.eventType === solution.eventType);
+  const interactions: Interaction[] = [];
+  const wanted = (i: Interaction): boolean => !solution.eventType || i.eventType === solution.eventType;
+  for (const source of [
+    interactionsDataset ? (ctx.store.rowsOf(interactionsDataset.arn)?.interactions ?? []) : [],
+    ctx.store.eventsAfter(group, 0, cutoff),
+  ]) {
+    await pacer.chunks(source.length, 'data', (start, end) => {
+      for (let k = start; k < end; k++) {
+        const interaction = source[k];
+        if (interaction && wanted(interaction)) interactions.push(interaction);
+      }
+    });
+  }
   const items = new Map<string, Item>();
-  for (const item of itemsDataset ? (ctx.store.rowsOf(itemsDataset.arn)?.items ?? []) : [])
-    items.set(item.itemId, item);
-  for (const item of ctx.store.itemsAfter(group, 0, cutoff)) items.set(item.itemId, item);
+  for (const source of [
+    itemsDataset ? (ctx.store.rowsOf(itemsDataset.arn)?.items ?? []) : [],
+    ctx.store.itemsAfter(group, 0, cutoff),
+  ]) {
+    await pacer.chunks(source.length, 'data', (start, end) => {
+      for (let k = start; k < end; k++) {
+        const item = source[k];
+        if (item) items.set(item.itemId, item);
+      }
+    });
+  }
   return { interactions, items: [...items.values()] };
 }
 
