@@ -122,9 +122,19 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
     if (recording) calls.push(call);
   };
   const maxObjectBytes = options.maxObjectBytes ?? 100 * 1024 * 1024;
+  // No request, however malformed, may stop the server: every error is answered, or the connection dropped.
   const server: Server = createServer((request, response) => {
     handleRequest(request, response, store, maxObjectBytes, record).catch((error: unknown) => {
-      sendError(response, request.method, new S3Error(500, 'InternalError', describe(error)), newRequestId());
+      try {
+        sendError(
+          response,
+          request.method,
+          new S3Error(500, 'InternalError', describe(error)),
+          newRequestId(),
+        );
+      } catch {
+        response.destroy();
+      }
     });
   });
   await listenOn(server, options.port, 'S3', options.portVariable);

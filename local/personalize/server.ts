@@ -29,21 +29,33 @@ export function createEmulatorServer(
   faults: FaultInjector,
   recorder?: CallRecorder,
 ): Server {
+  // No request, however malformed, may stop the server: every error is answered, or the connection dropped.
   return createServer((request, response) => {
+    serveRequest(service, faults, recorder, request, response).catch(() => response.destroy());
+  });
+}
+
+async function serveRequest(
+  service: PersonalizeService,
+  faults: FaultInjector,
+  recorder: CallRecorder | undefined,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  try {
     const operation = recorder && operationOf(service, request);
     if (recorder && operation) pendingCalls.set(response, recorder.begin(request, operation));
-    readBody(request)
-      .then((raw) => route(service, faults, request, raw, response, recorder))
-      .catch((error: unknown) => {
-        const serviceError = isServiceError(error) ? error : asServiceError(error);
-        if (response.headersSent) {
-          response.destroy();
-          return;
-        }
-        if (serviceError.status.rest === 413) response.setHeader('connection', 'close');
-        sendError(request, response, serviceError);
-      });
-  });
+    const raw = await readBody(request);
+    route(service, faults, request, raw, response, recorder);
+  } catch (error) {
+    const serviceError = isServiceError(error) ? error : asServiceError(error);
+    if (response.headersSent) {
+      response.destroy();
+      return;
+    }
+    if (serviceError.status.rest === 413) response.setHeader('connection', 'close');
+    sendError(request, response, serviceError);
+  }
 }
 
 /** Errors in the protocol the request came in: awsJson1_1 (`__type` in the body) or restJson1 (header). */
@@ -192,7 +204,7 @@ function handleAdmin(
     if (path === '/_emulator/health' && method === 'GET') {
       send(response, 200, 'application/json', { status: 'ok' });
     } else if (path === '/_emulator/faults' && method === 'POST') {
-      faults.set(parseBody(raw) as Record<string, FaultSpec>);
+      faults.set(faultSpecs(parseBody(raw)));
       send(response, 200, 'application/json', { armed: faults.armed() });
     } else if (path === '/_emulator/faults' && method === 'GET') {
       send(response, 200, 'application/json', { armed: faults.armed() });
@@ -215,6 +227,29 @@ function handleAdmin(
       message: error instanceof Error ? error.message : String(error),
     });
   }
+}
+
+/**
+ * The body of `POST /_emulator/faults`, checked: each error type is answered later in a header
+ * (x-amzn-errortype), so it must be a name, not text that cannot be a header value.
+ */
+function faultSpecs(body: RequestBody): Record<string, FaultSpec> {
+  for (const [operation, spec] of Object.entries(body)) {
+    if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+      throw new Error(`The fault for ${operation} must be an object {failNext, errorType?, message?}`);
+    }
+    const { errorType, message } = spec as { errorType?: unknown; message?: unknown };
+    if (
+      errorType !== undefined &&
+      (typeof errorType !== 'string' || !/^[A-Za-z][\w.:#-]{0,127}$/.test(errorType))
+    ) {
+      throw new Error(`errorType for ${operation} must be an error name such as ThrottlingException`);
+    }
+    if (message !== undefined && typeof message !== 'string') {
+      throw new Error(`message for ${operation} must be a string`);
+    }
+  }
+  return body as Record<string, FaultSpec>;
 }
 
 interface ServiceError {

@@ -351,6 +351,25 @@ describe('Personalize emulator HTTP server robustness', () => {
     await healthy();
   }, 60_000);
 
+  test('admin routes answer malformed fault specs 400 and keep serving', async () => {
+    const arm = async (body: string) => {
+      const response = await fetch(`${h.emulator.endpoint}/_emulator/faults`, { method: 'POST', body });
+      return { status: response.status, body: await response.text() };
+    };
+    // An error type is answered later in a header: one that cannot be a header value is refused now.
+    for (const body of [
+      '{"PutEvents": {"failNext": 1, "errorType": "Bad\\r\\nType"}}',
+      '{"PutEvents": {"failNext": 1, "errorType": 5}}',
+      '{"PutEvents": null}',
+      '{"PutEvents": {"failNext": "x"}}',
+      `${'['.repeat(5000)}`,
+    ]) {
+      expect([body.slice(0, 60), (await arm(body)).status]).toEqual([body.slice(0, 60), 400]);
+    }
+    expect(await (await fetch(`${h.emulator.endpoint}/_emulator/faults`)).json()).toEqual({ armed: {} });
+    await healthy();
+  });
+
   test('the SDK sees a malformed field as InvalidInputException naming it', async () => {
     await expect(h.personalize.send(new ListDatasetGroupsCommand({ maxResults: 1000 }))).rejects.toThrow(
       InvalidInputException,
