@@ -31,7 +31,7 @@ export const COLLABORATIVE_SETTINGS = {
    * first interaction): a user's co-occurrence work is linear in their history, and nearby items are the
    * stronger evidence anyway.
    */
-  pairWindow: 50,
+  pairWindow: 100,
   /** Co-occurrences closer in time than about this count extra: sessions and binges are strong evidence. */
   sessionSeconds: 6 * 3600,
   sessionBoost: 2,
@@ -820,22 +820,16 @@ export async function completeCollaborative(
   // Every item of the split is in the whole catalogue; its index may differ.
   const moved = Int32Array.from(before.itemIds, (itemId) => catalogue.index.get(itemId) ?? 0);
   const neighbours = catalogue.itemIds.map((): number[] => []);
-  await pacer.chunks(
-    moved.length,
-    'complete',
-    (start, end) => {
-      for (let s = start; s < end; s++) {
-        const list = before.neighbours[s] ?? [];
-        const mapped = new Array<number>(list.length);
-        for (let k = 0; k + 1 < list.length; k += 2) {
-          mapped[k] = moved[list[k] ?? 0] ?? 0;
-          mapped[k + 1] = list[k + 1] ?? 0;
-        }
-        neighbours[moved[s] ?? 0] = mapped;
-      }
-    },
-    500,
-  );
+  for (let s = 0; s < moved.length; s++) {
+    const list = before.neighbours[s] ?? [];
+    const mapped = new Array<number>(list.length);
+    for (let k = 0; k + 1 < list.length; k += 2) {
+      mapped[k] = moved[list[k] ?? 0] ?? 0;
+      mapped[k + 1] = list[k + 1] ?? 0;
+    }
+    neighbours[moved[s] ?? 0] = mapped;
+    await pacer.step(list.length + 1, 'complete');
+  }
   return assemble(trained.recipe, catalogue, profiles, popularity, neighbours);
 }
 

@@ -170,7 +170,7 @@ export class Pacer {
   longestStretch = 0;
 
   constructor(
-    readonly unitsPerYield = 50_000,
+    readonly unitsPerYield = 20_000,
     private readonly pause: () => Promise<void> = yieldToEventLoop,
   ) {}
 
@@ -198,7 +198,7 @@ export class Pacer {
     length: number,
     phase: string,
     body: (start: number, end: number) => void,
-    chunk = 10_000,
+    chunk = 5_000,
   ): Promise<void> {
     for (let start = 0; start < length; start += chunk) {
       const end = Math.min(length, start + chunk);
