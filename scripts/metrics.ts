@@ -3,12 +3,15 @@
  * `npx tsx scripts/metrics.ts`: the sample data.
  * `npx tsx scripts/metrics.ts --shapes`: user-personalization against popularity-count (NDCG@10, the service's
  *   held-out protocol) on datasets of other shapes (data/shapes.ts).
- * `npx tsx scripts/metrics.ts --scale`: training time, memory, longest event-loop block and GetRecommendations
- *   latency (500 results) on 5,000 users, 10,000 items, about 500,000 interactions (built in memory).
+ * `npx tsx scripts/metrics.ts --scale [interactions]`: training time, memory, longest event-loop block and
+ *   GetRecommendations latency (500 results) on 5,000 users, 10,000 items, about 500,000 interactions (or as
+ *   many as given, e.g. 1000000), built in memory.
+ * `npx tsx scripts/metrics.ts --serving`: what a recommendation costs in the model (user-personalization, 25
+ *   results, the sample data, users in turn), in recommendations per second of one core.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { large, movieLensLike, popularityOnly, repeatConsumption, sequential } from '../data/shapes';
-import { RECIPES, train } from '../local/personalize/model';
+import { Pacer, RECIPES, train } from '../local/personalize/model';
 import { evaluateRecipe } from '../local/personalize/model/metrics';
 import { trainCollaborative } from '../local/personalize/model/collaborative';
 import { trainPopularityCount } from '../local/personalize/model/popularity';
@@ -49,17 +52,21 @@ async function shapes(): Promise<void> {
   }
 }
 
-async function scale(): Promise<void> {
-  const data = large();
+async function scale(interactions = 500_000): Promise<void> {
+  const data = large({ interactions });
   const users = new Set(data.interactions.map((e) => e.userId)).size;
   console.log(`${users} users, ${data.items.length} items, ${data.interactions.length} interactions`);
   for (const recipe of ['aws-user-personalization', 'aws-popularity-count'] as const) {
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     const started = performance.now();
-    const { model } = await train(recipe, data);
+    const pacer = new Pacer();
+    const { model } = await train(recipe, data, pacer);
     const seconds = (performance.now() - started) / 1000;
     delay.disable();
+    const serializing = performance.now();
+    const snapshot = JSON.stringify(model.serialize());
+    const serializeMs = performance.now() - serializing;
     const latencies: number[] = [];
     for (let u = 0; u < 50; u++) {
       const at = performance.now();
@@ -70,14 +77,34 @@ async function scale(): Promise<void> {
     const megabytes = (bytes: number): string => (bytes / 1e6).toFixed(0);
     console.log(
       `${recipe}: training (with its metrics) ${seconds.toFixed(1)} s, longest event-loop block ${(delay.max / 1e6).toFixed(0)} ms, ` +
-        `rss ${megabytes(process.memoryUsage().rss)} MB, snapshot ${megabytes(JSON.stringify(model.serialize()).length)} MB, ` +
+        `${pacer.yields} yields, rss ${megabytes(process.memoryUsage().rss)} MB, snapshot ${megabytes(snapshot.length)} MB ` +
+        `(JSON.stringify ${serializeMs.toFixed(0)} ms), ` +
         `500 recommendations median ${latencies[25]?.toFixed(1)} ms, max ${latencies[49]?.toFixed(1)} ms`,
     );
   }
 }
 
+async function serving(): Promise<void> {
+  const data = readSampleData();
+  const users = [...new Set(data.interactions.map((e) => e.userId))];
+  const model = await trainCollaborative('aws-user-personalization', data);
+  const live = { userEvents: [], newItems: [] };
+  for (let round = 0; round < 3; round++) {
+    const started = performance.now();
+    let count = 0;
+    while (performance.now() - started < 2000)
+      model.recommend({ userId: users[count++ % users.length], numResults: 25, live });
+    console.log(`${Math.round(count / ((performance.now() - started) / 1000))} recommendations/s`);
+  }
+}
+
 const mode = process.argv[2];
-(mode === '--shapes' ? shapes() : mode === '--scale' ? scale() : sampleMetrics()).catch((error: unknown) => {
+const run: Record<string, () => Promise<void>> = {
+  '--shapes': shapes,
+  '--scale': () => scale(process.argv[3] ? Number(process.argv[3]) : undefined),
+  '--serving': serving,
+};
+(run[mode ?? ''] ?? sampleMetrics)().catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;
 });
