@@ -7,7 +7,18 @@
  * `startLocalMode` is the programmatic entry point (tests and the benchmark start it on free ports).
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { PersonalizeClient } from '@aws-sdk/client-personalize';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
@@ -26,6 +37,7 @@ import { FailedRecordsBucket, loadOrCreateMappingUuid } from './failed-records';
 import { startGateway, type ProxyHandler } from './gateway';
 import { createKinesisClient, ensureStream, startKinesis } from './kinesis';
 import { PortInUseError } from './listen';
+import { LOCK_FILE, lockStateDirectory } from './state-lock';
 import { provisionPersonalize, type ProvisionedModel } from './provision';
 import { startS3StandIn, type S3Call, type S3StandIn } from './s3';
 import { StreamConsumer, type EventSourceSettings, type KinesisHandler } from './stream-consumer';
@@ -133,12 +145,28 @@ interface LocalModeConfig {
   readonly datasetGroupArn: string;
 }
 
-function resolveConfig(options: LocalModeOptions): LocalModeConfig {
+function resolveStateDir(options: LocalModeOptions): string {
+  return resolve(options.stateDir ?? process.env.STATE_DIR ?? join(PROJECT_ROOT, '.local-state'));
+}
+
+/**
+ * Creates the state directory and takes its lock (before `reset` touches anything in it, so a reset never
+ * wipes the state of a local mode still running); returns what releases the lock.
+ */
+function claimStateDir(stateDir: string, reset: boolean | undefined): () => void {
+  mkdirSync(stateDir, { recursive: true });
+  const unlock = lockStateDirectory(stateDir);
+  if (reset) {
+    for (const entry of readdirSync(stateDir)) {
+      if (entry !== LOCK_FILE) rmSync(join(stateDir, entry), { recursive: true, force: true });
+    }
+  }
+  return unlock;
+}
+
+function resolveConfig(options: LocalModeOptions, stateDir: string): LocalModeConfig {
   const stackName = options.stackName ?? 'NearRealTimeRecommendations';
   const region = options.region ?? 'us-east-1';
-  const stateDir = resolve(options.stateDir ?? process.env.STATE_DIR ?? join(PROJECT_ROOT, '.local-state'));
-  if (options.reset) rmSync(stateDir, { recursive: true, force: true });
-  mkdirSync(stateDir, { recursive: true });
   // The same names the stack gives its resources, recipe included (it fingerprints the solution name).
   const names = personalizeNames(stackName, { recipeArn: options.recipeArn });
   const streamName = `${stackName}-events`;
@@ -184,9 +212,12 @@ class Stops {
 }
 
 export async function startLocalMode(options: LocalModeOptions = {}): Promise<LocalMode> {
-  const config = resolveConfig(options);
-  const stops = new Stops(config.log);
+  const stateDir = resolveStateDir(options);
+  const stops = new Stops(options.log ?? console.log);
+  // Released last, after everything that writes in the directory has stopped.
+  stops.push(claimStateDir(stateDir, options.reset));
   try {
+    const config = resolveConfig(options, stateDir);
     const personalize = await startEmulator(config, options);
     stops.push(() => personalize.close());
     const kinesis = await startStream(config, options, stops);
@@ -451,22 +482,40 @@ export function toLocalS3(location: string, s3Dir: string, dataset: string): str
   return `s3://local-data/${key}`;
 }
 
+/** The key kept in the state directory (readable by its owner only, also when it was not), or a new one. */
 function loadOrCreateApiKey(path: string): string {
   if (existsSync(path)) {
+    chmodSync(path, 0o600);
     const kept = readFileSync(path, 'utf8').trim();
     if (kept) return kept;
   }
   // API Gateway's generated keys: 40 letters and digits.
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
   const key = [...randomBytes(40)].map((byte) => alphabet[byte % alphabet.length]).join('');
-  writeFileSync(path, `${key}\n`, { mode: 0o600 });
+  writePrivateFile(path, `${key}\n`);
   return key;
 }
 
+/** The outputs hold the API key: the file is its owner's only, whatever mode an earlier file had. */
 function writeOutputsFile(path: string, stackName: string, outputs: StackOutputs): void {
   mkdirSync(dirname(path), { recursive: true });
   // As `cdk deploy --outputs-file`: outputs keyed by stack name.
-  writeFileSync(path, `${JSON.stringify({ [stackName]: outputs }, null, 2)}\n`);
+  writePrivateFile(path, `${JSON.stringify({ [stackName]: outputs }, null, 2)}\n`);
+}
+
+/**
+ * Writes a file only its owner may read: a new file of mode 0600 renamed over the old, so the content is
+ * never readable by others, not even for a moment in a file created earlier with a wider mode.
+ */
+export function writePrivateFile(path: string, content: string): void {
+  const draft = `${path}.${process.pid}.tmp`;
+  try {
+    rmSync(draft, { force: true });
+    writeFileSync(draft, content, { mode: 0o600, flag: 'wx' });
+    renameSync(draft, path);
+  } finally {
+    rmSync(draft, { force: true });
+  }
 }
 
 function parsePort(value: string | undefined, variable: string): number | undefined {
@@ -619,10 +668,34 @@ function stopOnSignals(local: LocalMode): void {
   process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
+/**
+ * The backstop of the command line (not of startLocalMode): an error nothing handled is a bug, so it is
+ * logged and local mode stops, releasing its state directory, and exits non-zero rather than serving on in
+ * an unknown state. The servers answer every request themselves; this is not how they survive one.
+ */
+function exitOnUnexpectedErrors(running: () => LocalMode | undefined): void {
+  let failing = false;
+  const fail = (kind: string, error: unknown) => {
+    console.error(
+      `\nLocal mode stopped on an ${kind}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    if (failing) process.exit(1);
+    failing = true;
+    setTimeout(() => process.exit(1), 5000).unref();
+    const exit = () => process.exit(1);
+    void (running()?.close() ?? Promise.resolve()).then(exit, exit);
+  };
+  process.on('unhandledRejection', (error) => fail('unhandled rejection', error));
+  process.on('uncaughtException', (error) => fail('uncaught exception', error));
+}
+
 async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2));
+  const started: { local?: LocalMode } = {};
+  exitOnUnexpectedErrors(() => started.local);
   console.log('Starting local mode (Personalize emulator, Kinesis, S3, gateway)...');
   const local = await startLocalMode(options);
+  started.local = local;
   console.log(banner(local));
   stopOnSignals(local);
 }
