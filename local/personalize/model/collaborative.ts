@@ -7,6 +7,7 @@ import {
   topScored,
   unseenNewItems,
 } from './shared';
+import { packLists, packListsNow, unpackLists, type PackedLists, type PackedSnapshot } from './packing';
 import type {
   Interaction,
   Item,
@@ -167,10 +168,23 @@ export class CollaborativeModel implements TrainedModel {
   private readonly catalogue: QueryCatalogue;
   private readonly scratch = new Scratch();
 
+  private readonly state: CollaborativeSnapshot;
+  /** The JSON form's packed lists, once computed (or as loaded). */
+  private packed?: PackedLists;
+
   constructor(
     readonly recipe: RecipeName,
-    private readonly state: CollaborativeSnapshot,
+    snapshot: CollaborativeSnapshot | PackedSnapshot,
   ) {
+    let state: CollaborativeSnapshot;
+    if ('packed' in snapshot && snapshot.packed) {
+      const { packed, ...rest } = snapshot;
+      state = { ...rest, ...unpackLists(packed) };
+      this.packed = packed;
+    } else {
+      state = snapshot as CollaborativeSnapshot;
+    }
+    this.state = state;
     this.index = new Map(state.itemIds.map((id, i) => [id, i]));
     this.genreIndex = new Map(state.genres.map((genre, i) => [genre, i]));
     this.maxLogPopularity = Math.log1p(maxOf(state.popularity, 1e-9));
@@ -212,8 +226,22 @@ export class CollaborativeModel implements TrainedModel {
     );
   }
 
+  /** The snapshot; as JSON (its toJSON), the large lists are packed (see packing.ts). */
   serialize(): CollaborativeSnapshot {
-    return { ...this.state, recipe: this.recipe };
+    const snapshot = { ...this.state, recipe: this.recipe };
+    Object.defineProperty(snapshot, 'toJSON', { enumerable: false, value: () => this.jsonForm() });
+    return snapshot;
+  }
+
+  /** Packs the lists for the JSON form ahead of time, paced: then writing the snapshot is quick. */
+  async prepareSnapshot(pacer: Pacer): Promise<void> {
+    this.packed ??= await packLists(this.state, pacer);
+  }
+
+  private jsonForm(): PackedSnapshot {
+    this.packed ??= packListsNow(this.state);
+    const { neighbours: _neighbours, histories: _histories, ...rest } = this.state;
+    return { ...rest, recipe: this.recipe, packed: this.packed };
   }
 
   private queryCatalogue(newItems: readonly Item[]): QueryCatalogue {

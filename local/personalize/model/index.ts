@@ -5,6 +5,7 @@ import {
   type CollaborativeSnapshot,
 } from './collaborative';
 import { scoreSplit, splitForEvaluation } from './metrics';
+import type { PackedSnapshot } from './packing';
 import { PopularityCountModel, trainPopularityCount, type PopularitySnapshot } from './popularity';
 import { catalogueOf, Pacer } from './shared';
 import type { RecipeName, TrainedModel, TrainingData, TrainingResult } from './types';
@@ -34,7 +35,11 @@ async function trainModel(recipe: RecipeName, data: TrainingData, pacer: Pacer):
 /** The model trained on the evaluation split, brought up to all the data without a second training. */
 async function completeModel(trained: TrainedModel, data: TrainingData, pacer: Pacer): Promise<TrainedModel> {
   // popularity-count's training is a count: counting again over all the data is the whole of it.
-  if (trained instanceof CollaborativeModel) return completeCollaborative(trained, data, pacer);
+  if (trained instanceof CollaborativeModel) {
+    const model = await completeCollaborative(trained, data, pacer);
+    await model.prepareSnapshot(pacer);
+    return model;
+  }
   return trainPopularityCount(data, pacer);
 }
 
@@ -66,7 +71,7 @@ export function loadModel(snapshot: unknown): TrainedModel {
     case 'aws-user-personalization':
     case 'aws-personalized-ranking':
     case 'aws-sims':
-      return new CollaborativeModel(recipe, snapshot as CollaborativeSnapshot);
+      return new CollaborativeModel(recipe, snapshot as CollaborativeSnapshot | PackedSnapshot);
     default:
       throw new Error(`Not a model snapshot (recipe: ${String(recipe)})`);
   }
