@@ -1,5 +1,5 @@
 /** Listening on 127.0.0.1 with a message that says what to change when the port is taken. */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
 export class PortInUseError extends Error {
   constructor(
@@ -16,6 +16,7 @@ export class PortInUseError extends Error {
 }
 
 export function listenOn(server: Server, port: number, service: string, variable?: string): Promise<void> {
+  guardRequestListeners(server);
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
@@ -37,4 +38,57 @@ export function closeServer(server: Server): Promise<void> {
     server.close((error) => (error ? reject(error) : resolve()));
     server.closeIdleConnections();
   });
+}
+
+type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
+type EventListener = (...args: unknown[]) => void;
+
+/**
+ * For request handlers local mode does not own (kinesalite's): what a handler throws, synchronously or from
+ * a listener it adds to the request while it runs, fails that request only (a 500, or the connection
+ * dropped once the answer has begun), never the process. kinesalite throws from its request's `error`
+ * listener, so a client that disconnects mid-body ended local mode. local mode's own servers catch their
+ * errors themselves and never rely on this.
+ */
+export function guardRequestListeners(server: Server): void {
+  const listeners = server.listeners('request') as RequestListener[];
+  if (listeners.length === 0) return;
+  server.removeAllListeners('request');
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const fail = () => failRequest(response);
+    const guard =
+      (listener: EventListener): EventListener =>
+      (...args) => {
+        try {
+          listener.apply(request, args);
+        } catch {
+          fail();
+        }
+      };
+    // While the handler runs, the listeners it adds to the request are guarded too.
+    const on = request.on;
+    request.on = function (this: IncomingMessage, event: string | symbol, listener: EventListener) {
+      return on.call(this, event, guard(listener));
+    } as typeof request.on;
+    try {
+      for (const listener of listeners) listener.call(server, request, response);
+    } catch {
+      fail();
+    } finally {
+      request.on = on;
+    }
+  });
+}
+
+function failRequest(response: ServerResponse): void {
+  if (response.headersSent || response.destroyed) {
+    response.destroy();
+    return;
+  }
+  try {
+    response.writeHead(500, { 'content-type': 'text/plain', connection: 'close' });
+    response.end('Internal error\n');
+  } catch {
+    response.destroy();
+  }
 }
