@@ -77,29 +77,32 @@ function reference(
       s.popularityWeight * popularity
     );
   });
+  const scores = mixture(logits, weights, state.repeatShare ?? 0);
+  const order = state.itemIds.map((_, j) => j);
+  order.sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0) || (events[b] ?? 0) - (events[a] ?? 0) || a - b);
+  return order.slice(0, count).map((j) => ({ itemId: state.itemIds[j] ?? '', score: scores[j] ?? 0 }));
+}
+
+/** Two full softmaxes (items new to the user; the user's own items, boosted) mixed by the repeat share. */
+function mixture(logits: number[], weights: ReadonlyMap<number, number>, repeatShare: number): number[] {
+  const s = COLLABORATIVE_SETTINGS;
   const softmax = (values: number[]): number[] => {
     const max = Math.max(...values);
     const exps = values.map((v) => Math.exp((v - max) / s.temperature));
     const total = exps.reduce((a, b) => a + b, 0);
     return exps.map((e) => e / total);
   };
-  let scores: number[];
-  if (weights.size === 0 || weights.size === size) scores = softmax(logits);
-  else {
-    const repeat = Math.min(0.95, Math.max(s.minimumRepeatShare, state.repeatShare ?? 0));
-    const maxWeight = Math.max(...weights.values());
-    const unseen = softmax(logits.map((l, j) => (weights.get(j) === undefined ? l : -Infinity)));
-    const seen = softmax(
-      logits.map((l, j) => {
-        const weight = weights.get(j);
-        return weight === undefined ? -Infinity : l + s.cooccurrenceWeight * (weight / maxWeight);
-      }),
-    );
-    scores = unseen.map((u, j) => (1 - repeat) * u + repeat * (seen[j] ?? 0));
-  }
-  const order = state.itemIds.map((_, j) => j);
-  order.sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0) || (events[b] ?? 0) - (events[a] ?? 0) || a - b);
-  return order.slice(0, count).map((j) => ({ itemId: state.itemIds[j] ?? '', score: scores[j] ?? 0 }));
+  if (weights.size === 0 || weights.size === logits.length) return softmax(logits);
+  const repeat = Math.min(0.95, Math.max(s.minimumRepeatShare, repeatShare));
+  const maxWeight = Math.max(...weights.values());
+  const unseen = softmax(logits.map((l, j) => (weights.get(j) === undefined ? l : -Infinity)));
+  const seen = softmax(
+    logits.map((l, j) => {
+      const weight = weights.get(j);
+      return weight === undefined ? -Infinity : l + s.cooccurrenceWeight * (weight / maxWeight);
+    }),
+  );
+  return unseen.map((u, j) => (1 - repeat) * u + repeat * (seen[j] ?? 0));
 }
 
 /** Same items in the same order and the same scores, up to floating-point rounding (ties may swap only then). */
