@@ -137,11 +137,14 @@ export function createGatewayRequestListener(
   options: GatewayOptions,
 ): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   const routes = options.routes ?? ROUTES;
-  const validators = compileValidators(routes);
-  const loadHandler = cachedLoader(options.loadHandler);
-  const log = options.log ?? console.log;
-  const describeError = (error: unknown) =>
-    error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const ctx: GatewayContext = {
+    options,
+    routes,
+    validators: compileValidators(routes),
+    loadHandler: cachedLoader(options.loadHandler),
+    log: options.log ?? console.log,
+  };
+  const { log } = ctx;
 
   // Never rejects: whatever a request holds, it is answered (or its connection dropped) and logged.
   return async (incoming, response) => {
@@ -149,7 +152,7 @@ export function createGatewayRequestListener(
     const request = toGatewayRequest(incoming);
     let reply: Reply;
     try {
-      reply = await answerRequest(request);
+      reply = await answerRequest(ctx, request);
     } catch (error) {
       log(`gateway: ${request.requestId}: ${describeError(error)}`);
       reply = internalError(request);
@@ -165,240 +168,263 @@ export function createGatewayRequestListener(
       : `${request.url.pathname}${request.url.search}`;
     log(`${request.method} ${target} ${reply.statusCode} ${Date.now() - started}ms ${request.requestId}`);
   };
+}
 
-  /** Resolves the route as API Gateway does (before the key), then answers. */
-  function answerRequest(request: GatewayRequest): Promise<Reply> | Reply {
-    if (request.badTarget) {
-      return gatewayResponse(GATEWAY_RESPONSES.default4xx, request, {
-        messageString: JSON.stringify('Bad Request: the request target is not a path'),
-        responseType: 'BAD_REQUEST',
-        statusCode: 400,
-      });
-    }
-    const onStage = request.url.pathname.startsWith(`/${API_STAGE_NAME}/`);
-    const route = onStage
-      ? routes.find(
-          (candidate) => candidate.path === request.resourcePath && candidate.method === request.method,
-        )
-      : undefined;
-    return answer(request, route);
-  }
+/** What the gateway's steps share: its options, routes and validators, handler loader and log. */
+interface GatewayContext {
+  readonly options: GatewayOptions;
+  readonly routes: readonly Route[];
+  readonly validators: Map<Route, ValidateFunction>;
+  readonly loadHandler: (name: string) => Promise<ProxyHandler>;
+  readonly log: (line: string) => void;
+}
 
-  async function answer(request: GatewayRequest, route: Route | undefined): Promise<Reply> {
-    if (!route) return gatewayResponse(GATEWAY_RESPONSES.notFound, request, {});
-    if (!apiKeyMatches(request.incoming.headers['x-api-key'], options.apiKey)) {
-      return gatewayResponse(GATEWAY_RESPONSES.missingApiKey, request, {
-        messageString: JSON.stringify('Forbidden'),
-        responseType: 'INVALID_API_KEY',
-      });
-    }
-    const body = await readBody(request.incoming, options.maxBodyBytes ?? MAX_BODY_BYTES);
-    const refusal = refuseRequest(route, request, body);
-    if (refusal) return refusal;
-    return route.kind === 'kinesis'
-      ? putRecordIntegration(route, request, body as string)
-      : lambdaProxyIntegration(route, request, body as string);
-  }
+function describeError(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
 
-  /** What API Gateway answers before the integration: size, query parameters, media type, the model. */
-  function refuseRequest(route: Route, request: GatewayRequest, body: string | undefined): Reply | undefined {
-    if (body === undefined) {
-      return gatewayResponse(GATEWAY_RESPONSES.default4xx, request, {
-        messageString: JSON.stringify('Request Too Long'),
-        responseType: 'REQUEST_TOO_LARGE',
-      });
-    }
-    const missing = requiredQueryParameters(route).filter((name) => !request.url.searchParams.get(name));
-    if (missing.length > 0) {
-      return gatewayResponse(GATEWAY_RESPONSES.badRequestParameters, request, {
-        messageString: JSON.stringify(`Missing required request parameters: [${missing.join(', ')}]`),
-        responseType: 'BAD_REQUEST_PARAMETERS',
-      });
-    }
-    // `/data` has a mapping template for application/json only and passthrough NEVER: API Gateway answers
-    // any other media type 415 before calling Kinesis (a Lambda proxy route takes any body).
-    if (route.kind === 'kinesis' && mediaTypeOf(request.incoming) !== 'application/json') {
-      return gatewayResponse(GATEWAY_RESPONSES.default4xx, request, {
-        messageString: JSON.stringify('Unsupported Media Type'),
-        responseType: 'UNSUPPORTED_MEDIA_TYPE',
-      });
-    }
-    // Before the model: a validator or a mapping template walking a body nested thousands deep overflows.
-    const problem =
-      jsonDepth(body) > MAX_JSON_DEPTH
-        ? `[the body nests JSON deeper than ${MAX_JSON_DEPTH} levels]`
-        : validators.has(route)
-          ? validateBody(validators.get(route) as ValidateFunction, body)
-          : undefined;
-    if (!problem) return undefined;
-    return gatewayResponse(GATEWAY_RESPONSES.badRequestBody, request, {
-      messageString: JSON.stringify('Invalid request body'),
-      validationErrorString: problem,
-      responseType: 'BAD_REQUEST_BODY',
+/** Resolves the route as API Gateway does (before the key), then answers. */
+function answerRequest(ctx: GatewayContext, request: GatewayRequest): Promise<Reply> | Reply {
+  if (request.badTarget) {
+    return gatewayResponse(GATEWAY_RESPONSES.default4xx, request, {
+      messageString: JSON.stringify('Bad Request: the request target is not a path'),
+      responseType: 'BAD_REQUEST',
+      statusCode: 400,
     });
   }
+  const onStage = request.url.pathname.startsWith(`/${API_STAGE_NAME}/`);
+  const route = onStage
+    ? ctx.routes.find(
+        (candidate) => candidate.path === request.resourcePath && candidate.method === request.method,
+      )
+    : undefined;
+  return answer(ctx, request, route);
+}
 
-  function internalError(request: GatewayRequest): Reply {
+async function answer(
+  ctx: GatewayContext,
+  request: GatewayRequest,
+  route: Route | undefined,
+): Promise<Reply> {
+  if (!route) return gatewayResponse(GATEWAY_RESPONSES.notFound, request, {});
+  if (!apiKeyMatches(request.incoming.headers['x-api-key'], ctx.options.apiKey)) {
+    return gatewayResponse(GATEWAY_RESPONSES.missingApiKey, request, {
+      messageString: JSON.stringify('Forbidden'),
+      responseType: 'INVALID_API_KEY',
+    });
+  }
+  const body = await readBody(request.incoming, ctx.options.maxBodyBytes ?? MAX_BODY_BYTES);
+  const refusal = refuseRequest(ctx, route, request, body);
+  if (refusal) return refusal;
+  return route.kind === 'kinesis'
+    ? putRecordIntegration(ctx, route, request, body as string)
+    : lambdaProxyIntegration(ctx, route, request, body as string);
+}
+
+/** What API Gateway answers before the integration: size, query parameters, media type, the model. */
+function refuseRequest(
+  ctx: GatewayContext,
+  route: Route,
+  request: GatewayRequest,
+  body: string | undefined,
+): Reply | undefined {
+  if (body === undefined) {
+    return gatewayResponse(GATEWAY_RESPONSES.default4xx, request, {
+      messageString: JSON.stringify('Request Too Long'),
+      responseType: 'REQUEST_TOO_LARGE',
+    });
+  }
+  const missing = requiredQueryParameters(route).filter((name) => !request.url.searchParams.get(name));
+  if (missing.length > 0) {
+    return gatewayResponse(GATEWAY_RESPONSES.badRequestParameters, request, {
+      messageString: JSON.stringify(`Missing required request parameters: [${missing.join(', ')}]`),
+      responseType: 'BAD_REQUEST_PARAMETERS',
+    });
+  }
+  // `/data` has a mapping template for application/json only and passthrough NEVER: API Gateway answers
+  // any other media type 415 before calling Kinesis (a Lambda proxy route takes any body).
+  if (route.kind === 'kinesis' && mediaTypeOf(request.incoming) !== 'application/json') {
+    return gatewayResponse(GATEWAY_RESPONSES.default4xx, request, {
+      messageString: JSON.stringify('Unsupported Media Type'),
+      responseType: 'UNSUPPORTED_MEDIA_TYPE',
+    });
+  }
+  // Before the model: a validator or a mapping template walking a body nested thousands deep overflows.
+  const problem =
+    jsonDepth(body) > MAX_JSON_DEPTH
+      ? `[the body nests JSON deeper than ${MAX_JSON_DEPTH} levels]`
+      : ctx.validators.has(route)
+        ? validateBody(ctx.validators.get(route) as ValidateFunction, body)
+        : undefined;
+  if (!problem) return undefined;
+  return gatewayResponse(GATEWAY_RESPONSES.badRequestBody, request, {
+    messageString: JSON.stringify('Invalid request body'),
+    validationErrorString: problem,
+    responseType: 'BAD_REQUEST_BODY',
+  });
+}
+
+function internalError(request: GatewayRequest): Reply {
+  return gatewayResponse(GATEWAY_RESPONSES.default5xx, request, {
+    messageString: JSON.stringify('Internal server error'),
+    responseType: 'API_CONFIGURATION_ERROR',
+  });
+}
+
+async function lambdaProxyIntegration(
+  ctx: GatewayContext,
+  route: LambdaRoute,
+  request: GatewayRequest,
+  body: string,
+): Promise<Reply> {
+  const functionName = ctx.options.functionName?.(route.handler) ?? route.handler;
+  const timeoutMs = ctx.options.integrationTimeoutMs ?? 29_000;
+  const event = buildProxyEvent({
+    route,
+    requestId: request.requestId,
+    method: request.method,
+    url: request.url,
+    rawHeaders: request.incoming.rawHeaders,
+    body,
+    sourceIp: request.incoming.socket.remoteAddress ?? '127.0.0.1',
+    apiKey: ctx.options.apiKey,
+    localPort: request.incoming.socket.localPort ?? 0,
+  });
+  const context = createLambdaContext({ functionName, region: ctx.options.region, timeoutMs });
+  let result: unknown;
+  try {
+    const handler = await ctx.loadHandler(route.handler);
+    result = await withTimeout(handler(event, context), timeoutMs);
+  } catch (error) {
+    if (error instanceof IntegrationTimeout) {
+      return gatewayResponse(GATEWAY_RESPONSES.default5xx, request, {
+        messageString: JSON.stringify('Endpoint request timed out'),
+        responseType: 'INTEGRATION_TIMEOUT',
+      });
+    }
+    ctx.log(
+      `${functionName}: invocation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     return gatewayResponse(GATEWAY_RESPONSES.default5xx, request, {
       messageString: JSON.stringify('Internal server error'),
-      responseType: 'API_CONFIGURATION_ERROR',
+      // A function error or a malformed proxy result: API Gateway answers 502 Bad Gateway.
+      responseType: 'DEFAULT_5XX',
+      statusCode: 502,
     });
   }
-
-  async function lambdaProxyIntegration(
-    route: LambdaRoute,
-    request: GatewayRequest,
-    body: string,
-  ): Promise<Reply> {
-    const functionName = options.functionName?.(route.handler) ?? route.handler;
-    const timeoutMs = options.integrationTimeoutMs ?? 29_000;
-    const event = buildProxyEvent({
-      route,
-      requestId: request.requestId,
-      method: request.method,
-      url: request.url,
-      rawHeaders: request.incoming.rawHeaders,
-      body,
-      sourceIp: request.incoming.socket.remoteAddress ?? '127.0.0.1',
-      apiKey: options.apiKey,
-      localPort: request.incoming.socket.localPort ?? 0,
+  if (!isProxyResult(result)) {
+    ctx.log(`${functionName}: malformed Lambda proxy response: ${JSON.stringify(result)?.slice(0, 200)}`);
+    return gatewayResponse(GATEWAY_RESPONSES.default5xx, request, {
+      messageString: JSON.stringify('Internal server error'),
+      // A function error or a malformed proxy result: API Gateway answers 502 Bad Gateway.
+      responseType: 'DEFAULT_5XX',
+      statusCode: 502,
     });
-    const context = createLambdaContext({ functionName, region: options.region, timeoutMs });
-    let result: unknown;
-    try {
-      const handler = await loadHandler(route.handler);
-      result = await withTimeout(handler(event, context), timeoutMs);
-    } catch (error) {
-      if (error instanceof IntegrationTimeout) {
-        return gatewayResponse(GATEWAY_RESPONSES.default5xx, request, {
-          messageString: JSON.stringify('Endpoint request timed out'),
-          responseType: 'INTEGRATION_TIMEOUT',
-        });
-      }
-      log(
-        `${functionName}: invocation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-      );
-      return gatewayResponse(GATEWAY_RESPONSES.default5xx, request, {
-        messageString: JSON.stringify('Internal server error'),
-        // A function error or a malformed proxy result: API Gateway answers 502 Bad Gateway.
-        responseType: 'DEFAULT_5XX',
-        statusCode: 502,
-      });
-    }
-    if (!isProxyResult(result)) {
-      log(`${functionName}: malformed Lambda proxy response: ${JSON.stringify(result)?.slice(0, 200)}`);
-      return gatewayResponse(GATEWAY_RESPONSES.default5xx, request, {
-        messageString: JSON.stringify('Internal server error'),
-        // A function error or a malformed proxy result: API Gateway answers 502 Bad Gateway.
-        responseType: 'DEFAULT_5XX',
-        statusCode: 502,
-      });
-    }
-    const headers: Record<string, string | readonly string[]> = {};
-    for (const [name, value] of Object.entries(result.headers ?? {}))
-      headers[name.toLowerCase()] = String(value);
-    for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
-      headers[name.toLowerCase()] = values.map(String);
-    }
-    headers['content-type'] ??= 'application/json';
-    const text = result.body ?? '';
-    return {
-      statusCode: result.statusCode,
-      headers,
-      body: result.isBase64Encoded ? Buffer.from(text, 'base64').toString('utf8') : text,
-    };
   }
+  const headers: Record<string, string | readonly string[]> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {}))
+    headers[name.toLowerCase()] = String(value);
+  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
+    headers[name.toLowerCase()] = values.map(String);
+  }
+  headers['content-type'] ??= 'application/json';
+  const text = result.body ?? '';
+  return {
+    statusCode: result.statusCode,
+    headers,
+    body: result.isBase64Encoded ? Buffer.from(text, 'base64').toString('utf8') : text,
+  };
+}
 
-  async function putRecordIntegration(
-    _route: KinesisRoute,
-    request: GatewayRequest,
-    body: string,
-  ): Promise<Reply> {
-    const rendered = renderMappingTemplate(putRecordRequestTemplate(options.streamName), {
-      body,
-      headers: singleValueHeaders(request.incoming.rawHeaders),
-      queryString: Object.fromEntries(request.url.searchParams),
-    }).body;
-    let status: number;
-    let kinesisBody: string;
-    try {
-      const input = JSON.parse(rendered) as { StreamName?: string; Data?: string; PartitionKey?: string };
-      const output: PutRecordCommandOutput = await options.kinesis.send(
-        new PutRecordCommand({
-          StreamName: input.StreamName,
-          // The template base64-encodes Data, as Kinesis's JSON protocol carries it; the SDK encodes bytes itself.
-          Data: Buffer.from(input.Data ?? '', 'base64'),
-          PartitionKey: input.PartitionKey,
-        }),
-      );
-      status = 200;
-      kinesisBody = JSON.stringify({
-        SequenceNumber: output.SequenceNumber,
-        ShardId: output.ShardId,
-        ...(output.EncryptionType ? { EncryptionType: output.EncryptionType } : {}),
-      });
-    } catch (error) {
-      // The integration sees Kinesis's status and error document; a template Kinesis cannot parse is its 400.
-      const failure = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-      const parseFailure = error instanceof SyntaxError;
-      status = parseFailure ? 400 : (failure.$metadata?.httpStatusCode ?? 500);
-      kinesisBody = JSON.stringify({
-        __type: parseFailure ? 'SerializationException' : (failure.name ?? 'InternalFailure'),
-        message: parseFailure ? 'The request body is not valid JSON' : (failure.message ?? ''),
-      });
-      log(`gateway: ${request.requestId}: Kinesis PutRecord failed (${status}): ${kinesisBody}`);
-    }
-    const errorResponse = Object.values(PUT_RECORD_ERROR_RESPONSES).find((candidate) =>
-      new RegExp(`^(?:${candidate.selectionPattern})$`).test(String(status)),
+async function putRecordIntegration(
+  ctx: GatewayContext,
+  _route: KinesisRoute,
+  request: GatewayRequest,
+  body: string,
+): Promise<Reply> {
+  const rendered = renderMappingTemplate(putRecordRequestTemplate(ctx.options.streamName), {
+    body,
+    headers: singleValueHeaders(request.incoming.rawHeaders),
+    queryString: Object.fromEntries(request.url.searchParams),
+  }).body;
+  let status: number;
+  let kinesisBody: string;
+  try {
+    const input = JSON.parse(rendered) as { StreamName?: string; Data?: string; PartitionKey?: string };
+    const output: PutRecordCommandOutput = await ctx.options.kinesis.send(
+      new PutRecordCommand({
+        StreamName: input.StreamName,
+        // The template base64-encodes Data, as Kinesis's JSON protocol carries it; the SDK encodes bytes itself.
+        Data: Buffer.from(input.Data ?? '', 'base64'),
+        PartitionKey: input.PartitionKey,
+      }),
     );
-    const template =
-      status === 200 ? PUT_RECORD_RESPONSE_TEMPLATE : (errorResponse?.template ?? '$input.body');
-    const result = renderMappingTemplate(template, {
-      body: kinesisBody,
-      context: requestContextVariables(request),
+    status = 200;
+    kinesisBody = JSON.stringify({
+      SequenceNumber: output.SequenceNumber,
+      ShardId: output.ShardId,
+      ...(output.EncryptionType ? { EncryptionType: output.EncryptionType } : {}),
     });
-    return {
-      statusCode: result.statusOverride ?? (status === 200 ? 200 : (errorResponse?.statusCode ?? status)),
-      headers: { 'content-type': 'application/json', ...result.headerOverrides },
-      body: result.body,
-    };
+  } catch (error) {
+    // The integration sees Kinesis's status and error document; a template Kinesis cannot parse is its 400.
+    const failure = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    const parseFailure = error instanceof SyntaxError;
+    status = parseFailure ? 400 : (failure.$metadata?.httpStatusCode ?? 500);
+    kinesisBody = JSON.stringify({
+      __type: parseFailure ? 'SerializationException' : (failure.name ?? 'InternalFailure'),
+      message: parseFailure ? 'The request body is not valid JSON' : (failure.message ?? ''),
+    });
+    ctx.log(`gateway: ${request.requestId}: Kinesis PutRecord failed (${status}): ${kinesisBody}`);
   }
+  const errorResponse = Object.values(PUT_RECORD_ERROR_RESPONSES).find((candidate) =>
+    new RegExp(`^(?:${candidate.selectionPattern})$`).test(String(status)),
+  );
+  const template = status === 200 ? PUT_RECORD_RESPONSE_TEMPLATE : (errorResponse?.template ?? '$input.body');
+  const result = renderMappingTemplate(template, {
+    body: kinesisBody,
+    context: requestContextVariables(request),
+  });
+  return {
+    statusCode: result.statusOverride ?? (status === 200 ? 200 : (errorResponse?.statusCode ?? status)),
+    headers: { 'content-type': 'application/json', ...result.headerOverrides },
+    body: result.body,
+  };
+}
 
-  function gatewayResponse(
-    definition: GatewayResponseDefinition,
-    request: GatewayRequest,
-    error: {
-      messageString?: string;
-      validationErrorString?: string;
-      responseType?: string;
-      statusCode?: number;
-    },
-  ): Reply {
-    const rendered = renderMappingTemplate(definition.template, {
-      body: '',
-      context: {
-        ...requestContextVariables(request),
-        error: {
-          message: error.messageString ? (JSON.parse(error.messageString) as string) : '',
-          messageString: error.messageString ?? '""',
-          validationErrorString: error.validationErrorString ?? '',
-          responseType: error.responseType ?? definition.type,
-        },
+function gatewayResponse(
+  definition: GatewayResponseDefinition,
+  request: GatewayRequest,
+  error: {
+    messageString?: string;
+    validationErrorString?: string;
+    responseType?: string;
+    statusCode?: number;
+  },
+): Reply {
+  const rendered = renderMappingTemplate(definition.template, {
+    body: '',
+    context: {
+      ...requestContextVariables(request),
+      error: {
+        message: error.messageString ? (JSON.parse(error.messageString) as string) : '',
+        messageString: error.messageString ?? '""',
+        validationErrorString: error.validationErrorString ?? '',
+        responseType: error.responseType ?? definition.type,
       },
-    });
-    const responseType = error.responseType ?? definition.type;
-    return {
-      // The DEFAULT_4XX/5XX fallbacks have no status of their own: each response type keeps API Gateway's.
-      statusCode:
-        rendered.statusOverride ??
-        definition.statusCode ??
-        error.statusCode ??
-        RESPONSE_TYPE_STATUS[responseType] ??
-        (definition.type === 'DEFAULT_4XX' ? 400 : 500),
-      headers: { 'content-type': 'application/json', 'x-amzn-errortype': responseType },
-      body: rendered.body,
-    };
-  }
+    },
+  });
+  const responseType = error.responseType ?? definition.type;
+  return {
+    // The DEFAULT_4XX/5XX fallbacks have no status of their own: each response type keeps API Gateway's.
+    statusCode:
+      rendered.statusOverride ??
+      definition.statusCode ??
+      error.statusCode ??
+      RESPONSE_TYPE_STATUS[responseType] ??
+      (definition.type === 'DEFAULT_4XX' ? 400 : 500),
+    headers: { 'content-type': 'application/json', 'x-amzn-errortype': responseType },
+    body: rendered.body,
+  };
 }
 
 /** The request as the gateway reads it: an id, the method, the target parsed from the request line. */
@@ -551,9 +577,13 @@ export interface ProxyEventInput {
   readonly localPort: number;
 }
 
-/** A REST API (v1) Lambda proxy event, as API Gateway builds it for a non-proxy resource. */
-export function buildProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
-  const now = new Date();
+/** The event's headers and query parameters, single- and multi-valued. */
+function headersAndQuery(input: ProxyEventInput): {
+  headers: Record<string, string>;
+  multiValueHeaders: Record<string, string[]>;
+  multiValueQuery: Record<string, string[]>;
+  hasQuery: boolean;
+} {
   // Maps, not objects: a header or parameter named `__proto__` is a name like any other.
   const headerValues = new Map<string, string[]>();
   for (let index = 0; index + 1 < input.rawHeaders.length; index += 2) {
@@ -578,6 +608,13 @@ export function buildProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
   }
   const multiValueQuery = Object.fromEntries(queryValues);
   const hasQuery = queryValues.size > 0;
+  return { headers, multiValueHeaders, multiValueQuery, hasQuery };
+}
+
+/** A REST API (v1) Lambda proxy event, as API Gateway builds it for a non-proxy resource. */
+export function buildProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
+  const now = new Date();
+  const { headers, multiValueHeaders, multiValueQuery, hasQuery } = headersAndQuery(input);
   const userAgent =
     Object.entries(headers).find(([name]) => name.toLowerCase() === 'user-agent')?.[1] ?? null;
   return {

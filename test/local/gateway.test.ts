@@ -385,6 +385,19 @@ describe('the local gateway', () => {
     expect(response.status).toBe(200);
   });
 
+  it('passes a header named __proto__ to the handler as a header like any other', async () => {
+    const body = JSON.stringify({ solutionArn, version: 'v' });
+    const status = await rawExchange(
+      gateway.port,
+      `POST /prod/solutionVersion HTTP/1.1\r\nHost: a\r\nx-api-key: ${API_KEY}\r\n__proto__: 1\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    expect(status).toBe('HTTP/1.1 200 OK');
+    const { event } = invocations[0]!;
+    expect(Object.getOwnPropertyDescriptor(event.headers, '__proto__')?.value).toBe('1');
+    expect(Object.getOwnPropertyDescriptor(event.multiValueHeaders, '__proto__')?.value).toEqual(['1']);
+  });
+
   it('refuses a body nested deeper than 32 levels with 400 before the model, and accepts 32', async () => {
     const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
     const body = (extraLevels: number) =>
