@@ -31,8 +31,10 @@ export function putEvents(ctx: EmulatorContext, body: RequestBody): void {
   const seen = new Set<string>();
   const accepted = eventList.filter((event) => {
     if (event.eventId === undefined) return true;
-    // A retried call carries the same eventId: it is acknowledged again but recorded once.
-    const duplicate = seen.has(event.eventId) || ctx.store.isDuplicateEvent(tracker.arn, event.eventId);
+    // As Personalize documents: events after the first with the same eventId (in the tracker's dataset
+    // group) are not used. A retried call is acknowledged again but recorded once.
+    const duplicate =
+      seen.has(event.eventId) || ctx.store.isDuplicateEvent(tracker.datasetGroupArn, event.eventId);
     seen.add(event.eventId);
     return !duplicate;
   });

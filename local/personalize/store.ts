@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import {
-  appendFileSync,
   closeSync,
   existsSync,
   fsyncSync,
@@ -13,6 +12,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { Interaction, Item, SolutionMetrics } from './model/types';
+import type { GroupLiveData } from './storage/group-live-data';
+import { LiveStore, type LiveStoreOptions } from './storage/live-store';
 
 /** Seconds since the epoch, as Personalize's timestamps travel on the wire. */
 export type EpochSeconds = number;
@@ -196,30 +197,30 @@ export type LiveRecord =
    */
   | { readonly seq: number; readonly kind: 'purge'; readonly datasetGroupArn: string };
 
-type LiveRecordInput = LiveRecord extends infer R ? (R extends LiveRecord ? Omit<R, 'seq'> : never) : never;
-
-interface GroupLiveData {
-  readonly events: Extract<LiveRecord, { kind: 'event' }>[];
-  readonly eventsByUser: Map<string, Extract<LiveRecord, { kind: 'event' }>[]>;
-  readonly items: Extract<LiveRecord, { kind: 'item' }>[];
-}
+export type LiveRecordInput = LiveRecord extends infer R
+  ? R extends LiveRecord
+    ? Omit<R, 'seq'>
+    : never
+  : never;
 
 const STATE_FILE = 'resources.json';
-const LIVE_LOG = 'live-data.jsonl';
 
 /**
  * The emulator's state. In memory it is a map of resources plus the data each dataset holds; with a state
  * directory every change is written before the caller is answered: resources and dataset rows as whole files
- * replaced atomically (tmp + rename), live data appended to a JSON-lines log, trained models one file each.
+ * replaced atomically (tmp + rename), live data appended to a JSON-lines log that is compacted into a snapshot
+ * (storage/live-store.ts), trained models one file each.
  */
 export class EmulatorStore {
   private readonly resources = new Map<string, ResourceRecord>();
   private readonly rows = new Map<string, DatasetRows>();
-  private readonly live = new Map<string, GroupLiveData>();
-  private readonly eventIdsByTracker = new Map<string, Set<string>>();
-  private seq = 0;
+  private readonly live: LiveStore;
 
-  constructor(private readonly stateDir?: string) {
+  constructor(
+    private readonly stateDir?: string,
+    options: LiveStoreOptions = {},
+  ) {
+    this.live = new LiveStore(stateDir, options);
     if (stateDir) {
       mkdirSync(join(stateDir, 'datasets'), { recursive: true });
       mkdirSync(join(stateDir, 'models'), { recursive: true });
@@ -269,12 +270,8 @@ export class EmulatorStore {
     this.resources.delete(arn);
     if (record?.kind === 'dataset') this.setRows(arn, undefined);
     if (record?.kind === 'solutionVersion') this.removeModel(arn);
-    if (record?.kind === 'eventTracker') this.eventIdsByTracker.delete(arn);
     this.saveResources();
-    if (record?.kind === 'datasetGroup') {
-      this.appendLive([{ kind: 'purge', datasetGroupArn: arn }]);
-      this.live.delete(arn);
-    }
+    if (record?.kind === 'datasetGroup') this.appendLive([{ kind: 'purge', datasetGroupArn: arn }]);
   }
 
   // Dataset rows
@@ -292,59 +289,58 @@ export class EmulatorStore {
     else rmSync(file, { force: true });
   }
 
-  // Live data
+  // Live data: see storage/live-store.ts
 
   get liveSeq(): number {
-    return this.seq;
+    return this.live.liveSeq;
   }
 
-  /** True when this tracker already accepted an event with this id (a client retry). */
-  isDuplicateEvent(trackerArn: string, eventId: string): boolean {
-    return this.eventIdsByTracker.get(trackerArn)?.has(eventId) ?? false;
+  /** True when the dataset group already accepted an event with this id: it is not used again. */
+  isDuplicateEvent(datasetGroupArn: string, eventId: string): boolean {
+    return this.live.isDuplicateEvent(datasetGroupArn, eventId);
   }
 
   /** Appends accepted records to the log (one write, before the caller is answered) and indexes them. */
   appendLive(inputs: readonly LiveRecordInput[]): void {
-    const records = inputs.map((input) => ({ ...input, seq: ++this.seq }) as LiveRecord);
-    if (this.stateDir && records.length > 0) {
-      appendFileSync(join(this.stateDir, LIVE_LOG), records.map((r) => JSON.stringify(r) + '\n').join(''));
-    }
-    for (const record of records) this.index(record);
+    this.live.append(inputs);
   }
 
   /** Accepted events of a dataset group after a log position (and up to another), oldest first. */
   eventsAfter(datasetGroupArn: string, seq: number, upTo = Infinity): Interaction[] {
-    const events = this.live.get(datasetGroupArn)?.events ?? [];
-    return events.filter((e) => e.seq > seq && e.seq <= upTo).map((e) => e.interaction);
+    return this.live.eventsAfter(datasetGroupArn, seq, upTo);
   }
 
+  /** A user's events after a log position, oldest first; reads only that user's events. */
   userEventsAfter(datasetGroupArn: string, userId: string, seq: number): Interaction[] {
-    const events = this.live.get(datasetGroupArn)?.eventsByUser.get(userId) ?? [];
-    return events.filter((e) => e.seq > seq).map((e) => e.interaction);
+    return this.live.userEventsAfter(datasetGroupArn, userId, seq);
   }
 
   /** Items put after a log position; a later PutItems of the same item wins. */
   itemsAfter(datasetGroupArn: string, seq: number, upTo = Infinity): Item[] {
-    const latest = new Map<string, Item>();
-    for (const record of this.live.get(datasetGroupArn)?.items ?? []) {
-      if (record.seq > seq && record.seq <= upTo) latest.set(record.item.itemId, record.item);
-    }
-    return [...latest.values()];
+    return this.live.itemsAfter(datasetGroupArn, seq, upTo);
   }
 
   /** True when the dataset group accepted an event after a log position. */
   hasEventsAfter(datasetGroupArn: string, seq: number): boolean {
-    const events = this.live.get(datasetGroupArn)?.events ?? [];
-    return (events[events.length - 1]?.seq ?? 0) > seq;
+    return this.live.hasEventsAfter(datasetGroupArn, seq);
   }
 
-  recentPopularityAfter(datasetGroupArn: string, seq: number): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const event of this.live.get(datasetGroupArn)?.events ?? []) {
-      if (event.seq > seq)
-        counts.set(event.interaction.itemId, (counts.get(event.interaction.itemId) ?? 0) + 1);
-    }
-    return counts;
+  /**
+   * Events per item after a log position, kept up to date as events arrive. Read-only: the same map is
+   * returned until an event changes the counts, then a new one.
+   */
+  recentPopularityAfter(datasetGroupArn: string, seq: number): ReadonlyMap<string, number> {
+    return this.live.recentPopularityAfter(datasetGroupArn, seq);
+  }
+
+  /** The live data of a dataset group (tests read its work counter). */
+  liveGroup(datasetGroupArn: string): GroupLiveData | undefined {
+    return this.live.group(datasetGroupArn);
+  }
+
+  /** Writes the live data into a snapshot and empties the log (also done when the log grows large). */
+  compactLive(): void {
+    this.live.compact();
   }
 
   // Models
@@ -370,32 +366,6 @@ export class EmulatorStore {
 
   // Persistence
 
-  private index(record: LiveRecord): void {
-    this.seq = Math.max(this.seq, record.seq);
-    if (record.kind === 'purge') {
-      this.live.delete(record.datasetGroupArn);
-      return;
-    }
-    let group = this.live.get(record.datasetGroupArn);
-    if (!group) {
-      group = { events: [], eventsByUser: new Map(), items: [] };
-      this.live.set(record.datasetGroupArn, group);
-    }
-    if (record.kind === 'event') {
-      group.events.push(record);
-      const byUser = group.eventsByUser.get(record.interaction.userId) ?? [];
-      byUser.push(record);
-      group.eventsByUser.set(record.interaction.userId, byUser);
-      if (record.eventId !== undefined) {
-        const ids = this.eventIdsByTracker.get(record.trackerArn) ?? new Set<string>();
-        ids.add(record.eventId);
-        this.eventIdsByTracker.set(record.trackerArn, ids);
-      }
-    } else if (record.kind === 'item') {
-      group.items.push(record);
-    }
-  }
-
   private saveResources(): void {
     if (!this.stateDir) return;
     writeAtomically(
@@ -416,20 +386,7 @@ export class EmulatorStore {
       if (existsSync(file))
         this.rows.set(record.arn, (JSON.parse(readFileSync(file, 'utf8')) as { rows: DatasetRows }).rows);
     }
-    const log = join(stateDir, LIVE_LOG);
-    if (!existsSync(log)) return;
-    let content = readFileSync(log, 'utf8');
-    // A crash can tear the last line, which was never acknowledged: drop it so new appends start clean.
-    if (content.length > 0 && !content.endsWith('\n')) {
-      content = content.slice(0, content.lastIndexOf('\n') + 1);
-      writeAtomically(log, content);
-    }
-    for (const line of content.split('\n')) {
-      if (line.trim() === '') continue;
-      const record = JSON.parse(line) as LiveRecord;
-      this.seq = Math.max(this.seq, record.seq);
-      if (this.resources.has(record.datasetGroupArn)) this.index(record);
-    }
+    this.live.restore((datasetGroupArn) => this.resources.has(datasetGroupArn));
   }
 }
 

@@ -1,0 +1,205 @@
+import type { Interaction, Item } from '../model/types';
+import { Column, Interner, firstAbove, float64Column, int32Column, uint32Column } from './columns';
+import { FingerprintSet } from './fingerprints';
+
+/** An event as PutEvents accepted it, without its log position. */
+export interface LiveEventInput {
+  readonly trackerArn: string;
+  readonly sessionId: string;
+  readonly eventId?: string;
+  readonly interaction: Interaction;
+}
+
+/** The columns of a group's events: one entry per event in each, in log order. */
+export interface EventColumns {
+  readonly seq: Column<Uint32Array>;
+  readonly user: Column<Uint32Array>;
+  readonly item: Column<Uint32Array>;
+  readonly eventType: Column<Uint32Array>;
+  readonly session: Column<Uint32Array>;
+  readonly tracker: Column<Uint32Array>;
+  readonly timestamp: Column<Float64Array>;
+}
+
+/** How many cutoffs (solution versions) a group keeps popularity and new items for. */
+const CACHED_CUTOFFS = 8;
+
+/** What arrived after a cutoff, kept up to date as records are appended. */
+interface SinceCutoff {
+  popularity: Map<string, number>;
+  /** The popularity map was handed out: the next change makes a new one (callers may hold it). */
+  popularityShared: boolean;
+  readonly latestItems: Map<string, Item>;
+  itemList?: Item[];
+}
+
+/**
+ * The live data of one dataset group, stored compactly: strings interned once, events as typed-array
+ * columns, each event linked to the user's previous one (so a user's recent events are found without
+ * scanning the others), items and users by log position, event ids as fingerprints. Popularity and new
+ * items since each serving cutoff are maintained on append, so a recommendation costs the same however
+ * many events arrived.
+ */
+export class GroupLiveData {
+  readonly strings = new Interner();
+  readonly events: EventColumns = {
+    seq: uint32Column(),
+    user: uint32Column(),
+    item: uint32Column(),
+    eventType: uint32Column(),
+    session: uint32Column(),
+    tracker: uint32Column(),
+    timestamp: float64Column(),
+  };
+  /** For each event, the index of the same user's previous event (-1: none). */
+  private readonly previousOfUser = int32Column();
+  /** For each string id used as a user, the index of that user's last event (-1 or beyond: none). */
+  private readonly lastOfUser = int32Column();
+  readonly itemSeqs = uint32Column();
+  readonly items: Item[] = [];
+  readonly userSeqs = uint32Column();
+  readonly users = uint32Column();
+  eventIds = new FingerprintSet();
+  private readonly sinceCutoff = new Map<number, SinceCutoff>();
+  /** Events and items read to answer queries: a measure of their cost (tests check it stays flat). */
+  visited = 0;
+
+  get eventCount(): number {
+    return this.events.seq.length;
+  }
+
+  get lastEventSeq(): number {
+    return this.eventCount === 0 ? 0 : this.events.seq.at(this.eventCount - 1);
+  }
+
+  hasEventId(eventId: string): boolean {
+    return this.eventIds.has(eventId);
+  }
+
+  appendEvent(seq: number, event: LiveEventInput): void {
+    const { interaction } = event;
+    const e = this.events;
+    e.seq.push(seq);
+    e.user.push(this.strings.intern(interaction.userId));
+    e.item.push(this.strings.intern(interaction.itemId));
+    e.eventType.push(this.strings.intern(interaction.eventType));
+    e.session.push(this.strings.intern(event.sessionId));
+    e.tracker.push(this.strings.intern(event.trackerArn));
+    e.timestamp.push(interaction.timestamp);
+    this.linkToUser(this.eventCount - 1);
+    if (event.eventId !== undefined) this.eventIds.add(event.eventId);
+    for (const [cutoff, since] of this.sinceCutoff) if (seq > cutoff) countEvent(since, interaction.itemId);
+  }
+
+  appendItem(seq: number, item: Item): void {
+    this.itemSeqs.push(seq);
+    this.items.push(item);
+    for (const [cutoff, since] of this.sinceCutoff) {
+      if (seq <= cutoff) continue;
+      since.latestItems.set(item.itemId, item);
+      since.itemList = undefined;
+    }
+  }
+
+  appendUser(seq: number, userId: string): void {
+    this.userSeqs.push(seq);
+    this.users.push(this.strings.intern(userId));
+  }
+
+  /** Rebuilds the per-user links after the columns were loaded from a snapshot. */
+  linkAllUsers(): void {
+    for (let i = 0; i < this.eventCount; i++) this.linkToUser(i);
+  }
+
+  interaction(index: number): Interaction {
+    const e = this.events;
+    return {
+      userId: this.strings.stringOf(e.user.at(index)),
+      itemId: this.strings.stringOf(e.item.at(index)),
+      eventType: this.strings.stringOf(e.eventType.at(index)),
+      timestamp: e.timestamp.at(index),
+    };
+  }
+
+  /** Events after a log position and up to another, oldest first. */
+  eventsAfter(seq: number, upTo: number): Interaction[] {
+    const found: Interaction[] = [];
+    const end = upTo === Infinity ? this.eventCount : firstAbove(this.events.seq, upTo);
+    for (let i = firstAbove(this.events.seq, seq); i < end; i++) found.push(this.interaction(i));
+    this.visited += found.length;
+    return found;
+  }
+
+  /** A user's events after a log position, oldest first: only that user's events are read. */
+  userEventsAfter(userId: string, seq: number): Interaction[] {
+    const id = this.strings.idOf(userId);
+    if (id === undefined || id >= this.lastOfUser.length) return [];
+    const indexes: number[] = [];
+    for (let i = this.lastOfUser.at(id); i >= 0 && this.events.seq.at(i) > seq; i = this.previousOfUser.at(i))
+      indexes.push(i);
+    this.visited += indexes.length;
+    return indexes.reverse().map((i) => this.interaction(i));
+  }
+
+  /** Items put after a log position and up to another; a later PutItems of the same item wins. */
+  itemsAfter(seq: number, upTo: number): Item[] {
+    if (upTo === Infinity) {
+      const since = this.since(seq);
+      since.itemList ??= [...since.latestItems.values()];
+      return since.itemList;
+    }
+    const latest = new Map<string, Item>();
+    const end = firstAbove(this.itemSeqs, upTo);
+    for (let i = firstAbove(this.itemSeqs, seq); i < end; i++) {
+      const item = this.items[i] as Item;
+      latest.set(item.itemId, item);
+    }
+    this.visited += Math.max(0, end - firstAbove(this.itemSeqs, seq));
+    return [...latest.values()];
+  }
+
+  /** Events per item after a log position. The same map is returned until an event changes it. */
+  popularityAfter(seq: number): ReadonlyMap<string, number> {
+    const since = this.since(seq);
+    since.popularityShared = true;
+    return since.popularity;
+  }
+
+  private linkToUser(index: number): void {
+    const user = this.events.user.at(index);
+    while (this.lastOfUser.length <= user) this.lastOfUser.push(-1);
+    this.previousOfUser.push(this.lastOfUser.at(user));
+    this.lastOfUser.set(user, index);
+  }
+
+  /** What arrived after a cutoff: built once by reading what followed it, then kept up to date. */
+  private since(cutoff: number): SinceCutoff {
+    let since = this.sinceCutoff.get(cutoff);
+    if (since) return since;
+    since = { popularity: new Map(), popularityShared: false, latestItems: new Map() };
+    const first = firstAbove(this.events.seq, cutoff);
+    for (let i = first; i < this.eventCount; i++) {
+      const itemId = this.strings.stringOf(this.events.item.at(i));
+      since.popularity.set(itemId, (since.popularity.get(itemId) ?? 0) + 1);
+    }
+    const firstItem = firstAbove(this.itemSeqs, cutoff);
+    for (let i = firstItem; i < this.items.length; i++) {
+      const item = this.items[i] as Item;
+      since.latestItems.set(item.itemId, item);
+    }
+    this.visited += this.eventCount - first + this.items.length - firstItem;
+    if (this.sinceCutoff.size >= CACHED_CUTOFFS) {
+      this.sinceCutoff.delete(this.sinceCutoff.keys().next().value as number);
+    }
+    this.sinceCutoff.set(cutoff, since);
+    return since;
+  }
+}
+
+function countEvent(since: SinceCutoff, itemId: string): void {
+  if (since.popularityShared) {
+    since.popularity = new Map(since.popularity);
+    since.popularityShared = false;
+  }
+  since.popularity.set(itemId, (since.popularity.get(itemId) ?? 0) + 1);
+}
