@@ -101,6 +101,12 @@ function servingModel(
   return { version, recipe: model.recipe, model };
 }
 
+/**
+ * How many of a user's events since training shape their next recommendations: the newest, which weigh most.
+ * A bound, so a recommendation costs the same for a user who sent a million events as for one who sent ten.
+ */
+export const LIVE_PROFILE_EVENTS = 200;
+
 /** Events, items and popularity that arrived after the version's training data was cut off. */
 function liveContext(
   ctx: EmulatorContext,
@@ -110,7 +116,7 @@ function liveContext(
   const group = ctx.store.find('solution', version.solutionArn)?.datasetGroupArn ?? '';
   const cutoff = version.dataCutoffSeq ?? 0;
   return {
-    userEvents: userId ? ctx.store.userEventsAfter(group, userId, cutoff) : [],
+    userEvents: userId ? ctx.store.userEventsAfter(group, userId, cutoff, LIVE_PROFILE_EVENTS) : [],
     newItems: ctx.store.itemsAfter(group, cutoff),
     recentPopularity: ctx.store.recentPopularityAfter(group, cutoff),
   };

@@ -311,8 +311,8 @@ export class EmulatorStore {
   }
 
   /** A user's events after a log position, oldest first; reads only that user's events. */
-  userEventsAfter(datasetGroupArn: string, userId: string, seq: number): Interaction[] {
-    return this.live.userEventsAfter(datasetGroupArn, userId, seq);
+  userEventsAfter(datasetGroupArn: string, userId: string, seq: number, limit = Infinity): Interaction[] {
+    return this.live.userEventsAfter(datasetGroupArn, userId, seq, limit);
   }
 
   /** Items put after a log position; a later PutItems of the same item wins. */

@@ -155,6 +155,19 @@ describe('live data: the cost of a recommendation', () => {
     }
   });
 
+  test("reads at most the newest `limit` of a user's events, however many the user sent", () => {
+    const store = new EmulatorStore();
+    const batch: LiveRecordInput[] = [];
+    for (let i = 0; i < 5_000; i++) batch.push(event('busy', `item-${i % 40}`, 1_700_000_000 + i));
+    store.appendLive(batch);
+    const group = store.liveGroup(GROUP)!;
+    const before = group.visited;
+    const newest = store.userEventsAfter(GROUP, 'busy', 0, 200);
+    expect(group.visited - before).toBe(200);
+    // The newest 200, oldest first, as the uncapped answer ends.
+    expect(newest).toEqual(store.userEventsAfter(GROUP, 'busy', 0).slice(-200));
+  });
+
   test('a popularity map handed out does not change under its holder', () => {
     const store = new EmulatorStore();
     store.appendLive([event('u', 'a', 1)]);

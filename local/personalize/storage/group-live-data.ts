@@ -130,12 +130,19 @@ export class GroupLiveData {
     return found;
   }
 
-  /** A user's events after a log position, oldest first: only that user's events are read. */
-  userEventsAfter(userId: string, seq: number): Interaction[] {
+  /**
+   * A user's events after a log position, oldest first: only that user's events are read, newest first, and
+   * at most `limit` of them (the newest), so the cost is bounded by the limit, not by the user's history.
+   */
+  userEventsAfter(userId: string, seq: number, limit = Infinity): Interaction[] {
     const id = this.strings.idOf(userId);
     if (id === undefined || id >= this.lastOfUser.length) return [];
     const indexes: number[] = [];
-    for (let i = this.lastOfUser.at(id); i >= 0 && this.events.seq.at(i) > seq; i = this.previousOfUser.at(i))
+    for (
+      let i = this.lastOfUser.at(id);
+      i >= 0 && indexes.length < limit && this.events.seq.at(i) > seq;
+      i = this.previousOfUser.at(i)
+    )
       indexes.push(i);
     this.visited += indexes.length;
     return indexes.reverse().map((i) => this.interaction(i));

@@ -93,8 +93,8 @@ export class LiveStore {
     return this.groups.get(datasetGroupArn)?.eventsAfter(seq, upTo) ?? [];
   }
 
-  userEventsAfter(datasetGroupArn: string, userId: string, seq: number): Interaction[] {
-    return this.groups.get(datasetGroupArn)?.userEventsAfter(userId, seq) ?? [];
+  userEventsAfter(datasetGroupArn: string, userId: string, seq: number, limit = Infinity): Interaction[] {
+    return this.groups.get(datasetGroupArn)?.userEventsAfter(userId, seq, limit) ?? [];
   }
 
   itemsAfter(datasetGroupArn: string, seq: number, upTo = Infinity): Item[] {
