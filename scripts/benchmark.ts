@@ -310,8 +310,10 @@ async function runAll(local: LocalMode, ceilingServer: Server, options: Options)
   const base = { connections, seconds };
   const key = { 'x-api-key': local.apiKey };
   const recommendations = `${local.url}/getRecommendations?campaignArn=${encodeURIComponent(deployment.campaignArn)}&userId=429`;
+  // The write routes' events go to a user of their own: GetRecommendations for 429 measures the cost of
+  // many events received, not of one user's history (which the emulator bounds separately).
   const data = {
-    userId: '429',
+    userId: 'bench-writer',
     itemId: '12',
     eventType: 'click',
     trackingId: deployment.trackingId,
@@ -344,7 +346,7 @@ async function runAll(local: LocalMode, ceilingServer: Server, options: Options)
       url: `${local.url}/data`,
       method: 'POST',
       headers: key,
-      body: { Data: data, PartitionKey: '429' },
+      body: { Data: data, PartitionKey: 'bench-writer' },
     }),
   ]);
   rows.push([
