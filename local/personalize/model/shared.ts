@@ -170,7 +170,7 @@ export class Pacer {
   longestStretch = 0;
 
   constructor(
-    readonly unitsPerYield = 20_000,
+    readonly unitsPerYield = 10_000,
     private readonly pause: () => Promise<void> = yieldToEventLoop,
   ) {}
 
