@@ -10,12 +10,12 @@ export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
 /**
  * Personalize resources a route's function may act on; the model construct turns them into ARNs or ARN
- * patterns. `any` is for actions with no resource-level permission (the Service Authorization Reference
+ * patterns. `wildcardOnly` is for actions with no resource-level permission (the Service Authorization Reference
  * lists no resource type for them, e.g. PutEvents and the List* actions): IAM matches them only with "*",
  * so any narrower resource would deny every call. It cannot be combined with another kind.
  */
 export type PersonalizeResourceKind =
-  'datasetGroup' | 'solution' | 'solutionVersion' | 'campaign' | 'eventTracker' | 'any';
+  'datasetGroup' | 'solution' | 'solutionVersion' | 'campaign' | 'eventTracker' | 'wildcardOnly';
 
 /**
  * How the owner tag (lambda/shared/ownership.ts: OWNER_TAG_KEY = the stack name) scopes a permission, so a
@@ -98,7 +98,7 @@ export type Route = LambdaRoute | KinesisRoute;
  * it carries the owner tag.
  */
 const TRACKED_PUT_EVENTS: readonly PersonalizePermission[] = [
-  { actions: ['personalize:PutEvents', 'personalize:ListEventTrackers'], resources: ['any'] },
+  { actions: ['personalize:PutEvents', 'personalize:ListEventTrackers'], resources: ['wildcardOnly'] },
   { actions: ['personalize:DescribeEventTracker'], resources: ['eventTracker'], owner: 'tagged' },
 ];
 

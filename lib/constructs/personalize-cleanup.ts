@@ -32,7 +32,7 @@ export const CLEANUP_PERMISSIONS: readonly PersonalizePermission[] = [
       // Whether the dataset group outlives a replaced solution (then its event tracker is kept).
       'personalize:ListSolutions',
     ],
-    resources: ['any'],
+    resources: ['wildcardOnly'],
   },
   { actions: ['personalize:DeleteCampaign'], resources: ['campaign'], owner: 'tagged' },
   { actions: ['personalize:DeleteEventTracker'], resources: ['eventTracker'], owner: 'tagged' },

@@ -180,7 +180,7 @@ export class PersonalizeModel extends Construct {
     return autoTraining;
   }
 
-  /** ARNs or ARN patterns of this model's resources of the given kinds; `*` only for the kind `any`. */
+  /** ARNs or ARN patterns of this model's resources of the given kinds; `*` only for the kind `wildcardOnly`. */
   public arnsOf(kinds: readonly PersonalizeResourceKind[]): string[] {
     const stack = Stack.of(this);
     const inAccount = (resourceType: string) =>
@@ -200,7 +200,7 @@ export class PersonalizeModel extends Construct {
           return [inAccount('campaign')];
         case 'eventTracker':
           return [inAccount('event-tracker')];
-        case 'any':
+        case 'wildcardOnly':
           return ['*'];
       }
     });
@@ -214,9 +214,9 @@ export class PersonalizeModel extends Construct {
           `A Personalize permission needs actions and resources, got ${JSON.stringify(permission)}`,
         );
       }
-      if (permission.resources.includes('any') && permission.resources.length > 1) {
+      if (permission.resources.includes('wildcardOnly') && permission.resources.length > 1) {
         throw new Error(
-          `The resource kind 'any' ("*") cannot be combined with another kind: ${JSON.stringify(permission)}`,
+          `The resource kind 'wildcardOnly' ("*") cannot be combined with another kind: ${JSON.stringify(permission)}`,
         );
       }
       grantee.grantPrincipal.addToPrincipalPolicy(
@@ -247,7 +247,7 @@ export class PersonalizeModel extends Construct {
 
   /** Acknowledges, on the grantee alone, the cdk-nag wildcard findings that `permission` causes. */
   private acknowledgeWildcards(principal: Construct, permission: PersonalizePermission): void {
-    if (permission.resources.includes('any')) {
+    if (permission.resources.includes('wildcardOnly')) {
       acknowledge(principal, 'AwsSolutions-IAM5', noResourceLevelReason(permission.actions), ['Resource::*']);
       return;
     }
