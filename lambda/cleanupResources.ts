@@ -16,6 +16,7 @@ import {
   StopSolutionVersionCreationCommand,
 } from '@aws-sdk/client-personalize';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import type { IsCompleteResponse, OnEventResponse } from './shared/custom-resource';
 import { logger } from './shared/logger';
 import { OWNER_TAG_ENV, OWNER_TAG_KEY } from './shared/ownership';
 
@@ -218,10 +219,6 @@ function sameTarget(a: CleanupTarget, b: CleanupTarget): boolean {
   return a.datasetGroupArn === b.datasetGroupArn && a.solutionArn === b.solutionArn;
 }
 
-export interface OnEventResponse {
-  readonly PhysicalResourceId: string;
-}
-
 export function onEvent(
   event: CloudFormationCustomResourceEvent,
   context?: Context,
@@ -249,10 +246,6 @@ async function handleEvent(event: CloudFormationCustomResourceEvent): Promise<On
   const progress = await cleanUpRunTimeResources(personalize, target);
   logger.info('Cleanup started', { ...target, remaining: progress.remaining });
   return { PhysicalResourceId: event.PhysicalResourceId };
-}
-
-export interface IsCompleteResponse {
-  readonly IsComplete: boolean;
 }
 
 export function isComplete(

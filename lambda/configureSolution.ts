@@ -20,6 +20,7 @@ import {
   type UpdateSolutionRequest,
 } from '@aws-sdk/client-personalize';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import type { IsCompleteResponse, OnEventResponse } from './shared/custom-resource';
 import { logger } from './shared/logger';
 
 const personalize = new PersonalizeClient({});
@@ -130,11 +131,6 @@ export async function configureAutoTraining(
   return false;
 }
 
-export interface OnEventResponse {
-  readonly PhysicalResourceId: string;
-  readonly Data?: Record<string, string>;
-}
-
 export function onEvent(
   event: CloudFormationCustomResourceEvent,
   context?: Context,
@@ -148,10 +144,6 @@ export function onEvent(
       Data: { RequestedAt: new Date().toISOString() },
     };
   });
-}
-
-export interface IsCompleteResponse {
-  readonly IsComplete: boolean;
 }
 
 export function isComplete(
