@@ -2,7 +2,7 @@
  * THE route table of the HTTP API. The API construct builds API Gateway from it and local mode's gateway
  * serves it, so the two cannot drift apart.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { OWNER_TAG_KEY } from '../lambda/shared/ownership';
 import * as requests from '../lambda/shared/requests';
 

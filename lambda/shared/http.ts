@@ -3,7 +3,7 @@
  * which runs a handler's core, answers 200 with its result as JSON, and maps whatever it throws once.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { HttpError, ValidationError, toHttpError } from './errors';
 import { logger } from './logger';
 

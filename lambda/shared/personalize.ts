@@ -24,7 +24,7 @@ import {
   type GetRecommendationsCommandOutput,
   type PersonalizeRuntimeClient,
 } from '@aws-sdk/client-personalize-runtime';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { HttpError, NotFoundError, toHttpError } from './errors';
 import type * as requests from './requests';
 

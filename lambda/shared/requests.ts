@@ -3,7 +3,7 @@
  * request is: the handlers parse with them (a 400 that names the field), and the route table turns them
  * into the JSON-schema models API Gateway validates with before a Lambda function is even invoked.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const arn = (resource: string) =>
   z

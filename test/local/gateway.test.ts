@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { connect } from 'node:net';
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { bodyJsonSchema, type Route } from '../../lib/api-routes';
 import { startGateway, type LocalGateway, type ProxyHandler } from '../../local/gateway';
 import { createKinesisClient, ensureStream, startKinesis, type LocalKinesis } from '../../local/kinesis';
