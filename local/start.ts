@@ -39,6 +39,7 @@ import { createKinesisClient, ensureStream, startKinesis } from './kinesis';
 import { PortInUseError } from './listen';
 import { LOCK_FILE, lockStateDirectory } from './state-lock';
 import { provisionPersonalize, type ProvisionedModel } from './provision';
+import { nextStep, readLocalState, type LocalState } from './next-step';
 import { startS3StandIn, type S3Call, type S3StandIn } from './s3';
 import { StreamConsumer, type EventSourceSettings, type KinesisHandler } from './stream-consumer';
 
@@ -46,6 +47,8 @@ const PROJECT_ROOT = resolve(__dirname, '..');
 const ACCOUNT_ID = '000000000000';
 /** The credentials every handler gets (nothing local checks them; S3 records the key id). */
 const LOCAL_ACCESS_KEY_ID = 'local';
+/** The file in the state directory that keeps the API key between starts. */
+const API_KEY_FILE = 'api-key';
 /** The stack output naming the failed-records bucket (the stack's FailedRecordsBucketName). */
 /** The variable the handlers read the dataset group from (lambda/shared/trackers.ts). */
 const DATASET_GROUP_ARN_ENV = 'DATASET_GROUP_ARN';
@@ -180,7 +183,7 @@ function resolveConfig(options: LocalModeOptions, stateDir: string): LocalModeCo
     s3Dir: resolve(options.s3Dir ?? join(stateDir, 's3')),
     outputsFile: resolve(options.outputsFile ?? join(stateDir, 'outputs.json')),
     port: options.port ?? parsePort(process.env.PORT, 'PORT') ?? 3000,
-    apiKey: options.apiKey ?? process.env.API_KEY ?? loadOrCreateApiKey(join(stateDir, 'api-key')),
+    apiKey: options.apiKey ?? process.env.API_KEY ?? loadOrCreateApiKey(join(stateDir, API_KEY_FILE)),
     names,
     streamName,
     streamArn: `arn:aws:kinesis:${region}:${ACCOUNT_ID}:stream/${streamName}`,
@@ -214,10 +217,18 @@ class Stops {
 export async function startLocalMode(options: LocalModeOptions = {}): Promise<LocalMode> {
   const stateDir = resolveStateDir(options);
   const stops = new Stops(options.log ?? console.log);
+  // A reset deletes the kept API key; unless one is given, the key changes, which the user must be told.
+  const keyReset =
+    options.reset && !options.apiKey && !process.env.API_KEY && existsSync(join(stateDir, API_KEY_FILE));
   // Released last, after everything that writes in the directory has stopped.
   stops.push(claimStateDir(stateDir, options.reset));
   try {
     const config = resolveConfig(options, stateDir);
+    if (keyReset) {
+      config.log(
+        `--reset deleted the state directory and its API key: the key is now ${config.apiKey} (the old one is refused)`,
+      );
+    }
     const personalize = await startEmulator(config, options);
     stops.push(() => personalize.close());
     const kinesis = await startStream(config, options, stops);
@@ -613,9 +624,13 @@ export function replayFailuresCommand(local: LocalMode): string {
   ].join('\n');
 }
 
-function banner(local: LocalMode): string {
+function banner(local: LocalMode, state: LocalState): string {
   const outputs = local.outputs;
   const base = local.url.replace('127.0.0.1', 'localhost');
+  const next = nextStep(state, base, local.apiKey, {
+    solutionArn: output(local, STACK_OUTPUTS.solutionArn),
+    datasetGroupArn: output(local, STACK_OUTPUTS.datasetGroupArn),
+  });
   const indent = (text: string) => text.replace(/^/gm, '  ');
   return `
 Local mode is up: the API of stack ${local.stackName} at ${base}
@@ -631,11 +646,7 @@ Local mode is up: the API of stack ${local.stackName} at ${base}
                      aws/lambda/  batches the event source mapping gave up on
                      consumer/    records the consumer set aside, with their error
 
-Train a solution version first:
-
-  curl -s -X POST '${base}/solutionVersion' \\
-    -H 'x-api-key: ${local.apiKey}' -H 'Content-Type: application/json' \\
-    -d '{"solutionArn": "${outputs[STACK_OUTPUTS.solutionArn]}", "version": "v1"}'
+${next}
 
 Failed records, once their cause is fixed, go to Personalize with the command below; each object is
 deleted once sent. Add --dry-run to see what would be sent, --tracking-id <id> to send them to another
@@ -645,6 +656,30 @@ ${indent(replayFailuresCommand(local))}
 
 The rest of the walkthrough: README.md, or bash scripts/walkthrough.sh. Ctrl-C stops everything.
 `;
+}
+
+/** A stack output local mode always writes. */
+function output(local: LocalMode, name: string): string {
+  const value = local.outputs[name];
+  if (value === undefined) throw new Error(`Local mode wrote no ${name} output`);
+  return value;
+}
+
+/** What the emulator holds; an empty state (with a note) if it cannot be read, as the banner only advises. */
+async function localState(local: LocalMode): Promise<LocalState> {
+  try {
+    return await readLocalState({
+      endpoint: local.personalize.endpoint,
+      region: local.region,
+      solutionArn: output(local, STACK_OUTPUTS.solutionArn),
+      datasetGroupArn: output(local, STACK_OUTPUTS.datasetGroupArn),
+    });
+  } catch (error) {
+    console.error(
+      `Could not read what the emulator holds: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return {};
+  }
 }
 
 function stopOnSignals(local: LocalMode): void {
@@ -696,7 +731,7 @@ async function main(): Promise<void> {
   console.log('Starting local mode (Personalize emulator, Kinesis, S3, gateway)...');
   const local = await startLocalMode(options);
   started.local = local;
-  console.log(banner(local));
+  console.log(banner(local, await localState(local)));
   stopOnSignals(local);
 }
 
