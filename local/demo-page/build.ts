@@ -1,0 +1,116 @@
+/**
+ * What the demo page is made of, built from the project's own files: the page's script bundled by esbuild,
+ * the items catalogue (data/items.csv) and the known users (data/interactions.csv) as JSON. Local mode serves
+ * these (serve.ts); the stack deploys the same files when the demo page is on (lib/constructs/demo-page.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
+
+export const DEMO_PAGE_DIR = __dirname;
+const PROJECT_ROOT = resolve(__dirname, '..', '..');
+export const DEFAULT_ITEMS_CSV = join(PROJECT_ROOT, 'data', 'items.csv');
+export const DEFAULT_INTERACTIONS_CSV = join(PROJECT_ROOT, 'data', 'interactions.csv');
+
+/** The static files of the page, by the name the page loads them under. */
+export const STATIC_FILES = { 'index.html': 'text/html', 'style.css': 'text/css' } as const;
+
+/** One item of the catalogue, as the page shows it. */
+export interface CatalogueItem {
+  readonly genres: string[];
+  readonly year?: number;
+}
+
+/** `catalogue.json`: the items by id, and the ids of users the interactions data knows. */
+export interface Catalogue {
+  readonly items: Record<string, CatalogueItem>;
+  readonly users: string[];
+}
+
+/** The page's config (`demo-config.json`): the stack's non-secret outputs. Never the API key. */
+export interface DemoConfig {
+  readonly ApiUrl?: string;
+  readonly CampaignArn?: string;
+  readonly TrackingId?: string;
+  readonly DatasetGroupArn?: string;
+}
+
+/** The page's script: app.ts and its modules in one browser bundle. */
+export function bundleApp(): string {
+  const result = buildSync({
+    entryPoints: [join(DEMO_PAGE_DIR, 'app.ts')],
+    bundle: true,
+    format: 'iife',
+    target: 'es2020',
+    platform: 'browser',
+    minify: false,
+    write: false,
+    logLevel: 'silent',
+  });
+  const file = result.outputFiles[0];
+  if (!file) throw new Error('esbuild produced no bundle for the demo page');
+  return file.text;
+}
+
+/** Splits a CSV line on commas outside double quotes (the datasets' CSVs quote no commas, but may). */
+function csvFields(line: string): string[] {
+  const fields: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let index = 0; index < line.length; index += 1) {
+    const char = line[index] as string;
+    if (char === '"') {
+      if (quoted && line[index + 1] === '"') {
+        current += '"';
+        index += 1;
+      } else quoted = !quoted;
+    } else if (char === ',' && !quoted) {
+      fields.push(current);
+      current = '';
+    } else current += char;
+  }
+  fields.push(current);
+  return fields;
+}
+
+/** The rows of a CSV with a header line, as records keyed by the upper-cased column name. */
+function csvRecords(text: string): Array<Record<string, string>> {
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+  const header = csvFields(lines[0] ?? '').map((name) => name.trim().toUpperCase());
+  return lines.slice(1).map((line) => {
+    const fields = csvFields(line);
+    return Object.fromEntries(header.map((name, index) => [name, (fields[index] ?? '').trim()]));
+  });
+}
+
+/** The catalogue from the items CSV (ITEM_ID, GENRE as `A|B`, YEAR) and the interactions CSV (USER_ID). */
+export function buildCatalogue(itemsCsv: string, interactionsCsv: string): Catalogue {
+  const records = csvRecords(itemsCsv);
+  if (records.length > 0 && !('ITEM_ID' in (records[0] as object))) {
+    throw new Error('The items CSV has no ITEM_ID column');
+  }
+  const items: Record<string, CatalogueItem> = {};
+  for (const record of records) {
+    const id = record.ITEM_ID;
+    if (!id) continue;
+    const year = Number(record.YEAR);
+    items[id] = {
+      genres: (record.GENRE ?? record.GENRES ?? '').split('|').filter((genre) => genre !== ''),
+      ...(record.YEAR && Number.isInteger(year) ? { year } : {}),
+    };
+  }
+  const users = new Set<string>();
+  for (const line of interactionsCsv.split(/\r?\n/).slice(1)) {
+    const user = csvFields(line)[0]?.trim();
+    if (user) users.add(user);
+  }
+  return { items, users: [...users].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })) };
+}
+
+/** The catalogue from CSV files. */
+export function readCatalogue(
+  itemsFile = DEFAULT_ITEMS_CSV,
+  interactionsFile = DEFAULT_INTERACTIONS_CSV,
+): Catalogue {
+  return buildCatalogue(readFileSync(itemsFile, 'utf8'), readFileSync(interactionsFile, 'utf8'));
+}
