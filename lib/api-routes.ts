@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { OWNER_TAG_KEY } from '../lambda/shared/ownership';
 import * as requests from '../lambda/shared/requests';
+import { STATUS_ENV } from '../lambda/shared/status';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
@@ -34,7 +35,7 @@ export interface PersonalizePermission {
 }
 
 /** A value of the deployed stack that a function reads from an environment variable. */
-export type StackValue = 'datasetGroupArn';
+export type StackValue = 'datasetGroupArn' | 'solutionArn' | 'interactionsDatasetArn' | 'itemsDatasetArn';
 
 /** An IAM condition block: operator, then condition key, then value(s). */
 export type IamConditions = Record<string, Record<string, string | string[]>>;
@@ -196,6 +197,32 @@ export const ROUTES: readonly Route[] = [
   },
   {
     kind: 'lambda',
+    path: '/status',
+    method: 'GET',
+    handler: 'getStatus',
+    description: "The dataset group's import jobs, solution versions, campaigns and event trackers",
+    permissions: [
+      {
+        actions: [
+          'personalize:ListDatasetImportJobs',
+          'personalize:ListSolutionVersions',
+          'personalize:ListCampaigns',
+          'personalize:ListEventTrackers',
+        ],
+        resources: ['wildcardOnly'],
+      },
+      // The tracking id of the trackers this stack created; another application's is listed without one.
+      { actions: ['personalize:DescribeEventTracker'], resources: ['eventTracker'], owner: 'tagged' },
+    ],
+    environment: {
+      [STATUS_ENV.datasetGroupArn]: 'datasetGroupArn',
+      [STATUS_ENV.solutionArn]: 'solutionArn',
+      [STATUS_ENV.interactionsDatasetArn]: 'interactionsDatasetArn',
+      [STATUS_ENV.itemsDatasetArn]: 'itemsDatasetArn',
+    },
+  },
+  {
+    kind: 'lambda',
     path: '/deleteResources',
     method: 'DELETE',
     handler: 'deleteResources',
@@ -218,6 +245,24 @@ export const PUT_EVENTS_CONSUMER: {
   permissions: TRACKED_PUT_EVENTS,
   environment: { DATASET_GROUP_ARN: 'datasetGroupArn' },
 };
+
+/**
+ * The environment variables of every function that reads stack values (the routes' and the consumer's),
+ * each holding its value from `values`. Local mode runs every function in one process and sets these.
+ */
+export function stackValueEnvironment(
+  values: Readonly<Record<StackValue, string>> | undefined,
+): Record<string, string | undefined> {
+  const environments = [
+    ...ROUTES.map((route) => (route.kind === 'lambda' ? route.environment : undefined)),
+    PUT_EVENTS_CONSUMER.environment,
+  ];
+  return Object.fromEntries(
+    environments.flatMap((environment) =>
+      Object.entries(environment ?? {}).map(([name, value]) => [name, values?.[value]]),
+    ),
+  );
+}
 
 /** A route's body as the draft-04 JSON schema API Gateway models use. */
 export function bodyJsonSchema(route: Route): Record<string, unknown> | undefined {

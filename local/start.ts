@@ -28,7 +28,7 @@ import {
   USER_PERSONALIZATION_RECIPE_ARN,
   type PersonalizeNames,
 } from '../lib/personalize-schemas';
-import { PUT_EVENTS_CONSUMER } from '../lib/api-routes';
+import { PUT_EVENTS_CONSUMER, stackValueEnvironment } from '../lib/api-routes';
 import { STACK_OUTPUTS } from '../lib/stack-outputs';
 import { startPersonalizeEmulator, type PersonalizeEmulator } from './personalize';
 import { StreamArchive } from './archive';
@@ -255,7 +255,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     });
     stops.push(() => gateway.close());
     const model = await provision(config, options, personalize.endpoint);
-    process.env[DATASET_GROUP_ARN_ENV] = model.datasetGroupArn; // as predicted; restored on close
+    // The dataset group as predicted, the solution and datasets as provisioned; restored on close.
+    Object.assign(process.env, stackValueEnvironment(model));
     const mappingUuid = loadOrCreateMappingUuid(join(config.stateDir, 'event-source-mapping.json'));
     const consumer = await startConsumer(config, options, kinesis.client, failedRecords, mappingUuid);
     stops.push(() => consumer.close());
@@ -362,6 +363,8 @@ function handlerEnvironment(
     AWS_ENDPOINT_URL_S3: s3Endpoint,
     SOLUTION_REGION: config.region,
     [OWNER_TAG_ENV]: config.stackName,
+    // The stack values the functions read (lib/api-routes.ts), set once provisioned.
+    ...stackValueEnvironment(undefined),
     [DATASET_GROUP_ARN_ENV]: config.datasetGroupArn,
     [FAILED_RECORDS_BUCKET_ENV]: config.failedRecordsBucketName,
   };

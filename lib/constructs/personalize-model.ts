@@ -240,6 +240,12 @@ export class PersonalizeModel extends Construct {
         switch (value) {
           case 'datasetGroupArn':
             return [name, this.datasetGroup.attrDatasetGroupArn];
+          case 'solutionArn':
+            return [name, this.solution.attrSolutionArn];
+          case 'interactionsDatasetArn':
+            return [name, this.interactionsDataset.attrDatasetArn];
+          case 'itemsDatasetArn':
+            return [name, this.itemsDataset.attrDatasetArn];
         }
       }),
     );

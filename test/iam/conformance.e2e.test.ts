@@ -116,6 +116,7 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
       getRecommendations: 'Api/GetRecommendationsFunction',
       putEventsDirect: 'Api/PutEventsDirectFunction',
       deleteResources: 'Api/DeleteResourcesFunction',
+      getStatus: 'Api/GetStatusFunction',
       putEvents: 'PutEventsConsumer',
     };
     for (const [name, path] of Object.entries(routeFunctions)) {
@@ -199,6 +200,9 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
       );
       return eventTracker?.status === 'ACTIVE' || undefined;
     });
+    // Lists every kind of resource and describes the tracker (tagged: its tracking id is readable).
+    const status = await as('getStatus', () => ok(api('GET', '/status')));
+    expect(status.eventTrackers).toEqual([expect.objectContaining({ trackingId })]);
     await as('getRecommendations', () =>
       ok(api('GET', `/getRecommendations?campaignArn=${encodeURIComponent(String(campaignArn))}&userId=429`)),
     );

@@ -115,6 +115,16 @@ describe('Personalize grants, function by function', () => {
         grantLine('personalize:DeleteEventTracker', inAccount('event-tracker'), tagged),
       ],
     ],
+    [
+      'GET /status:',
+      () => [
+        grantLine('personalize:ListDatasetImportJobs', '*'),
+        grantLine('personalize:ListSolutionVersions', '*'),
+        grantLine('personalize:ListCampaigns', '*'),
+        grantLine('personalize:ListEventTrackers', '*'),
+        grantLine('personalize:DescribeEventTracker', inAccount('event-tracker'), tagged),
+      ],
+    ],
     ['Sends the interaction batches', putEventsGrants],
     ['Starts setting the automatic training', () => []],
     [
@@ -181,10 +191,26 @@ describe('environment', () => {
     }
   });
 
-  it('gives the dataset group only to the functions that check tracking ids', () => {
+  it('gives the dataset group only to the functions that check tracking ids or report the status', () => {
     const routes = ROUTES.filter((route) => route.kind === 'lambda').map((r) => `${r.method} ${r.path}:`);
     const withGroup = routes.filter((prefix) => 'DATASET_GROUP_ARN' in variables(prefix));
-    expect(withGroup).toEqual(['POST /putEvents:']);
+    expect(withGroup.sort()).toEqual(['GET /status:', 'POST /putEvents:']);
+  });
+
+  it('GET /status knows the dataset group, the solution and the two datasets it reports on', () => {
+    const datasetOf = (type: string) => ({
+      'Fn::GetAtt': [
+        onlyLogicalIdOf(synth.template, 'AWS::Personalize::Dataset', { DatasetType: type }),
+        'DatasetArn',
+      ],
+    });
+    expect(variables('GET /status:')).toMatchObject({
+      [OWNER_TAG_ENV]: STACK_NAME,
+      DATASET_GROUP_ARN: datasetGroup(),
+      SOLUTION_ARN: solution(),
+      INTERACTIONS_DATASET_ARN: datasetOf('Interactions'),
+      ITEMS_DATASET_ARN: datasetOf('Items'),
+    });
   });
 });
 

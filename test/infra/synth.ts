@@ -102,8 +102,12 @@ export function grantLine(action: string, resource: unknown, condition?: unknown
 }
 
 /** Logical id of the template's only resource of `type` (fails if there are none or several). */
-export function onlyLogicalIdOf(template: Template, type: string): string {
-  const ids = Object.keys(template.findResources(type));
+export function onlyLogicalIdOf(
+  template: Template,
+  type: string,
+  properties?: Record<string, unknown>,
+): string {
+  const ids = Object.keys(template.findResources(type, properties ? { Properties: properties } : undefined));
   if (ids.length !== 1) throw new Error(`Expected one ${type}, found ${ids.length}`);
   return ids[0]!;
 }
