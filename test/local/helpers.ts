@@ -1,7 +1,8 @@
 /** Shared helpers of the local-mode tests: temp state directories, HTTP calls, polling, emulator counts. */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export function temporaryDirectory(prefix: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), `${prefix}-`));
@@ -119,4 +120,57 @@ export function eventsIn(data: readonly string[]): number {
       return sum;
     }
   }, 0);
+}
+
+/** The resources GET /status lists (the fields the tests read), newest first. */
+export interface StackStatus {
+  readonly datasetGroupArn: string;
+  readonly solutionVersions: ReadonlyArray<{ solutionVersionArn: string; status: string }>;
+  readonly campaigns: ReadonlyArray<{ campaignArn: string; name: string; status: string }>;
+  readonly eventTrackers: ReadonlyArray<{
+    eventTrackerArn: string;
+    name: string;
+    status: string;
+    trackingId?: string;
+  }>;
+}
+
+/** GET /status of the API at `baseUrl`; throws on anything but a 200. */
+export async function stackStatus(baseUrl: string, apiKey: string): Promise<StackStatus> {
+  const response = await callApi(baseUrl, apiKey, 'GET', '/status');
+  if (response.status !== 200) throw new Error(`GET /status answered ${response.status}: ${response.text}`);
+  return response.body as StackStatus;
+}
+
+export interface ScriptRun {
+  /** The exit code, or null when a signal ended the script. */
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `bash <script>` (a path from the project root) with `env` added to this process's environment, without
+ * blocking the event loop (local mode runs in this process). `onStdout` sees the output so far as it grows
+ * and may signal the script.
+ */
+export function runBashScript(
+  script: string,
+  env: Record<string, string>,
+  onStdout?: (output: string, signal: (name: NodeJS.Signals) => void) => void,
+): Promise<ScriptRun> {
+  const root = resolve(__dirname, '..', '..');
+  return new Promise((done, fail) => {
+    const child = spawn('bash', [join(root, script)], { cwd: root, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      onStdout?.(stdout, (name) => child.kill(name));
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', fail);
+    child.on('close', (code, signal) => done({ code, signal, stdout, stderr }));
+  });
 }
