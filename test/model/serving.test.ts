@@ -5,7 +5,7 @@ import {
   type CollaborativeSnapshot,
 } from '../../local/personalize/model/collaborative';
 import { readSampleData } from '../../local/personalize/model/sampleData';
-import { topIndices } from '../../local/personalize/model/shared';
+import { tieOrder, topIndices } from '../../local/personalize/model/shared';
 import type { Interaction, LiveContext, ScoredItem } from '../../local/personalize/model';
 
 const data = readSampleData();
@@ -21,7 +21,8 @@ beforeAll(async () => {
 /**
  * The straightforward implementation (as the model served before it selected the top k): the logits, two
  * softmaxes over the whole catalogue with per-item Map lookups, their mixture, a sort of the whole catalogue.
- * Ties: popularity (trained plus recent events), then item index.
+ * Ties: popularity (trained plus recent events), then the seeded order of the ids. Items nobody interacted with
+ * are explored (a popularity floor, genre evidence) for users with a profile only.
  */
 function reference(
   state: CollaborativeSnapshot,
@@ -67,7 +68,7 @@ function reference(
     const trained = state.popularity[j] ?? 0;
     let evidence = (cooccurrence[j] ?? 0) / maxCo;
     let popularity = Math.min(1, Math.log1p(events[j] ?? 0) / maxLog);
-    if (trained === 0) {
+    if (trained === 0 && profile.length > 0) {
       evidence = Math.max(evidence, s.coldCooccurrenceShare * ((affinity[j] ?? 0) / maxAffinity));
       popularity = Math.max(popularity, s.explorationPopularity);
     }
@@ -79,7 +80,14 @@ function reference(
   });
   const scores = mixture(logits, weights, state.repeatShare ?? 0);
   const order = state.itemIds.map((_, j) => j);
-  order.sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0) || (events[b] ?? 0) - (events[a] ?? 0) || a - b);
+  const seeded = state.itemIds.map(tieOrder);
+  order.sort(
+    (a, b) =>
+      (scores[b] ?? 0) - (scores[a] ?? 0) ||
+      (events[b] ?? 0) - (events[a] ?? 0) ||
+      (seeded[a] ?? 0) - (seeded[b] ?? 0) ||
+      a - b,
+  );
   return order.slice(0, count).map((j) => ({ itemId: state.itemIds[j] ?? '', score: scores[j] ?? 0 }));
 }
 
@@ -199,14 +207,33 @@ describe('ties', () => {
     repeatShare: 0,
   };
 
-  it('are broken by popularity, then by catalogue order, never by the string order of item ids', () => {
+  it('are broken by popularity, then by a seeded order, never by the string or catalogue order of item ids', () => {
     const model = new CollaborativeModel('aws-user-personalization', tiny);
-    // 'c' had an event since training: still cold-explored like 'b' and 'a' (equal scores), but more popular.
+    // 'c' had an event since training: cold-explored like 'b' and 'a' for a user with a profile (equal scores),
+    // but more popular.
     const live: LiveContext = { ...noLive, recentPopularity: new Map([['c', 1]]) };
-    const top = model.recommend({ userId: 'new', numResults: 4, live });
-    expect(top.map((item) => item.itemId)).toEqual(['d', 'c', 'b', 'a']);
+    const user: CollaborativeSnapshot = { ...tiny, histories: { fan: [3] } };
+    const top = new CollaborativeModel('aws-user-personalization', user).recommend({
+      userId: 'fan',
+      numResults: 4,
+      live,
+    });
+    const seeded = ['a', 'b'].sort((x, y) => tieOrder(x) - tieOrder(y));
+    expect(top.map((item) => item.itemId)).toEqual(['c', ...seeded, 'd']);
+    expect(top[0]?.score).toBe(top[1]?.score);
     expect(top[1]?.score).toBe(top[2]?.score);
-    expect(top[2]?.score).toBe(top[3]?.score);
+    // The seeded order is the same for any catalogue order: not the order the items were listed in.
+    const reordered = { ...tiny, itemIds: ['a', 'b', 'c', 'd'], histories: { fan: [3] } };
+    const again = new CollaborativeModel('aws-user-personalization', reordered).recommend({
+      userId: 'fan',
+      numResults: 4,
+      live,
+    });
+    expect(again.map((item) => item.itemId)).toEqual(top.map((item) => item.itemId));
+    // For a user never seen, nothing is explored: the item with events first, then 'c' (an event since
+    // training), then the two nobody interacted with, in the seeded order.
+    const forNew = model.recommend({ userId: 'new', numResults: 4, live });
+    expect(forNew.map((item) => item.itemId)).toEqual(['d', 'c', ...seeded]);
   });
 
   it('topIndices agrees with a full sort, ties included', () => {

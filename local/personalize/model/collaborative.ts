@@ -3,6 +3,7 @@ import {
   interactionsByUser,
   maxOf,
   Pacer,
+  tieOrders,
   topIndices,
   topScored,
   unseenNewItems,
@@ -44,6 +45,11 @@ export const COLLABORATIVE_SETTINGS = {
    * catalogues barely drift at all.
    */
   popularityHalfLifeDays: [3, 7, 14, 30, 60, 120, 365, Infinity] as readonly number[],
+  /**
+   * The share of the newest events that cannot move the time popularity is measured at (at least 10 events): a
+   * few events far past the rest do not decay all the others (see popularityReferenceTime).
+   */
+  referenceOutlierShare: 0.01,
   /** Weight of the user's latest items: the p-th latest weighs exp(-p / recentSpan). */
   recentSpan: 3,
   recentShare: 0.6,
@@ -53,7 +59,8 @@ export const COLLABORATIVE_SETTINGS = {
   popularityWeight: 1.2,
   /**
    * Cold items (no training events: new or never interacted with) have no co-occurrence evidence; they borrow
-   * this share of it from their genre affinity, and score as if this popular (0-1 log scale). Exploration.
+   * this share of it from their genre affinity, and score as if this popular (0-1 log scale). Exploration, for
+   * users with a profile only: for a user never seen, cold items rank below every item with events.
    */
   coldCooccurrenceShare: 0.35,
   /** Items added since training (live.newItems) have had no chance to be seen yet: explored more. */
@@ -95,6 +102,8 @@ interface QueryCatalogue {
   /** Item j's genre indices are genreFlat[genreStart[j]] .. genreFlat[genreStart[j + 1] - 1]. */
   readonly genreStart: Int32Array;
   readonly genreFlat: Int32Array;
+  /** Per item, its place among items tied in score and popularity (see tieOrder). */
+  readonly order: Float64Array;
 }
 
 /**
@@ -192,7 +201,12 @@ export class CollaborativeModel implements TrainedModel {
     this.trainedPopularityTerm = this.trainedPopularity.map((events) =>
       Math.min(1, Math.log1p(events) / this.maxLogPopularity),
     );
-    this.catalogue = { itemIds: state.itemIds, index: this.index, ...flattenGenres(state.itemGenres) };
+    this.catalogue = {
+      itemIds: state.itemIds,
+      index: this.index,
+      ...flattenGenres(state.itemGenres),
+      order: tieOrders(state.itemIds),
+    };
   }
 
   recommend(request: RecommendRequest): ScoredItem[] {
@@ -200,7 +214,8 @@ export class CollaborativeModel implements TrainedModel {
     if (this.recipe === 'aws-sims') return this.relatedItems(catalogue, request);
     const distribution = this.distribution(catalogue, request.userId, request.live);
     const keys = keysOf(distribution, this.scratch);
-    return topIndices(keys, request.numResults, distribution.events).map((j) => ({
+    const { events } = distribution;
+    return topIndices(keys, request.numResults, events, undefined, catalogue.order).map((j) => ({
       itemId: catalogue.itemIds[j] ?? '',
       score: Math.exp(keys[j] ?? -Infinity),
     }));
@@ -254,7 +269,15 @@ export class CollaborativeModel implements TrainedModel {
         item.genres.map((g) => this.genreIndex.get(g)).filter((g): g is number => g !== undefined),
       ),
     ];
-    return { itemIds, index: new Map(itemIds.map((id, i) => [id, i])), ...flattenGenres(itemGenres) };
+    const order = new Float64Array(itemIds.length);
+    order.set(this.catalogue.order);
+    order.set(tieOrders(added.map((item) => item.itemId)), this.catalogue.order.length);
+    return {
+      itemIds,
+      index: new Map(itemIds.map((id, i) => [id, i])),
+      ...flattenGenres(itemGenres),
+      order,
+    };
   }
 
   /** The user's items, oldest first, each once (at its latest interaction). */
@@ -340,11 +363,14 @@ export class CollaborativeModel implements TrainedModel {
     const maxCooccurrence = maxOf(cooccurrence, 1e-9);
     const maxAffinity = maxOf(affinity, 1e-9);
     const logits = this.scratch.zeroed('logits', size);
+    // Exploration is a bet on the user's taste: a user with no profile gets none, so for them an item nobody
+    // interacted with never outranks one with real history (only events since training lift it).
+    const exploring = profile.length > 0;
     for (let j = 0; j < size; j++) {
       const itemAffinity = (affinity[j] ?? 0) / maxAffinity;
       let evidence = (cooccurrence[j] ?? 0) / maxCooccurrence;
       let itemPopularity = popularity[j] ?? 0;
-      if (j >= trainedSize || this.trainedPopularity[j] === 0) {
+      if (exploring && (j >= trainedSize || this.trainedPopularity[j] === 0)) {
         const share = j >= trainedSize ? settings.newItemCooccurrenceShare : settings.coldCooccurrenceShare;
         evidence = Math.max(evidence, share * itemAffinity);
         itemPopularity = Math.max(itemPopularity, settings.explorationPopularity);
@@ -454,6 +480,7 @@ export class CollaborativeModel implements TrainedModel {
     return topScored(catalogue.itemIds, scores, request.numResults, {
       tieBreak: this.trainedPopularity,
       exclude: query,
+      order: catalogue.order,
     });
   }
 }
@@ -793,17 +820,44 @@ function bestNeighbours(
   ]);
 }
 
+/**
+ * The time popularity is measured at: the newest event, unless the newest few lie far past the bulk of the data
+ * (events sent live long after the imported history was recorded, a device's clock set ahead). Measured at such
+ * an outlier, every other event would decay to nothing and those few would make popularity alone.
+ *
+ * The newest `outliers` events (1% of them, at least 10) cannot move it far: it is at most the timestamp with that
+ * many events newer (`high`) plus the time the as many events before it took (`high - low`), the bulk's own pace.
+ * On data without outliers that bound lies about at the newest event, which stays the reference; events after the
+ * reference weigh as much as one at it. Events far older than the rest do not move it either: a high quantile.
+ */
+export async function popularityReferenceTime(
+  interactions: readonly Interaction[],
+  pacer = new Pacer(),
+): Promise<number> {
+  const times = new Float64Array(interactions.length);
+  let newest = -Infinity;
+  await pacer.chunks(interactions.length, 'popularity', (start, end) => {
+    for (let e = start; e < end; e++) {
+      const time = interactions[e]?.timestamp ?? 0;
+      times[e] = time;
+      newest = Math.max(newest, time);
+    }
+  });
+  const n = times.length;
+  if (n === 0) return 0;
+  const outliers = Math.max(10, Math.ceil(n * COLLABORATIVE_SETTINGS.referenceOutlierShare));
+  const high = await kthSmallest(times, Math.max(0, n - 1 - outliers), pacer);
+  const low = await kthSmallest(times, Math.max(0, n - 1 - 2 * outliers), pacer);
+  return Math.min(newest, high + (high - low));
+}
+
 /** The recency-weighted popularity prior, with the half-life that best predicts the newest events. */
 async function popularityPrior(
   interactions: readonly Interaction[],
   index: ReadonlyMap<string, number>,
   pacer: Pacer,
 ): Promise<number[]> {
-  let referenceTime = -Infinity;
-  await pacer.chunks(interactions.length, 'popularity', (start, end) => {
-    for (let e = start; e < end; e++)
-      referenceTime = Math.max(referenceTime, interactions[e]?.timestamp ?? 0);
-  });
+  const referenceTime = await popularityReferenceTime(interactions, pacer);
   const halfLifeDays = await popularityHalfLifeFor(interactions, index, pacer);
   const popularity = await decayedCounts(interactions, index, referenceTime, halfLifeDays, pacer);
   return popularity.map((p) => Number(p.toPrecision(6)));

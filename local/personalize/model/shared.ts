@@ -80,13 +80,15 @@ export async function interactionsByUser(
 
 /**
  * Indices of the `count` largest `keys`, best first, by a bounded heap: O(n log count), never a sort of the whole
- * catalogue. Equal keys go to the larger `tieBreak` (popularity), then to the lower index; `exclude` is skipped.
+ * catalogue. Equal keys go to the larger `tieBreak` (popularity), then to the lower `order` (see tieOrder), then
+ * to the lower index; `exclude` is skipped.
  */
 export function topIndices(
   keys: ArrayLike<number>,
   count: number,
   tieBreak?: ArrayLike<number>,
   exclude?: number,
+  order?: ArrayLike<number>,
 ): number[] {
   const better = (a: number, b: number): boolean => {
     const ka = keys[a] ?? -Infinity;
@@ -94,7 +96,10 @@ export function topIndices(
     if (ka !== kb) return ka > kb;
     const ta = tieBreak?.[a] ?? 0;
     const tb = tieBreak?.[b] ?? 0;
-    return ta !== tb ? ta > tb : a < b;
+    if (ta !== tb) return ta > tb;
+    const oa = order?.[a] ?? 0;
+    const ob = order?.[b] ?? 0;
+    return oa !== ob ? oa < ob : a < b;
   };
   // A min-heap of the best so far: the worst of them at the root.
   const heap: number[] = [];
@@ -142,14 +147,18 @@ function siftDown(heap: number[], at: number, better: (a: number, b: number) => 
   }
 }
 
-/** The `count` best of `scores` as ScoredItems, best first; ties as topIndices breaks them. */
+/**
+ * The `count` best of `scores` as ScoredItems, best first; ties as topIndices breaks them, with the items' seeded
+ * order (tieOrder) unless `order` gives it already computed.
+ */
 export function topScored(
   itemIds: readonly string[],
   scores: ArrayLike<number>,
   count: number,
-  options: { tieBreak?: ArrayLike<number>; exclude?: number } = {},
+  options: { tieBreak?: ArrayLike<number>; exclude?: number; order?: ArrayLike<number> } = {},
 ): ScoredItem[] {
-  return topIndices(scores, count, options.tieBreak, options.exclude).map((i) => ({
+  const order = options.order ?? tieOrders(itemIds);
+  return topIndices(scores, count, options.tieBreak, options.exclude, order).map((i) => ({
     itemId: itemIds[i] ?? '',
     score: scores[i] ?? 0,
   }));
@@ -216,6 +225,29 @@ export function fnv1a(text: string): number {
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash >>> 0;
+}
+
+/** Mixes the id's hash into the order of ties: a fixed seed, so the order is the same in every process. */
+const TIE_SEED = 0x9e3779b9;
+
+/**
+ * An item's place among items tied in score and popularity: a seeded hash of its id, finalised (murmur3's fmix32)
+ * so that ids differing in one character do not keep their string order. Neither the ids' string order nor the
+ * order an import listed the catalogue in decides what comes first.
+ */
+export function tieOrder(itemId: string): number {
+  let h = (fnv1a(itemId) ^ TIE_SEED) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** tieOrder of each id. */
+export function tieOrders(itemIds: readonly string[]): Float64Array {
+  return Float64Array.from(itemIds, tieOrder);
 }
 
 export const NO_LIVE_CONTEXT = { userEvents: [], newItems: [] } as const;
