@@ -30,6 +30,7 @@ import {
 } from '../lib/gateway-responses';
 import { PUT_RECORD_RESPONSE_TEMPLATE, putRecordRequestTemplate } from '../lib/kinesis-integration';
 import { API_STAGE_NAME } from '../lib/stack-outputs';
+import { demoPageSite, localDemoConfig } from './demo-page/serve';
 import { createLambdaContext } from './lambda-context';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-depth';
 import { closeServer, listenOn } from './listen';
@@ -95,7 +96,11 @@ interface Reply {
 
 export async function startGateway(options: GatewayOptions): Promise<LocalGateway> {
   const handleRequest = createGatewayRequestListener(options);
-  const server: Server = createServer((request, response) => void handleRequest(request, response));
+  // The demo page at the root (local/demo-page/serve.ts): its own paths only, the rest is the API's.
+  const site = demoPageSite({ config: () => localDemoConfig(`http://127.0.0.1:${port}/${API_STAGE_NAME}/`) });
+  const server: Server = createServer((request, response) => {
+    if (!site(request, response)) void handleRequest(request, response);
+  });
   await listenOn(server, options.port, 'API gateway', options.portVariable);
   const { port } = server.address() as AddressInfo;
   return {
