@@ -1,0 +1,201 @@
+/**
+ * The demo page on AWS (context `demoPage=true`): the same page local mode serves at its root, in a private
+ * S3 bucket behind CloudFront (origin access control), with the API on the same origin under `/prod/*`
+ * (CloudFront forwards it to the API's regional endpoint, uncached, headers and all). The API answers CORS
+ * preflights for the distribution's origin only. The page holds no key: the user types it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DefaultStackSynthesizer, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+import { bundleApp, DEMO_PAGE_DIR, readCatalogue, type DemoConfig } from '../../local/demo-page/build';
+import { API_STAGE_NAME } from '../stack-outputs';
+import { acknowledge, attributeFinding } from './acknowledge';
+
+export interface DemoPageProps {
+  /** The API the page calls (forwarded under `/<stage>/*`); its preflights answer the page's origin only. */
+  readonly api: apigateway.RestApi;
+  /** Shown on the page as the dataset group (non-secret). */
+  readonly datasetGroupArn?: string;
+}
+
+/** The headers the page sends on its API calls, allowed by the preflight. */
+export const DEMO_PAGE_CORS_HEADERS = ['content-type', 'x-api-key'];
+
+export class DemoPage extends Construct {
+  public readonly bucket: s3.Bucket;
+  public readonly distribution: cloudfront.Distribution;
+  /** `https://<distribution domain>`: the page's origin. */
+  public readonly origin: string;
+
+  constructor(scope: Construct, id: string, props: DemoPageProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.DESTROY,
+      autoDeleteObjects: true,
+    });
+    acknowledge(
+      this.bucket,
+      'AwsSolutions-S1',
+      'The bucket holds the demo page only, written by the stack deployment and read by CloudFront; its requests are in the distribution, and server access logs would need a second bucket of their own.',
+    );
+
+    const apiOrigin = new origins.HttpOrigin(
+      `${props.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}`,
+      { protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY },
+    );
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: 'Demo page of the near-real-time recommendations API',
+      defaultRootObject: 'index.html',
+      defaultBehavior: {
+        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: this.securityHeaders(),
+      },
+      additionalBehaviors: {
+        [`/${API_STAGE_NAME}/*`]: {
+          origin: apiOrigin,
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+          cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+          // The API resolves its own Host; everything else (x-api-key, the query string) is passed on.
+          originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        },
+      },
+    });
+    this.origin = `https://${this.distribution.distributionDomainName}`;
+    acknowledge(
+      this.distribution,
+      'AwsSolutions-CFR1',
+      'A demo page for whoever holds the API key; the API key and its usage plan (rate, burst, daily quota) are the access control, not geography.',
+    );
+    acknowledge(
+      this.distribution,
+      'AwsSolutions-CFR2',
+      'The distribution serves a static page and forwards to an API that requires an API key and is throttled by its usage plan; a web ACL is an account decision this optional demo does not make.',
+    );
+    acknowledge(
+      this.distribution,
+      'AwsSolutions-CFR3',
+      'Access logs would need a logging bucket with ACLs enabled for this optional demo; the API behind it keeps its own access logs (the stage log group).',
+    );
+    acknowledge(
+      this.distribution,
+      'AwsSolutions-CFR4',
+      'The distribution uses its cloudfront.net certificate, with which CloudFront allows TLSv1 viewers whatever the policy says; a custom domain and certificate would be needed to enforce TLS 1.2.',
+    );
+
+    this.addCorsPreflight(props.api);
+
+    const config: DemoConfig = {
+      ApiUrl: `${this.origin}/${API_STAGE_NAME}/`,
+      ...(props.datasetGroupArn ? { DatasetGroupArn: props.datasetGroupArn } : {}),
+    };
+    const deployment = new s3deploy.BucketDeployment(this, 'Deploy', {
+      destinationBucket: this.bucket,
+      sources: [
+        s3deploy.Source.data('index.html', readFileSync(join(DEMO_PAGE_DIR, 'index.html'), 'utf8')),
+        s3deploy.Source.data('style.css', readFileSync(join(DEMO_PAGE_DIR, 'style.css'), 'utf8')),
+        s3deploy.Source.data('app.js', bundleApp()),
+        s3deploy.Source.jsonData('catalogue.json', readCatalogue()),
+        s3deploy.Source.jsonData('demo-config.json', config),
+      ],
+      // Revalidated on every request (CloudFront keeps each for a second): a redeploy shows at once.
+      cacheControl: [s3deploy.CacheControl.noCache()],
+      memoryLimit: 256,
+    });
+    this.acknowledgeDeploymentFunction(deployment);
+  }
+
+  /** What the page's responses carry: a CSP allowing its own origin only (the API is on it), and more. */
+  private securityHeaders(): cloudfront.ResponseHeadersPolicy {
+    return new cloudfront.ResponseHeadersPolicy(this, 'Headers', {
+      comment: 'Demo page: its own scripts, styles and API only',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          contentSecurityPolicy:
+            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+          override: true,
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(365),
+          includeSubdomains: true,
+          override: true,
+        },
+      },
+    });
+  }
+
+  /**
+   * CORS preflight (OPTIONS, no key: browsers send none) on every resource of the API, for the page's origin
+   * only. The page itself calls the API on its own origin; this lets a page served from the distribution
+   * call the API's own URL too.
+   */
+  private addCorsPreflight(api: apigateway.RestApi): void {
+    const options: apigateway.CorsOptions = {
+      allowOrigins: [this.origin],
+      allowHeaders: DEMO_PAGE_CORS_HEADERS,
+      allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+      maxAge: Duration.minutes(10),
+    };
+    const visit = (resource: apigateway.IResource) => {
+      const own = api.methods.some(
+        (method) => method.resource === resource && method.httpMethod !== 'OPTIONS',
+      );
+      if (own) resource.addCorsPreflight(options);
+    };
+    for (const resource of new Set(api.methods.map((method) => method.resource))) visit(resource);
+  }
+
+  /** The BucketDeployment's function (aws-cdk-lib's own, one per stack), acknowledged finding by finding. */
+  private acknowledgeDeploymentFunction(deployment: s3deploy.BucketDeployment): void {
+    const stack = Stack.of(this);
+    const qualifier =
+      (this.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') as string | undefined) ??
+      DefaultStackSynthesizer.DEFAULT_QUALIFIER;
+    acknowledge(
+      deployment.handlerRole,
+      'AwsSolutions-IAM4',
+      "The deployment function is aws-cdk-lib's BucketDeployment; AWSLambdaBasicExecutionRole lets it write its own logs only.",
+      ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+    );
+    acknowledge(
+      deployment.handlerRole,
+      'AwsSolutions-IAM5',
+      "aws-cdk-lib's BucketDeployment grant: read the page's asset objects from the CDK assets bucket and replace the objects of the demo page bucket; the wildcards are object keys and S3 action families within those two buckets.",
+      [
+        'Action::s3:GetBucket*',
+        'Action::s3:GetObject*',
+        'Action::s3:List*',
+        'Action::s3:Abort*',
+        'Action::s3:DeleteObject*',
+        `Resource::arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-<AWS::AccountId>-<AWS::Region>/*`,
+        attributeFinding(this.bucket, 'Arn', '/*'),
+      ],
+    );
+    const handler = stack.node.children.find((child) =>
+      child.node.id.startsWith('Custom::CDKBucketDeployment'),
+    );
+    if (!handler) throw new Error("The demo page's BucketDeployment function was not found in the stack");
+    acknowledge(
+      handler,
+      'AwsSolutions-L1',
+      "The deployment function's runtime is chosen by aws-cdk-lib's BucketDeployment and moves with aws-cdk-lib upgrades; it runs only while the stack deploys.",
+    );
+  }
+}
