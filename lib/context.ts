@@ -9,6 +9,8 @@ export const CONTEXT_KEYS = {
   apiGatewayCloudWatchRole: 'apiGatewayCloudWatchRole',
   /** The solution's automatic training: `false` (default) or a schedule such as `rate(7 days)`. */
   autoTraining: 'autoTraining',
+  /** `true` deploys the demo page (S3 behind CloudFront; lib/constructs/demo-page.ts). Default `false`. */
+  demoPage: 'demoPage',
 } as const;
 
 /** A true/false context value, `defaultValue` when absent; anything else is refused. */

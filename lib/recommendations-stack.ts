@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { OWNER_TAG_ENV } from '../lambda/shared/ownership';
 import { PUT_EVENTS_CONSUMER } from './api-routes';
 import { booleanContext, CONTEXT_KEYS, parseAutoTraining } from './context';
+import { DemoPage } from './constructs/demo-page';
 import { EventPipeline } from './constructs/event-pipeline';
 import { HandlerFunction } from './constructs/handler-function';
 import { PersonalizeModel } from './constructs/personalize-model';
@@ -77,6 +78,14 @@ export class RecommendationsStack extends Stack {
       accountCloudWatchRole:
         props.apiGatewayCloudWatchRole ?? booleanContext(this, CONTEXT_KEYS.apiGatewayCloudWatchRole, true),
     });
+
+    if (booleanContext(this, CONTEXT_KEYS.demoPage, false)) {
+      const demoPage = new DemoPage(this, 'DemoPage', {
+        api: this.api.api,
+        datasetGroupArn: this.model.datasetGroup.attrDatasetGroupArn,
+      });
+      new CfnOutput(this, 'DemoPageUrl', { value: `${demoPage.origin}/`, description: 'The demo page' });
+    }
 
     this.addOutputs();
   }
