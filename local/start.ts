@@ -638,6 +638,7 @@ function banner(local: LocalMode, state: LocalState): string {
   return `
 Local mode is up: the API of stack ${local.stackName} at ${base}
 
+  Demo page        ${base.replace(/\/prod$/, '/')} (a click changes the recommendations: enter the API key)
   API key          ${local.apiKey}
   Dataset group    ${outputs[STACK_OUTPUTS.datasetGroupArn]}
   Solution         ${outputs[STACK_OUTPUTS.solutionArn]}
