@@ -188,10 +188,10 @@ async function click(itemId: string): Promise<void> {
   const before = state.list;
   const started = performance.now();
   const logged: LoggedEvent = { at: new Date(), userId, itemId, channel: via, outcome: 'sending...' };
-  state.events.push(logged);
+  const index = state.events.push(logged) - 1;
   renderLog(ui.log, state.events);
   const record = (outcome: string) => {
-    state.events[state.events.indexOf(logged)] = { ...logged, outcome };
+    state.events[index] = { ...logged, outcome };
     renderLog(ui.log, state.events);
   };
   try {

@@ -1,0 +1,151 @@
+/**
+ * The demo page in a real browser (Debian's chromium, driven by playwright-core) against local mode on free
+ * ports: a wrong key shows the 403 message; with the right key the page finds the ACTIVE campaign and tracker
+ * through GET /status, shows a user's recommendations with catalogue metadata, and a click through /data
+ * (Kinesis, the consumer, Personalize) changes the list within seconds, with the lag shown.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { STACK_OUTPUTS } from '../../lib/stack-outputs';
+import { startLocalMode, type LocalMode } from '../../local/start';
+import { callApi, silenceHandlerLogs, temporaryDirectory, waitFor } from './helpers';
+
+jest.setTimeout(120_000);
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const OUTPUT_DIR = resolve(__dirname, '..', '..', 'test-output');
+const API_KEY = 'demo-page-e2e-key';
+
+describe('the demo page, in headless Chromium', () => {
+  let local: LocalMode;
+  let state: ReturnType<typeof temporaryDirectory>;
+  let restoreStdout: () => void;
+  let browser: Browser;
+  let page: Page;
+  let root: string;
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const response = await callApi(local.url, API_KEY, method, path, body);
+    if (response.status !== 200) throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
+    return response.body as Record<string, string>;
+  };
+  const waitActive = (path: string, body: unknown) =>
+    waitFor(
+      `${path} ACTIVE`,
+      async () => ((await api('POST', path, body)) as unknown) === 'ACTIVE' || undefined,
+      60_000,
+      100,
+    );
+  const itemIds = () =>
+    page.$$eval('#recommendations li', (rows) => rows.map((row) => row.getAttribute('data-item-id') ?? ''));
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `Chromium is not at ${CHROMIUM}: the demo page's browser test needs it. Install it with apt-get install -y chromium (or set CHROMIUM_PATH).`,
+      );
+    }
+    restoreStdout = silenceHandlerLogs();
+    state = temporaryDirectory('demo-page-e2e');
+    local = await startLocalMode({
+      port: 0,
+      stateDir: state.path,
+      apiKey: API_KEY,
+      personalizeTransitionMs: 20,
+      log: () => undefined,
+    });
+    root = local.url.replace(/\/prod$/, '');
+    // A campaign and a tracker, through the API, as the README walkthrough makes them.
+    const { solutionVersionArn } = await api('POST', '/solutionVersion', {
+      solutionArn: local.outputs[STACK_OUTPUTS.solutionArn],
+      version: 'v1',
+    });
+    await waitActive('/describeSolutionVersion', { solutionVersionArn });
+    const { campaignArn } = await api('POST', '/campaign', { solutionVersionArn, name: 'demo' });
+    await waitActive('/describeCampaign', { campaignArn });
+    await api('POST', '/eventTracker', {
+      name: 'demo',
+      datasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn],
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 900, height: 1400 } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await local?.close();
+    state?.remove();
+    restoreStdout?.();
+  });
+
+  it('serves the page at the root with a config that holds no key', async () => {
+    const config = await (await fetch(`${root}/demo-config.json`)).text();
+    expect(JSON.parse(config)).toEqual({
+      ApiUrl: `${local.url}/`,
+      DatasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn],
+    });
+    expect(config).not.toContain(API_KEY);
+    const html = await (await fetch(`${root}/`)).text();
+    expect(html).not.toContain(API_KEY);
+  });
+
+  it('says the key was refused (403) and what to do when the key is wrong', async () => {
+    await page.goto(`${root}/`);
+    await page.fill('#api-key', 'not-the-key');
+    await page.click('#connect button[type="submit"]');
+    const error = page.locator('#error');
+    await error.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await error.textContent()).toMatch(/refused the key \(403 Forbidden\)\. Enter the API key again/);
+  });
+
+  it('connects, shows a user, and a click through /data changes the list within seconds, with the lag', async () => {
+    await page.goto(`${root}/`);
+    await page.fill('#api-key', API_KEY);
+    await page.fill('#user-id', '429');
+    await page.click('#connect button[type="submit"]');
+    // The campaign and the tracking id come from GET /status: nothing was prefilled.
+    await page.waitForSelector('#recommendations li', { timeout: 15_000 });
+    expect(await page.inputValue('#campaign-arn')).toMatch(/:campaign\/demo$/);
+    expect(await page.inputValue('#tracking-id')).not.toBe('');
+    expect(await page.evaluate(() => sessionStorage.getItem('demo-page.api-key'))).toBe(API_KEY);
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+
+    const before = await itemIds();
+    expect(before).toHaveLength(10);
+    // Catalogue metadata (data/items.csv) beside each item.
+    const firstMeta = await page.textContent('#recommendations li:first-child .meta');
+    expect(firstMeta).toMatch(/\d{4}$/);
+
+    // Click the last item: one event usually moves the list; up to three, as the walkthrough's batch of three.
+    const clicked = before[9]!;
+    for (let click = 0; click < 3; click += 1) {
+      await page.click(`#recommendations li[data-item-id="${clicked}"] button.click`);
+      await page.waitForFunction(() => document.body.getAttribute('aria-busy') !== 'true', undefined, {
+        timeout: 30_000,
+      });
+      if ((await page.textContent('#change'))?.startsWith('Changed')) break;
+    }
+    const change = await page.textContent('#change');
+    expect(change).toMatch(/^Changed \d+\.\d s after the click: /);
+    const lagMs = Number(await page.getAttribute('#change', 'data-lag-ms'));
+    expect(lagMs).toBeGreaterThan(0);
+    const after = await itemIds();
+    expect(after).not.toEqual(before);
+    // Changed rows are marked.
+    expect(await page.locator('#recommendations .badge').count()).toBeGreaterThan(0);
+    // The event log lists the sends.
+    expect(await page.textContent('#log')).toContain(`user 429 clicked item ${clicked} via /data`);
+    expect(await page.textContent('#log li:first-child')).toMatch(/list changed after \d+\.\d s$/);
+
+    mkdirSync(OUTPUT_DIR, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT_DIR, 'demo-page.png'), fullPage: true });
+  });
+
+  it('fits a 320 px wide window without horizontal scrolling', async () => {
+    await page.setViewportSize({ width: 320, height: 900 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(OUTPUT_DIR, 'demo-page-320.png'), fullPage: true });
+  });
+});
