@@ -81,7 +81,7 @@ export class RecommendationsStack extends Stack {
 
     if (booleanContext(this, CONTEXT_KEYS.demoPage, false)) {
       const demoPage = new DemoPage(this, 'DemoPage', {
-        api: this.api.api,
+        api: this.api.restApi,
         datasetGroupArn: this.model.datasetGroup.attrDatasetGroupArn,
       });
       new CfnOutput(this, 'DemoPageUrl', { value: `${demoPage.origin}/`, description: 'The demo page' });
@@ -130,7 +130,7 @@ export class RecommendationsStack extends Stack {
   /** The stack outputs, named as local mode writes them (lib/stack-outputs.ts). */
   private addOutputs(): void {
     const outputs: Record<keyof typeof STACK_OUTPUTS, { value: string; description: string }> = {
-      apiUrl: { value: this.api.api.url, description: 'Base URL of the API (stage prod)' },
+      apiUrl: { value: this.api.restApi.url, description: 'Base URL of the API (stage prod)' },
       apiKeyId: {
         value: this.api.apiKey.keyId,
         description: 'Id of the API key: aws apigateway get-api-key --api-key <id> --include-value',

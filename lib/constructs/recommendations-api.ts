@@ -60,7 +60,7 @@ export interface RecommendationsApiProps {
  * request validation from the routes' zod schemas, JSON error bodies from lib/gateway-responses.ts.
  */
 export class RecommendationsApi extends Construct {
-  public readonly api: apigateway.RestApi;
+  public readonly restApi: apigateway.RestApi;
   public readonly apiKey: apigateway.ApiKey;
   public readonly usagePlan: apigateway.UsagePlan;
   public readonly accessLogs: logs.LogGroup;
@@ -79,7 +79,7 @@ export class RecommendationsApi extends Construct {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.api = new apigateway.RestApi(this, 'Api', {
+    this.restApi = new apigateway.RestApi(this, 'Api', {
       description: 'Near-real-time recommendations with Amazon Personalize',
       // Access logs need API Gateway's account-level CloudWatch role: without one the stage fails to create.
       // CDK makes the stage depend on the AWS::ApiGateway::Account it creates. Both are retained on delete:
@@ -96,7 +96,7 @@ export class RecommendationsApi extends Construct {
       },
       defaultMethodOptions: { apiKeyRequired: true },
     });
-    this.validator = this.api.addRequestValidator('Validator', {
+    this.validator = this.restApi.addRequestValidator('Validator', {
       validateRequestBody: true,
       validateRequestParameters: true,
     });
@@ -127,7 +127,7 @@ export class RecommendationsApi extends Construct {
       description: 'Throttling and daily quota of the recommendations API',
       throttle: { rateLimit: props.throttleRateLimit ?? 10, burstLimit: props.throttleBurstLimit ?? 20 },
       quota: { limit: props.dailyQuota ?? 10_000, period: apigateway.Period.DAY },
-      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+      apiStages: [{ api: this.restApi, stage: this.restApi.deploymentStage }],
     });
     this.usagePlan.addApiKey(this.apiKey);
 
@@ -139,7 +139,7 @@ export class RecommendationsApi extends Construct {
     for (const [name, response] of Object.entries(GATEWAY_RESPONSES) as Array<
       [string, GatewayResponseDefinition]
     >) {
-      this.api.addGatewayResponse(`${name[0]!.toUpperCase()}${name.slice(1)}Response`, {
+      this.restApi.addGatewayResponse(`${name[0]!.toUpperCase()}${name.slice(1)}Response`, {
         type: apigateway.ResponseType.of(response.type),
         // Unset on the DEFAULT_4XX/5XX fallbacks, so each response type keeps its own status.
         statusCode: response.statusCode === undefined ? undefined : String(response.statusCode),
@@ -151,26 +151,26 @@ export class RecommendationsApi extends Construct {
   /** What cdk-nag reports on the API and is deliberate, each with its reason. */
   private acknowledgeFindings(): void {
     acknowledge(
-      this.api,
+      this.restApi,
       'AwsSolutions-APIG3',
       'No WAF web ACL: the API is behind API keys with usage-plan throttling and a daily quota; a web ACL costs money for a sample that must cost nothing when idle.',
     );
     acknowledge(
-      this.api,
+      this.restApi,
       'AwsSolutions-APIG4',
       'Callers are identified by API key, as in the original sample and the Postman collection; adding IAM or Cognito authorization is a deployment choice left to the user.',
     );
     acknowledge(
-      this.api,
+      this.restApi,
       'AwsSolutions-COG4',
       'No Cognito user pool: callers are identified by API key (see AwsSolutions-APIG4).',
     );
     acknowledge(
-      this.api,
+      this.restApi,
       'AwsSolutions-APIG6',
       "Access logging is on (JSON, to a log group with a retention, deleted with the stack). Execution logging stays off: API Gateway writes it to a log group of its own, API-Gateway-Execution-Logs_<api id>/<stage>, which this stack does not own, without retention and left behind by cdk destroy; the access logs and each function's own log group already record every request.",
     );
-    const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
+    const cloudWatchRole = this.restApi.node.tryFindChild('CloudWatchRole');
     if (cloudWatchRole) {
       acknowledge(
         cloudWatchRole,
@@ -244,13 +244,13 @@ export class RecommendationsApi extends Construct {
   private resourceFor(route: Route): apigateway.Resource {
     const segments = route.path.split('/').filter((segment) => segment.length > 0);
     if (segments.length === 0) throw new Error(`Route path must name a resource, got "${route.path}"`);
-    return this.api.root.resourceForPath(segments.join('/'));
+    return this.restApi.root.resourceForPath(segments.join('/'));
   }
 
   private requestModels(route: Route, name: string): Record<string, apigateway.IModel> | undefined {
     const schema = bodyJsonSchema(route);
     if (!schema) return undefined;
-    const model = this.api.addModel(`${name}Model`, {
+    const model = this.restApi.addModel(`${name}Model`, {
       contentType: 'application/json',
       description: `Body of ${route.method} ${route.path}`,
       schema: schema as apigateway.JsonSchema,
