@@ -8,10 +8,10 @@
 import {
   DeleteCampaignCommand,
   DeleteEventTrackerCommand,
-  ListCampaignsCommand,
-  ListEventTrackersCommand,
-  ListSolutionsCommand,
-  ListSolutionVersionsCommand,
+  paginateListCampaigns,
+  paginateListEventTrackers,
+  paginateListSolutions,
+  paginateListSolutionVersions,
   PersonalizeClient,
   StopSolutionVersionCreationCommand,
 } from '@aws-sdk/client-personalize';
@@ -70,18 +70,14 @@ async function attempt(
   }
 }
 
-/** Lists every page, treating a parent that no longer exists as having no children. */
-async function listAll<T>(
-  listPage: (nextToken?: string) => Promise<{ items?: T[]; nextToken?: string }>,
+/** Every item of every page, treating a parent that no longer exists as having no children. */
+async function listAll<Page, T>(
+  pages: AsyncIterable<Page>,
+  items: (page: Page) => T[] | undefined,
 ): Promise<T[]> {
   const all: T[] = [];
-  let nextToken: string | undefined;
   try {
-    do {
-      const page = await listPage(nextToken);
-      all.push(...(page.items ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
+    for await (const page of pages) all.push(...(items(page) ?? []));
   } catch (error) {
     if (errorName(error) === 'ResourceNotFoundException') return [];
     throw error;
@@ -113,10 +109,10 @@ async function deleteEach(
 }
 
 async function deleteCampaigns(client: PersonalizeClient, target: CleanupTarget): Promise<string[]> {
-  const campaigns = await listAll(async (nextToken) => {
-    const page = await client.send(new ListCampaignsCommand({ solutionArn: target.solutionArn, nextToken }));
-    return { items: page.campaigns, nextToken: page.nextToken };
-  });
+  const campaigns = await listAll(
+    paginateListCampaigns({ client }, { solutionArn: target.solutionArn }),
+    (page) => page.campaigns,
+  );
   return deleteEach(
     campaigns.map((campaign) => ({ arn: campaign.campaignArn, status: campaign.status })),
     (arn) => client.send(new DeleteCampaignCommand({ campaignArn: arn })),
@@ -124,12 +120,10 @@ async function deleteCampaigns(client: PersonalizeClient, target: CleanupTarget)
 }
 
 async function deleteEventTrackers(client: PersonalizeClient, target: CleanupTarget): Promise<string[]> {
-  const trackers = await listAll(async (nextToken) => {
-    const page = await client.send(
-      new ListEventTrackersCommand({ datasetGroupArn: target.datasetGroupArn, nextToken }),
-    );
-    return { items: page.eventTrackers, nextToken: page.nextToken };
-  });
+  const trackers = await listAll(
+    paginateListEventTrackers({ client }, { datasetGroupArn: target.datasetGroupArn }),
+    (page) => page.eventTrackers,
+  );
   return deleteEach(
     trackers.map((tracker) => ({ arn: tracker.eventTrackerArn, status: tracker.status })),
     (arn) => client.send(new DeleteEventTrackerCommand({ eventTrackerArn: arn })),
@@ -138,12 +132,10 @@ async function deleteEventTrackers(client: PersonalizeClient, target: CleanupTar
 
 /** Stops the solution's versions still training (they block deleting it); returns those not stopped yet. */
 async function stopTrainingVersions(client: PersonalizeClient, target: CleanupTarget): Promise<string[]> {
-  const versions = await listAll(async (nextToken) => {
-    const page = await client.send(
-      new ListSolutionVersionsCommand({ solutionArn: target.solutionArn, nextToken }),
-    );
-    return { items: page.solutionVersions, nextToken: page.nextToken };
-  });
+  const versions = await listAll(
+    paginateListSolutionVersions({ client }, { solutionArn: target.solutionArn }),
+    (page) => page.solutionVersions,
+  );
   const remaining: string[] = [];
   for (const version of versions) {
     if (!version.solutionVersionArn || !version.status) continue;
@@ -170,12 +162,10 @@ async function stopTrainingVersions(client: PersonalizeClient, target: CleanupTa
  * solution and is kept.
  */
 async function groupOutlivesSolution(client: PersonalizeClient, target: CleanupTarget): Promise<boolean> {
-  const solutions = await listAll(async (nextToken) => {
-    const page = await client.send(
-      new ListSolutionsCommand({ datasetGroupArn: target.datasetGroupArn, nextToken }),
-    );
-    return { items: page.solutions, nextToken: page.nextToken };
-  });
+  const solutions = await listAll(
+    paginateListSolutions({ client }, { datasetGroupArn: target.datasetGroupArn }),
+    (page) => page.solutions,
+  );
   return solutions.some(
     (solution) => solution.solutionArn !== target.solutionArn && !solution.status?.startsWith('DELETE'),
   );
