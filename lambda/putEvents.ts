@@ -29,7 +29,7 @@ export const handler = async (
       personalizeEvents,
       s3,
       failedRecordsBucket: process.env[FAILED_RECORDS_BUCKET_ENV],
-      isOwnTrackingId: (trackingId) => trackingIds.isOwn(trackingId),
+      isOwnTrackingId: (trackingId) => trackingIds.acceptsEvents(trackingId),
       remainingTimeMs: context ? () => context.getRemainingTimeInMillis() : undefined,
       logger,
     });

@@ -1,7 +1,8 @@
 /**
  * POST /putEvents: send an interaction batch to Personalize synchronously (the same expansion as the stream
  * consumer). Answers one `{itemId, eventType, userId, response}` per event sent; 404 for a tracking id that
- * is not one of this stack's event trackers (IAM cannot scope PutEvents: see trackers.ts). A retry is safe
+ * is not one of this stack's event trackers (IAM cannot scope PutEvents: see trackers.ts), 409 while the
+ * tracker is still being created (retry in a few seconds). A retry is safe
  * only with an `idempotencyKey` in the batch: the event ids then derive from it (events.ts).
  *
  * Environment: DATASET_GROUP_ARN (unset, every request fails with a 500), and the SDK's AWS_REGION /

@@ -12,7 +12,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { KinesisStreamBatchResponse, KinesisStreamRecord } from 'aws-lambda';
 import { type RecordState, type StopReason, executeCalls } from './consumer-executor';
 import { type DeliveryPlan, type PlannedCall, planDelivery } from './consumer-plan';
-import { HttpError, toHttpError } from './errors';
+import { EventTrackerNotActiveError, HttpError, toHttpError } from './errors';
 import { expandInteractions, toPutEventsBatches, type ExpandOptions } from './events';
 import { type SetAside, putConsumerFailures } from './failed-records';
 import type { Logger } from './logger';
@@ -69,14 +69,31 @@ export interface ConsumerDependencies {
   readonly s3: S3Client;
   /** Where records set aside are kept (env FAILED_RECORDS_BUCKET); unset, they are retried instead. */
   readonly failedRecordsBucket: string | undefined;
-  /** Whether a tracking id is one of this stack's (trackers.ts); may throw if it cannot tell. */
+  /**
+   * Whether events for a tracking id may be sent: true for one of this stack's (trackers.ts
+   * `acceptsEvents`), false for another's. Throws EventTrackerNotActiveError while its tracker is being
+   * created; may throw any other error if it cannot tell. Either way the records are retried.
+   */
   readonly isOwnTrackingId: (trackingId: string) => Promise<boolean>;
   /** The invocation's remaining time (`context.getRemainingTimeInMillis`); absent: no deadline. */
   readonly remainingTimeMs?: () => number;
   readonly logger: Logger;
   /** Most PutEvents calls in flight at once (default MAX_CALLS_IN_FLIGHT). */
   readonly concurrency?: number;
+  /** How long to wait for an event tracker being created (default TRACKER_ACTIVATION_WAIT_MS). */
+  readonly trackerActivationWaitMs?: number;
+  /** Waits `ms` (tests pass one that does not). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+/**
+ * How long one invocation waits for an event tracker being created, asking every TRACKER_POLL_MS, before
+ * Lambda retries the records. Waiting here rather than failing at once keeps the mapping's few retry attempts
+ * (event-source-settings.ts) for real failures: a tracker takes seconds to become ACTIVE after
+ * POST /eventTracker, and retries spent on it would send its first events to the on-failure destination.
+ */
+export const TRACKER_ACTIVATION_WAIT_MS = 15_000;
+export const TRACKER_POLL_MS = 1_000;
 
 /**
  * Most PutEvents calls in flight at once, across senders. A batch of 100 records of 1,000 interactions is
@@ -98,7 +115,7 @@ export function deadlineOf(remainingTimeMs: (() => number) | undefined): () => b
   return () => remainingTimeMs() <= margin;
 }
 
-type Stop = StopReason | 'tracking id lookup failed';
+type Stop = StopReason | 'tracking id lookup failed' | 'event tracker not active yet';
 
 /**
  * Delivers a Kinesis batch to Personalize and answers the record Lambda must retry from (at most one batch
@@ -112,6 +129,9 @@ type Stop = StopReason | 'tracking id lookup failed';
  *   base64, JSON or interaction batch), those for a tracking id that is not this stack's, and those PutEvents
  *   rejects with a non-retryable error (errors.ts `isRetryable`). A rejected call of several records is
  *   retried one record at a time, so only the records at fault are set aside; the rest go on.
+ * - A tracking id whose event tracker is being created (trackers.ts) is waited for (TRACKER_ACTIVATION_WAIT_MS);
+ *   if it is still not active, or tracking ids cannot be learnt, nothing is sent: the whole batch is retried,
+ *   none of it set aside.
  * - A retryable failure (throttling, 5xx, network, access denied) stops new calls; the calls in flight
  *   finish, and the earliest record not fully delivered is reported. So is the earliest one not yet sent when
  *   the deadline nears (deadlineOf).
@@ -131,16 +151,17 @@ export async function deliverRecords(
 ): Promise<KinesisStreamBatchResponse> {
   const plan = planDelivery(records);
   const states = initialStates(plan);
-  const screened = await screenTrackingIds(plan.lanes, states, deps);
-  const stop: Stop | undefined = screened.lookupFailed
-    ? 'tracking id lookup failed'
-    : await executeCalls(screened.lanes, states, {
-        personalizeEvents: deps.personalizeEvents,
-        logger: deps.logger,
-        concurrency: deps.concurrency ?? MAX_CALLS_IN_FLIGHT,
-        timeUp: deadlineOf(deps.remainingTimeMs),
-        position: new Map(plan.records.map((record, index) => [record.kinesis.sequenceNumber, index])),
-      });
+  const timeUp = deadlineOf(deps.remainingTimeMs);
+  const screened = await screenTrackingIds(plan.lanes, states, deps, timeUp);
+  const stop: Stop | undefined =
+    screened.stop ??
+    (await executeCalls(screened.lanes, states, {
+      personalizeEvents: deps.personalizeEvents,
+      logger: deps.logger,
+      concurrency: deps.concurrency ?? MAX_CALLS_IN_FLIGHT,
+      timeUp,
+      position: new Map(plan.records.map((record, index) => [record.kinesis.sequenceNumber, index])),
+    }));
   return settle(plan, states, stop, deps);
 }
 
@@ -157,26 +178,58 @@ function initialStates(plan: DeliveryPlan): Map<string, RecordState> {
 }
 
 /**
+ * Whether the tracking id is the stack's own, waiting while its tracker is being created: at most
+ * TRACKER_ACTIVATION_WAIT_MS, and never past the deadline. Still not active then, it throws.
+ */
+async function verdictOf(
+  trackingId: string,
+  deps: ConsumerDependencies,
+  timeUp: () => boolean,
+): Promise<boolean> {
+  const waitMs = deps.trackerActivationWaitMs ?? TRACKER_ACTIVATION_WAIT_MS;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let waited = 0; ; waited += TRACKER_POLL_MS) {
+    try {
+      return await deps.isOwnTrackingId(trackingId);
+    } catch (error) {
+      if (!(error instanceof EventTrackerNotActiveError) || waited >= waitMs || timeUp()) throw error;
+      await sleep(TRACKER_POLL_MS);
+    }
+  }
+}
+
+/**
  * Sets aside the records of lanes whose tracking id is not this stack's, and answers the lanes to send. If
- * the tracking ids cannot be learnt (the lookup failed), that is no fault of the records: they are retried.
+ * the tracking ids cannot be learnt (the lookup failed), or a tracker is still being created, that is no fault
+ * of the records: they are retried (none is sent in this invocation).
  */
 async function screenTrackingIds(
   lanes: ReadonlyArray<readonly PlannedCall[]>,
   states: ReadonlyMap<string, RecordState>,
   deps: ConsumerDependencies,
-): Promise<{ lanes: Array<readonly PlannedCall[]>; lookupFailed: boolean }> {
+  timeUp: () => boolean,
+): Promise<{ lanes: Array<readonly PlannedCall[]>; stop?: Stop }> {
   const verdicts = new Map<string, Promise<boolean>>();
   const kept: Array<readonly PlannedCall[]> = [];
-  let lookupFailed = false;
+  let stop: Stop | undefined;
   for (const lane of lanes) {
     const trackingId = lane[0]?.input.trackingId ?? '';
-    if (!verdicts.has(trackingId)) verdicts.set(trackingId, deps.isOwnTrackingId(trackingId));
+    if (!verdicts.has(trackingId)) verdicts.set(trackingId, verdictOf(trackingId, deps, timeUp));
     let own: boolean;
     try {
       own = await (verdicts.get(trackingId) as Promise<boolean>);
     } catch (error) {
-      deps.logger.error('Tracking id lookup failed; Lambda retries the records', { trackingId, error });
-      lookupFailed = true;
+      if (error instanceof EventTrackerNotActiveError) {
+        deps.logger.warn('Event tracker still not active; Lambda retries the records', {
+          trackingId,
+          eventTrackerArn: error.eventTrackerArn,
+          status: error.status,
+        });
+        stop ??= 'event tracker not active yet';
+      } else {
+        deps.logger.error('Tracking id lookup failed; Lambda retries the records', { trackingId, error });
+        stop = 'tracking id lookup failed';
+      }
       continue;
     }
     if (own) {
@@ -189,7 +242,7 @@ async function screenTrackingIds(
       state.failure = { error, retryable: false, rejectedByPersonalize: false };
     }
   }
-  return { lanes: kept, lookupFailed };
+  return { lanes: kept, ...(stop ? { stop } : {}) };
 }
 
 /** Set aside (acknowledged once kept in S3) or delivered in full. */

@@ -41,6 +41,25 @@ export class NotFoundError extends HttpError {
   }
 }
 
+/**
+ * Events for a tracker that exists but is still being created (CREATE PENDING / CREATE IN_PROGRESS): a 409
+ * the caller retries in a few seconds. Personalize itself answers them as for an unknown tracking id.
+ */
+export class EventTrackerNotActiveError extends HttpError {
+  constructor(
+    readonly eventTrackerArn: string,
+    readonly status: string,
+  ) {
+    super(
+      409,
+      'ResourceInUseException',
+      `event tracker ${eventTrackerArn} is not active yet (${status || 'being created'}): retry in a few seconds`,
+      { eventTrackerArn, status },
+    );
+    this.name = 'EventTrackerNotActiveError';
+  }
+}
+
 /** Exceptions of the Personalize APIs (and the SDK's throttling names) and the statuses they are answered with. */
 const SDK_ERROR_STATUS: Readonly<Record<string, number>> = {
   InvalidInputException: 400,
@@ -144,11 +163,12 @@ const PERMANENT_ERRORS = new Set([
 ]);
 
 /**
- * Whether a failed call can succeed later. Retryable: throttling (the names above, HTTP 429), 5xx, errors
+ * Whether a failed call can succeed later. Retryable: an event tracker still being created, throttling (the names above, HTTP 429), 5xx, errors
  * with no HTTP answer (network, timeouts), 408 and 403 (permissions). Not retryable: InvalidInputException,
  * ResourceNotFoundException, ValidationException and any other 4xx.
  */
 export function isRetryable(error: unknown): boolean {
+  if (error instanceof EventTrackerNotActiveError) return true;
   const name = error instanceof Error ? error.name : undefined;
   if (name !== undefined && PERMANENT_ERRORS.has(name)) return false;
   if (name !== undefined && RETRYABLE_ERRORS.has(name)) return true;

@@ -71,6 +71,25 @@ export function mockEventTrackers(
   });
 }
 
+/**
+ * Makes a mocked Personalize client answer for one event tracker (EVENT_TRACKER_ARN, TRACKING_ID) that is being
+ * created: listed CREATE PENDING, then described with each of `statuses` in turn, the last one thereafter.
+ */
+export function mockTrackerBeingCreated(
+  personalize: AwsClientStub<PersonalizeClient>,
+  statuses: readonly string[],
+): void {
+  personalize.on(ListEventTrackersCommand, { datasetGroupArn: DATASET_GROUP_ARN }).resolves({
+    eventTrackers: [{ eventTrackerArn: EVENT_TRACKER_ARN, status: 'CREATE PENDING' }],
+  });
+  const describe = personalize.on(DescribeEventTrackerCommand, { eventTrackerArn: EVENT_TRACKER_ARN });
+  const output = (status: string) => ({
+    eventTracker: { eventTrackerArn: EVENT_TRACKER_ARN, trackingId: TRACKING_ID, status },
+  });
+  for (const status of statuses.slice(0, -1)) describe.resolvesOnce(output(status));
+  describe.resolves(output(statuses[statuses.length - 1] ?? 'ACTIVE'));
+}
+
 export interface ApiEventOptions {
   readonly method?: 'GET' | 'POST' | 'DELETE';
   readonly path?: string;

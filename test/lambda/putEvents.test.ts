@@ -1,12 +1,14 @@
 // First import: the factories set the test environment before any SDK client is created.
 import {
   DATASET_GROUP_ARN,
+  EVENT_TRACKER_ARN,
   FAILED_RECORDS_BUCKET,
   TRACKING_ID,
   kinesisEvent,
   kinesisRecord,
   lambdaContext,
   mockEventTrackers,
+  mockTrackerBeingCreated,
   rawKinesisRecord,
   restoreFunctionEnvironment,
   sequenceNumber,
@@ -22,6 +24,8 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler, trackingIds } from '../../lambda/putEvents';
+import { TRACKER_POLL_MS, deliverRecords } from '../../lambda/shared/delivery';
+import { EventTrackerNotActiveError } from '../../lambda/shared/errors';
 import { sessionIdFor } from '../../lambda/shared/events';
 import type { ConsumerFailures } from '../../lambda/shared/failed-records';
 import { logger } from '../../lambda/shared/logger';
@@ -578,6 +582,44 @@ describe('putEvents consumer: the tracking id guard', () => {
     expect(result).toEqual(failureAt(1));
     expect(personalizeEvents).not.toHaveReceivedAnyCommand();
     expect(s3).not.toHaveReceivedAnyCommand();
+  });
+
+  it('waits for a tracker being created and delivers once it is ACTIVE, setting nothing aside', async () => {
+    mockTrackerBeingCreated(personalize, ['CREATE PENDING', 'CREATE PENDING', 'ACTIVE']);
+
+    const result = await consume(record(1), record(2, { userId: 'b' }));
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(personalizeEvents).toHaveReceivedCommandTimes(PutEventsCommand, 2);
+    expect(s3).not.toHaveReceivedAnyCommand();
+  });
+
+  it('retries the whole batch, setting nothing aside, when the tracker is still not active after the wait', async () => {
+    const sleeps: number[] = [];
+    const warn = jest.spyOn(logger, 'warn');
+    const notActive = new EventTrackerNotActiveError(EVENT_TRACKER_ARN, 'CREATE PENDING');
+
+    const result = await deliverRecords([record(1), record(2, { userId: 'b' })], {
+      personalizeEvents: new PersonalizeEventsClient({}),
+      s3: new S3Client({}),
+      failedRecordsBucket: FAILED_RECORDS_BUCKET,
+      isOwnTrackingId: () => Promise.reject(notActive),
+      logger,
+      trackerActivationWaitMs: 3 * TRACKER_POLL_MS,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+
+    expect(result).toEqual(failureAt(1));
+    expect(sleeps).toEqual([TRACKER_POLL_MS, TRACKER_POLL_MS, TRACKER_POLL_MS]);
+    expect(personalizeEvents).not.toHaveReceivedAnyCommand();
+    expect(s3).not.toHaveReceivedAnyCommand();
+    expect(warn).toHaveBeenCalledWith(
+      'Event tracker still not active; Lambda retries the records',
+      expect.objectContaining({ eventTrackerArn: EVENT_TRACKER_ARN, status: 'CREATE PENDING' }),
+    );
+    warn.mockRestore();
   });
 
   it('fails the invocation loudly when DATASET_GROUP_ARN is not set, sending nothing', async () => {

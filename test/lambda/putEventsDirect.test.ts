@@ -1,11 +1,13 @@
 // First import: the factories set the test environment before any SDK client is created.
 import {
+  EVENT_TRACKER_ARN,
   MAPPED_SERVICE_ERRORS,
   TRACKING_ID,
   apiEvent,
   bodyOf,
   lambdaContext,
   mockEventTrackers,
+  mockTrackerBeingCreated,
   restoreFunctionEnvironment,
   serviceError,
   unexpectedError,
@@ -245,5 +247,31 @@ describe('POST /putEvents: only to this stack’s event trackers', () => {
 
     expect(result.statusCode).toBe(429);
     expect(personalizeEvents).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('POST /putEvents: right after POST /eventTracker', () => {
+  it('answers 409 saying the tracker is not active yet, sending nothing, then sends once it is ACTIVE', async () => {
+    // Listed CREATE PENDING; described CREATE PENDING (first tracking id lookup), CREATE IN_PROGRESS, ACTIVE.
+    mockTrackerBeingCreated(personalize, ['CREATE PENDING', 'CREATE IN_PROGRESS', 'ACTIVE']);
+
+    const first = await post(data, 'req-1');
+
+    expect(first.statusCode).toBe(409);
+    expect(bodyOf(first)).toEqual({
+      code: 'ResourceInUseException',
+      message: `event tracker ${EVENT_TRACKER_ARN} is not active yet (CREATE IN_PROGRESS): retry in a few seconds`,
+      eventTrackerArn: EVENT_TRACKER_ARN,
+      status: 'CREATE IN_PROGRESS',
+    });
+    expect(personalizeEvents).not.toHaveReceivedAnyCommand();
+
+    const second = await post(data, 'req-2');
+
+    expect(second.statusCode).toBe(200);
+    expect(personalizeEvents).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+    // Listed once; once ACTIVE, the tracker is not described again.
+    await post(data, 'req-3');
+    expect(personalize).toHaveReceivedCommandTimes(ListEventTrackersCommand, 1);
   });
 });

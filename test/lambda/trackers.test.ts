@@ -1,12 +1,19 @@
 // First import: the factories set the test environment before any SDK client is created.
-import { DATASET_GROUP_ARN, TRACKING_ID, mockEventTrackers, serviceError } from './factories';
+import {
+  DATASET_GROUP_ARN,
+  EVENT_TRACKER_ARN,
+  TRACKING_ID,
+  mockEventTrackers,
+  mockTrackerBeingCreated,
+  serviceError,
+} from './factories';
 import {
   DescribeEventTrackerCommand,
   ListEventTrackersCommand,
   PersonalizeClient,
 } from '@aws-sdk/client-personalize';
 import { mockClient } from 'aws-sdk-client-mock';
-import { NotFoundError } from '../../lambda/shared/errors';
+import { EventTrackerNotActiveError, NotFoundError, isRetryable } from '../../lambda/shared/errors';
 import { TRACKING_IDS_REFRESH_MS, TrackingIdGuard } from '../../lambda/shared/trackers';
 
 const personalize = mockClient(PersonalizeClient);
@@ -130,5 +137,54 @@ describe('TrackingIdGuard', () => {
       message: expect.stringContaining(OTHER_TRACKING_ID),
     });
     await expect(guard.assertOwn(TRACKING_ID)).resolves.toBeUndefined();
+  });
+
+  describe('a tracker being created', () => {
+    it('is own, but accepts no events until described ACTIVE: a 409 naming it and its status, retryable', async () => {
+      personalize.reset();
+      mockTrackerBeingCreated(personalize, [
+        'CREATE PENDING',
+        'CREATE PENDING',
+        'CREATE IN_PROGRESS',
+        'ACTIVE',
+      ]);
+      const { guard } = guardAt();
+
+      expect(await guard.isOwn(TRACKING_ID)).toBe(true);
+      const pending = await guard.acceptsEvents(TRACKING_ID).catch((thrown: unknown) => thrown);
+      const inProgress = await guard.assertOwn(TRACKING_ID).catch((thrown: unknown) => thrown);
+
+      expect(pending).toBeInstanceOf(EventTrackerNotActiveError);
+      expect(pending).toMatchObject({
+        statusCode: 409,
+        code: 'ResourceInUseException',
+        message: `event tracker ${EVENT_TRACKER_ARN} is not active yet (CREATE PENDING): retry in a few seconds`,
+      });
+      expect(inProgress).toMatchObject({ status: 'CREATE IN_PROGRESS', eventTrackerArn: EVENT_TRACKER_ARN });
+      expect(isRetryable(pending)).toBe(true);
+      expect(await guard.acceptsEvents(TRACKING_ID)).toBe(true);
+      expect(await guard.acceptsEvents(TRACKING_ID)).toBe(true);
+      // Described once to learn the tracking id, then once per lookup until ACTIVE, and never after.
+      expect(personalize).toHaveReceivedCommandTimes(DescribeEventTrackerCommand, 4);
+      expect(personalize).toHaveReceivedCommandTimes(ListEventTrackersCommand, 1);
+    });
+
+    it('holds events back while a tracker of the group has no tracking id yet, and learns it once it has', async () => {
+      personalize.reset();
+      personalize.on(ListEventTrackersCommand, { datasetGroupArn: DATASET_GROUP_ARN }).resolves({
+        eventTrackers: [{ eventTrackerArn: EVENT_TRACKER_ARN, status: 'CREATE PENDING' }],
+      });
+      personalize
+        .on(DescribeEventTrackerCommand, { eventTrackerArn: EVENT_TRACKER_ARN })
+        .resolvesOnce({ eventTracker: { status: 'CREATE PENDING' } })
+        .resolvesOnce({ eventTracker: { status: 'CREATE PENDING' } })
+        .resolves({ eventTracker: { trackingId: TRACKING_ID, status: 'ACTIVE' } });
+      const { guard } = guardAt();
+
+      await expect(guard.acceptsEvents(TRACKING_ID)).rejects.toThrow(EventTrackerNotActiveError);
+      expect(await guard.acceptsEvents(TRACKING_ID)).toBe(true);
+      expect(await guard.acceptsEvents('tracking-id-of-another-application')).toBe(false);
+      expect(personalize).toHaveReceivedCommandTimes(ListEventTrackersCommand, 1);
+    });
   });
 });
