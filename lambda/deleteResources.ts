@@ -1,5 +1,5 @@
 /**
- * DELETE /deleteResources: delete a campaign and an event tracker. Answers both deletion responses; if one
+ * DELETE /deleteResources: delete a campaign, an event tracker, or both. Answers each deletion's response; if one
  * fails, the other is still done and the error body says which is which (see deleteCampaignAndEventTracker).
  */
 import { personalize } from './shared/clients/personalize';

@@ -226,7 +226,7 @@ export const ROUTES: readonly Route[] = [
     path: '/deleteResources',
     method: 'DELETE',
     handler: 'deleteResources',
-    description: 'Delete a campaign and an event tracker',
+    description: 'Delete a campaign, an event tracker, or both',
     permissions: [
       { actions: ['personalize:DeleteCampaign'], resources: ['campaign'], owner: 'tagged' },
       { actions: ['personalize:DeleteEventTracker'], resources: ['eventTracker'], owner: 'tagged' },

@@ -124,9 +124,18 @@ export type DeletionOutcome<Output> =
   | { readonly deleted: true; readonly response: Output }
   | { readonly deleted: false; readonly error: { readonly code: string; readonly message: string } };
 
+/** The outcome of each deletion asked for (a resource not named in the request has none). */
 export interface DeletionResult {
-  readonly campaign: DeletionOutcome<DeleteCampaignCommandOutput>;
-  readonly eventTracker: DeletionOutcome<DeleteEventTrackerCommandOutput>;
+  readonly campaign?: DeletionOutcome<DeleteCampaignCommandOutput>;
+  readonly eventTracker?: DeletionOutcome<DeleteEventTrackerCommandOutput>;
+}
+
+/** A settled promise, with the type Promise.allSettled gives. */
+function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return promise.then(
+    (value) => ({ status: 'fulfilled', value }),
+    (reason: unknown) => ({ status: 'rejected', reason }),
+  );
 }
 
 function outcomeOf<Output>(settled: PromiseSettledResult<Output>): DeletionOutcome<Output> {
@@ -145,16 +154,22 @@ export async function deleteCampaignAndEventTracker(
   client: PersonalizeClient,
   request: z.output<typeof requests.deleteResourcesRequest>,
 ): Promise<DeletionResult> {
-  const [campaign, eventTracker] = await Promise.allSettled([
-    client.send(new DeleteCampaignCommand({ campaignArn: request.campaignArn })),
-    client.send(new DeleteEventTrackerCommand({ eventTrackerArn: request.eventTrackerArn })),
+  const { campaignArn, eventTrackerArn } = request;
+  const [campaign, eventTracker] = await Promise.all([
+    campaignArn === undefined ? undefined : settle(client.send(new DeleteCampaignCommand({ campaignArn }))),
+    eventTrackerArn === undefined
+      ? undefined
+      : settle(client.send(new DeleteEventTrackerCommand({ eventTrackerArn }))),
   ]);
-  const result: DeletionResult = { campaign: outcomeOf(campaign), eventTracker: outcomeOf(eventTracker) };
+  const result: DeletionResult = {
+    ...(campaign && { campaign: outcomeOf(campaign) }),
+    ...(eventTracker && { eventTracker: outcomeOf(eventTracker) }),
+  };
   const failures = [
-    campaign.status === 'rejected'
+    campaign?.status === 'rejected'
       ? { field: 'campaignArn', error: toHttpError(campaign.reason) }
       : undefined,
-    eventTracker.status === 'rejected'
+    eventTracker?.status === 'rejected'
       ? { field: 'eventTrackerArn', error: toHttpError(eventTracker.reason) }
       : undefined,
   ].filter((failure) => failure !== undefined);
@@ -162,14 +177,12 @@ export async function deleteCampaignAndEventTracker(
 
   const worst = failures.reduce((a, b) => (b.error.statusCode > a.error.statusCode ? b : a));
   const message = failures.map(({ field, error }) => `${field}: ${error.message}`).join('; ');
-  const kept =
-    failures.length === 2
-      ? 'nothing was deleted'
-      : `the ${result.campaign.deleted ? 'campaign' : 'event tracker'} was deleted`;
+  const deleted = [result.campaign?.deleted && 'campaign', result.eventTracker?.deleted && 'event tracker'];
+  const done = deleted.find((what) => typeof what === 'string');
   throw new HttpError(
     worst.error.statusCode,
     worst.error.code,
-    `${message} (${kept})`,
+    `${message} (${done ? `the ${done} was deleted` : 'nothing was deleted'})`,
     { ...result },
     { cause: worst.error.cause },
   );

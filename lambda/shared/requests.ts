@@ -185,7 +185,16 @@ export const putRecordRequest = z.object({
 /** `POST /putEvents`: the interaction batch itself. */
 export const putEventsRequest = interactionBatchSchema;
 
-export const deleteResourcesRequest = z.object({
-  campaignArn: arn('campaign'),
-  eventTrackerArn: arn('event-tracker'),
-});
+/**
+ * Either or both: a walkthrough deletes the campaign it made (it bills hourly) and may keep the dataset group's
+ * one event tracker for the next run.
+ */
+export const deleteResourcesRequest = z
+  .object({
+    campaignArn: arn('campaign').optional(),
+    eventTrackerArn: arn('event-tracker').optional(),
+  })
+  .refine((request) => request.campaignArn !== undefined || request.eventTrackerArn !== undefined, {
+    message: 'name campaignArn, eventTrackerArn or both',
+    path: ['campaignArn'],
+  });

@@ -103,8 +103,6 @@ describe('DELETE /deleteResources', () => {
   });
 
   it.each([
-    ['a missing campaignArn', { eventTrackerArn: EVENT_TRACKER_ARN }, 'campaignArn: is required'],
-    ['a missing eventTrackerArn', { campaignArn: CAMPAIGN_ARN }, 'eventTrackerArn: is required'],
     [
       'a solution ARN as campaignArn',
       { ...both, campaignArn: SOLUTION_ARN },
@@ -145,5 +143,53 @@ describe('DELETE /deleteResources', () => {
 
     expect(result.statusCode).toBe(500);
     expect(result.body).not.toMatch(/ECONNREFUSED|10\.0\.0\.12|\/var\/task/);
+  });
+});
+
+describe('DELETE /deleteResources with one of the two', () => {
+  it('deletes only the campaign when only campaignArn is given (the tracker is kept for the next run)', async () => {
+    personalize.on(DeleteCampaignCommand).resolves({ $metadata: { httpStatusCode: 200 } });
+
+    const result = await del({ campaignArn: CAMPAIGN_ARN });
+
+    expect(result.statusCode).toBe(200);
+    expect(bodyOf(result)).toEqual({
+      campaign: { deleted: true, response: { $metadata: { httpStatusCode: 200 } } },
+    });
+    expect(personalize).toHaveReceivedCommandTimes(DeleteEventTrackerCommand, 0);
+  });
+
+  it('deletes only the event tracker when only eventTrackerArn is given', async () => {
+    personalize.on(DeleteEventTrackerCommand).resolves({ $metadata: { httpStatusCode: 200 } });
+
+    const result = await del({ eventTrackerArn: EVENT_TRACKER_ARN });
+
+    expect(result.statusCode).toBe(200);
+    expect(Object.keys(bodyOf(result) as object)).toEqual(['eventTracker']);
+    expect(personalize).toHaveReceivedCommandTimes(DeleteCampaignCommand, 0);
+  });
+
+  it('answers 400 naming the fields when neither is given, and deletes nothing', async () => {
+    const result = await del({});
+
+    expect(result.statusCode).toBe(400);
+    expect((bodyOf(result) as { message: string }).message).toBe(
+      'campaignArn: name campaignArn, eventTrackerArn or both',
+    );
+    expect(personalize).toHaveReceivedCommandTimes(DeleteCampaignCommand, 0);
+    expect(personalize).toHaveReceivedCommandTimes(DeleteEventTrackerCommand, 0);
+  });
+
+  it('reports a failure of the only deletion asked for as nothing deleted', async () => {
+    personalize
+      .on(DeleteCampaignCommand)
+      .rejects(serviceError('ResourceNotFoundException', `Could not find ${CAMPAIGN_ARN}`));
+
+    const result = await del({ campaignArn: CAMPAIGN_ARN });
+
+    expect(result.statusCode).toBe(404);
+    expect((bodyOf(result) as { message: string }).message).toBe(
+      `campaignArn: Could not find ${CAMPAIGN_ARN} (nothing was deleted)`,
+    );
   });
 });
