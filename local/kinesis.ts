@@ -10,6 +10,7 @@ import {
   DescribeStreamSummaryCommand,
   KinesisClient,
   ResourceNotFoundException,
+  waitUntilStreamExists,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { listenOn } from './listen';
@@ -70,6 +71,12 @@ export function createKinesisClient(endpoint: string, region: string): KinesisCl
   });
 }
 
+/**
+ * How long `ensureStream` waits for a new stream to be ACTIVE, in the SDK waiter's seconds. kinesalite makes
+ * it ACTIVE after `createStreamMs` (10 ms above), so the waiter polls from 25 ms, backing off to 250 ms.
+ */
+const STREAM_ACTIVE_WAIT = { minDelay: 0.025, maxDelay: 0.25, maxWaitTime: 10 } as const;
+
 /** Creates the stream unless it exists, and waits until it is ACTIVE. */
 export async function ensureStream(client: KinesisClient, streamName: string, shardCount = 1): Promise<void> {
   try {
@@ -78,10 +85,12 @@ export async function ensureStream(client: KinesisClient, streamName: string, sh
     if (!(error instanceof ResourceNotFoundException)) throw error;
     await client.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shardCount }));
   }
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    const summary = await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
-    if (summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
+  try {
+    await waitUntilStreamExists({ client, ...STREAM_ACTIVE_WAIT }, { StreamName: streamName });
+  } catch (error) {
+    throw new Error(
+      `Kinesis stream ${streamName} did not become ACTIVE within ${STREAM_ACTIVE_WAIT.maxWaitTime} s`,
+      { cause: error },
+    );
   }
-  throw new Error(`Kinesis stream ${streamName} did not become ACTIVE`);
 }
