@@ -1,8 +1,16 @@
 /**
- * Service errors, by the exception names the SDK clients map to classes (`instanceof ResourceNotFoundException`
- * holds in the caller only when the wire carries exactly these names).
+ * The one error the emulator answers with. Its type is the exception name the SDK clients map to classes
+ * (`instanceof ResourceNotFoundException` holds in the caller only when the wire carries exactly these names);
+ * its status is the HTTP status in each protocol: `json` for the control plane (awsJson1_1, the SDK reads the
+ * type from `__type`), `rest` for events and runtime (restJson1, the type in `x-amzn-errortype`).
  */
-export type PersonalizeErrorType =
+export interface ServiceErrorStatus {
+  readonly json: number;
+  readonly rest: number;
+}
+
+/** The Personalize exceptions the emulator raises itself. */
+type PersonalizeErrorType =
   | 'InvalidInputException'
   | 'InvalidNextTokenException'
   | 'LimitExceededException'
@@ -10,51 +18,67 @@ export type PersonalizeErrorType =
   | 'ResourceInUseException'
   | 'ResourceNotFoundException'
   | 'TooManyTagsException'
-  | 'TooManyTagKeysException'
-  | 'UnknownOperationException';
+  | 'TooManyTagKeysException';
 
-/**
- * HTTP statuses the restJson1 clients (events, runtime) model for each error. The control plane (awsJson1_1)
- * answers 400 for every client error, and its SDK reads the type from `__type`.
- */
-const REST_STATUS: Record<PersonalizeErrorType, number> = {
-  InvalidInputException: 400,
-  InvalidNextTokenException: 400,
-  LimitExceededException: 409,
-  ResourceAlreadyExistsException: 403,
-  ResourceInUseException: 409,
-  ResourceNotFoundException: 404,
+/** A client error: 400 in awsJson1_1, the status the restJson1 clients model for it in REST. */
+const client = (rest: number): ServiceErrorStatus => ({ json: 400, rest });
+
+/** Statuses by exception name; a name not listed is a server error (500, which the SDK retries). */
+const STATUS: Readonly<Record<PersonalizeErrorType | 'ThrottlingException', ServiceErrorStatus>> = {
+  InvalidInputException: client(400),
+  InvalidNextTokenException: client(400),
+  LimitExceededException: client(409),
+  ResourceAlreadyExistsException: client(403),
+  ResourceInUseException: client(409),
+  ResourceNotFoundException: client(404),
   // Control-plane only (tags): the restJson1 APIs never answer them.
-  TooManyTagsException: 400,
-  TooManyTagKeysException: 400,
-  UnknownOperationException: 404,
+  TooManyTagsException: client(400),
+  TooManyTagKeysException: client(400),
+  ThrottlingException: { json: 400, rest: 429 },
 };
 
-export class PersonalizeError extends Error {
+const SERVER_ERROR: ServiceErrorStatus = { json: 500, rest: 500 };
+
+export class ServiceError extends Error {
+  readonly status: ServiceErrorStatus;
+
+  /** `status` defaults to the one listed for `type` (own keys only: `constructor` is no exception name). */
   constructor(
-    readonly type: PersonalizeErrorType,
+    readonly type: string,
     message: string,
+    status?: ServiceErrorStatus,
   ) {
     super(message);
     this.name = type;
-  }
-
-  get restStatus(): number {
-    return REST_STATUS[this.type];
+    this.status =
+      status ?? (Object.hasOwn(STATUS, type) ? STATUS[type as keyof typeof STATUS] : SERVER_ERROR);
   }
 }
 
-export const invalidInput = (message: string): PersonalizeError =>
-  new PersonalizeError('InvalidInputException', message);
-export const notFound = (message: string): PersonalizeError =>
-  new PersonalizeError('ResourceNotFoundException', message);
-export const inUse = (message: string): PersonalizeError =>
-  new PersonalizeError('ResourceInUseException', message);
-export const alreadyExists = (message: string): PersonalizeError =>
-  new PersonalizeError('ResourceAlreadyExistsException', message);
-export const limitExceeded = (message: string): PersonalizeError =>
-  new PersonalizeError('LimitExceededException', message);
-export const tooManyTags = (message: string): PersonalizeError =>
-  new PersonalizeError('TooManyTagsException', message);
-export const tooManyTagKeys = (message: string): PersonalizeError =>
-  new PersonalizeError('TooManyTagKeysException', message);
+export const invalidInput = (message: string): ServiceError =>
+  new ServiceError('InvalidInputException', message);
+export const invalidNextToken = (message: string): ServiceError =>
+  new ServiceError('InvalidNextTokenException', message);
+export const notFound = (message: string): ServiceError =>
+  new ServiceError('ResourceNotFoundException', message);
+export const inUse = (message: string): ServiceError => new ServiceError('ResourceInUseException', message);
+export const alreadyExists = (message: string): ServiceError =>
+  new ServiceError('ResourceAlreadyExistsException', message);
+export const limitExceeded = (message: string): ServiceError =>
+  new ServiceError('LimitExceededException', message);
+export const tooManyTags = (message: string): ServiceError =>
+  new ServiceError('TooManyTagsException', message);
+export const tooManyTagKeys = (message: string): ServiceError =>
+  new ServiceError('TooManyTagKeysException', message);
+/** An operation or path the emulator does not serve: 400 in awsJson1_1, 404 in REST. */
+export const unknownOperation = (message: string): ServiceError =>
+  new ServiceError('UnknownOperationException', message, client(404));
+/** A request body over the emulator's limit: 413 in both protocols. */
+export const tooLarge = (message: string): ServiceError =>
+  new ServiceError('InvalidInputException', message, { json: 413, rest: 413 });
+/** A content-type none of the APIs accept: 415 in both protocols. */
+export const unsupportedMediaType = (message: string): ServiceError =>
+  new ServiceError('UnsupportedMediaTypeException', message, { json: 415, rest: 415 });
+/** A failure inside the emulator: 500 in both protocols. */
+export const internalError = (message: string): ServiceError =>
+  new ServiceError('InternalServerError', message);

@@ -1,4 +1,4 @@
-import { PersonalizeError } from './errors';
+import { invalidNextToken } from './errors';
 import { optionalInteger, optionalString, type RequestBody } from './validation';
 
 const MAX_RESULTS_LIMIT = 100;
@@ -23,8 +23,7 @@ export function page<R, S>(
         .toString('utf8')
         .replace(/^offset:/, ''),
     );
-    if (!Number.isInteger(start) || start < 0)
-      throw new PersonalizeError('InvalidNextTokenException', `Invalid nextToken ${token}`);
+    if (!Number.isInteger(start) || start < 0) throw invalidNextToken(`Invalid nextToken ${token}`);
   }
   const ordered = newestFirst
     ? [...records].sort(

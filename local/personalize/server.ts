@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { PersonalizeError, type PersonalizeErrorType } from './errors';
+import {
+  internalError,
+  invalidInput,
+  ServiceError,
+  tooLarge,
+  unknownOperation,
+  unsupportedMediaType as unsupportedMediaTypeError,
+} from './errors';
 import type { FaultInjector, FaultSpec } from './faults';
 import type { CallRecorder, PendingCall } from './recorder';
 import type { PersonalizeService } from './service';
@@ -48,7 +55,7 @@ async function serveRequest(
     const raw = await readBody(request);
     route(service, faults, request, raw, response, recorder);
   } catch (error) {
-    const serviceError = isServiceError(error) ? error : asServiceError(error);
+    const serviceError = asServiceError(error);
     if (response.headersSent) {
       response.destroy();
       return;
@@ -60,12 +67,9 @@ async function serveRequest(
 
 /** Errors in the protocol the request came in: awsJson1_1 (`__type` in the body) or restJson1 (header). */
 function sendError(request: IncomingMessage, response: ServerResponse, error: ServiceError): void {
-  if (request.method === 'POST' && typeof request.headers['x-amz-target'] === 'string') {
-    send(response, error.status.json, 'application/x-amz-json-1.1', {
-      __type: error.type,
-      message: error.message,
-    });
-  } else sendRestError(response, error);
+  if (request.method === 'POST' && typeof request.headers['x-amz-target'] === 'string')
+    sendJsonError(response, error);
+  else sendRestError(response, error);
 }
 
 function unsupportedMediaType(request: IncomingMessage): ServiceError | undefined {
@@ -73,12 +77,9 @@ function unsupportedMediaType(request: IncomingMessage): ServiceError | undefine
   if (header === undefined || header.trim() === '') return undefined;
   const mediaType = header.split(';')[0]?.trim().toLowerCase() ?? '';
   if (JSON_MEDIA_TYPE.test(mediaType)) return undefined;
-  const status = 415;
-  return {
-    type: 'UnsupportedMediaTypeException',
-    message: `Unsupported content-type ${header}: the Personalize APIs take application/x-amz-json-1.1 (control plane) or application/json (events, runtime)`,
-    status: { json: status, rest: status },
-  };
+  return unsupportedMediaTypeError(
+    `Unsupported content-type ${header}: the Personalize APIs take application/x-amz-json-1.1 (control plane) or application/json (events, runtime)`,
+  );
 }
 
 /** The operation a request is for (the name it gives, even one not implemented); undefined for admin and unknown paths. */
@@ -137,7 +138,7 @@ function route(
     try {
       noteRequest(service, response, raw);
       const fault = faults.take(rest.operation);
-      if (fault) throw injected(fault.errorType, fault.message);
+      if (fault) throw new ServiceError(fault.errorType, fault.message);
       const output = rest.call(parseBody(raw));
       send(response, 200, 'application/json', output ?? {});
     } catch (error) {
@@ -147,8 +148,7 @@ function route(
   }
   sendRestError(
     response,
-    new PersonalizeError(
-      'UnknownOperationException',
+    unknownOperation(
       `The Personalize emulator does not implement ${request.method} ${path}${path === '/' && request.method === 'POST' ? ' without an x-amz-target header (AmazonPersonalize.<Operation>)' : ''}`,
     ),
   );
@@ -171,24 +171,18 @@ function handleJsonProtocol(
         ? service.operations[operationName]
         : undefined;
     if (!operation) {
-      throw new PersonalizeError(
-        'UnknownOperationException',
+      throw unknownOperation(
         `The Personalize emulator does not implement the operation ${operationName} (x-amz-target: ${target})`,
       );
     }
     const mediaTypeError = unsupportedMediaType(request);
     if (mediaTypeError) throw mediaTypeError;
     const fault = faults.take(operationName);
-    if (fault) throw injected(fault.errorType, fault.message);
+    if (fault) throw new ServiceError(fault.errorType, fault.message);
     const output = operation(parseBody(raw));
     send(response, 200, 'application/x-amz-json-1.1', output ?? {});
   } catch (error) {
-    const serviceError = asServiceError(error);
-    // awsJson1_1: the SDK reads the error's name from `__type`.
-    send(response, serviceError.status.json, 'application/x-amz-json-1.1', {
-      __type: serviceError.type,
-      message: serviceError.message,
-    });
+    sendJsonError(response, asServiceError(error));
   }
 }
 
@@ -252,57 +246,25 @@ function faultSpecs(body: RequestBody): Record<string, FaultSpec> {
   return body as Record<string, FaultSpec>;
 }
 
-interface ServiceError {
-  readonly type: string;
-  readonly message: string;
-  readonly status: { readonly json: number; readonly rest: number };
-}
-
+/** Any error as the service answers it: a ServiceError as it is, anything else as an internal error. */
 function asServiceError(error: unknown): ServiceError {
-  if (error instanceof PersonalizeError) {
-    return { type: error.type, message: error.message, status: { json: 400, rest: error.restStatus } };
-  }
-  if (isServiceError(error)) return error;
+  if (error instanceof ServiceError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return internal(`Internal error in the Personalize emulator: ${message}`);
+  return internalError(`Internal error in the Personalize emulator: ${message}`);
 }
 
-function isServiceError(error: unknown): error is ServiceError {
-  return (
-    typeof error === 'object' && error !== null && 'type' in error && 'status' in error && 'message' in error
-  );
+/** awsJson1_1: the SDK reads the error's name from `__type`. */
+function sendJsonError(response: ServerResponse, error: ServiceError): void {
+  send(response, error.status.json, 'application/x-amz-json-1.1', {
+    __type: error.type,
+    message: error.message,
+  });
 }
 
-const CLIENT_ERRORS: readonly string[] = [
-  'InvalidInputException',
-  'InvalidNextTokenException',
-  'LimitExceededException',
-  'ResourceAlreadyExistsException',
-  'ResourceInUseException',
-  'ResourceNotFoundException',
-  'TooManyTagsException',
-  'TooManyTagKeysException',
-] satisfies PersonalizeErrorType[];
-
-function injected(errorType: string, message: string): ServiceError {
-  if (CLIENT_ERRORS.includes(errorType)) {
-    const error = new PersonalizeError(errorType as PersonalizeErrorType, message);
-    return { type: errorType, message, status: { json: 400, rest: error.restStatus } };
-  }
-  if (errorType === 'ThrottlingException')
-    return { type: errorType, message, status: { json: 400, rest: 429 } };
-  return { type: errorType, message, status: { json: 500, rest: 500 } };
-}
-
-function internal(message: string): ServiceError {
-  return { type: 'InternalServerError', message, status: { json: 500, rest: 500 } };
-}
-
-function sendRestError(response: ServerResponse, error: PersonalizeError | ServiceError): void {
-  const e = error instanceof PersonalizeError ? asServiceError(error) : error;
+function sendRestError(response: ServerResponse, error: ServiceError): void {
   // restJson1: the SDK reads the error's name from this header.
-  response.setHeader('x-amzn-errortype', e.type);
-  send(response, e.status.rest, 'application/json', { message: e.message });
+  response.setHeader('x-amzn-errortype', error.type);
+  send(response, error.status.rest, 'application/json', { message: error.message });
 }
 
 function send(response: ServerResponse, status: number, contentType: string, body: unknown): void {
@@ -330,19 +292,16 @@ function send(response: ServerResponse, status: number, contentType: string, bod
 function parseBody(raw: string): RequestBody {
   if (raw.trim() === '') return {};
   if (jsonDepth(raw) > MAX_JSON_DEPTH) {
-    throw new PersonalizeError(
-      'InvalidInputException',
-      `The request body nests JSON deeper than ${MAX_JSON_DEPTH} levels`,
-    );
+    throw invalidInput(`The request body nests JSON deeper than ${MAX_JSON_DEPTH} levels`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new PersonalizeError('InvalidInputException', 'The request body is not valid JSON');
+    throw invalidInput('The request body is not valid JSON');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new PersonalizeError('InvalidInputException', 'The request body must be a JSON object');
+    throw invalidInput('The request body must be a JSON object');
   }
   return parsed as RequestBody;
 }
@@ -376,14 +335,11 @@ function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const tooLarge = (): ServiceError => ({
-      type: 'InvalidInputException',
-      message: `The request body is larger than the emulator's limit of ${MAX_BODY_BYTES} bytes`,
-      status: { json: 413, rest: 413 },
-    });
+    const bodyTooLarge = (): ServiceError =>
+      tooLarge(`The request body is larger than the emulator's limit of ${MAX_BODY_BYTES} bytes`);
     const declared = Number(request.headers['content-length']);
     if (Number.isFinite(declared) && declared > MAX_DRAIN_BYTES) {
-      reject(tooLarge());
+      reject(bodyTooLarge());
       return;
     }
     request.on('data', (chunk: Buffer) => {
@@ -392,7 +348,7 @@ function readBody(request: IncomingMessage): Promise<string> {
       else if (size > MAX_DRAIN_BYTES) request.destroy();
     });
     request.on('end', () => {
-      if (size > MAX_BODY_BYTES) reject(tooLarge());
+      if (size > MAX_BODY_BYTES) reject(bodyTooLarge());
       else resolve(Buffer.concat(chunks).toString('utf8'));
     });
     request.on('error', reject);
