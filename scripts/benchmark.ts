@@ -6,7 +6,13 @@
  * - a bare Node HTTP server in the same process: the machine's ceiling for this load generator;
  * - the emulator's runtime endpoint direct, and each gateway route (GetRecommendations first);
  * - GetRecommendations again after N live events were received since training (cost must not grow);
- * - the event path: POST /data until the user's recommendations change, p50 / p99.
+ * - the event path: POST /data until the user's recommendations change, p50 / p99;
+ * - PutEvents calls per event: what the consumer sent the emulator (its call recorder) for the events that
+ *   POST /data accepted under load;
+ * - training time per recipe the emulator supports, on the sample data;
+ * - each function's bundle and source map (scripts/bundle-report.ts), with its module init time (median of
+ *   10 fresh processes, without and with --enable-source-maps), and the time of one `npx cdk synth -q`:
+ *   sizes only with --quick, which leaves init and synth out.
  *
  * Every run has a warm-up; every answer that is not 2xx (or the expected 403) counts as an error.
  *
@@ -19,7 +25,10 @@ import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { STACK_OUTPUTS } from '../lib/stack-outputs';
+import { RECIPES, train } from '../local/personalize/model';
+import { readSampleData } from '../local/personalize/model/sampleData';
 import { startLocalMode, type LocalMode } from '../local/start';
+import { buildBundle, bundleReport, formatInit, functionEntries, kib } from './bundle-report';
 
 const PROJECT_ROOT = join(__dirname, '..');
 const AUTOCANNON = join(PROJECT_ROOT, 'node_modules', 'autocannon', 'autocannon.js');
@@ -207,6 +216,85 @@ async function eventPath(local: LocalMode, deployment: Deployment, samples: numb
 
 type Row = [string, LoadResult | string];
 
+/**
+ * The PutEvents calls the emulator answered since its calls were cleared, once the consumer has drained the
+ * stream (no new call for 3 s: three of the stack's 1 s batching windows), then clears them.
+ */
+async function putEventsCallsOnceDrained(local: LocalMode): Promise<number> {
+  const count = () => local.personalize.calls.filter((call) => call.operation === 'PutEvents').length;
+  let last = -1;
+  let stableSince = performance.now();
+  const started = performance.now();
+  for (;;) {
+    const now = count();
+    if (now !== last) {
+      last = now;
+      stableSince = performance.now();
+    } else if (performance.now() - stableSince >= 3_000) break;
+    if (performance.now() - started > 120_000)
+      throw new Error('the consumer did not drain POST /data in 120 s');
+    await sleep(250);
+  }
+  local.personalize.clearCalls();
+  return last;
+}
+
+/** Trains each recipe the emulator supports on the sample data (data/), in this process, one at a time. */
+async function trainingRows(): Promise<Row[]> {
+  const data = readSampleData();
+  const rows: Row[] = [];
+  for (const recipe of RECIPES) {
+    const started = performance.now();
+    await train(recipe, data);
+    rows.push([
+      `training ${recipe} on the sample data (with its metrics)`,
+      `${((performance.now() - started) / 1000).toFixed(1)} s`,
+    ]);
+  }
+  return rows;
+}
+
+/** Each function's bundle as the stack builds it; with its init times unless quick (sizes only). */
+async function bundleRows(quick: boolean): Promise<Row[]> {
+  if (quick) {
+    const outdir = mkdtempSync(join(tmpdir(), 'benchmark-bundles-'));
+    try {
+      const bundles = await Promise.all(functionEntries().map(({ entry }) => buildBundle(entry, outdir)));
+      return bundles.map((bundle) => [
+        `bundle of ${bundle.entry}`,
+        `${kib(bundle.bytes)}, source map ${kib(bundle.mapBytes)}`,
+      ]);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+  const figures = await bundleReport({ runs: 10 });
+  return figures.map((figure) => [
+    `bundle of ${figure.entry}: size, init (median of 10), init with --enable-source-maps`,
+    `${kib(figure.bytes)} (map ${kib(figure.mapBytes)}), ${formatInit(figure.init)}, ${formatInit(figure.initWithSourceMaps)}`,
+  ]);
+}
+
+/** Seconds of one `npx cdk synth -q` (every function bundled), into a temporary output directory. */
+function synthSeconds(): Promise<number> {
+  const outdir = mkdtempSync(join(tmpdir(), 'benchmark-cdk-out-'));
+  const started = performance.now();
+  const child = spawn('npx', ['cdk', 'synth', '-q', '-o', outdir], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      rmSync(outdir, { recursive: true, force: true });
+      if (code !== 0) return reject(new Error(`cdk synth exited with ${code}: ${err.slice(-500)}`));
+      resolve((performance.now() - started) / 1000);
+    });
+  });
+}
+
 function formatRow([label, result]: Row, ceiling: number): string {
   if (typeof result === 'string') return `| ${label} | ${result} | | | | |`;
   const share = `${((100 * result.requestsPerSecond) / ceiling).toFixed(0)}%`;
@@ -285,7 +373,8 @@ async function main(): Promise<void> {
       : (write as (...args: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stdout.write;
   const ceilingServer = await startCeiling();
   const started = performance.now();
-  const local = await startLocalMode({ port: 0, stateDir, log: () => undefined });
+  // Recording the calls that reach the emulator counts the consumer's PutEvents calls; cleared after each use.
+  const local = await startLocalMode({ port: 0, stateDir, log: () => undefined, recordCalls: true });
   const startup = performance.now() - started;
   try {
     const rows = await runAll(local, ceilingServer, options);
@@ -295,6 +384,10 @@ async function main(): Promise<void> {
       `npm start again on that state (${options.liveEvents.toLocaleString('en-US')} stored events)`,
       `up in ${again.seconds.toFixed(1)} s, ${again.rssMb.toFixed(0)} MB resident`,
     ]);
+    rows.push(...(await trainingRows()));
+    rows.push(...(await bundleRows(options.quick)));
+    if (!options.quick)
+      rows.push(['npx cdk synth -q (every function bundled)', `${(await synthSeconds()).toFixed(1)} s`]);
     printTable(rows, options, startup);
   } finally {
     await local.close();
@@ -339,15 +432,22 @@ async function runAll(local: LocalMode, ceilingServer: Server, options: Options)
     'POST /putEvents (1 event)',
     await measure({ ...base, url: `${local.url}/putEvents`, method: 'POST', headers: key, body: data }),
   ]);
+  const dataLoad: LoadSpec = {
+    ...base,
+    url: `${local.url}/data`,
+    method: 'POST',
+    headers: key,
+    body: { Data: data, PartitionKey: 'bench-writer' },
+  };
+  local.personalize.clearCalls();
+  const dataWarmUp = await autocannon(dataLoad, 1);
+  const dataResult = await autocannon(dataLoad, dataLoad.seconds);
+  rows.push(['POST /data (gateway → VTL → Kinesis)', dataResult]);
+  const accepted = dataWarmUp.requests - dataWarmUp.errors + dataResult.requests - dataResult.errors;
+  const calls = await putEventsCallsOnceDrained(local);
   rows.push([
-    'POST /data (gateway → VTL → Kinesis)',
-    await measure({
-      ...base,
-      url: `${local.url}/data`,
-      method: 'POST',
-      headers: key,
-      body: { Data: data, PartitionKey: 'bench-writer' },
-    }),
+    'PutEvents calls per event sent through POST /data under load (consumer → emulator)',
+    `${(calls / accepted).toFixed(3)} (${calls.toLocaleString('en-US')} calls for ${accepted.toLocaleString('en-US')} events)`,
   ]);
   rows.push([
     'POST /describeCampaign without a key (403)',
@@ -361,6 +461,7 @@ async function runAll(local: LocalMode, ceilingServer: Server, options: Options)
   ]);
 
   const loadMs = await loadLiveEvents(local, deployment, options.liveEvents);
+  local.personalize.clearCalls();
   const label = `${options.liveEvents.toLocaleString('en-US')} live events since training`;
   rows.push([`loading ${label} (PutEvents direct, 10 per call)`, `${(loadMs / 1000).toFixed(1)} s`]);
   rows.push([`emulator GetRecommendations direct, ${label}`, await measure(direct)]);
