@@ -2,6 +2,7 @@
  * Reading one shard of a stream in order, resuming after a checkpoint. Used by the stream consumer
  * (the event source mapping) and by the archive (Firehose), each with its own checkpoint.
  */
+import { setTimeout } from 'node:timers/promises';
 import {
   _Record,
   ExpiredIteratorException,
@@ -87,21 +88,22 @@ export async function listShardIds(kinesis: KinesisClient, streamName: string): 
 
 /** A sleep that `wake()` cuts short, so shutdown does not wait out a poll interval. */
 export class Pause {
-  private wakers = new Set<() => void>();
+  private waking = new AbortController();
 
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakers.add(done);
-    });
+  /** Resolves after `ms`, or as soon as `wake()` is called. */
+  async sleep(ms: number): Promise<void> {
+    const { signal } = this.waking;
+    try {
+      await setTimeout(ms, undefined, { signal });
+    } catch (error) {
+      // Rejected with an AbortError when woken; anything else is a real failure.
+      if (!signal.aborted) throw error;
+    }
   }
 
+  /** Ends the sleeps in progress; later ones sleep their full time again. */
   wake(): void {
-    for (const waker of [...this.wakers]) waker();
+    this.waking.abort();
+    this.waking = new AbortController();
   }
 }

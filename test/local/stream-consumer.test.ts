@@ -3,12 +3,14 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
+import { setTimeout } from 'node:timers/promises';
 import { StreamArchive } from '../../local/archive';
 import { CheckpointFile } from '../../local/checkpoints';
 import { FailedRecordsBucket, type FailedObject, type OnFailureRecord } from '../../local/failed-records';
 import { LocalS3Store } from '../../local/s3-store';
 import { createKinesisClient, ensureStream, startKinesis, type LocalKinesis } from '../../local/kinesis';
-import { StreamConsumer, type KinesisHandler } from '../../local/stream-consumer';
+import { Pause } from '../../local/shard-reader';
+import { StreamConsumer, type KinesisHandler, type StreamConsumerOptions } from '../../local/stream-consumer';
 import { temporaryDirectory, waitFor } from './helpers';
 
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/';
@@ -64,7 +66,12 @@ describe('the stream consumer (local event source mapping)', () => {
     }
   }
 
-  function startConsumer(streamName: string, handler: KinesisHandler, settings = {}): StreamConsumer {
+  function startConsumer(
+    streamName: string,
+    handler: KinesisHandler,
+    settings = {},
+    options: Partial<StreamConsumerOptions> = {},
+  ): StreamConsumer {
     const consumer = new StreamConsumer({
       kinesis,
       streamName,
@@ -79,6 +86,7 @@ describe('the stream consumer (local event source mapping)', () => {
       pollIntervalMs: 20,
       retryDelayMs: () => 10,
       log: () => undefined,
+      ...options,
     });
     consumers.push(consumer);
     return consumer;
@@ -236,27 +244,16 @@ describe('the stream consumer (local event source mapping)', () => {
       write(key, body);
     });
     const accepted: string[] = [];
-    const consumer = new StreamConsumer({
-      kinesis,
+    const consumer = startConsumer(
       streamName,
-      streamArn: `${STREAM_ARN}${streamName}`,
-      region: 'us-east-1',
-      functionName: 'Stack-putEvents',
-      handler: async (event) => {
+      async (event) => {
         const values = decode(event);
         if (values.includes('poison')) throw new Error('cannot handle poison');
         accepted.push(...values);
       },
-      checkpoints: new CheckpointFile(join(state.path, `${streamName}-checkpoints.json`)),
-      onFailure: failedRecords,
-      mappingUuid: MAPPING_UUID,
-      settings: { maxBatchingWindowSeconds: 0, batchSize: 1, retryAttempts: 0, bisectBatchOnError: false },
-      pollIntervalMs: 20,
-      retryDelayMs: () => 10,
-      errorBackoffMs: 10,
-      log: () => undefined,
-    });
-    consumers.push(consumer);
+      { batchSize: 1, retryAttempts: 0, bisectBatchOnError: false },
+      { errorBackoffMs: 10 },
+    );
     await consumer.start();
     await waitFor('settled', () =>
       consumer.stats.deliveredRecords === 2 && consumer.stats.discardedRecords === 1 ? true : undefined,
@@ -342,5 +339,24 @@ describe('the stream consumer (local event source mapping)', () => {
       /archive-bucket\/events\/\d{4}\/\d{2}\/\d{2}\/Stack-archive-1-\d{4}(-\d{2}){5}-[0-9a-f-]{36}\.gz$/,
     );
     expect(gunzipSync(readFileSync(file)).toString()).toBe('{"n":1}\n{"n":2}\n');
+  });
+});
+
+describe("Pause (the poll loops' sleep)", () => {
+  it('ends the sleeps in progress on wake(), so close() does not wait out a poll interval', async () => {
+    const pause = new Pause();
+    const sleeps = [pause.sleep(60_000), pause.sleep(60_000)];
+    pause.wake();
+    // Without the wake-up these would hold the test until jest's timeout fails it.
+    await expect(Promise.all(sleeps)).resolves.toEqual([undefined, undefined]);
+  });
+
+  it('sleeps again after a wake(): only the sleeps in progress are cut short', async () => {
+    const pause = new Pause();
+    pause.wake();
+    const later = pause.sleep(60_000).then(() => 'woken early');
+    await expect(Promise.race([later, setTimeout(20, 'still asleep')])).resolves.toBe('still asleep');
+    pause.wake();
+    await expect(later).resolves.toBe('woken early');
   });
 });
