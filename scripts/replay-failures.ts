@@ -21,7 +21,7 @@
  * retry can fix, are reported but do not fail the run), 1 when a record or an object failed, 2 on bad usage.
  */
 import { PersonalizeEventsClient, PutEventsCommand } from '@aws-sdk/client-personalize-events';
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
 import { expandInteractions, toPutEventsBatches, type InteractionEvent } from '../lambda/shared/events';
 import { type FailureFormat, readFailures } from '../lambda/shared/failed-records';
 import {
@@ -98,14 +98,9 @@ export function parseArguments(argv: readonly string[]): ReplayOptions {
 /** Every key under the prefix (ListObjectsV2, all pages), folder markers left out. */
 async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const keys: string[] = [];
-  let ContinuationToken: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }),
-    );
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
     for (const { Key } of page.Contents ?? []) if (Key && !Key.endsWith('/')) keys.push(Key);
-    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (ContinuationToken);
+  }
   return keys;
 }
 
