@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { PUT_EVENTS_CONSUMER, ROUTES, type LambdaRoute } from '../../lib/api-routes';
 import { STACK_OUTPUTS } from '../../lib/stack-outputs';
+import { buildBundle, bundlesOfCdkOut } from '../../scripts/bundle-report';
 import {
   asArray,
   functionByDescription,
@@ -61,6 +63,23 @@ describe('function defaults', () => {
       const bundle = path.join(outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
       expect(fs.existsSync(path.join(bundle, 'index.js'))).toBe(true);
       expect(fs.existsSync(path.join(bundle, 'index.js.map'))).toBe(true);
+    }
+  });
+
+  it('bundles each handler exactly as functionEsbuildOptions does (the options bundle-report and the size test use)', async () => {
+    const synthesized = bundlesOfCdkOut(synth.app.outdir);
+    expect(synthesized.length).toBeGreaterThanOrEqual(lambdaRoutes.length + 1);
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'functions-test-'));
+    try {
+      for (const bundle of synthesized) {
+        const rebuilt = await buildBundle(bundle.entry, outdir);
+        expect({
+          entry: bundle.entry,
+          identical: fs.readFileSync(rebuilt.file).equals(fs.readFileSync(bundle.file)),
+        }).toEqual({ entry: bundle.entry, identical: true });
+      }
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
     }
   });
 });
