@@ -1,13 +1,24 @@
-import { CfnOutput, CfnParameter, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  CfnCondition,
+  CfnOutput,
+  CfnParameter,
+  CfnRule,
+  Duration,
+  Fn,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { OWNER_TAG_ENV } from '../lambda/shared/ownership';
 import { PUT_EVENTS_CONSUMER } from './api-routes';
 import { booleanContext, CONTEXT_KEYS, parseAutoTraining } from './context';
+import { acknowledge } from './constructs/acknowledge';
 import { DemoPage } from './constructs/demo-page';
 import { EventPipeline } from './constructs/event-pipeline';
 import { HandlerFunction } from './constructs/handler-function';
 import { PersonalizeModel } from './constructs/personalize-model';
 import { RecommendationsApi } from './constructs/recommendations-api';
+import { SampleDataBucket } from './constructs/sample-data-bucket';
 import { STACK_OUTPUTS } from './stack-outputs';
 
 export interface RecommendationsStackProps extends StackProps {
@@ -57,6 +68,20 @@ export class RecommendationsStack extends Stack {
       ),
     });
 
+    acknowledge(
+      this.model.importRole,
+      'AwsSolutions-IAM5',
+      "s3:GetObject on the data bucket's objects: the objects of the stack's own sample data bucket (its ARN followed by /*) or the bucketObjectsARN given, one bucket either way.",
+      [`Resource::${JSON.stringify(this.resolve(parameters.bucketObjectsArn))}`],
+    );
+    for (const dataset of [this.model.interactionsDataset, this.model.itemsDataset]) {
+      acknowledge(
+        dataset,
+        'CloudFormation-Validate::W1032',
+        "The data location's parameter defaults to '' and is read only when given: the stack's rule BucketParametersTogether refuses a deploy with some of the bucket parameters empty, and with all four empty the condition DataBucketNotGiven reads the stack's own bucket instead.",
+      );
+    }
+
     const consumer = new HandlerFunction(this, 'PutEventsConsumer', {
       entry: PUT_EVENTS_CONSUMER.handler,
       description: 'Sends the interaction batches of the event stream to Personalize',
@@ -90,39 +115,81 @@ export class RecommendationsStack extends Stack {
     this.addOutputs();
   }
 
-  /** The seed's deploy parameters, kept so its `cdk deploy --parameters ...` command works unchanged. */
+  /**
+   * The seed's deploy parameters, kept so its `cdk deploy --parameters ...` command works unchanged, and
+   * optional: with none (all four bucket parameters ''), the stack creates its own bucket holding the sample
+   * CSVs (SampleDataBucket, under the condition DataBucketNotGiven) and imports from it. One template
+   * serves both: the values below choose with Fn::If.
+   */
   private deployParameters() {
-    const bucketArn = new CfnParameter(this, 'bucketARN', {
-      type: 'String',
-      description: 'ARN of the S3 bucket holding the dataset CSV files, e.g. arn:aws:s3:::my-bucket',
-      allowedPattern: '^arn:aws[a-z-]*:s3:::[a-z0-9.\\-]+$',
-    });
-    const bucketObjectsArn = new CfnParameter(this, 'bucketObjectsARN', {
-      type: 'String',
-      description: "ARN of the bucket's objects, e.g. arn:aws:s3:::my-bucket/*",
-      allowedPattern: '^arn:aws[a-z-]*:s3:::[a-z0-9.\\-]+/.*$',
-    });
-    const interactionDataLocation = new CfnParameter(this, 'interactionDataLocation', {
-      type: 'String',
-      description: 'S3 URI of the interactions CSV, e.g. s3://my-bucket/interactions.csv',
-      allowedPattern: '^s3://.+$',
-    });
-    const itemDataLocation = new CfnParameter(this, 'itemDataLocation', {
-      type: 'String',
-      description: 'S3 URI of the items CSV, e.g. s3://my-bucket/items.csv',
-      allowedPattern: '^s3://.+$',
-    });
+    const optional = (id: string, description: string, pattern: string) =>
+      new CfnParameter(this, id, {
+        type: 'String',
+        description: `${description} (leave empty, with the other bucket parameters, to import the sample data from a bucket the stack creates)`,
+        // Empty, or a well-formed value.
+        allowedPattern: `^(${pattern})?$`,
+        constraintDescription: `${id} must be empty or match ${pattern}`,
+        default: '',
+      });
+    const bucketArn = optional(
+      'bucketARN',
+      'ARN of the S3 bucket holding the dataset CSV files, e.g. arn:aws:s3:::my-bucket',
+      'arn:aws[a-z-]*:s3:::[a-z0-9.\\-]+',
+    );
+    const bucketObjectsArn = optional(
+      'bucketObjectsARN',
+      "ARN of the bucket's objects, e.g. arn:aws:s3:::my-bucket/*",
+      'arn:aws[a-z-]*:s3:::[a-z0-9.\\-]+/.*',
+    );
+    const interactionDataLocation = optional(
+      'interactionDataLocation',
+      'S3 URI of the interactions CSV, e.g. s3://my-bucket/interactions.csv',
+      's3://.+',
+    );
+    const itemDataLocation = optional(
+      'itemDataLocation',
+      'S3 URI of the items CSV, e.g. s3://my-bucket/items.csv',
+      's3://.+',
+    );
     const solutionRegion = new CfnParameter(this, 'solutionRegion', {
       type: 'String',
       description:
         'Region of the deployment (informational, as in the original sample: the stack deploys to the region of the CDK environment)',
       default: '',
     });
+
+    const bucketParameters = [bucketArn, bucketObjectsArn, interactionDataLocation, itemDataLocation];
+    const empty = (parameter: CfnParameter) => Fn.conditionEquals(parameter.valueAsString, '');
+    // Any of the four empty (the rule below lets it be all four or none): a template checker then knows
+    // that the user's branch of every Fn::If below has all four values.
+    const noBucket = new CfnCondition(this, 'DataBucketNotGiven', {
+      expression: Fn.conditionOr(...bucketParameters.map(empty)),
+    });
+    // All four bucket parameters, or none: a half-given bucket is refused before anything is created.
+    new CfnRule(this, 'BucketParametersTogether', {
+      assertions: [
+        {
+          assert: Fn.conditionOr(
+            Fn.conditionAnd(...bucketParameters.map(empty)),
+            Fn.conditionAnd(...bucketParameters.map((parameter) => Fn.conditionNot(empty(parameter)))),
+          ),
+          assertDescription:
+            'Give all four of bucketARN, bucketObjectsARN, interactionDataLocation and itemDataLocation, or none (the stack then imports the sample data from a bucket of its own)',
+        },
+      ],
+    });
+
+    const sample = new SampleDataBucket(this, 'SampleData', { condition: noBucket });
+    const choose = (stackValue: string, userValue: string) =>
+      Fn.conditionIf(noBucket.logicalId, stackValue, userValue).toString();
+    // The locations' parameters through Fn::Join: the template checker then reports the empty default on
+    // the datasets (W1032, acknowledged there) rather than on the whole stack.
+    const location = (parameter: CfnParameter) => Fn.join('', [parameter.valueAsString, '']);
     return {
-      bucketArn: bucketArn.valueAsString,
-      bucketObjectsArn: bucketObjectsArn.valueAsString,
-      interactionDataLocation: interactionDataLocation.valueAsString,
-      itemDataLocation: itemDataLocation.valueAsString,
+      bucketArn: choose(sample.bucketArn, bucketArn.valueAsString),
+      bucketObjectsArn: choose(sample.objectsArn, bucketObjectsArn.valueAsString),
+      interactionDataLocation: choose(sample.interactionDataLocation, location(interactionDataLocation)),
+      itemDataLocation: choose(sample.itemDataLocation, location(itemDataLocation)),
       solutionRegion: solutionRegion.valueAsString,
     };
   }
