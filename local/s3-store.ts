@@ -10,23 +10,18 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
-  closeSync,
-  fsyncSync,
   lstatSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readFileSync,
   realpathSync,
-  renameSync,
   rmdirSync,
-  rmSync,
   statSync,
   unlinkSync,
-  writeSync,
   type Stats,
 } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { writeFileAtomically } from './files';
 
 /** An error as S3 answers it: HTTP status, error code, message. */
 export class S3Error extends Error {
@@ -145,10 +140,8 @@ export class LocalS3Store {
     this.makeParentDirectories(bucket, key, path);
     const temporary = join(dirname(path), `.${randomUUID()}.s3-upload`);
     try {
-      writeDurably(temporary, body);
-      renameSync(temporary, path);
+      writeFileAtomically(path, body, { temporary, exclusive: true });
     } catch (error) {
-      rmSync(temporary, { force: true });
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') throw keyConflict(key);
       throw error;
@@ -324,16 +317,6 @@ function exists(path: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-function writeDurably(path: string, body: Buffer): void {
-  const descriptor = openSync(path, 'wx');
-  try {
-    for (let offset = 0; offset < body.length;) offset += writeSync(descriptor, body, offset);
-    fsyncSync(descriptor);
-  } finally {
-    closeSync(descriptor);
   }
 }
 

@@ -1,16 +1,7 @@
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../files';
 import type { Interaction, Item, SolutionMetrics } from './model/types';
 import type { GroupLiveData } from './storage/group-live-data';
 import { LiveStore, type LiveStoreOptions } from './storage/live-store';
@@ -285,7 +276,7 @@ export class EmulatorStore {
     else this.rows.delete(datasetArn);
     if (!this.stateDir) return;
     const file = join(this.stateDir, 'datasets', `${fileKey(datasetArn)}.json`);
-    if (rows) writeAtomically(file, JSON.stringify({ datasetArn, rows }));
+    if (rows) writeFileAtomically(file, JSON.stringify({ datasetArn, rows }));
     else rmSync(file, { force: true });
   }
 
@@ -347,7 +338,7 @@ export class EmulatorStore {
 
   saveModel(solutionVersionArn: string, snapshot: unknown): void {
     if (!this.stateDir) return;
-    writeAtomically(
+    writeFileAtomically(
       join(this.stateDir, 'models', `${fileKey(solutionVersionArn)}.json`),
       JSON.stringify(snapshot),
     );
@@ -368,7 +359,7 @@ export class EmulatorStore {
 
   private saveResources(): void {
     if (!this.stateDir) return;
-    writeAtomically(
+    writeFileAtomically(
       join(this.stateDir, STATE_FILE),
       JSON.stringify({ resources: [...this.resources.values()] }, null, 1),
     );
@@ -392,17 +383,4 @@ export class EmulatorStore {
 
 function fileKey(arn: string): string {
   return createHash('sha256').update(arn).digest('hex').slice(0, 32);
-}
-
-/** Write to a temporary file, flush it to disk, rename it over the file: readers see old or new, whole. */
-function writeAtomically(file: string, content: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeFileSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
 }

@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fsyncSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { writeAll, writeFileAtomically } from '../../files';
 import type { Item } from '../model/types';
 import type { Column } from './columns';
 import { FingerprintSet } from './fingerprints';
@@ -33,36 +34,34 @@ export interface LiveSnapshot {
   readonly groups: Map<string, GroupLiveData>;
 }
 
-/** Writes the snapshot to `${file}.tmp`, flushes it to disk and renames it over `file`: old or new, whole. */
+/** Writes the snapshot through `${file}.tmp`, atomically and durably: old or new, whole. */
 export function writeSnapshot(file: string, seq: number, groups: ReadonlyMap<string, GroupLiveData>): void {
-  const tmp = `${file}.tmp`;
-  const out = new FileWriter(openSync(tmp, 'w'));
-  try {
-    const encoded = [...groups].map(([arn, group]) => ({ arn, group, ...encodeTexts(group) }));
-    const header: SnapshotHeader = {
-      seq,
-      groups: encoded.map(({ arn, group, strings, items }) => ({
-        arn,
-        strings: strings.lengths.length,
-        stringBytes: strings.bytes,
-        events: group.eventCount,
-        items: items.lengths.length,
-        itemBytes: items.bytes,
-        users: group.users.length,
-        eventIds: group.eventIds.size,
-      })),
-    };
-    const headerBytes = Buffer.from(JSON.stringify(header));
-    out.write(MAGIC);
-    out.write(new Uint32Array([headerBytes.length]));
-    out.write(headerBytes);
-    for (const { group, strings, items } of encoded) writeGroup(out, group, strings, items);
-    out.flush();
-    fsyncSync(out.fd);
-  } finally {
-    closeSync(out.fd);
-  }
-  renameSync(tmp, file);
+  writeFileAtomically(file, (fd) => writeSnapshotTo(new FileWriter(fd), seq, groups), {
+    temporary: `${file}.tmp`,
+  });
+}
+
+function writeSnapshotTo(out: FileWriter, seq: number, groups: ReadonlyMap<string, GroupLiveData>): void {
+  const encoded = [...groups].map(([arn, group]) => ({ arn, group, ...encodeTexts(group) }));
+  const header: SnapshotHeader = {
+    seq,
+    groups: encoded.map(({ arn, group, strings, items }) => ({
+      arn,
+      strings: strings.lengths.length,
+      stringBytes: strings.bytes,
+      events: group.eventCount,
+      items: items.lengths.length,
+      itemBytes: items.bytes,
+      users: group.users.length,
+      eventIds: group.eventIds.size,
+    })),
+  };
+  const headerBytes = Buffer.from(JSON.stringify(header));
+  out.write(MAGIC);
+  out.write(new Uint32Array([headerBytes.length]));
+  out.write(headerBytes);
+  for (const { group, strings, items } of encoded) writeGroup(out, group, strings, items);
+  out.flush();
 }
 
 /** Reads a snapshot, keeping only the groups `keep` accepts; undefined when there is none. */
@@ -165,7 +164,7 @@ class FileWriter {
   write(data: ArrayBufferView): void {
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     if (this.used + bytes.length > FLUSH_BYTES) this.flush();
-    if (bytes.length >= FLUSH_BYTES) writeFully(this.fd, bytes);
+    if (bytes.length >= FLUSH_BYTES) writeAll(this.fd, bytes);
     else {
       this.buffer.set(bytes, this.used);
       this.used += bytes.length;
@@ -174,18 +173,14 @@ class FileWriter {
 
   writeString(value: string): void {
     if (this.used + value.length * 3 > FLUSH_BYTES) this.flush();
-    if (value.length * 3 >= FLUSH_BYTES) writeFully(this.fd, Buffer.from(value));
+    if (value.length * 3 >= FLUSH_BYTES) writeAll(this.fd, Buffer.from(value));
     else this.used += this.buffer.write(value, this.used);
   }
 
   flush(): void {
-    writeFully(this.fd, this.buffer.subarray(0, this.used));
+    writeAll(this.fd, this.buffer.subarray(0, this.used));
     this.used = 0;
   }
-}
-
-function writeFully(fd: number, bytes: Uint8Array): void {
-  for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
 }
 
 /** Sequential reads straight into typed arrays. */
