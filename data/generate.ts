@@ -9,6 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { seededRandom } from './random';
 
 export interface GeneratorOptions {
   readonly seed: number;
@@ -68,18 +69,6 @@ export interface GeneratedData {
   readonly itemsCsv: string;
 }
 
-/** mulberry32: small, fast, good enough for simulation, identical on every platform. */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pickWeighted<T>(
   random: () => number,
   choices: readonly T[],
@@ -101,7 +90,7 @@ function gaussian(random: () => number): number {
 }
 
 export function generateSampleData(options: GeneratorOptions = DEFAULT_OPTIONS): GeneratedData {
-  const random = createRandom(options.seed);
+  const random = seededRandom(options.seed);
   const end = options.start + options.days * DAY;
   const items = generateItems(random, options);
   const byGenre = new Map<string, SimItem[]>(GENRES.map((genre) => [genre, []]));

@@ -14,18 +14,7 @@
  * - large: the scale check (users, items and interactions as asked), shaped like movieLensLike.
  */
 import type { Interaction, Item, TrainingData } from '../local/personalize/model/types';
-
-/** mulberry32: small, fast and good enough for simulations. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './random';
 
 /** Index drawn in proportion to the cumulative weights `cumulative` (ascending, last is the total). */
 function drawCumulative(cumulative: Float64Array, random: () => number): number {
@@ -95,7 +84,7 @@ export function movieLensLike(options: MovieLensLikeOptions = {}): TrainingData 
     medianEvents = 12,
     genreShare = 0.3,
   } = options;
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const appeal = zipfWeights(items, 1.1, random);
   const communityOf = Array.from({ length: items }, () => Math.floor(random() * communities));
   const members: number[][] = Array.from({ length: communities }, () => []);
@@ -144,7 +133,7 @@ export function popularityOnly(
   options: { seed?: number; users?: number; items?: number } = {},
 ): TrainingData {
   const { seed = 2, users = 2000, items = 2000 } = options;
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const cumulative = cumulativeOf(zipfWeights(items, 1.0, random));
   const genres = ['g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7', 'g8'];
   const itemList: Item[] = Array.from({ length: items }, (_, i) => ({
@@ -176,7 +165,7 @@ export function sequential(
   options: { seed?: number; users?: number; series?: number; seriesLength?: number } = {},
 ): TrainingData {
   const { seed = 3, users = 1500, series = 150, seriesLength = 10 } = options;
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const seriesCumulative = cumulativeOf(zipfWeights(series, 0.8, random));
   const itemList: Item[] = [];
   for (let s = 0; s < series; s++)
@@ -222,7 +211,7 @@ export function repeatConsumption(
   options: { seed?: number; users?: number; items?: number } = {},
 ): TrainingData {
   const { seed = 5, users = 2000, items = 2000 } = options;
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const cumulative = cumulativeOf(zipfWeights(items, 1.0, random));
   const itemList: Item[] = Array.from({ length: items }, (_, i) => ({ itemId: `r${i}`, genres: [] }));
   const interactions: Interaction[] = [];

@@ -8,6 +8,7 @@ import {
 import { GetRecommendationsCommand } from '@aws-sdk/client-personalize-runtime';
 import { CONTROL_PLANE_OPERATIONS, REST_OPERATIONS } from '../../local/personalize/operations';
 import { provision, settle, startHarness, type Harness, type Provisioned } from './harness';
+import { seededRandom } from '../../data/random';
 
 const CONTROL_PLANE = [
   'CreateDatasetGroup',
@@ -114,18 +115,6 @@ function postLarge(h: Harness, path: string, size: number): Promise<Reply> {
   });
 }
 
-/** A small deterministic PRNG, so a failing fuzz case is the same on every run. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('Personalize emulator HTTP server robustness', () => {
   let h: Harness;
   let p: Provisioned;
@@ -222,7 +211,7 @@ describe('Personalize emulator HTTP server robustness', () => {
     // Every operation the emulator serves is fuzzed.
     expect([...CONTROL_PLANE].sort()).toEqual(Object.keys(CONTROL_PLANE_OPERATIONS).sort());
     expect([...REST_PATHS].sort()).toEqual(Object.keys(REST_OPERATIONS).sort());
-    const random = prng(20240607);
+    const random = seededRandom(20240607);
     const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
     const arns = [
       p.datasetGroupArn,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Interaction, Item } from '../../local/personalize/model/types';
 import { EmulatorStore, type LiveRecordInput } from '../../local/personalize/store';
 import { LIVE_LOG, LIVE_SNAPSHOT } from '../../local/personalize/storage/live-store';
+import { seededRandom } from '../../data/random';
 
 // The store's live data (PutEvents, PutItems, PutUsers) without HTTP: the cost of a recommendation's
 // live context, its answers against a straightforward reference, compaction, and event ids.
@@ -32,15 +33,6 @@ function stateDirWithGroup(): string {
   const group = { kind: 'datasetGroup', arn: GROUP, name: 'live', status: 'ACTIVE' };
   writeFileSync(join(dir, 'resources.json'), JSON.stringify({ resources: [group] }));
   return dir;
-}
-
-/** A deterministic pseudo-random sequence (so a failure can be replayed). */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    return state / 2 ** 32;
-  };
 }
 
 /** The records, with their log positions, as the store is fed them: the reference's input. */
@@ -130,7 +122,7 @@ describe('live data: the cost of a recommendation', () => {
   test('answers as a scan of every event would, while events arrive and after a restart', () => {
     const dir = stateDirWithGroup();
     try {
-      const next = random(7);
+      const next = seededRandom(7);
       let store = new EmulatorStore(dir, { compactLogBytes: 20_000 });
       const reference = new Reference();
       const cutoffs = [0];
