@@ -11,6 +11,11 @@ export const CONTEXT_KEYS = {
   autoTraining: 'autoTraining',
   /** `true` deploys the demo page (S3 behind CloudFront; lib/constructs/demo-page.ts). Default `false`. */
   demoPage: 'demoPage',
+  /**
+   * `true` also trains a solution version and creates a campaign and the event tracker during the deploy
+   * (lib/constructs/personalize-provisioning.ts), with their ARNs and tracking id as outputs. Default `false`.
+   */
+  provision: 'provision',
 } as const;
 
 /** A true/false context value, `defaultValue` when absent; anything else is refused. */

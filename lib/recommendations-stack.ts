@@ -17,9 +17,10 @@ import { DemoPage } from './constructs/demo-page';
 import { EventPipeline } from './constructs/event-pipeline';
 import { HandlerFunction } from './constructs/handler-function';
 import { PersonalizeModel } from './constructs/personalize-model';
+import { PersonalizeProvisioning } from './constructs/personalize-provisioning';
 import { RecommendationsApi } from './constructs/recommendations-api';
 import { SampleDataBucket } from './constructs/sample-data-bucket';
-import { STACK_OUTPUTS } from './stack-outputs';
+import { PROVISIONING_OUTPUTS, STACK_OUTPUTS } from './stack-outputs';
 
 export interface RecommendationsStackProps extends StackProps {
   /**
@@ -51,6 +52,8 @@ export class RecommendationsStack extends Stack {
   public readonly model: PersonalizeModel;
   public readonly events: EventPipeline;
   public readonly api: RecommendationsApi;
+  /** The one-shot provisioning, with context `provision=true` only. */
+  public readonly provisioning?: PersonalizeProvisioning;
 
   constructor(scope: Construct, id: string, props: RecommendationsStackProps = {}) {
     super(scope, id, props);
@@ -112,7 +115,28 @@ export class RecommendationsStack extends Stack {
       new CfnOutput(this, 'DemoPageUrl', { value: `${demoPage.origin}/`, description: 'The demo page' });
     }
 
+    if (booleanContext(this, CONTEXT_KEYS.provision, false)) {
+      this.provisioning = new PersonalizeProvisioning(this, 'Provisioning', { model: this.model });
+      this.addProvisioningOutputs(this.provisioning);
+    }
+
     this.addOutputs();
+  }
+
+  /** What the one-shot provisioning made, named as local mode writes them (PROVISIONING_OUTPUTS). */
+  private addProvisioningOutputs(provisioning: PersonalizeProvisioning): void {
+    const descriptions: Record<keyof typeof PROVISIONING_OUTPUTS, string> = {
+      solutionVersionArn: 'Solution version trained by the deploy',
+      campaignArn: 'Campaign serving it: GET /getRecommendations?campaignArn=...',
+      eventTrackerArn: 'Event tracker of the dataset group',
+      trackingId: 'Tracking id of the event tracker (POST /data, POST /putEvents)',
+    };
+    for (const [key, name] of Object.entries(PROVISIONING_OUTPUTS)) {
+      new CfnOutput(this, name, {
+        value: provisioning.resource.getAttString(name),
+        description: descriptions[key as keyof typeof PROVISIONING_OUTPUTS],
+      });
+    }
   }
 
   /**

@@ -12,6 +12,17 @@ export const STACK_OUTPUTS = {
   failedRecordsBucketName: 'FailedRecordsBucketName',
 } as const;
 
+/**
+ * Outputs of the one-shot provisioning (`cdk deploy -c provision=true`, `npm start -- --provision`): what a
+ * client needs to get recommendations and send events at once.
+ */
+export const PROVISIONING_OUTPUTS = {
+  solutionVersionArn: 'SolutionVersionArn',
+  campaignArn: 'CampaignArn',
+  eventTrackerArn: 'EventTrackerArn',
+  trackingId: 'TrackingId',
+} as const;
+
 export type StackOutputName = (typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS];
 
 /** The API Gateway stage, as in the seed. */

@@ -1,0 +1,282 @@
+/**
+ * Custom resource handler (onEvent + isComplete of a custom-resources Provider) that takes a deployed model
+ * to recommendations in one deploy: it waits for the datasets' import jobs, trains a solution version,
+ * creates a campaign on it and the dataset group's event tracker, each ACTIVE before the next starts.
+ * Local mode drives the same two functions (local/custom-resource-driver.ts).
+ *
+ * onEvent calls nothing: it checks the properties and names the resource after the dataset group. isComplete
+ * advances one step per call and finds where it is from the service itself (what it created carries the
+ * names below and the owner tag), so a retried deploy or a restarted local mode reuses what exists:
+ * imports ACTIVE → CreateSolutionVersion → ACTIVE → CreateCampaign → ACTIVE → CreateEventTracker → ACTIVE.
+ * A step that fails fails the deploy with the service's failureReason. Delete does nothing: the stack's
+ * clean-up deletes the campaigns and event trackers, and the solution's versions go with the solution.
+ */
+import {
+  CreateCampaignCommand,
+  CreateEventTrackerCommand,
+  CreateSolutionVersionCommand,
+  DescribeCampaignCommand,
+  DescribeEventTrackerCommand,
+  DescribeSolutionVersionCommand,
+  ListCampaignsCommand,
+  ListDatasetImportJobsCommand,
+  ListEventTrackersCommand,
+  ListSolutionVersionsCommand,
+  type PersonalizeClient,
+  type SolutionVersion,
+} from '@aws-sdk/client-personalize';
+import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import { personalize } from './shared/clients/personalize';
+import type { OnEventResponse } from './shared/custom-resource';
+import { logger } from './shared/logger';
+import { ownerTags } from './shared/ownership';
+
+/** What the resource is given (CloudFormation sends strings). */
+export interface ProvisioningTarget {
+  readonly datasetGroupArn: string;
+  readonly solutionArn: string;
+  readonly datasetArns: readonly string[];
+  /** Name of the solution version, the campaign and the event tracker it creates. */
+  readonly name: string;
+  /** When this request began: a version that failed before it is trained again. @default - never */
+  readonly requestedAt?: Date;
+}
+
+/** The resource's attributes once complete (the stack's outputs of the same names). */
+export interface ProvisionedLifecycle {
+  readonly SolutionVersionArn: string;
+  readonly CampaignArn: string;
+  readonly EventTrackerArn: string;
+  readonly TrackingId: string;
+}
+
+/** isComplete's answer; `Data` once complete. */
+export interface ProvisioningResponse {
+  readonly IsComplete: boolean;
+  readonly Data?: ProvisionedLifecycle;
+}
+
+/** One isComplete step: done (with the attributes), or what it is waiting for. */
+export type Step = { done: ProvisionedLifecycle } | { waiting: string };
+
+const FAILED = /FAILED/;
+const DELETING = /DELETE/;
+
+function errorName(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : undefined;
+}
+
+function required(properties: Record<string, unknown>, name: string): string {
+  const value = properties[name];
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new Error(`PersonalizeProvisioning needs the property ${name} (a non-empty string)`);
+  }
+  return value;
+}
+
+export function targetOf(properties: Record<string, unknown>): ProvisioningTarget {
+  const datasetArns = properties.DatasetArns;
+  if (
+    !Array.isArray(datasetArns) ||
+    datasetArns.length === 0 ||
+    datasetArns.some((arn) => typeof arn !== 'string' || arn.length === 0)
+  ) {
+    throw new Error('PersonalizeProvisioning needs the property DatasetArns (a list of dataset ARNs)');
+  }
+  const name = required(properties, 'Name');
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9\-_]*$/.test(name) || name.length > 63) {
+    throw new Error(
+      `PersonalizeProvisioning property Name must be a Personalize name, got ${JSON.stringify(name)}`,
+    );
+  }
+  return {
+    datasetGroupArn: required(properties, 'DatasetGroupArn'),
+    solutionArn: required(properties, 'SolutionArn'),
+    datasetArns: datasetArns as string[],
+    name,
+  };
+}
+
+/** The newest import job of each dataset must be ACTIVE; a failed one fails with its reason. */
+async function importsWaiting(
+  client: PersonalizeClient,
+  datasetArns: readonly string[],
+): Promise<string | undefined> {
+  for (const datasetArn of datasetArns) {
+    const jobs =
+      (await client.send(new ListDatasetImportJobsCommand({ datasetArn, maxResults: 100 })))
+        .datasetImportJobs ?? [];
+    const newest = [...jobs].sort(
+      (a, b) => (b.creationDateTime?.getTime() ?? 0) - (a.creationDateTime?.getTime() ?? 0),
+    )[0];
+    if (!newest) return `an import job of ${datasetArn}`;
+    if (newest.status && FAILED.test(newest.status)) {
+      throw new Error(
+        `Import job ${newest.jobName ?? newest.datasetImportJobArn} is ${newest.status}: ${newest.failureReason ?? 'no reason given'}`,
+      );
+    }
+    if (newest.status !== 'ACTIVE') return `import job ${newest.jobName} (${newest.status})`;
+  }
+  return undefined;
+}
+
+/** The newest of the solution's versions named `name` (ListSolutionVersions gives no names). */
+async function ownVersion(
+  client: PersonalizeClient,
+  solutionArn: string,
+  name: string,
+): Promise<SolutionVersion | undefined> {
+  const summaries =
+    (await client.send(new ListSolutionVersionsCommand({ solutionArn, maxResults: 100 }))).solutionVersions ??
+    [];
+  const sorted = [...summaries].sort(
+    (a, b) => (b.creationDateTime?.getTime() ?? 0) - (a.creationDateTime?.getTime() ?? 0),
+  );
+  for (const summary of sorted) {
+    const version = (
+      await client.send(
+        new DescribeSolutionVersionCommand({ solutionVersionArn: summary.solutionVersionArn }),
+      )
+    ).solutionVersion;
+    if (version?.name === name) return version;
+  }
+  return undefined;
+}
+
+function failIf(what: string, status: string | undefined, failureReason: string | undefined): void {
+  if (status && FAILED.test(status))
+    throw new Error(`${what} is ${status}: ${failureReason ?? 'no reason given'}`);
+}
+
+/**
+ * One step towards a campaign and an event tracker, both ACTIVE: at most one Create call, never a wait.
+ * `log` is told what was started and what is awaited.
+ */
+export async function provisionStep(
+  client: PersonalizeClient,
+  target: ProvisioningTarget,
+  log: (message: string, fields?: Record<string, unknown>) => void = () => undefined,
+): Promise<Step> {
+  const waitingImports = await importsWaiting(client, target.datasetArns);
+  if (waitingImports) return { waiting: waitingImports };
+
+  const version = await ownVersion(client, target.solutionArn, target.name);
+  // A version that failed before this request began (an earlier deploy, a restart) is trained again.
+  const failedBefore =
+    version?.status !== undefined &&
+    FAILED.test(version.status) &&
+    (version.creationDateTime?.getTime() ?? 0) < (target.requestedAt?.getTime() ?? 0);
+  if (!version?.solutionVersionArn || failedBefore) {
+    try {
+      const created = await client.send(
+        new CreateSolutionVersionCommand({
+          solutionArn: target.solutionArn,
+          name: target.name,
+          trainingMode: 'FULL',
+          tags: ownerTags(),
+        }),
+      );
+      log('Training a solution version', { solutionVersionArn: created.solutionVersionArn });
+      return { waiting: `solution version ${created.solutionVersionArn ?? target.name}` };
+    } catch (error) {
+      // Another version (automatic training) is in progress: the next call asks again.
+      if (errorName(error) === 'ResourceInUseException') return { waiting: 'a solution version in progress' };
+      throw error;
+    }
+  }
+  const solutionVersionArn = version.solutionVersionArn;
+  failIf(`Solution version ${solutionVersionArn}`, version.status, version.failureReason);
+  if (version.status !== 'ACTIVE')
+    return { waiting: `solution version ${solutionVersionArn} (${version.status})` };
+
+  const campaigns =
+    (await client.send(new ListCampaignsCommand({ solutionArn: target.solutionArn, maxResults: 100 })))
+      .campaigns ?? [];
+  const campaignArn = campaigns.find(
+    (c) => c.name === target.name && !DELETING.test(c.status ?? ''),
+  )?.campaignArn;
+  if (!campaignArn) {
+    const created = await client.send(
+      new CreateCampaignCommand({
+        name: target.name,
+        solutionVersionArn,
+        minProvisionedTPS: 1,
+        tags: ownerTags(),
+      }),
+    );
+    log('Creating a campaign', { campaignArn: created.campaignArn, solutionVersionArn });
+    return { waiting: `campaign ${created.campaignArn ?? target.name}` };
+  }
+  const campaign = (await client.send(new DescribeCampaignCommand({ campaignArn }))).campaign;
+  failIf(`Campaign ${campaignArn}`, campaign?.status, campaign?.failureReason);
+  if (campaign?.status !== 'ACTIVE') return { waiting: `campaign ${campaignArn} (${campaign?.status})` };
+
+  // A dataset group has at most one event tracker: the one that exists is used (the walkthrough's, say).
+  const trackers =
+    (
+      await client.send(
+        new ListEventTrackersCommand({ datasetGroupArn: target.datasetGroupArn, maxResults: 100 }),
+      )
+    ).eventTrackers ?? [];
+  const eventTrackerArn = trackers.find((t) => !DELETING.test(t.status ?? ''))?.eventTrackerArn;
+  if (!eventTrackerArn) {
+    const created = await client.send(
+      new CreateEventTrackerCommand({
+        name: target.name,
+        datasetGroupArn: target.datasetGroupArn,
+        tags: ownerTags(),
+      }),
+    );
+    log('Creating the event tracker', { eventTrackerArn: created.eventTrackerArn });
+    return { waiting: `event tracker ${created.eventTrackerArn ?? target.name}` };
+  }
+  const tracker = (await client.send(new DescribeEventTrackerCommand({ eventTrackerArn }))).eventTracker;
+  failIf(`Event tracker ${eventTrackerArn}`, tracker?.status, undefined);
+  if (tracker?.status !== 'ACTIVE' || !tracker.trackingId) {
+    return { waiting: `event tracker ${eventTrackerArn} (${tracker?.status})` };
+  }
+  return {
+    done: {
+      SolutionVersionArn: solutionVersionArn,
+      CampaignArn: campaignArn,
+      EventTrackerArn: eventTrackerArn,
+      TrackingId: tracker.trackingId,
+    },
+  };
+}
+
+export function onEvent(
+  event: CloudFormationCustomResourceEvent,
+  context?: Context,
+): Promise<OnEventResponse> {
+  return logger.withRequestId(context?.awsRequestId ?? event.RequestId, () => {
+    if (event.RequestType === 'Delete') {
+      logger.info('Provisioning deleted: the clean-up removes the campaign and the event tracker');
+      return Promise.resolve({ PhysicalResourceId: event.PhysicalResourceId });
+    }
+    const target = targetOf(event.ResourceProperties);
+    return Promise.resolve({
+      PhysicalResourceId: `${target.datasetGroupArn}/provisioning`,
+      // isComplete receives it: a version that failed before then is retrained, one since then fails.
+      Data: { RequestedAt: new Date().toISOString() },
+    });
+  });
+}
+
+export function isComplete(
+  event: CloudFormationCustomResourceEvent,
+  context?: Context,
+): Promise<ProvisioningResponse> {
+  return logger.withRequestId(context?.awsRequestId ?? event.RequestId, async () => {
+    if (event.RequestType === 'Delete') return { IsComplete: true };
+    const requestedAt = (event as { Data?: { RequestedAt?: string } }).Data?.RequestedAt;
+    const target = { ...targetOf(event.ResourceProperties), requestedAt: new Date(requestedAt ?? 0) };
+    const step = await provisionStep(personalize, target, (message, fields) => logger.info(message, fields));
+    if ('waiting' in step) {
+      logger.info('Provisioning: waiting', { for: step.waiting });
+      return { IsComplete: false };
+    }
+    logger.info('Provisioning complete', { ...step.done, TrackingId: undefined });
+    return { IsComplete: true, Data: step.done };
+  });
+}
