@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
 import { acknowledge } from './acknowledge';
+import { DEFAULTS } from './defaults';
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
 
@@ -98,13 +99,13 @@ export interface HandlerFunctionProps {
    * @default - only the defaults (`NODE_OPTIONS=--enable-source-maps`)
    */
   readonly environment?: Record<string, string>;
-  /** @default Duration.seconds(30) */
+  /** @default DEFAULTS.function.timeout (30 seconds) */
   readonly timeout?: Duration;
-  /** @default 256 */
+  /** @default DEFAULTS.function.memorySize (256) */
   readonly memorySize?: number;
   /**
    * How long the function's log group keeps its logs.
-   * @default logs.RetentionDays.ONE_MONTH
+   * @default DEFAULTS.logRetention.standard (one month)
    */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -126,9 +127,8 @@ export class HandlerFunction extends Construct {
         `HandlerFunction entry must be a file name under lambda/ without extension, got "${props.entry}"`,
       );
     }
-
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      retention: props.logRetention ?? DEFAULTS.logRetention.standard,
       // Logs of a destroyed stack have no reader left; `cdk destroy` leaves nothing behind.
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -137,15 +137,20 @@ export class HandlerFunction extends Construct {
       description: `Runs lambda/${props.entry}.ts`,
     });
     this.logGroup.grantWrite(this.role);
+    this.function = this.createFunction(props);
+    this.acknowledgeFindings();
+  }
 
-    this.function = new NodejsFunction(this, 'Function', {
+  /** The function itself, writing to `this.logGroup` with `this.role`. */
+  private createFunction(props: HandlerFunctionProps): NodejsFunction {
+    return new NodejsFunction(this, 'Function', {
       entry: entryFile(props.entry),
       handler: props.exportName ?? 'handler',
       description: props.description,
       runtime: FUNCTION_RUNTIME,
       architecture: FUNCTION_ARCHITECTURE,
-      memorySize: props.memorySize ?? 256,
-      timeout: props.timeout ?? Duration.seconds(30),
+      memorySize: props.memorySize ?? DEFAULTS.function.memorySize,
+      timeout: props.timeout ?? DEFAULTS.function.timeout,
       tracing: lambda.Tracing.ACTIVE,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
@@ -158,6 +163,10 @@ export class HandlerFunction extends Construct {
       },
       bundling: { ...FUNCTION_BUNDLING, externalModules: [...FUNCTION_BUNDLING.externalModules] },
     });
+  }
+
+  /** What cdk-nag reports on every function and is deliberate, each with its reason. */
+  private acknowledgeFindings(): void {
     acknowledge(
       this,
       'AwsSolutions-L1',

@@ -1,9 +1,9 @@
-import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import { CustomResource, type Duration, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { OWNER_TAG_ENV } from '../../lambda/shared/ownership';
 import type { PersonalizePermission } from '../api-routes';
 import type { HandlerFunction } from './handler-function';
-import { addPollingProvider } from './polling-provider';
+import { addPollingProvider, type PollingProvider } from './polling-provider';
 
 export interface PersonalizeCleanupProps {
   readonly datasetGroupArn: string;
@@ -11,10 +11,10 @@ export interface PersonalizeCleanupProps {
   /**
    * How long a delete may wait for campaigns and event trackers to go (a campaign still being created
    * cannot be deleted until it is ACTIVE).
-   * @default Duration.hours(1)
+   * @default DEFAULTS.customResource.totalTimeout (1 hour)
    */
   readonly totalTimeout?: Duration;
-  /** @default Duration.seconds(30) */
+  /** @default DEFAULTS.customResource.queryInterval (30 seconds) */
   readonly queryInterval?: Duration;
 }
 
@@ -52,7 +52,21 @@ export class PersonalizeCleanup extends Construct {
 
   constructor(scope: Construct, id: string, props: PersonalizeCleanupProps) {
     super(scope, id);
-    const { onEvent, isComplete, provider } = addPollingProvider(this, {
+    const { onEvent, isComplete, provider } = this.addProvider(props);
+    this.handlers = [onEvent, isComplete];
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::PersonalizeCleanup',
+      properties: {
+        DatasetGroupArn: props.datasetGroupArn,
+        SolutionArn: props.solutionArn,
+      },
+    });
+  }
+
+  /** The handlers of lambda/cleanupResources.ts and the Provider framework that polls them. */
+  private addProvider(props: PersonalizeCleanupProps): PollingProvider {
+    return addPollingProvider(this, {
       entry: 'cleanupResources',
       onEventDescription:
         'Deletes the campaigns and event trackers the API created, when the stack is deleted',
@@ -61,16 +75,6 @@ export class PersonalizeCleanup extends Construct {
       environment: { [OWNER_TAG_ENV]: Stack.of(this).stackName },
       totalTimeout: props.totalTimeout,
       queryInterval: props.queryInterval,
-    });
-    this.handlers = [onEvent, isComplete];
-
-    this.resource = new CustomResource(this, 'Resource', {
-      serviceToken: provider.serviceToken,
-      resourceType: 'Custom::PersonalizeCleanup',
-      properties: {
-        DatasetGroupArn: props.datasetGroupArn,
-        SolutionArn: props.solutionArn,
-      },
     });
   }
 }

@@ -1,8 +1,9 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { acknowledge, attributeFinding } from './acknowledge';
+import { DEFAULTS } from './defaults';
 import { HandlerFunction } from './handler-function';
 
 export interface PollingProviderProps {
@@ -12,9 +13,9 @@ export interface PollingProviderProps {
   readonly isCompleteDescription: string;
   /** @default - the HandlerFunction defaults only */
   readonly environment?: Record<string, string>;
-  /** How long isComplete may keep answering "not yet". @default Duration.hours(1) */
+  /** How long isComplete may keep answering "not yet". @default DEFAULTS.customResource.totalTimeout (1 hour) */
   readonly totalTimeout?: Duration;
-  /** @default Duration.seconds(30) */
+  /** @default DEFAULTS.customResource.queryInterval (30 seconds) */
   readonly queryInterval?: Duration;
 }
 
@@ -37,8 +38,8 @@ export function addPollingProvider(scope: Construct, props: PollingProviderProps
       exportName,
       description,
       environment: props.environment,
-      timeout: Duration.minutes(1),
-      logRetention: logs.RetentionDays.ONE_WEEK,
+      timeout: DEFAULTS.customResource.handlerTimeout,
+      logRetention: DEFAULTS.logRetention.customResource,
     });
   const onEvent = handler('OnEvent', 'onEvent', props.onEventDescription);
   const isComplete = handler('IsComplete', 'isComplete', props.isCompleteDescription);
@@ -46,10 +47,10 @@ export function addPollingProvider(scope: Construct, props: PollingProviderProps
   const provider = new cr.Provider(scope, 'Provider', {
     onEventHandler: onEvent.function,
     isCompleteHandler: isComplete.function,
-    queryInterval: props.queryInterval ?? Duration.seconds(30),
-    totalTimeout: props.totalTimeout ?? Duration.hours(1),
+    queryInterval: props.queryInterval ?? DEFAULTS.customResource.queryInterval,
+    totalTimeout: props.totalTimeout ?? DEFAULTS.customResource.totalTimeout,
     logGroup: new logs.LogGroup(scope, 'ProviderLogs', {
-      retention: logs.RetentionDays.ONE_WEEK,
+      retention: DEFAULTS.logRetention.customResource,
       removalPolicy: RemovalPolicy.DESTROY,
     }),
   });

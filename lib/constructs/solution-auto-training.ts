@@ -1,4 +1,4 @@
-import { CustomResource, Duration } from 'aws-cdk-lib';
+import { CustomResource, type Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { PersonalizePermission } from '../api-routes';
 import type { AutoTrainingSetting } from '../context';
@@ -16,7 +16,7 @@ export interface SolutionAutoTrainingProps {
   readonly setting?: AutoTrainingSetting;
   /**
    * How long to wait for the solution to be ACTIVE and the update to complete.
-   * @default Duration.hours(1)
+   * @default DEFAULTS.customResource.totalTimeout (1 hour)
    */
   readonly totalTimeout?: Duration;
 }
@@ -41,7 +41,7 @@ export class SolutionAutoTraining extends Construct {
         "Starts setting the automatic training of the stack's Personalize solution (calls nothing)",
       isCompleteDescription:
         "Sets the automatic training of the stack's Personalize solution and waits for it",
-      totalTimeout: props.totalTimeout ?? Duration.hours(1),
+      totalTimeout: props.totalTimeout,
     });
     this.worker = isComplete;
 
