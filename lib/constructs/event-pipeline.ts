@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { CONSUMER_FAILURES_PREFIX, FAILED_RECORDS_BUCKET_ENV } from '../../lambda/shared/ownership';
 import { PUT_EVENTS_SOURCE_SETTINGS } from '../event-source-settings';
 import { acknowledge, attributeFinding } from './acknowledge';
+import { DEFAULTS } from './defaults';
 import { FailedRecordsDestination, LAMBDA_FAILURES_PREFIX } from './failed-records-destination';
 import type { HandlerFunction } from './handler-function';
 
@@ -19,17 +20,17 @@ export interface EventPipelineProps {
   readonly consumer: HandlerFunction;
   /**
    * Shards of the stream (provisioned mode: one shard is the cheapest stream that is always on).
-   * @default 1
+   * @default DEFAULTS.eventPipeline.shardCount (1)
    */
   readonly shardCount?: number;
   /**
    * How long the archive keeps the raw events.
-   * @default Duration.days(90)
+   * @default DEFAULTS.eventPipeline.bucketRetention (90 days)
    */
   readonly archiveRetention?: Duration;
   /**
    * How long the failed-records bucket keeps what could not be delivered.
-   * @default Duration.days(90)
+   * @default DEFAULTS.eventPipeline.bucketRetention (90 days)
    */
   readonly failedRecordsRetention?: Duration;
 }
@@ -59,20 +60,7 @@ export class EventPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: EventPipelineProps) {
     super(scope, id);
-    const shardCount = props.shardCount ?? 1;
-    if (!Number.isInteger(shardCount) || shardCount < 1) {
-      throw new Error(`EventPipeline shardCount must be a positive integer, got ${shardCount}`);
-    }
-
-    this.stream = new kinesis.Stream(this, 'Stream', {
-      shardCount,
-      streamMode: kinesis.StreamMode.PROVISIONED,
-      // The AWS managed key (aws/kinesis): encrypted at rest with no key to pay for or to delete.
-      encryption: kinesis.StreamEncryption.MANAGED,
-      retentionPeriod: Duration.hours(24),
-      // A retained stream keeps billing per shard-hour after `cdk destroy`.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    this.stream = this.createStream(props.shardCount ?? DEFAULTS.eventPipeline.shardCount);
     this.archiveBucket = this.privateBucket(
       'Archive',
       props.archiveRetention,
@@ -87,30 +75,8 @@ export class EventPipeline extends Construct {
 
     const mapping = this.connect(props.consumer);
     this.failedRecordsAlarm = this.alarmOnFailedRecords(props.consumer, mapping);
-    this.failedRecordsLostAlarm = new cloudwatch.Alarm(this, 'FailedRecordsLostAlarm', {
-      alarmDescription:
-        "Lambda could not write a failed batch of the putEvents consumer to the failed-records bucket: those records are lost. Check the consumer role's s3:PutObject on the bucket.",
-      metric: props.consumer.function.metric('DestinationDeliveryFailures', {
-        period: Duration.minutes(5),
-        statistic: cloudwatch.Stats.SUM,
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.consumerLagAlarm = new cloudwatch.Alarm(this, 'ConsumerLagAlarm', {
-      alarmDescription:
-        'The putEvents consumer is more than a minute behind the stream: events reach Personalize late.',
-      metric: props.consumer.function.metric('IteratorAge', {
-        period: Duration.minutes(1),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: Duration.minutes(1).toMilliseconds(),
-      evaluationPeriods: 5,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.failedRecordsLostAlarm = this.alarmOnLostRecords(props.consumer);
+    this.consumerLagAlarm = this.alarmOnConsumerLag(props.consumer);
 
     // Everything here is data in flight or its copy: `cdk destroy` removes it all (the log stream that
     // aws-kinesisfirehose creates defaults to RETAIN otherwise).
@@ -122,6 +88,22 @@ export class EventPipeline extends Construct {
     return this.stream.grant(grantee, 'kinesis:PutRecord');
   }
 
+  /** The encrypted, provisioned event stream, removed by `cdk destroy`. */
+  private createStream(shardCount: number): kinesis.Stream {
+    if (!Number.isInteger(shardCount) || shardCount < 1) {
+      throw new Error(`EventPipeline shardCount must be a positive integer, got ${shardCount}`);
+    }
+    return new kinesis.Stream(this, 'Stream', {
+      shardCount,
+      streamMode: kinesis.StreamMode.PROVISIONED,
+      // The AWS managed key (aws/kinesis): encrypted at rest with no key to pay for or to delete.
+      encryption: kinesis.StreamEncryption.MANAGED,
+      retentionPeriod: DEFAULTS.eventPipeline.streamRetention,
+      // A retained stream keeps billing per shard-hour after `cdk destroy`.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+  }
+
   /** An encrypted, TLS-only, private bucket whose objects expire, removed with its objects by `cdk destroy`. */
   private privateBucket(id: string, retention: Duration | undefined, writer: string): s3.Bucket {
     const bucket = new s3.Bucket(this, id, {
@@ -129,7 +111,7 @@ export class EventPipeline extends Construct {
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       versioned: false,
-      lifecycleRules: [{ expiration: retention ?? Duration.days(90) }],
+      lifecycleRules: [{ expiration: retention ?? DEFAULTS.eventPipeline.bucketRetention }],
       // `cdk destroy` removes the bucket with the stack: nothing is left costing money.
       removalPolicy: RemovalPolicy.DESTROY,
       autoDeleteObjects: true,
@@ -149,16 +131,22 @@ export class EventPipeline extends Construct {
       destination: new firehose.S3Bucket(this.archiveBucket, {
         dataOutputPrefix: 'events/!{timestamp:yyyy/MM/dd}/',
         errorOutputPrefix: 'errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/',
-        bufferingInterval: Duration.seconds(60),
+        bufferingInterval: DEFAULTS.eventPipeline.archiveBufferingInterval,
         compression: firehose.Compression.GZIP,
         loggingConfig: new firehose.EnableLogging(
           new logs.LogGroup(this, 'ArchiveDeliveryLogs', {
-            retention: logs.RetentionDays.ONE_MONTH,
+            retention: DEFAULTS.logRetention.standard,
             removalPolicy: RemovalPolicy.DESTROY,
           }),
         ),
       }),
     });
+    this.acknowledgeArchive(deliveryStream);
+    return deliveryStream;
+  }
+
+  /** What cdk-nag reports on the delivery stream and is deliberate, each with its reason. */
+  private acknowledgeArchive(deliveryStream: firehose.DeliveryStream): void {
     acknowledge(
       deliveryStream,
       'AwsSolutions-KDF1',
@@ -182,7 +170,6 @@ export class EventPipeline extends Construct {
       'CloudFormation-Validate::W7001',
       'aws-kinesisfirehose adds a mapping of Firehose CIDR blocks for destinations that need them; this S3 destination does not reference it.',
     );
-    return deliveryStream;
   }
 
   /**
@@ -265,6 +252,38 @@ export class EventPipeline extends Construct {
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** Fires when Lambda could not write a failed batch to the bucket: those records are lost. */
+  private alarmOnLostRecords(consumer: HandlerFunction): cloudwatch.Alarm {
+    return new cloudwatch.Alarm(this, 'FailedRecordsLostAlarm', {
+      alarmDescription:
+        "Lambda could not write a failed batch of the putEvents consumer to the failed-records bucket: those records are lost. Check the consumer role's s3:PutObject on the bucket.",
+      metric: consumer.function.metric('DestinationDeliveryFailures', {
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.SUM,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** Fires when the consumer is more than a minute behind the stream for five minutes. */
+  private alarmOnConsumerLag(consumer: HandlerFunction): cloudwatch.Alarm {
+    return new cloudwatch.Alarm(this, 'ConsumerLagAlarm', {
+      alarmDescription:
+        'The putEvents consumer is more than a minute behind the stream: events reach Personalize late.',
+      metric: consumer.function.metric('IteratorAge', {
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: Duration.minutes(1).toMilliseconds(),
+      evaluationPeriods: 5,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }

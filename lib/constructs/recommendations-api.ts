@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -20,6 +20,7 @@ import {
 import { PUT_RECORD_RESPONSE_TEMPLATE, putRecordRequestTemplate } from '../kinesis-integration';
 import { API_STAGE_NAME } from '../stack-outputs';
 import { acknowledge } from './acknowledge';
+import { DEFAULTS } from './defaults';
 import type { EventPipeline } from './event-pipeline';
 import { HandlerFunction } from './handler-function';
 import type { PersonalizeModel } from './personalize-model';
@@ -36,26 +37,26 @@ export interface RecommendationsApiProps {
   readonly routes?: readonly Route[];
   /**
    * Steady-state requests per second allowed per API key.
-   * @default 10
+   * @default DEFAULTS.api.throttleRateLimit (10)
    */
   readonly throttleRateLimit?: number;
-  /** @default 20 */
+  /** @default DEFAULTS.api.throttleBurstLimit (20) */
   readonly throttleBurstLimit?: number;
   /**
    * Requests per day allowed per API key.
-   * @default 10000
+   * @default DEFAULTS.api.dailyQuota (10000)
    */
   readonly dailyQuota?: number;
   /**
    * Set API Gateway's account-level CloudWatch role (AWS::ApiGateway::Account), which the stage's access
    * logs need. Retained on delete: the setting is account-wide and other APIs may rely on it.
-   * @default true
+   * @default DEFAULTS.api.accountCloudWatchRole (true)
    */
   readonly accountCloudWatchRole?: boolean;
 }
 
 /**
- * The HTTP API of DESIGN.md, built from the route table: one Lambda function per route (through
+ * The project's HTTP API, built from the route table: one Lambda function per route (through
  * `HandlerFunction`), `POST /data` as a Kinesis PutRecord integration, every method behind the API key,
  * request validation from the routes' zod schemas, JSON error bodies from lib/gateway-responses.ts.
  */
@@ -73,19 +74,41 @@ export class RecommendationsApi extends Construct {
 
   constructor(scope: Construct, id: string, props: RecommendationsApiProps) {
     super(scope, id);
-    const routes = props.routes ?? ROUTES;
-
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
+      retention: DEFAULTS.logRetention.standard,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.restApi = new apigateway.RestApi(this, 'Api', {
+    this.restApi = this.createRestApi(props.accountCloudWatchRole ?? DEFAULTS.api.accountCloudWatchRole);
+    this.validator = this.restApi.addRequestValidator('Validator', {
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    this.addGatewayResponses();
+
+    this.kinesisRole = new iam.Role(this, 'KinesisRole', {
+      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      description: 'Lets API Gateway put records on the event stream (POST /data)',
+    });
+    props.events.grantPutRecord(this.kinesisRole);
+    this.functions = this.addRoutes(props.routes ?? ROUTES, props);
+
+    this.apiKey = new apigateway.ApiKey(this, 'ApiKey', {
+      description: 'Key of the recommendations API (header x-api-key)',
+    });
+    this.usagePlan = this.createUsagePlan(props);
+    this.usagePlan.addApiKey(this.apiKey);
+    this.acknowledgeFindings();
+  }
+
+  /** The regional REST API, its `prod` stage logging to `this.accessLogs`, every method behind the key. */
+  private createRestApi(accountCloudWatchRole: boolean): apigateway.RestApi {
+    return new apigateway.RestApi(this, 'Api', {
       description: 'Near-real-time recommendations with Amazon Personalize',
       // Access logs need API Gateway's account-level CloudWatch role: without one the stage fails to create.
       // CDK makes the stage depend on the AWS::ApiGateway::Account it creates. Both are retained on delete:
       // the setting outlives the stack and keeps pointing at the role, and other APIs may rely on it.
-      cloudWatchRole: props.accountCloudWatchRole ?? true,
-      cloudWatchRoleRemovalPolicy: (props.accountCloudWatchRole ?? true) ? RemovalPolicy.RETAIN : undefined,
+      cloudWatchRole: accountCloudWatchRole,
+      cloudWatchRoleRemovalPolicy: accountCloudWatchRole ? RemovalPolicy.RETAIN : undefined,
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       deployOptions: {
         stageName: API_STAGE_NAME,
@@ -96,42 +119,35 @@ export class RecommendationsApi extends Construct {
       },
       defaultMethodOptions: { apiKeyRequired: true },
     });
-    this.validator = this.restApi.addRequestValidator('Validator', {
-      validateRequestBody: true,
-      validateRequestParameters: true,
-    });
+  }
 
-    this.addGatewayResponses();
-
-    this.kinesisRole = new iam.Role(this, 'KinesisRole', {
-      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
-      description: 'Lets API Gateway put records on the event stream (POST /data)',
-    });
-    props.events.grantPutRecord(this.kinesisRole);
-
+  /** A method per route; answers the function of each Lambda route, by handler name. */
+  private addRoutes(
+    routes: readonly Route[],
+    props: RecommendationsApiProps,
+  ): ReadonlyMap<string, HandlerFunction> {
     const functions = new Map<string, HandlerFunction>();
     for (const route of routes) {
       if (route.kind === 'lambda') {
-        const fn = this.lambdaRoute(route, props.model);
-        functions.set(route.handler, fn);
+        functions.set(route.handler, this.lambdaRoute(route, props.model));
       } else {
         this.kinesisRoute(route, props.events);
       }
     }
-    this.functions = functions;
+    return functions;
+  }
 
-    this.apiKey = new apigateway.ApiKey(this, 'ApiKey', {
-      description: 'Key of the recommendations API (header x-api-key)',
-    });
-    this.usagePlan = new apigateway.UsagePlan(this, 'UsagePlan', {
+  /** Throttling and the daily quota of the API's key, on the `prod` stage. */
+  private createUsagePlan(props: RecommendationsApiProps): apigateway.UsagePlan {
+    return new apigateway.UsagePlan(this, 'UsagePlan', {
       description: 'Throttling and daily quota of the recommendations API',
-      throttle: { rateLimit: props.throttleRateLimit ?? 10, burstLimit: props.throttleBurstLimit ?? 20 },
-      quota: { limit: props.dailyQuota ?? 10_000, period: apigateway.Period.DAY },
+      throttle: {
+        rateLimit: props.throttleRateLimit ?? DEFAULTS.api.throttleRateLimit,
+        burstLimit: props.throttleBurstLimit ?? DEFAULTS.api.throttleBurstLimit,
+      },
+      quota: { limit: props.dailyQuota ?? DEFAULTS.api.dailyQuota, period: apigateway.Period.DAY },
       apiStages: [{ api: this.restApi, stage: this.restApi.deploymentStage }],
     });
-    this.usagePlan.addApiKey(this.apiKey);
-
-    this.acknowledgeFindings();
   }
 
   /** The gateway's own error responses, as JSON bodies (lib/gateway-responses.ts). */
@@ -215,7 +231,7 @@ export class RecommendationsApi extends Construct {
         // Bodies that are not JSON are rejected instead of being passed to Kinesis unmapped.
         passthroughBehavior: apigateway.PassthroughBehavior.NEVER,
         requestTemplates: { 'application/json': putRecordRequestTemplate(events.stream.streamName) },
-        timeout: Duration.seconds(10),
+        timeout: DEFAULTS.api.kinesisIntegrationTimeout,
         integrationResponses: [
           { statusCode: '200', responseTemplates: { 'application/json': PUT_RECORD_RESPONSE_TEMPLATE } },
           ...Object.values(PUT_RECORD_ERROR_RESPONSES).map((response) => ({
