@@ -280,3 +280,8 @@ export function isComplete(
     return { IsComplete: true, Data: step.done };
   });
 }
+
+/** The name of the provisioned version, campaign and tracker: `<stack>-provisioned`, within 63 characters. */
+export function provisionedName(stackName: string): string {
+  return `${stackName.replace(/[^a-zA-Z0-9\-_]/g, '-').slice(0, 51)}-provisioned`;
+}

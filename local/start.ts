@@ -30,6 +30,7 @@ import {
 } from '../lib/personalize-schemas';
 import { PUT_EVENTS_CONSUMER, stackValueEnvironment } from '../lib/api-routes';
 import { STACK_OUTPUTS } from '../lib/stack-outputs';
+import { provisionLifecycle } from './provision-lifecycle';
 import { startPersonalizeEmulator, type PersonalizeEmulator } from './personalize';
 import { StreamArchive } from './archive';
 import { CheckpointFile } from './checkpoints';
@@ -97,6 +98,11 @@ export interface LocalModeOptions {
   readonly recordCalls?: boolean;
   /** Wipe the state directory first. */
   readonly reset?: boolean;
+  /**
+   * Also train a solution version, create a campaign and the event tracker (as `cdk deploy -c
+   * provision=true`), and write their outputs. @default false
+   */
+  readonly provision?: boolean;
   /** @default console.log */
   readonly log?: (line: string) => void;
 }
@@ -262,7 +268,10 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     stops.push(() => consumer.close());
     const archive = await startArchive(config, options, kinesis.client);
     stops.push(() => archive.close());
-    const outputs = stackOutputs(config, gateway.url, model);
+    const outputs = {
+      ...stackOutputs(config, gateway.url, model),
+      ...(options.provision ? await provisionLifecycle(config, model, options.personalizeTransitionMs) : {}),
+    };
     writeOutputsFile(config.outputsFile, config.stackName, outputs);
     let closing: Promise<void> | undefined;
     return {
@@ -549,7 +558,7 @@ export function parseArguments(argv: readonly string[]): LocalModeOptions {
     if (!argument.startsWith('--')) throw new Error(`Unexpected argument ${argument}`);
     let [name, value] = argument.slice(2).split(/=(.*)/s) as [string, string | undefined];
     if (!KNOWN_OPTIONS.includes(name)) throw new Error(`Unknown option --${name}\n${USAGE}`);
-    if (name === 'help' || name === 'reset') {
+    if (name === 'help' || name === 'reset' || name === 'provision') {
       values[name] = true;
       continue;
     }
@@ -582,12 +591,14 @@ export function parseArguments(argv: readonly string[]): LocalModeOptions {
       : {}),
     ...(text('s3-dir') ? { s3Dir: text('s3-dir') } : {}),
     ...(values.reset ? { reset: true } : {}),
+    ...(values.provision ? { provision: true } : {}),
   };
 }
 
 const KNOWN_OPTIONS = [
   'help',
   'reset',
+  'provision',
   'state-dir',
   'outputs-file',
   'stack-name',
@@ -614,6 +625,8 @@ const USAGE = `Usage: npm start -- [options]
                            turns it off, or on with that schedule
   --s3-dir <dir>           the directory standing for S3 (default: <state-dir>/s3)
   --reset                  delete the state directory first
+  --provision              also train a version, create a campaign and the event tracker (as
+                           cdk deploy -c provision=true); their ARNs and tracking id go to the outputs
   bucketARN, bucketObjectsARN and solutionRegion are accepted and ignored (local S3 needs no bucket policy).
 
 Environment: PORT (default 3000), API_KEY (default: generated once, kept in the state directory), STATE_DIR.`;

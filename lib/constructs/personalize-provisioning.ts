@@ -1,5 +1,6 @@
 import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { provisionedName } from '../../lambda/provisionLifecycle';
 import { OWNER_TAG_ENV } from '../../lambda/shared/ownership';
 import type { PersonalizePermission } from '../api-routes';
 import type { HandlerFunction } from './handler-function';
@@ -93,9 +94,4 @@ export class PersonalizeProvisioning extends Construct {
     // pass (campaigns, trackers) comes after this resource is gone.
     this.resource.node.addDependency(model.cleanup.resource, model.autoTraining.resource);
   }
-}
-
-/** The name of the provisioned version, campaign and tracker: `<stack>-provisioned`, within 63 characters. */
-export function provisionedName(stackName: string): string {
-  return `${stackName.replace(/[^a-zA-Z0-9\-_]/g, '-').slice(0, 51)}-provisioned`;
 }
