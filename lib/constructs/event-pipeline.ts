@@ -258,33 +258,55 @@ export class EventPipeline extends Construct {
 
   /** Fires when Lambda could not write a failed batch to the bucket: those records are lost. */
   private alarmOnLostRecords(consumer: HandlerFunction): cloudwatch.Alarm {
-    return new cloudwatch.Alarm(this, 'FailedRecordsLostAlarm', {
-      alarmDescription:
+    return this.consumerAlarm('FailedRecordsLostAlarm', consumer, {
+      description:
         "Lambda could not write a failed batch of the putEvents consumer to the failed-records bucket: those records are lost. Check the consumer role's s3:PutObject on the bucket.",
-      metric: consumer.function.metric('DestinationDeliveryFailures', {
-        period: Duration.minutes(5),
-        statistic: cloudwatch.Stats.SUM,
-      }),
+      metricName: 'DestinationDeliveryFailures',
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(5),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
 
   /** Fires when the consumer is more than a minute behind the stream for five minutes. */
   private alarmOnConsumerLag(consumer: HandlerFunction): cloudwatch.Alarm {
-    return new cloudwatch.Alarm(this, 'ConsumerLagAlarm', {
-      alarmDescription:
+    return this.consumerAlarm('ConsumerLagAlarm', consumer, {
+      description:
         'The putEvents consumer is more than a minute behind the stream: events reach Personalize late.',
-      metric: consumer.function.metric('IteratorAge', {
-        period: Duration.minutes(1),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
+      metricName: 'IteratorAge',
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: Duration.minutes(1),
       threshold: Duration.minutes(1).toMilliseconds(),
       evaluationPeriods: 5,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+  }
+
+  /** An alarm on one of the consumer function's metrics; no data (no traffic) is not breaching. */
+  private consumerAlarm(id: string, consumer: HandlerFunction, alarm: ConsumerAlarm): cloudwatch.Alarm {
+    return new cloudwatch.Alarm(this, id, {
+      alarmDescription: alarm.description,
+      metric: consumer.function.metric(alarm.metricName, {
+        period: alarm.period,
+        statistic: alarm.statistic,
+      }),
+      threshold: alarm.threshold,
+      evaluationPeriods: alarm.evaluationPeriods,
+      comparisonOperator: alarm.comparisonOperator,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
+}
+
+/** What an alarm on one of the consumer function's metrics watches. */
+interface ConsumerAlarm {
+  readonly description: string;
+  readonly metricName: string;
+  readonly statistic: string;
+  readonly period: Duration;
+  readonly threshold: number;
+  readonly evaluationPeriods: number;
+  readonly comparisonOperator: cloudwatch.ComparisonOperator;
 }
