@@ -9,6 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readCsv } from '../local/personalize/csv';
 import { seededRandom } from './random';
 
 export interface GeneratorOptions {
@@ -210,14 +211,14 @@ function generateItems(random: () => number, options: GeneratorOptions): SimItem
 }
 
 export function describeSampleData(data: GeneratedData): Record<string, number | string> {
-  const lines = data.interactionsCsv.trim().split('\n').slice(1);
+  const lines = readCsv(data.interactionsCsv).slice(1);
   const users = new Set<string>();
   const itemCounts = new Map<string, number>();
   const types = new Map<string, number>();
   let first = Infinity;
   let last = -Infinity;
-  for (const line of lines) {
-    const [user = '', item = '', type = '', ts = '0'] = line.split(',');
+  for (const { fields } of lines) {
+    const [user = '', item = '', type = '', ts = '0'] = fields;
     users.add(user);
     itemCounts.set(item, (itemCounts.get(item) ?? 0) + 1);
     types.set(type, (types.get(type) ?? 0) + 1);
@@ -229,7 +230,7 @@ export function describeSampleData(data: GeneratedData): Record<string, number |
   return {
     interactions: lines.length,
     users: users.size,
-    items: data.itemsCsv.trim().split('\n').length - 1,
+    items: readCsv(data.itemsCsv).length - 1,
     itemsWithInteractions: itemCounts.size,
     watch: types.get('watch') ?? 0,
     click: types.get('click') ?? 0,

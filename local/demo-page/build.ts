@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
+import { readCsv } from '../personalize/csv';
 
 export const DEMO_PAGE_DIR = __dirname;
 const PROJECT_ROOT = resolve(__dirname, '..', '..');
@@ -52,35 +53,13 @@ export function bundleApp(): string {
   return file.text;
 }
 
-/** Splits a CSV line on commas outside double quotes (the datasets' CSVs quote no commas, but may). */
-function csvFields(line: string): string[] {
-  const fields: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let index = 0; index < line.length; index += 1) {
-    const char = line[index] as string;
-    if (char === '"') {
-      if (quoted && line[index + 1] === '"') {
-        current += '"';
-        index += 1;
-      } else quoted = !quoted;
-    } else if (char === ',' && !quoted) {
-      fields.push(current);
-      current = '';
-    } else current += char;
-  }
-  fields.push(current);
-  return fields;
-}
-
 /** The rows of a CSV with a header line, as records keyed by the upper-cased column name. */
 function csvRecords(text: string): Array<Record<string, string>> {
-  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
-  const header = csvFields(lines[0] ?? '').map((name) => name.trim().toUpperCase());
-  return lines.slice(1).map((line) => {
-    const fields = csvFields(line);
-    return Object.fromEntries(header.map((name, index) => [name, (fields[index] ?? '').trim()]));
-  });
+  const [header = [], ...rows] = readCsv(text).map((record) => record.fields);
+  const names = header.map((name) => name.trim().toUpperCase());
+  return rows.map((fields) =>
+    Object.fromEntries(names.map((name, index) => [name, (fields[index] ?? '').trim()])),
+  );
 }
 
 /** The catalogue from the items CSV (ITEM_ID, GENRE as `A|B`, YEAR) and the interactions CSV (USER_ID). */
@@ -100,8 +79,8 @@ export function buildCatalogue(itemsCsv: string, interactionsCsv: string): Catal
     };
   }
   const users = new Set<string>();
-  for (const line of interactionsCsv.split(/\r?\n/).slice(1)) {
-    const user = csvFields(line)[0]?.trim();
+  for (const { fields } of readCsv(interactionsCsv).slice(1)) {
+    const user = fields[0]?.trim();
     if (user) users.add(user);
   }
   return { items, users: [...users].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })) };

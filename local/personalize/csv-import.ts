@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { CsvSyntaxError, streamCsv } from './csv';
 import type { Interaction, Item } from './model/types';
 import type { DatasetRows, DatasetType, SchemaField } from './store';
 
@@ -41,35 +42,45 @@ export function resolveDataLocation(s3Dir: string, dataLocation: string): CsvObj
   return files;
 }
 
-/** Reads the CSV files of an import into dataset rows, checking each header and value against the schema. */
-export function readDatasetCsv(
+/**
+ * Reads the CSV files of an import into dataset rows, checking each header and value against the schema.
+ * Each file is streamed through the CSV parser, so a file's size is bounded by the rows it yields, not by
+ * its text.
+ */
+export async function readDatasetCsv(
   objects: readonly CsvObject[],
   datasetType: DatasetType,
   fields: readonly SchemaField[],
-): DatasetRows {
+): Promise<DatasetRows> {
   const rows: DatasetRows = { interactions: [], items: [], users: [] };
   for (const { uri: file, path } of objects) {
-    const lines = readFileSync(path, 'utf8').split(/\r?\n/);
-    const header = parseCsvLine(lines[0] ?? '').map((h) => h.trim());
-    const columns = checkHeader(header, fields, file);
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] ?? '';
-      if (line.trim() === '') continue;
-      const lineNumber = i + 1;
-      const values = parseCsvLine(line);
-      if (values.length !== header.length) {
-        throw new ImportFailure(
-          `Invalid CSV at ${file} line ${lineNumber}: expected ${header.length} columns, found ${values.length}`,
-        );
+    let header: string[] | undefined;
+    let columns = new Map<number, SchemaField>();
+    try {
+      for await (const { fields: values, line: lineNumber } of streamCsv(path)) {
+        if (!header) {
+          header = values.map((h) => h.trim());
+          columns = checkHeader(header, fields, file);
+          continue;
+        }
+        if (values.length !== header.length) {
+          throw new ImportFailure(
+            `Invalid CSV at ${file} line ${lineNumber}: expected ${header.length} columns, found ${values.length}`,
+          );
+        }
+        const record = new Map<string, string | undefined>();
+        for (const [index, field] of columns) {
+          record.set(field.name, checkValue(values[index] ?? '', field, file, lineNumber));
+        }
+        if (datasetType === 'Interactions') rows.interactions.push(toInteraction(record));
+        else if (datasetType === 'Items') rows.items.push(toItem(record));
+        else rows.users.push(record.get('USER_ID') ?? '');
       }
-      const record = new Map<string, string | undefined>();
-      for (const [index, field] of columns) {
-        record.set(field.name, checkValue(values[index] ?? '', field, file, lineNumber));
-      }
-      if (datasetType === 'Interactions') rows.interactions.push(toInteraction(record));
-      else if (datasetType === 'Items') rows.items.push(toItem(record));
-      else rows.users.push(record.get('USER_ID') ?? '');
+    } catch (error) {
+      if (error instanceof CsvSyntaxError) throw new ImportFailure(`Invalid CSV at ${file} ${error.message}`);
+      throw error;
     }
+    if (!header) throw new ImportFailure(`Invalid CSV header at ${file} line 1: the file has no header line`);
   }
   return rows;
 }
@@ -138,27 +149,4 @@ function toItem(record: Map<string, string | undefined>): Item {
     genres: genre === undefined ? [] : genre.split('|').filter((g) => g !== ''),
     ...(year === undefined ? {} : { year }),
   };
-}
-
-/** RFC 4180 fields: commas separate, double quotes enclose, a doubled quote is a literal quote. */
-export function parseCsvLine(line: string): string[] {
-  const values: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        current += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else current += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      values.push(current);
-      current = '';
-    } else current += c;
-  }
-  values.push(current);
-  return values;
 }

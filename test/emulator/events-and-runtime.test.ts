@@ -33,6 +33,7 @@ import {
   type Harness,
   type Provisioned,
 } from './harness';
+import { readCsv } from '../../local/personalize/csv';
 
 const click = (item: string, extra: Partial<Event> = {}): Event => ({
   eventType: 'click',
@@ -117,8 +118,8 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
 
     test('a user never seen gets the popular items', async () => {
       const counts = new Map<string, number>();
-      for (const line of fixtureCsvs().interactions.trim().split('\n').slice(1)) {
-        const item = line.split(',')[1] ?? '';
+      for (const { fields } of readCsv(fixtureCsvs().interactions).slice(1)) {
+        const item = fields[1] ?? '';
         counts.set(item, (counts.get(item) ?? 0) + 1);
       }
       const mostPopular = [...counts]

@@ -58,7 +58,7 @@ export async function runImport(ctx: EmulatorContext, job: DatasetImportJobRecor
   const dataset = ctx.store.find('dataset', job.datasetArn);
   const schema = dataset && ctx.store.find('schema', dataset.schemaArn);
   if (!dataset || !schema) throw new ImportFailure(`Dataset ${job.datasetArn} no longer exists`);
-  const rows = readDatasetCsv(
+  const rows = await readDatasetCsv(
     resolveDataLocation(ctx.options.s3Dir, job.dataLocation),
     dataset.datasetType,
     schema.fields,

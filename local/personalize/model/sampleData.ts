@@ -1,18 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readCsv } from '../csv';
 import type { Interaction, Item, TrainingData } from './types';
 
 /**
- * Reads data/interactions.csv and data/items.csv (the seed's simple CSV: no quoted fields) into TrainingData,
- * for the metrics script and the model tests. The emulator has its own importer with schema validation.
+ * Reads data/interactions.csv and data/items.csv (columns by position, after the header line) into
+ * TrainingData, for the metrics script and the model tests. The emulator's import also checks a schema.
  */
 export function readSampleData(directory = join(__dirname, '..', '..', '..', 'data')): TrainingData {
-  const rows = (file: string): string[][] =>
-    readFileSync(join(directory, file), 'utf8')
-      .trim()
-      .split('\n')
+  const rows = (file: string): (readonly string[])[] =>
+    readCsv(readFileSync(join(directory, file), 'utf8'))
       .slice(1)
-      .map((line) => line.split(','));
+      .map((record) => record.fields);
   const interactions: Interaction[] = rows('interactions.csv').map(
     ([userId = '', itemId = '', eventType = '', timestamp = '0']) => ({
       userId,
