@@ -3,6 +3,7 @@
  * serves it, so the two cannot drift apart.
  */
 import * as z from 'zod';
+import { ERROR_CODES } from '../lambda/shared/error-codes';
 import { OWNER_TAG_KEY } from '../lambda/shared/ownership';
 import * as requests from '../lambda/shared/requests';
 import { STATUS_ENV } from '../lambda/shared/status';
@@ -77,7 +78,10 @@ export interface LambdaRoute {
    * @default - none beyond OWNER_TAG_VALUE
    */
   readonly environment?: Readonly<Record<string, StackValue>>;
-  /** Body model, validated by API Gateway (and again by the handler). */
+  /**
+   * The body. API Gateway's model holds its required fields only (bodyJsonSchema); the handler validates
+   * the rest, naming each bad field.
+   */
   readonly body?: z.ZodType;
   /** Query string, validated by API Gateway for presence (and fully by the handler). */
   readonly query?: z.ZodObject;
@@ -88,6 +92,7 @@ export interface KinesisRoute {
   readonly path: string;
   readonly method: HttpMethod;
   readonly description: string;
+  /** The body, the whole of it in API Gateway's model: nothing else checks it before the stream. */
   readonly body: z.ZodType;
 }
 
@@ -264,10 +269,20 @@ export function stackValueEnvironment(
   );
 }
 
-/** A route's body as the draft-04 JSON schema API Gateway models use. */
+/**
+ * A route's body as the draft-04 JSON schema API Gateway models use. API Gateway's validator names the field
+ * only when a required one is missing (`[object has missing required properties (["version"])]`); of a bad
+ * value it says `[ECMA 262 regex "^arn:...$" does not match input string "x"]`, naming nothing. So a Lambda
+ * route's model holds only what the validator reports by name, the object and its required fields, and the
+ * handler's validation (lambda/shared/http.ts) reports every other problem with the field's name. The Kinesis
+ * route has no handler before the stream: its model is the whole schema.
+ */
 export function bodyJsonSchema(route: Route): Record<string, unknown> | undefined {
   if (!route.body) return undefined;
-  return z.toJSONSchema(route.body, { target: 'draft-4', io: 'input' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(route.body, { target: 'draft-4', io: 'input' }) as Record<string, unknown>;
+  if (route.kind === 'kinesis') return schema;
+  const { $schema, type, required } = schema;
+  return { $schema, type, ...(Array.isArray(required) && required.length > 0 ? { required } : {}) };
 }
 
 /** Names of the query parameters a route requires. */
@@ -282,10 +297,10 @@ export function requiredQueryParameters(route: Route): string[] {
 export const GATEWAY_ERRORS = {
   missingApiKey: {
     statusCode: 403,
-    code: 'Forbidden',
+    code: ERROR_CODES.forbidden,
     message: 'Forbidden: missing or invalid x-api-key header',
   },
-  badRequestBody: { statusCode: 400, code: 'BadRequestBody' },
-  badRequestParameters: { statusCode: 400, code: 'BadRequestParameters' },
-  notFound: { statusCode: 404, code: 'NotFound' },
+  badRequestBody: { statusCode: 400, code: ERROR_CODES.validation },
+  badRequestParameters: { statusCode: 400, code: ERROR_CODES.validation },
+  notFound: { statusCode: 404, code: ERROR_CODES.notFound },
 } as const;

@@ -3,8 +3,10 @@
  * registers them as gateway responses and integration responses, and local mode's gateway renders the
  * very same templates, so a client sees the same error bodies on AWS and locally.
  *
- * Every body is the contract's error shape: `{"message": "...", "code": "..."}`.
+ * Every body is the contract's error shape: `{"message": "...", "code": "..."}`, the code one of
+ * lambda/shared/error-codes.ts.
  */
+import { ERROR_CODES } from '../lambda/shared/error-codes';
 import { GATEWAY_ERRORS } from './api-routes';
 import { jsonStringContent } from './kinesis-integration';
 
@@ -32,7 +34,10 @@ export const GATEWAY_RESPONSES = {
     statusCode: GATEWAY_ERRORS.missingApiKey.statusCode,
     template: body(JSON.stringify(GATEWAY_ERRORS.missingApiKey.message), GATEWAY_ERRORS.missingApiKey.code),
   },
-  /** The body fails the route's JSON-schema model; the validator's message names the field. */
+  /**
+   * The body fails the route's JSON-schema model: not a JSON object, or a required field missing (named by
+   * the validator's message); on `/data`, any problem with the batch (see bodyJsonSchema).
+   */
   badRequestBody: {
     type: 'BAD_REQUEST_BODY',
     statusCode: GATEWAY_ERRORS.badRequestBody.statusCode,
@@ -58,21 +63,39 @@ export const GATEWAY_RESPONSES = {
   throttled: {
     type: 'THROTTLED',
     statusCode: 429,
-    template: body('$context.error.messageString', 'TooManyRequests'),
+    template: body('$context.error.messageString', ERROR_CODES.tooManyRequests),
   },
   quotaExceeded: {
     type: 'QUOTA_EXCEEDED',
     statusCode: 429,
-    template: body('$context.error.messageString', 'LimitExceeded'),
+    template: body('$context.error.messageString', ERROR_CODES.limitExceeded),
+  },
+  /** The body is larger than API Gateway's payload limit (10 MB). */
+  requestTooLarge: {
+    type: 'REQUEST_TOO_LARGE',
+    statusCode: 413,
+    template: body('$context.error.messageString', ERROR_CODES.requestTooLarge),
+  },
+  /** `/data` maps `application/json` only (passthrough NEVER): another media type is refused. */
+  unsupportedMediaType: {
+    type: 'UNSUPPORTED_MEDIA_TYPE',
+    statusCode: 415,
+    template: body('$context.error.messageString', ERROR_CODES.unsupportedMediaType),
+  },
+  /** The integration did not answer within API Gateway's timeout. */
+  integrationTimeout: {
+    type: 'INTEGRATION_TIMEOUT',
+    statusCode: 504,
+    template: body('$context.error.messageString', ERROR_CODES.integrationTimeout),
   },
   /** Any other 4xx/5xx the gateway produces keeps its status (no statusCode here) and gets the JSON shape. */
   default4xx: {
     type: 'DEFAULT_4XX',
-    template: body('$context.error.messageString', '$context.error.responseType'),
+    template: body('$context.error.messageString', ERROR_CODES.badRequest),
   },
   default5xx: {
     type: 'DEFAULT_5XX',
-    template: body('$context.error.messageString', '$context.error.responseType'),
+    template: body('$context.error.messageString', ERROR_CODES.internalServer),
   },
 } as const satisfies Record<string, GatewayResponseDefinition>;
 
@@ -81,11 +104,8 @@ export const GATEWAY_RESPONSES = {
  * "Gateway response types for API Gateway"); local mode answers them with these statuses, as AWS does.
  */
 export const RESPONSE_TYPE_STATUS: Readonly<Record<string, number>> = {
-  REQUEST_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
   API_CONFIGURATION_ERROR: 500,
   INTEGRATION_FAILURE: 504,
-  INTEGRATION_TIMEOUT: 504,
 };
 
 /**
@@ -102,10 +122,10 @@ export const PUT_RECORD_ERROR_RESPONSES = {
       "#set($type = $input.path('$.__type'))",
       "#if($type.contains('ProvisionedThroughputExceeded') || $type.contains('LimitExceeded'))",
       '#set($context.responseOverride.status = 429)',
-      '{"message": "The stream is busy, retry later", "code": "TooManyRequests"}',
+      `{"message": "The stream is busy, retry later", "code": "${ERROR_CODES.tooManyRequests}"}`,
       '#else',
       // Kinesis messages quote values with `'` ("Value 'x' at 'partitionKey' failed to satisfy...").
-      `{"message": "Kinesis rejected the record: ${jsonStringContent("$input.path('$.message')")}", "code": "BadRequest"}`,
+      `{"message": "Kinesis rejected the record: ${jsonStringContent("$input.path('$.message')")}", "code": "${ERROR_CODES.validation}"}`,
       '#end',
     ].join('\n'),
   },
@@ -113,6 +133,6 @@ export const PUT_RECORD_ERROR_RESPONSES = {
     /** 403 (the gateway's role or key) and 5xx are the stack's problem, not the caller's. */
     selectionPattern: '(40[1-9]|4[1-9][0-9]|5[0-9][0-9])',
     statusCode: 500,
-    template: '{"message": "The event could not be written to the stream", "code": "InternalError"}',
+    template: `{"message": "The event could not be written to the stream", "code": "${ERROR_CODES.internalServer}"}`,
   },
 } as const;

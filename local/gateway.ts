@@ -5,7 +5,7 @@
  * REST API (v1) Lambda proxy events for the unchanged handlers, and for `/data` the AWS integration to
  * Kinesis PutRecord through the stack's own mapping templates (lib/kinesis-integration.ts).
  *
- * An unknown route answers the stack's MISSING_AUTHENTICATION_TOKEN gateway response (404 NotFound),
+ * An unknown route answers the stack's MISSING_AUTHENTICATION_TOKEN gateway response (404 NotFoundException),
  * before the key is checked, as API Gateway resolves the route first.
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
@@ -234,9 +234,8 @@ function refuseRequest(
   body: string | undefined,
 ): Reply | undefined {
   if (body === undefined) {
-    return gatewayResponse(GATEWAY_RESPONSES.default4xx, request, {
+    return gatewayResponse(GATEWAY_RESPONSES.requestTooLarge, request, {
       messageString: JSON.stringify('Request Too Long'),
-      responseType: 'REQUEST_TOO_LARGE',
     });
   }
   const missing = requiredQueryParameters(route).filter((name) => !request.url.searchParams.get(name));
@@ -249,9 +248,8 @@ function refuseRequest(
   // `/data` has a mapping template for application/json only and passthrough NEVER: API Gateway answers
   // any other media type 415 before calling Kinesis (a Lambda proxy route takes any body).
   if (route.kind === 'kinesis' && mediaTypeOf(request.incoming) !== 'application/json') {
-    return gatewayResponse(GATEWAY_RESPONSES.default4xx, request, {
+    return gatewayResponse(GATEWAY_RESPONSES.unsupportedMediaType, request, {
       messageString: JSON.stringify('Unsupported Media Type'),
-      responseType: 'UNSUPPORTED_MEDIA_TYPE',
     });
   }
   // Before the model: a validator or a mapping template walking a body nested thousands deep overflows.
@@ -302,9 +300,8 @@ async function lambdaProxyIntegration(
     result = await withTimeout(handler(event, context), timeoutMs);
   } catch (error) {
     if (error instanceof IntegrationTimeout) {
-      return gatewayResponse(GATEWAY_RESPONSES.default5xx, request, {
+      return gatewayResponse(GATEWAY_RESPONSES.integrationTimeout, request, {
         messageString: JSON.stringify('Endpoint request timed out'),
-        responseType: 'INTEGRATION_TIMEOUT',
       });
     }
     ctx.log(
@@ -537,8 +534,9 @@ export function draft04ToAjv(schema: unknown): Record<string, unknown> {
 }
 
 /**
- * The request validator's verdict, naming each bad field, in the spirit of API Gateway's
- * `validationErrorString` (`[object has missing required properties (["version"])]`). Undefined when valid.
+ * The request validator's verdict as API Gateway words it (its `validationErrorString`): the problems in
+ * brackets, each as its validator reports it (`object has missing required properties (["version"])`,
+ * `ECMA 262 regex "^...$" does not match input string "x"`); undefined when the body is valid.
  */
 export function validateBody(validate: ValidateFunction, body: string): string | undefined {
   let json: unknown;
@@ -548,25 +546,63 @@ export function validateBody(validate: ValidateFunction, body: string): string |
     return '[the body is not valid JSON]';
   }
   if (validate(json)) return undefined;
-  return `[${(validate.errors ?? []).map(describeValidationError).join(', ')}]`;
+  const problems: string[] = [];
+  const missing = new Map<string, string[]>();
+  for (const error of validate.errors ?? []) {
+    if (error.keyword === 'required') {
+      const at = missing.get(error.instancePath);
+      const name = (error.params as { missingProperty: string }).missingProperty;
+      if (at) at.push(name);
+      else {
+        missing.set(error.instancePath, [name]);
+        problems.push(`required:${error.instancePath}`);
+      }
+    } else {
+      problems.push(describeValidationError(error));
+    }
+  }
+  const described = problems.map((problem) => {
+    if (!problem.startsWith('required:')) return problem;
+    const names = missing.get(problem.slice('required:'.length)) ?? [];
+    return `object has missing required properties (${JSON.stringify(names)})`;
+  });
+  return `[${described.join(', ')}]`;
+}
+
+/** A JSON value's type as the validator names it (`integer` for a whole number). */
+function instanceType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
 }
 
 function describeValidationError(error: ErrorObject): string {
-  const field = error.instancePath
-    .split('/')
-    .slice(1)
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .join('.');
-  if (error.keyword === 'required') {
-    const missing = (error.params as { missingProperty: string }).missingProperty;
-    return `${field ? `${field}: ` : ''}object has missing required properties (["${missing}"])`;
+  const params = error.params as Record<string, unknown>;
+  const data = error.data;
+  const text = typeof data === 'string' ? data : '';
+  switch (error.keyword) {
+    case 'type':
+      return `instance type (${instanceType(data)}) does not match any allowed primitive type (allowed: ${JSON.stringify(String(params.type).split(','))})`;
+    case 'pattern':
+      return `ECMA 262 regex "${String(params.pattern)}" does not match input string "${text}"`;
+    case 'minLength':
+      return `string "${text}" is too short (length: ${[...text].length}, required minimum: ${String(params.limit)})`;
+    case 'maxLength':
+      return `string "${text}" is too long (length: ${[...text].length}, maximum allowed: ${String(params.limit)})`;
+    case 'minimum':
+      return `numeric instance is lower than the required minimum (minimum: ${String(params.limit)}, found: ${String(data)})`;
+    case 'maximum':
+      return `numeric instance is greater than the required maximum (maximum: ${String(params.limit)}, found: ${String(data)})`;
+    case 'exclusiveMinimum':
+      return `numeric instance is not strictly greater than the required minimum (minimum: ${String(params.limit)}, found: ${String(data)})`;
+    case 'exclusiveMaximum':
+      return `numeric instance is not strictly lower than the required maximum (maximum: ${String(params.limit)}, found: ${String(data)})`;
+    case 'enum':
+      return `instance value (${JSON.stringify(data)}) not found in enum (possible values: ${JSON.stringify(params.allowedValues)})`;
+    default:
+      return error.message ?? 'is invalid';
   }
-  if (error.keyword === 'pattern' && typeof error.data === 'string') {
-    // API Gateway's wording, which quotes the caller's input (it may hold quotes of any kind).
-    const pattern = (error.params as { pattern: string }).pattern;
-    return `${field || 'body'}: ECMA 262 regex "${pattern}" does not match input string "${error.data}"`;
-  }
-  return `${field || 'body'}: ${error.message ?? 'is invalid'}`;
 }
 
 export interface ProxyEventInput {

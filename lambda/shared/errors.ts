@@ -3,13 +3,14 @@
  * what they throw into a response with `toHttpError`, so no handler decides a status code on its own.
  * Also THE classification of service errors into retryable and not (`isRetryable`), for the consumer.
  */
+import { ERROR_CODES, type ErrorCode } from './error-codes';
 import { OWNER_TAG_ENV, OWNER_TAG_KEY } from './ownership';
 
-/** An error with the HTTP status and code it is answered with. */
+/** An error with the HTTP status and code (error-codes.ts) it is answered with. */
 export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     /** Extra response fields (e.g. which of two deletions failed). */
     readonly details: Record<string, unknown> = {},
@@ -29,14 +30,14 @@ export class ValidationError extends HttpError {
     /** When several fields are bad: all of them, each `field: problem`. */
     message = `${field}: ${problem}`,
   ) {
-    super(400, 'ValidationError', message);
+    super(400, ERROR_CODES.validation, message);
     this.name = 'ValidationError';
   }
 }
 
 export class NotFoundError extends HttpError {
   constructor(message: string) {
-    super(404, 'ResourceNotFoundException', message);
+    super(404, ERROR_CODES.resourceNotFound, message);
     this.name = 'NotFoundError';
   }
 }
@@ -52,7 +53,7 @@ export class EventTrackerNotActiveError extends HttpError {
   ) {
     super(
       409,
-      'ResourceInUseException',
+      ERROR_CODES.resourceInUse,
       `event tracker ${eventTrackerArn} is not active yet (${status || 'being created'}): retry in a few seconds`,
       { eventTrackerArn, status },
     );
@@ -60,18 +61,21 @@ export class EventTrackerNotActiveError extends HttpError {
   }
 }
 
-/** Exceptions of the Personalize APIs (and the SDK's throttling names) and the statuses they are answered with. */
-const SDK_ERROR_STATUS: Readonly<Record<string, number>> = {
-  InvalidInputException: 400,
-  ValidationException: 400,
-  TooManyTagsException: 400,
-  TooManyTagKeysException: 400,
-  ResourceNotFoundException: 404,
-  ResourceInUseException: 409,
-  ResourceAlreadyExistsException: 409,
-  LimitExceededException: 429,
-  ThrottlingException: 429,
-  TooManyRequestsException: 429,
+/**
+ * Exceptions of the Personalize APIs (and the SDK's throttling names) and the status and code they are
+ * answered with: the service's message is kept, the code is the API's own (error-codes.ts).
+ */
+const SDK_ERRORS: Readonly<Record<string, { readonly status: number; readonly code: ErrorCode }>> = {
+  InvalidInputException: { status: 400, code: ERROR_CODES.validation },
+  ValidationException: { status: 400, code: ERROR_CODES.validation },
+  TooManyTagsException: { status: 400, code: ERROR_CODES.validation },
+  TooManyTagKeysException: { status: 400, code: ERROR_CODES.validation },
+  ResourceNotFoundException: { status: 404, code: ERROR_CODES.resourceNotFound },
+  ResourceInUseException: { status: 409, code: ERROR_CODES.resourceInUse },
+  ResourceAlreadyExistsException: { status: 409, code: ERROR_CODES.resourceAlreadyExists },
+  LimitExceededException: { status: 429, code: ERROR_CODES.limitExceeded },
+  ThrottlingException: { status: 429, code: ERROR_CODES.tooManyRequests },
+  TooManyRequestsException: { status: 429, code: ERROR_CODES.tooManyRequests },
 };
 
 /** Service messages are meant for callers (they name the resource); bounded so a response stays small. */
@@ -98,7 +102,7 @@ function accessDenied(error: Error): HttpError {
     `it created, tagged ${OWNER_TAG_KEY}=${stack}`;
   return new HttpError(
     403,
-    'AccessDeniedException',
+    ERROR_CODES.accessDenied,
     message.slice(0, MAX_MESSAGE_LENGTH),
     {},
     { cause: error },
@@ -114,19 +118,22 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (isSdkError(error)) {
     if (error.name === 'AccessDeniedException') return accessDenied(error);
-    const status =
-      SDK_ERROR_STATUS[error.name] ?? (error.$metadata?.httpStatusCode === 429 ? 429 : undefined);
-    if (status !== undefined) {
+    const known =
+      SDK_ERRORS[error.name] ??
+      (error.$metadata?.httpStatusCode === 429
+        ? { status: 429, code: ERROR_CODES.tooManyRequests }
+        : undefined);
+    if (known !== undefined) {
       return new HttpError(
-        status,
-        error.name,
+        known.status,
+        known.code,
         error.message.slice(0, MAX_MESSAGE_LENGTH),
         {},
         { cause: error },
       );
     }
   }
-  return new HttpError(500, 'InternalServerError', INTERNAL_ERROR_MESSAGE, {}, { cause: error });
+  return new HttpError(500, ERROR_CODES.internalServer, INTERNAL_ERROR_MESSAGE, {}, { cause: error });
 }
 
 /** Errors that say nothing about the request itself: a later attempt, or a fix of the stack, can succeed. */

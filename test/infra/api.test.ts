@@ -273,9 +273,11 @@ describe('gateway responses', () => {
     }
   });
 
-  it('answers a missing or wrong key with 403 and the code Forbidden', () => {
+  it('answers a missing or wrong key with 403 and the code ForbiddenException', () => {
     expect(GATEWAY_RESPONSES.missingApiKey).toMatchObject({ type: 'INVALID_API_KEY', statusCode: 403 });
-    expect(JSON.parse(GATEWAY_RESPONSES.missingApiKey.template)).toMatchObject({ code: 'Forbidden' });
+    expect(JSON.parse(GATEWAY_RESPONSES.missingApiKey.template)).toMatchObject({
+      code: 'ForbiddenException',
+    });
   });
 
   it('names the invalid field of a body with the validator message', () => {

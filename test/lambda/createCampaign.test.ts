@@ -100,11 +100,14 @@ describe('POST /campaign', () => {
     const result = await post(body);
 
     expect(result.statusCode).toBe(400);
-    expect(bodyOf(result)).toEqual({ code: 'ValidationError', message: expect.stringContaining(message) });
+    expect(bodyOf(result)).toEqual({
+      code: 'ValidationException',
+      message: expect.stringContaining(message),
+    });
     expect(personalize).not.toHaveReceivedAnyCommand();
   });
 
-  it.each(MAPPED_SERVICE_ERRORS)('answers Personalize %s with %i', async (name, status) => {
+  it.each(MAPPED_SERVICE_ERRORS)('answers Personalize %s with %i', async (name, status, code) => {
     personalize
       .on(CreateCampaignCommand)
       .rejects(serviceError(name, 'Campaign movies-campaign already exists'));
@@ -112,7 +115,7 @@ describe('POST /campaign', () => {
     const result = await post({ solutionVersionArn: SOLUTION_VERSION_ARN, name: 'movies-campaign' });
 
     expect(result.statusCode).toBe(status);
-    expect(bodyOf(result)).toEqual({ code: name, message: 'Campaign movies-campaign already exists' });
+    expect(bodyOf(result)).toEqual({ code, message: 'Campaign movies-campaign already exists' });
   });
 
   it('answers an unexpected failure with a generic 500', async () => {

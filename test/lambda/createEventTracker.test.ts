@@ -61,11 +61,14 @@ describe('POST /eventTracker', () => {
     const result = await post(body);
 
     expect(result.statusCode).toBe(400);
-    expect(bodyOf(result)).toEqual({ code: 'ValidationError', message: expect.stringContaining(message) });
+    expect(bodyOf(result)).toEqual({
+      code: 'ValidationException',
+      message: expect.stringContaining(message),
+    });
     expect(personalize).not.toHaveReceivedAnyCommand();
   });
 
-  it.each(MAPPED_SERVICE_ERRORS)('answers Personalize %s with %i', async (name, status) => {
+  it.each(MAPPED_SERVICE_ERRORS)('answers Personalize %s with %i', async (name, status, code) => {
     personalize
       .on(CreateEventTrackerCommand)
       .rejects(serviceError(name, 'The dataset group already has an event tracker'));
@@ -73,7 +76,7 @@ describe('POST /eventTracker', () => {
     const result = await post({ name: 'movies-tracker', datasetGroupArn: DATASET_GROUP_ARN });
 
     expect(result.statusCode).toBe(status);
-    expect(bodyOf(result)).toEqual({ code: name, message: 'The dataset group already has an event tracker' });
+    expect(bodyOf(result)).toEqual({ code, message: 'The dataset group already has an event tracker' });
   });
 
   it('answers an unexpected failure with a generic 500', async () => {

@@ -76,7 +76,10 @@ describe('POST /solutionVersion', () => {
     const result = await post(body);
 
     expect(result.statusCode).toBe(400);
-    expect(bodyOf(result)).toEqual({ code: 'ValidationError', message: expect.stringContaining(message) });
+    expect(bodyOf(result)).toEqual({
+      code: 'ValidationException',
+      message: expect.stringContaining(message),
+    });
     expect(personalize).not.toHaveReceivedAnyCommand();
   });
 
@@ -84,7 +87,7 @@ describe('POST /solutionVersion', () => {
     const result = await post('{"solutionArn": ');
 
     expect(result.statusCode).toBe(400);
-    expect(bodyOf(result)).toEqual({ code: 'ValidationError', message: 'body: must be valid JSON' });
+    expect(bodyOf(result)).toEqual({ code: 'ValidationException', message: 'body: must be valid JSON' });
   });
 
   it('answers 400 for a missing body', async () => {
@@ -92,7 +95,7 @@ describe('POST /solutionVersion', () => {
 
     expect(result.statusCode).toBe(400);
     expect(bodyOf(result)).toMatchObject({
-      code: 'ValidationError',
+      code: 'ValidationException',
       message: expect.stringMatching(/^body: /),
     });
   });
@@ -101,20 +104,20 @@ describe('POST /solutionVersion', () => {
     const result = await post({});
 
     expect(bodyOf(result)).toEqual({
-      code: 'ValidationError',
+      code: 'ValidationException',
       message: 'solutionArn: is required; version: is required',
     });
   });
 
   it.each(MAPPED_SERVICE_ERRORS)(
     'answers Personalize %s with %i and the service message',
-    async (name, status) => {
+    async (name, status, code) => {
       personalize.on(CreateSolutionVersionCommand).rejects(serviceError(name, `${name} for ${SOLUTION_ARN}`));
 
       const result = await post({ solutionArn: SOLUTION_ARN, version: 'v1' });
 
       expect(result.statusCode).toBe(status);
-      expect(bodyOf(result)).toEqual({ code: name, message: `${name} for ${SOLUTION_ARN}` });
+      expect(bodyOf(result)).toEqual({ code, message: `${name} for ${SOLUTION_ARN}` });
     },
   );
 

@@ -91,12 +91,12 @@ describe('DELETE /deleteResources', () => {
 
     expect(result.statusCode).toBe(500);
     expect(bodyOf(result)).toEqual({
-      code: 'InternalServerError',
+      code: 'InternalServerException',
       message: 'campaignArn: no campaign; eventTrackerArn: Internal server error (nothing was deleted)',
       campaign: { deleted: false, error: { code: 'ResourceNotFoundException', message: 'no campaign' } },
       eventTracker: {
         deleted: false,
-        error: { code: 'InternalServerError', message: 'Internal server error' },
+        error: { code: 'InternalServerException', message: 'Internal server error' },
       },
     });
     expect(result.body).not.toMatch(/ECONNREFUSED|10\.0\.0\.12/);
@@ -117,11 +117,11 @@ describe('DELETE /deleteResources', () => {
     const result = await del(body);
 
     expect(result.statusCode).toBe(400);
-    expect(bodyOf(result)).toEqual({ code: 'ValidationError', message });
+    expect(bodyOf(result)).toEqual({ code: 'ValidationException', message });
     expect(personalize).not.toHaveReceivedAnyCommand();
   });
 
-  it.each(MAPPED_SERVICE_ERRORS)('answers Personalize %s on both with %i', async (name, status) => {
+  it.each(MAPPED_SERVICE_ERRORS)('answers Personalize %s on both with %i', async (name, status, code) => {
     personalize.on(DeleteCampaignCommand).rejects(serviceError(name));
     personalize.on(DeleteEventTrackerCommand).rejects(serviceError(name));
 
@@ -129,7 +129,7 @@ describe('DELETE /deleteResources', () => {
 
     expect(result.statusCode).toBe(status);
     expect(bodyOf(result)).toMatchObject({
-      code: name,
+      code,
       campaign: { deleted: false },
       eventTracker: { deleted: false },
     });

@@ -52,19 +52,19 @@ describe('POST /describeCampaign', () => {
     const result = await post(body);
 
     expect(result.statusCode).toBe(400);
-    expect(bodyOf(result)).toEqual({ code: 'ValidationError', message });
+    expect(bodyOf(result)).toEqual({ code: 'ValidationException', message });
     expect(personalize).not.toHaveReceivedAnyCommand();
   });
 
   it.each(MAPPED_SERVICE_ERRORS.filter(([name]) => name !== 'ResourceNotFoundException'))(
     'answers Personalize %s with %i',
-    async (name, status) => {
+    async (name, status, code) => {
       personalize.on(DescribeCampaignCommand).rejects(serviceError(name));
 
       const result = await post({ campaignArn: CAMPAIGN_ARN });
 
       expect(result.statusCode).toBe(status);
-      expect(bodyOf(result)).toMatchObject({ code: name });
+      expect(bodyOf(result)).toMatchObject({ code });
     },
   );
 

@@ -47,17 +47,20 @@ describe('POST /describeSolutionVersion', () => {
     const result = await post(body);
 
     expect(result.statusCode).toBe(400);
-    expect(bodyOf(result)).toEqual({ code: 'ValidationError', message: expect.stringContaining(message) });
+    expect(bodyOf(result)).toEqual({
+      code: 'ValidationException',
+      message: expect.stringContaining(message),
+    });
     expect(personalize).not.toHaveReceivedAnyCommand();
   });
 
-  it.each(MAPPED_SERVICE_ERRORS)('answers Personalize %s with %i', async (name, status) => {
+  it.each(MAPPED_SERVICE_ERRORS)('answers Personalize %s with %i', async (name, status, code) => {
     personalize.on(DescribeSolutionVersionCommand).rejects(serviceError(name));
 
     const result = await post({ solutionVersionArn: SOLUTION_VERSION_ARN });
 
     expect(result.statusCode).toBe(status);
-    expect(bodyOf(result)).toMatchObject({ code: name });
+    expect(bodyOf(result)).toMatchObject({ code });
   });
 
   it('answers an unexpected failure with a generic 500', async () => {

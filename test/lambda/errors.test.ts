@@ -9,10 +9,10 @@ import {
 } from '../../lambda/shared/errors';
 
 describe('toHttpError', () => {
-  it.each(MAPPED_SERVICE_ERRORS)('maps %s to %i with the service message', (name, status) => {
+  it.each(MAPPED_SERVICE_ERRORS)('maps %s to %i with the service message', (name, status, code) => {
     const error = toHttpError(serviceError(name, 'what the service said'));
 
-    expect(error).toMatchObject({ statusCode: status, code: name, message: 'what the service said' });
+    expect(error).toMatchObject({ statusCode: status, code, message: 'what the service said' });
   });
 
   it('maps any service error answered with HTTP 429 to 429', () => {
@@ -26,7 +26,7 @@ describe('toHttpError', () => {
 
     expect(error).toMatchObject({
       statusCode: 500,
-      code: 'InternalServerError',
+      code: 'InternalServerException',
       message: 'Internal server error',
     });
     expect(error.cause).toBe(original);
@@ -74,11 +74,11 @@ describe('toHttpError', () => {
   it('keeps the project’s own errors as they are', () => {
     expect(toHttpError(new ValidationError('userId', 'is required'))).toMatchObject({
       statusCode: 400,
-      code: 'ValidationError',
+      code: 'ValidationException',
       message: 'userId: is required',
     });
     expect(toHttpError(new NotFoundError('gone')).statusCode).toBe(404);
-    expect(toHttpError(new HttpError(409, 'Conflict', 'busy')).statusCode).toBe(409);
+    expect(toHttpError(new HttpError(409, 'ResourceInUseException', 'busy')).statusCode).toBe(409);
   });
 
   it('bounds a long service message', () => {

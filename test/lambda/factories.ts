@@ -228,15 +228,15 @@ export function serviceError(
   return new PersonalizeServiceException({ name, $fault: 'client', message, $metadata: { httpStatusCode } });
 }
 
-/** The service errors a handler answers with a 4xx, each with its status. */
-export const MAPPED_SERVICE_ERRORS: ReadonlyArray<readonly [string, number]> = [
-  ['InvalidInputException', 400],
-  ['ResourceNotFoundException', 404],
-  ['ResourceInUseException', 409],
-  ['ResourceAlreadyExistsException', 409],
-  ['LimitExceededException', 429],
-  ['ThrottlingException', 429],
-  ['TooManyRequestsException', 429],
+/** The service errors a handler answers with a 4xx, each with its status and the API's code (error-codes.ts). */
+export const MAPPED_SERVICE_ERRORS: ReadonlyArray<readonly [string, number, string]> = [
+  ['InvalidInputException', 400, 'ValidationException'],
+  ['ResourceNotFoundException', 404, 'ResourceNotFoundException'],
+  ['ResourceInUseException', 409, 'ResourceInUseException'],
+  ['ResourceAlreadyExistsException', 409, 'ResourceAlreadyExistsException'],
+  ['LimitExceededException', 429, 'LimitExceededException'],
+  ['ThrottlingException', 429, 'TooManyRequestsException'],
+  ['TooManyRequestsException', 429, 'TooManyRequestsException'],
 ];
 
 /** An unexpected failure whose details must stay in the logs. */
@@ -249,6 +249,6 @@ export function unexpectedError(): Error {
 /** Asserts a 500 that reveals nothing of `cause`. */
 export function expectGenericServerError(result: APIGatewayProxyResult): void {
   expect(result.statusCode).toBe(500);
-  expect(bodyOf(result)).toEqual({ message: 'Internal server error', code: 'InternalServerError' });
+  expect(bodyOf(result)).toEqual({ message: 'Internal server error', code: 'InternalServerException' });
   expect(result.body).not.toMatch(/ECONNREFUSED|10\.0\.0\.12|stack|\/var\/task|\$metadata/);
 }

@@ -74,17 +74,20 @@ describe('GET /getRecommendations', () => {
     const result = await get(query);
 
     expect(result.statusCode).toBe(400);
-    expect(bodyOf(result)).toEqual({ code: 'ValidationError', message: expect.stringContaining(message) });
+    expect(bodyOf(result)).toEqual({
+      code: 'ValidationException',
+      message: expect.stringContaining(message),
+    });
     expect(runtime).not.toHaveReceivedAnyCommand();
   });
 
-  it.each(MAPPED_SERVICE_ERRORS)('answers Personalize %s with %i', async (name, status) => {
+  it.each(MAPPED_SERVICE_ERRORS)('answers Personalize %s with %i', async (name, status, code) => {
     runtime.on(GetRecommendationsCommand).rejects(serviceError(name));
 
     const result = await get({ campaignArn: CAMPAIGN_ARN, userId: '429' });
 
     expect(result.statusCode).toBe(status);
-    expect(bodyOf(result)).toMatchObject({ code: name });
+    expect(bodyOf(result)).toMatchObject({ code });
   });
 
   it('answers an unexpected failure with a generic 500', async () => {

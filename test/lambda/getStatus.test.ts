@@ -237,7 +237,7 @@ describe('GET /status', () => {
     const result = await get();
 
     expect(result.statusCode).toBe(429);
-    expect(bodyOf(result)).toMatchObject({ code: 'ThrottlingException' });
+    expect(bodyOf(result)).toMatchObject({ code: 'TooManyRequestsException' });
   });
 
   it('fails a request whose tracker description fails for another reason than access (500, nothing leaked)', async () => {

@@ -129,19 +129,22 @@ describe('POST /putEvents', () => {
     const result = await post(body);
 
     expect(result.statusCode).toBe(400);
-    expect(bodyOf(result)).toEqual({ code: 'ValidationError', message: expect.stringContaining(message) });
+    expect(bodyOf(result)).toEqual({
+      code: 'ValidationException',
+      message: expect.stringContaining(message),
+    });
     expect(personalizeEvents).not.toHaveReceivedAnyCommand();
   });
 
   it.each(MAPPED_SERVICE_ERRORS)(
     'answers Personalize %s with %i, saying how many events were sent',
-    async (name, status) => {
+    async (name, status, code) => {
       personalizeEvents.on(PutEventsCommand).rejects(serviceError(name, 'tracking id not found'));
 
       const result = await post(data);
 
       expect(result.statusCode).toBe(status);
-      expect(bodyOf(result)).toEqual({ code: name, message: 'tracking id not found', eventsSent: 0 });
+      expect(bodyOf(result)).toEqual({ code, message: 'tracking id not found', eventsSent: 0 });
     },
   );
 
@@ -154,7 +157,11 @@ describe('POST /putEvents', () => {
     const result = await post({ ...data, interactions: 15 });
 
     expect(result.statusCode).toBe(429);
-    expect(bodyOf(result)).toEqual({ code: 'ThrottlingException', message: 'Rate exceeded', eventsSent: 10 });
+    expect(bodyOf(result)).toEqual({
+      code: 'TooManyRequestsException',
+      message: 'Rate exceeded',
+      eventsSent: 10,
+    });
   });
 
   it('answers an unexpected failure with a generic 500', async () => {
@@ -165,7 +172,7 @@ describe('POST /putEvents', () => {
     expect(result.statusCode).toBe(500);
     expect(bodyOf(result)).toEqual({
       message: 'Internal server error',
-      code: 'InternalServerError',
+      code: 'InternalServerException',
       eventsSent: 0,
     });
     expect(result.body).not.toMatch(/ECONNREFUSED/);
@@ -236,7 +243,7 @@ describe('POST /putEvents: only to this stack’s event trackers', () => {
     const result = await post(data);
 
     expect(result.statusCode).toBe(500);
-    expect(bodyOf(result)).toEqual({ message: 'Internal server error', code: 'InternalServerError' });
+    expect(bodyOf(result)).toEqual({ message: 'Internal server error', code: 'InternalServerException' });
     expect(personalizeEvents).not.toHaveReceivedAnyCommand();
   });
 

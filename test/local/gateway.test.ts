@@ -3,9 +3,16 @@ import { connect } from 'node:net';
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import * as z from 'zod';
-import { bodyJsonSchema, type Route } from '../../lib/api-routes';
-import { startGateway, type LocalGateway, type ProxyHandler } from '../../local/gateway';
+import Ajv from 'ajv';
+import {
+  draft04ToAjv,
+  startGateway,
+  validateBody,
+  type LocalGateway,
+  type ProxyHandler,
+} from '../../local/gateway';
 import { createKinesisClient, ensureStream, startKinesis, type LocalKinesis } from '../../local/kinesis';
+import { ISO_DATE_PATTERN } from '../../lambda/shared/requests';
 import { callApi } from './helpers';
 
 const API_KEY = 'test-key-0123456789';
@@ -119,60 +126,74 @@ describe('the local gateway', () => {
         version: 'v1',
       });
       expect(response.status).toBe(403);
-      expect(response.body).toEqual({ message: expect.stringContaining('x-api-key'), code: 'Forbidden' });
+      expect(response.body).toEqual({
+        message: expect.stringContaining('x-api-key'),
+        code: 'ForbiddenException',
+      });
     }
     expect(invocations).toHaveLength(0);
   });
 
-  it('answers 400 naming the field when the body fails the route model', async () => {
-    const missing = await callApi(gateway.url, API_KEY, 'POST', '/solutionVersion', { solutionArn });
+  it('answers a missing field 400 as API Gateway words it, naming the field, and leaves values to the handler', async () => {
+    const missing = await callApi(gateway.url, API_KEY, 'POST', '/solutionVersion', {});
     expect(missing.status).toBe(400);
-    expect(missing.body).toMatchObject({
-      code: 'BadRequestBody',
-      message: expect.stringContaining('version'),
+    expect(missing.body).toEqual({
+      code: 'ValidationException',
+      message: 'Invalid request body: [object has missing required properties (["solutionArn","version"])]',
     });
-
-    const wrong = await callApi(gateway.url, API_KEY, 'POST', '/campaign', {
-      solutionVersionArn: 'nope',
-      name: 'c',
-    });
-    expect(wrong.status).toBe(400);
-    expect(wrong.body).toMatchObject({ message: expect.stringContaining('solutionVersionArn') });
 
     const notJson = await callApi(gateway.url, API_KEY, 'POST', '/campaign', '{not json');
     expect(notJson.status).toBe(400);
     expect(invocations).toHaveLength(0);
+
+    // A malformed ARN passes the model (which names no field for a value): the handler's validation does.
+    const wrong = await callApi(gateway.url, API_KEY, 'POST', '/campaign', {
+      solutionVersionArn: 'nope',
+      name: 'c',
+    });
+    expect(wrong.status).toBe(200);
+    expect(invocations).toHaveLength(1);
   });
 
-  it("validates draft-04 models as API Gateway does: exclusiveMinimum is draft-04's boolean", async () => {
-    const route: Route = {
-      kind: 'lambda',
-      path: '/bounded',
-      method: 'POST',
-      handler: 'bounded',
-      description: 'a body with an exclusive bound',
-      permissions: [],
-      body: z.object({ n: z.number().gt(0) }),
-    };
-    expect(bodyJsonSchema(route)).toMatchObject({
-      properties: { n: { minimum: 0, exclusiveMinimum: true } },
-    });
-    const bounded = await startGateway({
-      port: 0,
-      apiKey: API_KEY,
-      streamName: STREAM,
-      kinesis,
-      region: 'us-east-1',
-      routes: [route],
-      loadHandler: async () => (async () => ({ statusCode: 200, body: '{}' })) as ProxyHandler,
-      log: () => undefined,
-    });
-    try {
-      expect((await callApi(bounded.url, API_KEY, 'POST', '/bounded', { n: 0 })).status).toBe(400);
-      expect((await callApi(bounded.url, API_KEY, 'POST', '/bounded', { n: 0.5 })).status).toBe(200);
-    } finally {
-      await bounded.close();
-    }
+  it("validates draft-04 models as API Gateway does: exclusiveMinimum is draft-04's boolean", () => {
+    const schema = z.toJSONSchema(z.object({ n: z.number().gt(0) }), { target: 'draft-4', io: 'input' });
+    expect(schema).toMatchObject({ properties: { n: { minimum: 0, exclusiveMinimum: true } } });
+    const validate = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(draft04ToAjv(schema));
+
+    expect(validateBody(validate, '{"n": 0}')).toBe(
+      '[numeric instance is not strictly greater than the required minimum (minimum: 0, found: 0)]',
+    );
+    expect(validateBody(validate, '{"n": 0.5}')).toBeUndefined();
+  });
+
+  it('words each problem as API Gateway does, all of them in one string', () => {
+    const schema = z.toJSONSchema(
+      z.object({
+        id: z
+          .string()
+          .min(1)
+          .max(3)
+          .regex(/^[a-z]+$/),
+        count: z.number().int().max(10),
+        mode: z.enum(['FULL', 'UPDATE']),
+        a: z.string(),
+        b: z.string(),
+      }),
+      { target: 'draft-4', io: 'input' },
+    );
+    const validate = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(draft04ToAjv(schema));
+
+    expect(validateBody(validate, '{"id": "ABCD", "count": 11, "mode": "X"}')).toBe(
+      '[object has missing required properties (["a","b"]), ' +
+        'string "ABCD" is too long (length: 4, maximum allowed: 3), ' +
+        'ECMA 262 regex "^[a-z]+$" does not match input string "ABCD", ' +
+        'numeric instance is greater than the required maximum (maximum: 10, found: 11), ' +
+        'instance value ("X") not found in enum (possible values: ["FULL","UPDATE"])]',
+    );
+    expect(validateBody(validate, '{"id": 1, "count": 1.5, "mode": "FULL", "a": "", "b": ""}')).toBe(
+      '[instance type (integer) does not match any allowed primitive type (allowed: ["string"]), ' +
+        'instance type (number) does not match any allowed primitive type (allowed: ["integer"])]',
+    );
   });
 
   it('answers 400 naming the missing query parameters', async () => {
@@ -180,7 +201,7 @@ describe('the local gateway', () => {
     expect(response.status).toBe(400);
     expect(response.body).toEqual({
       message: 'Missing required request parameters: [campaignArn]',
-      code: 'BadRequestParameters',
+      code: 'ValidationException',
     });
   });
 
@@ -191,7 +212,7 @@ describe('the local gateway', () => {
     ] as const) {
       const response = await callApi(gateway.url, API_KEY, method, path);
       expect(response.status).toBe(404);
-      expect(response.body).toMatchObject({ code: 'NotFound' });
+      expect(response.body).toMatchObject({ code: 'NotFoundException' });
     }
     expect((await fetch(gateway.url.replace('/prod', '/dev/campaign'), { method: 'POST' })).status).toBe(404);
   });
@@ -215,20 +236,27 @@ describe('the local gateway', () => {
       version: 'v1',
     });
     expect(malformed.status).toBe(502);
-    expect(malformed.body).toEqual({ message: 'Internal server error', code: 'DEFAULT_5XX' });
+    expect(malformed.body).toEqual({ message: 'Internal server error', code: 'InternalServerException' });
   });
 
-  it('answers a body the model rejects with valid JSON naming the field, even when the input holds quotes', async () => {
-    const response = await callApi(gateway.url, API_KEY, 'POST', '/campaign', {
-      solutionVersionArn: `it's "v"`,
-      name: 'c',
+  it('answers a body the model rejects with valid JSON, even when the input holds quotes', async () => {
+    const response = await callApi(gateway.url, API_KEY, 'POST', '/data', {
+      Data: {
+        userId: 'u',
+        itemId: 'i',
+        eventType: 'click',
+        trackingId: 't',
+        interactions: 1,
+        dateFrom: `it's "v"`,
+      },
+      PartitionKey: 'u',
     });
 
     expect(response.status).toBe(400);
     // API Gateway's validator quotes the input; `$util.escapeJavaScript` alone would render `it\'s`, not JSON.
     expect(response.body).toEqual({
-      code: 'BadRequestBody',
-      message: expect.stringMatching(/solutionVersionArn: .*does not match input string "it's "v""/),
+      code: 'ValidationException',
+      message: expect.stringMatching(/does not match input string "it's "v""\]$/),
     });
     expect(invocations).toHaveLength(0);
   });
@@ -256,14 +284,17 @@ describe('the local gateway', () => {
         version: 'v'.repeat(300),
       });
       expect(tooLarge.status).toBe(413);
-      expect(tooLarge.body).toEqual({ message: 'Request Too Long', code: 'REQUEST_TOO_LARGE' });
+      expect(tooLarge.body).toEqual({ message: 'Request Too Long', code: 'RequestTooLargeException' });
 
       const timedOut = await callApi(strict.url, API_KEY, 'POST', '/solutionVersion', {
         solutionArn,
         version: 'v1',
       });
       expect(timedOut.status).toBe(504);
-      expect(timedOut.body).toEqual({ message: 'Endpoint request timed out', code: 'INTEGRATION_TIMEOUT' });
+      expect(timedOut.body).toEqual({
+        message: 'Endpoint request timed out',
+        code: 'IntegrationTimeoutException',
+      });
     } finally {
       release();
       await strict.close();
@@ -286,8 +317,8 @@ describe('the local gateway', () => {
 
     expect(response.status).toBe(400);
     expect(response.body).toEqual({
-      code: 'BadRequestBody',
-      message: expect.stringContaining('Data.dateFrom'),
+      code: 'ValidationException',
+      message: `Invalid request body: [ECMA 262 regex "${ISO_DATE_PATTERN.source}" does not match input string "March 7"]`,
     });
   });
 
@@ -301,7 +332,7 @@ describe('the local gateway', () => {
     expect(response.status).toBe(415);
     expect(await response.json()).toEqual({
       message: 'Unsupported Media Type',
-      code: 'UNSUPPORTED_MEDIA_TYPE',
+      code: 'UnsupportedMediaTypeException',
     });
   });
 
@@ -407,7 +438,7 @@ describe('the local gateway', () => {
     expect(deep.status).toBe(400);
     expect(deep.body).toEqual({
       message: 'Invalid request body: [the body nests JSON deeper than 32 levels]',
-      code: 'BadRequestBody',
+      code: 'ValidationException',
     });
     expect((await callApi(gateway.url, API_KEY, 'POST', '/data', body(31))).status).toBe(400);
     // The body itself and Data are two levels: 30 more make 32.
