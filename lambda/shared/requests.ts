@@ -14,12 +14,21 @@ const arn = (resource: string) =>
       message: `must be a Personalize ${resource} ARN`,
     });
 
-/** Personalize resource names: letters, digits, `-` and `_`, starting with a letter or digit. */
+/**
+ * The Personalize name rule, defined once for the API, the stack and the emulator: letters, digits, `-` and
+ * `_`, starting with a letter or digit, 1 to 63 characters. The pattern is the service model's text (matched
+ * against the whole value; the emulator quotes it in its validation errors).
+ */
+export const PERSONALIZE_NAME_MODEL_PATTERN = '^[a-zA-Z0-9][a-zA-Z0-9\\-_]*';
+export const PERSONALIZE_NAME_PATTERN = new RegExp(`${PERSONALIZE_NAME_MODEL_PATTERN}$`);
+export const PERSONALIZE_NAME_MAX_LENGTH = 63;
+
+/** Personalize resource names in a request: the name rule above. */
 export const personalizeName = z
   .string()
   .min(1)
-  .max(63)
-  .regex(/^[a-zA-Z0-9][a-zA-Z0-9\-_]*$/, { message: 'must match ^[a-zA-Z0-9][a-zA-Z0-9-_]*$' });
+  .max(PERSONALIZE_NAME_MAX_LENGTH)
+  .regex(PERSONALIZE_NAME_PATTERN, { message: 'must match ^[a-zA-Z0-9][a-zA-Z0-9-_]*$' });
 
 const ISO_DATE_MESSAGE =
   'must be an ISO 8601 date (2022-01-01) or date-time with a time zone (2022-01-01T10:00:00Z)';

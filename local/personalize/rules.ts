@@ -1,5 +1,6 @@
 import { invalidInput } from './errors';
 import type { RequestBody } from './validation';
+import { PERSONALIZE_NAME_MAX_LENGTH, PERSONALIZE_NAME_MODEL_PATTERN } from '../../lambda/shared/requests';
 
 /*
  * The input constraints AWS publishes for the operations the emulator implements, copied from botocore's
@@ -41,7 +42,12 @@ export interface StructureRule {
 
 // Shapes shared by many operations (names as in the model).
 const ARN: Rule = { type: 'string', max: 256, pattern: 'arn:([a-z\\d-]+):personalize:.*:.*:.+' };
-const NAME: Rule = { type: 'string', min: 1, max: 63, pattern: '^[a-zA-Z0-9][a-zA-Z0-9\\-_]*' };
+const NAME: Rule = {
+  type: 'string',
+  min: 1,
+  max: PERSONALIZE_NAME_MAX_LENGTH,
+  pattern: PERSONALIZE_NAME_MODEL_PATTERN,
+};
 const ROLE_ARN: Rule = {
   type: 'string',
   max: 256,
