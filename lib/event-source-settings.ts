@@ -2,6 +2,17 @@
  * How the putEvents consumer reads the stream. The stack's event source mapping and local mode's stream
  * consumer both use these values, so local mode retries and dead-letters exactly as Lambda does.
  */
+export interface EventSourceSettings {
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  readonly bisectBatchOnError: boolean;
+  readonly retryAttempts: number;
+  readonly maxRecordAgeSeconds: number;
+  readonly reportBatchItemFailures: boolean;
+  readonly startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  readonly parallelizationFactor: number;
+}
+
 export const PUT_EVENTS_SOURCE_SETTINGS = {
   /** Records per invocation. Each record expands to `interactions` events, sent 10 per PutEvents call. */
   batchSize: 100,
@@ -17,4 +28,4 @@ export const PUT_EVENTS_SOURCE_SETTINGS = {
   reportBatchItemFailures: true,
   startingPosition: 'TRIM_HORIZON',
   parallelizationFactor: 1,
-} as const;
+} as const satisfies EventSourceSettings;

@@ -15,7 +15,7 @@ import type {
   KinesisStreamEvent,
   KinesisStreamRecord,
 } from 'aws-lambda';
-import { PUT_EVENTS_SOURCE_SETTINGS } from '../lib/event-source-settings';
+import { PUT_EVENTS_SOURCE_SETTINGS, type EventSourceSettings } from '../lib/event-source-settings';
 import { CheckpointFile } from './checkpoints';
 import { onFailureObjectKey, type OnFailureCondition, type OnFailureRecord } from './failed-records';
 import { createLambdaContext } from './lambda-context';
@@ -26,14 +26,8 @@ export type KinesisHandler = (
   context: Context,
 ) => Promise<KinesisStreamBatchResponse | void | undefined>;
 
-export interface EventSourceSettings {
-  readonly batchSize: number;
-  readonly maxBatchingWindowSeconds: number;
-  readonly bisectBatchOnError: boolean;
-  readonly retryAttempts: number;
-  readonly maxRecordAgeSeconds: number;
-  readonly reportBatchItemFailures: boolean;
-}
+/** The settings type lives with the values (lib/event-source-settings.ts); local mode names it from here too. */
+export type { EventSourceSettings };
 
 export interface StreamConsumerOptions {
   readonly kinesis: KinesisClient;
