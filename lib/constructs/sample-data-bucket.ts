@@ -1,10 +1,12 @@
 import * as path from 'node:path';
 import { CfnResource, DefaultStackSynthesizer, RemovalPolicy, Stack, type CfnCondition } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, type IConstruct } from 'constructs';
 import { acknowledge, attributeFinding } from './acknowledge';
+import { DEFAULTS } from './defaults';
 
 /** The sample CSVs the stack uploads when no bucket is given, and their keys in the bucket. */
 export const SAMPLE_DATA_DIR = path.join(__dirname, '..', '..', 'data');
@@ -78,6 +80,11 @@ export class SampleDataBucket extends Construct {
       // Its own deployment function (another BucketDeployment of the stack uses 256 MiB): this one carries
       // the condition, the other must not.
       memoryLimit: 512,
+      // Its logs go with the stack (the function's default log group would be retained on delete).
+      logGroup: new logs.LogGroup(this, 'UploadLogs', {
+        retention: DEFAULTS.logRetention.customResource,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
     });
 
     const deployed = this.deployment.deployedBucket;

@@ -35,9 +35,9 @@ describe('deploy parameters', () => {
     }
   });
 
-  it('rejects data locations that are not S3 URIs before anything is created', () => {
-    synth.template.hasParameter('interactionDataLocation', { AllowedPattern: '^s3://.+$' });
-    synth.template.hasParameter('itemDataLocation', { AllowedPattern: '^s3://.+$' });
+  it('rejects data locations that are not S3 URIs before anything is created (empty: the stack builds its own bucket)', () => {
+    synth.template.hasParameter('interactionDataLocation', { AllowedPattern: '^(s3://.+)?$' });
+    synth.template.hasParameter('itemDataLocation', { AllowedPattern: '^(s3://.+)?$' });
   });
 });
 
@@ -51,7 +51,7 @@ describe('Personalize model', () => {
     expect(registered).toHaveLength(2);
   });
 
-  it('imports each dataset from its data location parameter, with the PascalCase DataLocation CloudFormation needs', () => {
+  it('imports each dataset from its data location parameter when given, with the PascalCase DataLocation CloudFormation needs', () => {
     for (const [datasetType, parameter] of [
       ['Interactions', 'interactionDataLocation'],
       ['Items', 'itemDataLocation'],
@@ -60,7 +60,15 @@ describe('Personalize model', () => {
         DatasetType: datasetType,
         DatasetImportJob: {
           // aws-cdk issue 29411: a camelCase `dataLocation` is copied verbatim and fails only at deploy time.
-          DataSource: Match.exact({ DataLocation: { Ref: parameter } }),
+          DataSource: Match.exact({
+            DataLocation: {
+              'Fn::If': [
+                'DataBucketNotGiven',
+                Match.anyValue(),
+                { 'Fn::Join': ['', [{ Ref: parameter }, '']] },
+              ],
+            },
+          }),
           JobName: Match.stringLikeRegexp(`^${STACK_NAME}-`),
           RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ImportRole'), 'Arn'] },
         },
@@ -105,7 +113,7 @@ describe('Personalize model', () => {
     });
   });
 
-  it('gives the import role s3:GetObject on the objects and s3:ListBucket on the bucket, and nothing else', () => {
+  it("gives the import role s3:GetObject on the objects and s3:ListBucket on the bucket (the given one, or the stack's), and nothing else", () => {
     const roles = synth.template.findResources('AWS::IAM::Role', {
       Properties: {
         AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'personalize.amazonaws.com' } }] },
@@ -119,8 +127,14 @@ describe('Personalize model', () => {
     }));
     expect(grants).toEqual(
       expect.arrayContaining([
-        { actions: ['s3:GetObject'], resource: { Ref: 'bucketObjectsARN' } },
-        { actions: ['s3:ListBucket'], resource: { Ref: 'bucketARN' } },
+        {
+          actions: ['s3:GetObject'],
+          resource: { 'Fn::If': ['DataBucketNotGiven', expect.anything(), { Ref: 'bucketObjectsARN' }] },
+        },
+        {
+          actions: ['s3:ListBucket'],
+          resource: { 'Fn::If': ['DataBucketNotGiven', expect.anything(), { Ref: 'bucketARN' }] },
+        },
       ]),
     );
     expect(grants.flatMap((grant) => grant.actions).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
