@@ -55,7 +55,7 @@ describe('the /data response templates', () => {
       body: JSON.stringify({ __type: 'ProvisionedThroughputExceededException', message: 'Rate exceeded' }),
     });
     expect(rendered.statusOverride).toBe(429);
-    expect(JSON.parse(rendered.body)).toMatchObject({ code: 'TooManyRequests' });
+    expect(JSON.parse(rendered.body)).toMatchObject({ code: 'TooManyRequestsException' });
   });
 
   it("keeps Kinesis's single-quoted values in an error message valid JSON", () => {
@@ -65,7 +65,7 @@ describe('the /data response templates', () => {
     });
     expect(JSON.parse(rendered.body)).toEqual({
       message: `Kinesis rejected the record: ${message}`,
-      code: 'BadRequest',
+      code: 'ValidationException',
     });
   });
 
@@ -76,7 +76,7 @@ describe('the /data response templates', () => {
     expect(rendered.statusOverride).toBeUndefined();
     expect(JSON.parse(rendered.body)).toEqual({
       message: 'Kinesis rejected the record: Stream "x" not found',
-      code: 'BadRequest',
+      code: 'ValidationException',
     });
   });
 });
