@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { USER_PERSONALIZATION_RECIPE_ARN } from '../lib/personalize-schemas';
+import { USER_PERSONALIZATION_RECIPE_ARN } from '../lib/contract/personalize-schemas';
 import { RecommendationsStack } from '../lib/recommendations-stack';
 
 const app = new App();

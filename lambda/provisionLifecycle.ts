@@ -2,7 +2,7 @@
  * Custom resource handler (onEvent + isComplete of a custom-resources Provider) that takes a deployed model
  * to recommendations in one deploy: it waits for the datasets' import jobs, trains a solution version,
  * creates a campaign on it and the dataset group's event tracker, each ACTIVE before the next starts.
- * Local mode drives the same two functions (local/custom-resource-driver.ts).
+ * Local mode drives the same two functions (local/cloudformation/custom-resource-driver.ts).
  *
  * onEvent calls nothing: it checks the properties and names the resource after the dataset group. isComplete
  * advances one step per call and finds where it is from the service itself (what it created carries the

@@ -10,7 +10,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { OWNER_TAG_ENV } from '../lambda/shared/ownership';
-import { PUT_EVENTS_CONSUMER } from './api-routes';
+import { PUT_EVENTS_CONSUMER } from './contract/api-routes';
 import { booleanContext, CONTEXT_KEYS, parseAutoTraining } from './context';
 import { acknowledge } from './constructs/acknowledge';
 import { DemoPage } from './constructs/demo-page';
@@ -20,7 +20,7 @@ import { PersonalizeModel } from './constructs/personalize-model';
 import { PersonalizeProvisioning } from './constructs/personalize-provisioning';
 import { RecommendationsApi } from './constructs/recommendations-api';
 import { SampleDataBucket } from './constructs/sample-data-bucket';
-import { PROVISIONING_OUTPUTS, STACK_OUTPUTS } from './stack-outputs';
+import { PROVISIONING_OUTPUTS, STACK_OUTPUTS } from './contract/stack-outputs';
 
 export interface RecommendationsStackProps extends StackProps {
   /**
@@ -218,7 +218,7 @@ export class RecommendationsStack extends Stack {
     };
   }
 
-  /** The stack outputs, named as local mode writes them (lib/stack-outputs.ts). */
+  /** The stack outputs, named as local mode writes them (lib/contract/stack-outputs.ts). */
   private addOutputs(): void {
     const outputs: Record<keyof typeof STACK_OUTPUTS, { value: string; description: string }> = {
       apiUrl: { value: this.api.restApi.url, description: 'Base URL of the API (stage prod)' },

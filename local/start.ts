@@ -27,22 +27,22 @@ import {
   personalizeNames,
   USER_PERSONALIZATION_RECIPE_ARN,
   type PersonalizeNames,
-} from '../lib/personalize-schemas';
-import { PUT_EVENTS_CONSUMER, stackValueEnvironment } from '../lib/api-routes';
-import { STACK_OUTPUTS } from '../lib/stack-outputs';
-import { provisionLifecycle } from './provision-lifecycle';
+} from '../lib/contract/personalize-schemas';
+import { PUT_EVENTS_CONSUMER, stackValueEnvironment } from '../lib/contract/api-routes';
+import { STACK_OUTPUTS } from '../lib/contract/stack-outputs';
+import { provisionLifecycle } from './cloudformation/provision-lifecycle';
 import { startPersonalizeEmulator, type PersonalizeEmulator } from './personalize';
-import { StreamArchive } from './archive';
-import { CheckpointFile } from './checkpoints';
-import { FailedRecordsBucket, loadOrCreateMappingUuid } from './failed-records';
-import { startGateway, type ProxyHandler } from './gateway';
-import { createKinesisClient, ensureStream, startKinesis } from './kinesis';
-import { PortInUseError } from './listen';
-import { LOCK_FILE, lockStateDirectory } from './state-lock';
-import { provisionPersonalize, type ProvisionedModel } from './provision';
+import { StreamArchive } from './firehose/archive';
+import { CheckpointFile } from './lambda/checkpoints';
+import { FailedRecordsBucket, loadOrCreateMappingUuid } from './lambda/failed-records';
+import { startGateway, type ProxyHandler } from './apigateway/gateway';
+import { createKinesisClient, ensureStream, startKinesis } from './kinesis/kinesis';
+import { PortInUseError } from './shared/listen';
+import { LOCK_FILE, lockStateDirectory } from './shared/state-lock';
+import { provisionPersonalize, type ProvisionedModel } from './cloudformation/provision';
 import { nextStep, readLocalState, type LocalState } from './next-step';
-import { startS3StandIn, type S3Call, type S3StandIn } from './s3';
-import { StreamConsumer, type EventSourceSettings, type KinesisHandler } from './stream-consumer';
+import { startS3StandIn, type S3Call, type S3StandIn } from './s3/s3';
+import { StreamConsumer, type EventSourceSettings, type KinesisHandler } from './lambda/stream-consumer';
 
 const PROJECT_ROOT = resolve(__dirname, '..');
 const ACCOUNT_ID = '000000000000';
@@ -372,7 +372,7 @@ function handlerEnvironment(
     AWS_ENDPOINT_URL_S3: s3Endpoint,
     SOLUTION_REGION: config.region,
     [OWNER_TAG_ENV]: config.stackName,
-    // The stack values the functions read (lib/api-routes.ts), set once provisioned.
+    // The stack values the functions read (lib/contract/api-routes.ts), set once provisioned.
     ...stackValueEnvironment(undefined),
     [DATASET_GROUP_ARN_ENV]: config.datasetGroupArn,
     [FAILED_RECORDS_BUCKET_ENV]: config.failedRecordsBucketName,

@@ -24,7 +24,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { STACK_OUTPUTS } from '../lib/stack-outputs';
+import { STACK_OUTPUTS } from '../lib/contract/stack-outputs';
 import { RECIPES, train } from '../local/personalize/model';
 import { readSampleData } from '../local/personalize/model/sampleData';
 import { startLocalMode, type LocalMode } from '../local/start';

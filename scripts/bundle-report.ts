@@ -18,7 +18,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { PUT_EVENTS_CONSUMER, ROUTES } from '../lib/api-routes';
+import { PUT_EVENTS_CONSUMER, ROUTES } from '../lib/contract/api-routes';
 import { functionEsbuildOptions } from '../lib/constructs/handler-function';
 
 const PROJECT_ROOT = join(__dirname, '..');

@@ -3,7 +3,7 @@
  * two datasets' import jobs, the solution's versions, its campaigns and the group's event trackers, each
  * newest first, and describes each event tracker for its tracking id (only trackers this stack's function may
  * describe: those carrying the owner tag, ownership.ts). The resources come from environment variables the
- * stack fills (lib/api-routes.ts `StackValue`).
+ * stack fills (lib/contract/api-routes.ts `StackValue`).
  */
 import {
   DescribeEventTrackerCommand,

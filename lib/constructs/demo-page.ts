@@ -14,7 +14,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { bundleApp, DEMO_PAGE_DIR, readCatalogue, type DemoConfig } from '../../local/demo-page/build';
-import { API_STAGE_NAME } from '../stack-outputs';
+import { API_STAGE_NAME } from '../contract/stack-outputs';
 import { acknowledge, attributeFinding } from './acknowledge';
 
 export interface DemoPageProps {

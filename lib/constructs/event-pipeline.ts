@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { CONSUMER_FAILURES_PREFIX, FAILED_RECORDS_BUCKET_ENV } from '../../lambda/shared/ownership';
-import { PUT_EVENTS_SOURCE_SETTINGS } from '../event-source-settings';
+import { PUT_EVENTS_SOURCE_SETTINGS } from '../contract/event-source-settings';
 import { acknowledge, attributeFinding } from './acknowledge';
 import { DEFAULTS } from './defaults';
 import { FailedRecordsDestination, LAMBDA_FAILURES_PREFIX } from './failed-records-destination';

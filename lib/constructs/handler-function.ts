@@ -85,7 +85,7 @@ export function functionEsbuildOptions(entry: string, outfile: string, projectRo
 }
 
 export interface HandlerFunctionProps {
-  /** File name under `lambda/`, without `.ts` (as `handler` in lib/api-routes.ts). */
+  /** File name under `lambda/`, without `.ts` (as `handler` in lib/contract/api-routes.ts). */
   readonly entry: string;
   /**
    * Exported function of the entry file that Lambda invokes.

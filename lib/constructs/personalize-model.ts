@@ -7,7 +7,7 @@ import {
   type PersonalizePermission,
   type PersonalizeResourceKind,
   type StackValue,
-} from '../api-routes';
+} from '../contract/api-routes';
 import {
   INTERACTIONS_SCHEMA,
   ITEMS_SCHEMA,
@@ -15,7 +15,7 @@ import {
   USER_PERSONALIZATION_RECIPE_ARN,
   type PersonalizeNameInputs,
   type PersonalizeNames,
-} from '../personalize-schemas';
+} from '../contract/personalize-schemas';
 import { accountPatternFinding, acknowledge, attributeFinding } from './acknowledge';
 import type { AutoTrainingSetting } from '../context';
 import { CLEANUP_PERMISSIONS, PersonalizeCleanup } from './personalize-cleanup';
@@ -62,8 +62,8 @@ export interface PersonalizeModelProps {
   readonly namePrefix?: string;
 }
 
-/** What a function may do on the model's resources (defined in lib/api-routes.ts). */
-export type { PersonalizePermission } from '../api-routes';
+/** What a function may do on the model's resources (defined in lib/contract/api-routes.ts). */
+export type { PersonalizePermission } from '../contract/api-routes';
 
 /**
  * The Personalize side of the system, as CloudFormation knows it (L1): dataset group, the two schemas and

@@ -2,7 +2,7 @@ import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { provisionedName } from '../../lambda/provisionLifecycle';
 import { OWNER_TAG_ENV } from '../../lambda/shared/ownership';
-import type { PersonalizePermission } from '../api-routes';
+import type { PersonalizePermission } from '../contract/api-routes';
 import type { HandlerFunction } from './handler-function';
 import type { PersonalizeModel } from './personalize-model';
 import { addPollingProvider } from './polling-provider';

@@ -11,14 +11,14 @@ import {
   type KinesisRoute,
   type LambdaRoute,
   type Route,
-} from '../api-routes';
+} from '../contract/api-routes';
 import {
   GATEWAY_RESPONSES,
   PUT_RECORD_ERROR_RESPONSES,
   type GatewayResponseDefinition,
-} from '../gateway-responses';
-import { PUT_RECORD_RESPONSE_TEMPLATE, putRecordRequestTemplate } from '../kinesis-integration';
-import { API_STAGE_NAME } from '../stack-outputs';
+} from '../contract/gateway-responses';
+import { PUT_RECORD_RESPONSE_TEMPLATE, putRecordRequestTemplate } from '../contract/kinesis-integration';
+import { API_STAGE_NAME } from '../contract/stack-outputs';
 import { acknowledge } from './acknowledge';
 import { DEFAULTS } from './defaults';
 import type { EventPipeline } from './event-pipeline';
@@ -32,7 +32,7 @@ export interface RecommendationsApiProps {
   readonly events: EventPipeline;
   /**
    * The routes to serve.
-   * @default ROUTES (lib/api-routes.ts)
+   * @default ROUTES (lib/contract/api-routes.ts)
    */
   readonly routes?: readonly Route[];
   /**
@@ -58,7 +58,7 @@ export interface RecommendationsApiProps {
 /**
  * The project's HTTP API, built from the route table: one Lambda function per route (through
  * `HandlerFunction`), `POST /data` as a Kinesis PutRecord integration, every method behind the API key,
- * request validation from the routes' zod schemas, JSON error bodies from lib/gateway-responses.ts.
+ * request validation from the routes' zod schemas, JSON error bodies from lib/contract/gateway-responses.ts.
  */
 export class RecommendationsApi extends Construct {
   public readonly restApi: apigateway.RestApi;
@@ -150,7 +150,7 @@ export class RecommendationsApi extends Construct {
     });
   }
 
-  /** The gateway's own error responses, as JSON bodies (lib/gateway-responses.ts). */
+  /** The gateway's own error responses, as JSON bodies (lib/contract/gateway-responses.ts). */
   private addGatewayResponses(): void {
     for (const [name, response] of Object.entries(GATEWAY_RESPONSES) as Array<
       [string, GatewayResponseDefinition]

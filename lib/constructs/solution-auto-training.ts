@@ -1,6 +1,6 @@
 import { CustomResource, type Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { PersonalizePermission } from '../api-routes';
+import type { PersonalizePermission } from '../contract/api-routes';
 import type { AutoTrainingSetting } from '../context';
 import type { HandlerFunction } from './handler-function';
 import { addPollingProvider } from './polling-provider';

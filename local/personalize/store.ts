@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomically } from '../files';
+import { writeFileAtomically } from '../shared/files';
 import type { Interaction, Item, SolutionMetrics } from './model/types';
 import type { GroupLiveData } from './storage/group-live-data';
 import { LiveStore, type LiveStoreOptions } from './storage/live-store';

@@ -36,7 +36,7 @@ import {
   ResourceNotFoundException,
   UpdateCampaignCommand,
 } from '@aws-sdk/client-personalize';
-import { INTERACTIONS_SCHEMA } from '../../lib/personalize-schemas';
+import { INTERACTIONS_SCHEMA } from '../../lib/contract/personalize-schemas';
 import {
   provision,
   settle,

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-personalize';
 import { PutEventsCommand, PutItemsCommand } from '@aws-sdk/client-personalize-events';
 import { GetRecommendationsCommand } from '@aws-sdk/client-personalize-runtime';
-import { INTERACTIONS_SCHEMA } from '../../lib/personalize-schemas';
+import { INTERACTIONS_SCHEMA } from '../../lib/contract/personalize-schemas';
 import {
   ITEM_COUNT,
   itemId,

@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeAll, writeFileAtomically } from '../../local/files';
+import { writeAll, writeFileAtomically } from '../../local/shared/files';
 
 describe('writeFileAtomically', () => {
   let dir: string;

@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-personalize';
 import { PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
 import { PersonalizeRuntimeClient } from '@aws-sdk/client-personalize-runtime';
-import { INTERACTIONS_SCHEMA, ITEMS_SCHEMA } from '../../lib/personalize-schemas';
+import { INTERACTIONS_SCHEMA, ITEMS_SCHEMA } from '../../lib/contract/personalize-schemas';
 import {
   startPersonalizeEmulator,
   type PersonalizeEmulator,

@@ -6,7 +6,7 @@ import {
   DescribeDatasetImportJobCommand,
   ResourceInUseException,
 } from '@aws-sdk/client-personalize';
-import { INTERACTIONS_SCHEMA, ITEMS_SCHEMA } from '../../lib/personalize-schemas';
+import { INTERACTIONS_SCHEMA, ITEMS_SCHEMA } from '../../lib/contract/personalize-schemas';
 import { settle, startHarness, writeS3Object, type Harness } from './harness';
 
 describe('Personalize emulator dataset import jobs (S3 is a local directory)', () => {

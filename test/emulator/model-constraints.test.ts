@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { INTERACTIONS_SCHEMA } from '../../lib/personalize-schemas';
+import { INTERACTIONS_SCHEMA } from '../../lib/contract/personalize-schemas';
 import { startHarness, type Harness } from './harness';
 
 /**

@@ -19,7 +19,7 @@ import {
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { HandlerFunction } from '../../lib/constructs/handler-function';
-import { STACK_OUTPUTS } from '../../lib/stack-outputs';
+import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { startLocalMode, type LocalMode } from '../../local/start';
 import { STACK_NAME, synthesize, type Synthesized } from '../infra/synth';
 import { callApi, silenceHandlerLogs, temporaryDirectory, waitFor, type ApiResponse } from '../local/helpers';

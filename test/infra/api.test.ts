@@ -1,12 +1,12 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { bodyJsonSchema, requiredQueryParameters, ROUTES } from '../../lib/api-routes';
+import { bodyJsonSchema, requiredQueryParameters, ROUTES } from '../../lib/contract/api-routes';
 import {
   GATEWAY_RESPONSES,
   PUT_RECORD_ERROR_RESPONSES,
   type GatewayResponseDefinition,
-} from '../../lib/gateway-responses';
-import { PUT_RECORD_RESPONSE_TEMPLATE } from '../../lib/kinesis-integration';
-import { API_STAGE_NAME } from '../../lib/stack-outputs';
+} from '../../lib/contract/gateway-responses';
+import { PUT_RECORD_RESPONSE_TEMPLATE } from '../../lib/contract/kinesis-integration';
+import { API_STAGE_NAME } from '../../lib/contract/stack-outputs';
 import { statementsOfRole, synthesize, type Resource, type Synthesized } from './synth';
 
 let synth: Synthesized;
@@ -254,7 +254,7 @@ describe("API Gateway's account-level CloudWatch role (needed by the stage's acc
 
 describe('gateway responses', () => {
   it.each(Object.entries(GATEWAY_RESPONSES) as Array<[string, GatewayResponseDefinition]>)(
-    'answers %s with the JSON error body of lib/gateway-responses.ts',
+    'answers %s with the JSON error body of lib/contract/gateway-responses.ts',
     (_, r) => {
       synth.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
         ResponseType: r.type,

@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { PUT_EVENTS_SOURCE_SETTINGS } from '../../lib/event-source-settings';
+import { PUT_EVENTS_SOURCE_SETTINGS } from '../../lib/contract/event-source-settings';
 import { CONSUMER_FAILURES_PREFIX, FAILED_RECORDS_BUCKET_ENV } from '../../lambda/shared/ownership';
 import {
   asArray,
@@ -108,7 +108,7 @@ describe('clean-up', () => {
 describe('putEvents consumer', () => {
   const consumer = () => functionByDescription(synth.template, 'Sends the interaction batches');
 
-  it('reads the stream with the settings of lib/event-source-settings.ts', () => {
+  it('reads the stream with the settings of lib/contract/event-source-settings.ts', () => {
     const s = PUT_EVENTS_SOURCE_SETTINGS;
     synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [logicalId('AWS::Kinesis::Stream'), 'Arn'] },

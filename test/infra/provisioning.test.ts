@@ -1,6 +1,6 @@
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { OWNER_TAG_ENV, OWNER_TAG_KEY } from '../../lambda/shared/ownership';
-import { PROVISIONING_OUTPUTS } from '../../lib/stack-outputs';
+import { PROVISIONING_OUTPUTS } from '../../lib/contract/stack-outputs';
 import {
   functionByDescription,
   grantsOfRole,

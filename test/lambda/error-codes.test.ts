@@ -24,12 +24,12 @@ import { PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
 import { PersonalizeRuntimeClient } from '@aws-sdk/client-personalize-runtime';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ROUTES, type LambdaRoute } from '../../lib/api-routes';
-import { GATEWAY_RESPONSES, PUT_RECORD_ERROR_RESPONSES } from '../../lib/gateway-responses';
+import { ROUTES, type LambdaRoute } from '../../lib/contract/api-routes';
+import { GATEWAY_RESPONSES, PUT_RECORD_ERROR_RESPONSES } from '../../lib/contract/gateway-responses';
 import { ERROR_CODES, ERROR_CODE_PATTERN, isErrorCode } from '../../lambda/shared/error-codes';
 import { STATUS_ENV } from '../../lambda/shared/status';
 import type { HttpHandler } from '../../lambda/shared/http';
-import { renderMappingTemplate } from '../../local/vtl';
+import { renderMappingTemplate } from '../../local/apigateway/vtl';
 
 const personalize = mockClient(PersonalizeClient);
 const personalizeEvents = mockClient(PersonalizeEventsClient);

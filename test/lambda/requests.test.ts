@@ -14,8 +14,8 @@ import { PersonalizeEventsClient, PutEventsCommand } from '@aws-sdk/client-perso
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import Ajv from 'ajv';
 import { mockClient } from 'aws-sdk-client-mock';
-import { bodyJsonSchema, ROUTES } from '../../lib/api-routes';
-import { draft04ToAjv } from '../../local/gateway';
+import { bodyJsonSchema, ROUTES } from '../../lib/contract/api-routes';
+import { draft04ToAjv } from '../../local/apigateway/gateway';
 import { handler, trackingIds } from '../../lambda/putEvents';
 import type { ConsumerFailures } from '../../lambda/shared/failed-records';
 import {

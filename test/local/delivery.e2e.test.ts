@@ -6,7 +6,7 @@
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { DescribeEventTrackerCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
 import { join } from 'node:path';
-import { STACK_OUTPUTS } from '../../lib/stack-outputs';
+import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { startLocalMode, type LocalMode } from '../../local/start';
 import {
   acceptedEvents,

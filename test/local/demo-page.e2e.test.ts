@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { STACK_OUTPUTS } from '../../lib/stack-outputs';
+import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { startLocalMode, type LocalMode } from '../../local/start';
 import { callApi, silenceHandlerLogs, temporaryDirectory, waitFor } from './helpers';
 

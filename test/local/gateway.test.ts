@@ -10,8 +10,8 @@ import {
   validateBody,
   type LocalGateway,
   type ProxyHandler,
-} from '../../local/gateway';
-import { createKinesisClient, ensureStream, startKinesis, type LocalKinesis } from '../../local/kinesis';
+} from '../../local/apigateway/gateway';
+import { createKinesisClient, ensureStream, startKinesis, type LocalKinesis } from '../../local/kinesis/kinesis';
 import { ISO_DATE_PATTERN } from '../../lambda/shared/requests';
 import { callApi } from './helpers';
 

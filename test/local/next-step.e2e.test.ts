@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nextStep, readLocalState } from '../../local/next-step';
 import { startLocalMode, type LocalMode } from '../../local/start';
-import { STACK_OUTPUTS } from '../../lib/stack-outputs';
+import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { callApi, silenceHandlerLogs, temporaryDirectory, waitFor } from './helpers';
 
 jest.setTimeout(180_000);

@@ -1,6 +1,6 @@
 /** The Postman collection, run by newman against local mode: the same collection that runs against AWS. */
 import { join } from 'node:path';
-import { STACK_OUTPUTS } from '../../lib/stack-outputs';
+import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { startLocalMode, type LocalMode } from '../../local/start';
 import { runBashScript, silenceHandlerLogs, stackStatus, temporaryDirectory } from './helpers';
 

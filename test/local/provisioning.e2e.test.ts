@@ -12,8 +12,8 @@ import {
 } from '@aws-sdk/client-personalize';
 import type { ProvisionedLifecycle } from '../../lambda/provisionLifecycle';
 import { OWNER_TAG_KEY } from '../../lambda/shared/ownership';
-import { PROVISIONING_OUTPUTS, STACK_OUTPUTS } from '../../lib/stack-outputs';
-import { driveCreate, type CustomResourceHandlers } from '../../local/custom-resource-driver';
+import { PROVISIONING_OUTPUTS, STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
+import { driveCreate, type CustomResourceHandlers } from '../../local/cloudformation/custom-resource-driver';
 import { startLocalMode, type LocalMode } from '../../local/start';
 import { callApi, silenceHandlerLogs, temporaryDirectory, waitFor } from './helpers';
 

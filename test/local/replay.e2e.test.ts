@@ -12,8 +12,8 @@ import { PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
 import { parseArguments, replayFailures, type ReplayOptions } from '../../scripts/replay-failures';
-import { STACK_OUTPUTS } from '../../lib/stack-outputs';
-import type { OnFailureRecord } from '../../local/failed-records';
+import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
+import type { OnFailureRecord } from '../../local/lambda/failed-records';
 import { replayFailuresCommand, startLocalMode, type LocalMode } from '../../local/start';
 import {
   acceptedEvents,

@@ -1,8 +1,8 @@
 /** A restart with the same state directory keeps the key and every provisioned resource, and re-creates nothing. */
 import { readFileSync } from 'node:fs';
 import { DescribeSolutionCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
-import { personalizeNames } from '../../lib/personalize-schemas';
-import { STACK_OUTPUTS } from '../../lib/stack-outputs';
+import { personalizeNames } from '../../lib/contract/personalize-schemas';
+import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { parseArguments, startLocalMode } from '../../local/start';
 import { temporaryDirectory } from './helpers';
 

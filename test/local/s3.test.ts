@@ -19,7 +19,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { startS3StandIn, type S3StandIn } from '../../local/s3';
+import { startS3StandIn, type S3StandIn } from '../../local/s3/s3';
 import { temporaryDirectory } from './helpers';
 
 /** One raw HTTP exchange, the path sent byte for byte (fetch would normalise `..`). */

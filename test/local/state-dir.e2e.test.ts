@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalMode, type LocalMode } from '../../local/start';
-import { LOCK_FILE } from '../../local/state-lock';
+import { LOCK_FILE } from '../../local/shared/state-lock';
 import { temporaryDirectory } from './helpers';
 
 jest.setTimeout(120_000);

@@ -1,6 +1,6 @@
-import { putRecordRequestTemplate, PUT_RECORD_RESPONSE_TEMPLATE } from '../../lib/kinesis-integration';
-import { PUT_RECORD_ERROR_RESPONSES } from '../../lib/gateway-responses';
-import { escapeJavaScript, evaluateJsonPath, renderMappingTemplate } from '../../local/vtl';
+import { putRecordRequestTemplate, PUT_RECORD_RESPONSE_TEMPLATE } from '../../lib/contract/kinesis-integration';
+import { PUT_RECORD_ERROR_RESPONSES } from '../../lib/contract/gateway-responses';
+import { escapeJavaScript, evaluateJsonPath, renderMappingTemplate } from '../../local/apigateway/vtl';
 
 const data = { userId: '429', itemId: '1210', eventType: 'click', trackingId: 'tracking-1', interactions: 3 };
 

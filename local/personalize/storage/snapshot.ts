@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
-import { writeAll, writeFileAtomically } from '../../files';
+import { writeAll, writeFileAtomically } from '../../shared/files';
 import type { Item } from '../model/types';
 import type { Column } from './columns';
 import { FingerprintSet } from './fingerprints';

@@ -1,9 +1,9 @@
 /**
- * Local mode's API Gateway: serves the stack's own route table (lib/api-routes.ts) at `/<stage>`, with what
+ * Local mode's API Gateway: serves the stack's own route table (lib/contract/api-routes.ts) at `/<stage>`, with what
  * API Gateway does before and around the integrations: the API key, the request validator (the routes' JSON
- * schema models and required query parameters), the stack's gateway responses (lib/gateway-responses.ts),
+ * schema models and required query parameters), the stack's gateway responses (lib/contract/gateway-responses.ts),
  * REST API (v1) Lambda proxy events for the unchanged handlers, and for `/data` the AWS integration to
- * Kinesis PutRecord through the stack's own mapping templates (lib/kinesis-integration.ts).
+ * Kinesis PutRecord through the stack's own mapping templates (lib/contract/kinesis-integration.ts).
  *
  * An unknown route answers the stack's MISSING_AUTHENTICATION_TOKEN gateway response (404 NotFoundException),
  * before the key is checked, as API Gateway resolves the route first.
@@ -21,19 +21,19 @@ import {
   requiredQueryParameters,
   Route,
   ROUTES,
-} from '../lib/api-routes';
+} from '../../lib/contract/api-routes';
 import {
   GATEWAY_RESPONSES,
   GatewayResponseDefinition,
   PUT_RECORD_ERROR_RESPONSES,
   RESPONSE_TYPE_STATUS,
-} from '../lib/gateway-responses';
-import { PUT_RECORD_RESPONSE_TEMPLATE, putRecordRequestTemplate } from '../lib/kinesis-integration';
-import { API_STAGE_NAME } from '../lib/stack-outputs';
-import { demoPageSite, localDemoConfig } from './demo-page/serve';
-import { createLambdaContext } from './lambda-context';
+} from '../../lib/contract/gateway-responses';
+import { PUT_RECORD_RESPONSE_TEMPLATE, putRecordRequestTemplate } from '../../lib/contract/kinesis-integration';
+import { API_STAGE_NAME } from '../../lib/contract/stack-outputs';
+import { demoPageSite, localDemoConfig } from '../demo-page/serve';
+import { createLambdaContext } from '../lambda/lambda-context';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-depth';
-import { closeServer, listenOn } from './listen';
+import { closeServer, listenOn } from '../shared/listen';
 import { renderMappingTemplate } from './vtl';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;

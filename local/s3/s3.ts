@@ -3,7 +3,7 @@
  * SDK S3Client pointed at it with AWS_ENDPOINT_URL_S3 (an IP endpoint makes the SDK use path-style URLs,
  * `/<bucket>/<key>`): PutObject, GetObject, HeadObject, DeleteObject, ListObjectsV2 (prefix, delimiter,
  * start-after, continuation token, max-keys, encoding-type=url), HeadBucket and CreateBucket, over the
- * directory of local/s3-store.ts. Errors are S3's XML (`<Error><Code>NoSuchKey</Code>...`), which the SDK
+ * directory of local/s3/s3-store.ts. Errors are S3's XML (`<Error><Code>NoSuchKey</Code>...`), which the SDK
  * turns into its exception classes. Request bodies may be `aws-chunked` (the SDK's streaming uploads); the
  * checksums a request carries (CRC32, SHA-1, SHA-256, Content-MD5, the payload hash) are checked. Another
  * operation is answered 501 NotImplemented naming it; a malformed request gets a 4xx, never a crash.
@@ -16,7 +16,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
-import { closeServer, listenOn } from './listen';
+import { closeServer, listenOn } from '../shared/listen';
 import { LocalS3Store, S3Error, type ListResult, type S3ObjectInfo } from './s3-store';
 
 export interface S3StandInOptions {

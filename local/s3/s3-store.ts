@@ -1,7 +1,7 @@
 /**
  * Local S3's storage: a bucket is a subdirectory of one directory (the `s3Dir` from which the Personalize
  * emulator also reads `s3://bucket/key`), an object is a file under it, and each `/` of a key is a directory
- * separator. Shared by the S3 stand-in's HTTP API (local/s3.ts) and by local mode's own writers (the event
+ * separator. Shared by the S3 stand-in's HTTP API (local/s3/s3.ts) and by local mode's own writers (the event
  * source mapping's on-failure records). Synchronous: a write is on disk when the call returns.
  *
  * What a directory cannot hold is refused with `InvalidArgument` instead of being stored somewhere else: keys
@@ -21,7 +21,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { writeFileAtomically } from './files';
+import { writeFileAtomically } from '../shared/files';
 
 /** An error as S3 answers it: HTTP status, error code, message. */
 export class S3Error extends Error {

@@ -1,8 +1,8 @@
 /**
  * Local mode's stand-in for Lambda's Kinesis event source mapping: polls each shard, invokes the putEvents
- * handler with real KinesisStreamEvent batches and applies the stack's settings (lib/event-source-settings.ts):
+ * handler with real KinesisStreamEvent batches and applies the stack's settings (lib/contract/event-source-settings.ts):
  * batch size and window, partial batch responses, bisection on error, bounded retries and record age, and
- * the on-failure destination: an S3 bucket, written as Lambda writes it (local/failed-records.ts: the whole
+ * the on-failure destination: an S3 bucket, written as Lambda writes it (local/lambda/failed-records.ts: the whole
  * invocation record, records included, under `aws/lambda/<mapping UUID>/...`). A record is checkpointed only
  * once the handler accepted it or it is on disk in the bucket, so nothing is lost and, across restarts,
  * nothing is re-sent.
@@ -15,7 +15,7 @@ import type {
   KinesisStreamEvent,
   KinesisStreamRecord,
 } from 'aws-lambda';
-import { PUT_EVENTS_SOURCE_SETTINGS, type EventSourceSettings } from '../lib/event-source-settings';
+import { PUT_EVENTS_SOURCE_SETTINGS, type EventSourceSettings } from '../../lib/contract/event-source-settings';
 import { CheckpointFile } from './checkpoints';
 import { onFailureObjectKey, type OnFailureCondition, type OnFailureRecord } from './failed-records';
 import { createLambdaContext } from './lambda-context';
@@ -26,7 +26,7 @@ export type KinesisHandler = (
   context: Context,
 ) => Promise<KinesisStreamBatchResponse | void | undefined>;
 
-/** The settings type lives with the values (lib/event-source-settings.ts); local mode names it from here too. */
+/** The settings type lives with the values (lib/contract/event-source-settings.ts); local mode names it from here too. */
 export type { EventSourceSettings };
 
 export interface StreamConsumerOptions {

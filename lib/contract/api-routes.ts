@@ -3,10 +3,10 @@
  * serves it, so the two cannot drift apart.
  */
 import * as z from 'zod';
-import { ERROR_CODES } from '../lambda/shared/error-codes';
-import { OWNER_TAG_KEY } from '../lambda/shared/ownership';
-import * as requests from '../lambda/shared/requests';
-import { STATUS_ENV } from '../lambda/shared/status';
+import { ERROR_CODES } from '../../lambda/shared/error-codes';
+import { OWNER_TAG_KEY } from '../../lambda/shared/ownership';
+import * as requests from '../../lambda/shared/requests';
+import { STATUS_ENV } from '../../lambda/shared/status';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 

@@ -6,7 +6,7 @@
  * Every body is the contract's error shape: `{"message": "...", "code": "..."}`, the code one of
  * lambda/shared/error-codes.ts.
  */
-import { ERROR_CODES } from '../lambda/shared/error-codes';
+import { ERROR_CODES } from '../../lambda/shared/error-codes';
 import { GATEWAY_ERRORS } from './api-routes';
 import { jsonStringContent } from './kinesis-integration';
 

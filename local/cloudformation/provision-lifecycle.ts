@@ -5,8 +5,8 @@
  * kept state creates nothing again.
  */
 import { join } from 'node:path';
-import type { ProvisionedLifecycle } from '../lambda/provisionLifecycle';
-import { PROVISIONING_OUTPUTS } from '../lib/stack-outputs';
+import type { ProvisionedLifecycle } from '../../lambda/provisionLifecycle';
+import { PROVISIONING_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { driveCreate, type CustomResourceHandlers } from './custom-resource-driver';
 import type { ProvisionedModel } from './provision';
 
@@ -28,7 +28,7 @@ export async function provisionLifecycle(
   transitionMs?: number,
 ): Promise<Record<string, string>> {
   const handlers = (await import(
-    join(__dirname, '..', 'lambda', 'provisionLifecycle')
+    join(__dirname, '..', '..', 'lambda', 'provisionLifecycle')
   )) as CustomResourceHandlers<ProvisionedLifecycle> & {
     provisionedName(stackName: string): string;
   };

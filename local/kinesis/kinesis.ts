@@ -13,7 +13,7 @@ import {
   waitUntilStreamExists,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { listenOn } from './listen';
+import { listenOn } from '../shared/listen';
 
 // kinesalite ships no types; this is the part of its API local mode uses.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,6 +1,6 @@
 /**
  * Provisions, through the real Personalize SDK client, what the stack's PersonalizeModel construct
- * declares, from the same definitions (lib/personalize-schemas.ts): dataset group, both schemas, both
+ * declares, from the same definitions (lib/contract/personalize-schemas.ts): dataset group, both schemas, both
  * datasets with their import jobs, and the solution, whose automatic training is then turned off (or kept,
  * with a schedule) with UpdateSolution, as the stack does. Idempotent: what exists (by name) is reused, so
  * a restart with a state directory provisions nothing twice.
@@ -24,7 +24,7 @@ import {
   UpdateSolutionCommand,
   type Solution,
 } from '@aws-sdk/client-personalize';
-import { INTERACTIONS_SCHEMA, ITEMS_SCHEMA, PersonalizeNames } from '../lib/personalize-schemas';
+import { INTERACTIONS_SCHEMA, ITEMS_SCHEMA, PersonalizeNames } from '../../lib/contract/personalize-schemas';
 
 export interface ProvisionOptions {
   readonly names: PersonalizeNames;

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { KinesisStreamRecord } from 'aws-lambda';
-import type { LocalS3Store } from './s3-store';
+import type { LocalS3Store } from '../s3/s3-store';
 
 export type OnFailureCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
 

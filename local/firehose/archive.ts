@@ -10,8 +10,8 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { _Record, KinesisClient } from '@aws-sdk/client-kinesis';
-import { CheckpointFile } from './checkpoints';
-import { listShardIds, Pause, ShardReader } from './shard-reader';
+import { CheckpointFile } from '../lambda/checkpoints';
+import { listShardIds, Pause, ShardReader } from '../lambda/shard-reader';
 
 export interface StreamArchiveOptions {
   readonly kinesis: KinesisClient;
