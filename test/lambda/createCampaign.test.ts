@@ -1,7 +1,6 @@
 // First import: the factories set the test environment before any SDK client is created.
 import {
   CAMPAIGN_ARN,
-  MAPPED_SERVICE_ERRORS,
   SOLUTION_VERSION_ARN,
   STACK_NAME,
   apiEvent,
@@ -105,17 +104,6 @@ describe('POST /campaign', () => {
       message: expect.stringContaining(message),
     });
     expect(personalize).not.toHaveReceivedAnyCommand();
-  });
-
-  it.each(MAPPED_SERVICE_ERRORS)('answers Personalize %s with %i', async (name, status, code) => {
-    personalize
-      .on(CreateCampaignCommand)
-      .rejects(serviceError(name, 'Campaign movies-campaign already exists'));
-
-    const result = await post({ solutionVersionArn: SOLUTION_VERSION_ARN, name: 'movies-campaign' });
-
-    expect(result.statusCode).toBe(status);
-    expect(bodyOf(result)).toEqual({ code, message: 'Campaign movies-campaign already exists' });
   });
 
   it('answers an unexpected failure with a generic 500', async () => {

@@ -3,7 +3,6 @@ import {
   CAMPAIGN_ARN,
   DATASET_GROUP_ARN,
   EVENT_TRACKER_ARN,
-  MAPPED_SERVICE_ERRORS,
   TRACKING_ID,
   STACK_NAME,
   apiEvent,
@@ -11,7 +10,6 @@ import {
   expectGenericServerError,
   lambdaContext,
   restoreFunctionEnvironment,
-  serviceError,
   unexpectedError,
 } from './factories';
 import { CreateEventTrackerCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
@@ -66,17 +64,6 @@ describe('POST /eventTracker', () => {
       message: expect.stringContaining(message),
     });
     expect(personalize).not.toHaveReceivedAnyCommand();
-  });
-
-  it.each(MAPPED_SERVICE_ERRORS)('answers Personalize %s with %i', async (name, status, code) => {
-    personalize
-      .on(CreateEventTrackerCommand)
-      .rejects(serviceError(name, 'The dataset group already has an event tracker'));
-
-    const result = await post({ name: 'movies-tracker', datasetGroupArn: DATASET_GROUP_ARN });
-
-    expect(result.statusCode).toBe(status);
-    expect(bodyOf(result)).toEqual({ code, message: 'The dataset group already has an event tracker' });
   });
 
   it('answers an unexpected failure with a generic 500', async () => {

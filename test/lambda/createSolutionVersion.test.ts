@@ -1,6 +1,5 @@
 // First import: the factories set the test environment before any SDK client is created.
 import {
-  MAPPED_SERVICE_ERRORS,
   SOLUTION_ARN,
   SOLUTION_VERSION_ARN,
   STACK_NAME,
@@ -9,7 +8,6 @@ import {
   expectGenericServerError,
   lambdaContext,
   restoreFunctionEnvironment,
-  serviceError,
   unexpectedError,
 } from './factories';
 import { CreateSolutionVersionCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
@@ -108,18 +106,6 @@ describe('POST /solutionVersion', () => {
       message: 'solutionArn: is required; version: is required',
     });
   });
-
-  it.each(MAPPED_SERVICE_ERRORS)(
-    'answers Personalize %s with %i and the service message',
-    async (name, status, code) => {
-      personalize.on(CreateSolutionVersionCommand).rejects(serviceError(name, `${name} for ${SOLUTION_ARN}`));
-
-      const result = await post({ solutionArn: SOLUTION_ARN, version: 'v1' });
-
-      expect(result.statusCode).toBe(status);
-      expect(bodyOf(result)).toEqual({ code, message: `${name} for ${SOLUTION_ARN}` });
-    },
-  );
 
   it('answers an unexpected failure with a generic 500 and logs the cause', async () => {
     const cause = unexpectedError();

@@ -1,7 +1,6 @@
 // First import: the factories set the test environment before any SDK client is created.
 import {
   CAMPAIGN_ARN,
-  MAPPED_SERVICE_ERRORS,
   SOLUTION_ARN,
   apiEvent,
   bodyOf,
@@ -55,18 +54,6 @@ describe('POST /describeCampaign', () => {
     expect(bodyOf(result)).toEqual({ code: 'ValidationException', message });
     expect(personalize).not.toHaveReceivedAnyCommand();
   });
-
-  it.each(MAPPED_SERVICE_ERRORS.filter(([name]) => name !== 'ResourceNotFoundException'))(
-    'answers Personalize %s with %i',
-    async (name, status, code) => {
-      personalize.on(DescribeCampaignCommand).rejects(serviceError(name));
-
-      const result = await post({ campaignArn: CAMPAIGN_ARN });
-
-      expect(result.statusCode).toBe(status);
-      expect(bodyOf(result)).toMatchObject({ code });
-    },
-  );
 
   it('answers an unexpected failure with a generic 500', async () => {
     personalize.on(DescribeCampaignCommand).rejects(unexpectedError());

@@ -1,13 +1,11 @@
 // First import: the factories set the test environment before any SDK client is created.
 import {
   CAMPAIGN_ARN,
-  MAPPED_SERVICE_ERRORS,
   SOLUTION_VERSION_ARN,
   apiEvent,
   bodyOf,
   expectGenericServerError,
   lambdaContext,
-  serviceError,
   unexpectedError,
 } from './factories';
 import { DescribeSolutionVersionCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
@@ -52,15 +50,6 @@ describe('POST /describeSolutionVersion', () => {
       message: expect.stringContaining(message),
     });
     expect(personalize).not.toHaveReceivedAnyCommand();
-  });
-
-  it.each(MAPPED_SERVICE_ERRORS)('answers Personalize %s with %i', async (name, status, code) => {
-    personalize.on(DescribeSolutionVersionCommand).rejects(serviceError(name));
-
-    const result = await post({ solutionVersionArn: SOLUTION_VERSION_ARN });
-
-    expect(result.statusCode).toBe(status);
-    expect(bodyOf(result)).toMatchObject({ code });
   });
 
   it('answers an unexpected failure with a generic 500', async () => {

@@ -2,14 +2,16 @@
  * One convention for error codes: every `code` the API can answer, from any route of the route table and
  * from every gateway and integration response, is AWS-style (PascalCase ending in `Exception`) and comes from
  * the one table, lambda/shared/error-codes.ts. Each Lambda route's real handler is run with no input, and
- * with valid input against every service error it maps (and an unexpected one); every template is rendered.
+ * with valid input against a service error and an unexpected failure; every template is rendered. The
+ * service error table itself (each SDK error to its status and code) is tested once, in errors.test.ts: here
+ * each route shows that its handler answers through that one mapping, so a new route is covered by adding it
+ * to the route table and a valid request below.
  */
 // First import: the factories set the test environment before any SDK client is created.
 import {
   CAMPAIGN_ARN,
   DATASET_GROUP_ARN,
   EVENT_TRACKER_ARN,
-  MAPPED_SERVICE_ERRORS,
   SOLUTION_ARN,
   SOLUTION_VERSION_ARN,
   TRACKING_ID,
@@ -27,6 +29,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ROUTES, type LambdaRoute } from '../../lib/contract/api-routes';
 import { GATEWAY_RESPONSES, PUT_RECORD_ERROR_RESPONSES } from '../../lib/contract/gateway-responses';
 import { ERROR_CODES, ERROR_CODE_PATTERN, isErrorCode } from '../../lambda/shared/error-codes';
+import { toHttpError } from '../../lambda/shared/errors';
 import { STATUS_ENV } from '../../lambda/shared/status';
 import type { HttpHandler } from '../../lambda/shared/http';
 import { renderMappingTemplate } from '../../local/apigateway/vtl';
@@ -64,8 +67,22 @@ async function call(route: LambdaRoute, request: { body?: unknown; query?: Recor
     apiEvent({ method: route.method, path: route.path, body: request.body, query: request.query }),
     lambdaContext(),
   );
-  return { status: result.statusCode, code: (JSON.parse(result.body) as { code?: string }).code };
+  const body = JSON.parse(result.body) as { code?: string; message?: string };
+  return { status: result.statusCode, code: body.code, message: body.message };
 }
+
+/** Every Personalize call of the route fails with `failure` (the tracking id guard of /putEvents passes). */
+function failEveryServiceCall(route: LambdaRoute, failure: Error): void {
+  personalize.reset();
+  mockEventTrackers(personalize);
+  personalizeEvents.onAnyCommand().rejects(failure);
+  personalizeRuntime.onAnyCommand().rejects(failure);
+  // The tracking id guard must pass for /putEvents to reach PutEvents; every other call fails.
+  if (route.path !== '/putEvents') personalize.onAnyCommand().rejects(failure);
+}
+
+/** A service error whose mapping differs from the defaults (not 400, not 404, not 500). */
+const REPRESENTATIVE_SERVICE_ERROR = 'ResourceInUseException';
 
 function expectTableCode(code: string | undefined): void {
   expect(code).toMatch(ERROR_CODE_PATTERN);
@@ -95,22 +112,32 @@ describe('error codes: one table, AWS style', () => {
       const answered: Array<{ status: number; code: string | undefined }> = [];
       answered.push(await call(route, { body: {}, query: {} }));
       answered.push(await call(route, { body: '{not json' }));
-      for (const failure of [
-        ...MAPPED_SERVICE_ERRORS.map(([name]) => serviceError(name)),
-        unexpectedError(),
-      ]) {
-        personalize.reset();
-        mockEventTrackers(personalize);
-        personalizeEvents.onAnyCommand().rejects(failure);
-        personalizeRuntime.onAnyCommand().rejects(failure);
-        // The tracking id guard must pass for /putEvents to reach PutEvents; every other call fails.
-        if (route.path !== '/putEvents') personalize.onAnyCommand().rejects(failure);
+      for (const failure of [serviceError(REPRESENTATIVE_SERVICE_ERROR), unexpectedError()]) {
+        failEveryServiceCall(route, failure);
         answered.push(await call(route, VALID_REQUESTS[route.path] ?? {}));
       }
       const errors = answered.filter((answer) => answer.status >= 400);
       // /status takes no input: its errors are the service's only.
-      expect(errors.length).toBeGreaterThanOrEqual(route.path === '/status' ? 8 : 9);
+      expect(errors.length).toBeGreaterThanOrEqual(route.path === '/status' ? 2 : 4);
       for (const { code } of errors) expectTableCode(code);
+    },
+  );
+
+  it.each(lambdaRoutes.map((route) => [`${route.method} ${route.path}`, route] as const))(
+    '%s answers a Personalize service error through the shared mapping',
+    async (_name, route) => {
+      const failure = serviceError(REPRESENTATIVE_SERVICE_ERROR, 'what the service said');
+      const mapped = toHttpError(failure);
+      failEveryServiceCall(route, failure);
+
+      const answer = await call(route, VALID_REQUESTS[route.path] ?? {});
+
+      expect(answer).toEqual({
+        status: mapped.statusCode,
+        code: mapped.code,
+        message: expect.stringContaining(mapped.message) as unknown,
+      });
+      expect(mapped).toMatchObject({ statusCode: 409, message: 'what the service said' });
     },
   );
 

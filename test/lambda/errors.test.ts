@@ -1,5 +1,5 @@
 // First import: the factories set the test environment before any SDK client is created.
-import { MAPPED_SERVICE_ERRORS, STACK_NAME, serviceError, unexpectedError } from './factories';
+import { STACK_NAME, serviceError, unexpectedError } from './factories';
 import {
   HttpError,
   NotFoundError,
@@ -7,6 +7,17 @@ import {
   isRetryable,
   toHttpError,
 } from '../../lambda/shared/errors';
+
+/** The service errors the API answers with a 4xx, each with its status and the API's code (error-codes.ts). */
+const MAPPED_SERVICE_ERRORS: ReadonlyArray<readonly [string, number, string]> = [
+  ['InvalidInputException', 400, 'ValidationException'],
+  ['ResourceNotFoundException', 404, 'ResourceNotFoundException'],
+  ['ResourceInUseException', 409, 'ResourceInUseException'],
+  ['ResourceAlreadyExistsException', 409, 'ResourceAlreadyExistsException'],
+  ['LimitExceededException', 429, 'LimitExceededException'],
+  ['ThrottlingException', 429, 'TooManyRequestsException'],
+  ['TooManyRequestsException', 429, 'TooManyRequestsException'],
+];
 
 describe('toHttpError', () => {
   it.each(MAPPED_SERVICE_ERRORS)('maps %s to %i with the service message', (name, status, code) => {

@@ -228,17 +228,6 @@ export function serviceError(
   return new PersonalizeServiceException({ name, $fault: 'client', message, $metadata: { httpStatusCode } });
 }
 
-/** The service errors a handler answers with a 4xx, each with its status and the API's code (error-codes.ts). */
-export const MAPPED_SERVICE_ERRORS: ReadonlyArray<readonly [string, number, string]> = [
-  ['InvalidInputException', 400, 'ValidationException'],
-  ['ResourceNotFoundException', 404, 'ResourceNotFoundException'],
-  ['ResourceInUseException', 409, 'ResourceInUseException'],
-  ['ResourceAlreadyExistsException', 409, 'ResourceAlreadyExistsException'],
-  ['LimitExceededException', 429, 'LimitExceededException'],
-  ['ThrottlingException', 429, 'TooManyRequestsException'],
-  ['TooManyRequestsException', 429, 'TooManyRequestsException'],
-];
-
 /** An unexpected failure whose details must stay in the logs. */
 export function unexpectedError(): Error {
   const error = new Error('connect ECONNREFUSED 10.0.0.12:443 at TLSSocket.internal');

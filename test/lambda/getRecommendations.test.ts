@@ -1,12 +1,10 @@
 // First import: the factories set the test environment before any SDK client is created.
 import {
   CAMPAIGN_ARN,
-  MAPPED_SERVICE_ERRORS,
   apiEvent,
   bodyOf,
   expectGenericServerError,
   lambdaContext,
-  serviceError,
   unexpectedError,
 } from './factories';
 import { GetRecommendationsCommand, PersonalizeRuntimeClient } from '@aws-sdk/client-personalize-runtime';
@@ -79,15 +77,6 @@ describe('GET /getRecommendations', () => {
       message: expect.stringContaining(message),
     });
     expect(runtime).not.toHaveReceivedAnyCommand();
-  });
-
-  it.each(MAPPED_SERVICE_ERRORS)('answers Personalize %s with %i', async (name, status, code) => {
-    runtime.on(GetRecommendationsCommand).rejects(serviceError(name));
-
-    const result = await get({ campaignArn: CAMPAIGN_ARN, userId: '429' });
-
-    expect(result.statusCode).toBe(status);
-    expect(bodyOf(result)).toMatchObject({ code });
   });
 
   it('answers an unexpected failure with a generic 500', async () => {
