@@ -19,6 +19,7 @@ import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import type { IsCompleteResponse, OnEventResponse } from './shared/custom-resource';
 import { logger } from './shared/logger';
 import { OWNER_TAG_ENV, OWNER_TAG_KEY } from './shared/ownership';
+import { isServiceError, serviceErrorName } from './shared/service-errors';
 
 const personalize = new PersonalizeClient({});
 
@@ -35,10 +36,6 @@ export interface CleanupProgress {
 const TRAINING_STATUSES = new Set(['CREATE PENDING', 'CREATE IN_PROGRESS']);
 const STOPPING_STATUS = 'CREATE STOPPING';
 
-function errorName(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : undefined;
-}
-
 /**
  * Runs `call` on `arn`, treating "already gone" as success and "in use" as `inUse` says. The
  * function's policy allows deleting only campaigns and trackers with this stack's owner tag: an access
@@ -54,7 +51,7 @@ async function attempt(
     await call();
     return 'done';
   } catch (error) {
-    const name = errorName(error);
+    const name = serviceErrorName(error);
     if (name === 'ResourceNotFoundException') return 'gone';
     // A campaign or tracker still being created cannot be deleted yet (the next pass retries); a version
     // that cannot be stopped has just finished training (the next listing shows its final status).
@@ -79,7 +76,7 @@ async function listAll<Page, T>(
   try {
     for await (const page of pages) all.push(...(items(page) ?? []));
   } catch (error) {
-    if (errorName(error) === 'ResourceNotFoundException') return [];
+    if (isServiceError(error, 'ResourceNotFoundException')) return [];
     throw error;
   }
   return all;

@@ -22,6 +22,7 @@ import {
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import type { IsCompleteResponse, OnEventResponse } from './shared/custom-resource';
 import { logger } from './shared/logger';
+import { isServiceError } from './shared/service-errors';
 
 const personalize = new PersonalizeClient({});
 
@@ -35,10 +36,6 @@ export interface AutoTraining {
 const OFF: AutoTraining = { performAutoTraining: false };
 const UPDATE_IN_PROGRESS = new Set(['CREATE PENDING', 'CREATE IN_PROGRESS']);
 const SOLUTION_BEING_CREATED = new Set(['CREATE PENDING', 'CREATE IN_PROGRESS']);
-
-function errorName(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : undefined;
-}
 
 /** The solution and the wanted setting, from the custom resource's properties (CloudFormation sends strings). */
 function settingOf(properties: Record<string, unknown>): { solutionArn: string; wanted: AutoTraining } {
@@ -88,7 +85,7 @@ async function describe(client: PersonalizeClient, solutionArn: string): Promise
   try {
     return (await client.send(new DescribeSolutionCommand({ solutionArn }))).solution;
   } catch (error) {
-    if (errorName(error) === 'ResourceNotFoundException') return undefined;
+    if (isServiceError(error, 'ResourceNotFoundException')) return undefined;
     throw error;
   }
 }
@@ -125,7 +122,7 @@ export async function configureAutoTraining(
     await client.send(new UpdateSolutionCommand(updateRequest(solutionArn, wanted)));
   } catch (error) {
     // An update or a training still starting: the next poll asks again.
-    if (errorName(error) === 'ResourceInUseException') return false;
+    if (isServiceError(error, 'ResourceInUseException')) return false;
     throw error;
   }
   return false;

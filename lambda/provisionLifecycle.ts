@@ -30,6 +30,7 @@ import { personalize } from './shared/clients/personalize';
 import type { OnEventResponse } from './shared/custom-resource';
 import { logger } from './shared/logger';
 import { ownerTags } from './shared/ownership';
+import { isServiceError } from './shared/service-errors';
 
 /** What the resource is given (CloudFormation sends strings). */
 export interface ProvisioningTarget {
@@ -61,10 +62,6 @@ export type Step = { done: ProvisionedLifecycle } | { waiting: string };
 
 const FAILED = /FAILED/;
 const DELETING = /DELETE/;
-
-function errorName(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : undefined;
-}
 
 function required(properties: Record<string, unknown>, name: string): string {
   const value = properties[name];
@@ -180,7 +177,9 @@ export async function provisionStep(
       return { waiting: `solution version ${created.solutionVersionArn ?? target.name}` };
     } catch (error) {
       // Another version (automatic training) is in progress: the next call asks again.
-      if (errorName(error) === 'ResourceInUseException') return { waiting: 'a solution version in progress' };
+      if (isServiceError(error, 'ResourceInUseException')) {
+        return { waiting: 'a solution version in progress' };
+      }
       throw error;
     }
   }

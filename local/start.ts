@@ -23,6 +23,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { PersonalizeClient } from '@aws-sdk/client-personalize';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { FAILED_RECORDS_BUCKET_ENV, OWNER_TAG_ENV } from '../lambda/shared/ownership';
+import { errorMessage } from '../lambda/shared/service-errors';
 import {
   personalizeNames,
   USER_PERSONALIZATION_RECIPE_ARN,
@@ -692,9 +693,7 @@ async function localState(local: LocalMode): Promise<LocalState> {
       datasetGroupArn: output(local, STACK_OUTPUTS.datasetGroupArn),
     });
   } catch (error) {
-    console.error(
-      `Could not read what the emulator holds: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    console.error(`Could not read what the emulator holds: ${errorMessage(error)}`);
     return {};
   }
 }
@@ -754,7 +753,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    console.error(`\nLocal mode did not start: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`\nLocal mode did not start: ${errorMessage(error)}`);
     process.exit(1);
   });
 }

@@ -20,6 +20,7 @@ import { basename, join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { PUT_EVENTS_CONSUMER, ROUTES } from '../lib/contract/api-routes';
 import { functionEsbuildOptions } from '../lib/constructs/handler-function';
+import { errorMessage } from '../lambda/shared/service-errors';
 
 const PROJECT_ROOT = join(__dirname, '..');
 /** What NodejsFunction leaves to the runtime when `externalModules` is not given (Node.js 18 and later). */
@@ -294,7 +295,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
+    console.error(errorMessage(error));
     process.exit(1);
   });
 }

@@ -31,6 +31,7 @@ import {
   messageOf,
   parseRecord,
 } from '../lambda/shared/records';
+import { errorMessage } from '../lambda/shared/service-errors';
 
 export const USAGE =
   'Usage: npm run replay-failures -- s3://<bucket>[/<prefix>] [--tracking-id <id>] [--dry-run] [--keep]';
@@ -235,7 +236,7 @@ async function main(): Promise<void> {
   try {
     options = parseArguments(process.argv.slice(2));
   } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    console.error(`${errorMessage(error)}\n${USAGE}`);
     process.exitCode = 2;
     return;
   }

@@ -5,6 +5,7 @@
  */
 import { ERROR_CODES, type ErrorCode } from './error-codes';
 import { OWNER_TAG_ENV, OWNER_TAG_KEY } from './ownership';
+import { isServiceError, serviceErrorName } from './service-errors';
 
 /** An error with the HTTP status and code (error-codes.ts) it is answered with. */
 export class HttpError extends Error {
@@ -117,7 +118,7 @@ function accessDenied(error: Error): HttpError {
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (isSdkError(error)) {
-    if (error.name === 'AccessDeniedException') return accessDenied(error);
+    if (isServiceError(error, 'AccessDeniedException')) return accessDenied(error);
     const known =
       SDK_ERRORS[error.name] ??
       (error.$metadata?.httpStatusCode === 429
@@ -176,7 +177,7 @@ const PERMANENT_ERRORS = new Set([
  */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof EventTrackerNotActiveError) return true;
-  const name = error instanceof Error ? error.name : undefined;
+  const name = serviceErrorName(error);
   if (name !== undefined && PERMANENT_ERRORS.has(name)) return false;
   if (name !== undefined && RETRYABLE_ERRORS.has(name)) return true;
   const status = isSdkError(error) ? error.$metadata?.httpStatusCode : undefined;

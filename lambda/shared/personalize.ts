@@ -27,6 +27,7 @@ import {
 import type * as z from 'zod';
 import { HttpError, NotFoundError, toHttpError } from './errors';
 import type * as requests from './requests';
+import { isServiceError } from './service-errors';
 
 /** Training mode when the request gives none: a full retraining, as in the seed. */
 export const DEFAULT_TRAINING_MODE = 'FULL';
@@ -89,7 +90,7 @@ export async function describeCampaignStatus(
     if (status === undefined) throw new Error('DescribeCampaign returned no status');
     return status;
   } catch (error) {
-    if (error instanceof Error && error.name === 'ResourceNotFoundException') {
+    if (isServiceError(error, 'ResourceNotFoundException')) {
       throw new NotFoundError(CAMPAIGN_NOT_FOUND_MESSAGE);
     }
     throw error;

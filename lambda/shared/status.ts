@@ -14,6 +14,7 @@ import {
   type PersonalizeClient,
 } from '@aws-sdk/client-personalize';
 import { DATASET_GROUP_ARN_ENV } from './trackers';
+import { isServiceError } from './service-errors';
 
 /** Environment variables naming the resources `GET /status` reports on. */
 export const STATUS_ENV = {
@@ -161,8 +162,7 @@ async function trackingIdOf(client: PersonalizeClient, eventTrackerArn: string):
     const output = await client.send(new DescribeEventTrackerCommand({ eventTrackerArn }));
     return output.eventTracker?.trackingId || undefined;
   } catch (error) {
-    const name = error instanceof Error ? error.name : undefined;
-    if (name === 'AccessDeniedException' || name === 'ResourceNotFoundException') return undefined;
+    if (isServiceError(error, 'AccessDeniedException', 'ResourceNotFoundException')) return undefined;
     throw error;
   }
 }

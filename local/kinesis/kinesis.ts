@@ -9,10 +9,10 @@ import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
   KinesisClient,
-  ResourceNotFoundException,
   waitUntilStreamExists,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { isServiceError } from '../../lambda/shared/service-errors';
 import { listenOn } from '../shared/listen';
 
 // kinesalite ships no types; this is the part of its API local mode uses.
@@ -82,7 +82,7 @@ export async function ensureStream(client: KinesisClient, streamName: string, sh
   try {
     await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
   } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
+    if (!isServiceError(error, 'ResourceNotFoundException')) throw error;
     await client.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shardCount }));
   }
   try {

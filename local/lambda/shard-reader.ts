@@ -5,12 +5,12 @@
 import { setTimeout } from 'node:timers/promises';
 import {
   _Record,
-  ExpiredIteratorException,
   GetRecordsCommand,
   GetShardIteratorCommand,
   KinesisClient,
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
+import { isServiceError } from '../../lambda/shared/service-errors';
 
 export class ShardReader {
   private iterator: string | undefined;
@@ -41,7 +41,7 @@ export class ShardReader {
       output = await this.kinesis.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: limit }));
     } catch (error) {
       // Iterators expire after five minutes; resume from the last record already read.
-      if (error instanceof ExpiredIteratorException) {
+      if (isServiceError(error, 'ExpiredIteratorException')) {
         this.iterator = undefined;
         return [];
       }

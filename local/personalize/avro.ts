@@ -1,5 +1,6 @@
 import { invalidInput } from './errors';
 import type { SchemaField } from './store';
+import { errorMessage } from '../../lambda/shared/service-errors';
 
 const AVRO_TYPES = ['string', 'long', 'int', 'float', 'double', 'boolean'];
 
@@ -9,7 +10,7 @@ export function parseAvroSchema(definition: string): SchemaField[] {
   try {
     parsed = JSON.parse(definition);
   } catch (error) {
-    throw invalidInput(`Invalid schema: not valid JSON (${(error as Error).message})`);
+    throw invalidInput(`Invalid schema: not valid JSON (${errorMessage(error)})`);
   }
   const schema = parsed as { type?: unknown; fields?: unknown };
   if (schema.type !== 'record' || !Array.isArray(schema.fields) || schema.fields.length === 0) {

@@ -1,5 +1,6 @@
 import type { TrainedModel } from './model/types';
 import type { EmulatorStore, ResourceRecord } from './store';
+import { errorMessage } from '../../lambda/shared/service-errors';
 
 /** Work a resource does while CREATE IN_PROGRESS (an import, a training); a rejection is its failureReason. */
 export type BackgroundWork = () => Promise<void>;
@@ -75,7 +76,7 @@ export class Lifecycle {
           ),
         (error: unknown) => {
           if (this.stopped || record.status !== 'CREATE IN_PROGRESS') return;
-          record.failureReason = error instanceof Error ? error.message : String(error);
+          record.failureReason = errorMessage(error);
           this.setStatus(record, 'CREATE FAILED');
         },
       );

@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { startPersonalizeEmulator } from './index';
+import { errorMessage } from '../../lambda/shared/service-errors';
 
 async function main(): Promise<void> {
   const port = Number(process.env.PERSONALIZE_PORT ?? 8089);
@@ -30,6 +31,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(errorMessage(error));
   process.exit(1);
 });
