@@ -103,37 +103,42 @@ status() { # status: GET /status into $STATUS_BODY; HAS_STATUS=0 on a deployment
 CREATED_SOLUTION_VERSION=""
 CREATED_CAMPAIGN=""
 CREATED_TRACKER=""
-# The API deletes a campaign and an event tracker together; deleting the campaign alone, it names a tracker
-# that does not exist (the answer then says the tracker was not deleted, and whether the campaign was).
-NO_TRACKER_ARN="${DATASET_GROUP_ARN%%:dataset-group/*}:event-tracker/none"
+
+named() { # named <campaign arn> <tracker arn>: "campaign <arn>, event tracker <arn>", leaving out an empty one
+  local text=""
+  [[ -n "$1" ]] && text="campaign $1"
+  [[ -n "$2" ]] && text="${text:+$text, }event tracker $2"
+  echo "$text"
+}
+deletion() { # deletion <campaign arn> <tracker arn>: the DELETE /deleteResources body, naming only what is given
+  local fields=""
+  [[ -n "$1" ]] && fields="\"campaignArn\": \"$1\""
+  [[ -n "$2" ]] && fields="${fields:+$fields, }\"eventTrackerArn\": \"$2\""
+  echo "{$fields}"
+}
 
 delete_created() { # deletes the campaign (and, with DELETE_TRACKER=1, the tracker) this run created
-  local tracker="$NO_TRACKER_ARN" deleted
-  [[ "${DELETE_TRACKER:-0}" == 1 && -n "$CREATED_TRACKER" ]] && tracker="$CREATED_TRACKER"
-  [[ -z "$CREATED_CAMPAIGN" && "$tracker" == "$NO_TRACKER_ARN" ]] && return 0
-  echo "== 8. Delete what this run created: campaign ${CREATED_CAMPAIGN:-(none)}$([[ "$tracker" != "$NO_TRACKER_ARN" ]] && echo ", event tracker $tracker")"
-  if [[ -z "$CREATED_CAMPAIGN" ]]; then
-    [[ "$tracker" == "$NO_TRACKER_ARN" ]] && return 0
-    # A tracker alone: the API needs a campaign too; name one that does not exist.
-    request DELETE /deleteResources "{\"campaignArn\": \"${DATASET_GROUP_ARN%%:dataset-group/*}:campaign/none\", \"eventTrackerArn\": \"$tracker\"}"
-    [[ "$(js 'v.eventTracker && v.eventTracker.deleted' <<<"$BODY")" == true ]] && CREATED_TRACKER=""
-    return 0
-  fi
-  [[ "$tracker" == "$NO_TRACKER_ARN" ]] && echo "(The event tracker is kept: the request names $NO_TRACKER_ARN, which does not exist, so it answers 404 for that tracker; its \"campaign\" part says whether the campaign was deleted.)"
-  # A campaign still being created cannot be deleted yet (409): retry until it settles.
-  while true; do
-    request DELETE /deleteResources "{\"campaignArn\": \"$CREATED_CAMPAIGN\", \"eventTrackerArn\": \"$tracker\"}"
-    deleted="$(js 'v.campaign && v.campaign.deleted' <<<"$BODY" 2>/dev/null || true)"
-    [[ "$tracker" != "$NO_TRACKER_ARN" && "$(js 'v.eventTracker && v.eventTracker.deleted' <<<"$BODY" 2>/dev/null || true)" == true ]] && CREATED_TRACKER=""
-    if [[ "$deleted" == true ]]; then break; fi
-    if [[ "$(js 'v.campaign && v.campaign.error && v.campaign.error.code' <<<"$BODY" 2>/dev/null || true)" == *InUse* || "$STATUS" == 000 ]]; then
-      echo "The campaign is not settled yet: retrying in $POLL_SECONDS s (Ctrl-C leaves it in place)"
+  local campaign="$CREATED_CAMPAIGN" tracker=""
+  [[ "${DELETE_TRACKER:-0}" == 1 ]] && tracker="$CREATED_TRACKER"
+  [[ -n "$campaign$tracker" ]] || return 0
+  echo "== 8. Delete what this run created: $(named "$campaign" "$tracker")"
+  # The request names only what is to be deleted. A campaign still being created cannot be deleted yet (409):
+  # retry, naming what is left, until it settles.
+  while [[ -n "$campaign$tracker" ]]; do
+    request DELETE /deleteResources "$(deletion "$campaign" "$tracker")"
+    [[ "$(js 'v.campaign && v.campaign.deleted' <<<"$BODY" 2>/dev/null)" == true ]] && campaign=""
+    [[ "$(js 'v.eventTracker && v.eventTracker.deleted' <<<"$BODY" 2>/dev/null)" == true ]] && tracker="" CREATED_TRACKER=""
+    [[ -n "$campaign$tracker" ]] || break
+    if [[ "$STATUS" == 000 || "$(js '[v.campaign, v.eventTracker].some((o) => /InUse/.test(o?.error?.code))' <<<"$BODY" 2>/dev/null)" == true ]]; then
+      echo "Not settled yet: retrying in $POLL_SECONDS s (Ctrl-C leaves it in place)"
       sleep "$POLL_SECONDS"
       continue
     fi
-    echo "Could not delete campaign $CREATED_CAMPAIGN: $BODY" >&2
+    echo "Could not delete $(named "$campaign" "$tracker"): $STATUS $BODY" >&2
+    [[ -n "$campaign" ]] || CREATED_CAMPAIGN=""
     return 1
   done
+  [[ -n "$CREATED_CAMPAIGN" ]] || return 0
   request POST /describeCampaign "{\"campaignArn\": \"$CREATED_CAMPAIGN\"}"
   if [[ "$STATUS" == 404 ]]; then
     echo "Campaign $CREATED_CAMPAIGN is deleted: $BODY"
@@ -143,13 +148,18 @@ delete_created() { # deletes the campaign (and, with DELETE_TRACKER=1, the track
   CREATED_CAMPAIGN=""
 }
 
+# Signal handlers are functions, not command strings: a signal that lands while bash parses a $(...) would
+# otherwise fail to parse the handler's text (exit 2 instead of 130, seen with bash 5.2).
+interrupted() { exit 130; }
+terminated() { exit 143; }
+interrupted_cleanup() { echo "Interrupted: campaign ${CREATED_CAMPAIGN:-(none)} may be left" >&2; exit 130; }
 finish() {
   local code=$?
   set +e
   trap - EXIT
   trap '' INT TERM
   if [[ "${KEEP:-0}" != 1 ]]; then
-    trap 'echo "Interrupted: campaign ${CREATED_CAMPAIGN:-(none)} may be left" >&2; exit 130' INT TERM
+    trap interrupted_cleanup INT TERM
     delete_created || code=1
     trap '' INT TERM
   fi
@@ -162,8 +172,8 @@ finish() {
   exit "$code"
 }
 trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap interrupted INT
+trap terminated TERM
 
 echo "== 0. What the dataset group has (GET /status)"
 status

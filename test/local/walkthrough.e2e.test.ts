@@ -226,6 +226,9 @@ describe('scripts/walkthrough.sh runs any number of times on one deployment', ()
     (await status()).campaigns.find((campaign) => campaign.campaignArn === campaignArn)?.status ?? 'gone';
 
   beforeAll(async () => {
+    // A second local mode in this file: its handlers load afresh (a cold start), or they would keep the SDK
+    // clients of the first, which resolved the first emulator's endpoint and keep it.
+    jest.resetModules();
     restoreStdout = silenceHandlerLogs();
     state = temporaryDirectory('local-mode-walkthrough-script');
     local = await startLocalMode({
