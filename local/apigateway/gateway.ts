@@ -28,11 +28,15 @@ import {
   PUT_RECORD_ERROR_RESPONSES,
   RESPONSE_TYPE_STATUS,
 } from '../../lib/contract/gateway-responses';
-import { PUT_RECORD_RESPONSE_TEMPLATE, putRecordRequestTemplate } from '../../lib/contract/kinesis-integration';
+import {
+  PUT_RECORD_RESPONSE_TEMPLATE,
+  putRecordRequestTemplate,
+} from '../../lib/contract/kinesis-integration';
 import { API_STAGE_NAME } from '../../lib/contract/stack-outputs';
 import { demoPageSite, localDemoConfig } from '../demo-page/serve';
 import { createLambdaContext } from '../lambda/lambda-context';
-import { jsonDepth, MAX_JSON_DEPTH } from './json-depth';
+import { answerOrDrop, readBody, sendReply as writeReply } from '../shared/http';
+import { jsonDepth, MAX_JSON_DEPTH } from '../shared/json-depth';
 import { closeServer, listenOn } from '../shared/listen';
 import { renderMappingTemplate } from './vtl';
 
@@ -218,7 +222,8 @@ async function answer(
       responseType: 'INVALID_API_KEY',
     });
   }
-  const body = await readBody(request.incoming, ctx.options.maxBodyBytes ?? MAX_BODY_BYTES);
+  const read = await readBody(request.incoming, { maxBytes: ctx.options.maxBodyBytes ?? MAX_BODY_BYTES });
+  const body = read.tooLarge ? undefined : read.body.toString('utf8');
   const refusal = refuseRequest(ctx, route, request, body);
   if (refusal) return refusal;
   return route.kind === 'kinesis'
@@ -475,22 +480,21 @@ function cachedLoader(
 
 /** Writes the reply; throws when its headers are invalid (a handler's header value with a newline). */
 function sendReply(response: ServerResponse, reply: Reply, request: GatewayRequest): void {
-  response.writeHead(reply.statusCode, {
-    ...reply.headers,
-    'content-length': Buffer.byteLength(reply.body),
-    'x-amzn-requestid': request.requestId,
-  });
-  response.end(reply.body);
+  writeReply(
+    response,
+    reply.statusCode,
+    {
+      ...reply.headers,
+      'content-length': Buffer.byteLength(reply.body),
+      'x-amzn-requestid': request.requestId,
+    },
+    reply.body,
+  );
 }
 
 /** The 500 after a reply could not be sent; the connection is dropped when even that fails. */
 function sendFallback(response: ServerResponse, reply: Reply, request: GatewayRequest): void {
-  try {
-    if (response.headersSent) throw new Error('headers already sent');
-    sendReply(response, reply, request);
-  } catch {
-    response.destroy();
-  }
+  answerOrDrop(response, () => sendReply(response, reply, request));
 }
 
 function requestContextVariables(request: GatewayRequest): Record<string, unknown> {
@@ -730,23 +734,6 @@ function singleValueHeaders(rawHeaders: readonly string[]): Record<string, strin
     headers.set(rawHeaders[index] as string, rawHeaders[index + 1] as string);
   }
   return Object.fromEntries(headers);
-}
-
-/**
- * The body as text, or undefined past the payload limit. Past the limit the rest is read and dropped
- * (breaking out of `for await` would destroy the socket, and the client would see a reset, not the 413).
- */
-function readBody(incoming: IncomingMessage, maxBytes: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    incoming.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBytes) chunks.push(chunk);
-    });
-    incoming.on('end', () => resolve(size > maxBytes ? undefined : Buffer.concat(chunks).toString('utf8')));
-    incoming.on('error', reject);
-  });
 }
 
 function isProxyResult(value: unknown): value is APIGatewayProxyResult {

@@ -8,6 +8,8 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { errorMessage } from '../../lambda/shared/service-errors';
+import { answerOrDrop, sendReply } from '../shared/http';
 import { bundleApp, DEMO_PAGE_DIR, readCatalogue, type DemoConfig } from './build';
 
 export interface DemoPageSiteOptions {
@@ -109,22 +111,24 @@ function send(response: ServerResponse, headOnly: boolean, asset: Asset): void {
   } catch (error) {
     status = 500;
     contentType = 'text/plain; charset=utf-8';
-    body = `The demo page could not be built: ${error instanceof Error ? error.message : String(error)}\n`;
+    body = `The demo page could not be built: ${errorMessage(error)}\n`;
   }
-  try {
-    response.writeHead(status, {
-      'content-type': contentType,
-      'content-length': Buffer.byteLength(body),
-      'cache-control': asset.cache && status === 200 ? 'no-cache' : 'no-store',
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'content-security-policy': LOCAL_CONTENT_SECURITY_POLICY,
-    });
-    response.end(headOnly ? undefined : body);
-  } catch {
-    // The client went away mid-answer: nothing left to tell it.
-    response.destroy();
-  }
+  // A client gone mid-answer has nothing left to be told: the connection is dropped.
+  answerOrDrop(response, () =>
+    sendReply(
+      response,
+      status,
+      {
+        'content-type': contentType,
+        'content-length': Buffer.byteLength(body),
+        'cache-control': asset.cache && status === 200 ? 'no-cache' : 'no-store',
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+        'content-security-policy': LOCAL_CONTENT_SECURITY_POLICY,
+      },
+      headOnly ? undefined : body,
+    ),
+  );
 }
 
 /** Local mode's config: the API's URL and the dataset group the handlers are given (no campaign yet). */

@@ -8,6 +8,9 @@ import {
   unknownOperation,
   unsupportedMediaType as unsupportedMediaTypeError,
 } from './errors';
+import { errorMessage } from '../../lambda/shared/service-errors';
+import { readBody, sendJson } from '../shared/http';
+import { jsonDepth, MAX_JSON_DEPTH } from '../shared/json-depth';
 import type { FaultInjector, FaultSpec } from './faults';
 import type { CallRecorder, PendingCall } from './recorder';
 import type { PersonalizeService } from './service';
@@ -18,8 +21,6 @@ const TARGET_PREFIX = 'AmazonPersonalize.';
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** A body that is still arriving past this point is cut off rather than drained. */
 const MAX_DRAIN_BYTES = 10 * MAX_BODY_BYTES;
-/** JSON nested deeper than this is refused: no Personalize request nests past a handful of levels. */
-export const MAX_JSON_DEPTH = 32;
 /** Media types the three APIs accept (the SDK sends the first two); no content-type is read as JSON too. */
 const JSON_MEDIA_TYPE = /^application\/(json|x-amz-json-1\.[01]|[\w.+-]+\+json)$/;
 
@@ -52,7 +53,14 @@ async function serveRequest(
   try {
     const operation = recorder && operationOf(service, request);
     if (recorder && operation) pendingCalls.set(response, recorder.begin(request, operation));
-    const raw = await readBody(request);
+    const { body, tooLarge: bodyTooLarge } = await readBody(request, {
+      maxBytes: MAX_BODY_BYTES,
+      maxDrainBytes: MAX_DRAIN_BYTES,
+    });
+    if (bodyTooLarge) {
+      throw tooLarge(`The request body is larger than the emulator's limit of ${MAX_BODY_BYTES} bytes`);
+    }
+    const raw = body.toString('utf8');
     route(service, faults, request, raw, response, recorder);
   } catch (error) {
     const serviceError = asServiceError(error);
@@ -217,9 +225,7 @@ function handleAdmin(
       send(response, 404, 'application/json', { message: `No emulator admin route ${method} ${path}` });
     }
   } catch (error) {
-    send(response, 400, 'application/json', {
-      message: error instanceof Error ? error.message : String(error),
-    });
+    send(response, 400, 'application/json', { message: errorMessage(error) });
   }
 }
 
@@ -249,8 +255,7 @@ function faultSpecs(body: RequestBody): Record<string, FaultSpec> {
 /** Any error as the service answers it: a ServiceError as it is, anything else as an internal error. */
 function asServiceError(error: unknown): ServiceError {
   if (error instanceof ServiceError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return internalError(`Internal error in the Personalize emulator: ${message}`);
+  return internalError(`Internal error in the Personalize emulator: ${errorMessage(error)}`);
 }
 
 /** awsJson1_1: the SDK reads the error's name from `__type`. */
@@ -268,13 +273,7 @@ function sendRestError(response: ServerResponse, error: ServiceError): void {
 }
 
 function send(response: ServerResponse, status: number, contentType: string, body: unknown): void {
-  const payload = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': contentType,
-    'content-length': Buffer.byteLength(payload),
-    'x-amzn-requestid': randomUUID(),
-  });
-  response.end(payload);
+  sendJson(response, status, body, { 'content-type': contentType, 'x-amzn-requestid': randomUUID() });
   const call = pendingCalls.get(response);
   if (call) {
     pendingCalls.delete(response);
@@ -304,53 +303,4 @@ function parseBody(raw: string): RequestBody {
     throw invalidInput('The request body must be a JSON object');
   }
   return parsed as RequestBody;
-}
-
-/**
- * Deepest nesting of arrays and objects in a JSON text, counted without recursion (JSON.stringify of a
- * deeply nested value overflows the stack, so such a body must never be stored).
- */
-function jsonDepth(raw: string): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
-    else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return deepest;
-}
-
-/**
- * Reads the body. One over MAX_BODY_BYTES is drained (so the client reads the 413 instead of a reset
- * connection) and refused; past MAX_DRAIN_BYTES the connection is cut.
- */
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const bodyTooLarge = (): ServiceError =>
-      tooLarge(`The request body is larger than the emulator's limit of ${MAX_BODY_BYTES} bytes`);
-    const declared = Number(request.headers['content-length']);
-    if (Number.isFinite(declared) && declared > MAX_DRAIN_BYTES) {
-      reject(bodyTooLarge());
-      return;
-    }
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-      else if (size > MAX_DRAIN_BYTES) request.destroy();
-    });
-    request.on('end', () => {
-      if (size > MAX_BODY_BYTES) reject(bodyTooLarge());
-      else resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    request.on('error', reject);
-  });
 }

@@ -16,6 +16,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
+import { errorMessage } from '../../lambda/shared/service-errors';
+import { answerOrDrop, readBody, sendReply } from '../shared/http';
 import { closeServer, listenOn } from '../shared/listen';
 import { LocalS3Store, S3Error, type ListResult, type S3ObjectInfo } from './s3-store';
 
@@ -125,16 +127,8 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
   // No request, however malformed, may stop the server: every error is answered, or the connection dropped.
   const server: Server = createServer((request, response) => {
     handleRequest(request, response, store, maxObjectBytes, record).catch((error: unknown) => {
-      try {
-        sendError(
-          response,
-          request.method,
-          new S3Error(500, 'InternalError', describe(error)),
-          newRequestId(),
-        );
-      } catch {
-        response.destroy();
-      }
+      const s3Error = new S3Error(500, 'InternalError', errorMessage(error));
+      answerOrDrop(response, () => sendError(response, request.method, s3Error, newRequestId()));
     });
   });
   await listenOn(server, options.port, 'S3', options.portVariable);
@@ -167,7 +161,7 @@ async function handleRequest(
   record: (call: S3Call) => void,
 ): Promise<void> {
   const requestId = newRequestId();
-  const raw = await readBody(request, maxObjectBytes);
+  const raw = await readBody(request, { maxBytes: maxObjectBytes });
   let call: Omit<S3Call, 'status'> | undefined;
   let status: number;
   try {
@@ -189,25 +183,11 @@ async function handleRequest(
       request.method === 'HEAD' ? undefined : result.body,
     );
   } catch (error) {
-    const s3Error = error instanceof S3Error ? error : new S3Error(500, 'InternalError', describe(error));
+    const s3Error = error instanceof S3Error ? error : new S3Error(500, 'InternalError', errorMessage(error));
     status = s3Error.status;
     sendError(response, request.method, s3Error, requestId);
   }
   if (call) record({ ...call, status });
-}
-
-/** The body, whole; past the limit it is still read to its end (so the answer is not a reset) but not kept. */
-async function readBody(
-  request: IncomingMessage,
-  maxBytes: number,
-): Promise<{ body: Buffer; tooLarge: boolean }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size <= maxBytes) chunks.push(chunk as Buffer);
-  }
-  return { body: size <= maxBytes ? Buffer.concat(chunks) : Buffer.alloc(0), tooLarge: size > maxBytes };
 }
 
 /** Bucket and key of a path-style URL, percent-decoded; `/bucket/` is the bucket itself. */
@@ -539,8 +519,7 @@ function send(
   body: Buffer | undefined,
 ): void {
   if (response.headersSent || response.destroyed) return;
-  response.writeHead(status, { 'x-amz-id-2': randomBytes(24).toString('base64'), ...headers });
-  response.end(body);
+  sendReply(response, status, { 'x-amz-id-2': randomBytes(24).toString('base64'), ...headers }, body);
 }
 
 /** S3's error XML; a HEAD answer carries no body, so the SDK names the error from the status (NotFound). */
@@ -573,8 +552,4 @@ function xmlEscape(value: string): string {
 
 function newRequestId(): string {
   return randomBytes(8).toString('hex').toUpperCase();
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,6 @@
 /** Listening on 127.0.0.1 with a message that says what to change when the port is taken. */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { answerOrDrop, sendReply } from './http';
 
 export class PortInUseError extends Error {
   constructor(
@@ -81,14 +82,7 @@ export function guardRequestListeners(server: Server): void {
 }
 
 function failRequest(response: ServerResponse): void {
-  if (response.headersSent || response.destroyed) {
-    response.destroy();
-    return;
-  }
-  try {
-    response.writeHead(500, { 'content-type': 'text/plain', connection: 'close' });
-    response.end('Internal error\n');
-  } catch {
-    response.destroy();
-  }
+  answerOrDrop(response, () =>
+    sendReply(response, 500, { 'content-type': 'text/plain', connection: 'close' }, 'Internal error\n'),
+  );
 }
