@@ -30,6 +30,7 @@ import { personalize } from './shared/clients/personalize';
 import type { OnEventResponse } from './shared/custom-resource';
 import { logger } from './shared/logger';
 import { ownerTags } from './shared/ownership';
+import { PERSONALIZE_NAME_MAX_LENGTH, PERSONALIZE_NAME_PATTERN } from './shared/requests';
 import { isServiceError } from './shared/service-errors';
 
 /** What the resource is given (CloudFormation sends strings). */
@@ -81,7 +82,7 @@ export function targetOf(properties: Record<string, unknown>): ProvisioningTarge
     throw new Error('PersonalizeProvisioning needs the property DatasetArns (a list of dataset ARNs)');
   }
   const name = required(properties, 'Name');
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9\-_]*$/.test(name) || name.length > 63) {
+  if (!PERSONALIZE_NAME_PATTERN.test(name) || name.length > PERSONALIZE_NAME_MAX_LENGTH) {
     throw new Error(
       `PersonalizeProvisioning property Name must be a Personalize name, got ${JSON.stringify(name)}`,
     );

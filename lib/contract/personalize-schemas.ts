@@ -2,6 +2,7 @@
  * The Personalize definitions the stack registers, shared with local mode so both provision the same thing.
  */
 import { createHash } from 'node:crypto';
+import { PERSONALIZE_NAME_MAX_LENGTH, PERSONALIZE_NAME_PATTERN } from '../../lambda/shared/requests';
 
 /** Avro schema of the Interactions dataset (as in the seed). */
 export const INTERACTIONS_SCHEMA = {
@@ -33,9 +34,8 @@ export const ITEMS_SCHEMA = {
 /** The recipe the solution uses unless the app is told otherwise (context key `recipeArn`). */
 export const USER_PERSONALIZATION_RECIPE_ARN = 'arn:aws:personalize:::recipe/aws-user-personalization';
 
-/** Personalize names: `^[a-zA-Z0-9][a-zA-Z0-9\-_]*`, at most 63 characters. */
-export const PERSONALIZE_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9\-_]*$/;
-export const PERSONALIZE_NAME_MAX_LENGTH = 63;
+/** Personalize names: the one rule (lambda/shared/requests.ts), for the stack's and local mode's callers. */
+export { PERSONALIZE_NAME_MAX_LENGTH, PERSONALIZE_NAME_PATTERN };
 
 export interface PersonalizeNames {
   readonly datasetGroup: string;
