@@ -22,7 +22,14 @@ import type { HandlerFunction } from '../../lib/constructs/handler-function';
 import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { startLocalMode, type LocalMode } from '../../local/start';
 import { STACK_NAME, synthesize, type Synthesized } from '../infra/synth';
-import { callApi, silenceHandlerLogs, temporaryDirectory, waitFor, type ApiResponse } from '../local/helpers';
+import {
+  callApi,
+  silenceHandlerLogs,
+  temporaryDirectory,
+  untilActive,
+  waitFor,
+  type ApiResponse,
+} from '../local/helpers';
 import { actionExists, evaluate, isWildcardOnly, type Call, type Statement } from './policy-evaluator';
 import { roleStatements, type Bindings } from './template-policies';
 
@@ -170,16 +177,7 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
     const solutionArn = local.outputs[STACK_OUTPUTS.solutionArn]!;
     const datasetGroupArn = local.outputs[STACK_OUTPUTS.datasetGroupArn]!;
     const active = (principal: string, path: string, body: unknown) =>
-      waitFor(
-        `${path} ACTIVE`,
-        () =>
-          as(
-            principal,
-            async () => ((await ok(api('POST', path, body))) as unknown) === 'ACTIVE' || undefined,
-          ),
-        60_000,
-        50,
-      );
+      untilActive(path, () => as(principal, () => ok(api('POST', path, body))));
 
     const { solutionVersionArn } = await as('createSolutionVersion', () =>
       ok(api('POST', '/solutionVersion', { solutionArn, version: 'v1' })),

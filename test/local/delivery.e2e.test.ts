@@ -4,13 +4,13 @@
  * on-failure objects under `aws/lambda/`, the consumer's own under `consumer/`), and none arrives twice.
  */
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
-import { DescribeEventTrackerCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
 import { join } from 'node:path';
 import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { startLocalMode, type LocalMode } from '../../local/start';
 import {
   acceptedEvents,
   callApi,
+  createActiveEventTracker,
   eventsIn,
   failedRecordData,
   temporaryDirectory,
@@ -65,22 +65,8 @@ describe('event delivery through the stream while Personalize fails', () => {
       consumerRetryDelayMs: () => 20,
       log: () => undefined,
     });
-    const tracker = await callApi(local.url, local.apiKey, 'POST', '/eventTracker', {
-      name: 'delivery',
-      datasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn],
-    });
-    const { trackingId: id, eventTrackerArn } = tracker.body as {
-      trackingId: string;
-      eventTrackerArn: string;
-    };
-    trackingId = id;
     // The tracker becomes ACTIVE after the emulator's lifecycle steps: poll for it rather than sleep.
-    const control = new PersonalizeClient({ region: 'us-east-1', endpoint: local.personalize.endpoint });
-    await waitFor('the event tracker to be ACTIVE', async () => {
-      const { eventTracker } = await control.send(new DescribeEventTrackerCommand({ eventTrackerArn }));
-      return eventTracker?.status === 'ACTIVE' ? true : undefined;
-    });
-    control.destroy();
+    ({ trackingId } = await createActiveEventTracker(local, 'delivery'));
   });
 
   afterAll(async () => {

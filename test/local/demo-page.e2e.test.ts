@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { startLocalMode, type LocalMode } from '../../local/start';
-import { callApi, silenceHandlerLogs, temporaryDirectory, waitFor } from './helpers';
+import { callApi, silenceHandlerLogs, temporaryDirectory, untilActive } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -30,13 +30,7 @@ describe('the demo page, in headless Chromium', () => {
     if (response.status !== 200) throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
     return response.body as Record<string, string>;
   };
-  const waitActive = (path: string, body: unknown) =>
-    waitFor(
-      `${path} ACTIVE`,
-      async () => ((await api('POST', path, body)) as unknown) === 'ACTIVE' || undefined,
-      60_000,
-      100,
-    );
+  const waitActive = (path: string, body: unknown) => untilActive(path, () => api('POST', path, body));
   const itemIds = () =>
     page.$$eval('#recommendations li', (rows) => rows.map((row) => row.getAttribute('data-item-id') ?? ''));
 

@@ -1,8 +1,11 @@
 /** Shared helpers of the local-mode tests: temp state directories, HTTP calls, polling, emulator counts. */
+import { DescribeEventTrackerCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
+import type { LocalMode } from '../../local/start';
 
 export function temporaryDirectory(prefix: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), `${prefix}-`));
@@ -56,6 +59,51 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/**
+ * Polls a describe call of the API (POST /describeSolutionVersion, /describeCampaign, which answer the
+ * status as a JSON string) until it answers ACTIVE; training and campaign creation take the emulator's
+ * lifecycle steps.
+ */
+export async function untilActive(what: string, describe: () => Promise<unknown>): Promise<void> {
+  await waitFor(
+    `${what} ACTIVE`,
+    async () => ((await describe()) === 'ACTIVE' ? true : undefined),
+    60_000,
+    50,
+  );
+}
+
+/** Polls the Personalize emulator (its own client, outside the API) until the event tracker is ACTIVE. */
+export async function untilEventTrackerActive(
+  local: Pick<LocalMode, 'region' | 'personalize'>,
+  eventTrackerArn: string,
+): Promise<void> {
+  const control = new PersonalizeClient({ region: local.region, endpoint: local.personalize.endpoint });
+  try {
+    await waitFor('the event tracker to be ACTIVE', async () => {
+      const { eventTracker } = await control.send(new DescribeEventTrackerCommand({ eventTrackerArn }));
+      return eventTracker?.status === 'ACTIVE' ? true : undefined;
+    });
+  } finally {
+    control.destroy();
+  }
+}
+
+/** Creates an event tracker for the stack's dataset group over the API (POST /eventTracker), ACTIVE when it returns. */
+export async function createActiveEventTracker(
+  local: LocalMode,
+  name: string,
+): Promise<{ eventTrackerArn: string; trackingId: string }> {
+  const created = await callApi(local.url, local.apiKey, 'POST', '/eventTracker', {
+    name,
+    datasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn],
+  });
+  if (created.status !== 200) throw new Error(`POST /eventTracker: ${created.status} ${created.text}`);
+  const tracker = created.body as { eventTrackerArn: string; trackingId: string };
+  await untilEventTrackerActive(local, tracker.eventTrackerArn);
+  return { eventTrackerArn: tracker.eventTrackerArn, trackingId: tracker.trackingId };
 }
 
 /**

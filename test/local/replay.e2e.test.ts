@@ -7,17 +7,16 @@
  * Personalize, sends them: the emulator accepts the very events the consumer would have sent (event ids
  * from the sequence numbers), and the objects are gone.
  */
-import { DescribeEventTrackerCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
 import { PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
 import { parseArguments, replayFailures, type ReplayOptions } from '../../scripts/replay-failures';
-import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import type { OnFailureRecord } from '../../local/lambda/failed-records';
 import { replayFailuresCommand, startLocalMode, type LocalMode } from '../../local/start';
 import {
   acceptedEvents,
   callApi,
+  createActiveEventTracker,
   failedRecordData,
   silenceHandlerLogs,
   temporaryDirectory,
@@ -63,19 +62,7 @@ describe('replaying the failed-records bucket into Personalize', () => {
       consumerRetryDelayMs: () => 20,
       log: () => undefined,
     });
-    const created = await callApi(local.url, local.apiKey, 'POST', '/eventTracker', {
-      name: 'replay',
-      datasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn],
-    });
-    tracker = created.body as typeof tracker;
-    const control = new PersonalizeClient({ region: local.region, endpoint: local.personalize.endpoint });
-    await waitFor('the event tracker to be ACTIVE', async () => {
-      const { eventTracker } = await control.send(
-        new DescribeEventTrackerCommand({ eventTrackerArn: tracker.eventTrackerArn }),
-      );
-      return eventTracker?.status === 'ACTIVE' ? true : undefined;
-    });
-    control.destroy();
+    tracker = await createActiveEventTracker(local, 'replay');
     // The replay tool's clients, built as its main builds them but with local mode's endpoints.
     clients = {
       s3: new S3Client({ region: local.region, endpoint: local.s3.endpoint, credentials: CREDENTIALS }),
