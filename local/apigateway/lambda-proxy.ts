@@ -2,6 +2,7 @@
  * The Lambda proxy integration of local mode's gateway: a REST API (v1) proxy event and a context for the
  * route's unchanged handler, invoked within API Gateway's integration timeout, its result as the reply.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { LambdaRoute } from '../../lib/contract/api-routes';
 import { GATEWAY_RESPONSES } from '../../lib/contract/gateway-responses';
@@ -44,13 +45,13 @@ export async function invokeLambdaProxy(
     const handler = await settings.loadHandler(route.handler);
     result = await withTimeout(handler(event, context), settings.timeoutMs);
   } catch (error) {
-    if (error instanceof IntegrationTimeout) {
-      return gatewayResponse(GATEWAY_RESPONSES.integrationTimeout, request, {
-        message: 'Endpoint request timed out',
-      });
-    }
     settings.log(`${functionName}: invocation failed: ${describeError(error)}`);
     return badGateway(request);
+  }
+  if (result === TIMED_OUT) {
+    return gatewayResponse(GATEWAY_RESPONSES.integrationTimeout, request, {
+      message: 'Endpoint request timed out',
+    });
   }
   if (!isProxyResult(result)) {
     settings.log(
@@ -241,12 +242,15 @@ function isProxyResult(value: unknown): value is APIGatewayProxyResult {
   );
 }
 
-class IntegrationTimeout extends Error {}
+const TIMED_OUT = Symbol('timed out');
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new IntegrationTimeout()), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+/** The promise's value, or TIMED_OUT after `ms`; the timer is cleared as soon as the promise settles. */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  const timer = new AbortController();
+  try {
+    // The race subscribes to the timer's promise, so its rejection on abort is handled.
+    return await Promise.race([promise, sleep(ms, TIMED_OUT, { signal: timer.signal })]);
+  } finally {
+    timer.abort();
+  }
 }
