@@ -20,6 +20,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PersonalizeClient } from '@aws-sdk/client-personalize';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { FAILED_RECORDS_BUCKET_ENV, OWNER_TAG_ENV } from '../lambda/shared/ownership';
@@ -551,35 +552,79 @@ function parsePort(value: string | undefined, variable: string): number | undefi
   return port;
 }
 
-/** Command-line options, named like the stack's deploy parameters (`--interactionDataLocation s3://...`). */
-export function parseArguments(argv: readonly string[]): LocalModeOptions {
-  const values: Record<string, string | boolean> = {};
-  for (let index = 0; index < argv.length; index += 1) {
-    const argument = argv[index] as string;
-    if (!argument.startsWith('--')) throw new Error(`Unexpected argument ${argument}`);
-    let [name, value] = argument.slice(2).split(/=(.*)/s) as [string, string | undefined];
-    if (!KNOWN_OPTIONS.includes(name)) throw new Error(`Unknown option --${name}\n${USAGE}`);
-    if (name === 'help' || name === 'reset' || name === 'provision') {
-      values[name] = true;
-      continue;
+/**
+ * Command-line options, named like the stack's deploy parameters (`--interactionDataLocation s3://...`).
+ * bucketARN, bucketObjectsARN and solutionRegion are accepted and ignored.
+ */
+const OPTIONS = {
+  help: { type: 'boolean' },
+  reset: { type: 'boolean' },
+  provision: { type: 'boolean' },
+  'state-dir': { type: 'string' },
+  'outputs-file': { type: 'string' },
+  'stack-name': { type: 'string' },
+  interactionDataLocation: { type: 'string' },
+  itemDataLocation: { type: 'string' },
+  recipeArn: { type: 'string' },
+  autoTraining: { type: 'string' },
+  's3-dir': { type: 'string' },
+  bucketARN: { type: 'string' },
+  bucketObjectsARN: { type: 'string' },
+  solutionRegion: { type: 'string' },
+  // `--parameters interactionDataLocation=s3://...`, as `cdk deploy` takes them.
+  parameters: { type: 'string', multiple: true },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+const isOption = (name: string): name is keyof typeof OPTIONS => Object.hasOwn(OPTIONS, name);
+
+/**
+ * The options' values in the order given (a later one wins), `--parameters name=value` as `--name value`.
+ * parseArgs reads the command line (`--name value`, `--name=value`); its tokens are checked here so a bad
+ * argument gets the message naming it.
+ */
+function optionValues(argv: readonly string[]): Map<string, string | true> {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const values = new Map<string, string | true>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || !token.rawName.startsWith('--')) {
+      throw new Error(`Unexpected argument ${argv[token.index]}`);
     }
-    if (value === undefined) {
-      value = argv[index + 1];
-      index += 1;
-      if (value === undefined) throw new Error(`--${name} needs a value`);
+    if (!isOption(token.name)) throw new Error(`Unknown option --${token.name}\n${USAGE}`);
+    if (OPTIONS[token.name].type === 'boolean') {
+      values.set(token.name, true);
+    } else if (token.value === undefined) {
+      throw new Error(`--${token.name} needs a value`);
+    } else if (token.name === 'parameters') {
+      const [name, value = ''] = token.value.split(/=(.*)/s) as [string, string?];
+      values.set(name, value);
+    } else {
+      values.set(token.name, token.value);
     }
-    // `--parameters interactionDataLocation=s3://...`, as `cdk deploy` takes them.
-    if (name === 'parameters') [name, value] = value.split(/=(.*)/s) as [string, string];
-    values[name] = value ?? '';
   }
-  const unknown = Object.keys(values).filter((name) => !KNOWN_OPTIONS.includes(name));
+  const unknown = [...values.keys()].filter((name) => !isOption(name));
   if (unknown.length > 0)
     throw new Error(`Unknown option(s): ${unknown.map((name) => `--${name}`).join(', ')}\n${USAGE}`);
-  if (values.help) {
+  return values;
+}
+
+/** Command-line options, named like the stack's deploy parameters (`--interactionDataLocation s3://...`). */
+export function parseArguments(argv: readonly string[]): LocalModeOptions {
+  const values = optionValues(argv);
+  if (values.get('help')) {
     console.log(USAGE);
     process.exit(0);
   }
-  const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const text = (name: keyof typeof OPTIONS) => {
+    const value = values.get(name);
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
+  const autoTraining = text('autoTraining');
   return {
     ...(text('state-dir') ? { stateDir: text('state-dir') } : {}),
     ...(text('outputs-file') ? { outputsFile: text('outputs-file') } : {}),
@@ -587,32 +632,12 @@ export function parseArguments(argv: readonly string[]): LocalModeOptions {
     ...(text('interactionDataLocation') ? { interactionDataLocation: text('interactionDataLocation') } : {}),
     ...(text('itemDataLocation') ? { itemDataLocation: text('itemDataLocation') } : {}),
     ...(text('recipeArn') ? { recipeArn: text('recipeArn') } : {}),
-    ...(text('autoTraining')
-      ? { autoTraining: text('autoTraining') === 'false' ? false : text('autoTraining') }
-      : {}),
+    ...(autoTraining ? { autoTraining: autoTraining === 'false' ? false : autoTraining } : {}),
     ...(text('s3-dir') ? { s3Dir: text('s3-dir') } : {}),
-    ...(values.reset ? { reset: true } : {}),
-    ...(values.provision ? { provision: true } : {}),
+    ...(values.get('reset') ? { reset: true } : {}),
+    ...(values.get('provision') ? { provision: true } : {}),
   };
 }
-
-const KNOWN_OPTIONS = [
-  'help',
-  'reset',
-  'provision',
-  'state-dir',
-  'outputs-file',
-  'stack-name',
-  'interactionDataLocation',
-  'itemDataLocation',
-  'recipeArn',
-  'autoTraining',
-  's3-dir',
-  'bucketARN',
-  'bucketObjectsARN',
-  'solutionRegion',
-  'parameters',
-];
 
 const USAGE = `Usage: npm start -- [options]
 

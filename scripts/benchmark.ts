@@ -16,7 +16,7 @@
  *
  * Every run has a warm-up; every answer that is not 2xx (or the expected 403) counts as an error.
  *
- *   npm run benchmark -- [--quick] [--connections 10] [--seconds 10] [--live-events 1000000]
+ *   npm run benchmark -- [--quick] [--connections 10] [--seconds 10] [--live-events 1000000] [--event-samples 40]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,6 +24,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { STACK_OUTPUTS } from '../lib/contract/stack-outputs';
 import { RECIPES, train } from '../local/personalize/model';
 import { readSampleData } from '../local/personalize/model/sampleData';
@@ -42,10 +43,20 @@ interface Options {
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const quick = argv.includes('--quick');
-  const number = (name: string, fallback: number) => {
-    const index = argv.indexOf(`--${name}`);
-    const value = index >= 0 ? Number(argv[index + 1]) : fallback;
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      quick: { type: 'boolean', default: false },
+      connections: { type: 'string' },
+      seconds: { type: 'string' },
+      'live-events': { type: 'string' },
+      'event-samples': { type: 'string' },
+    },
+  });
+  const quick = values.quick;
+  const number = (name: 'connections' | 'seconds' | 'live-events' | 'event-samples', fallback: number) => {
+    const given = values[name];
+    const value = given === undefined ? fallback : Number(given);
     if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
     return value;
   };

@@ -10,6 +10,7 @@
  *   results, the sample data, users in turn), in recommendations per second of one core.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import { large, movieLensLike, popularityOnly, repeatConsumption, sequential } from '../data/shapes';
 import { Pacer, RECIPES, train } from '../local/personalize/model';
 import { evaluateRecipe } from '../local/personalize/model/metrics';
@@ -98,13 +99,28 @@ async function serving(): Promise<void> {
   }
 }
 
-const mode = process.argv[2];
-const run: Record<string, () => Promise<void>> = {
-  '--shapes': shapes,
-  '--scale': () => scale(process.argv[3] ? Number(process.argv[3]) : undefined),
-  '--serving': serving,
-};
-(run[mode ?? ''] ?? sampleMetrics)().catch((error: unknown) => {
+/** The run the command line asks for: one of the modes (`--scale` takes an optional count), or the sample data. */
+function chosenRun(argv: readonly string[]): () => Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: { shapes: { type: 'boolean' }, scale: { type: 'boolean' }, serving: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  const [count, extra] = positionals;
+  if (extra !== undefined || (count !== undefined && !values.scale)) {
+    throw new Error(`Unexpected argument ${extra ?? count}`);
+  }
+  if (values.shapes) return shapes;
+  if (values.scale) return () => scale(count ? Number(count) : undefined);
+  if (values.serving) return serving;
+  return sampleMetrics;
+}
+
+async function main(): Promise<void> {
+  await chosenRun(process.argv.slice(2))();
+}
+
+main().catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;
 });

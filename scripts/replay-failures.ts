@@ -20,6 +20,7 @@
  * runs against local mode's stand-ins). Exit status: 0 when nothing failed (malformed records, which no
  * retry can fix, are reported but do not fail the run), 1 when a record or an object failed, 2 on bad usage.
  */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PersonalizeEventsClient, PutEventsCommand } from '@aws-sdk/client-personalize-events';
 import { DeleteObjectCommand, GetObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
 import { expandInteractions, toPutEventsBatches, type InteractionEvent } from '../lambda/shared/events';
@@ -74,26 +75,52 @@ export interface ObjectSummary {
   readonly deleteError?: string;
 }
 
-/** Parses the command line (the arguments after `--`); throws an Error saying what is wrong. */
+const OPTIONS = {
+  'tracking-id': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  keep: { type: 'boolean' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * Parses the command line (the arguments after `--`); throws an Error saying what is wrong. parseArgs reads
+ * it (`--tracking-id <id>` or `--tracking-id=<id>`); its tokens are checked here so a bad argument gets a
+ * message naming it.
+ */
 export function parseArguments(argv: readonly string[]): ReplayOptions {
+  const { values, tokens } = parseArgs({
+    args: [...argv],
+    options: OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   let location: string | undefined;
-  let trackingId: string | undefined;
-  let dryRun = false;
-  let keep = false;
-  for (let index = 0; index < argv.length; index += 1) {
-    const argument = argv[index];
-    if (argument === '--dry-run') dryRun = true;
-    else if (argument === '--keep') keep = true;
-    else if (argument === '--tracking-id') {
-      trackingId = argv[(index += 1)];
-      if (!trackingId || trackingId.startsWith('--')) throw new Error('--tracking-id needs a value');
-    } else if (argument?.startsWith('--')) throw new Error(`unknown option ${argument}`);
-    else if (location === undefined) location = argument;
-    else throw new Error(`unexpected argument ${argument}`);
+  for (const token of tokens) {
+    if (token.kind === 'option-terminator') throw new Error('unknown option --');
+    if (token.kind === 'option' && token.rawName.startsWith('--')) {
+      const known = Object.hasOwn(OPTIONS, token.name);
+      if (!known || (token.name !== 'tracking-id' && token.inlineValue)) {
+        throw new Error(`unknown option ${argv[token.index]}`);
+      }
+      if (token.name === 'tracking-id' && (!token.value || token.value.startsWith('--'))) {
+        throw new Error('--tracking-id needs a value');
+      }
+      continue;
+    }
+    // The location; a short option (`-x`) is no option of this command and stands where the location does.
+    if (location !== undefined) throw new Error(`unexpected argument ${argv[token.index]}`);
+    location = argv[token.index];
   }
   const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(location ?? '');
   if (!match?.[1]) throw new Error('the location must be s3://<bucket>[/<prefix>]');
-  return { bucket: match[1], prefix: match[2] ?? '', trackingId, dryRun, keep };
+  const trackingId = values['tracking-id'];
+  return {
+    bucket: match[1],
+    prefix: match[2] ?? '',
+    trackingId: typeof trackingId === 'string' ? trackingId : undefined,
+    dryRun: values['dry-run'] === true,
+    keep: values.keep === true,
+  };
 }
 
 /** Every key under the prefix (ListObjectsV2, all pages), folder markers left out. */
