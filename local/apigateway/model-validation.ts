@@ -1,26 +1,31 @@
 /**
- * The request validator: the routes' JSON-schema models (lib/contract/api-routes.ts: bodyJsonSchema) checked
- * as API Gateway checks them, its verdict worded as API Gateway words it.
+ * The request validator: the routes' draft-04 JSON-schema models (lib/contract/api-routes.ts:
+ * bodyJsonSchema) checked with a draft-04 validator, as API Gateway checks them, and its verdict worded as
+ * API Gateway's validator words it.
  */
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import Ajv from 'ajv-draft-04';
 import { bodyJsonSchema, type Route } from '../../lib/contract/api-routes';
+
+/** A draft-04 model's validator. verbose: errors carry the offending value, which the wording quotes. */
+export function compileModel(schema: Record<string, unknown>): ValidateFunction {
+  return new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
+}
 
 /** The request validator of each route with a body model. */
 export function compileValidators(routes: readonly Route[]): Map<Route, ValidateFunction> {
   const validators = new Map<Route, ValidateFunction>();
-  // verbose: errors carry the offending value, which API Gateway's validator quotes for a pattern mismatch.
-  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
   for (const route of routes) {
     const schema = bodyJsonSchema(route);
-    if (schema) validators.set(route, ajv.compile(draft04ToAjv(schema)));
+    if (schema) validators.set(route, compileModel(schema));
   }
   return validators;
 }
 
 /**
- * A draft-04 model (what API Gateway validates with) as the draft ajv compiles. The one keyword pair whose
- * meaning changed: draft-04's boolean `exclusiveMinimum`/`exclusiveMaximum` modify `minimum`/`maximum`,
- * later drafts make them numbers of their own (zod emits the draft-04 form for `.gt()`/`.lt()`).
+ * A draft-04 model for a validator of a later draft (plain `ajv`), which rejects draft-04's `$schema` and
+ * reads `exclusiveMinimum`/`exclusiveMaximum` as numbers where draft-04 has booleans modifying
+ * `minimum`/`maximum`. The gateway validates with ajv-draft-04 (compileModel) and needs none of this.
  */
 export function draft04ToAjv(schema: unknown): Record<string, unknown> {
   const convert = (node: unknown): unknown => {
@@ -60,27 +65,31 @@ export function validateBody(validate: ValidateFunction, body: string): string |
     return '[the body is not valid JSON]';
   }
   if (validate(json)) return undefined;
-  const problems: string[] = [];
+  return `[${apiGatewayWording(validate.errors ?? []).join(', ')}]`;
+}
+
+/** ajv's errors in API Gateway's wording, in order; the missing properties of one object as one problem. */
+function apiGatewayWording(errors: readonly ErrorObject[]): string[] {
+  const problems: Array<string | string[]> = [];
   const missing = new Map<string, string[]>();
-  for (const error of validate.errors ?? []) {
-    if (error.keyword === 'required') {
-      const at = missing.get(error.instancePath);
-      const name = (error.params as { missingProperty: string }).missingProperty;
-      if (at) at.push(name);
-      else {
-        missing.set(error.instancePath, [name]);
-        problems.push(`required:${error.instancePath}`);
-      }
-    } else {
+  for (const error of errors) {
+    if (error.keyword !== 'required') {
       problems.push(describeValidationError(error));
+      continue;
     }
+    let names = missing.get(error.instancePath);
+    if (!names) {
+      names = [];
+      missing.set(error.instancePath, names);
+      problems.push(names);
+    }
+    names.push((error.params as { missingProperty: string }).missingProperty);
   }
-  const described = problems.map((problem) => {
-    if (!problem.startsWith('required:')) return problem;
-    const names = missing.get(problem.slice('required:'.length)) ?? [];
-    return `object has missing required properties (${JSON.stringify(names)})`;
-  });
-  return `[${described.join(', ')}]`;
+  return problems.map((problem) =>
+    typeof problem === 'string'
+      ? problem
+      : `object has missing required properties (${JSON.stringify(problem)})`,
+  );
 }
 
 /** A JSON value's type as the validator names it (`integer` for a whole number). */
@@ -91,10 +100,12 @@ function instanceType(value: unknown): string {
   return typeof value;
 }
 
+/** One error of ajv-draft-04 (`minimum`/`maximum` carry draft-04's exclusiveness as `>`/`<`). */
 function describeValidationError(error: ErrorObject): string {
   const params = error.params as Record<string, unknown>;
   const data = error.data;
   const text = typeof data === 'string' ? data : '';
+  const bound = `${String(params.limit)}, found: ${String(data)})`;
   switch (error.keyword) {
     case 'type':
       return `instance type (${instanceType(data)}) does not match any allowed primitive type (allowed: ${JSON.stringify(String(params.type).split(','))})`;
@@ -105,13 +116,13 @@ function describeValidationError(error: ErrorObject): string {
     case 'maxLength':
       return `string "${text}" is too long (length: ${[...text].length}, maximum allowed: ${String(params.limit)})`;
     case 'minimum':
-      return `numeric instance is lower than the required minimum (minimum: ${String(params.limit)}, found: ${String(data)})`;
+      return params.comparison === '>'
+        ? `numeric instance is not strictly greater than the required minimum (minimum: ${bound}`
+        : `numeric instance is lower than the required minimum (minimum: ${bound}`;
     case 'maximum':
-      return `numeric instance is greater than the required maximum (maximum: ${String(params.limit)}, found: ${String(data)})`;
-    case 'exclusiveMinimum':
-      return `numeric instance is not strictly greater than the required minimum (minimum: ${String(params.limit)}, found: ${String(data)})`;
-    case 'exclusiveMaximum':
-      return `numeric instance is not strictly lower than the required maximum (maximum: ${String(params.limit)}, found: ${String(data)})`;
+      return params.comparison === '<'
+        ? `numeric instance is not strictly lower than the required maximum (maximum: ${bound}`
+        : `numeric instance is greater than the required maximum (maximum: ${bound}`;
     case 'enum':
       return `instance value (${JSON.stringify(data)}) not found in enum (possible values: ${JSON.stringify(params.allowedValues)})`;
     default:

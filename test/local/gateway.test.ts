@@ -3,14 +3,8 @@ import { connect } from 'node:net';
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import * as z from 'zod';
-import Ajv from 'ajv';
-import {
-  draft04ToAjv,
-  startGateway,
-  validateBody,
-  type LocalGateway,
-  type ProxyHandler,
-} from '../../local/apigateway/gateway';
+import { startGateway, type LocalGateway, type ProxyHandler } from '../../local/apigateway/gateway';
+import { compileModel, validateBody } from '../../local/apigateway/model-validation';
 import { createKinesisClient, ensureStream, startKinesis, type LocalKinesis } from '../../local/kinesis/kinesis';
 import { ISO_DATE_PATTERN } from '../../lambda/shared/requests';
 import { callApi } from './helpers';
@@ -158,7 +152,7 @@ describe('the local gateway', () => {
   it("validates draft-04 models as API Gateway does: exclusiveMinimum is draft-04's boolean", () => {
     const schema = z.toJSONSchema(z.object({ n: z.number().gt(0) }), { target: 'draft-4', io: 'input' });
     expect(schema).toMatchObject({ properties: { n: { minimum: 0, exclusiveMinimum: true } } });
-    const validate = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(draft04ToAjv(schema));
+    const validate = compileModel(schema);
 
     expect(validateBody(validate, '{"n": 0}')).toBe(
       '[numeric instance is not strictly greater than the required minimum (minimum: 0, found: 0)]',
@@ -181,7 +175,7 @@ describe('the local gateway', () => {
       }),
       { target: 'draft-4', io: 'input' },
     );
-    const validate = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(draft04ToAjv(schema));
+    const validate = compileModel(schema);
 
     expect(validateBody(validate, '{"id": "ABCD", "count": 11, "mode": "X"}')).toBe(
       '[object has missing required properties (["a","b"]), ' +
