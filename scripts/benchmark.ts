@@ -24,6 +24,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { STACK_OUTPUTS } from '../lib/contract/stack-outputs';
 import { RECIPES, train } from '../local/personalize/model';
@@ -150,8 +151,6 @@ function percentile(samples: readonly number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Calls the API from this process: only for set-up and the event path, never for throughput. */
 async function api(local: LocalMode, method: string, path: string, body?: unknown): Promise<unknown> {

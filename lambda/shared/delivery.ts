@@ -3,6 +3,7 @@
  * for the stream consumer (planned by consumer-plan.ts, sent by consumer-executor.ts, acknowledged here).
  * Clients come in as parameters, so both are testable without Lambda.
  */
+import { setTimeout } from 'node:timers/promises';
 import {
   PutEventsCommand,
   type PutEventsCommandOutput,
@@ -187,7 +188,7 @@ async function verdictOf(
   timeUp: () => boolean,
 ): Promise<boolean> {
   const waitMs = deps.trackerActivationWaitMs ?? TRACKER_ACTIVATION_WAIT_MS;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = deps.sleep ?? setTimeout;
   for (let waited = 0; ; waited += TRACKER_POLL_MS) {
     try {
       return await deps.isOwnTrackingId(trackingId);

@@ -5,6 +5,7 @@
  * that message) or `timeoutMs` passes. Local mode runs the stack's unchanged handlers through it.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 
 export interface CustomResourceHandlers<Data> {
@@ -56,6 +57,6 @@ export async function driveCreate<Data>(
         `${options.resourceType} ${options.logicalResourceId} did not complete in ${timeoutMs} ms`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
+    await setTimeout(pollIntervalMs);
   }
 }

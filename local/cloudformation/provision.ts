@@ -5,6 +5,7 @@
  * with a schedule) with UpdateSolution, as the stack does. Idempotent: what exists (by name) is reused, so
  * a restart with a state directory provisions nothing twice.
  */
+import { setTimeout } from 'node:timers/promises';
 import {
   CreateDatasetCommand,
   CreateDatasetGroupCommand,
@@ -303,7 +304,7 @@ async function waitUntilActive(
       throw new Error(`${what} is ${status}: ${failureReason ?? 'no reason given'}`);
     if (Date.now() > deadline)
       throw new Error(`${what} is still ${status ?? 'unknown'} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
+    await setTimeout(pollIntervalMs);
   }
 }
 
