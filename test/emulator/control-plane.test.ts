@@ -178,7 +178,7 @@ describe('Personalize emulator control plane (awsJson1_1, real SDK client)', () 
       h.personalize.send(new DescribeDatasetGroupCommand({ datasetGroupArn: 'not-an-arn' })),
     ).rejects.toThrow(/datasetGroupArn/);
     await expect(
-      h.personalize.send(new CreateSolutionVersionCommand({ solutionArn: undefined as unknown as string })),
+      h.personalize.send(new CreateSolutionVersionCommand({ solutionArn: undefined })),
     ).rejects.toThrow(InvalidInputException);
     await expect(
       h.personalize.send(new CreateSchemaCommand({ name: 'bad-schema', schema: '{"type": "record"}' })),

@@ -3,6 +3,7 @@
  * import job by dataset, a version and a campaign by solution, a tracker by dataset group), so two stacks'
  * groups in one account never show each other's resources; paged with nextToken, newest first.
  */
+import { expect } from '@jest/globals';
 import {
   CreateSolutionVersionCommand,
   paginateListCampaigns,

@@ -23,6 +23,11 @@ interface TemplateJson {
 /** A value no ARN matches: an attribute the bindings do not know cannot grant anything by accident. */
 const unresolved = (what: string) => `<unresolved ${what}>`;
 
+/** A resolved value as it stands in a string: scalars as String() writes them, a structure as JSON. */
+function textOf(value: Json): string {
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+}
+
 export function resolve(value: Json, bindings: Bindings): Json {
   if (Array.isArray(value)) return value.map((item) => resolve(item, bindings));
   if (value === null || typeof value !== 'object') return value;
@@ -32,14 +37,14 @@ export function resolve(value: Json, bindings: Bindings): Json {
     const argument = value[key] as Json;
     switch (key) {
       case 'Ref':
-        return refValue(String(argument), bindings);
+        return refValue(textOf(argument), bindings);
       case 'Fn::GetAtt': {
         const [id, attribute] = argument as [string, string];
         return bindings.attributes[`${id}.${attribute}`] ?? unresolved(`${id}.${attribute}`);
       }
       case 'Fn::Join': {
         const [separator, parts] = argument as [string, Json[]];
-        return parts.map((part) => String(resolve(part, bindings))).join(separator);
+        return parts.map((part) => textOf(resolve(part, bindings))).join(separator);
       }
       case 'Fn::Sub':
         return sub(argument, bindings);
@@ -68,9 +73,9 @@ function refValue(name: string, bindings: Bindings): string {
 function sub(argument: Json, bindings: Bindings): string {
   const [text, variables] = Array.isArray(argument)
     ? (argument as [string, Record<string, Json>])
-    : [String(argument), {} as Record<string, Json>];
+    : [textOf(argument), {} as Record<string, Json>];
   return text.replace(/\$\{([^}]+)\}/g, (_match, name: string) => {
-    if (name in variables) return String(resolve(variables[name] as Json, bindings));
+    if (name in variables) return textOf(resolve(variables[name] as Json, bindings));
     if (name.includes('.')) return bindings.attributes[name] ?? unresolved(name);
     return refValue(name, bindings);
   });

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { Match } from 'aws-cdk-lib/assertions';
 import { bodyJsonSchema, requiredQueryParameters, ROUTES } from '../../lib/contract/api-routes';
 import {
@@ -7,7 +8,7 @@ import {
 } from '../../lib/contract/gateway-responses';
 import { PUT_RECORD_RESPONSE_TEMPLATE } from '../../lib/contract/kinesis-integration';
 import { API_STAGE_NAME } from '../../lib/contract/stack-outputs';
-import { statementsOfRole, synthesize, type Resource, type Synthesized } from './synth';
+import { resourcesOf, statementsOfRole, synthesize, type Resource, type Synthesized } from './synth';
 
 let synth: Synthesized;
 let methods: Record<string, Resource>;
@@ -64,7 +65,7 @@ describe('routes', () => {
       const modelRef = (methodOf(path, method).Properties?.RequestModels as Record<string, { Ref: string }>)[
         'application/json'
       ];
-      const model = synth.template.toJSON().Resources[modelRef!.Ref] as Resource;
+      const model = resourcesOf(synth.template)[modelRef!.Ref]!;
       expect(model.Properties?.ContentType).toBe('application/json');
       expect(model.Properties?.Schema).toEqual(bodyJsonSchema(route));
     },
@@ -192,11 +193,11 @@ describe("API Gateway's account-level CloudWatch role (needed by the stage's acc
     Object.values(template.findResources('AWS::ApiGateway::Stage') as Record<string, Resource>)[0]!;
 
   it('is set by default, so the first deploy works on an account where it was never set', () => {
-    const account = synth.template.toJSON().Resources[accountId(synth.template)] as Resource;
+    const account = resourcesOf(synth.template)[accountId(synth.template)]!;
     const roleId = (account.Properties?.CloudWatchRoleArn as { 'Fn::GetAtt': [string, string] })[
       'Fn::GetAtt'
     ][0];
-    const role = synth.template.toJSON().Resources[roleId] as Resource;
+    const role = resourcesOf(synth.template)[roleId]!;
     expect(role.Properties).toMatchObject({
       AssumeRolePolicyDocument: {
         Statement: [
@@ -219,9 +220,9 @@ describe("API Gateway's account-level CloudWatch role (needed by the stage's acc
   });
 
   it('retains the role and the setting when the stack is deleted: the account setting outlives the stack and other APIs may rely on it', () => {
-    const account = synth.template.toJSON().Resources[accountId(synth.template)] as Resource;
+    const account = resourcesOf(synth.template)[accountId(synth.template)]!;
     const roleId = (account.Properties?.CloudWatchRoleArn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
-    const role = synth.template.toJSON().Resources[roleId] as Resource;
+    const role = resourcesOf(synth.template)[roleId]!;
     for (const resource of [role, account]) {
       expect(resource.DeletionPolicy).toBe('Retain');
       expect(resource.UpdateReplacePolicy).toBe('Retain');

@@ -67,11 +67,11 @@ beforeEach(() => {
     .on(ListSolutionsCommand)
     .resolves({ solutions: [{ solutionArn: SOLUTION_ARN, status: 'ACTIVE' }] });
   logLines = [];
-  jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: unknown) => {
+  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
     if (typeof chunk === 'string' && chunk.startsWith('{'))
       logLines.push(JSON.parse(chunk) as Record<string, unknown>);
     return true;
-  }) as typeof process.stdout.write);
+  });
 });
 
 afterEach(() => {

@@ -80,11 +80,11 @@ beforeEach(() => {
   personalize.reset();
   personalize.on(UpdateSolutionCommand).resolves({ solutionArn: SOLUTION_ARN });
   logLines = [];
-  jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: unknown) => {
+  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
     if (typeof chunk === 'string' && chunk.startsWith('{'))
       logLines.push(JSON.parse(chunk) as Record<string, unknown>);
     return true;
-  }) as typeof process.stdout.write);
+  });
 });
 
 afterEach(() => {

@@ -3,6 +3,7 @@
  * CloudFront with origin access control, the API forwarded on the page's origin, CORS preflights answering
  * the distribution's origin only (and needing no key), and cdk-nag clean.
  */
+import { expect } from '@jest/globals';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { synthesize, type Resource, type Synthesized } from './synth';

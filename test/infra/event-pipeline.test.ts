@@ -1,7 +1,9 @@
+import { expect } from '@jest/globals';
 import { Match } from 'aws-cdk-lib/assertions';
 import { PUT_EVENTS_SOURCE_SETTINGS } from '../../lib/contract/event-source-settings';
 import { CONSUMER_FAILURES_PREFIX, FAILED_RECORDS_BUCKET_ENV } from '../../lambda/shared/ownership';
 import {
+  resourcesOf,
   asArray,
   functionByDescription,
   grantLine,
@@ -145,7 +147,7 @@ const bucketObjects = (prefix: string) => ({
 
 describe('failed records', () => {
   it('are kept in an encrypted bucket with public access blocked, expiring after 90 days', () => {
-    const bucket = synth.template.toJSON().Resources[failedRecordsBucketId()] as Resource;
+    const bucket = resourcesOf(synth.template)[failedRecordsBucketId()]!;
     expect(bucket.Properties).toMatchObject({
       BucketEncryption: {
         ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],

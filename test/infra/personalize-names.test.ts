@@ -13,6 +13,11 @@ import {
   type PersonalizeNames,
 } from '../../lib/contract/personalize-schemas';
 
+/** Every name of `names`, as strings. */
+function namesIn(names: PersonalizeNames): string[] {
+  return (Object.keys(names) as Array<keyof PersonalizeNames>).map((key) => names[key]);
+}
+
 const GROUP_FAMILY: Array<keyof PersonalizeNames> = [
   'datasetGroup',
   'interactionsSchema',
@@ -34,7 +39,7 @@ describe('personalizeNames', () => {
     ['a leading separator', '--stack'],
   ])('keeps every name within 63 characters and the name pattern, for %s', (_, prefix) => {
     for (const inputs of [{}, { recipeArn: 'arn:aws:personalize:::recipe/aws-popularity-count' }]) {
-      for (const name of Object.values(personalizeNames(prefix, inputs))) {
+      for (const name of namesIn(personalizeNames(prefix, inputs))) {
         expect(name.length).toBeLessThanOrEqual(PERSONALIZE_NAME_MAX_LENGTH);
         expect(name).toMatch(PERSONALIZE_NAME_PATTERN);
       }
@@ -42,7 +47,7 @@ describe('personalizeNames', () => {
   });
 
   it('starts every name with the stack name, so two stacks can share an account', () => {
-    for (const name of Object.values(personalizeNames('NearRealTimeRecommendations'))) {
+    for (const name of namesIn(personalizeNames('NearRealTimeRecommendations'))) {
       expect(name.startsWith('NearRealTimeRecommendations-')).toBe(true);
     }
   });

@@ -37,6 +37,11 @@ export function synthesize(
 
 export type Resource = { Type: string; Properties?: Record<string, unknown>; [key: string]: unknown };
 
+/** The template's resources by logical id. */
+export function resourcesOf(template: Template): Record<string, Resource> {
+  return (template.toJSON() as { Resources: Record<string, Resource> }).Resources;
+}
+
 export interface PolicyStatement {
   Effect: string;
   Action: string | string[];
@@ -65,7 +70,7 @@ export function functionByDescription(
 ): { id: string; resource: Resource } {
   const functions = template.findResources('AWS::Lambda::Function') as Record<string, Resource>;
   const found = Object.entries(functions).filter(([, fn]) =>
-    String(fn.Properties?.Description ?? '').startsWith(prefix),
+    (typeof fn.Properties?.Description === 'string' ? fn.Properties.Description : '').startsWith(prefix),
   );
   if (found.length !== 1)
     throw new Error(`Expected one function described "${prefix}...", found ${found.length}`);

@@ -1,5 +1,6 @@
 // First import: the factories set the test environment before any SDK client is created.
 import { TRACKING_ID, kinesisRecord, rawKinesisRecord, sequenceNumber } from './factories';
+import { expect } from '@jest/globals';
 import { isolateRecords, planDelivery } from '../../lambda/shared/consumer-plan';
 import type { InteractionBatch } from '../../lambda/shared/requests';
 

@@ -11,6 +11,7 @@ import {
   serviceError,
   unexpectedError,
 } from './factories';
+import { expect } from '@jest/globals';
 import { CreateCampaignCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambda/createCampaign';

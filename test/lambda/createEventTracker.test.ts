@@ -12,6 +12,7 @@ import {
   restoreFunctionEnvironment,
   unexpectedError,
 } from './factories';
+import { expect } from '@jest/globals';
 import { CreateEventTrackerCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambda/createEventTracker';

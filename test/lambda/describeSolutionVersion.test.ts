@@ -8,6 +8,7 @@ import {
   lambdaContext,
   unexpectedError,
 } from './factories';
+import { expect } from '@jest/globals';
 import { DescribeSolutionVersionCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambda/describeSolutionVersion';

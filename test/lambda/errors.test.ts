@@ -1,5 +1,6 @@
 // First import: the factories set the test environment before any SDK client is created.
 import { STACK_NAME, serviceError, unexpectedError } from './factories';
+import { expect } from '@jest/globals';
 import {
   HttpError,
   NotFoundError,

@@ -7,6 +7,7 @@ import {
   lambdaContext,
   unexpectedError,
 } from './factories';
+import { expect } from '@jest/globals';
 import { GetRecommendationsCommand, PersonalizeRuntimeClient } from '@aws-sdk/client-personalize-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambda/getRecommendations';

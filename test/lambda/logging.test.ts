@@ -1,5 +1,6 @@
 // First import: the factories set the test environment before any SDK client is created.
 import { SOLUTION_ARN, apiEvent, lambdaContext, unexpectedError } from './factories';
+import { expect } from '@jest/globals';
 import { CreateSolutionVersionCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambda/createSolutionVersion';

@@ -14,6 +14,7 @@ import {
   sequenceNumber,
   serviceError,
 } from './factories';
+import { expect } from '@jest/globals';
 import { ListEventTrackersCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
 import {
   PersonalizeEventsClient,
@@ -60,7 +61,7 @@ const failureObjects = () =>
   s3.commandCalls(PutObjectCommand).map((call) => ({
     bucket: call.args[0].input.Bucket,
     key: call.args[0].input.Key ?? '',
-    body: JSON.parse(String(call.args[0].input.Body)) as ConsumerFailures,
+    body: JSON.parse(call.args[0].input.Body as string) as ConsumerFailures,
   }));
 const setAsideSequenceNumbers = () =>
   failureObjects().flatMap((object) => object.body.records.map((entry) => entry.sequenceNumber));

@@ -11,6 +11,7 @@ import {
   serviceError,
   unexpectedError,
 } from './factories';
+import { expect } from '@jest/globals';
 import {
   PersonalizeEventsClient,
   PutEventsCommand,

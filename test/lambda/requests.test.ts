@@ -9,6 +9,7 @@ import {
   restoreFunctionEnvironment,
   sequenceNumber,
 } from './factories';
+import { expect } from '@jest/globals';
 import { PersonalizeClient } from '@aws-sdk/client-personalize';
 import { PersonalizeEventsClient, PutEventsCommand } from '@aws-sdk/client-personalize-events';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -200,7 +201,7 @@ describe('what the /data model accepts and only the consumer can refuse', () => 
       expect(written).toHaveLength(1);
       expect(written[0]?.Bucket).toBe(FAILED_RECORDS_BUCKET);
       expect(written[0]?.Key).toMatch(/^consumer\//);
-      const body = JSON.parse(String(written[0]?.Body)) as ConsumerFailures;
+      const body = JSON.parse(written[0]?.Body as string) as ConsumerFailures;
       expect(body.records).toEqual([
         expect.objectContaining({ sequenceNumber: sequenceNumber(1), error: expect.stringContaining(error) }),
       ]);

@@ -7,6 +7,7 @@ import {
   mockTrackerBeingCreated,
   serviceError,
 } from './factories';
+import { expect } from '@jest/globals';
 import {
   DescribeEventTrackerCommand,
   ListEventTrackersCommand,

@@ -3,6 +3,7 @@
  * reaches Personalize (counted on the emulator's side) or is kept in the failed-records bucket (Lambda's
  * on-failure objects under `aws/lambda/`, the consumer's own under `consumer/`), and none arrives twice.
  */
+import { expect } from '@jest/globals';
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { join } from 'node:path';
 import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';

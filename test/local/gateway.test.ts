@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import crypto from 'node:crypto';
 import { connect } from 'node:net';
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
@@ -5,7 +6,12 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import * as z from 'zod';
 import { startGateway, type LocalGateway, type ProxyHandler } from '../../local/apigateway/gateway';
 import { compileModel, validateBody } from '../../local/apigateway/model-validation';
-import { createKinesisClient, ensureStream, startKinesis, type LocalKinesis } from '../../local/kinesis/kinesis';
+import {
+  createKinesisClient,
+  ensureStream,
+  startKinesis,
+  type LocalKinesis,
+} from '../../local/kinesis/kinesis';
 import { ISO_DATE_PATTERN } from '../../lambda/shared/requests';
 import { callApi } from './helpers';
 
@@ -265,11 +271,8 @@ describe('the local gateway', () => {
       region: 'us-east-1',
       maxBodyBytes: 256,
       integrationTimeoutMs: 50,
-      loadHandler: async () =>
-        (() =>
-          new Promise(
-            (resolve) => (release = () => resolve({ statusCode: 200, body: '{}' })),
-          )) as ProxyHandler,
+      loadHandler: async () => () =>
+        new Promise((resolve) => (release = () => resolve({ statusCode: 200, body: '{}' }))),
       log: () => undefined,
     });
     try {

@@ -136,13 +136,10 @@ export function acceptedEvents(
  */
 export function silenceHandlerLogs(): () => void {
   const write = process.stdout.write.bind(process.stdout);
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation(((
-    chunk: unknown,
-    ...rest: unknown[]
-  ) => {
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown, ...rest: unknown[]) => {
     if (typeof chunk === 'string' && chunk.startsWith('{"timestamp"')) return true;
     return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stdout.write);
+  });
   return () => spy.mockRestore();
 }
 

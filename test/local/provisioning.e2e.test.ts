@@ -3,6 +3,7 @@
  * SDK client against the Personalize emulator over HTTP, driven as the Provider framework drives it; then
  * `startLocalMode({ provision: true })` end to end, and again on its kept state.
  */
+import { expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import {
   CreateSolutionCommand,
@@ -71,7 +72,7 @@ describe('the provisioning handler against the emulator', () => {
     });
     personalizePort = local.personalize.port;
     // Loaded once local mode pointed the SDK at the emulator, as local mode itself loads it.
-    handlers = (await import('../../lambda/provisionLifecycle')) as Handlers;
+    handlers = await import('../../lambda/provisionLifecycle');
     client = new PersonalizeClient({ region: local.region, endpoint: local.personalize.endpoint });
     const { datasets } = await client.send(
       new ListDatasetsCommand({ datasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn] }),

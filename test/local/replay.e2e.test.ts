@@ -7,6 +7,7 @@
  * Personalize, sends them: the emulator accepts the very events the consumer would have sent (event ids
  * from the sequence numbers), and the objects are gone.
  */
+import { expect } from '@jest/globals';
 import { PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { join } from 'node:path';

@@ -3,6 +3,7 @@
  * chooses for an IP endpoint), and by raw HTTP for what the SDK would never send: traversal attempts,
  * malformed requests, and a seeded fuzz. Keys stay inside their bucket's directory; nothing answers 500.
  */
+import { expect } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';

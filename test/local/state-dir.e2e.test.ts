@@ -41,7 +41,7 @@ describe('the state directory', () => {
   it('takes over a stale lock, whose process is not running', async () => {
     const state = temporaryDirectory('local-mode-stale-lock');
     try {
-      const gone = spawnSync(process.execPath, ['-e', '']).pid as number;
+      const gone = spawnSync(process.execPath, ['-e', '']).pid;
       writeFileSync(join(state.path, LOCK_FILE), `${gone}\nleft by a local mode that was killed\n`);
       const local = await start(state.path);
       expect(readFileSync(join(state.path, LOCK_FILE), 'utf8').split('\n')[0]).toBe(String(process.pid));

@@ -3,6 +3,7 @@
  * HTTP through the local gateway. Right after local mode provisioned, the two import jobs are ACTIVE and
  * nothing else exists; each resource the API creates then appears, with its status, newest first.
  */
+import { expect } from '@jest/globals';
 import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { startLocalMode, type LocalMode } from '../../local/start';
 import { callApi, silenceHandlerLogs, temporaryDirectory, waitFor, type ApiResponse } from './helpers';

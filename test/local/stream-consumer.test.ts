@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { join } from 'node:path';
@@ -6,11 +7,24 @@ import { readFileSync } from 'node:fs';
 import { setTimeout } from 'node:timers/promises';
 import { StreamArchive } from '../../local/firehose/archive';
 import { CheckpointFile } from '../../local/lambda/checkpoints';
-import { FailedRecordsBucket, type FailedObject, type OnFailureRecord } from '../../local/lambda/failed-records';
+import {
+  FailedRecordsBucket,
+  type FailedObject,
+  type OnFailureRecord,
+} from '../../local/lambda/failed-records';
 import { LocalS3Store } from '../../local/s3/s3-store';
-import { createKinesisClient, ensureStream, startKinesis, type LocalKinesis } from '../../local/kinesis/kinesis';
+import {
+  createKinesisClient,
+  ensureStream,
+  startKinesis,
+  type LocalKinesis,
+} from '../../local/kinesis/kinesis';
 import { Pause } from '../../local/lambda/shard-reader';
-import { StreamConsumer, type KinesisHandler, type StreamConsumerOptions } from '../../local/lambda/stream-consumer';
+import {
+  StreamConsumer,
+  type KinesisHandler,
+  type StreamConsumerOptions,
+} from '../../local/lambda/stream-consumer';
 import { temporaryDirectory, waitFor } from './helpers';
 
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/';

@@ -2,6 +2,7 @@
  * An event tracker's status as the event routes see it, in local mode (its own process-wide handlers and
  * emulator: the handlers' SDK clients are created once per module, for one local mode).
  */
+import { expect } from '@jest/globals';
 import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { startLocalMode, type LocalMode } from '../../local/start';
 import { callApi, silenceHandlerLogs, temporaryDirectory, waitFor, type ApiResponse } from './helpers';
