@@ -19,6 +19,7 @@ import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import type { IsCompleteResponse, OnEventResponse } from './shared/custom-resource';
 import { logger } from './shared/logger';
 import { OWNER_TAG_ENV, OWNER_TAG_KEY } from './shared/ownership';
+import { allItems } from './shared/personalize';
 import { isServiceError, serviceErrorName } from './shared/service-errors';
 
 const personalize = new PersonalizeClient({});
@@ -72,14 +73,12 @@ async function listAll<Page, T>(
   pages: AsyncIterable<Page>,
   items: (page: Page) => T[] | undefined,
 ): Promise<T[]> {
-  const all: T[] = [];
   try {
-    for await (const page of pages) all.push(...(items(page) ?? []));
+    return await allItems(pages, items);
   } catch (error) {
     if (isServiceError(error, 'ResourceNotFoundException')) return [];
     throw error;
   }
-  return all;
 }
 
 /** A listed campaign or event tracker: its ARN and status. */

@@ -18,10 +18,10 @@ import {
   DescribeCampaignCommand,
   DescribeEventTrackerCommand,
   DescribeSolutionVersionCommand,
-  ListCampaignsCommand,
-  ListDatasetImportJobsCommand,
-  ListEventTrackersCommand,
-  ListSolutionVersionsCommand,
+  paginateListCampaigns,
+  paginateListDatasetImportJobs,
+  paginateListEventTrackers,
+  paginateListSolutionVersions,
   type PersonalizeClient,
   type SolutionVersion,
 } from '@aws-sdk/client-personalize';
@@ -30,6 +30,7 @@ import { personalize } from './shared/clients/personalize';
 import type { OnEventResponse } from './shared/custom-resource';
 import { logger } from './shared/logger';
 import { ownerTags } from './shared/ownership';
+import { allItems } from './shared/personalize';
 import { PERSONALIZE_NAME_MAX_LENGTH, PERSONALIZE_NAME_PATTERN } from './shared/requests';
 import { isServiceError } from './shared/service-errors';
 
@@ -62,6 +63,8 @@ export interface ProvisioningResponse {
 export type Step = { done: ProvisionedLifecycle } | { waiting: string };
 
 const FAILED = /FAILED/;
+/** The List calls' page size (the service's maximum); the paginators read every page. */
+const PAGE_SIZE = 100;
 const DELETING = /DELETE/;
 
 function required(properties: Record<string, unknown>, name: string): string {
@@ -101,9 +104,10 @@ async function importsWaiting(
   datasetArns: readonly string[],
 ): Promise<string | undefined> {
   for (const datasetArn of datasetArns) {
-    const jobs =
-      (await client.send(new ListDatasetImportJobsCommand({ datasetArn, maxResults: 100 })))
-        .datasetImportJobs ?? [];
+    const jobs = await allItems(
+      paginateListDatasetImportJobs({ client, pageSize: PAGE_SIZE }, { datasetArn }),
+      (page) => page.datasetImportJobs,
+    );
     const newest = [...jobs].sort(
       (a, b) => (b.creationDateTime?.getTime() ?? 0) - (a.creationDateTime?.getTime() ?? 0),
     )[0];
@@ -124,9 +128,10 @@ async function ownVersion(
   solutionArn: string,
   name: string,
 ): Promise<SolutionVersion | undefined> {
-  const summaries =
-    (await client.send(new ListSolutionVersionsCommand({ solutionArn, maxResults: 100 }))).solutionVersions ??
-    [];
+  const summaries = await allItems(
+    paginateListSolutionVersions({ client, pageSize: PAGE_SIZE }, { solutionArn }),
+    (page) => page.solutionVersions,
+  );
   const sorted = [...summaries].sort(
     (a, b) => (b.creationDateTime?.getTime() ?? 0) - (a.creationDateTime?.getTime() ?? 0),
   );
@@ -189,9 +194,10 @@ export async function provisionStep(
   if (version.status !== 'ACTIVE')
     return { waiting: `solution version ${solutionVersionArn} (${version.status})` };
 
-  const campaigns =
-    (await client.send(new ListCampaignsCommand({ solutionArn: target.solutionArn, maxResults: 100 })))
-      .campaigns ?? [];
+  const campaigns = await allItems(
+    paginateListCampaigns({ client, pageSize: PAGE_SIZE }, { solutionArn: target.solutionArn }),
+    (page) => page.campaigns,
+  );
   const campaignArn = campaigns.find(
     (c) => c.name === target.name && !DELETING.test(c.status ?? ''),
   )?.campaignArn;
@@ -212,12 +218,10 @@ export async function provisionStep(
   if (campaign?.status !== 'ACTIVE') return { waiting: `campaign ${campaignArn} (${campaign?.status})` };
 
   // A dataset group has at most one event tracker: the one that exists is used (the walkthrough's, say).
-  const trackers =
-    (
-      await client.send(
-        new ListEventTrackersCommand({ datasetGroupArn: target.datasetGroupArn, maxResults: 100 }),
-      )
-    ).eventTrackers ?? [];
+  const trackers = await allItems(
+    paginateListEventTrackers({ client, pageSize: PAGE_SIZE }, { datasetGroupArn: target.datasetGroupArn }),
+    (page) => page.eventTrackers,
+  );
   const eventTrackerArn = trackers.find((t) => !DELETING.test(t.status ?? ''))?.eventTrackerArn;
   if (!eventTrackerArn) {
     const created = await client.send(

@@ -30,6 +30,16 @@ import type * as requests from './requests';
 import { isServiceError } from './service-errors';
 
 /** Training mode when the request gives none: a full retraining, as in the seed. */
+/** Every item of every page of a List operation, from its SDK paginator (`paginateList...`). */
+export async function allItems<Page, T>(
+  pages: AsyncIterable<Page>,
+  items: (page: Page) => T[] | undefined,
+): Promise<T[]> {
+  const all: T[] = [];
+  for await (const page of pages) all.push(...(items(page) ?? []));
+  return all;
+}
+
 export const DEFAULT_TRAINING_MODE = 'FULL';
 /** Campaign capacity when the request gives none: the minimum, since provisioned TPS bills per hour. */
 export const DEFAULT_MIN_PROVISIONED_TPS = 1;

@@ -16,15 +16,16 @@ import {
   DescribeDatasetGroupCommand,
   DescribeDatasetImportJobCommand,
   DescribeSolutionCommand,
-  ListDatasetGroupsCommand,
-  ListDatasetImportJobsCommand,
-  ListDatasetsCommand,
-  ListSchemasCommand,
-  ListSolutionsCommand,
+  paginateListDatasetGroups,
+  paginateListDatasetImportJobs,
+  paginateListDatasets,
+  paginateListSchemas,
+  paginateListSolutions,
   PersonalizeClient,
   UpdateSolutionCommand,
   type Solution,
 } from '@aws-sdk/client-personalize';
+import { allItems } from '../../lambda/shared/personalize';
 import { INTERACTIONS_SCHEMA, ITEMS_SCHEMA, PersonalizeNames } from '../../lib/contract/personalize-schemas';
 
 export interface ProvisionOptions {
@@ -104,9 +105,9 @@ export async function provisionPersonalize(
 
 async function ensureDatasetGroup({ personalize, options, log, waitFor }: Provisioning): Promise<string> {
   const name = options.names.datasetGroup;
-  const groups = await listAll(
-    (token) => personalize.send(new ListDatasetGroupsCommand({ nextToken: token })),
-    'datasetGroups',
+  const groups = await allItems(
+    paginateListDatasetGroups({ client: personalize }, {}),
+    (page) => page.datasetGroups,
   );
   let arn = groups.find((group) => group.name === name)?.datasetGroupArn;
   if (!arn) {
@@ -127,10 +128,7 @@ async function ensureSchema(
   name: string,
   definition: unknown,
 ): Promise<string> {
-  const schemas = await listAll(
-    (token) => personalize.send(new ListSchemasCommand({ nextToken: token })),
-    'schemas',
-  );
+  const schemas = await allItems(paginateListSchemas({ client: personalize }, {}), (page) => page.schemas);
   const existing = schemas.find((schema) => schema.name === name)?.schemaArn;
   if (existing) return existing;
   log(`Creating schema ${name}`);
@@ -146,9 +144,9 @@ async function ensureDataset(
   datasetGroupArn: string,
   dataset: { datasetType: 'Interactions' | 'Items'; name: string; schemaArn: string },
 ): Promise<string> {
-  const datasets = await listAll(
-    (token) => personalize.send(new ListDatasetsCommand({ datasetGroupArn, nextToken: token })),
-    'datasets',
+  const datasets = await allItems(
+    paginateListDatasets({ client: personalize }, { datasetGroupArn }),
+    (page) => page.datasets,
   );
   let arn = datasets.find(
     (existing) => existing.datasetType?.toLowerCase() === dataset.datasetType.toLowerCase(),
@@ -177,9 +175,9 @@ async function ensureImport(
   jobName: string,
   dataLocation: string,
 ): Promise<void> {
-  const jobs = await listAll(
-    (token) => personalize.send(new ListDatasetImportJobsCommand({ datasetArn, nextToken: token })),
-    'datasetImportJobs',
+  const jobs = await allItems(
+    paginateListDatasetImportJobs({ client: personalize }, { datasetArn }),
+    (page) => page.datasetImportJobs,
   );
   const described = await Promise.all(
     jobs.map(
@@ -215,9 +213,9 @@ async function ensureSolution(
   datasetGroupArn: string,
 ): Promise<string> {
   const name = options.names.solution;
-  const solutions = await listAll(
-    (token) => personalize.send(new ListSolutionsCommand({ datasetGroupArn, nextToken: token })),
-    'solutions',
+  const solutions = await allItems(
+    paginateListSolutions({ client: personalize }, { datasetGroupArn }),
+    (page) => page.solutions,
   );
   let arn = solutions.find((solution) => solution.name === name)?.solutionArn;
   if (!arn) {
@@ -306,19 +304,4 @@ async function waitUntilActive(
       throw new Error(`${what} is still ${status ?? 'unknown'} after ${timeoutMs} ms`);
     await setTimeout(pollIntervalMs);
   }
-}
-
-/** Every page of a List operation. */
-async function listAll<K extends string, T>(
-  page: (nextToken: string | undefined) => Promise<{ nextToken?: string } & { [key in K]?: T[] }>,
-  key: K,
-): Promise<T[]> {
-  const all: T[] = [];
-  let token: string | undefined;
-  do {
-    const output = await page(token);
-    all.push(...(output[key] ?? []));
-    token = output.nextToken;
-  } while (token);
-  return all;
 }

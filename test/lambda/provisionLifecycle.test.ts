@@ -143,11 +143,9 @@ describe('the provisioning handler reads every page', () => {
       })
       .on(ListEventTrackersCommand, { datasetGroupArn: DATASET_GROUP_ARN, nextToken: 'trackers-2' })
       .resolves({ eventTrackers: [{ eventTrackerArn: EVENT_TRACKER_ARN, status: 'ACTIVE' }] });
-    personalize
-      .on(DescribeEventTrackerCommand, { eventTrackerArn: EVENT_TRACKER_ARN })
-      .resolves({
-        eventTracker: { eventTrackerArn: EVENT_TRACKER_ARN, status: 'ACTIVE', trackingId: TRACKING_ID },
-      });
+    personalize.on(DescribeEventTrackerCommand, { eventTrackerArn: EVENT_TRACKER_ARN }).resolves({
+      eventTracker: { eventTrackerArn: EVENT_TRACKER_ARN, status: 'ACTIVE', trackingId: TRACKING_ID },
+    });
 
     await expect(isComplete(createEvent(), lambdaContext())).resolves.toEqual({
       IsComplete: true,
