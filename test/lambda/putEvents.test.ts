@@ -493,9 +493,9 @@ describe('putEvents consumer: bounded work', () => {
   /** A context whose clock moves `msPerCall` forward with every PutEvents call. */
   function contextWithClock(remainingAtStart: number, msPerCall: number): Context {
     let remaining = remainingAtStart;
-    personalizeEvents.on(PutEventsCommand).callsFake(async () => {
+    personalizeEvents.on(PutEventsCommand).callsFake(() => {
       remaining -= msPerCall;
-      return {};
+      return Promise.resolve({});
     });
     return { ...lambdaContext(), getRemainingTimeInMillis: () => remaining };
   }
@@ -607,8 +607,9 @@ describe('putEvents consumer: the tracking id guard', () => {
       isOwnTrackingId: () => Promise.reject(notActive),
       logger,
       trackerActivationWaitMs: 3 * TRACKER_POLL_MS,
-      sleep: async (ms) => {
+      sleep: (ms) => {
         sleeps.push(ms);
+        return Promise.resolve();
       },
     });
 

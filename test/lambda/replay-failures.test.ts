@@ -96,7 +96,7 @@ function bucketWith(objects: Record<string, unknown>): void {
     const value = objects[key];
     const text = typeof value === 'string' ? value : JSON.stringify(value);
     s3Mock.on(GetObjectCommand, { Bucket: BUCKET, Key: key }).resolves({
-      Body: { transformToString: async () => text } as unknown as GetObjectCommandOutput['Body'],
+      Body: { transformToString: () => Promise.resolve(text) } as unknown as GetObjectCommandOutput['Body'],
     });
   });
 }

@@ -39,7 +39,8 @@ describe('the local gateway', () => {
   let kinesis: KinesisClient;
   let gateway: LocalGateway;
   const invocations: Array<{ name: string; event: APIGatewayProxyEvent; context: Context }> = [];
-  let nextResult: (name: string) => Promise<unknown> = async () => ({ statusCode: 200, body: '{"ok":true}' });
+  let nextResult: (name: string) => Promise<unknown> = () =>
+    Promise.resolve({ statusCode: 200, body: '{"ok":true}' });
 
   beforeAll(async () => {
     kinesisServer = await startKinesis({ port: 0 });
@@ -52,11 +53,11 @@ describe('the local gateway', () => {
       kinesis,
       region: 'us-east-1',
       functionName: (handler) => `Stack-${handler}`,
-      loadHandler: async (name) =>
-        (async (event, context) => {
+      loadHandler: (name) =>
+        Promise.resolve((async (event, context) => {
           invocations.push({ name, event, context });
           return nextResult(name);
-        }) as ProxyHandler,
+        }) as ProxyHandler),
       log: () => undefined,
     });
   });
@@ -69,7 +70,7 @@ describe('the local gateway', () => {
 
   beforeEach(() => {
     invocations.length = 0;
-    nextResult = async () => ({ statusCode: 200, body: '{"ok":true}' });
+    nextResult = () => Promise.resolve({ statusCode: 200, body: '{"ok":true}' });
   });
 
   it('invokes the route handler with a REST API (v1) proxy event', async () => {
@@ -218,9 +219,7 @@ describe('the local gateway', () => {
   });
 
   it('answers the 5xx gateway response, never a stack trace, when a handler throws or answers malformed', async () => {
-    nextResult = async () => {
-      throw new Error('secret internals');
-    };
+    nextResult = () => Promise.reject(new Error('secret internals'));
     const thrown = await callApi(gateway.url, API_KEY, 'POST', '/solutionVersion', {
       solutionArn,
       version: 'v1',
@@ -230,7 +229,7 @@ describe('the local gateway', () => {
     expect(thrown.text).not.toContain('secret internals');
     expect(thrown.body).toMatchObject({ message: 'Internal server error' });
 
-    nextResult = async () => ({ statusCode: 200, body: { not: 'a string' } });
+    nextResult = () => Promise.resolve({ statusCode: 200, body: { not: 'a string' } });
     const malformed = await callApi(gateway.url, API_KEY, 'POST', '/solutionVersion', {
       solutionArn,
       version: 'v1',
@@ -271,8 +270,10 @@ describe('the local gateway', () => {
       region: 'us-east-1',
       maxBodyBytes: 256,
       integrationTimeoutMs: 50,
-      loadHandler: async () => () =>
-        new Promise((resolve) => (release = () => resolve({ statusCode: 200, body: '{}' }))),
+      loadHandler: () =>
+        Promise.resolve<ProxyHandler>(
+          () => new Promise((resolve) => (release = () => resolve({ statusCode: 200, body: '{}' }))),
+        ),
       log: () => undefined,
     });
     try {

@@ -118,7 +118,7 @@ describe('replaying the failed-records bucket into Personalize', () => {
     }
     const kept = objects
       .flatMap(failedRecordData)
-      .map((data) => JSON.parse(Buffer.from(data, 'base64').toString()));
+      .map((data) => JSON.parse(Buffer.from(data, 'base64').toString()) as unknown);
     expect(kept).toEqual([
       expect.objectContaining({ userId: 'replay-user', itemId: '101', interactions: 2 }),
       expect.objectContaining({ userId: 'replay-user', itemId: '102', interactions: 3 }),

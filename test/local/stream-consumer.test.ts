@@ -1,6 +1,6 @@
 import { expect } from '@jest/globals';
 import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
-import type { KinesisStreamEvent } from 'aws-lambda';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
@@ -34,6 +34,13 @@ const ON_FAILURE_KEY = new RegExp(
   `^aws/lambda/${MAPPING_UUID}/shardId-000000000000/\\d{4}/\\d{2}/\\d{2}/` +
     `\\d{4}-\\d{2}-\\d{2}T\\d{2}\\.\\d{2}\\.\\d{2}-[0-9a-f-]{36}$`,
 );
+
+/** A handler from a synchronous function, settled as an async Lambda handler is (a throw rejects). */
+function handled(
+  fn: (event: KinesisStreamEvent, context: Context) => KinesisStreamBatchResponse | void,
+): KinesisHandler {
+  return (event, context) => Promise.resolve().then(() => fn(event, context));
+}
 
 describe('the stream consumer (local event source mapping)', () => {
   let kinesisServer: LocalKinesis;
@@ -113,10 +120,13 @@ describe('the stream consumer (local event source mapping)', () => {
     const streamName = await newStream();
     await put(streamName, ['a', 'b', 'c']);
     const events: KinesisStreamEvent[] = [];
-    const consumer = startConsumer(streamName, async (event) => {
-      events.push(event);
-      return { batchItemFailures: [] };
-    });
+    const consumer = startConsumer(
+      streamName,
+      handled((event) => {
+        events.push(event);
+        return { batchItemFailures: [] };
+      }),
+    );
     await consumer.start();
     await waitFor('delivery', () => (consumer.stats.deliveredRecords === 3 ? true : undefined));
 
@@ -140,9 +150,9 @@ describe('the stream consumer (local event source mapping)', () => {
     const sizes: number[] = [];
     const consumer = startConsumer(
       streamName,
-      async (event) => {
+      handled((event) => {
         sizes.push(event.Records.length);
-      },
+      }),
       { batchSize: 2 },
     );
     await consumer.start();
@@ -155,17 +165,20 @@ describe('the stream consumer (local event source mapping)', () => {
     await put(streamName, ['a', 'b', 'c', 'd']);
     const accepted: string[] = [];
     let failuresLeft = 2;
-    const consumer = startConsumer(streamName, async (event) => {
-      const values = decode(event);
-      const failAt = failuresLeft > 0 ? values.indexOf('c') : -1;
-      if (failAt < 0) {
-        accepted.push(...values);
-        return { batchItemFailures: [] };
-      }
-      failuresLeft -= 1;
-      accepted.push(...values.slice(0, failAt));
-      return { batchItemFailures: [{ itemIdentifier: event.Records[failAt]!.kinesis.sequenceNumber }] };
-    });
+    const consumer = startConsumer(
+      streamName,
+      handled((event) => {
+        const values = decode(event);
+        const failAt = failuresLeft > 0 ? values.indexOf('c') : -1;
+        if (failAt < 0) {
+          accepted.push(...values);
+          return { batchItemFailures: [] };
+        }
+        failuresLeft -= 1;
+        accepted.push(...values.slice(0, failAt));
+        return { batchItemFailures: [{ itemIdentifier: event.Records[failAt]!.kinesis.sequenceNumber }] };
+      }),
+    );
     await consumer.start();
     await waitFor('delivery', () => (consumer.stats.deliveredRecords === 4 ? true : undefined));
 
@@ -178,14 +191,17 @@ describe('the stream consumer (local event source mapping)', () => {
     await put(streamName, ['1', '2', '3', 'poison', '5', '6', '7', '8']);
     const accepted: string[] = [];
     let lastPoisonRequestId = '';
-    const consumer = startConsumer(streamName, async (event, context) => {
-      const values = decode(event);
-      if (values.includes('poison')) {
-        lastPoisonRequestId = context.awsRequestId;
-        throw new Error('cannot handle poison');
-      }
-      accepted.push(...values);
-    });
+    const consumer = startConsumer(
+      streamName,
+      handled((event, context) => {
+        const values = decode(event);
+        if (values.includes('poison')) {
+          lastPoisonRequestId = context.awsRequestId;
+          throw new Error('cannot handle poison');
+        }
+        accepted.push(...values);
+      }),
+    );
     await consumer.start();
     await waitFor('settled', () =>
       consumer.stats.pendingRecords === 0 && consumer.stats.deliveredRecords === 7 ? true : undefined,
@@ -227,12 +243,12 @@ describe('the stream consumer (local event source mapping)', () => {
     await put(streamName, ['ok', 'stuck']);
     const consumer = startConsumer(
       streamName,
-      async (event) => {
+      handled((event) => {
         const stuck = event.Records.find(
           (record) => Buffer.from(record.kinesis.data, 'base64').toString() === 'stuck',
         );
         return { batchItemFailures: stuck ? [{ itemIdentifier: stuck.kinesis.sequenceNumber }] : [] };
-      },
+      }),
       { bisectBatchOnError: false, retryAttempts: 1 },
     );
     await consumer.start();
@@ -260,11 +276,11 @@ describe('the stream consumer (local event source mapping)', () => {
     const accepted: string[] = [];
     const consumer = startConsumer(
       streamName,
-      async (event) => {
+      handled((event) => {
         const values = decode(event);
         if (values.includes('poison')) throw new Error('cannot handle poison');
         accepted.push(...values);
-      },
+      }),
       { batchSize: 1, retryAttempts: 0, bisectBatchOnError: false },
       { errorBackoffMs: 10 },
     );
@@ -281,7 +297,7 @@ describe('the stream consumer (local event source mapping)', () => {
   });
 
   it('refuses a second start, which would deliver every record twice', async () => {
-    const consumer = startConsumer(await newStream(), async () => undefined);
+    const consumer = startConsumer(await newStream(), () => Promise.resolve(undefined));
     await consumer.start();
     await expect(consumer.start()).rejects.toThrow('already called');
   });
@@ -294,9 +310,9 @@ describe('the stream consumer (local event source mapping)', () => {
     // later), so the test needs no sleep.
     const consumer = startConsumer(
       streamName,
-      async () => {
+      handled(() => {
         invoked = true;
-      },
+      }),
       { maxRecordAgeSeconds: 0 },
     );
     await consumer.start();
@@ -315,9 +331,9 @@ describe('the stream consumer (local event source mapping)', () => {
   it('resumes after its checkpoint on restart: nothing lost, nothing sent twice', async () => {
     const streamName = await newStream();
     const seen: string[] = [];
-    const handler: KinesisHandler = async (event) => {
+    const handler = handled((event) => {
       seen.push(...decode(event));
-    };
+    });
     await put(streamName, ['a', 'b']);
     const first = startConsumer(streamName, handler);
     await first.start();
