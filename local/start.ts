@@ -37,7 +37,7 @@ import { startPersonalizeEmulator, type PersonalizeEmulator } from './personaliz
 import { StreamArchive } from './firehose/archive';
 import { CheckpointFile } from './lambda/checkpoints';
 import { FailedRecordsBucket, loadOrCreateMappingUuid } from './lambda/failed-records';
-import { startGateway, type ProxyHandler } from './apigateway/gateway';
+import { startGateway, type LocalGateway, type ProxyHandler } from './apigateway/gateway';
 import { createKinesisClient, ensureStream, startKinesis } from './kinesis/kinesis';
 import { PortInUseError } from './shared/listen';
 import { LOCK_FILE, lockStateDirectory } from './shared/state-lock';
@@ -237,66 +237,101 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         `--reset deleted the state directory and its API key: the key is now ${config.apiKey} (the old one is refused)`,
       );
     }
-    const personalize = await startEmulator(config, options);
-    stops.push(() => personalize.close());
-    const kinesis = await startStream(config, options, stops);
-    const s3 = await startS3StandIn({ port: options.s3Port ?? 0, dir: config.s3Dir, ...recording(options) });
-    stops.push(() => s3.close());
-    const failedRecords = new FailedRecordsBucket(s3.store, config.failedRecordsBucketName, (key, status) =>
-      s3.record(onFailurePutCall(config.failedRecordsBucketName, key, status)),
-    );
-    // The handlers build their SDK clients when their module loads: the environment comes first.
-    stops.push(
-      setEnvironment(handlerEnvironment(config, personalize.endpoint, kinesis.endpoint, s3.endpoint)),
-    );
-    // The gateway listens before provisioning, so a port already in use is reported at once.
-    const gateway = await startGateway({
-      port: config.port,
-      apiKey: config.apiKey,
-      streamName: config.streamName,
-      kinesis: kinesis.client,
-      region: config.region,
-      loadHandler: (name) => loadHandler<ProxyHandler>(name),
-      functionName: (handler) => `${config.stackName}-${handler}`,
-      portVariable: 'PORT',
-      log: config.log,
-    });
-    stops.push(() => gateway.close());
-    const model = await provision(config, options, personalize.endpoint);
+    const services = await startServices(config, options, stops);
+    const model = await provision(config, options, services.personalize.endpoint);
     // The dataset group as predicted, the solution and datasets as provisioned; restored on close.
     Object.assign(process.env, stackValueEnvironment(model));
-    const mappingUuid = loadOrCreateMappingUuid(join(config.stateDir, 'event-source-mapping.json'));
-    const consumer = await startConsumer(config, options, kinesis.client, failedRecords, mappingUuid);
-    stops.push(() => consumer.close());
-    const archive = await startArchive(config, options, kinesis.client);
-    stops.push(() => archive.close());
+    const readers = await startStreamReaders(config, options, services, stops);
     const outputs = {
-      ...stackOutputs(config, gateway.url, model),
+      ...stackOutputs(config, services.gateway.url, model),
       ...(options.provision ? await provisionLifecycle(config, model, options.personalizeTransitionMs) : {}),
     };
     writeOutputsFile(config.outputsFile, config.stackName, outputs);
     let closing: Promise<void> | undefined;
     return {
-      url: gateway.url,
+      url: services.gateway.url,
       apiKey: config.apiKey,
       outputs,
       stackName: config.stackName,
       region: config.region,
       stateDir: config.stateDir,
       outputsFile: config.outputsFile,
-      personalize,
-      kinesis: kinesis.client,
-      s3,
-      failedRecords,
-      eventSourceMappingUuid: mappingUuid,
-      consumer,
-      archive,
+      personalize: services.personalize,
+      kinesis: services.kinesis.client,
+      s3: services.s3,
+      failedRecords: services.failedRecords,
+      ...readers,
       close: () => (closing ??= stops.stopAll()),
     };
   } catch (error) {
     await stops.stopAll();
     throw error;
   }
+}
+
+/** What serves before anything is provisioned: the AWS services' stand-ins and the API. */
+interface Services {
+  readonly personalize: PersonalizeEmulator;
+  readonly kinesis: { readonly endpoint: string; readonly client: KinesisClient };
+  readonly s3: S3StandIn;
+  readonly failedRecords: FailedRecordsBucket;
+  readonly gateway: LocalGateway;
+}
+
+/**
+ * The Personalize emulator, Kinesis with the stack's stream, local S3 and the gateway, with the handlers'
+ * environment pointing at them; each is stopped with the rest.
+ */
+async function startServices(
+  config: LocalModeConfig,
+  options: LocalModeOptions,
+  stops: Stops,
+): Promise<Services> {
+  const personalize = await startEmulator(config, options);
+  stops.push(() => personalize.close());
+  const kinesis = await startStream(config, options, stops);
+  const s3 = await startS3StandIn({ port: options.s3Port ?? 0, dir: config.s3Dir, ...recording(options) });
+  stops.push(() => s3.close());
+  const failedRecords = new FailedRecordsBucket(s3.store, config.failedRecordsBucketName, (key, status) =>
+    s3.record(onFailurePutCall(config.failedRecordsBucketName, key, status)),
+  );
+  // The handlers build their SDK clients when their module loads: the environment comes first.
+  stops.push(setEnvironment(handlerEnvironment(config, personalize.endpoint, kinesis.endpoint, s3.endpoint)));
+  // The gateway listens before provisioning, so a port already in use is reported at once.
+  const gateway = await startGateway({
+    port: config.port,
+    apiKey: config.apiKey,
+    streamName: config.streamName,
+    kinesis: kinesis.client,
+    region: config.region,
+    loadHandler: (name) => loadHandler<ProxyHandler>(name),
+    functionName: (handler) => `${config.stackName}-${handler}`,
+    portVariable: 'PORT',
+    log: config.log,
+  });
+  stops.push(() => gateway.close());
+  return { personalize, kinesis, s3, failedRecords, gateway };
+}
+
+/** The stream's readers, once the model exists: the event source mapping (the consumer) and the archive. */
+async function startStreamReaders(
+  config: LocalModeConfig,
+  options: LocalModeOptions,
+  { kinesis, failedRecords }: Services,
+  stops: Stops,
+): Promise<Pick<LocalMode, 'eventSourceMappingUuid' | 'consumer' | 'archive'>> {
+  const eventSourceMappingUuid = loadOrCreateMappingUuid(join(config.stateDir, 'event-source-mapping.json'));
+  const consumer = await startConsumer(
+    config,
+    options,
+    kinesis.client,
+    failedRecords,
+    eventSourceMappingUuid,
+  );
+  stops.push(() => consumer.close());
+  const archive = await startArchive(config, options, kinesis.client);
+  stops.push(() => archive.close());
+  return { eventSourceMappingUuid, consumer, archive };
 }
 
 function recording(options: LocalModeOptions): { recordCalls: boolean } {
