@@ -269,7 +269,7 @@ export class RecommendationsApi extends Construct {
     const model = this.restApi.addModel(`${name}Model`, {
       contentType: 'application/json',
       description: `Body of ${route.method} ${route.path}`,
-      schema: schema as apigateway.JsonSchema,
+      schema,
     });
     return { 'application/json': model };
   }

@@ -2,6 +2,7 @@
  * The README walkthrough, over real HTTP, against local mode started on free ports: every route, the
  * stream path to Personalize, and the contract's errors.
  */
+import { expect } from '@jest/globals';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
