@@ -33,7 +33,6 @@ import { compileValidators, validateBody } from './model-validation';
 import { type GatewayRequest, loggedTarget, mediaTypeOf, type Reply, toGatewayRequest } from './request';
 
 export { buildProxyEvent, type ProxyEventInput, type ProxyHandler } from './lambda-proxy';
-export { draft04ToAjv } from './model-validation';
 export { parseRequestTarget } from './request';
 
 export interface GatewayOptions {

@@ -23,36 +23,6 @@ export function compileValidators(routes: readonly Route[]): Map<Route, Validate
 }
 
 /**
- * A draft-04 model for a validator of a later draft (plain `ajv`), which rejects draft-04's `$schema` and
- * reads `exclusiveMinimum`/`exclusiveMaximum` as numbers where draft-04 has booleans modifying
- * `minimum`/`maximum`. The gateway validates with ajv-draft-04 (compileModel) and needs none of this.
- */
-export function draft04ToAjv(schema: unknown): Record<string, unknown> {
-  const convert = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(convert);
-    if (node === null || typeof node !== 'object') return node;
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(node)) {
-      if (key !== '$schema') out[key] = convert(value);
-    }
-    for (const [exclusive, bound] of [
-      ['exclusiveMinimum', 'minimum'],
-      ['exclusiveMaximum', 'maximum'],
-    ] as const) {
-      if (typeof out[exclusive] !== 'boolean') continue;
-      if (out[exclusive] === true && typeof out[bound] === 'number') {
-        out[exclusive] = out[bound];
-        delete out[bound];
-      } else {
-        delete out[exclusive];
-      }
-    }
-    return out;
-  };
-  return convert(schema) as Record<string, unknown>;
-}
-
-/**
  * The request validator's verdict as API Gateway words it (its `validationErrorString`): the problems in
  * brackets, each as its validator reports it (`object has missing required properties (["version"])`,
  * `ECMA 262 regex "^...$" does not match input string "x"`); undefined when the body is valid.

@@ -13,10 +13,9 @@ import { expect } from '@jest/globals';
 import { PersonalizeClient } from '@aws-sdk/client-personalize';
 import { PersonalizeEventsClient, PutEventsCommand } from '@aws-sdk/client-personalize-events';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import Ajv from 'ajv';
 import { mockClient } from 'aws-sdk-client-mock';
 import { bodyJsonSchema, ROUTES } from '../../lib/contract/api-routes';
-import { draft04ToAjv } from '../../local/apigateway/gateway';
+import { compileModel } from '../../local/apigateway/model-validation';
 import { handler, trackingIds } from '../../lambda/putEvents';
 import type { ConsumerFailures } from '../../lambda/shared/failed-records';
 import {
@@ -29,8 +28,7 @@ import {
 /** The validator of a route's API Gateway model, compiled as local mode's gateway compiles it. */
 function modelOf(path: string): (body: unknown) => boolean {
   const route = ROUTES.find((candidate) => candidate.path === path);
-  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-  const validate = ajv.compile(draft04ToAjv(bodyJsonSchema(route!)));
+  const validate = compileModel(bodyJsonSchema(route!)!);
   return (body) => validate(body) === true;
 }
 const dataModel = modelOf('/data');
