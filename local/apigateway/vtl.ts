@@ -40,12 +40,12 @@ export function renderMappingTemplate(template: string, input: MappingTemplateIn
       },
     },
     util: {
-      base64Encode: (value: unknown): string => Buffer.from(String(value ?? ''), 'utf8').toString('base64'),
-      base64Decode: (value: unknown): string => Buffer.from(String(value ?? ''), 'base64').toString('utf8'),
+      base64Encode: (value: unknown): string => Buffer.from(textOf(value), 'utf8').toString('base64'),
+      base64Decode: (value: unknown): string => Buffer.from(textOf(value), 'base64').toString('utf8'),
       escapeJavaScript,
       parseJson: (value: string): unknown => JSON.parse(value),
-      urlEncode: (value: unknown): string => encodeURIComponent(String(value ?? '')),
-      urlDecode: (value: unknown): string => decodeURIComponent(String(value ?? '')),
+      urlEncode: (value: unknown): string => encodeURIComponent(textOf(value)),
+      urlDecode: (value: unknown): string => decodeURIComponent(textOf(value)),
     },
     context: { ...input.context, responseOverride },
     stageVariables: input.stageVariables ?? {},
@@ -83,8 +83,17 @@ const JAVA_STRING_METHODS = Object.entries({
  * `$util.escapeJavaScript`: API Gateway uses Apache Commons' StringEscapeUtils.escapeJavaScript, which
  * escapes quotes (both kinds), backslash, `/`, control characters and everything outside ASCII.
  */
+/** A template value as text: null and undefined empty, a string as it is, a number or boolean as String() writes it, a structure as JSON. */
+function textOf(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  return JSON.stringify(value) ?? '';
+}
+
 export function escapeJavaScript(value: unknown): string {
-  const text = value === null || value === undefined ? '' : typeof value === 'string' ? value : String(value);
+  const text = textOf(value);
   let out = '';
   for (const char of text) {
     const code = char.codePointAt(0) ?? 0;
