@@ -20,7 +20,7 @@ export function parseAvroSchema(definition: string): SchemaField[] {
     const field = f as { name?: unknown; type?: unknown };
     if (typeof field.name !== 'string' || field.name === '')
       throw invalidInput(`Invalid schema: field ${i + 1} has no name`);
-    const types = Array.isArray(field.type) ? field.type : [field.type];
+    const types: unknown[] = Array.isArray(field.type) ? (field.type as unknown[]) : [field.type];
     const nonNull = types.filter((t) => t !== 'null');
     const type = nonNull[0];
     if (nonNull.length !== 1 || typeof type !== 'string' || !AVRO_TYPES.includes(type)) {

@@ -74,7 +74,9 @@ export function checkPropertiesAgainstSchema(
         `Value at '${field}.${key}' must be a ${schemaField.type} (schema field ${schemaField.name}), got ${JSON.stringify(value).slice(0, 100)}`,
       );
     }
-    values.set(schemaField.name.toUpperCase(), String(value));
+    // `ok` above: a number, a boolean, 'true'/'false' or a string.
+    const scalar = value as number | boolean | string;
+    values.set(schemaField.name.toUpperCase(), String(scalar));
   }
   const missing = schema.fields.filter(
     (f) => f.name !== idField && !f.nullable && !values.has(f.name.toUpperCase()),

@@ -132,7 +132,7 @@ function personalizeArns(body: RequestBody): string[] {
     } else if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i--) pending.push(value[i]);
     } else if (typeof value === 'object' && value !== null) {
-      pending.push(...Object.values(value).reverse());
+      pending.push(...Object.values(value as Record<string, unknown>).reverse());
     }
   }
   return found;

@@ -121,7 +121,7 @@ export function optionalList(
       `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length ${value.length < min ? `greater than or equal to ${min}` : `less than or equal to ${max}`}`,
     );
   }
-  return value;
+  return value as unknown[];
 }
 
 export function requiredList(body: RequestBody, field: string, min: number, max: number): unknown[] {

@@ -67,10 +67,9 @@ export function guardRequestListeners(server: Server): void {
         }
       };
     // While the handler runs, the listeners it adds to the request are guarded too.
-    const on = request.on;
-    request.on = function (this: IncomingMessage, event: string | symbol, listener: EventListener) {
-      return on.call(this, event, guard(listener));
-    } as typeof request.on;
+    const on = request.on.bind(request);
+    request.on = ((event: string | symbol, listener: EventListener) =>
+      on(event, guard(listener))) as typeof request.on;
     try {
       for (const listener of listeners) listener.call(server, request, response);
     } catch {
