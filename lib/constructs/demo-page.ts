@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DefaultStackSynthesizer, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, Duration, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -16,6 +16,7 @@ import { Construct } from 'constructs';
 import { bundleApp, DEMO_PAGE_DIR, readCatalogue, type DemoConfig } from '../../local/demo-page/build';
 import { API_STAGE_NAME } from '../contract/stack-outputs';
 import { acknowledge, attributeFinding } from './acknowledge';
+import { PRIVATE_BUCKET_PROPS } from './private-bucket';
 
 export interface DemoPageProps {
   /** The API the page calls (forwarded under `/<stage>/*`); its preflights answer the page's origin only. */
@@ -37,14 +38,7 @@ export class DemoPage extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
 
-    this.bucket = new s3.Bucket(this, 'Bucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.DESTROY,
-      autoDeleteObjects: true,
-    });
+    this.bucket = new s3.Bucket(this, 'Bucket', { ...PRIVATE_BUCKET_PROPS, autoDeleteObjects: true });
     acknowledge(
       this.bucket,
       'AwsSolutions-S1',

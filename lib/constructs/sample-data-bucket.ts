@@ -7,6 +7,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, type IConstruct } from 'constructs';
 import { acknowledge, attributeFinding } from './acknowledge';
 import { DEFAULTS } from './defaults';
+import { PRIVATE_BUCKET_PROPS } from './private-bucket';
 
 /** The sample CSVs the stack uploads when no bucket is given, and their keys in the bucket. */
 export const SAMPLE_DATA_DIR = path.join(__dirname, '..', '..', 'data');
@@ -46,14 +47,8 @@ export class SampleDataBucket extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
 
-    this.bucket = new s3.Bucket(this, 'Bucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      // Emptied by the deployment's own delete (retainOnDelete: false), then deleted with the stack.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    // Emptied by the deployment's own delete (retainOnDelete: false), then deleted with the stack.
+    this.bucket = new s3.Bucket(this, 'Bucket', PRIVATE_BUCKET_PROPS);
     // What Personalize needs on the bucket itself (besides the import role's grant), for this account only.
     const personalizeRead = (actions: string[], resource: string) =>
       new iam.PolicyStatement({
