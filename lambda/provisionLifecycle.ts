@@ -151,6 +151,11 @@ function failIf(what: string, status: string | undefined, failureReason: string 
     throw new Error(`${what} is ${status}: ${failureReason ?? 'no reason given'}`);
 }
 
+/** A stage of provisioning: its resource is ACTIVE (`ready`), or what it is waiting for. */
+type Stage<T> = { ready: T } | { waiting: string };
+
+type Log = (message: string, fields?: Record<string, unknown>) => void;
+
 /**
  * One step towards a campaign and an event tracker, both ACTIVE: at most one Create call, never a wait.
  * `log` is told what was started and what is awaited.
@@ -158,42 +163,84 @@ function failIf(what: string, status: string | undefined, failureReason: string 
 export async function provisionStep(
   client: PersonalizeClient,
   target: ProvisioningTarget,
-  log: (message: string, fields?: Record<string, unknown>) => void = () => undefined,
+  log: Log = () => undefined,
 ): Promise<Step> {
   const waitingImports = await importsWaiting(client, target.datasetArns);
   if (waitingImports) return { waiting: waitingImports };
+  const version = await solutionVersionStage(client, target, log);
+  if ('waiting' in version) return version;
+  const campaign = await campaignStage(client, target, version.ready, log);
+  if ('waiting' in campaign) return campaign;
+  const tracker = await eventTrackerStage(client, target, log);
+  if ('waiting' in tracker) return tracker;
+  return {
+    done: {
+      SolutionVersionArn: version.ready,
+      CampaignArn: campaign.ready,
+      EventTrackerArn: tracker.ready.eventTrackerArn,
+      TrackingId: tracker.ready.trackingId,
+    },
+  };
+}
 
+/** The solution version named after the target, ACTIVE (its ARN); trained when there is none to use. */
+async function solutionVersionStage(
+  client: PersonalizeClient,
+  target: ProvisioningTarget,
+  log: Log,
+): Promise<Stage<string>> {
   const version = await ownVersion(client, target.solutionArn, target.name);
-  // A version that failed before this request began (an earlier deploy, a restart) is trained again.
-  const failedBefore =
-    version?.status !== undefined &&
-    FAILED.test(version.status) &&
-    (version.creationDateTime?.getTime() ?? 0) < (target.requestedAt?.getTime() ?? 0);
-  if (!version?.solutionVersionArn || failedBefore) {
-    try {
-      const created = await client.send(
-        new CreateSolutionVersionCommand({
-          solutionArn: target.solutionArn,
-          name: target.name,
-          trainingMode: 'FULL',
-          tags: ownerTags(),
-        }),
-      );
-      log('Training a solution version', { solutionVersionArn: created.solutionVersionArn });
-      return { waiting: `solution version ${created.solutionVersionArn ?? target.name}` };
-    } catch (error) {
-      // Another version (automatic training) is in progress: the next call asks again.
-      if (isServiceError(error, 'ResourceInUseException')) {
-        return { waiting: 'a solution version in progress' };
-      }
-      throw error;
-    }
+  if (!version?.solutionVersionArn || failedBeforeRequest(version, target)) {
+    return trainVersion(client, target, log);
   }
   const solutionVersionArn = version.solutionVersionArn;
   failIf(`Solution version ${solutionVersionArn}`, version.status, version.failureReason);
   if (version.status !== 'ACTIVE')
     return { waiting: `solution version ${solutionVersionArn} (${version.status})` };
+  return { ready: solutionVersionArn };
+}
 
+/** A version that failed before this request began (an earlier deploy, a restart) is trained again. */
+function failedBeforeRequest(version: SolutionVersion, target: ProvisioningTarget): boolean {
+  return (
+    version.status !== undefined &&
+    FAILED.test(version.status) &&
+    (version.creationDateTime?.getTime() ?? 0) < (target.requestedAt?.getTime() ?? 0)
+  );
+}
+
+async function trainVersion(
+  client: PersonalizeClient,
+  target: ProvisioningTarget,
+  log: Log,
+): Promise<{ waiting: string }> {
+  try {
+    const created = await client.send(
+      new CreateSolutionVersionCommand({
+        solutionArn: target.solutionArn,
+        name: target.name,
+        trainingMode: 'FULL',
+        tags: ownerTags(),
+      }),
+    );
+    log('Training a solution version', { solutionVersionArn: created.solutionVersionArn });
+    return { waiting: `solution version ${created.solutionVersionArn ?? target.name}` };
+  } catch (error) {
+    // Another version (automatic training) is in progress: the next call asks again.
+    if (isServiceError(error, 'ResourceInUseException')) {
+      return { waiting: 'a solution version in progress' };
+    }
+    throw error;
+  }
+}
+
+/** The campaign named after the target, ACTIVE (its ARN); created on `solutionVersionArn` when there is none. */
+async function campaignStage(
+  client: PersonalizeClient,
+  target: ProvisioningTarget,
+  solutionVersionArn: string,
+  log: Log,
+): Promise<Stage<string>> {
   const campaigns = await allItems(
     paginateListCampaigns({ client, pageSize: PAGE_SIZE }, { solutionArn: target.solutionArn }),
     (page) => page.campaigns,
@@ -216,8 +263,18 @@ export async function provisionStep(
   const campaign = (await client.send(new DescribeCampaignCommand({ campaignArn }))).campaign;
   failIf(`Campaign ${campaignArn}`, campaign?.status, campaign?.failureReason);
   if (campaign?.status !== 'ACTIVE') return { waiting: `campaign ${campaignArn} (${campaign?.status})` };
+  return { ready: campaignArn };
+}
 
-  // A dataset group has at most one event tracker: the one that exists is used (the walkthrough's, say).
+/**
+ * The dataset group's event tracker, ACTIVE with its tracking ID. A dataset group has at most one: the one
+ * that exists is used (the walkthrough's, say), else one named after the target is created.
+ */
+async function eventTrackerStage(
+  client: PersonalizeClient,
+  target: ProvisioningTarget,
+  log: Log,
+): Promise<Stage<{ eventTrackerArn: string; trackingId: string }>> {
   const trackers = await allItems(
     paginateListEventTrackers({ client, pageSize: PAGE_SIZE }, { datasetGroupArn: target.datasetGroupArn }),
     (page) => page.eventTrackers,
@@ -239,14 +296,7 @@ export async function provisionStep(
   if (tracker?.status !== 'ACTIVE' || !tracker.trackingId) {
     return { waiting: `event tracker ${eventTrackerArn} (${tracker?.status})` };
   }
-  return {
-    done: {
-      SolutionVersionArn: solutionVersionArn,
-      CampaignArn: campaignArn,
-      EventTrackerArn: eventTrackerArn,
-      TrackingId: tracker.trackingId,
-    },
-  };
+  return { ready: { eventTrackerArn, trackingId: tracker.trackingId } };
 }
 
 export function onEvent(
