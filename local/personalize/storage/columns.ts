@@ -45,7 +45,7 @@ export class Column<T extends TypedArray> {
 
   private reserve(needed: number): void {
     const grown = new this.kind(Math.max(needed, Math.ceil(this.data.length * 1.5), 64));
-    (grown as Uint32Array).set(this.data as Uint32Array);
+    (grown as Uint32Array).set(this.data);
     this.data = grown;
   }
 }

@@ -75,7 +75,7 @@ export class LiveStore {
   /** Appends accepted records to the log (one write, before the caller is answered) and indexes them. */
   append(inputs: readonly LiveRecordInput[]): void {
     if (inputs.length === 0) return;
-    const records = inputs.map((input) => ({ ...input, seq: this.nextSeq() }) as LiveRecord);
+    const records = inputs.map((input): LiveRecord => ({ ...input, seq: this.nextSeq() }));
     if (this.stateDir) {
       const lines = records.map((r) => JSON.stringify(r) + '\n').join('');
       appendFileSync(join(this.stateDir, LIVE_LOG), lines);

@@ -1,7 +1,6 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { writeAll, writeFileAtomically } from '../../shared/files';
 import type { Item } from '../model/types';
-import type { Column } from './columns';
 import { FingerprintSet } from './fingerprints';
 import { GroupLiveData } from './group-live-data';
 
@@ -103,7 +102,7 @@ function measure(values: readonly string[]): EncodedTexts {
   let bytes = 0;
   values.forEach((value, i) => {
     lengths[i] = Buffer.byteLength(value);
-    bytes += lengths[i] as number;
+    bytes += lengths[i];
   });
   return { lengths, bytes, values };
 }
@@ -130,7 +129,7 @@ function readGroup(input: FileReader, g: GroupHeader): GroupLiveData {
   for (const value of readTexts(input, g.strings, g.stringBytes)) group.strings.intern(value);
   const e = group.events;
   for (const column of [e.seq, e.user, e.item, e.eventType, e.session, e.tracker])
-    (column as Column<Uint32Array>).adopt(input.uint32(g.events));
+    column.adopt(input.uint32(g.events));
   e.timestamp.adopt(input.float64(g.events));
   group.linkAllUsers();
   group.itemSeqs.adopt(input.uint32(g.items));
