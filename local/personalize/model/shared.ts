@@ -1,3 +1,4 @@
+import { fmix32 } from '../hash';
 import type { Interaction, Item, ScoredItem, TrainingData } from './types';
 
 /** Gives the event loop a turn: training runs inside the emulator's server process. */
@@ -236,13 +237,7 @@ const TIE_SEED = 0x9e3779b9;
  * order an import listed the catalogue in decides what comes first.
  */
 export function tieOrder(itemId: string): number {
-  let h = (fnv1a(itemId) ^ TIE_SEED) >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32((fnv1a(itemId) ^ TIE_SEED) >>> 0);
 }
 
 /** tieOrder of each id. */

@@ -1,6 +1,8 @@
 // The event ids a dataset group has seen, kept as 64-bit fingerprints in one typed array (16 bytes an id
 // at worst) instead of a Set of strings (about 100 bytes an id).
 
+import { fmix32 } from '../hash';
+
 /** MurmurHash3's 32-bit mix over a string's UTF-16 code units. */
 function murmur32(value: string, seed: number): number {
   let h = seed ^ value.length;
@@ -11,12 +13,7 @@ function murmur32(value: string, seed: number): number {
     h = (h << 13) | (h >>> 19);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
 /** A 64-bit fingerprint as two 32-bit halves, never both 0 (0, 0 marks an empty slot). */
