@@ -36,20 +36,33 @@ export class DemoPage extends Construct {
 
   constructor(scope: Construct, id: string, props: DemoPageProps) {
     super(scope, id);
-    const stack = Stack.of(this);
+    this.bucket = this.pageBucket();
+    this.distribution = this.pageDistribution(props.api);
+    this.origin = `https://${this.distribution.distributionDomainName}`;
+    this.acknowledgeDistribution();
+    this.addCorsPreflight(props.api);
+    this.deployPage(props.datasetGroupArn);
+  }
 
-    this.bucket = new s3.Bucket(this, 'Bucket', { ...PRIVATE_BUCKET_PROPS, autoDeleteObjects: true });
+  /** The private bucket the page is served from (CloudFront reads it through origin access control). */
+  private pageBucket(): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'Bucket', { ...PRIVATE_BUCKET_PROPS, autoDeleteObjects: true });
     acknowledge(
-      this.bucket,
+      bucket,
       'AwsSolutions-S1',
       'The bucket holds the demo page only, written by the stack deployment and read by CloudFront; its requests are in the distribution, and server access logs would need a second bucket of their own.',
     );
+    return bucket;
+  }
 
+  /** The page from the bucket (cached), and the API under `/<stage>/*` from its regional endpoint (not). */
+  private pageDistribution(api: apigateway.RestApi): cloudfront.Distribution {
+    const stack = Stack.of(this);
     const apiOrigin = new origins.HttpOrigin(
-      `${props.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}`,
+      `${api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}`,
       { protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY },
     );
-    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+    return new cloudfront.Distribution(this, 'Distribution', {
       comment: 'Demo page of the near-real-time recommendations API',
       defaultRootObject: 'index.html',
       defaultBehavior: {
@@ -69,7 +82,10 @@ export class DemoPage extends Construct {
         },
       },
     });
-    this.origin = `https://${this.distribution.distributionDomainName}`;
+  }
+
+  /** The distribution's cdk-nag findings this optional demo accepts, each with its reason. */
+  private acknowledgeDistribution(): void {
     acknowledge(
       this.distribution,
       'AwsSolutions-CFR1',
@@ -90,12 +106,13 @@ export class DemoPage extends Construct {
       'AwsSolutions-CFR4',
       'The distribution uses its cloudfront.net certificate, with which CloudFront allows TLSv1 viewers whatever the policy says; a custom domain and certificate would be needed to enforce TLS 1.2.',
     );
+  }
 
-    this.addCorsPreflight(props.api);
-
+  /** Copies the page (local mode's files, the bundled app, the catalogue) and its config into the bucket. */
+  private deployPage(datasetGroupArn: string | undefined): void {
     const config: DemoConfig = {
       ApiUrl: `${this.origin}/${API_STAGE_NAME}/`,
-      ...(props.datasetGroupArn ? { DatasetGroupArn: props.datasetGroupArn } : {}),
+      ...(datasetGroupArn ? { DatasetGroupArn: datasetGroupArn } : {}),
     };
     const deployment = new s3deploy.BucketDeployment(this, 'Deploy', {
       destinationBucket: this.bucket,
