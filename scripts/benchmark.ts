@@ -407,58 +407,73 @@ async function main(): Promise<void> {
   }
 }
 
+/** What the runs load: the measured options, the API key, and the requests the routes are given. */
+interface Targets {
+  readonly base: { readonly connections: number; readonly seconds: number };
+  readonly key: Record<string, string>;
+  /** GET /getRecommendations for user 429. */
+  readonly recommendations: string;
+  /** The emulator's runtime endpoint, GetRecommendations of 25 items for user 429. */
+  readonly direct: LoadSpec;
+  /** The write routes' event. */
+  readonly data: Record<string, unknown>;
+}
+
+function targetsOf(local: LocalMode, deployment: Deployment, options: Options): Targets {
+  const base = { connections: options.connections, seconds: options.seconds };
+  return {
+    base,
+    key: { 'x-api-key': local.apiKey },
+    recommendations: `${local.url}/getRecommendations?campaignArn=${encodeURIComponent(deployment.campaignArn)}&userId=429`,
+    direct: {
+      ...base,
+      url: `${local.personalize.endpoint}/recommendations`,
+      method: 'POST',
+      body: { campaignArn: deployment.campaignArn, userId: '429', numResults: 25 },
+    },
+    // The write routes' events go to a user of their own: GetRecommendations for 429 measures the cost of
+    // many events received, not of one user's history (which the emulator bounds separately).
+    data: {
+      userId: 'bench-writer',
+      itemId: '12',
+      eventType: 'click',
+      trackingId: deployment.trackingId,
+      interactions: 1,
+    },
+  };
+}
+
 async function runAll(local: LocalMode, ceilingServer: Server, options: Options): Promise<Row[]> {
   const deployment = await deploy(local);
-  const { connections, seconds } = options;
-  const base = { connections, seconds };
-  const key = { 'x-api-key': local.apiKey };
-  const recommendations = `${local.url}/getRecommendations?campaignArn=${encodeURIComponent(deployment.campaignArn)}&userId=429`;
-  // The write routes' events go to a user of their own: GetRecommendations for 429 measures the cost of
-  // many events received, not of one user's history (which the emulator bounds separately).
-  const data = {
-    userId: 'bench-writer',
-    itemId: '12',
-    eventType: 'click',
-    trackingId: deployment.trackingId,
-    interactions: 1,
-  };
+  const targets = targetsOf(local, deployment, options);
   const ceilingPort = (ceilingServer.address() as AddressInfo).port;
-
   const rows: Row[] = [];
-  const ceiling = await measure({ ...base, url: `http://127.0.0.1:${ceilingPort}/` });
+  const ceiling = await measure({ ...targets.base, url: `http://127.0.0.1:${ceilingPort}/` });
   rows.push(['bare Node HTTP server (ceiling)', ceiling]);
-  const direct = {
-    ...base,
-    url: `${local.personalize.endpoint}/recommendations`,
-    method: 'POST' as const,
-    body: { campaignArn: deployment.campaignArn, userId: '429', numResults: 25 },
-  };
-  rows.push(['emulator GetRecommendations direct (25 items)', await measure(direct)]);
+  rows.push(...(await routeRows(local, targets)));
+  rows.push(...(await liveEventRows(local, deployment, targets, options.liveEvents)));
+  const path = await eventPath(local, deployment, options.eventSamples);
+  rows.push([
+    `POST /data → the user's recommendations change (${path.length} clicks)`,
+    `p50 ${percentile(path, 50).toFixed(0)} ms, p99 ${percentile(path, 99).toFixed(0)} ms`,
+  ]);
+  return rows;
+}
+
+/** The emulator direct and each gateway route, on the state the deployment left (no live events yet). */
+async function routeRows(local: LocalMode, targets: Targets): Promise<Row[]> {
+  const { base, key, data } = targets;
+  const rows: Row[] = [];
+  rows.push(['emulator GetRecommendations direct (25 items)', await measure(targets.direct)]);
   rows.push([
     'GET /getRecommendations (gateway → handler → emulator)',
-    await measure({ ...base, url: recommendations, headers: key }),
+    await measure({ ...base, url: targets.recommendations, headers: key }),
   ]);
   rows.push([
     'POST /putEvents (1 event)',
     await measure({ ...base, url: `${local.url}/putEvents`, method: 'POST', headers: key, body: data }),
   ]);
-  const dataLoad: LoadSpec = {
-    ...base,
-    url: `${local.url}/data`,
-    method: 'POST',
-    headers: key,
-    body: { Data: data, PartitionKey: 'bench-writer' },
-  };
-  local.personalize.clearCalls();
-  const dataWarmUp = await autocannon(dataLoad, 1);
-  const dataResult = await autocannon(dataLoad, dataLoad.seconds);
-  rows.push(['POST /data (gateway → VTL → Kinesis)', dataResult]);
-  const accepted = dataWarmUp.requests - dataWarmUp.errors + dataResult.requests - dataResult.errors;
-  const calls = await putEventsCallsOnceDrained(local);
-  rows.push([
-    'PutEvents calls per event sent through POST /data under load (consumer → emulator)',
-    `${(calls / accepted).toFixed(3)} (${calls.toLocaleString('en-US')} calls for ${accepted.toLocaleString('en-US')} events)`,
-  ]);
+  rows.push(...(await dataRows(local, targets)));
   rows.push([
     'POST /describeCampaign without a key (403)',
     await measure({
@@ -469,24 +484,50 @@ async function runAll(local: LocalMode, ceilingServer: Server, options: Options)
       expectStatus: 403,
     }),
   ]);
-
-  const loadMs = await loadLiveEvents(local, deployment, options.liveEvents);
-  local.personalize.clearCalls();
-  const label = `${options.liveEvents.toLocaleString('en-US')} live events since training`;
-  rows.push([`loading ${label} (PutEvents direct, 10 per call)`, `${(loadMs / 1000).toFixed(1)} s`]);
-  rows.push([`emulator GetRecommendations direct, ${label}`, await measure(direct)]);
-  rows.push([
-    `GET /getRecommendations, ${label}`,
-    await measure({ ...base, url: recommendations, headers: key }),
-  ]);
-
-  const path = await eventPath(local, deployment, options.eventSamples);
-  rows.push([
-    `POST /data → the user's recommendations change (${path.length} clicks)`,
-    `p50 ${percentile(path, 50).toFixed(0)} ms, p99 ${percentile(path, 99).toFixed(0)} ms`,
-  ]);
-
   return rows;
+}
+
+/** POST /data under load, and the PutEvents calls the consumer made for the events it accepted. */
+async function dataRows(local: LocalMode, targets: Targets): Promise<Row[]> {
+  const dataLoad: LoadSpec = {
+    ...targets.base,
+    url: `${local.url}/data`,
+    method: 'POST',
+    headers: targets.key,
+    body: { Data: targets.data, PartitionKey: 'bench-writer' },
+  };
+  local.personalize.clearCalls();
+  const dataWarmUp = await autocannon(dataLoad, 1);
+  const dataResult = await autocannon(dataLoad, dataLoad.seconds);
+  const accepted = dataWarmUp.requests - dataWarmUp.errors + dataResult.requests - dataResult.errors;
+  const calls = await putEventsCallsOnceDrained(local);
+  return [
+    ['POST /data (gateway → VTL → Kinesis)', dataResult],
+    [
+      'PutEvents calls per event sent through POST /data under load (consumer → emulator)',
+      `${(calls / accepted).toFixed(3)} (${calls.toLocaleString('en-US')} calls for ${accepted.toLocaleString('en-US')} events)`,
+    ],
+  ];
+}
+
+/** Loads `events` live events into the emulator, then GetRecommendations again, direct and through the API. */
+async function liveEventRows(
+  local: LocalMode,
+  deployment: Deployment,
+  targets: Targets,
+  events: number,
+): Promise<Row[]> {
+  const loadMs = await loadLiveEvents(local, deployment, events);
+  local.personalize.clearCalls();
+  const label = `${events.toLocaleString('en-US')} live events since training`;
+  return [
+    [`loading ${label} (PutEvents direct, 10 per call)`, `${(loadMs / 1000).toFixed(1)} s`],
+    [`emulator GetRecommendations direct, ${label}`, await measure(targets.direct)],
+    [
+      `GET /getRecommendations, ${label}`,
+      await measure({ ...targets.base, url: targets.recommendations, headers: targets.key }),
+    ],
+  ];
 }
 
 function printTable(rows: readonly Row[], options: Options, startup: number): void {
