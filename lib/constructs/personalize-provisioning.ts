@@ -2,7 +2,7 @@ import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { provisionedName } from '../../lambda/provisionLifecycle';
 import { OWNER_TAG_ENV } from '../../lambda/shared/ownership';
-import type { PersonalizePermission } from '../contract/api-routes';
+import { LIST_GROUP_RESOURCES, type PersonalizePermission } from '../contract/api-routes';
 import type { HandlerFunction } from './handler-function';
 import type { PersonalizeModel } from './personalize-model';
 import { addPollingProvider } from './polling-provider';
@@ -13,15 +13,7 @@ import { addPollingProvider } from './polling-provider';
  * this stack's owner tag, and describing only what carries it (or, for versions, this solution's).
  */
 export const PROVISIONING_PERMISSIONS: readonly PersonalizePermission[] = [
-  {
-    actions: [
-      'personalize:ListDatasetImportJobs',
-      'personalize:ListSolutionVersions',
-      'personalize:ListCampaigns',
-      'personalize:ListEventTrackers',
-    ],
-    resources: ['wildcardOnly'],
-  },
+  LIST_GROUP_RESOURCES,
   {
     actions: ['personalize:CreateSolutionVersion'],
     resources: ['solution', 'solutionVersion'],

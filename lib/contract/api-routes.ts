@@ -108,6 +108,20 @@ const TRACKED_PUT_EVENTS: readonly PersonalizePermission[] = [
   { actions: ['personalize:DescribeEventTracker'], resources: ['eventTracker'], owner: 'tagged' },
 ];
 
+/**
+ * Listing the dataset group's import jobs, solution versions, campaigns and event trackers (its state, as
+ * the status route and the provisioning read it); listings have no resource-level permission.
+ */
+export const LIST_GROUP_RESOURCES: PersonalizePermission = {
+  actions: [
+    'personalize:ListDatasetImportJobs',
+    'personalize:ListSolutionVersions',
+    'personalize:ListCampaigns',
+    'personalize:ListEventTrackers',
+  ],
+  resources: ['wildcardOnly'],
+};
+
 export const ROUTES: readonly Route[] = [
   {
     kind: 'lambda',
@@ -207,15 +221,7 @@ export const ROUTES: readonly Route[] = [
     handler: 'getStatus',
     description: "The dataset group's import jobs, solution versions, campaigns and event trackers",
     permissions: [
-      {
-        actions: [
-          'personalize:ListDatasetImportJobs',
-          'personalize:ListSolutionVersions',
-          'personalize:ListCampaigns',
-          'personalize:ListEventTrackers',
-        ],
-        resources: ['wildcardOnly'],
-      },
+      LIST_GROUP_RESOURCES,
       // The tracking id of the trackers this stack created; another application's is listed without one.
       { actions: ['personalize:DescribeEventTracker'], resources: ['eventTracker'], owner: 'tagged' },
     ],
