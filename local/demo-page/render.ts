@@ -4,17 +4,11 @@
  * the items that left, and the log of events sent.
  */
 import type { Recommendation } from './api';
+import type { Catalogue } from './build';
 import type { Change, ListDiff } from './diff';
 
-export interface CatalogueItem {
-  readonly genres: string[];
-  readonly year?: number;
-}
-
-export interface Catalogue {
-  readonly items: Record<string, CatalogueItem>;
-  readonly users: string[];
-}
+/** `catalogue.json` as build.ts writes it (a type only: nothing of build.ts reaches the page's bundle). */
+export type { Catalogue, CatalogueItem } from './build';
 
 function element<K extends keyof HTMLElementTagNameMap>(
   tag: K,
