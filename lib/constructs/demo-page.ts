@@ -175,7 +175,6 @@ export class DemoPage extends Construct {
 
   /** The BucketDeployment's function (aws-cdk-lib's own, one per stack), acknowledged finding by finding. */
   private acknowledgeDeploymentFunction(deployment: s3deploy.BucketDeployment): void {
-    const stack = Stack.of(this);
     const qualifier =
       (this.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') as string | undefined) ??
       DefaultStackSynthesizer.DEFAULT_QUALIFIER;
@@ -199,10 +198,10 @@ export class DemoPage extends Construct {
         attributeFinding(this.bucket, 'Arn', '/*'),
       ],
     );
-    const handler = stack.node.children.find((child) =>
-      child.node.id.startsWith('Custom::CDKBucketDeployment'),
-    );
-    if (!handler) throw new Error("The demo page's BucketDeployment function was not found in the stack");
+    // The function is a stack-level singleton per memory size: found through its role, not by the first
+    // BucketDeployment function of the stack (the sample data upload has another one).
+    const handler = deployment.handlerRole.node.scope;
+    if (!handler) throw new Error("The demo page's BucketDeployment function was not found");
     acknowledge(
       handler,
       'AwsSolutions-L1',
