@@ -377,10 +377,10 @@ async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'local-mode-benchmark-'));
   const write = process.stdout.write.bind(process.stdout);
   // The handlers log a JSON line per request: keep them out of the table.
-  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) =>
+  process.stdout.write = (chunk: unknown, ...rest: unknown[]) =>
     typeof chunk === 'string' && chunk.startsWith('{"timestamp"')
       ? true
-      : (write as (...args: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stdout.write;
+      : (write as (...args: unknown[]) => boolean)(chunk, ...rest);
   const ceilingServer = await startCeiling();
   const started = performance.now();
   // Recording the calls that reach the emulator counts the consumer's PutEvents calls; cleared after each use.
