@@ -15,7 +15,10 @@ import type {
   KinesisStreamEvent,
   KinesisStreamRecord,
 } from 'aws-lambda';
-import { PUT_EVENTS_SOURCE_SETTINGS, type EventSourceSettings } from '../../lib/contract/event-source-settings';
+import {
+  PUT_EVENTS_SOURCE_SETTINGS,
+  type EventSourceSettings,
+} from '../../lib/contract/event-source-settings';
 import { CheckpointFile } from './checkpoints';
 import { onFailureObjectKey, type OnFailureCondition, type OnFailureRecord } from './failed-records';
 import { createLambdaContext } from './lambda-context';

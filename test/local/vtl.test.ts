@@ -1,4 +1,7 @@
-import { putRecordRequestTemplate, PUT_RECORD_RESPONSE_TEMPLATE } from '../../lib/contract/kinesis-integration';
+import {
+  putRecordRequestTemplate,
+  PUT_RECORD_RESPONSE_TEMPLATE,
+} from '../../lib/contract/kinesis-integration';
 import { PUT_RECORD_ERROR_RESPONSES } from '../../lib/contract/gateway-responses';
 import { escapeJavaScript, evaluateJsonPath, renderMappingTemplate } from '../../local/apigateway/vtl';
 
