@@ -132,6 +132,7 @@ export function onEvent(
   event: CloudFormationCustomResourceEvent,
   context?: Context,
 ): Promise<OnEventResponse> {
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that invalid properties (settingOf throws) reject the returned promise, as the provider framework expects
   return logger.withRequestId(context?.awsRequestId ?? event.RequestId, async () => {
     const { solutionArn } = settingOf(event.ResourceProperties);
     return {
