@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DefaultStackSynthesizer, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -15,7 +15,8 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { bundleApp, DEMO_PAGE_DIR, readCatalogue, type DemoConfig } from '../../local/demo-page/build';
 import { API_STAGE_NAME } from '../contract/stack-outputs';
-import { acknowledge, attributeFinding } from './acknowledge';
+import { acknowledge } from './acknowledge';
+import { acknowledgeBucketDeployment } from './bucket-deployment';
 import { PRIVATE_BUCKET_PROPS } from './private-bucket';
 
 export interface DemoPageProps {
@@ -127,7 +128,11 @@ export class DemoPage extends Construct {
       cacheControl: [s3deploy.CacheControl.noCache()],
       memoryLimit: 256,
     });
-    this.acknowledgeDeploymentFunction(deployment);
+    acknowledgeBucketDeployment(deployment, this.bucket, {
+      functionName: 'deployment function',
+      reads: "the page's asset objects",
+      bucketName: 'demo page bucket',
+    });
   }
 
   /** What the page's responses carry: a CSP allowing its own origin only (the API is on it), and more. */
@@ -171,41 +176,5 @@ export class DemoPage extends Construct {
       if (own) resource.addCorsPreflight(options);
     };
     for (const resource of new Set(api.methods.map((method) => method.resource))) visit(resource);
-  }
-
-  /** The BucketDeployment's function (aws-cdk-lib's own, one per stack), acknowledged finding by finding. */
-  private acknowledgeDeploymentFunction(deployment: s3deploy.BucketDeployment): void {
-    const qualifier =
-      (this.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') as string | undefined) ??
-      DefaultStackSynthesizer.DEFAULT_QUALIFIER;
-    acknowledge(
-      deployment.handlerRole,
-      'AwsSolutions-IAM4',
-      "The deployment function is aws-cdk-lib's BucketDeployment; AWSLambdaBasicExecutionRole lets it write its own logs only.",
-      ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
-    );
-    acknowledge(
-      deployment.handlerRole,
-      'AwsSolutions-IAM5',
-      "aws-cdk-lib's BucketDeployment grant: read the page's asset objects from the CDK assets bucket and replace the objects of the demo page bucket; the wildcards are object keys and S3 action families within those two buckets.",
-      [
-        'Action::s3:GetBucket*',
-        'Action::s3:GetObject*',
-        'Action::s3:List*',
-        'Action::s3:Abort*',
-        'Action::s3:DeleteObject*',
-        `Resource::arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-<AWS::AccountId>-<AWS::Region>/*`,
-        attributeFinding(this.bucket, 'Arn', '/*'),
-      ],
-    );
-    // The function is a stack-level singleton per memory size: found through its role, not by the first
-    // BucketDeployment function of the stack (the sample data upload has another one).
-    const handler = deployment.handlerRole.node.scope;
-    if (!handler) throw new Error("The demo page's BucketDeployment function was not found");
-    acknowledge(
-      handler,
-      'AwsSolutions-L1',
-      "The deployment function's runtime is chosen by aws-cdk-lib's BucketDeployment and moves with aws-cdk-lib upgrades; it runs only while the stack deploys.",
-    );
   }
 }

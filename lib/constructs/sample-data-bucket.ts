@@ -1,11 +1,12 @@
 import * as path from 'node:path';
-import { CfnResource, DefaultStackSynthesizer, RemovalPolicy, Stack, type CfnCondition } from 'aws-cdk-lib';
+import { CfnResource, RemovalPolicy, Stack, type CfnCondition } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, type IConstruct } from 'constructs';
-import { acknowledge, attributeFinding } from './acknowledge';
+import { acknowledge } from './acknowledge';
+import { acknowledgeBucketDeployment, deploymentFunctionOf } from './bucket-deployment';
 import { DEFAULTS } from './defaults';
 import { PRIVATE_BUCKET_PROPS } from './private-bucket';
 
@@ -88,42 +89,12 @@ export class SampleDataBucket extends Construct {
     this.interactionDataLocation = `s3://${deployed.bucketName}/${SAMPLE_DATA_FILES.interactions}`;
     this.itemDataLocation = `s3://${deployed.bucketName}/${SAMPLE_DATA_FILES.items}`;
 
-    const handlerScope = this.deployment.handlerRole.node.scope;
-    if (!handlerScope) throw new Error('The sample data deployment function was not found');
-    for (const root of [this, handlerScope]) applyCondition(root, props.condition);
-    this.acknowledgeDeploymentFunction(handlerScope);
-  }
-
-  /** The BucketDeployment's function (aws-cdk-lib's own), acknowledged finding by finding. */
-  private acknowledgeDeploymentFunction(handler: IConstruct): void {
-    const qualifier =
-      (this.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') as string | undefined) ??
-      DefaultStackSynthesizer.DEFAULT_QUALIFIER;
-    acknowledge(
-      this.deployment.handlerRole,
-      'AwsSolutions-IAM4',
-      "The upload function is aws-cdk-lib's BucketDeployment; AWSLambdaBasicExecutionRole lets it write its own logs only.",
-      ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
-    );
-    acknowledge(
-      this.deployment.handlerRole,
-      'AwsSolutions-IAM5',
-      "aws-cdk-lib's BucketDeployment grant: read the CSV asset from the CDK assets bucket and replace the objects of the sample data bucket; the wildcards are object keys and S3 action families within those two buckets.",
-      [
-        'Action::s3:GetBucket*',
-        'Action::s3:GetObject*',
-        'Action::s3:List*',
-        'Action::s3:Abort*',
-        'Action::s3:DeleteObject*',
-        `Resource::arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-<AWS::AccountId>-<AWS::Region>/*`,
-        attributeFinding(this.bucket, 'Arn', '/*'),
-      ],
-    );
-    acknowledge(
-      handler,
-      'AwsSolutions-L1',
-      "The upload function's runtime is chosen by aws-cdk-lib's BucketDeployment and moves with aws-cdk-lib upgrades; it runs only while the stack deploys.",
-    );
+    for (const root of [this, deploymentFunctionOf(this.deployment)]) applyCondition(root, props.condition);
+    acknowledgeBucketDeployment(this.deployment, this.bucket, {
+      functionName: 'upload function',
+      reads: 'the CSV asset',
+      bucketName: 'sample data bucket',
+    });
   }
 }
 
