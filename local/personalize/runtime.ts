@@ -3,6 +3,7 @@ import type { EmulatorContext } from './context';
 import { invalidInput, notFound } from './errors';
 import type { LiveContext, RecipeName, TrainedModel } from './model/types';
 import type { SolutionVersionRecord } from './store';
+import type { RequestBody } from './validation';
 import {
   optionalArn,
   optionalInteger,
@@ -10,7 +11,6 @@ import {
   requiredArn,
   requiredList,
   requiredString,
-  type RequestBody,
 } from './validation';
 
 // The runtime API: the campaign's trained model plus what arrived since it was trained.
