@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { temporaryDirectory } from './helpers';
+import { seededRandom } from '../../data/random';
 
 jest.setTimeout(180_000);
 
@@ -27,18 +28,6 @@ type Server = 'gateway' | 'personalize' | 's3' | 'kinesis';
  * request aborted mid-body threw from it and ended the process), and its statuses are its own.
  */
 const FUZZED: readonly Server[] = ['gateway', 'personalize', 's3', 'kinesis'];
-
-/** A small deterministic PRNG, so a failing case is the same on every run. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Starts local mode in a child process and reads the endpoints it prints. */
 function startChild(
@@ -277,7 +266,7 @@ describe('local mode under malformed requests', () => {
         FUZZED.map((server) => [server, Number(new URL(endpoints[server]).port)]),
       ) as Record<Server, number>;
       expect(await healthy(endpoints)).toEqual({ gateway: 404, personalize: 200, s3: 200, kinesis: 200 });
-      const random = prng(20261129);
+      const random = seededRandom(20261129);
       const serverErrors: string[] = [];
       for (let batch = 0; batch < 6; batch += 1) {
         for (const server of FUZZED) {
