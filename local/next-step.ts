@@ -3,14 +3,7 @@
  * walkthrough step that comes next, for `npm start`'s banner: a restart on kept state should not tell the
  * user to train again when a campaign is already serving.
  */
-import {
-  DescribeEventTrackerCommand,
-  PersonalizeClient,
-  paginateListCampaigns,
-  paginateListEventTrackers,
-  paginateListSolutionVersions,
-} from '@aws-sdk/client-personalize';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { StackStatus } from '../lambda/shared/status';
 
 export interface LocalState {
   readonly solutionVersionArn?: string;
@@ -19,59 +12,29 @@ export interface LocalState {
   readonly trackingId?: string;
 }
 
+/** The resources the banner's commands name. */
 interface Where {
-  readonly endpoint: string;
-  readonly region: string;
   readonly solutionArn: string;
   readonly datasetGroupArn: string;
 }
 
-/** The first ACTIVE summary of a paginated listing (the service lists newest first). */
-async function firstActive<P, S extends { status?: string }>(
-  pages: AsyncIterable<P>,
-  summaries: (page: P) => S[] | undefined,
-): Promise<S | undefined> {
-  for await (const page of pages) {
-    const active = summaries(page)?.find((summary) => summary.status === 'ACTIVE');
-    if (active) return active;
-  }
-  return undefined;
-}
-
-/** The newest ACTIVE solution version, campaign and event tracker of the stack's solution and dataset group. */
-export async function readLocalState(where: Where): Promise<LocalState> {
-  const client = new PersonalizeClient({
-    endpoint: where.endpoint,
-    region: where.region,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    requestHandler: new NodeHttpHandler(),
-  });
-  try {
-    const { solutionArn, datasetGroupArn } = where;
-    const version = await firstActive(
-      paginateListSolutionVersions({ client }, { solutionArn }),
-      (page) => page.solutionVersions,
-    );
-    const campaign = await firstActive(
-      paginateListCampaigns({ client }, { solutionArn }),
-      (page) => page.campaigns,
-    );
-    const tracker = await firstActive(
-      paginateListEventTrackers({ client }, { datasetGroupArn }),
-      (page) => page.eventTrackers,
-    );
-    const described = tracker?.eventTrackerArn
-      ? await client.send(new DescribeEventTrackerCommand({ eventTrackerArn: tracker.eventTrackerArn }))
-      : undefined;
-    return {
-      solutionVersionArn: version?.solutionVersionArn,
-      campaignArn: campaign?.campaignArn,
-      eventTrackerArn: tracker?.eventTrackerArn,
-      trackingId: described?.eventTracker?.trackingId,
-    };
-  } finally {
-    client.destroy();
-  }
+/**
+ * The newest ACTIVE solution version, campaign and event tracker, as the stack's own `GET /status` lists them
+ * (newest first), read through local mode's API with its key.
+ */
+export async function readLocalState(apiUrl: string, apiKey: string): Promise<LocalState> {
+  const response = await fetch(`${apiUrl.replace(/\/$/, '')}/status`, { headers: { 'x-api-key': apiKey } });
+  if (!response.ok) throw new Error(`GET /status answered ${response.status}: ${await response.text()}`);
+  const status = (await response.json()) as StackStatus;
+  const active = <T extends { status: string }>(list: readonly T[]) =>
+    list.find((item) => item.status === 'ACTIVE');
+  const tracker = active(status.eventTrackers);
+  return {
+    solutionVersionArn: active(status.solutionVersions)?.solutionVersionArn,
+    campaignArn: active(status.campaigns)?.campaignArn,
+    eventTrackerArn: tracker?.eventTrackerArn,
+    trackingId: tracker?.trackingId,
+  };
 }
 
 /** A curl call of the API, as the banner prints it. */
@@ -85,12 +48,7 @@ function curl(base: string, apiKey: string, method: string, path: string, body?:
 }
 
 /** What exists, then the one command that comes next in the walkthrough. */
-export function nextStep(
-  state: LocalState,
-  base: string,
-  apiKey: string,
-  where: Omit<Where, 'endpoint' | 'region'>,
-): string {
+export function nextStep(state: LocalState, base: string, apiKey: string, where: Where): string {
   const exists = [
     state.solutionVersionArn && `  Solution version  ${state.solutionVersionArn} (ACTIVE)`,
     state.campaignArn && `  Campaign          ${state.campaignArn} (ACTIVE)`,

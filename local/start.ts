@@ -743,17 +743,12 @@ function output(local: LocalMode, name: string): string {
   return value;
 }
 
-/** What the emulator holds; an empty state (with a note) if it cannot be read, as the banner only advises. */
+/** What the stack's dataset group holds (GET /status); an empty state (with a note) if it cannot be read, as the banner only advises. */
 async function localState(local: LocalMode): Promise<LocalState> {
   try {
-    return await readLocalState({
-      endpoint: local.personalize.endpoint,
-      region: local.region,
-      solutionArn: output(local, STACK_OUTPUTS.solutionArn),
-      datasetGroupArn: output(local, STACK_OUTPUTS.datasetGroupArn),
-    });
+    return await readLocalState(local.url, local.apiKey);
   } catch (error) {
-    console.error(`Could not read what the emulator holds: ${errorMessage(error)}`);
+    console.error(`Could not read what the dataset group holds (GET /status): ${errorMessage(error)}`);
     return {};
   }
 }

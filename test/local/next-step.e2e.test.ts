@@ -44,13 +44,7 @@ describe('a restart on kept state', () => {
     try {
       const local = await start(state.path, () => undefined);
       try {
-        const read = () =>
-          readLocalState({
-            endpoint: local.personalize.endpoint,
-            region: local.region,
-            solutionArn: local.outputs[STACK_OUTPUTS.solutionArn] ?? '',
-            datasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn] ?? '',
-          });
+        const read = () => readLocalState(local.url, local.apiKey);
         expect(await read()).toEqual({});
         const call = (method: string, path: string, body?: unknown) =>
           callApi(local.url, local.apiKey, method, path, body);
