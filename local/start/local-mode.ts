@@ -1,0 +1,100 @@
+/**
+ * `startLocalMode`: the whole system composed in order: the state directory claimed, the services started,
+ * the model provisioned, the stream's readers started, the outputs file written. What was started is
+ * stopped, in reverse order, on close or when a later step fails.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { stackValueEnvironment } from '../../lib/contract/api-routes';
+import { provisionLifecycle } from '../cloudformation/provision-lifecycle';
+import type { StreamArchive } from '../firehose/archive';
+import type { FailedRecordsBucket } from '../lambda/failed-records';
+import type { StreamConsumer } from '../lambda/stream-consumer';
+import type { PersonalizeEmulator } from '../personalize';
+import type { S3StandIn } from '../s3/s3';
+import {
+  API_KEY_FILE,
+  claimStateDir,
+  resolveConfig,
+  resolveStateDir,
+  type LocalModeOptions,
+} from './options';
+import { stackOutputs, writeOutputsFile, type StackOutputs } from './outputs';
+import { provision } from './provisioning';
+import { startServices } from './services';
+import { Stops } from './shutdown';
+import { startStreamReaders } from './stream-readers';
+
+export interface LocalMode {
+  /** Base URL of the API, e.g. `http://127.0.0.1:3000/prod`. */
+  readonly url: string;
+  readonly apiKey: string;
+  /** The stack outputs (same names as the CDK stack's), plus `ApiKey` (the key's value). */
+  readonly outputs: StackOutputs;
+  readonly stackName: string;
+  readonly region: string;
+  readonly stateDir: string;
+  readonly outputsFile: string;
+  readonly personalize: PersonalizeEmulator;
+  readonly kinesis: KinesisClient;
+  /** Local S3: `s3.endpoint` is AWS_ENDPOINT_URL_S3; `s3.calls` what reached it when recording. */
+  readonly s3: S3StandIn;
+  /**
+   * The failed-records bucket (`failedRecords.name`, `failedRecords.list(prefix)`): the event source
+   * mapping's on-failure objects under `aws/lambda/<eventSourceMappingUuid>/`, the consumer's own under
+   * `consumer/`.
+   */
+  readonly failedRecords: FailedRecordsBucket;
+  readonly eventSourceMappingUuid: string;
+  readonly consumer: StreamConsumer;
+  readonly archive: StreamArchive;
+  close(): Promise<void>;
+}
+
+export async function startLocalMode(options: LocalModeOptions = {}): Promise<LocalMode> {
+  const stateDir = resolveStateDir(options);
+  const stops = new Stops(options.log ?? console.log);
+  // A reset deletes the kept API key; unless one is given, the key changes, which the user must be told.
+  const keyReset =
+    options.reset && !options.apiKey && !process.env.API_KEY && existsSync(join(stateDir, API_KEY_FILE));
+  // Released last, after everything that writes in the directory has stopped.
+  stops.push(claimStateDir(stateDir, options.reset));
+  try {
+    const config = resolveConfig(options, stateDir);
+    if (keyReset) {
+      config.log(
+        `--reset deleted the state directory and its API key: the key is now ${config.apiKey} (the old one is refused)`,
+      );
+    }
+    const services = await startServices(config, options, stops);
+    const model = await provision(config, options, services.personalize.endpoint);
+    // The dataset group as predicted, the solution and datasets as provisioned; restored on close.
+    Object.assign(process.env, stackValueEnvironment(model));
+    const readers = await startStreamReaders(config, options, services, stops);
+    const outputs = {
+      ...stackOutputs(config, services.gateway.url, model),
+      ...(options.provision ? await provisionLifecycle(config, model, options.personalizeTransitionMs) : {}),
+    };
+    writeOutputsFile(config.outputsFile, config.stackName, outputs);
+    let closing: Promise<void> | undefined;
+    return {
+      url: services.gateway.url,
+      apiKey: config.apiKey,
+      outputs,
+      stackName: config.stackName,
+      region: config.region,
+      stateDir: config.stateDir,
+      outputsFile: config.outputsFile,
+      personalize: services.personalize,
+      kinesis: services.kinesis.client,
+      s3: services.s3,
+      failedRecords: services.failedRecords,
+      ...readers,
+      close: () => (closing ??= stops.stopAll()),
+    };
+  } catch (error) {
+    await stops.stopAll();
+    throw error;
+  }
+}

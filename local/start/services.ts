@@ -1,0 +1,168 @@
+/**
+ * What serves before anything is provisioned: the Personalize emulator, Kinesis with the stack's stream,
+ * local S3 and the API gateway, with the Lambda environment the stack gives its functions pointed at them.
+ */
+import { join } from 'node:path';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { FAILED_RECORDS_BUCKET_ENV, OWNER_TAG_ENV } from '../../lambda/shared/ownership';
+import { stackValueEnvironment } from '../../lib/contract/api-routes';
+import { startGateway, type LocalGateway, type ProxyHandler } from '../apigateway/gateway';
+import { createKinesisClient, ensureStream, startKinesis } from '../kinesis/kinesis';
+import { FailedRecordsBucket } from '../lambda/failed-records';
+import { startPersonalizeEmulator, type PersonalizeEmulator } from '../personalize';
+import { startS3StandIn, type S3Call, type S3StandIn } from '../s3/s3';
+import { PortInUseError } from '../shared/listen';
+import { ACCOUNT_ID, PROJECT_ROOT, type LocalModeConfig, type LocalModeOptions } from './options';
+import type { Stops } from './shutdown';
+
+/** The credentials every handler gets (nothing local checks them; S3 records the key id). */
+const LOCAL_ACCESS_KEY_ID = 'local';
+/** The variable the handlers read the dataset group from (lambda/shared/trackers.ts). */
+const DATASET_GROUP_ARN_ENV = 'DATASET_GROUP_ARN';
+
+/** What serves before anything is provisioned: the AWS services' stand-ins and the API. */
+export interface Services {
+  readonly personalize: PersonalizeEmulator;
+  readonly kinesis: { readonly endpoint: string; readonly client: KinesisClient };
+  readonly s3: S3StandIn;
+  readonly failedRecords: FailedRecordsBucket;
+  readonly gateway: LocalGateway;
+}
+
+/**
+ * The Personalize emulator, Kinesis with the stack's stream, local S3 and the gateway, with the handlers'
+ * environment pointing at them; each is stopped with the rest.
+ */
+export async function startServices(
+  config: LocalModeConfig,
+  options: LocalModeOptions,
+  stops: Stops,
+): Promise<Services> {
+  const personalize = await startEmulator(config, options);
+  stops.push(() => personalize.close());
+  const kinesis = await startStream(config, options, stops);
+  const s3 = await startS3StandIn({ port: options.s3Port ?? 0, dir: config.s3Dir, ...recording(options) });
+  stops.push(() => s3.close());
+  const failedRecords = new FailedRecordsBucket(s3.store, config.failedRecordsBucketName, (key, status) =>
+    s3.record(onFailurePutCall(config.failedRecordsBucketName, key, status)),
+  );
+  // The handlers build their SDK clients when their module loads: the environment comes first.
+  stops.push(setEnvironment(handlerEnvironment(config, personalize.endpoint, kinesis.endpoint, s3.endpoint)));
+  // The gateway listens before provisioning, so a port already in use is reported at once.
+  const gateway = await startGateway({
+    port: config.port,
+    apiKey: config.apiKey,
+    streamName: config.streamName,
+    kinesis: kinesis.client,
+    region: config.region,
+    loadHandler: (name) => loadHandler<ProxyHandler>(name),
+    functionName: (handler) => `${config.stackName}-${handler}`,
+    portVariable: 'PORT',
+    log: config.log,
+  });
+  stops.push(() => gateway.close());
+  return { personalize, kinesis, s3, failedRecords, gateway };
+}
+
+function recording(options: LocalModeOptions): { recordCalls: boolean } {
+  return { recordCalls: options.recordCalls ?? false };
+}
+
+/** The event source mapping's PutObject to its S3 destination, recorded as made with the function's role. */
+function onFailurePutCall(bucket: string, key: string, status: number): S3Call {
+  return {
+    operation: 'PutObject',
+    action: 's3:PutObject',
+    resources: [`arn:aws:s3:::${bucket}/${key}`],
+    accessKeyId: LOCAL_ACCESS_KEY_ID,
+    status,
+    via: 'local',
+  };
+}
+
+async function startEmulator(
+  config: LocalModeConfig,
+  options: LocalModeOptions,
+): Promise<PersonalizeEmulator> {
+  return startPersonalizeEmulator({
+    port: options.personalizePort ?? 0,
+    s3Dir: config.s3Dir,
+    stateDir: join(config.stateDir, 'personalize'),
+    region: config.region,
+    accountId: ACCOUNT_ID,
+    ...recording(options),
+    ...(options.personalizeTransitionMs === undefined
+      ? {}
+      : { transitionMs: options.personalizeTransitionMs }),
+  }).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'EADDRINUSE'
+      ? new PortInUseError(options.personalizePort ?? 0, 'Personalize emulator', 'PERSONALIZE_PORT')
+      : error;
+  });
+}
+
+/** Kinesis with the stack's stream; its server and client are stopped with the rest. */
+async function startStream(
+  config: LocalModeConfig,
+  options: LocalModeOptions,
+  stops: Stops,
+): Promise<{ endpoint: string; client: KinesisClient }> {
+  const server = await startKinesis({
+    port: options.kinesisPort ?? 0,
+    dataDir: join(config.stateDir, 'kinesis'),
+    portVariable: 'KINESIS_PORT',
+  });
+  stops.push(() => server.close());
+  const client = createKinesisClient(server.endpoint, config.region);
+  stops.push(() => client.destroy());
+  await ensureStream(client, config.streamName);
+  return { endpoint: server.endpoint, client };
+}
+
+/** The Lambda environment the stack gives its functions, pointed at local mode's services. */
+function handlerEnvironment(
+  config: LocalModeConfig,
+  personalizeEndpoint: string,
+  kinesisEndpoint: string,
+  s3Endpoint: string,
+): Record<string, string | undefined> {
+  return {
+    AWS_REGION: config.region,
+    AWS_DEFAULT_REGION: config.region,
+    AWS_ACCESS_KEY_ID: LOCAL_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SESSION_TOKEN: undefined,
+    AWS_ENDPOINT_URL_PERSONALIZE: personalizeEndpoint,
+    AWS_ENDPOINT_URL_PERSONALIZE_EVENTS: personalizeEndpoint,
+    AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME: personalizeEndpoint,
+    AWS_ENDPOINT_URL_KINESIS: kinesisEndpoint,
+    AWS_ENDPOINT_URL_S3: s3Endpoint,
+    SOLUTION_REGION: config.region,
+    [OWNER_TAG_ENV]: config.stackName,
+    // The stack values the functions read (lib/contract/api-routes.ts), set once provisioned.
+    ...stackValueEnvironment(undefined),
+    [DATASET_GROUP_ARN_ENV]: config.datasetGroupArn,
+    [FAILED_RECORDS_BUCKET_ENV]: config.failedRecordsBucketName,
+  };
+}
+
+/** Imports a handler module from `lambda/` (TypeScript, through tsx or ts-jest) and returns its `handler`. */
+export async function loadHandler<T>(name: string): Promise<T> {
+  const module = (await import(join(PROJECT_ROOT, 'lambda', name))) as { handler?: T };
+  if (typeof module.handler !== 'function')
+    throw new Error(`lambda/${name}.ts does not export a handler function`);
+  return module.handler;
+}
+
+/** Sets variables (undefined removes one) and returns what restores the previous values. */
+function setEnvironment(values: Record<string, string | undefined>): () => void {
+  const previous = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
+  const apply = (entries: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(entries)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  apply(values);
+  return () => apply(previous);
+}
