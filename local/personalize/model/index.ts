@@ -3,9 +3,9 @@ import {
   completeCollaborative,
   trainCollaborative,
   type CollaborativeSnapshot,
+  type PackedSnapshot,
 } from './collaborative';
 import { scoreSplit, splitForEvaluation } from './metrics';
-import type { PackedSnapshot } from './packing';
 import { PopularityCountModel, trainPopularityCount, type PopularitySnapshot } from './popularity';
 import { catalogueOf, Pacer } from './shared';
 import type { RecipeName, TrainedModel, TrainingData, TrainingResult } from './types';

@@ -1,5 +1,26 @@
-import type { CollaborativeSnapshot } from './collaborative';
-import type { Pacer } from './shared';
+import type { Pacer } from '../shared';
+import type { RecipeName } from '../types';
+
+/** What a trained collaborative model holds: everything serving needs, nothing it does not. */
+export interface CollaborativeSnapshot {
+  readonly recipe: RecipeName;
+  readonly itemIds: readonly string[];
+  readonly genres: readonly string[];
+  /** Per item, the indices of its genres in `genres`. */
+  readonly itemGenres: readonly (readonly number[])[];
+  /** Per item, flat [neighbour index, similarity, ...] pairs, most similar first. */
+  readonly neighbours: readonly (readonly number[])[];
+  /** Recency-weighted event counts at the end of training. */
+  readonly popularity: readonly number[];
+  /** Per user, item indices by last interaction, oldest first. */
+  readonly histories: Readonly<Record<string, readonly number[]>>;
+  /**
+   * How often users went back to an item they had left for other items, measured on the training data: the
+   * probability mass that items already in the user's profile get. Near 0 for films (people rarely rewatch),
+   * large for groceries or music. Absent in snapshots written before it existed: the minimum.
+   */
+  readonly repeatShare?: number;
+}
 
 /**
  * How a collaborative snapshot is written as JSON: its two large lists (each item's neighbours, each user's

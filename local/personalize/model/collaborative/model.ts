@@ -1,0 +1,356 @@
+import { maxOf, tieOrders, topIndices, topScored, unseenNewItems, type Pacer } from '../shared';
+import type {
+  Interaction,
+  Item,
+  LiveContext,
+  RankRequest,
+  RecipeName,
+  RecommendRequest,
+  ScoredItem,
+  TrainedModel,
+} from '../types';
+import {
+  flattenGenres,
+  keysOf,
+  normalise,
+  scoreOf,
+  Scratch,
+  type Distribution,
+  type QueryCatalogue,
+} from './distribution';
+import { COLLABORATIVE_SETTINGS } from './settings';
+import {
+  packLists,
+  packListsNow,
+  unpackLists,
+  type CollaborativeSnapshot,
+  type PackedLists,
+  type PackedSnapshot,
+} from './snapshot';
+
+/**
+ * aws-user-personalization, aws-personalized-ranking and aws-sims share one model: time-aware item-item
+ * co-occurrence (cosine with shrinkage), genre affinity for cold items, and a recency-weighted popularity prior.
+ * A user's profile is the training history plus the events accepted since (live.userEvents), the latest weighing
+ * most: that is what makes the recommendations follow the user in near real time without retraining.
+ *
+ * Serving is linear in the catalogue with no sort: one pass for the logits, one for both softmax normalisers,
+ * a bounded heap for the top k, and exp only for the k returned.
+ */
+export class CollaborativeModel implements TrainedModel {
+  private readonly index: Map<string, number>;
+  private readonly genreIndex: Map<string, number>;
+  private readonly maxLogPopularity: number;
+  private readonly trainedPopularity: Float64Array;
+  /** The popularity component of each trained item with no events since training. */
+  private readonly trainedPopularityTerm: Float64Array;
+  private readonly catalogue: QueryCatalogue;
+  private readonly scratch = new Scratch();
+
+  private readonly state: CollaborativeSnapshot;
+  /** The JSON form's packed lists, once computed (or as loaded). */
+  private packed?: PackedLists;
+
+  constructor(
+    readonly recipe: RecipeName,
+    snapshot: CollaborativeSnapshot | PackedSnapshot,
+  ) {
+    let state: CollaborativeSnapshot;
+    if ('packed' in snapshot && snapshot.packed) {
+      const { packed, ...rest } = snapshot;
+      state = { ...rest, ...unpackLists(packed) };
+      this.packed = packed;
+    } else {
+      state = snapshot as CollaborativeSnapshot;
+    }
+    this.state = state;
+    this.index = new Map(state.itemIds.map((id, i) => [id, i]));
+    this.genreIndex = new Map(state.genres.map((genre, i) => [genre, i]));
+    this.maxLogPopularity = Math.log1p(maxOf(state.popularity, 1e-9));
+    this.trainedPopularity = Float64Array.from(state.popularity);
+    this.trainedPopularityTerm = this.trainedPopularity.map((events) =>
+      Math.min(1, Math.log1p(events) / this.maxLogPopularity),
+    );
+    this.catalogue = {
+      itemIds: state.itemIds,
+      index: this.index,
+      ...flattenGenres(state.itemGenres),
+      order: tieOrders(state.itemIds),
+    };
+  }
+
+  recommend(request: RecommendRequest): ScoredItem[] {
+    const catalogue = this.queryCatalogue(request.live.newItems);
+    if (this.recipe === 'aws-sims') return this.relatedItems(catalogue, request);
+    const distribution = this.distribution(catalogue, request.userId, request.live);
+    const keys = keysOf(distribution, this.scratch);
+    const { events } = distribution;
+    return topIndices(keys, request.numResults, events, undefined, catalogue.order).map((j) => ({
+      itemId: catalogue.itemIds[j] ?? '',
+      score: Math.exp(keys[j] ?? -Infinity),
+    }));
+  }
+
+  /** Orders the given items for the user; scores are a softmax over the given items. */
+  rank(request: RankRequest): ScoredItem[] {
+    const catalogue = this.queryCatalogue(request.live.newItems);
+    const distribution = this.distribution(catalogue, request.userId, request.live);
+    const wanted = [...new Set(request.itemIds)];
+    // Items outside the catalogue rank last, with a share far below any known item's.
+    const maxScore = Math.exp(Math.max(...distribution.offset));
+    const floor = Math.min(1e-12, maxScore * 1e-9);
+    const positions = wanted.map((id) => catalogue.index.get(id) ?? -1);
+    const wantedScores = positions.map((j) => (j < 0 ? floor : scoreOf(distribution, j)));
+    const total = wantedScores.reduce((sum, score) => sum + score, 0);
+    const tieBreak = positions.map((j) => (j < 0 ? -1 : (distribution.events[j] ?? 0)));
+    return topScored(
+      wanted,
+      wantedScores.map((score) => score / total),
+      wanted.length,
+      { tieBreak },
+    );
+  }
+
+  /** The snapshot; as JSON (its toJSON), the large lists are packed (see packing.ts). */
+  serialize(): CollaborativeSnapshot {
+    const snapshot = { ...this.state, recipe: this.recipe };
+    Object.defineProperty(snapshot, 'toJSON', { enumerable: false, value: () => this.jsonForm() });
+    return snapshot;
+  }
+
+  /** Packs the lists for the JSON form ahead of time, paced: then writing the snapshot is quick. */
+  async prepareSnapshot(pacer: Pacer): Promise<void> {
+    this.packed ??= await packLists(this.state, pacer);
+  }
+
+  private jsonForm(): PackedSnapshot {
+    this.packed ??= packListsNow(this.state);
+    const { neighbours: _neighbours, histories: _histories, ...rest } = this.state;
+    return { ...rest, recipe: this.recipe, packed: this.packed };
+  }
+
+  private queryCatalogue(newItems: readonly Item[]): QueryCatalogue {
+    const added = unseenNewItems(newItems, this.index);
+    if (added.length === 0) return this.catalogue;
+    const itemIds = [...this.state.itemIds, ...added.map((item) => item.itemId)];
+    const itemGenres = [
+      ...this.state.itemGenres,
+      ...added.map((item) =>
+        item.genres.map((g) => this.genreIndex.get(g)).filter((g): g is number => g !== undefined),
+      ),
+    ];
+    const order = new Float64Array(itemIds.length);
+    order.set(this.catalogue.order);
+    order.set(tieOrders(added.map((item) => item.itemId)), this.catalogue.order.length);
+    return {
+      itemIds,
+      index: new Map(itemIds.map((id, i) => [id, i])),
+      ...flattenGenres(itemGenres),
+      order,
+    };
+  }
+
+  /** The user's items, oldest first, each once (at its latest interaction). */
+  private profileOf(
+    catalogue: QueryCatalogue,
+    userId: string | undefined,
+    userEvents: readonly Interaction[],
+  ): number[] {
+    const history = userId === undefined ? [] : [...(this.state.histories[userId] ?? [])];
+    for (const event of userEvents) {
+      const i = catalogue.index.get(event.itemId);
+      if (i !== undefined) history.push(i);
+    }
+    const latest: number[] = [];
+    const placed = new Set<number>();
+    for (let k = history.length - 1; k >= 0; k--) {
+      const i = history[k] ?? -1;
+      if (i < 0 || placed.has(i)) continue;
+      placed.add(i);
+      latest.push(i);
+    }
+    return latest.reverse();
+  }
+
+  /**
+   * Per-item weights of the profile, indexed by item (0: not in the profile): a recent part (latest items) and a
+   * long-term part (all items equally).
+   */
+  private profileWeights(profile: readonly number[], size: number): Float64Array {
+    const { recentSpan, recentShare } = COLLABORATIVE_SETTINGS;
+    const weights = this.scratch.zeroed('weights', size);
+    const n = profile.length;
+    let recentTotal = 0;
+    for (let p = 0; p < n; p++) recentTotal += Math.exp(-p / recentSpan);
+    profile.forEach((item, k) => {
+      const fromEnd = n - 1 - k;
+      weights[item] = (recentShare * Math.exp(-fromEnd / recentSpan)) / recentTotal + (1 - recentShare) / n;
+    });
+    return weights;
+  }
+
+  /**
+   * The user's distribution over the whole catalogue: a mixture of a softmax over the items new to the user and a
+   * softmax over the items in the profile, the latter weighing the repeat share measured in training. Both
+   * normalisers come from one pass over the logits (a running maximum rescales the running sum).
+   */
+  private distribution(
+    catalogue: QueryCatalogue,
+    userId: string | undefined,
+    live: LiveContext,
+  ): Distribution {
+    const settings = COLLABORATIVE_SETTINGS;
+    const size = catalogue.itemIds.length;
+    const profile = this.profileOf(catalogue, userId, live.userEvents);
+    const weights = this.profileWeights(profile, size);
+    const { logits, events } = this.userLogits(catalogue, profile, weights, live.recentPopularity);
+    const group = this.scratch.zeroed('group', size);
+    const mixed = profile.length > 0 && profile.length < size;
+    if (!mixed) return { logits, group, events, ...normalise(logits, group, [1, 0]) };
+    const repeatShare = Math.min(0.95, Math.max(settings.minimumRepeatShare, this.state.repeatShare ?? 0));
+    let maxWeight = 0;
+    for (const item of profile) maxWeight = Math.max(maxWeight, weights[item] ?? 0);
+    // Among the user's own items, the ones they engage with most and latest come back first.
+    for (const item of profile) {
+      group[item] = 1;
+      logits[item] = (logits[item] ?? 0) + settings.cooccurrenceWeight * ((weights[item] ?? 0) / maxWeight);
+    }
+    return { logits, group, events, ...normalise(logits, group, [1 - repeatShare, repeatShare]) };
+  }
+
+  private userLogits(
+    catalogue: QueryCatalogue,
+    profile: readonly number[],
+    weights: Float64Array,
+    recent: ReadonlyMap<string, number> | undefined,
+  ): { logits: Float64Array; events: Float64Array } {
+    const settings = COLLABORATIVE_SETTINGS;
+    const size = catalogue.itemIds.length;
+    const trainedSize = this.state.itemIds.length;
+    const cooccurrence = this.cooccurrenceOf(profile, weights, size);
+    const affinity = this.genreAffinity(catalogue, profile, weights);
+    const { events, popularity } = this.popularityNow(catalogue, recent);
+    const maxCooccurrence = maxOf(cooccurrence, 1e-9);
+    const maxAffinity = maxOf(affinity, 1e-9);
+    const logits = this.scratch.zeroed('logits', size);
+    // Exploration is a bet on the user's taste: a user with no profile gets none, so for them an item nobody
+    // interacted with never outranks one with real history (only events since training lift it).
+    const exploring = profile.length > 0;
+    for (let j = 0; j < size; j++) {
+      const itemAffinity = (affinity[j] ?? 0) / maxAffinity;
+      let evidence = (cooccurrence[j] ?? 0) / maxCooccurrence;
+      let itemPopularity = popularity[j] ?? 0;
+      if (exploring && (j >= trainedSize || this.trainedPopularity[j] === 0)) {
+        const share = j >= trainedSize ? settings.newItemCooccurrenceShare : settings.coldCooccurrenceShare;
+        evidence = Math.max(evidence, share * itemAffinity);
+        itemPopularity = Math.max(itemPopularity, settings.explorationPopularity);
+      }
+      logits[j] =
+        settings.cooccurrenceWeight * evidence +
+        settings.genreWeight * itemAffinity +
+        settings.popularityWeight * itemPopularity;
+    }
+    return { logits, events };
+  }
+
+  /**
+   * Per item, its events (trained, plus those since training) and its popularity component (0-1 log scale). The
+   * trained part is computed once per model; only items with events since training are computed per request.
+   */
+  private popularityNow(
+    catalogue: QueryCatalogue,
+    recent: ReadonlyMap<string, number> | undefined,
+  ): { events: Float64Array; popularity: Float64Array } {
+    const size = catalogue.itemIds.length;
+    const trainedSize = Math.min(size, this.state.itemIds.length);
+    const events = this.scratch.zeroed('events', size);
+    events.set(this.trainedPopularity.subarray(0, trainedSize));
+    const popularity = this.scratch.zeroed('popularity', size);
+    popularity.set(this.trainedPopularityTerm.subarray(0, trainedSize));
+    for (const [itemId, count] of recent ?? []) {
+      const j = catalogue.index.get(itemId);
+      if (j === undefined) continue;
+      events[j] = (events[j] ?? 0) + count;
+      popularity[j] = Math.min(1, Math.log1p(events[j] ?? 0) / this.maxLogPopularity);
+    }
+    return { events, popularity };
+  }
+
+  /** Per item, the profile's weighted similarity to it. */
+  private cooccurrenceOf(profile: readonly number[], weights: Float64Array, size: number): Float64Array {
+    const cooccurrence = this.scratch.zeroed('cooccurrence', size);
+    for (const item of profile) {
+      const weight = weights[item] ?? 0;
+      const neighbours = this.state.neighbours[item] ?? [];
+      for (let k = 0; k + 1 < neighbours.length; k += 2) {
+        const j = neighbours[k] ?? 0;
+        cooccurrence[j] = (cooccurrence[j] ?? 0) + weight * (neighbours[k + 1] ?? 0);
+      }
+    }
+    return cooccurrence;
+  }
+
+  /** Per item, how much its genres match the genres of the profile (weighted by the profile's weights). */
+  private genreAffinity(
+    catalogue: QueryCatalogue,
+    profile: readonly number[],
+    weights: Float64Array,
+  ): Float64Array {
+    const { genreStart, genreFlat } = catalogue;
+    const size = catalogue.itemIds.length;
+    const genreTaste = this.scratch.zeroed('genreTaste', this.state.genres.length);
+    for (const item of profile) {
+      const from = genreStart[item] ?? 0;
+      const to = genreStart[item + 1] ?? 0;
+      for (let k = from; k < to; k++) {
+        const g = genreFlat[k] ?? 0;
+        genreTaste[g] = (genreTaste[g] ?? 0) + (weights[item] ?? 0) / (to - from);
+      }
+    }
+    const affinity = this.scratch.zeroed('affinity', size);
+    for (let j = 0; j < size; j++) {
+      const from = genreStart[j] ?? 0;
+      const to = genreStart[j + 1] ?? 0;
+      if (to === from) continue;
+      let sum = 0;
+      for (let k = from; k < to; k++) sum += genreTaste[genreFlat[k] ?? 0] ?? 0;
+      affinity[j] = sum / Math.sqrt(to - from);
+    }
+    return affinity;
+  }
+
+  /** aws-sims: co-occurrence neighbours of the item, genre overlap for the rest (and for items added live). */
+  private relatedItems(catalogue: QueryCatalogue, request: RecommendRequest): ScoredItem[] {
+    const query = request.itemId === undefined ? undefined : catalogue.index.get(request.itemId);
+    const { genreStart, genreFlat } = catalogue;
+    const size = catalogue.itemIds.length;
+    const scores = new Float64Array(size);
+    const queryGenres = new Uint8Array(this.state.genres.length);
+    let queryGenreCount = 0;
+    if (query !== undefined) {
+      for (let k = genreStart[query] ?? 0; k < (genreStart[query + 1] ?? 0); k++) {
+        if (queryGenres[genreFlat[k] ?? 0] === 0) queryGenreCount++;
+        queryGenres[genreFlat[k] ?? 0] = 1;
+      }
+    }
+    const neighbours = query === undefined ? [] : (this.state.neighbours[query] ?? []);
+    const maxSimilarity = Math.max(1e-9, neighbours[1] ?? 0);
+    for (let k = 0; k + 1 < neighbours.length; k += 2) {
+      scores[neighbours[k] ?? 0] = 0.7 * ((neighbours[k + 1] ?? 0) / maxSimilarity);
+    }
+    for (let j = 0; j < size; j++) {
+      const from = genreStart[j] ?? 0;
+      const to = genreStart[j + 1] ?? 0;
+      let shared = 0;
+      for (let k = from; k < to; k++) shared += queryGenres[genreFlat[k] ?? 0] ?? 0;
+      const union = to - from + queryGenreCount - shared;
+      const popularity = Math.log1p(this.trainedPopularity[j] ?? 0) / this.maxLogPopularity;
+      scores[j] = (scores[j] ?? 0) + 0.2 * (union === 0 ? 0 : shared / union) + 0.1 * Math.min(1, popularity);
+    }
+    return topScored(catalogue.itemIds, scores, request.numResults, {
+      tieBreak: this.trainedPopularity,
+      exclude: query,
+      order: catalogue.order,
+    });
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Settings of the collaborative model, chosen on the sample data with the held-out protocol and kept generic
+ * (nothing here knows how the sample data was made).
+ */
+export const COLLABORATIVE_SETTINGS = {
+  /** Neighbours kept per item: enough for ranking, small enough to serialise. */
+  neighbours: 80,
+  /**
+   * Each interaction is paired with at most this many of the user's items before it and after it (in order of
+   * first interaction): a user's co-occurrence work is linear in their history, and nearby items are the
+   * stronger evidence anyway.
+   */
+  pairWindow: 100,
+  /** Co-occurrences closer in time than about this count extra: sessions and binges are strong evidence. */
+  sessionSeconds: 6 * 3600,
+  sessionBoost: 2,
+  /** Shrinks similarities that rest on few users towards 0. */
+  shrinkage: 3,
+  /**
+   * Candidate half-lives of an event's weight in the popularity prior. Training keeps the one whose popularity
+   * best predicts the newest tenth of the events from the rest: trends move within weeks for films, while some
+   * catalogues barely drift at all.
+   */
+  popularityHalfLifeDays: [3, 7, 14, 30, 60, 120, 365, Infinity] as readonly number[],
+  /**
+   * The share of the newest events that cannot move the time popularity is measured at (at least 10 events): a
+   * few events far past the rest do not decay all the others (see popularityReferenceTime).
+   */
+  referenceOutlierShare: 0.01,
+  /** Weight of the user's latest items: the p-th latest weighs exp(-p / recentSpan). */
+  recentSpan: 3,
+  recentShare: 0.6,
+  /** Logit weights of the co-occurrence, genre-affinity and popularity components (each scaled to [0, 1]). */
+  cooccurrenceWeight: 2.2,
+  genreWeight: 0.9,
+  popularityWeight: 1.2,
+  /**
+   * Cold items (no training events: new or never interacted with) have no co-occurrence evidence; they borrow
+   * this share of it from their genre affinity, and score as if this popular (0-1 log scale). Exploration, for
+   * users with a profile only: for a user never seen, cold items rank below every item with events.
+   */
+  coldCooccurrenceShare: 0.35,
+  /** Items added since training (live.newItems) have had no chance to be seen yet: explored more. */
+  newItemCooccurrenceShare: 0.7,
+  explorationPopularity: 0.55,
+  /**
+   * Items the user already interacted with share this part of the probability mass when training measured no
+   * returns at all (see CollaborativeSnapshot.repeatShare): they sink, but stay in the softmax.
+   */
+  minimumRepeatShare: 1e-4,
+  /** Softmax temperature over the catalogue: low enough that the top items carry visible mass. */
+  temperature: 0.3,
+};
