@@ -95,7 +95,7 @@ function checkHeader(
     const field = fields.find((f) => f.name.toUpperCase() === name.toUpperCase());
     if (!field) {
       throw new ImportFailure(
-        `Invalid CSV header at ${file} line 1: column ${name} is not a field of the dataset's schema`,
+        `Invalid CSV header at ${file} line 1: column ${name} is not a field of the dataset's schema (${expectedColumns(fields)})`,
       );
     }
     columns.set(index, field);
@@ -105,10 +105,15 @@ function checkHeader(
   );
   if (missing.length > 0) {
     throw new ImportFailure(
-      `Invalid CSV header at ${file} line 1: required column(s) ${missing.map((f) => f.name).join(', ')} missing`,
+      `Invalid CSV header at ${file} line 1: required column(s) ${missing.map((f) => f.name).join(', ')} missing (${expectedColumns(fields)})`,
     );
   }
   return columns;
+}
+
+/** The header a file of this schema takes, for the messages that refuse one: `expected columns: A, B (optional)`. */
+function expectedColumns(fields: readonly SchemaField[]): string {
+  return `expected columns: ${fields.map((f) => (f.nullable ? `${f.name} (optional)` : f.name)).join(', ')}`;
 }
 
 function checkValue(raw: string, field: SchemaField, file: string, lineNumber: number): string | undefined {

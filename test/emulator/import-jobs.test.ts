@@ -89,7 +89,7 @@ describe('Personalize emulator dataset import jobs (S3 is a local directory)', (
     expect(job?.status).toBe('ACTIVE');
   });
 
-  test('a header column that is not in the schema fails the job, naming the column and line 1', async () => {
+  test('a header column that is not in the schema fails the job, naming the column, line 1 and the expected columns', async () => {
     const location = writeS3Object(
       h,
       'bad-header.csv',
@@ -98,12 +98,22 @@ describe('Personalize emulator dataset import jobs (S3 is a local directory)', (
     const job = await runImport(interactionsDatasetArn, location);
     expect(job?.status).toBe('CREATE FAILED');
     expect(job?.failureReason).toMatch(/line 1: column WHEN is not a field/);
+    expect(job?.failureReason).toContain('(expected columns: USER_ID, ITEM_ID, EVENT_TYPE, TIMESTAMP)');
   });
 
-  test('a required column missing from the header fails the job', async () => {
+  test('a required column missing from the header fails the job, with the expected columns', async () => {
     const location = writeS3Object(h, 'missing-column.csv', 'USER_ID,ITEM_ID,EVENT_TYPE\nu1,i1,watch\n');
     const job = await runImport(interactionsDatasetArn, location);
     expect(job?.failureReason).toMatch(/required column\(s\) TIMESTAMP missing/);
+    expect(job?.failureReason).toContain('(expected columns: USER_ID, ITEM_ID, EVENT_TYPE, TIMESTAMP)');
+  });
+
+  test("an items file with a wrong header names the items schema's columns, optional ones marked", async () => {
+    const location = writeS3Object(h, 'items-bad-header.csv', 'id,GENRE,YEAR\ni1,Action,1999\n');
+    const job = await runImport(itemsDatasetArn, location);
+    expect(job?.failureReason).toContain(
+      "column id is not a field of the dataset's schema (expected columns: ITEM_ID, GENRE (optional), YEAR)",
+    );
   });
 
   test('a value of the wrong type fails the job, naming the line and the column', async () => {
