@@ -1,8 +1,10 @@
 /**
  * The demo page on AWS (context `demoPage=true`): the same page local mode serves at its root, in a private
  * S3 bucket behind CloudFront (origin access control), with the API on the same origin under `/prod/*`
- * (CloudFront forwards it to the API's regional endpoint, uncached, headers and all). The API answers CORS
- * preflights for the distribution's origin only. The page holds no key: the user types it.
+ * (CloudFront forwards it to the API's regional endpoint, uncached, headers and all). The page's calls are
+ * same-origin, which its CSP (`connect-src 'self'`) allows and which need no CORS: the API adds no preflight
+ * and no Access-Control-* header, so no other origin's page can read its answers. The page holds no key: the
+ * user types it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,14 +22,11 @@ import { acknowledgeBucketDeployment } from './bucket-deployment';
 import { PRIVATE_BUCKET_PROPS } from './private-bucket';
 
 export interface DemoPageProps {
-  /** The API the page calls (forwarded under `/<stage>/*`); its preflights answer the page's origin only. */
+  /** The API the page calls, forwarded on the page's own origin under `/<stage>/*`. */
   readonly api: apigateway.RestApi;
   /** Shown on the page as the dataset group (non-secret). */
   readonly datasetGroupArn?: string;
 }
-
-/** The headers the page sends on its API calls, allowed by the preflight. */
-export const DEMO_PAGE_CORS_HEADERS = ['content-type', 'x-api-key'];
 
 export class DemoPage extends Construct {
   public readonly bucket: s3.Bucket;
@@ -41,7 +40,6 @@ export class DemoPage extends Construct {
     this.distribution = this.pageDistribution(props.api);
     this.origin = `https://${this.distribution.distributionDomainName}`;
     this.acknowledgeDistribution();
-    this.addCorsPreflight(props.api);
     this.deployPage(props.datasetGroupArn);
   }
 
@@ -155,26 +153,5 @@ export class DemoPage extends Construct {
         },
       },
     });
-  }
-
-  /**
-   * CORS preflight (OPTIONS, no key: browsers send none) on every resource of the API, for the page's origin
-   * only. The page itself calls the API on its own origin; this lets a page served from the distribution
-   * call the API's own URL too.
-   */
-  private addCorsPreflight(api: apigateway.RestApi): void {
-    const options: apigateway.CorsOptions = {
-      allowOrigins: [this.origin],
-      allowHeaders: DEMO_PAGE_CORS_HEADERS,
-      allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-      maxAge: Duration.minutes(10),
-    };
-    const visit = (resource: apigateway.IResource) => {
-      const own = api.methods.some(
-        (method) => method.resource === resource && method.httpMethod !== 'OPTIONS',
-      );
-      if (own) resource.addCorsPreflight(options);
-    };
-    for (const resource of new Set(api.methods.map((method) => method.resource))) visit(resource);
   }
 }

@@ -170,7 +170,11 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     handler: 'describeCampaign',
     description: "A campaign's status",
-    permissions: [{ actions: ['personalize:DescribeCampaign'], resources: ['campaign'], owner: 'tagged' }],
+    permissions: [
+      { actions: ['personalize:DescribeCampaign'], resources: ['campaign'], owner: 'tagged' },
+      // A denied DescribeCampaign is told apart (deleted: 404, another application's: 403) by listing.
+      { actions: ['personalize:ListCampaigns'], resources: ['wildcardOnly'] },
+    ],
     body: requests.describeCampaignRequest,
   },
   {

@@ -24,7 +24,9 @@ type PersonalizeErrorType =
 const client = (rest: number): ServiceErrorStatus => ({ json: 400, rest });
 
 /** Statuses by exception name; a name not listed is a server error (500, which the SDK retries). */
-const STATUS: Readonly<Record<PersonalizeErrorType | 'ThrottlingException', ServiceErrorStatus>> = {
+const STATUS: Readonly<
+  Record<PersonalizeErrorType | 'ThrottlingException' | 'AccessDeniedException', ServiceErrorStatus>
+> = {
   InvalidInputException: client(400),
   InvalidNextTokenException: client(400),
   LimitExceededException: client(409),
@@ -35,6 +37,8 @@ const STATUS: Readonly<Record<PersonalizeErrorType | 'ThrottlingException', Serv
   TooManyTagsException: client(400),
   TooManyTagKeysException: client(400),
   ThrottlingException: { json: 400, rest: 429 },
+  // IAM's denial (the emulator evaluates no policy): only ever injected, by tests that play IAM's part.
+  AccessDeniedException: client(403),
 };
 
 const SERVER_ERROR: ServiceErrorStatus = { json: 500, rest: 500 };

@@ -246,7 +246,42 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
     await as('deleteResources', () =>
       ok(api('DELETE', '/deleteResources', { campaignArn, eventTrackerArn: tracker.eventTrackerArn })),
     );
+    await describeDeletedCampaign(String(campaignArn));
   });
+
+  /**
+   * README's "then 404" after DELETE /deleteResources, as AWS answers it: the campaign is gone, so its tag
+   * no longer matches the function's `aws:ResourceTag` condition and IAM denies DescribeCampaign (shown by
+   * evaluating that call). The emulator, which evaluates no IAM, is told to answer as IAM does; the route then
+   * lists the campaigns (allowed on "*") and answers 404.
+   */
+  async function describeDeletedCampaign(campaignArn: string): Promise<void> {
+    await waitFor('the campaign to be deleted', async () => {
+      const { campaigns } = await harness.send(new ListCampaignsCommand({}));
+      return !campaigns?.some((campaign) => campaign.campaignArn === campaignArn) || undefined;
+    });
+    const from = recorded();
+    local.personalize.injectFaults({
+      DescribeCampaign: {
+        failNext: 1,
+        errorType: 'AccessDeniedException',
+        message: `User is not authorized to perform: personalize:DescribeCampaign on resource: ${campaignArn}`,
+      },
+    });
+    const answer = await api('POST', '/describeCampaign', { campaignArn });
+    expect({ status: answer.status, body: answer.body }).toEqual({
+      status: 404,
+      body: { code: 'ResourceNotFoundException', message: 'Campaign is deleted or does not exist' },
+    });
+    const calls = local.personalize.calls.slice(from);
+    const describe = calls.filter((call) => call.operation === 'DescribeCampaign');
+    expect(describe).toHaveLength(1);
+    const decision = await evaluate(statementsOf('describeCampaign'), describe[0]!);
+    expect(decision.allowed).toBe(false);
+    principals
+      .get('describeCampaign')!
+      .calls.push(...calls.filter((call) => call.operation !== 'DescribeCampaign'));
+  }
 
   it('runs the custom resources against the emulator: the auto-training setting and the clean-up on delete', async () => {
     if (!created) throw new Error('the walkthrough did not run');

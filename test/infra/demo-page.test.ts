@@ -1,7 +1,7 @@
 /**
  * The demo page on AWS: absent unless `-c demoPage=true`; when on, a private encrypted bucket behind
- * CloudFront with origin access control, the API forwarded on the page's origin, CORS preflights answering
- * the distribution's origin only (and needing no key), and cdk-nag clean.
+ * CloudFront with origin access control, the API forwarded on the page's origin (same-origin calls, which its
+ * CSP allows, so no CORS preflight and no Access-Control-* header), and cdk-nag clean.
  */
 import { expect } from '@jest/globals';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -132,39 +132,19 @@ describe('demo page on (-c demoPage=true)', () => {
     ).toBe('https-only');
   });
 
-  it('answers CORS preflights on every resource with a method, for the distribution origin only, without a key', () => {
-    const preflights = methods(synth.template, 'OPTIONS');
-    const resourcesWithMethods = new Set(
-      methods(synth.template)
-        .filter((method) => method.Properties?.HttpMethod !== 'OPTIONS')
-        .map((method) => JSON.stringify(method.Properties?.ResourceId)),
+  it("calls the API on the page's own origin: connect-src 'self', no preflight, no Access-Control-* header", () => {
+    const deployment = demoPageDeployments(synth)[0]!;
+    // The config's ApiUrl (https://<distribution domain>/prod/) is filled in from the distribution's domain.
+    const config = JSON.stringify(deployment.Properties?.SourceMarkers);
+    expect(config).toContain(`"Fn::GetAtt":["${distributionId}","DomainName"]`);
+    const policies = Object.values(
+      synth.template.findResources('AWS::CloudFront::ResponseHeadersPolicy') as Record<string, Resource>,
     );
-    expect(preflights.length).toBe(resourcesWithMethods.size);
-    expect(new Set(preflights.map((method) => JSON.stringify(method.Properties?.ResourceId)))).toEqual(
-      resourcesWithMethods,
-    );
-    for (const preflight of preflights) {
-      expect(preflight.Properties).toMatchObject({ AuthorizationType: 'NONE', ApiKeyRequired: false });
-      const responses = (
-        preflight.Properties?.Integration as {
-          IntegrationResponses: Array<{ ResponseParameters: Record<string, unknown> }>;
-        }
-      ).IntegrationResponses;
-      for (const response of responses) {
-        const origin = response.ResponseParameters['method.response.header.Access-Control-Allow-Origin'];
-        expect(origin).toEqual({
-          'Fn::Join': ['', ["'https://", { 'Fn::GetAtt': [distributionId, 'DomainName'] }, "'"]],
-        });
-        expect(JSON.stringify(origin)).not.toContain("'*'");
-        expect(response.ResponseParameters['method.response.header.Access-Control-Allow-Headers']).toBe(
-          "'content-type,x-api-key'",
-        );
-      }
-    }
-    // Every other method still requires the key.
-    for (const method of methods(synth.template).filter((m) => m.Properties?.HttpMethod !== 'OPTIONS')) {
-      expect(method.Properties?.ApiKeyRequired).toBe(true);
-    }
+    expect(JSON.stringify(policies)).toContain("connect-src 'self'");
+    // A same-origin call needs no CORS: the API answers no preflight and names no other origin.
+    expect(methods(synth.template, 'OPTIONS')).toEqual([]);
+    expect(JSON.stringify(synth.template.toJSON())).not.toMatch(/Access-Control-Allow/);
+    for (const method of methods(synth.template)) expect(method.Properties?.ApiKeyRequired).toBe(true);
   });
 
   it('deploys the page, its script, the catalogue and a config without the key, and outputs the URL', () => {

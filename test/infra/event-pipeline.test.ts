@@ -30,6 +30,10 @@ describe('event stream', () => {
       Name: Match.absent(),
     });
   });
+
+  it('uses the AWS managed key: the stack creates no KMS key (docs/deploy.md bills none)', () => {
+    synth.template.resourceCountIs('AWS::KMS::Key', 0);
+  });
 });
 
 describe('archive', () => {

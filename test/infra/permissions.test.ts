@@ -94,7 +94,11 @@ describe('Personalize grants, function by function', () => {
     ],
     [
       'POST /describeCampaign:',
-      () => [grantLine('personalize:DescribeCampaign', inAccount('campaign'), tagged)],
+      // ListCampaigns tells a deleted campaign (IAM denies DescribeCampaign: no tag left) from another's.
+      () => [
+        grantLine('personalize:DescribeCampaign', inAccount('campaign'), tagged),
+        grantLine('personalize:ListCampaigns', '*'),
+      ],
     ],
     [
       'POST /eventTracker:',

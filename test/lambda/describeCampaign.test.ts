@@ -9,7 +9,11 @@ import {
   serviceError,
   unexpectedError,
 } from './factories';
-import { DescribeCampaignCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
+import {
+  DescribeCampaignCommand,
+  ListCampaignsCommand,
+  PersonalizeClient,
+} from '@aws-sdk/client-personalize';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambda/describeCampaign';
 
@@ -41,6 +45,46 @@ describe('POST /describeCampaign', () => {
     expect(bodyOf(result)).toEqual({
       code: 'ResourceNotFoundException',
       message: 'Campaign is deleted or does not exist',
+    });
+  });
+
+  describe('a campaign the policy does not let it describe (AccessDeniedException)', () => {
+    const denied = () =>
+      personalize
+        .on(DescribeCampaignCommand)
+        .rejects(
+          serviceError(
+            'AccessDeniedException',
+            `User: arn:aws:sts::1:assumed-role/r/f is not authorized to perform: personalize:DescribeCampaign on resource: ${CAMPAIGN_ARN}`,
+          ),
+        );
+
+    it('answers 404 when ListCampaigns does not list it (deleted: no tag left to match), reading every page', async () => {
+      denied();
+      personalize
+        .on(ListCampaignsCommand, { nextToken: undefined })
+        .resolves({ campaigns: [{ campaignArn: `${CAMPAIGN_ARN}-other` }], nextToken: 'page-2' })
+        .on(ListCampaignsCommand, { nextToken: 'page-2' })
+        .resolves({ campaigns: [{ campaignArn: `${CAMPAIGN_ARN}-third` }] });
+
+      const result = await post({ campaignArn: CAMPAIGN_ARN });
+
+      expect(result.statusCode).toBe(404);
+      expect(bodyOf(result)).toEqual({
+        code: 'ResourceNotFoundException',
+        message: 'Campaign is deleted or does not exist',
+      });
+      expect(personalize.commandCalls(ListCampaignsCommand)).toHaveLength(2);
+    });
+
+    it("keeps the 403 when ListCampaigns lists it (another application's campaign)", async () => {
+      denied();
+      personalize.on(ListCampaignsCommand).resolves({ campaigns: [{ campaignArn: CAMPAIGN_ARN }] });
+
+      const result = await post({ campaignArn: CAMPAIGN_ARN });
+
+      expect(result.statusCode).toBe(403);
+      expect(bodyOf(result)).toMatchObject({ code: 'AccessDeniedException' });
     });
   });
 
