@@ -12,6 +12,7 @@ import { personalizeEvents } from './shared/clients/personalizeEvents';
 import { s3 } from './shared/clients/s3';
 import { deliverRecords } from './shared/delivery';
 import { logger } from './shared/logger';
+import { withMetrics } from './shared/metrics';
 import { FAILED_RECORDS_BUCKET_ENV } from './shared/ownership';
 import { TrackingIdGuard } from './shared/trackers';
 
@@ -22,16 +23,18 @@ export const handler = async (
   event: KinesisStreamEvent,
   context?: Context,
 ): Promise<KinesisStreamBatchResponse> => {
-  return logger.withRequestId(context?.awsRequestId, async () => {
-    // A configuration error fails the whole invocation, loudly, rather than sending to any tracking id.
-    trackingIds.datasetGroupArn();
-    return deliverRecords(event.Records, {
-      personalizeEvents,
-      s3,
-      failedRecordsBucket: process.env[FAILED_RECORDS_BUCKET_ENV],
-      isOwnTrackingId: (trackingId) => trackingIds.acceptsEvents(trackingId),
-      remainingTimeMs: context ? () => context.getRemainingTimeInMillis() : undefined,
-      logger,
-    });
-  });
+  return logger.withRequestId(context?.awsRequestId, () =>
+    withMetrics(async () => {
+      // A configuration error fails the whole invocation, loudly, rather than sending to any tracking id.
+      trackingIds.datasetGroupArn();
+      return deliverRecords(event.Records, {
+        personalizeEvents,
+        s3,
+        failedRecordsBucket: process.env[FAILED_RECORDS_BUCKET_ENV],
+        isOwnTrackingId: (trackingId) => trackingIds.acceptsEvents(trackingId),
+        remainingTimeMs: context ? () => context.getRemainingTimeInMillis() : undefined,
+        logger,
+      });
+    }),
+  );
 };

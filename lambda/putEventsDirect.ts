@@ -13,6 +13,7 @@ import { personalizeEvents } from './shared/clients/personalizeEvents';
 import { sendInteractionBatch } from './shared/delivery';
 import { parseBody, requestIdOf, withHttp } from './shared/http';
 import { putEventsRequest } from './shared/requests';
+import { logger } from './shared/logger';
 import { TrackingIdGuard } from './shared/trackers';
 
 /** This stack's tracking ids, cached for the life of the container. */
@@ -21,10 +22,15 @@ export const trackingIds = new TrackingIdGuard(personalize);
 export const handler = withHttp(async (event, context) => {
   const batch = parseBody(event, putEventsRequest);
   await trackingIds.assertOwn(batch.trackingId);
-  return sendInteractionBatch(personalizeEvents, batch, {
-    // Event ids of a batch without an idempotencyKey. Every request has a new request id, so a client's retry
-    // sends new ids: a client that may retry sends an idempotencyKey, from which the ids derive instead.
-    eventIdPrefix: requestIdOf(event, context),
-    now: new Date(),
-  });
+  return sendInteractionBatch(
+    personalizeEvents,
+    batch,
+    {
+      // Event ids of a batch without an idempotencyKey. Every request has a new request id, so a client's retry
+      // sends new ids: a client that may retry sends an idempotencyKey, from which the ids derive instead.
+      eventIdPrefix: requestIdOf(event, context),
+      now: new Date(),
+    },
+    logger,
+  );
 });

@@ -2,10 +2,11 @@
  * The consumer's executor: makes the planned PutEvents calls, a few senders at a time, each sender's calls in
  * order, and records what became of each record. It decides nothing about acknowledging: delivery.ts does.
  */
-import { PutEventsCommand, type PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
+import type { PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
 import { type PlannedCall, isolateRecords } from './consumer-plan';
 import { isRetryable } from './errors';
 import type { Logger } from './logger';
+import { putEvents } from './put-events';
 import { messageOf } from './records';
 
 /** What became of a record. It is delivered when `callsLeft` is 0 with no failure. */
@@ -107,7 +108,7 @@ async function makeCall(
   const stateOf = (sequenceNumber: string) => states.get(sequenceNumber) as RecordState;
   const sequenceNumbers = call.parts.map((part) => part.sequenceNumber);
   try {
-    await deps.personalizeEvents.send(new PutEventsCommand(call.input));
+    await putEvents(deps.personalizeEvents, call.input, deps.logger);
   } catch (error) {
     const retryable = isRetryable(error);
     const { trackingId, userId } = call.input;

@@ -4,11 +4,7 @@
  * Clients come in as parameters, so both are testable without Lambda.
  */
 import { setTimeout } from 'node:timers/promises';
-import {
-  PutEventsCommand,
-  type PutEventsCommandOutput,
-  type PersonalizeEventsClient,
-} from '@aws-sdk/client-personalize-events';
+import type { PutEventsCommandOutput, PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { KinesisStreamBatchResponse, KinesisStreamRecord } from 'aws-lambda';
 import { type RecordState, type StopReason, executeCalls } from './consumer-executor';
@@ -17,6 +13,8 @@ import { EventTrackerNotActiveError, HttpError, toHttpError } from './errors';
 import { expandInteractions, toPutEventsBatches, type ExpandOptions } from './events';
 import { type SetAside, putConsumerFailures } from './failed-records';
 import type { Logger } from './logger';
+import { recordMetric } from './metrics';
+import { putEvents } from './put-events';
 import { messageOf } from './records';
 import type { InteractionBatch } from './requests';
 
@@ -37,12 +35,13 @@ export async function sendInteractionBatch(
   client: PersonalizeEventsClient,
   batch: InteractionBatch,
   options: ExpandOptions,
+  logger: Logger,
 ): Promise<SentEvent[]> {
   const sent: SentEvent[] = [];
   for (const call of toPutEventsBatches(expandInteractions(batch, options))) {
     let response: PutEventsCommandOutput;
     try {
-      response = await client.send(new PutEventsCommand(call));
+      response = await putEvents(client, call, logger);
     } catch (thrown) {
       const error = toHttpError(thrown);
       throw new HttpError(
@@ -269,14 +268,38 @@ async function settle(
     return [{ record, error: failure.error, ...(failure.rejectedByPersonalize ? { eventsSent } : {}) }];
   });
   let retryFrom = plan.records[firstUnsettled]?.kinesis.sequenceNumber;
-  if (setAside.length > 0 && !(await keep(setAside, deps))) {
-    retryFrom = setAside[0]?.record.kinesis.sequenceNumber;
-  }
+  const kept = setAside.length === 0 || (await keep(setAside, deps));
+  if (!kept) retryFrom = setAside[0]?.record.kinesis.sequenceNumber;
+  countBatch(plan, kept ? setAside : []);
   const eventsSent = [...states.values()].reduce((sum, state) => sum + state.eventsSent, 0);
   const outcome = { records: plan.records.length, eventsSent, setAside: setAside.length, stop, retryFrom };
   if (retryFrom) deps.logger.warn('Batch partly delivered; Lambda retries from retryFrom', outcome);
   else deps.logger.info('Batch delivered', outcome);
   return { batchItemFailures: retryFrom ? [{ itemIdentifier: retryFrom }] : [] };
+}
+
+/**
+ * Counts the events the batch held, and the records set aside with their events not sent (a malformed record
+ * holds none that could be counted). Records set aside are counted only once kept in the bucket.
+ */
+function countBatch(plan: DeliveryPlan, setAside: readonly SetAside[]): void {
+  const eventsOf = new Map<string, number>();
+  for (const part of plan.lanes.flat().flatMap((call) => call.parts)) {
+    eventsOf.set(part.sequenceNumber, (eventsOf.get(part.sequenceNumber) ?? 0) + part.eventCount);
+  }
+  recordMetric(
+    'eventsReceived',
+    [...eventsOf.values()].reduce((sum, count) => sum + count, 0),
+  );
+  recordMetric('recordsSetAside', setAside.length);
+  recordMetric(
+    'eventsSetAside',
+    setAside.reduce(
+      (sum, entry) =>
+        sum + (eventsOf.get(entry.record.kinesis.sequenceNumber) ?? 0) - (entry.eventsSent ?? 0),
+      0,
+    ),
+  );
 }
 
 /** Writes the records set aside to the failed-records bucket; false if that failed. */

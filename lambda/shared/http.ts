@@ -6,6 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import * as z from 'zod';
 import { HttpError, ValidationError, toHttpError } from './errors';
 import { logger } from './logger';
+import { withMetrics } from './metrics';
 
 /** `a.b[0]`-style name of the field an issue is about; the body itself when the path is empty. */
 function fieldName(path: readonly PropertyKey[], root: string): string {
@@ -94,41 +95,54 @@ export function errorResponse(error: HttpError): APIGatewayProxyResult {
 
 export type HttpHandler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
 
+/** What became of a request, for a route that counts its own metrics. */
+export interface RequestOutcome {
+  readonly event: APIGatewayProxyEvent;
+  readonly statusCode: number;
+  readonly durationMs: number;
+}
+
 /**
- * Wraps a handler's core: 200 with its result as JSON, or the mapped error. 5xx errors are logged with
- * their cause; the response only says `Internal server error`.
+ * Wraps a handler's core: 200 with its result as JSON, or the mapped error. Logs one line per request, with
+ * the route, the status and the latency: `Request handled` (INFO), `Request rejected` (WARN, 4xx, with the
+ * error code and reason) or `Request failed` (ERROR, 5xx, with the cause, which the response never carries).
+ * The line's requestId is the invocation's; apiRequestId is API Gateway's, as its access logs show it.
+ * `observe`, if given, sees each outcome, within the invocation's metrics (metrics.ts).
  */
 export function withHttp(
   core: (event: APIGatewayProxyEvent, context?: Context) => Promise<unknown>,
+  observe?: (outcome: RequestOutcome) => void,
 ): HttpHandler {
   return (event, context) =>
-    logger.withRequestId(context?.awsRequestId ?? event.requestContext?.requestId, async () => {
-      const started = Date.now();
-      const route = { method: event.httpMethod, path: event.resource ?? event.path };
-      let result: APIGatewayProxyResult;
-      try {
-        result = respond(200, await core(event, context));
-      } catch (thrown) {
-        const error = toHttpError(thrown);
-        if (error.statusCode >= 500) {
-          logger.error('Request failed', { ...route, error: error.cause ?? thrown });
-        } else {
-          logger.warn('Request rejected', {
-            ...route,
-            statusCode: error.statusCode,
-            code: error.code,
-            reason: error.message,
-          });
+    logger.withRequestId(context?.awsRequestId ?? event.requestContext?.requestId, () =>
+      withMetrics(async () => {
+        const started = performance.now();
+        const request = {
+          method: event.httpMethod,
+          path: event.resource ?? event.path,
+          apiRequestId: event.requestContext?.requestId,
+        };
+        let result: APIGatewayProxyResult;
+        let failure: Record<string, unknown> | undefined;
+        try {
+          result = respond(200, await core(event, context));
+        } catch (thrown) {
+          const error = toHttpError(thrown);
+          failure =
+            error.statusCode >= 500
+              ? { error: error.cause ?? thrown }
+              : { code: error.code, reason: error.message };
+          result = errorResponse(error);
         }
-        result = errorResponse(error);
-      }
-      logger.info('Request handled', {
-        ...route,
-        statusCode: result.statusCode,
-        durationMs: Date.now() - started,
-      });
-      return result;
-    });
+        const durationMs = Math.round(performance.now() - started);
+        const line = { ...request, statusCode: result.statusCode, durationMs, ...failure };
+        if (result.statusCode >= 500) logger.error('Request failed', line);
+        else if (result.statusCode >= 400) logger.warn('Request rejected', line);
+        else logger.info('Request handled', line);
+        observe?.({ event, statusCode: result.statusCode, durationMs });
+        return result;
+      }),
+    );
 }
 
 /** The id of an API request: the event-id prefix of a `POST /putEvents` batch without an idempotency key. */

@@ -143,6 +143,8 @@ export function createGatewayRequestListener(
       gateway.log(`gateway: ${request.requestId}: could not send the reply: ${describeError(error)}`);
       answerOrDrop(response, () => sendReply(response, internalError(request), request));
     }
+    // One line per request: a function's own line already names the route, status, latency and request id.
+    if (reply.loggedByHandler) return;
     const elapsed = Date.now() - started;
     gateway.log(
       `${request.method} ${loggedTarget(request)} ${reply.statusCode} ${elapsed}ms ${request.requestId}`,

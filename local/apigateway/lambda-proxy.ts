@@ -100,6 +100,7 @@ function proxyResultReply(result: APIGatewayProxyResult): Reply {
     statusCode: result.statusCode,
     headers,
     body: result.isBase64Encoded ? Buffer.from(text, 'base64').toString('utf8') : text,
+    loggedByHandler: true,
   };
 }
 

@@ -21,6 +21,11 @@ export interface Reply {
   readonly statusCode: number;
   readonly headers: Record<string, string | number | boolean | readonly string[]>;
   readonly body: string;
+  /**
+   * The route's function answered, and logged the request itself (lambda/shared/http.ts `withHttp`: route,
+   * status, latency and the gateway's request id): the gateway does not log it a second time.
+   */
+  readonly loggedByHandler?: boolean;
 }
 
 /** Stands for the API's own host: a request's target is read without its Host header. */

@@ -138,6 +138,10 @@ function handlerEnvironment(
     AWS_ENDPOINT_URL_KINESIS: kinesisEndpoint,
     AWS_ENDPOINT_URL_S3: s3Endpoint,
     SOLUTION_REGION: config.region,
+    // No X-Ray here: the tracer is off outside Lambda anyway; manual mode keeps the X-Ray SDK it loads from
+    // installing an async hook on the whole process.
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    AWS_XRAY_MANUAL_MODE: 'true',
     [OWNER_TAG_ENV]: config.stackName,
     // The stack values the functions read (lib/contract/api-routes.ts), set once provisioned.
     ...stackValueEnvironment(undefined),

@@ -9,10 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bundle, type FunctionEntry, buildBundle, functionEntries } from '../../scripts/bundle-report';
 
-/** A route function's bound: each is 400 to 450 KiB (the SDK client, its core and zod). */
-const ROUTE_FUNCTION_MAX_BYTES = 550_000;
-/** The consumer also bundles the S3 client (with its checksums), for the records it sets aside: ~640 KiB. */
-const CONSUMER_MAX_BYTES = 700_000;
+/**
+ * A route function's bound: each is 470 to 590 KiB (the SDK client, its core and zod: 400 to 450 KiB; Powertools
+ * Tracer with the X-Ray SDK, ~125 KiB, and Metrics, ~15 KiB).
+ */
+const ROUTE_FUNCTION_MAX_BYTES = 650_000;
+/** The consumer also bundles the S3 client (with its checksums), for the records it sets aside: ~785 KiB. */
+const CONSUMER_MAX_BYTES = 850_000;
 
 jest.setTimeout(120_000);
 
@@ -43,15 +46,15 @@ it('finds the route functions, the consumer and the custom-resource handlers', (
   expect(byKind('custom resource').length).toBeGreaterThanOrEqual(2);
 });
 
-it.each(byKind('route'))('route function %s is at most 550 KB', (entry) => {
+it.each(byKind('route'))('route function %s is at most 650 KB', (entry) => {
   expect(bundleOf(entry).bytes).toBeLessThanOrEqual(ROUTE_FUNCTION_MAX_BYTES);
 });
 
-it.each(byKind('custom resource'))('custom-resource handler %s is at most 550 KB', (entry) => {
+it.each(byKind('custom resource'))('custom-resource handler %s is at most 650 KB', (entry) => {
   expect(bundleOf(entry).bytes).toBeLessThanOrEqual(ROUTE_FUNCTION_MAX_BYTES);
 });
 
-it('the consumer is at most 700 KB', () => {
+it('the consumer is at most 850 KB', () => {
   expect(bundleOf('putEvents').bytes).toBeLessThanOrEqual(CONSUMER_MAX_BYTES);
 });
 

@@ -21,6 +21,8 @@ import type {
 
 // Tests assert on behaviour, not on log lines; a test that cares spies on the logger.
 process.env.LOG_LEVEL = 'SILENT';
+// Likewise the metrics' EMF lines: a test that checks them turns them on (test/lambda/metrics.test.ts).
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 // The SDK warns once per process on Node.js < 22 (the Lambda runtime is 22); the warning is noise in test output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

@@ -4,5 +4,8 @@
  * module per client.
  */
 import { PersonalizeRuntimeClient } from '@aws-sdk/client-personalize-runtime';
+import { tracer } from '../tracer';
 
-export const personalizeRuntime = new PersonalizeRuntimeClient({ region: process.env.AWS_REGION });
+export const personalizeRuntime = tracer.captureAWSv3Client(
+  new PersonalizeRuntimeClient({ region: process.env.AWS_REGION }),
+);
