@@ -24,6 +24,9 @@ export interface GatewayResponseDefinition {
   readonly template: string;
 }
 
+/** How much of the validator's verdict a 400 quotes back: enough to name every field, never the whole input. */
+export const MAX_ECHOED_VALIDATION_CHARS = 1000;
+
 const body = (message: string, code: string) => `{"message": ${message}, "code": "${code}"}`;
 
 /** The gateway responses of the API, keyed by what they answer. */
@@ -41,11 +44,19 @@ export const GATEWAY_RESPONSES = {
   badRequestBody: {
     type: 'BAD_REQUEST_BODY',
     statusCode: GATEWAY_ERRORS.badRequestBody.statusCode,
-    template: body(
-      // The validator quotes the offending input, which may hold a `'` (see jsonStringContent).
-      `"Invalid request body: ${jsonStringContent('$context.error.validationErrorString')}"`,
-      GATEWAY_ERRORS.badRequestBody.code,
-    ),
+    // The validator quotes the offending input in full, a bad date twice (pattern and length): a 9 MB value
+    // would come back as an 18 MB answer. The verdict is cut after MAX_ECHOED_VALIDATION_CHARS (Java
+    // String methods: API Gateway's VTL runs on Java).
+    template: [
+      '#set($errors = $context.error.validationErrorString)',
+      `#set($cut = $errors.length() > ${MAX_ECHOED_VALIDATION_CHARS})`,
+      `#if($cut)#set($errors = $errors.substring(0, ${MAX_ECHOED_VALIDATION_CHARS}))#end`,
+      body(
+        // The validator quotes the offending input, which may hold a `'` (see jsonStringContent).
+        `"Invalid request body: ${jsonStringContent('$errors')}#if($cut)... (cut at ${MAX_ECHOED_VALIDATION_CHARS} characters)#end"`,
+        GATEWAY_ERRORS.badRequestBody.code,
+      ),
+    ].join('\n'),
   },
   /** A required query parameter is missing (`messageString` is already a quoted JSON string). */
   badRequestParameters: {
@@ -110,28 +121,44 @@ export const RESPONSE_TYPE_STATUS: Readonly<Record<string, number>> = {
 
 /**
  * Integration responses of `POST /data` (Kinesis PutRecord) for Kinesis errors: a Kinesis client error
- * becomes 400 (429 when Kinesis throttles), anything else 500, each with the contract's error body and
+ * becomes 400 (429 when Kinesis throttles; 500 when the fault is the stack's: its stream missing or its key
+ * unusable), a request too large for Kinesis 413, anything else 500, each with the contract's error body and
  * never Kinesis's raw error document.
  */
 export const PUT_RECORD_ERROR_RESPONSES = {
   clientError: {
-    /** Kinesis answers client errors, throttling included, with HTTP 400. */
+    /**
+     * Kinesis answers client errors with HTTP 400, throttling included, and also the errors that are the
+     * stack's, not the caller's: ResourceNotFoundException (the stream was deleted) and the KMS errors of the
+     * stream's encryption key (PutRecord's errors:
+     * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecord.html#API_PutRecord_Errors).
+     * A 400 would tell the client never to retry a request that succeeds once the stream is back.
+     */
     selectionPattern: '400',
     statusCode: 400,
     template: [
       "#set($type = $input.path('$.__type'))",
-      "#if($type.contains('ProvisionedThroughputExceeded') || $type.contains('LimitExceeded'))",
+      "#if($type.contains('ProvisionedThroughputExceeded') || $type.contains('LimitExceeded') || $type.contains('KMSThrottling'))",
       '#set($context.responseOverride.status = 429)',
       `{"message": "The stream is busy, retry later", "code": "${ERROR_CODES.tooManyRequests}"}`,
+      "#elseif($type.contains('ResourceNotFound') || $type.contains('KMS'))",
+      '#set($context.responseOverride.status = 500)',
+      `{"message": "The stack's stream is not available: the event was not written, retry later", "code": "${ERROR_CODES.internalServer}"}`,
       '#else',
       // Kinesis messages quote values with `'` ("Value 'x' at 'partitionKey' failed to satisfy...").
       `{"message": "Kinesis rejected the record: ${jsonStringContent("$input.path('$.message')")}", "code": "${ERROR_CODES.validation}"}`,
       '#end',
     ].join('\n'),
   },
+  requestTooLarge: {
+    /** Kinesis refuses a request body larger than it accepts with HTTP 413: no retry can make it fit. */
+    selectionPattern: '413',
+    statusCode: 413,
+    template: `{"message": "Data is too large for a Kinesis record (at most 1 MiB)", "code": "${ERROR_CODES.requestTooLarge}"}`,
+  },
   serverError: {
-    /** 403 (the gateway's role or key) and 5xx are the stack's problem, not the caller's. */
-    selectionPattern: '(40[1-9]|4[1-9][0-9]|5[0-9][0-9])',
+    /** 403 (the gateway's role or key) and 5xx are the stack's problem, not the caller's (413 excepted). */
+    selectionPattern: '(40[1-9]|41[0-24-9]|4[2-9][0-9]|5[0-9][0-9])',
     statusCode: 500,
     template: `{"message": "The event could not be written to the stream", "code": "${ERROR_CODES.internalServer}"}`,
   },

@@ -72,6 +72,17 @@ const JAVA_STRING_METHODS = Object.entries({
   matches: (text: string, [pattern]: unknown[]) => new RegExp(`^(?:${String(pattern)})$`).test(text),
   replaceAll: (text: string, [pattern, replacement]: unknown[]) =>
     text.replace(new RegExp(String(pattern), 'g'), String(replacement)),
+  /** Java's substring(begin[, end]) in UTF-16 units, as JavaScript's; Java throws out of range. */
+  substring: (text: string, [begin, end]: unknown[]) => {
+    const from = Number(begin);
+    const to = end === undefined ? text.length : Number(end);
+    if (!(from >= 0 && from <= to && to <= text.length)) {
+      throw new RangeError(
+        `StringIndexOutOfBoundsException: begin ${from}, end ${to}, length ${text.length}`,
+      );
+    }
+    return text.substring(from, to);
+  },
 }).map(([name, method]) => ({
   uid: `java.lang.String#${name}`,
   match: ({ property, context }: { property: string; context: unknown }) =>

@@ -10,7 +10,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { _Record, KinesisClient } from '@aws-sdk/client-kinesis';
-import { CheckpointFile } from '../lambda/checkpoints';
+import { type CheckpointFile, checkStream, isStreamGone } from '../lambda/checkpoints';
 import { listShardIds, Pause, ShardReader } from '../lambda/shard-reader';
 
 export interface StreamArchiveOptions {
@@ -28,6 +28,8 @@ export interface StreamArchiveOptions {
   readonly compression?: 'GZIP' | 'UNCOMPRESSED';
   /** @default 200 */
   readonly pollIntervalMs?: number;
+  /** Back-off after Kinesis fails. @default 1000 */
+  readonly errorBackoffMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -46,15 +48,25 @@ export class StreamArchive {
   constructor(private readonly options: StreamArchiveOptions) {}
 
   async start(): Promise<void> {
+    await this.checkStream();
     for (const shardId of await listShardIds(this.options.kinesis, this.options.streamName)) {
-      const reader = new ShardReader(
-        this.options.kinesis,
-        this.options.streamName,
-        shardId,
-        this.options.checkpoints.get(shardId),
-      );
-      this.loops.push(this.archiveShard(reader));
+      this.loops.push(this.archiveShard(shardId));
     }
+  }
+
+  /** Checks the checkpoints against the stream as it is now (checkpoints.ts: a stream created again). */
+  private checkStream(): Promise<boolean> {
+    const { kinesis, streamName, checkpoints } = this.options;
+    return checkStream(kinesis, streamName, checkpoints, 'archive', (line) => this.log(line));
+  }
+
+  private readerFromCheckpoint(shardId: string): ShardReader {
+    const { kinesis, streamName, checkpoints } = this.options;
+    return new ShardReader(kinesis, streamName, shardId, checkpoints.get(shardId));
+  }
+
+  private log(line: string): void {
+    (this.options.log ?? console.log)(line);
   }
 
   /** Paths of the archive files written since start. */
@@ -69,21 +81,30 @@ export class StreamArchive {
     await Promise.all(this.loops);
   }
 
-  private async archiveShard(reader: ShardReader): Promise<void> {
+  private async archiveShard(shardId: string): Promise<void> {
+    let reader = this.readerFromCheckpoint(shardId);
+    let generation = this.options.checkpoints.generation;
     const intervalMs = (this.options.bufferingIntervalSeconds ?? 60) * 1000;
     const maxBytes = (this.options.bufferingSizeMiB ?? 5) * 1024 * 1024;
     let buffer: _Record[] = [];
     let bytes = 0;
     let bufferStartedAt = 0;
-    const flush = () => {
+    const flush = (checkpoint = true) => {
       if (buffer.length === 0) return;
       this.writeObject(buffer);
       const last = buffer[buffer.length - 1];
-      if (last?.SequenceNumber) this.options.checkpoints.set(reader.shardId, last.SequenceNumber);
+      if (checkpoint && last?.SequenceNumber) this.options.checkpoints.set(shardId, last.SequenceNumber);
       buffer = [];
       bytes = 0;
     };
     while (!this.stopping) {
+      if (this.options.checkpoints.generation !== generation) {
+        // The stream was created again: archive what was read of the old one (it is nowhere else now),
+        // without a checkpoint into it, and read the new one from its checkpoint.
+        generation = this.options.checkpoints.generation;
+        flush(false);
+        reader = this.readerFromCheckpoint(shardId);
+      }
       try {
         const records = await reader.read(1000);
         if (records.length > 0 && buffer.length === 0) bufferStartedAt = Date.now();
@@ -95,11 +116,24 @@ export class StreamArchive {
         if (reader.isEnded) break;
         if (records.length === 0) await this.pause.sleep(this.options.pollIntervalMs ?? 200);
       } catch (error) {
-        (this.options.log ?? console.log)(`archive: ${reader.shardId}: ${String(error)}`);
-        await this.pause.sleep(1000);
+        this.log(`archive: ${shardId}: ${String(error)}`);
+        if (isStreamGone(error)) await this.recheckStream();
+        await this.pause.sleep(this.options.errorBackoffMs ?? 1000);
       }
     }
     flush();
+  }
+
+  /** After the stream or a checkpoint was refused: drops checkpoints into a stream that no longer exists. */
+  private async recheckStream(): Promise<void> {
+    try {
+      await this.checkStream();
+    } catch (error) {
+      this.log(
+        `archive: the stream ${this.options.streamName} cannot be read (${String(error)}); ` +
+          'polling until it exists again (local mode creates it when it starts)',
+      );
+    }
   }
 
   private writeObject(records: readonly _Record[]): void {

@@ -41,10 +41,9 @@ export class ShardReader {
       output = await this.kinesis.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: limit }));
     } catch (error) {
       // Iterators expire after five minutes; resume from the last record already read.
-      if (isServiceError(error, 'ExpiredIteratorException')) {
-        this.iterator = undefined;
-        return [];
-      }
+      this.iterator = undefined;
+      if (isServiceError(error, 'ExpiredIteratorException')) return [];
+      // Any other failure (the stream deleted meanwhile...): the next read asks for an iterator again.
       throw error;
     }
     const records = output.Records ?? [];

@@ -19,7 +19,7 @@ import {
   PUT_EVENTS_SOURCE_SETTINGS,
   type EventSourceSettings,
 } from '../../lib/contract/event-source-settings';
-import { CheckpointFile } from './checkpoints';
+import { type CheckpointFile, checkStream, isStreamGone } from './checkpoints';
 import { onFailureObjectKey, type OnFailureCondition, type OnFailureRecord } from './failed-records';
 import { createLambdaContext } from './lambda-context';
 import { listShardIds, Pause, ShardReader } from './shard-reader';
@@ -97,6 +97,7 @@ export class StreamConsumer {
     // Two polling loops on one shard would each deliver every record: double sends.
     if (this.started) throw new Error('StreamConsumer.start() was already called');
     this.started = true;
+    await this.checkStream();
     const shardIds = await listShardIds(this.options.kinesis, this.options.streamName);
     for (const shardId of shardIds) {
       this.loops.push(this.pollShard(shardId));
@@ -124,8 +125,15 @@ export class StreamConsumer {
     );
   }
 
+  /** Checks the checkpoints against the stream as it is now (checkpoints.ts: a stream created again). */
+  private checkStream(): Promise<boolean> {
+    const { kinesis, streamName, checkpoints } = this.options;
+    return checkStream(kinesis, streamName, checkpoints, 'stream consumer', (line) => this.log(line));
+  }
+
   private async pollShard(shardId: string): Promise<void> {
     let reader = this.readerFromCheckpoint(shardId);
+    let generation = this.options.checkpoints.generation;
     const { batchSize } = this.settings;
     const windowMs = this.settings.maxBatchingWindowSeconds * 1000;
     const pollIntervalMs = this.options.pollIntervalMs ?? 200;
@@ -133,6 +141,13 @@ export class StreamConsumer {
     let bufferStartedAt = 0;
     while (!this.stopping) {
       let readAny = false;
+      if (this.options.checkpoints.generation !== generation) {
+        // The stream was created again: what the buffer holds is of the old stream; read from the checkpoint.
+        generation = this.options.checkpoints.generation;
+        this.counts.pendingRecords -= buffer.length;
+        buffer = [];
+        reader = this.readerFromCheckpoint(shardId);
+      }
       try {
         if (buffer.length < batchSize && !reader.isEnded) {
           const records = await reader.read(batchSize - buffer.length);
@@ -183,8 +198,21 @@ export class StreamConsumer {
       } catch (error) {
         // Kinesis itself failing (not the handler): log, back off and poll again.
         this.log(`stream consumer: ${reader.shardId}: ${describeError(error)}`);
+        if (isStreamGone(error)) await this.recheckStream();
         await this.pause.sleep(this.options.errorBackoffMs ?? 1000);
       }
+    }
+  }
+
+  /** After the stream or a checkpoint was refused: drops checkpoints into a stream that no longer exists. */
+  private async recheckStream(): Promise<void> {
+    try {
+      await this.checkStream();
+    } catch (error) {
+      this.log(
+        `stream consumer: the stream ${this.options.streamName} cannot be read (${describeError(error)}); ` +
+          'polling until it exists again (local mode creates it when it starts)',
+      );
     }
   }
 

@@ -162,7 +162,10 @@ describe('error codes: one table, AWS style', () => {
   it.each([
     ['ProvisionedThroughputExceededException', 'clientError'],
     ['ValidationException', 'clientError'],
+    ['ResourceNotFoundException', 'clientError'],
+    ['KMSNotFoundException', 'clientError'],
     ['InternalFailure', 'serverError'],
+    ['RequestEntityTooLarge', 'requestTooLarge'],
   ] as const)('/data answers Kinesis %s with a code of the table', (type, response) => {
     const rendered = renderMappingTemplate(PUT_RECORD_ERROR_RESPONSES[response].template, {
       body: JSON.stringify({ __type: type, message: "Value 'x' at 'partitionKey' failed" }),

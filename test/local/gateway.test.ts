@@ -320,6 +320,87 @@ describe('the local gateway', () => {
     });
   });
 
+  it('refuses a /data date in the years 0000-0099 at the model (JavaScript would read 0050 as 1950)', async () => {
+    const data = { userId: '429', itemId: '1210', eventType: 'click', trackingId: 't', interactions: 1 };
+    for (const date of ['0000-01-01', '0050-06-15T10:00:00Z', '0099-12-31']) {
+      const response = await callApi(gateway.url, API_KEY, 'POST', '/data', {
+        Data: { ...data, dateFrom: date },
+        PartitionKey: '429',
+      });
+      expect(response.status).toBe(400);
+      expect((response.body as { message: string }).message).toContain(
+        `does not match input string "${date}"`,
+      );
+    }
+    const accepted = await callApi(gateway.url, API_KEY, 'POST', '/data', {
+      Data: { ...data, dateFrom: '0100-01-01', dateTo: '2024-01-01' },
+      PartitionKey: '429',
+    });
+    expect(accepted.status).toBe(200);
+  });
+
+  it('quotes a huge bad value back cut short, not in full (twice for a date)', async () => {
+    const huge = 'x'.repeat(500_000);
+    const response = await callApi(gateway.url, API_KEY, 'POST', '/data', {
+      Data: {
+        userId: '429',
+        itemId: '1210',
+        eventType: 'click',
+        trackingId: 't',
+        interactions: 1,
+        dateFrom: huge,
+      },
+      PartitionKey: '429',
+    });
+
+    expect(response.status).toBe(400);
+    const { message, code } = response.body as { message: string; code: string };
+    expect(code).toBe('ValidationException');
+    expect(message).toMatch(/^Invalid request body: \[.*\.\.\. \(cut at 1000 characters\)$/);
+    expect(response.text.length).toBeLessThan(1200);
+  });
+
+  it('answers 413, not a retryable 5xx, for Data larger than a Kinesis record can hold', async () => {
+    const data = { userId: '429', itemId: '1210', eventType: 'click', trackingId: 't', interactions: 1 };
+    const response = await callApi(gateway.url, API_KEY, 'POST', '/data', {
+      Data: { ...data, padding: 'x'.repeat(7 * 1024 * 1024) },
+      PartitionKey: '429',
+    });
+
+    expect(response.status).toBe(413);
+    expect(response.body).toEqual({
+      message: 'Data is too large for a Kinesis record (at most 1 MiB)',
+      code: 'RequestTooLargeException',
+    });
+  });
+
+  it('answers 500 (retry later), not a 400, while the stack stream does not exist', async () => {
+    const orphan = await startGateway({
+      port: 0,
+      apiKey: API_KEY,
+      streamName: 'Stack-deleted-stream',
+      kinesis,
+      region: 'us-east-1',
+      functionName: (handler) => `Stack-${handler}`,
+      loadHandler: () => Promise.reject(new Error('no handler is called')),
+      log: () => undefined,
+    });
+    try {
+      const data = { userId: '429', itemId: '1210', eventType: 'click', trackingId: 't', interactions: 1 };
+      const response = await callApi(orphan.url, API_KEY, 'POST', '/data', {
+        Data: data,
+        PartitionKey: '429',
+      });
+      expect(response.status).toBe(500);
+      expect(response.body).toEqual({
+        message: "The stack's stream is not available: the event was not written, retry later",
+        code: 'InternalServerException',
+      });
+    } finally {
+      await orphan.close();
+    }
+  });
+
   it('answers /data with a media type other than application/json 415, without writing to the stream', async () => {
     const response = await fetch(`${gateway.url}/data`, {
       method: 'POST',

@@ -1,9 +1,14 @@
 import { expect } from '@jest/globals';
-import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import {
+  DeleteStreamCommand,
+  DescribeStreamSummaryCommand,
+  KinesisClient,
+  PutRecordCommand,
+} from '@aws-sdk/client-kinesis';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout } from 'node:timers/promises';
 import { StreamArchive } from '../../local/firehose/archive';
 import { CheckpointFile } from '../../local/lambda/checkpoints';
@@ -67,8 +72,11 @@ describe('the stream consumer (local event source mapping)', () => {
     failedRecords.list('aws/lambda/') as Array<FailedObject & { body: OnFailureRecord }>;
   const payloadValues = (record: OnFailureRecord) =>
     record.payload.Records.map((item) => Buffer.from(item.kinesis.data, 'base64').toString());
+  const streams: string[] = [];
   afterEach(async () => {
     await Promise.all(consumers.splice(0).map((consumer) => consumer.close()));
+    // kinesalite allows 10 shards in all, as an account's default limit.
+    for (const name of streams.splice(0)) await kinesis.send(new DeleteStreamCommand({ StreamName: name }));
     state.remove();
   });
 
@@ -76,6 +84,7 @@ describe('the stream consumer (local event source mapping)', () => {
     streamCount += 1;
     const name = `stream-${streamCount}`;
     await ensureStream(kinesis, name);
+    streams.push(name);
     return name;
   }
 
@@ -346,6 +355,139 @@ describe('the stream consumer (local event source mapping)', () => {
     await waitFor('second delivery', () => (second.stats.deliveredRecords === 1 ? true : undefined));
 
     expect(seen).toEqual(['a', 'b', 'c']);
+  });
+
+  /**
+   * Deletes the stream and creates it again under the same name, as deleting kinesalite's directory or
+   * calling its DeleteStream does. The new stream is created in a later second than the old one (Kinesis's
+   * sequence numbers and creation time tell streams apart by the second; kinesalite dates a stream 2 s
+   * before its CreateStream).
+   */
+  async function recreate(streamName: string): Promise<void> {
+    const { StreamDescriptionSummary: old } = await kinesis.send(
+      new DescribeStreamSummaryCommand({ StreamName: streamName }),
+    );
+    await kinesis.send(new DeleteStreamCommand({ StreamName: streamName }));
+    await waitFor('the stream to be deleted', () =>
+      kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName })).then(
+        () => undefined,
+        () => true,
+      ),
+    );
+    const oldSecond = Math.floor((old?.StreamCreationTimestamp?.getTime() ?? 0) / 1000);
+    const createdNow = () => Math.floor((Date.now() - 2000) / 1000);
+    await waitFor('a later creation second', () => (createdNow() > oldSecond ? true : undefined), 10_000);
+    await ensureStream(kinesis, streamName);
+  }
+
+  it('reads a stream created again from TRIM_HORIZON, loudly, when its checkpoint points into the old one', async () => {
+    const streamName = await newStream();
+    const seen: string[] = [];
+    const lines: string[] = [];
+    const handler = handled((event) => {
+      seen.push(...decode(event));
+    });
+    await put(streamName, ['a', 'b', 'c']);
+    const first = startConsumer(streamName, handler);
+    await first.start();
+    await waitFor('first delivery', () => (first.stats.deliveredRecords === 3 ? true : undefined));
+    await first.close();
+
+    await recreate(streamName);
+    await put(streamName, ['d', 'e']);
+    const second = startConsumer(streamName, handler, {}, { log: (line) => lines.push(line) });
+    await second.start();
+    await waitFor('delivery from the new stream', () =>
+      second.stats.deliveredRecords === 2 ? true : undefined,
+    );
+
+    // d and e are the new stream's first records: resuming after c's sequence number would skip or refuse them.
+    expect(seen).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(lines.join('\n')).toMatch(
+      new RegExp(`stream consumer: WARNING: the stream ${streamName} was created again .*TRIM_HORIZON`),
+    );
+  });
+
+  it('notices a stream created again while it runs, and reads the new stream from TRIM_HORIZON', async () => {
+    const streamName = await newStream();
+    const seen: string[] = [];
+    await put(streamName, ['a']);
+    const consumer = startConsumer(
+      streamName,
+      handled((event) => {
+        seen.push(...decode(event));
+      }),
+      {},
+      { errorBackoffMs: 20 },
+    );
+    await consumer.start();
+    await waitFor('first delivery', () => (consumer.stats.deliveredRecords === 1 ? true : undefined));
+
+    await recreate(streamName);
+    await put(streamName, ['b', 'c']);
+    await waitFor('delivery from the new stream', () =>
+      consumer.stats.deliveredRecords === 3 ? true : undefined,
+    );
+    expect(seen).toEqual(['a', 'b', 'c']);
+  });
+
+  it('checks a checkpoint file that names no stream (written before streams were recorded) against the stream', async () => {
+    const streamName = await newStream();
+    await put(streamName, ['old']);
+    const first = startConsumer(
+      streamName,
+      handled(() => undefined),
+    );
+    await first.start();
+    await waitFor('first delivery', () => (first.stats.deliveredRecords === 1 ? true : undefined));
+    await first.close();
+    const path = join(state.path, `${streamName}-checkpoints.json`);
+    const { shards } = JSON.parse(readFileSync(path, 'utf8')) as { shards: Record<string, string> };
+    writeFileSync(path, JSON.stringify(shards));
+
+    await recreate(streamName);
+    await put(streamName, ['new']);
+    const seen: string[] = [];
+    const second = startConsumer(
+      streamName,
+      handled((event) => {
+        seen.push(...decode(event));
+      }),
+    );
+    await second.start();
+    await waitFor('delivery from the new stream', () =>
+      second.stats.deliveredRecords === 1 ? true : undefined,
+    );
+    expect(seen).toEqual(['new']);
+  });
+
+  it('archives a stream created again from TRIM_HORIZON when its checkpoint points into the old one', async () => {
+    const streamName = await newStream();
+    const archiveOf = (bucket: string) =>
+      new StreamArchive({
+        kinesis,
+        streamName,
+        deliveryStreamName: 'Stack-archive',
+        bucketDir: join(state.path, 's3', bucket),
+        checkpoints: new CheckpointFile(join(state.path, 'archive-checkpoints.json')),
+        bufferingIntervalSeconds: 0,
+        pollIntervalMs: 20,
+        log: () => undefined,
+      });
+    await put(streamName, ['{"n":1}']);
+    const first = archiveOf('first');
+    consumers.push(first);
+    await first.start();
+    await waitFor('first archive file', () => (first.files.length > 0 ? true : undefined));
+    await first.close();
+
+    await recreate(streamName);
+    await put(streamName, ['{"n":2}']);
+    const second = archiveOf('second');
+    consumers.push(second);
+    await second.start();
+    await waitFor('archive file of the new stream', () => (second.files.length > 0 ? true : undefined));
+    expect(second.files.map((file) => gunzipSync(readFileSync(file)).toString())).toEqual(['{"n":2}\n']);
   });
 
   it('archives the stream as newline-delimited gzip objects under the stack prefix', async () => {

@@ -74,14 +74,28 @@ describe('the /data response templates', () => {
 
   it('keeps other Kinesis client errors at the template status, with the message escaped', () => {
     const rendered = renderMappingTemplate(PUT_RECORD_ERROR_RESPONSES.clientError.template, {
-      body: JSON.stringify({ __type: 'ResourceNotFoundException', message: 'Stream "x" not found' }),
+      body: JSON.stringify({ __type: 'InvalidArgumentException', message: 'Key "x" is invalid' }),
     });
     expect(rendered.statusOverride).toBeUndefined();
     expect(JSON.parse(rendered.body)).toEqual({
-      message: 'Kinesis rejected the record: Stream "x" not found',
+      message: 'Kinesis rejected the record: Key "x" is invalid',
       code: 'ValidationException',
     });
   });
+
+  it.each(['ResourceNotFoundException', 'KMSDisabledException', 'KMSAccessDeniedException'])(
+    "answers Kinesis's %s (a fault of the stack, not of the request) with a 500",
+    (type) => {
+      const rendered = renderMappingTemplate(PUT_RECORD_ERROR_RESPONSES.clientError.template, {
+        body: JSON.stringify({ __type: type, message: 'Stream x not found' }),
+      });
+      expect(rendered.statusOverride).toBe(500);
+      expect(JSON.parse(rendered.body)).toEqual({
+        message: "The stack's stream is not available: the event was not written, retry later",
+        code: 'InternalServerException',
+      });
+    },
+  );
 });
 
 describe('$util and $input', () => {
