@@ -215,6 +215,9 @@ export class Lifecycle {
     } else if (record.kind === 'solution') {
       for (const version of this.store.list('solutionVersion', (v) => v.solutionArn === record.arn))
         this.store.remove(version.arn);
+    } else if (record.kind === 'datasetGroup') {
+      for (const filter of this.store.list('filter', (f) => f.datasetGroupArn === record.arn))
+        this.store.remove(filter.arn);
     }
   }
 }

@@ -3,6 +3,7 @@ import * as campaigns from './control-plane/campaigns';
 import * as datasetGroups from './control-plane/dataset-groups';
 import * as datasets from './control-plane/datasets';
 import * as eventTrackers from './control-plane/event-trackers';
+import * as filters from './control-plane/filters';
 import * as importJobs from './control-plane/import-jobs';
 import * as recipes from './control-plane/recipes';
 import * as schemas from './control-plane/schemas';
@@ -57,6 +58,11 @@ export const CONTROL_PLANE_OPERATIONS: Readonly<Record<string, Operation>> = {
   DescribeEventTracker: eventTrackers.describeEventTracker,
   ListEventTrackers: eventTrackers.listEventTrackers,
   DeleteEventTracker: eventTrackers.deleteEventTracker,
+
+  CreateFilter: filters.createFilter,
+  DescribeFilter: filters.describeFilter,
+  ListFilters: filters.listFilters,
+  DeleteFilter: filters.deleteFilter,
 
   ListRecipes: (_ctx, body) => recipes.listRecipes(body),
   DescribeRecipe: (_ctx, body) => recipes.describeRecipe(body),

@@ -13,6 +13,7 @@ const KIND_LABEL: Record<ResourceKind, string> = {
   solutionVersion: 'solution version',
   campaign: 'campaign',
   eventTracker: 'event tracker',
+  filter: 'filter',
 };
 
 /** The resource of `kind` whose ARN is in the body's `field`, or ResourceNotFoundException. */

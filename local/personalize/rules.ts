@@ -32,6 +32,7 @@ export type Rule =
   | { readonly type: 'integer'; readonly min?: number; readonly max?: number }
   | { readonly type: 'float' | 'boolean' | 'timestamp' }
   | { readonly type: 'list'; readonly min?: number; readonly max?: number; readonly member: Rule }
+  | { readonly type: 'map'; readonly max?: number; readonly key: Rule; readonly value: Rule }
   | StructureRule;
 
 export interface StructureRule {
@@ -215,12 +216,27 @@ export const CONTROL_PLANE_RULES: Readonly<Record<string, StructureRule>> = {
   }),
   DescribeRecipe: arnOnly('recipeArn'),
 
+  CreateFilter: op(
+    { name: NAME, datasetGroupArn: ARN, filterExpression: { type: 'string', min: 1, max: 2500 }, tags: TAGS },
+    ['name', 'datasetGroupArn', 'filterExpression'],
+  ),
+  DescribeFilter: arnOnly('filterArn'),
+  ListFilters: list('datasetGroupArn'),
+  DeleteFilter: arnOnly('filterArn'),
+
   TagResource: op({ resourceArn: ARN, tags: TAGS }, ['resourceArn', 'tags']),
   UntagResource: op({ resourceArn: ARN, tagKeys: TAG_KEYS }, ['resourceArn', 'tagKeys']),
   ListTagsForResource: arnOnly('resourceArn'),
 };
 
 const STRING_1_256: Rule = { type: 'string', min: 1, max: 256 };
+/** FilterValues: at most 25 entries, keys `[A-Za-z0-9_]+` of at most 50, values of at most 1,000 characters. */
+const FILTER_VALUES: Rule = {
+  type: 'map',
+  max: 25,
+  key: { type: 'string', max: 50, pattern: '[A-Za-z0-9_]+' },
+  value: { type: 'string', max: 1000 },
+};
 const PROPERTIES = (max: number): Rule => ({ type: 'string', min: 1, max, what: 'a JSON string' });
 
 /** The events and runtime APIs (restJson1), by operation name. */
@@ -291,7 +307,18 @@ export const REST_RULES: Readonly<Record<string, StructureRule>> = {
     userId: { type: 'string', max: 256 },
     numResults: { type: 'integer', min: 0 },
     filterArn: ARN,
+    filterValues: FILTER_VALUES,
     recommenderArn: ARN,
+    promotions: {
+      type: 'list',
+      max: 1,
+      member: op({
+        name: NAME,
+        percentPromotedItems: { type: 'integer', min: 1, max: 100 },
+        filterArn: ARN,
+        filterValues: FILTER_VALUES,
+      }),
+    },
   }),
   GetPersonalizedRanking: op(
     {
@@ -299,6 +326,7 @@ export const REST_RULES: Readonly<Record<string, StructureRule>> = {
       inputList: { type: 'list', member: { type: 'string', max: 256 } },
       userId: { type: 'string', max: 256 },
       filterArn: ARN,
+      filterValues: FILTER_VALUES,
     },
     ['campaignArn', 'inputList', 'userId'],
   ),
@@ -353,6 +381,17 @@ function check(rule: Rule, value: unknown, path: string): void {
         check(rule.member, item, `${path}.${i + 1}`);
       });
       return;
+    case 'map': {
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        throw violation('', path, 'be a map (a JSON object)');
+      const entries = Object.entries(value as Record<string, unknown>);
+      checkLength(entries.length, undefined, rule.max, '', path);
+      for (const [key, entryValue] of entries) {
+        check(rule.key, key, `${path}.${key}`);
+        check(rule.value, entryValue, `${path}.${key}`);
+      }
+      return;
+    }
     case 'string':
       if (typeof value !== 'string') throw violation('', path, `be ${rule.what ?? 'a string'}`);
       checkLength(value.length, rule.min, rule.max, '', path);

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { EmulatorContext } from './context';
 import { invalidInput, notFound } from './errors';
-import type { LiveContext, RecipeName, TrainedModel } from './model/types';
+import {
+  type Accept,
+  filterValuesOf,
+  requestFilter,
+  requestPromotion,
+  type ServedItem,
+  withPromotion,
+} from './filters/serving';
+import type { LiveContext, RecipeName, RecommendRequest, ScoredItem, TrainedModel } from './model/types';
 import type { SolutionVersionRecord } from './store';
 import type { RequestBody } from './validation';
 import {
@@ -28,7 +36,7 @@ export function getRecommendations(ctx: EmulatorContext, body: RequestBody): unk
   const itemId = optionalString(body, 'itemId', { max: 256 });
   // The model allows 0 (an unset integer in some SDKs): it means the default, 25. The documented maximum is 500.
   const numResults = optionalInteger(body, 'numResults', 0, 500) || 25;
-  refuseFilter(body);
+  const filterArn = optionalArn(body, 'filterArn');
   const { version, recipe, model } = servingModel(ctx, campaignArn);
   if (recipe === 'aws-personalized-ranking') {
     throw invalidInput(`Campaign ${campaignArn} uses aws-personalized-ranking: call GetPersonalizedRanking`);
@@ -37,12 +45,41 @@ export function getRecommendations(ctx: EmulatorContext, body: RequestBody): unk
     throw invalidInput(`itemId is required for campaign ${campaignArn} (recipe aws-sims)`);
   if (recipe !== 'aws-sims' && !userId)
     throw invalidInput(`userId is required for campaign ${campaignArn} (recipe ${recipe})`);
-  const live = liveContext(ctx, version, userId);
-  const itemList = model.recommend({ userId, itemId, numResults, live }).slice(0, numResults);
+  const subject = { datasetGroupArn: groupOf(ctx, version), recipe, userId, itemId };
+  const accept = requestFilter(ctx, filterArn, filterValuesOf(body), subject);
+  const promotion = requestPromotion(ctx, body, subject);
+  const request = { userId, itemId, live: liveContext(ctx, version, userId) };
+  const select = (filter: Accept | undefined, count: number) => selectTop(model, request, filter, count);
+  const itemList: ServedItem[] = promotion
+    ? withPromotion(numResults, promotion, select, accept)
+    : select(accept, numResults);
   return {
-    itemList: itemList.map(({ itemId, score }) => ({ itemId, score })),
+    itemList: itemList.map(({ itemId, score, promotionName }) => ({
+      itemId,
+      score,
+      ...(promotionName !== undefined ? { promotionName } : {}),
+    })),
     recommendationId: newRecommendationId(),
   };
+}
+
+/**
+ * The model's best `count` items that `accept` lets through, so numResults is met after filtering while
+ * enough items remain. The model is asked for more items until enough pass or it has no more to give.
+ */
+function selectTop(
+  model: TrainedModel,
+  request: Omit<RecommendRequest, 'numResults'>,
+  accept: Accept | undefined,
+  count: number,
+): ScoredItem[] {
+  if (count <= 0) return [];
+  if (!accept) return model.recommend({ ...request, numResults: count }).slice(0, count);
+  for (let asked = Math.max(count * 2, 50); ; asked *= 4) {
+    const list = model.recommend({ ...request, numResults: asked });
+    const accepted = list.filter((item) => accept(item.itemId));
+    if (accepted.length >= count || list.length < asked) return accepted.slice(0, count);
+  }
 }
 
 export function getPersonalizedRanking(ctx: EmulatorContext, body: RequestBody): unknown {
@@ -56,14 +93,22 @@ export function getPersonalizedRanking(ctx: EmulatorContext, body: RequestBody):
     }
     return v;
   });
-  refuseFilter(body);
+  const filterArn = optionalArn(body, 'filterArn');
   const { version, recipe, model } = servingModel(ctx, campaignArn);
   if (recipe !== 'aws-personalized-ranking') {
     throw invalidInput(
       `Campaign ${campaignArn} uses ${recipe}: GetPersonalizedRanking needs aws-personalized-ranking`,
     );
   }
-  const ranked = model.rank({ userId, itemIds: inputList, live: liveContext(ctx, version, userId) });
+  const accept = requestFilter(ctx, filterArn, filterValuesOf(body), {
+    datasetGroupArn: groupOf(ctx, version),
+    recipe,
+    userId,
+  });
+  // A filter removes the items it excludes from the ranking.
+  const ranked = model
+    .rank({ userId, itemIds: inputList, live: liveContext(ctx, version, userId) })
+    .filter((item) => !accept || accept(item.itemId));
   return {
     personalizedRanking: ranked.map(({ itemId, score }) => ({ itemId, score })),
     recommendationId: newRecommendationId(),
@@ -113,7 +158,7 @@ function liveContext(
   version: SolutionVersionRecord,
   userId: string | undefined,
 ): LiveContext {
-  const group = ctx.store.find('solution', version.solutionArn)?.datasetGroupArn ?? '';
+  const group = groupOf(ctx, version);
   const cutoff = version.dataCutoffSeq ?? 0;
   return {
     userEvents: userId ? ctx.store.userEventsAfter(group, userId, cutoff, LIVE_PROFILE_EVENTS) : [],
@@ -122,12 +167,8 @@ function liveContext(
   };
 }
 
-/** Filters are not emulated: serving unfiltered results to a caller that asked for a filter would mislead. */
-function refuseFilter(body: RequestBody): void {
-  const filterArn = optionalArn(body, 'filterArn');
-  if (filterArn !== undefined) {
-    throw invalidInput(`filterArn ${filterArn}: filters are not supported by the Personalize emulator`);
-  }
+function groupOf(ctx: EmulatorContext, version: SolutionVersionRecord): string {
+  return ctx.store.find('solution', version.solutionArn)?.datasetGroupArn ?? '';
 }
 
 /** Personalize's recommendationId: at most 40 characters. */

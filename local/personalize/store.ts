@@ -139,6 +139,14 @@ export interface EventTrackerRecord extends ResourceBase {
   readonly accountId: string;
 }
 
+export interface FilterRecord extends ResourceBase {
+  readonly kind: 'filter';
+  readonly datasetGroupArn: string;
+  readonly filterExpression: string;
+  /** The distinct dataset fields it uses (`Items.GENRE`): the group-wide limit counts them. */
+  readonly fields: readonly string[];
+}
+
 export type ResourceRecord =
   | DatasetGroupRecord
   | SchemaRecord
@@ -147,7 +155,8 @@ export type ResourceRecord =
   | SolutionRecord
   | SolutionVersionRecord
   | CampaignRecord
-  | EventTrackerRecord;
+  | EventTrackerRecord
+  | FilterRecord;
 
 export type ResourceKind = ResourceRecord['kind'];
 export type RecordOf<K extends ResourceKind> = Extract<ResourceRecord, { kind: K }>;

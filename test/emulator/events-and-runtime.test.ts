@@ -168,14 +168,14 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
       expect(itemList.reduce((sum, i) => sum + (i.score ?? 0), 0)).toBeCloseTo(1, 6);
     });
 
-    test('a filterArn is refused by name: the emulator does not filter, and unfiltered results would mislead', async () => {
+    test('a filterArn no filter has is ResourceNotFoundException naming it', async () => {
       const filterArn = 'arn:aws:personalize:us-east-1:000000000000:filter/no-watched';
       await expect(
         h.runtime.send(new GetRecommendationsCommand({ campaignArn: p.campaignArn, userId: 'u', filterArn })),
-      ).rejects.toThrow(InvalidInputException);
+      ).rejects.toThrow(ResourceNotFoundException);
       await expect(
         h.runtime.send(new GetRecommendationsCommand({ campaignArn: p.campaignArn, userId: 'u', filterArn })),
-      ).rejects.toThrow(/filterArn .*filters are not supported/);
+      ).rejects.toThrow(/filter\/no-watched/);
     });
   });
 

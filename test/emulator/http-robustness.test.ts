@@ -46,6 +46,10 @@ const CONTROL_PLANE = [
   'DescribeEventTracker',
   'ListEventTrackers',
   'DeleteEventTracker',
+  'CreateFilter',
+  'DescribeFilter',
+  'ListFilters',
+  'DeleteFilter',
   'ListRecipes',
   'DescribeRecipe',
   'TagResource',
@@ -271,6 +275,9 @@ describe('Personalize emulator HTTP server robustness', () => {
       'tagValue',
       'tagKeys',
       'filterArn',
+      'filterExpression',
+      'filterValues',
+      'promotions',
     ];
     const value = (depth: number): unknown => {
       switch (Math.floor(random() * (depth > 2 ? 8 : 11))) {

@@ -48,7 +48,11 @@ export function deleteDatasetGroup(ctx: EmulatorContext, body: RequestBody): unk
       `Cannot delete dataset group ${group.arn}: delete its event trackers, solutions and datasets first (still has ${children.map((c) => c.arn).join(', ')})`,
     );
   }
-  ctx.lifecycle.delete(group);
+  // Filters are not among what must be deleted first: they go with their group.
+  ctx.lifecycle.delete(group, () => {
+    for (const filter of ctx.store.list('filter', (f) => f.datasetGroupArn === group.arn))
+      ctx.store.remove(filter.arn);
+  });
   return {};
 }
 
