@@ -88,7 +88,8 @@ const NOT_CHECKED: Record<string, Record<string, string>> = {
   CreateCampaign: { campaignConfig: 'stored as given' },
   GetRecommendations: {
     context: 'contextual metadata is not emulated (ignored)',
-    filterValues: 'a map: checked by the emulator (25 entries, keys [A-Za-z0-9_]+ of at most 50, values of at most 1,000), in filters.test.ts',
+    filterValues:
+      'a map: checked by the emulator (25 entries, keys [A-Za-z0-9_]+ of at most 50, values of at most 1,000), in filters.test.ts',
     promotions: 'holds a map (filterValues): checked by the emulator, in filters.test.ts',
     metadataColumns: 'metadata in recommendations is not emulated (ignored)',
   },
