@@ -37,6 +37,10 @@ export async function readLocalState(apiUrl: string, apiKey: string): Promise<Lo
   };
 }
 
+/** The shortcut through steps 1 to 3, offered while they are still to do. */
+export const ONE_COMMAND =
+  'Or steps 1 to 3 in one go: stop with Ctrl-C and run npm start -- --provision (a solution version, a campaign\nand the event tracker, each ACTIVE before the next; their ARNs and tracking id go to the outputs file).';
+
 /** A curl call of the API, as the banner prints it. */
 function curl(base: string, apiKey: string, method: string, path: string, body?: object): string {
   const lines = [`  curl -s -X ${method} '${base}${path}' \\`, `    -H 'x-api-key: ${apiKey}'`];
@@ -47,15 +51,32 @@ function curl(base: string, apiKey: string, method: string, path: string, body?:
   return lines.join('\n');
 }
 
+/**
+ * Where what exists came from: kept from an earlier run, or provisioned by this start's `--provision` (which
+ * reuses what it finds, so a first start does not call it "kept").
+ */
+export type Held = 'kept' | 'provisioned';
+
+const HEADINGS: Record<Held, string> = {
+  kept: 'Kept from the last run',
+  provisioned: 'Provisioned (--provision)',
+};
+
 /** What exists, then the one command that comes next in the walkthrough. */
-export function nextStep(state: LocalState, base: string, apiKey: string, where: Where): string {
+export function nextStep(
+  state: LocalState,
+  base: string,
+  apiKey: string,
+  where: Where,
+  heldFrom: Held = 'kept',
+): string {
   const exists = [
     state.solutionVersionArn && `  Solution version  ${state.solutionVersionArn} (ACTIVE)`,
     state.campaignArn && `  Campaign          ${state.campaignArn} (ACTIVE)`,
     state.eventTrackerArn &&
       `  Event tracker     ${state.eventTrackerArn} (ACTIVE, tracking id ${state.trackingId})`,
   ].filter(Boolean);
-  const held = exists.length ? `Kept from the last run:\n\n${exists.join('\n')}\n\n` : '';
+  const held = exists.length ? `${HEADINGS[heldFrom]}:\n\n${exists.join('\n')}\n\n` : '';
   if (state.campaignArn && state.trackingId) {
     const query = `?campaignArn=${encodeURIComponent(state.campaignArn)}&userId=429&numResults=5`;
     return `${held}Ready for recommendations and events (walkthrough step 4):\n\n${curl(base, apiKey, 'GET', `/getRecommendations${query}`)}`;
@@ -66,5 +87,5 @@ export function nextStep(state: LocalState, base: string, apiKey: string, where:
   if (state.solutionVersionArn) {
     return `${held}Deploy it as a campaign next (walkthrough step 2):\n\n${curl(base, apiKey, 'POST', '/campaign', { solutionVersionArn: state.solutionVersionArn, name: 'campaign' })}`;
   }
-  return `${held}Train a solution version first (walkthrough step 1):\n\n${curl(base, apiKey, 'POST', '/solutionVersion', { solutionArn: where.solutionArn, version: 'v1' })}`;
+  return `${held}Train a solution version first (walkthrough step 1):\n\n${curl(base, apiKey, 'POST', '/solutionVersion', { solutionArn: where.solutionArn, version: 'v1' })}\n\n${ONE_COMMAND}`;
 }

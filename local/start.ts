@@ -13,7 +13,7 @@ import { errorMessage } from '../lambda/shared/service-errors';
 import { banner, localState } from './start/banner';
 import { parseArguments } from './start/command-line';
 import { startLocalMode, type LocalMode } from './start/local-mode';
-import { exitOnUnexpectedErrors, stopOnSignals } from './start/shutdown';
+import { abortOnSignals, exitOnUnexpectedErrors, stopOnSignals } from './start/shutdown';
 
 export { replayFailuresCommand } from './start/banner';
 export { parseArguments } from './start/command-line';
@@ -27,9 +27,22 @@ async function main(): Promise<void> {
   const started: { local?: LocalMode } = {};
   exitOnUnexpectedErrors(() => started.local);
   console.log('Starting local mode (Personalize emulator, Kinesis, S3, gateway)...');
-  const local = await startLocalMode(options);
+  const startUp = new AbortController();
+  const stopStarting = abortOnSignals(startUp);
+  let local: LocalMode;
+  try {
+    local = await startLocalMode({ ...options, signal: startUp.signal });
+  } catch (error) {
+    if (!startUp.signal.aborted) throw error;
+    console.log(
+      'Stopped during start-up. The state directory is kept as it is: the next npm start continues from it (npm start -- --reset starts over).',
+    );
+    process.exit(130);
+  } finally {
+    stopStarting();
+  }
   started.local = local;
-  console.log(banner(local, await localState(local)));
+  console.log(banner(local, await localState(local), options.provision ? 'provisioned' : 'kept'));
   stopOnSignals(local);
 }
 

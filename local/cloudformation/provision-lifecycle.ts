@@ -32,7 +32,6 @@ export async function provisionLifecycle(
   )) as CustomResourceHandlers<ProvisionedLifecycle> & {
     provisionedName(stackName: string): string;
   };
-  config.log('Provisioning: training a solution version, then a campaign and the event tracker...');
   const data = await driveCreate(handlers, {
     resourceType: 'Custom::PersonalizeProvisioning',
     logicalResourceId: 'Provisioning',

@@ -4,7 +4,7 @@
  */
 import { errorMessage } from '../../lambda/shared/service-errors';
 import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
-import { nextStep, readLocalState, type LocalState } from '../next-step';
+import { nextStep, readLocalState, type Held, type LocalState } from '../next-step';
 import type { LocalMode } from './local-mode';
 
 /** The command that replays the failed records of a running local mode into its Personalize. */
@@ -16,13 +16,19 @@ export function replayFailuresCommand(local: LocalMode): string {
   ].join('\n');
 }
 
-export function banner(local: LocalMode, state: LocalState): string {
+export function banner(local: LocalMode, state: LocalState, heldFrom: Held = 'kept'): string {
   const outputs = local.outputs;
   const base = local.url.replace('127.0.0.1', 'localhost');
-  const next = nextStep(state, base, local.apiKey, {
-    solutionArn: output(local, STACK_OUTPUTS.solutionArn),
-    datasetGroupArn: output(local, STACK_OUTPUTS.datasetGroupArn),
-  });
+  const next = nextStep(
+    state,
+    base,
+    local.apiKey,
+    {
+      solutionArn: output(local, STACK_OUTPUTS.solutionArn),
+      datasetGroupArn: output(local, STACK_OUTPUTS.datasetGroupArn),
+    },
+    heldFrom,
+  );
   const indent = (text: string) => text.replace(/^/gm, '  ');
   return `
 Local mode is up: the API of stack ${local.stackName} at ${base}

@@ -13,15 +13,24 @@ import type { FailedRecordsBucket } from '../lambda/failed-records';
 import type { StreamConsumer } from '../lambda/stream-consumer';
 import type { PersonalizeEmulator } from '../personalize';
 import type { S3StandIn } from '../s3/s3';
+import { PROVISIONING_OUTPUTS } from '../../lib/contract/stack-outputs';
+import type { ProvisionedModel } from '../cloudformation/provision';
 import {
   API_KEY_FILE,
   claimStateDir,
   resolveConfig,
   resolveStateDir,
+  type LocalModeConfig,
   type LocalModeOptions,
 } from './options';
-import { stackOutputs, writeOutputsFile, type StackOutputs } from './outputs';
-import { provision } from './provisioning';
+import {
+  keptProvisioningOutputs,
+  previousOutputs,
+  stackOutputs,
+  writeOutputsFile,
+  type StackOutputs,
+} from './outputs';
+import { provision, withPersonalize } from './provisioning';
 import { startServices } from './services';
 import { Stops } from './shutdown';
 import { startStreamReaders } from './stream-readers';
@@ -67,14 +76,24 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         `--reset deleted the state directory and its API key: the key is now ${config.apiKey} (the old one is refused)`,
       );
     }
+    // Ctrl-C during start-up: the step under way finishes, then what was started stops (the catch below).
+    const step = () => options.signal?.throwIfAborted();
+    step();
     const services = await startServices(config, options, stops);
+    step();
     const model = await provision(config, options, services.personalize.endpoint);
+    step();
     // The dataset group as predicted, the solution and datasets as provisioned; restored on close.
     Object.assign(process.env, stackValueEnvironment(model));
     const readers = await startStreamReaders(config, options, services, stops);
+    step();
+    // What an earlier --provision wrote stays in the file for as long as the state holds it.
+    const kept = await withPersonalize(config, services.personalize.endpoint, (client) =>
+      keptProvisioningOutputs(previousOutputs(config.outputsFile, config.stackName), client),
+    );
     const outputs = {
       ...stackOutputs(config, services.gateway.url, model),
-      ...(options.provision ? await provisionLifecycle(config, model, options.personalizeTransitionMs) : {}),
+      ...(options.provision ? await provisionNow(config, model, kept, options) : kept),
     };
     writeOutputsFile(config.outputsFile, config.stackName, outputs);
     let closing: Promise<void> | undefined;
@@ -97,4 +116,20 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     await stops.stopAll();
     throw error;
   }
+}
+
+/** `--provision`: the stack's provisioning handler, announced with what it is about to do. */
+async function provisionNow(
+  config: LocalModeConfig,
+  model: ProvisionedModel,
+  kept: StackOutputs,
+  options: LocalModeOptions,
+): Promise<StackOutputs> {
+  const all = Object.values(PROVISIONING_OUTPUTS).every((name) => kept[name] !== undefined);
+  config.log(
+    all
+      ? 'Provisioning: the solution version, campaign and event tracker of the last --provision are still there (nothing to train)'
+      : 'Provisioning: training a solution version (unless one is there), then a campaign and the event tracker...',
+  );
+  return provisionLifecycle(config, model, options.personalizeTransitionMs);
 }

@@ -66,6 +66,11 @@ export interface LocalModeOptions {
   readonly provision?: boolean;
   /** @default console.log */
   readonly log?: (line: string) => void;
+  /**
+   * Aborts the start (the command line's Ctrl-C): the step under way ends, what was started stops, and
+   * startLocalMode rejects with the signal's reason.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Names, directories and ports, resolved once from the options and the environment. */

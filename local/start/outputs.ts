@@ -2,9 +2,16 @@
  * The outputs file, as `cdk deploy --outputs-file` writes it: the stack's output names (plus `ApiKey`, the
  * key's value), keyed by stack name, readable by its owner only.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
+import {
+  DescribeCampaignCommand,
+  DescribeEventTrackerCommand,
+  DescribeSolutionVersionCommand,
+  type PersonalizeClient,
+} from '@aws-sdk/client-personalize';
+import { isServiceError } from '../../lambda/shared/service-errors';
+import { PROVISIONING_OUTPUTS, STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import type { ProvisionedModel } from '../cloudformation/provision';
 import type { LocalModeConfig } from './options';
 
@@ -48,4 +55,79 @@ export function writePrivateFile(path: string, content: string): void {
   } finally {
     rmSync(draft, { force: true });
   }
+}
+
+/** The outputs the last start wrote for this stack, or none (no file, another stack's, unreadable). */
+export function previousOutputs(path: string, stackName: string): StackOutputs {
+  if (!existsSync(path)) return {};
+  try {
+    const file = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    const outputs = file[stackName];
+    if (typeof outputs !== 'object' || outputs === null) return {};
+    return Object.fromEntries(
+      Object.entries(outputs).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+    );
+  } catch {
+    return {};
+  }
+}
+
+/** A resource being deleted, or failed, is not one a client can use. */
+const GONE = /DELETE|FAILED/;
+
+/**
+ * The provisioning outputs of the last start (`--provision` then, or kept since) that the state still holds:
+ * each resource described, and kept only if it exists and is neither failed nor being deleted. So a restart
+ * without `--provision` writes the campaign and tracker a script can still use, and none that would answer 404.
+ */
+export async function keptProvisioningOutputs(
+  previous: StackOutputs,
+  client: PersonalizeClient,
+): Promise<StackOutputs> {
+  const usable = async (describe: () => Promise<string | undefined>): Promise<boolean> => {
+    try {
+      const status = await describe();
+      return status !== undefined && !GONE.test(status);
+    } catch (error) {
+      if (isServiceError(error, 'ResourceNotFoundException')) return false;
+      throw error;
+    }
+  };
+  const kept: StackOutputs = {};
+  const versionArn = previous[PROVISIONING_OUTPUTS.solutionVersionArn];
+  if (
+    versionArn &&
+    (await usable(
+      async () =>
+        (await client.send(new DescribeSolutionVersionCommand({ solutionVersionArn: versionArn })))
+          .solutionVersion?.status,
+    ))
+  ) {
+    kept[PROVISIONING_OUTPUTS.solutionVersionArn] = versionArn;
+  }
+  const campaignArn = previous[PROVISIONING_OUTPUTS.campaignArn];
+  if (
+    campaignArn &&
+    (await usable(
+      async () => (await client.send(new DescribeCampaignCommand({ campaignArn }))).campaign?.status,
+    ))
+  ) {
+    kept[PROVISIONING_OUTPUTS.campaignArn] = campaignArn;
+  }
+  const trackerArn = previous[PROVISIONING_OUTPUTS.eventTrackerArn];
+  const trackingId = previous[PROVISIONING_OUTPUTS.trackingId];
+  if (trackerArn && trackingId) {
+    const tracker = await usable(async () => {
+      const { eventTracker } = await client.send(
+        new DescribeEventTrackerCommand({ eventTrackerArn: trackerArn }),
+      );
+      // The tracking id goes with its tracker: a file naming another one's id is not kept.
+      return eventTracker?.trackingId === trackingId ? eventTracker.status : undefined;
+    });
+    if (tracker) {
+      kept[PROVISIONING_OUTPUTS.eventTrackerArn] = trackerArn;
+      kept[PROVISIONING_OUTPUTS.trackingId] = trackingId;
+    }
+  }
+  return kept;
 }

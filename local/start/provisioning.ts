@@ -15,9 +15,8 @@ export async function provision(
   options: LocalModeOptions,
   personalizeEndpoint: string,
 ): Promise<ProvisionedModel> {
-  const client = new PersonalizeClient({ region: config.region, endpoint: personalizeEndpoint });
-  try {
-    return await provisionPersonalize(client, {
+  return withPersonalize(config, personalizeEndpoint, (client) =>
+    provisionPersonalize(client, {
       names: config.names,
       recipeArn: options.recipeArn ?? USER_PERSONALIZATION_RECIPE_ARN,
       interactionDataLocation: toLocalS3(
@@ -33,7 +32,19 @@ export async function provision(
       importRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/${config.stackName}-personalize-import`,
       autoTraining: options.autoTraining ?? false,
       log: config.log,
-    });
+    }),
+  );
+}
+
+/** A Personalize client on the emulator for the time of `use`. */
+export async function withPersonalize<T>(
+  config: LocalModeConfig,
+  personalizeEndpoint: string,
+  use: (client: PersonalizeClient) => Promise<T>,
+): Promise<T> {
+  const client = new PersonalizeClient({ region: config.region, endpoint: personalizeEndpoint });
+  try {
+    return await use(client);
   } finally {
     client.destroy();
   }

@@ -52,6 +52,30 @@ export function stopOnSignals(local: Stoppable): void {
 }
 
 /**
+ * Ctrl-C (or SIGTERM) during start-up: says so, and aborts the start, which stops what it started once the
+ * step under way ends (an import or a training can take a while). A second Ctrl-C quits at once. Returns
+ * what removes the handlers, once the start is over.
+ */
+export function abortOnSignals(startUp: AbortController): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (startUp.signal.aborted) {
+      console.log(`\n${signal} again: quitting now. The state directory is kept as it is.`);
+      process.exit(130);
+    }
+    console.log(
+      `\n${signal} during start-up: stopping once the current step ends (Ctrl-C again to quit at once)...`,
+    );
+    startUp.abort(new Error(`${signal} during start-up`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+/**
  * The backstop of the command line (not of startLocalMode): an error nothing handled is a bug, so it is
  * logged and local mode stops, releasing its state directory, and exits non-zero rather than serving on in
  * an unknown state. The servers answer every request themselves; this is not how they survive one.
