@@ -63,10 +63,7 @@ export function getRecommendations(ctx: EmulatorContext, body: RequestBody): unk
   };
 }
 
-/**
- * The model's best `count` items that `accept` lets through, so numResults is met after filtering while
- * enough items remain. The model is asked for more items until enough pass or it has no more to give.
- */
+/** The model's best `count` items that `accept` lets through: the model honours it in its own top-N selection. */
 function selectTop(
   model: TrainedModel,
   request: Omit<RecommendRequest, 'numResults'>,
@@ -74,12 +71,7 @@ function selectTop(
   count: number,
 ): ScoredItem[] {
   if (count <= 0) return [];
-  if (!accept) return model.recommend({ ...request, numResults: count }).slice(0, count);
-  for (let asked = Math.max(count * 2, 50); ; asked *= 4) {
-    const list = model.recommend({ ...request, numResults: asked });
-    const accepted = list.filter((item) => accept(item.itemId));
-    if (accepted.length >= count || list.length < asked) return accepted.slice(0, count);
-  }
+  return model.recommend({ ...request, numResults: count, ...(accept ? { accept } : {}) }).slice(0, count);
 }
 
 export function getPersonalizedRanking(ctx: EmulatorContext, body: RequestBody): unknown {
@@ -106,9 +98,12 @@ export function getPersonalizedRanking(ctx: EmulatorContext, body: RequestBody):
     userId,
   });
   // A filter removes the items it excludes from the ranking.
-  const ranked = model
-    .rank({ userId, itemIds: inputList, live: liveContext(ctx, version, userId) })
-    .filter((item) => !accept || accept(item.itemId));
+  const ranked = model.rank({
+    userId,
+    itemIds: inputList,
+    live: liveContext(ctx, version, userId),
+    ...(accept ? { accept } : {}),
+  });
   return {
     personalizedRanking: ranked.map(({ itemId, score }) => ({ itemId, score })),
     recommendationId: newRecommendationId(),

@@ -250,3 +250,34 @@ describe('ties', () => {
     }
   });
 });
+
+describe("a request's filter (accept)", () => {
+  it('topIndices with accept is the full sort of the accepted indices', () => {
+    let seed = 11;
+    const random = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (let round = 0; round < 50; round++) {
+      const keys = Float64Array.from({ length: 200 }, () => Math.floor(random() * 20));
+      const accepted = new Set([...keys.keys()].filter(() => random() < 0.3));
+      const k = 1 + Math.floor(random() * 80);
+      const sorted = [...keys.keys()]
+        .filter((i) => accepted.has(i))
+        .sort((a, b) => (keys[b] ?? 0) - (keys[a] ?? 0) || a - b);
+      expect(topIndices(keys, k, undefined, undefined, undefined, (i) => accepted.has(i))).toEqual(
+        sorted.slice(0, k),
+      );
+    }
+  });
+
+  it('the model selects its top N among the accepted items: the same order, numResults still met', () => {
+    const userId = users[0] ?? '';
+    const all = model.recommend({ userId, numResults: 500, live: noLive });
+    const refused = new Set(all.slice(0, 40).map((item) => item.itemId));
+    const filtered = model.recommend({
+      userId,
+      numResults: 25,
+      live: noLive,
+      accept: (itemId) => !refused.has(itemId),
+    });
+    expect(filtered).toEqual(all.filter((item) => !refused.has(item.itemId)).slice(0, 25));
+  });
+});

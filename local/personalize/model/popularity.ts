@@ -36,13 +36,13 @@ export class PopularityCountModel implements TrainedModel {
 
   recommend(request: RecommendRequest): ScoredItem[] {
     const { itemIds, shares } = this.currentShares(request.live);
-    return topScored(itemIds, shares, request.numResults);
+    return topScored(itemIds, shares, request.numResults, { accept: request.accept });
   }
 
   rank(request: RankRequest): ScoredItem[] {
     const { itemIds, shares } = this.currentShares(request.live);
     const position = new Map(itemIds.map((id, i) => [id, i]));
-    const wanted = [...new Set(request.itemIds)];
+    const wanted = [...new Set(request.itemIds)].filter((id) => !request.accept || request.accept(id));
     const scores = wanted.map((id) => shares[position.get(id) ?? -1] ?? 0);
     return topScored(wanted, scores, wanted.length);
   }

@@ -82,7 +82,8 @@ export async function interactionsByUser(
 /**
  * Indices of the `count` largest `keys`, best first, by a bounded heap: O(n log count), never a sort of the whole
  * catalogue. Equal keys go to the larger `tieBreak` (popularity), then to the lower `order` (see tieOrder), then
- * to the lower index; `exclude` is skipped.
+ * to the lower index; `exclude` is skipped, and so is an index `accept` refuses (a request's filter: asked only of
+ * the indices that would enter the heap, so the count is still met while enough indices pass).
  */
 export function topIndices(
   keys: ArrayLike<number>,
@@ -90,6 +91,7 @@ export function topIndices(
   tieBreak?: ArrayLike<number>,
   exclude?: number,
   order?: ArrayLike<number>,
+  accept?: (index: number) => boolean,
 ): number[] {
   const better = (a: number, b: number): boolean => {
     const ka = keys[a] ?? -Infinity;
@@ -109,9 +111,14 @@ export function topIndices(
   for (let i = 0; i < keys.length; i++) {
     if (i === exclude) continue;
     if (heap.length < limit) {
+      if (accept && !accept(i)) continue;
       heap.push(i);
       siftUp(heap, heap.length - 1, better);
-    } else if ((keys[i] ?? -Infinity) >= (keys[heap[0] ?? 0] ?? -Infinity) && better(i, heap[0] ?? 0)) {
+    } else if (
+      (keys[i] ?? -Infinity) >= (keys[heap[0] ?? 0] ?? -Infinity) &&
+      better(i, heap[0] ?? 0) &&
+      (!accept || accept(i))
+    ) {
       heap[0] = i;
       siftDown(heap, 0, better);
     }
@@ -156,10 +163,17 @@ export function topScored(
   itemIds: readonly string[],
   scores: ArrayLike<number>,
   count: number,
-  options: { tieBreak?: ArrayLike<number>; exclude?: number; order?: ArrayLike<number> } = {},
+  options: {
+    tieBreak?: ArrayLike<number>;
+    exclude?: number;
+    order?: ArrayLike<number>;
+    accept?: (itemId: string) => boolean;
+  } = {},
 ): ScoredItem[] {
   const order = options.order ?? tieOrders(itemIds);
-  return topIndices(scores, count, options.tieBreak, options.exclude, order).map((i) => ({
+  const { accept } = options;
+  const acceptIndex = accept && ((i: number) => accept(itemIds[i] ?? ''));
+  return topIndices(scores, count, options.tieBreak, options.exclude, order, acceptIndex).map((i) => ({
     itemId: itemIds[i] ?? '',
     score: scores[i] ?? 0,
   }));

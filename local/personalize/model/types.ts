@@ -52,12 +52,19 @@ export interface RecommendRequest {
   readonly itemId?: string;
   readonly numResults: number;
   readonly live: LiveContext;
+  /**
+   * A request's filter: only items it accepts may be returned. Models honour it while selecting their top
+   * N (not after), so numResults is still met while enough accepted items remain.
+   */
+  readonly accept?: (itemId: string) => boolean;
 }
 
 export interface RankRequest {
   readonly userId: string;
   readonly itemIds: readonly string[];
   readonly live: LiveContext;
+  /** A request's filter: items it refuses are left out of the ranking. */
+  readonly accept?: (itemId: string) => boolean;
 }
 
 export interface TrainedModel {

@@ -85,7 +85,9 @@ export class CollaborativeModel implements TrainedModel {
     const distribution = this.distribution(catalogue, request.userId, request.live);
     const keys = keysOf(distribution, this.scratch);
     const { events } = distribution;
-    return topIndices(keys, request.numResults, events, undefined, catalogue.order).map((j) => ({
+    const { accept } = request;
+    const acceptIndex = accept && ((j: number) => accept(catalogue.itemIds[j] ?? ''));
+    return topIndices(keys, request.numResults, events, undefined, catalogue.order, acceptIndex).map((j) => ({
       itemId: catalogue.itemIds[j] ?? '',
       score: Math.exp(keys[j] ?? -Infinity),
     }));
@@ -95,7 +97,7 @@ export class CollaborativeModel implements TrainedModel {
   rank(request: RankRequest): ScoredItem[] {
     const catalogue = this.queryCatalogue(request.live.newItems);
     const distribution = this.distribution(catalogue, request.userId, request.live);
-    const wanted = [...new Set(request.itemIds)];
+    const wanted = [...new Set(request.itemIds)].filter((id) => !request.accept || request.accept(id));
     // Items outside the catalogue rank last, with a share far below any known item's.
     const maxScore = Math.exp(Math.max(...distribution.offset));
     const floor = Math.min(1e-12, maxScore * 1e-9);
@@ -351,6 +353,7 @@ export class CollaborativeModel implements TrainedModel {
       tieBreak: this.trainedPopularity,
       exclude: query,
       order: catalogue.order,
+      accept: request.accept,
     });
   }
 }
