@@ -1,4 +1,5 @@
 /** The Postman collection, run by newman against local mode: the same collection that runs against AWS. */
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { startLocalMode, type LocalMode } from '../../local/start';
@@ -153,5 +154,33 @@ describe('postman_collection.json against local mode', () => {
     expect(after.eventTrackers.map((t) => [t.eventTrackerArn, t.status])).toEqual([
       [tracker!.eventTrackerArn, 'ACTIVE'],
     ]);
+  });
+
+  it('runs from a terminal with nothing set, as npm run newman: the outputs file gives every value', async () => {
+    const root = join(__dirname, '..', '..');
+    // A new terminal: none of the walkthrough's variables.
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([name]) => !['API', 'API_URL', 'API_KEY', 'SOLUTION_ARN', 'DATASET_GROUP_ARN'].includes(name),
+      ),
+    );
+    const run = await new Promise<{ code: number | null; output: string }>((done, fail) => {
+      const child = spawn(
+        'bash',
+        ['scripts/newman.sh', '--env-var', 'pollIntervalMs=200', '--color', 'off'],
+        {
+          cwd: root,
+          env: { ...env, OUTPUTS_FILE: local.outputsFile },
+        },
+      );
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.on('error', fail);
+      child.on('close', (code) => done({ code, output }));
+    });
+    expect(run.output).not.toContain('Invalid URI');
+    expect(run.output).toMatch(/assertions\s*│\s*\d+\s*│\s*0\s*│/);
+    expect(run.code).toBe(0);
   });
 });
