@@ -1,6 +1,7 @@
+import type { Clock, Scheduler } from './clock';
 import type { LoadModel, Train, TrainedModel } from './model/types';
 import type { Lifecycle } from './lifecycle';
-import type { EmulatorStore } from './store';
+import type { EmulatorStore, EpochSeconds } from './store';
 import type { RequestBody } from './validation';
 
 /** The model module's functions (see model/types.ts); injectable so tests can swap the implementation. */
@@ -17,17 +18,27 @@ export interface ServiceOptions {
   readonly accountId: string;
   /** Time each status step takes (CREATE PENDING → CREATE IN_PROGRESS → ACTIVE, and deletes). */
   readonly transitionMs: number;
-  readonly now: () => number;
+  /** The one clock: every timestamp. */
+  readonly clock: Clock;
+  /** The one scheduler, on that clock: every timer and status transition. */
+  readonly scheduler: Scheduler;
   /** Time from a solution (or an update turning auto training on) becoming ACTIVE to its first automatic training. */
   readonly autoTrainingDelayMs: number;
   /** The length of a day in a schedulingExpression `rate(N days)`. */
   readonly autoTrainingDayMs: number;
 }
 
-/** What every operation shares: the store, the options, the trained models in memory and the lifecycles. */
+/**
+ * What every operation shares: the store, the options, the clock and scheduler, the trained models in memory
+ * and the lifecycles.
+ */
 export interface EmulatorContext {
   readonly store: EmulatorStore;
   readonly options: ServiceOptions;
+  /** Read time here, never from Date.now(). */
+  readonly clock: Clock;
+  /** Set timers here, never with setTimeout(): tests move this time themselves. */
+  readonly scheduler: Scheduler;
   /** Models by solution version ARN, loaded from the store on first use. */
   readonly loadedModels: Map<string, TrainedModel>;
   readonly lifecycle: Lifecycle;
@@ -38,4 +49,9 @@ export type Operation = (ctx: EmulatorContext, body: RequestBody) => unknown;
 
 export function resourceArn(ctx: EmulatorContext, resource: string): string {
   return `arn:aws:personalize:${ctx.options.region}:${ctx.options.accountId}:${resource}`;
+}
+
+/** The clock's time as resources carry it (creationDateTime, lastUpdatedDateTime): seconds since the epoch. */
+export function timestamp(ctx: EmulatorContext): EpochSeconds {
+  return ctx.clock.now() / 1000;
 }

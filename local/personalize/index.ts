@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { systemTime, type Time } from './clock';
 import type { ModelModule } from './context';
 import { DAY_MS, DEFAULT_AUTO_TRAINING_DELAY_MS } from './control-plane/auto-training';
 import { FaultInjector, type FaultSpec } from './faults';
@@ -10,6 +11,7 @@ import { EmulatorStore } from './store';
 
 export type { FaultSpec } from './faults';
 export type { ModelModule } from './context';
+export { ManualTime, systemTime, type Clock, type Scheduler, type Time, type Timer } from './clock';
 export type { RecordedCall } from './recorder';
 export { DEFAULT_AUTO_TRAINING_DELAY_MS } from './control-plane/auto-training';
 
@@ -42,10 +44,11 @@ export interface PersonalizeEmulatorOptions {
    */
   readonly transitionMs?: number;
   /**
-   * Clock for resource timestamps, in seconds since the epoch.
-   * @default - the system clock
+   * The clock and scheduler behind every timestamp, timer and status transition. Tests pass a ManualTime
+   * and advance it.
+   * @default systemTime - the system clock and Node's timers
    */
-  readonly now?: () => number;
+  readonly time?: Time;
   /**
    * The recommendation models.
    * @default - the emulator's own models (./model)
@@ -94,6 +97,7 @@ export async function startPersonalizeEmulator(
   options: PersonalizeEmulatorOptions,
 ): Promise<PersonalizeEmulator> {
   const faults = new FaultInjector();
+  const time = options.time ?? systemTime;
   const service = new PersonalizeService({
     store: new EmulatorStore(options.stateDir),
     models: options.models ?? { train, loadModel },
@@ -101,11 +105,12 @@ export async function startPersonalizeEmulator(
     region: options.region ?? 'us-east-1',
     accountId: options.accountId ?? '000000000000',
     transitionMs: options.transitionMs ?? 200,
-    now: options.now ?? (() => Date.now() / 1000),
+    clock: time,
+    scheduler: time,
     autoTrainingDelayMs: options.autoTrainingDelayMs ?? DEFAULT_AUTO_TRAINING_DELAY_MS,
     autoTrainingDayMs: options.autoTrainingDayMs ?? DAY_MS,
   });
-  const recorder = options.recordCalls ? new CallRecorder() : undefined;
+  const recorder = options.recordCalls ? new CallRecorder(time) : undefined;
   const server = createEmulatorServer(service, faults, recorder);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

@@ -1,3 +1,4 @@
+import type { Clock, Scheduler, Timer } from './clock';
 import type { TrainedModel } from './model/types';
 import type { EmulatorStore, ResourceRecord } from './store';
 import { errorMessage } from '../../lambda/shared/service-errors';
@@ -11,25 +12,28 @@ export interface CreateHooks {
   readonly onActive?: () => void;
 }
 
-/** setTimeout's longest wait (about 24.8 days); longer waits are made of several. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
 /**
  * Status transitions and their timers: CREATE PENDING → CREATE IN_PROGRESS → ACTIVE (or CREATE FAILED),
- * DELETE PENDING → DELETE IN_PROGRESS → gone, each step `transitionMs` apart.
+ * DELETE PENDING → DELETE IN_PROGRESS → gone, each step `transitionMs` apart on the emulator's clock.
  */
 export class Lifecycle {
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<Timer>();
   /** Timers scheduled by key (a solution's next automatic training), replaced or cancelled by that key. */
-  private readonly keyed = new Map<string, NodeJS.Timeout>();
+  private readonly keyed = new Map<string, Timer>();
   private stopped = false;
 
   constructor(
     private readonly store: EmulatorStore,
     private readonly loadedModels: Map<string, TrainedModel>,
     private readonly transitionMs: number,
-    private readonly now: () => number,
+    private readonly clock: Clock,
+    private readonly scheduler: Scheduler,
   ) {}
+
+  /** The clock's time as resources carry it: seconds since the epoch. */
+  private epochSeconds(): number {
+    return this.clock.now() / 1000;
+  }
 
   /** True once the service is closed: background work must then leave the state alone. */
   get closed(): boolean {
@@ -38,15 +42,15 @@ export class Lifecycle {
 
   close(): void {
     this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of this.timers) timer.cancel();
     this.timers.clear();
-    for (const timer of this.keyed.values()) clearTimeout(timer);
+    for (const timer of this.keyed.values()) timer.cancel();
     this.keyed.clear();
   }
 
   /** Status and timestamps of a resource just created. */
   fresh() {
-    const now = this.now();
+    const now = this.epochSeconds();
     return { status: 'CREATE PENDING', creationDateTime: now, lastUpdatedDateTime: now };
   }
 
@@ -64,7 +68,7 @@ export class Lifecycle {
     this.after(() => {
       if (record.status !== 'CREATE PENDING') return;
       this.setStatus(record, 'CREATE IN_PROGRESS');
-      const started = Date.now();
+      const started = this.clock.now();
       (work ? work() : Promise.resolve()).then(
         () =>
           this.after(
@@ -72,7 +76,7 @@ export class Lifecycle {
               if (record.status !== 'CREATE IN_PROGRESS') return;
               if (this.setStatus(record, 'ACTIVE')) onActive?.();
             },
-            Math.max(0, this.transitionMs - (Date.now() - started)),
+            Math.max(0, this.transitionMs - (this.clock.now() - started)),
           ),
         (error: unknown) => {
           if (this.stopped || record.status !== 'CREATE IN_PROGRESS') return;
@@ -108,7 +112,7 @@ export class Lifecycle {
   ): boolean {
     if (this.stopped || this.store.get(record.arn) !== record) return false;
     record.status = status;
-    record.lastUpdatedDateTime = this.now();
+    record.lastUpdatedDateTime = this.epochSeconds();
     if (update) {
       update.status = status;
       update.lastUpdatedDateTime = record.lastUpdatedDateTime;
@@ -125,47 +129,35 @@ export class Lifecycle {
   ): void {
     if (this.stopped || this.store.get(record.arn) !== record) return;
     update.status = status;
-    update.lastUpdatedDateTime = this.now();
+    update.lastUpdatedDateTime = this.epochSeconds();
     this.store.touched();
   }
 
   /**
-   * Runs `step` at `dueAt` (wall clock, ms since the epoch) under `key`, replacing whatever was scheduled
-   * under that key. These timers may be hours or weeks away: they do not keep the process alive by
-   * themselves, and close() cancels them like the others.
+   * Runs `step` at `dueAt` (the clock's ms since the epoch) under `key`, replacing whatever was scheduled
+   * under that key. These timers may be hours or weeks away; close() cancels them like the others.
    */
   at(key: string, dueAt: number, step: () => void): void {
     this.cancel(key);
     if (this.stopped) return;
-    const timer = setTimeout(
-      () => {
-        this.keyed.delete(key);
-        if (this.stopped) return;
-        if (Date.now() < dueAt) {
-          this.at(key, dueAt, step);
-          return;
-        }
-        this.run(step);
-      },
-      Math.min(Math.max(0, dueAt - Date.now()), MAX_TIMEOUT_MS),
-    );
-    timer.unref();
+    const timer = this.scheduler.after(dueAt - this.clock.now(), () => {
+      this.keyed.delete(key);
+      if (!this.stopped) this.run(step);
+    });
     this.keyed.set(key, timer);
   }
 
   cancel(key: string): void {
-    const timer = this.keyed.get(key);
-    if (timer) clearTimeout(timer);
+    this.keyed.get(key)?.cancel();
     this.keyed.delete(key);
   }
 
   after(step: () => void, delayMs = this.transitionMs): void {
     if (this.stopped) return;
-    const timer = setTimeout(() => {
+    const timer = this.scheduler.after(delayMs, () => {
       this.timers.delete(timer);
-      if (this.stopped) return;
-      this.run(step);
-    }, delayMs);
+      if (!this.stopped) this.run(step);
+    });
     this.timers.add(timer);
   }
 

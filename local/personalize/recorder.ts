@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Clock } from './clock';
 import type { RequestBody } from './validation';
 
 /** One request the emulator answered, as an IAM policy would see it (`recordCalls: true`). */
@@ -38,6 +39,8 @@ export type TagLookup = (arn: string) => Record<string, string> | undefined;
 export class CallRecorder {
   private readonly entries: RecordedCall[] = [];
 
+  constructor(private readonly clock: Clock) {}
+
   get calls(): readonly RecordedCall[] {
     return [...this.entries];
   }
@@ -48,12 +51,13 @@ export class CallRecorder {
 
   /** A request has arrived for `operation`; the returned call is completed as the request is answered. */
   begin(request: IncomingMessage, operation: string): PendingCall {
-    return new PendingCall(operation, accessKeyOf(request), (entry) => this.entries.push(entry));
+    return new PendingCall(operation, accessKeyOf(request), this.clock.now(), (entry) =>
+      this.entries.push(entry),
+    );
   }
 }
 
 export class PendingCall {
-  private readonly at = Date.now();
   private resources: string[] = [];
   private requestTags: Record<string, string> = {};
   private tagKeys: string[] = [];
@@ -63,6 +67,7 @@ export class PendingCall {
   constructor(
     readonly operation: string,
     private readonly accessKeyId: string | undefined,
+    private readonly at: number,
     private readonly record: (entry: RecordedCall) => void,
   ) {}
 

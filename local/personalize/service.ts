@@ -26,8 +26,9 @@ export class PersonalizeService {
 
   constructor(options: ServiceOptions) {
     const loadedModels = new Map<string, TrainedModel>();
-    const lifecycle = new Lifecycle(options.store, loadedModels, options.transitionMs, options.now);
-    const ctx: EmulatorContext = { store: options.store, options, loadedModels, lifecycle };
+    const { clock, scheduler } = options;
+    const lifecycle = new Lifecycle(options.store, loadedModels, options.transitionMs, clock, scheduler);
+    const ctx: EmulatorContext = { store: options.store, options, clock, scheduler, loadedModels, lifecycle };
     this.ctx = ctx;
     this.operations = Object.fromEntries(
       Object.entries(CONTROL_PLANE_OPERATIONS).map(([name, call]) => [

@@ -37,6 +37,7 @@ import {
   UpdateCampaignCommand,
 } from '@aws-sdk/client-personalize';
 import { INTERACTIONS_SCHEMA } from '../../lib/contract/personalize-schemas';
+import { ManualTime } from '../../local/personalize';
 import {
   provision,
   settle,
@@ -70,31 +71,29 @@ describe('Personalize emulator control plane (awsJson1_1, real SDK client)', () 
     expect(p.trackingId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  test('a new resource goes CREATE PENDING → CREATE IN_PROGRESS → ACTIVE, with dates as Date objects', async () => {
-    // Steps long enough (300 ms) that a 20 ms poll sees each one even on a loaded machine.
-    const slow = await startHarness({ keepState: false, transitionMs: 300 });
+  test('a new resource goes CREATE PENDING → CREATE IN_PROGRESS → ACTIVE, one step per transition of the clock, with dates as Date objects', async () => {
+    const createdAt = Date.UTC(2026, 0, 1);
+    const time = new ManualTime(createdAt);
+    const stepped = await startHarness({ keepState: false, time });
     try {
-      const { datasetGroupArn = '' } = await slow.personalize.send(
+      const { datasetGroupArn = '' } = await stepped.personalize.send(
         new CreateDatasetGroupCommand({ name: 'lifecycle-dsg' }),
       );
-      const seen: string[] = [];
-      await waitFor(
-        async () => {
-          const status = (await statusOf.datasetGroup(slow, datasetGroupArn)) ?? '';
-          if (seen[seen.length - 1] !== status) seen.push(status);
-          return status;
-        },
-        (s) => s === 'ACTIVE',
-        'the dataset group',
-      );
+      const seen = [await statusOf.datasetGroup(stepped, datasetGroupArn)];
+      for (const _ of ['to IN_PROGRESS', 'to ACTIVE']) {
+        await time.advance(stepped.transitionMs - 1);
+        expect(await statusOf.datasetGroup(stepped, datasetGroupArn)).toBe(seen[seen.length - 1]);
+        await time.advance(1);
+        seen.push(await statusOf.datasetGroup(stepped, datasetGroupArn));
+      }
       expect(seen).toEqual(['CREATE PENDING', 'CREATE IN_PROGRESS', 'ACTIVE']);
-      const { datasetGroup } = await slow.personalize.send(
+      const { datasetGroup } = await stepped.personalize.send(
         new DescribeDatasetGroupCommand({ datasetGroupArn }),
       );
-      expect(datasetGroup?.creationDateTime).toBeInstanceOf(Date);
-      expect(Math.abs((datasetGroup?.creationDateTime?.getTime() ?? 0) - Date.now())).toBeLessThan(60_000);
+      expect(datasetGroup?.creationDateTime).toEqual(new Date(createdAt));
+      expect(datasetGroup?.lastUpdatedDateTime).toEqual(new Date(createdAt + 2 * stepped.transitionMs));
     } finally {
-      await slow.close();
+      await stepped.close();
     }
   });
 

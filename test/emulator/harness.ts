@@ -23,6 +23,7 @@ import { PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
 import { PersonalizeRuntimeClient } from '@aws-sdk/client-personalize-runtime';
 import { INTERACTIONS_SCHEMA, ITEMS_SCHEMA } from '../../lib/contract/personalize-schemas';
 import {
+  ManualTime,
   startPersonalizeEmulator,
   type PersonalizeEmulator,
   type PersonalizeEmulatorOptions,
@@ -39,6 +40,10 @@ export interface Harness {
   readonly personalize: PersonalizeClient;
   readonly events: PersonalizeEventsClient;
   readonly runtime: PersonalizeRuntimeClient;
+  /** The emulator's time when the test passed a ManualTime (`time`): settle() then advances it. */
+  readonly time: ManualTime | undefined;
+  /** One lifecycle step (`transitionMs`). */
+  readonly transitionMs: number;
   /**
    * Restarts the emulator on the same directories (a new process would see the same), with the same
    * options unless `overrides` change some.
@@ -82,6 +87,8 @@ export async function startHarness(
     personalize,
     events,
     runtime,
+    time: options.time instanceof ManualTime ? options.time : undefined,
+    transitionMs: options.transitionMs ?? TEST_TRANSITION_MS,
     restart: async (overrides = {}) => {
       closeClients();
       await emulator.close();
@@ -170,12 +177,24 @@ export const statusOf = {
       ?.status,
 };
 
+/**
+ * Waits for a resource to be ACTIVE or CREATE FAILED. On a ManualTime, each look that finds it still moving
+ * advances the emulator's time by one lifecycle step.
+ */
 export async function settle(
   h: Harness,
   kind: keyof typeof statusOf,
   arn: string,
 ): Promise<string | undefined> {
-  return waitFor(() => statusOf[kind](h, arn), terminal, `${kind} ${arn} to settle`);
+  return waitFor(
+    async () => {
+      const status = await statusOf[kind](h, arn);
+      if (!terminal(status)) await h.time?.advance(h.transitionMs);
+      return status;
+    },
+    terminal,
+    `${kind} ${arn} to settle`,
+  );
 }
 
 export interface Provisioned {

@@ -9,6 +9,7 @@ import {
   ResourceNotFoundException,
   StopSolutionVersionCreationCommand,
 } from '@aws-sdk/client-personalize';
+import { ManualTime } from '../../local/personalize';
 import { loadModel, train } from '../../local/personalize/model';
 import type { Train } from '../../local/personalize/model/types';
 import {
@@ -21,12 +22,24 @@ import {
   type Provisioned,
 } from './harness';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Training that takes a second, so a version is seen in CREATE IN_PROGRESS. */
-const TRAINING_MS = 1000;
-const slowTrain: Train = async (recipe, data) => {
-  await sleep(TRAINING_MS);
-  return train(recipe, data);
+/**
+ * Training that the test can hold (a version then stays CREATE IN_PROGRESS however long the machine takes)
+ * and release; `trainings` counts those started and finished.
+ */
+const gate = {
+  held: Promise.resolve(),
+  release: () => undefined as void,
+  hold(): void {
+    this.held = new Promise((resolve) => (this.release = resolve));
+  },
+};
+const trainings = { started: 0, finished: 0 };
+const heldTrain: Train = async (recipe, data, pacer) => {
+  trainings.started += 1;
+  await gate.held;
+  const trained = await train(recipe, data, pacer);
+  trainings.finished += 1;
+  return trained;
 };
 
 describe('Personalize emulator StopSolutionVersionCreation and training modes', () => {
@@ -34,10 +47,25 @@ describe('Personalize emulator StopSolutionVersionCreation and training modes', 
   let p: Provisioned;
 
   beforeAll(async () => {
-    h = await startHarness({ transitionMs: 150, models: { train: slowTrain, loadModel } });
+    h = await startHarness({ time: new ManualTime(), models: { train: heldTrain, loadModel } });
     p = await provision(h, 'stop');
   });
+  afterEach(() => gate.release());
   afterAll(() => h.close());
+
+  const time = (): ManualTime => {
+    if (!h.time) throw new Error('The harness runs on a ManualTime');
+    return h.time;
+  };
+  /** Lets held training finish, and waits until the one started after `startedBefore` trainings has. */
+  const releaseTraining = async (startedBefore: number): Promise<void> => {
+    gate.release();
+    await waitFor(
+      () => Promise.resolve({ ...trainings }),
+      (t) => t.started > startedBefore && t.finished === t.started,
+      'the training released to finish',
+    );
+  };
 
   const newVersion = async () =>
     (await h.personalize.send(new CreateSolutionVersionCommand({ solutionArn: p.solutionArn })))
@@ -46,29 +74,29 @@ describe('Personalize emulator StopSolutionVersionCreation and training modes', 
     h.personalize.send(new StopSolutionVersionCreationCommand({ solutionVersionArn }));
 
   test('a version in CREATE PENDING goes to CREATE STOPPED, and never trains', async () => {
+    const started = trainings.started;
     const arn = await newVersion();
     expect(await statusOf.solutionVersion(h, arn)).toBe('CREATE PENDING');
     await stop(arn);
     expect(await statusOf.solutionVersion(h, arn)).toBe('CREATE STOPPED');
-    await sleep(TRAINING_MS + 500);
+    await time().advance(10 * h.transitionMs);
     expect(await statusOf.solutionVersion(h, arn)).toBe('CREATE STOPPED');
+    expect(trainings.started).toBe(started);
   });
 
   test('a version in CREATE IN_PROGRESS goes CREATE STOPPING → CREATE STOPPED; what it trained is discarded', async () => {
+    gate.hold();
+    const startedBefore = trainings.started;
     const arn = await newVersion();
-    await waitFor(
-      () => statusOf.solutionVersion(h, arn),
-      (s) => s === 'CREATE IN_PROGRESS',
-      'training to start',
-    );
+    await time().advance(h.transitionMs);
+    expect(await statusOf.solutionVersion(h, arn)).toBe('CREATE IN_PROGRESS');
     await stop(arn);
     expect(await statusOf.solutionVersion(h, arn)).toBe('CREATE STOPPING');
-    await waitFor(
-      () => statusOf.solutionVersion(h, arn),
-      (s) => s === 'CREATE STOPPED',
-      'the version to stop',
-    );
-    await sleep(TRAINING_MS + 500);
+    await time().advance(h.transitionMs);
+    expect(await statusOf.solutionVersion(h, arn)).toBe('CREATE STOPPED');
+    // The training finishes after the stop: its result is discarded, and the version stays stopped.
+    await releaseTraining(startedBefore);
+    await time().advance(10 * h.transitionMs);
     expect(await statusOf.solutionVersion(h, arn)).toBe('CREATE STOPPED');
     await expect(
       h.personalize.send(new GetSolutionMetricsCommand({ solutionVersionArn: arn })),
@@ -92,15 +120,15 @@ describe('Personalize emulator StopSolutionVersionCreation and training modes', 
   });
 
   test('a version still CREATE STOPPING when the emulator stops is CREATE STOPPED after the restart', async () => {
+    gate.hold();
+    const startedBefore = trainings.started;
     const arn = await newVersion();
-    await waitFor(
-      () => statusOf.solutionVersion(h, arn),
-      (s) => s === 'CREATE IN_PROGRESS',
-      'training to start',
-    );
+    await time().advance(h.transitionMs);
+    expect(await statusOf.solutionVersion(h, arn)).toBe('CREATE IN_PROGRESS');
     await stop(arn);
     h = await h.restart();
     expect(await statusOf.solutionVersion(h, arn)).toBe('CREATE STOPPED');
+    await releaseTraining(startedBefore);
   });
 
   test('trainingMode takes the three values of the model; AUTOTRAIN by hand trains fully and is MANUAL', async () => {

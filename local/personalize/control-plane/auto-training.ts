@@ -1,5 +1,5 @@
 import type { EmulatorContext } from '../context';
-import { invalidInput } from '../errors';
+import { invalidInput, ServiceError } from '../errors';
 import type { SolutionRecord } from '../store';
 import { startSolutionVersion } from './solution-versions';
 
@@ -49,7 +49,7 @@ const timerKey = (solution: SolutionRecord) => `auto-training ${solution.arn}`;
 
 /** Auto training was turned on (a new solution became ACTIVE, or an update did): the first run is due in the delay. */
 export function startAutoTraining(ctx: EmulatorContext, solution: SolutionRecord): void {
-  solution.autoTraining = { nextAt: Date.now() + ctx.options.autoTrainingDelayMs, first: true };
+  solution.autoTraining = { nextAt: ctx.clock.now() + ctx.options.autoTrainingDelayMs, first: true };
   ctx.store.touched();
   arm(ctx, solution);
 }
@@ -67,7 +67,7 @@ export function stopAutoTraining(ctx: EmulatorContext, solution: SolutionRecord)
 export function rescheduleAutoTraining(ctx: EmulatorContext, solution: SolutionRecord): void {
   const schedule = solution.autoTraining;
   if (!schedule || schedule.first) return;
-  schedule.nextAt = Math.max(Date.now(), (schedule.lastAt ?? Date.now()) + periodMs(ctx, solution));
+  schedule.nextAt = Math.max(ctx.clock.now(), (schedule.lastAt ?? ctx.clock.now()) + periodMs(ctx, solution));
   ctx.store.touched();
   arm(ctx, solution);
 }
@@ -94,7 +94,10 @@ function periodMs(ctx: EmulatorContext, solution: SolutionRecord): number {
   return schedulingDays(scheduleOf(solution), 'schedulingExpression') * ctx.options.autoTrainingDayMs;
 }
 
-/** A run is due: start an AUTOTRAIN version unless this round is skipped, then schedule the next. */
+/**
+ * A run is due: start an AUTOTRAIN version unless this round is skipped, then schedule the next (also when
+ * starting failed unexpectedly: that error reaches the lifecycle, which reports it, and the schedule holds).
+ */
 function runAutoTraining(ctx: EmulatorContext, solutionArn: string): void {
   const solution = ctx.store.find('solution', solutionArn);
   const schedule = solution?.autoTraining;
@@ -105,20 +108,26 @@ function runAutoTraining(ctx: EmulatorContext, solutionArn: string): void {
       : !hasNewInteractions(ctx, solution)
         ? 'no interaction data arrived since the last training'
         : undefined;
-  if (skip === undefined) {
-    try {
-      startSolutionVersion(ctx, solution, { trainingMode: 'AUTOTRAIN', trainingType: 'AUTOMATIC' });
-    } catch (error) {
-      // A version still training (ResourceInUseException): this round is skipped, as it would be on AWS.
-      console.error(`Personalize emulator: automatic training of ${solution.arn} skipped:`, String(error));
-    }
+  try {
+    if (skip === undefined) startAutomaticVersion(ctx, solution);
+  } finally {
+    const period = periodMs(ctx, solution);
+    let nextAt = schedule.nextAt + period;
+    while (nextAt <= ctx.clock.now()) nextAt += period; // missed while stopped: the next one in step
+    solution.autoTraining = { nextAt, first: false, lastAt: schedule.nextAt };
+    ctx.store.touched();
+    arm(ctx, solution);
   }
-  const period = periodMs(ctx, solution);
-  let nextAt = schedule.nextAt + period;
-  while (nextAt <= Date.now()) nextAt += period; // missed while stopped: the next one in step
-  solution.autoTraining = { nextAt, first: false, lastAt: schedule.nextAt };
-  ctx.store.touched();
-  arm(ctx, solution);
+}
+
+/** Starts the round's version; a version still training (ResourceInUseException) skips the round, as on AWS. */
+function startAutomaticVersion(ctx: EmulatorContext, solution: SolutionRecord): void {
+  try {
+    startSolutionVersion(ctx, solution, { trainingMode: 'AUTOTRAIN', trainingType: 'AUTOMATIC' });
+  } catch (error) {
+    if (!(error instanceof ServiceError && error.type === 'ResourceInUseException')) throw error;
+    console.error(`Personalize emulator: automatic training of ${solution.arn} skipped: ${error.message}`);
+  }
 }
 
 /**

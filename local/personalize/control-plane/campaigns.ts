@@ -1,4 +1,4 @@
-import { type EmulatorContext, resourceArn } from '../context';
+import { type EmulatorContext, resourceArn, timestamp } from '../context';
 import { page } from '../pagination';
 import { must, mustBeActive, mustBeNew, mustBeSettled, solutionOfVersion } from '../preconditions';
 import type { CampaignRecord } from '../store';
@@ -37,7 +37,7 @@ export function updateCampaign(ctx: EmulatorContext, body: RequestBody): unknown
   const minProvisionedTPS = optionalInteger(body, 'minProvisionedTPS', 1, MAX_TPS);
   mustBeActive(campaign, 'Campaign');
   if (version) mustBeActive(version, 'Solution version');
-  const now = ctx.options.now();
+  const now = timestamp(ctx);
   const update = {
     solutionVersionArn: version?.arn ?? campaign.solutionVersionArn,
     minProvisionedTPS: minProvisionedTPS ?? campaign.minProvisionedTPS,

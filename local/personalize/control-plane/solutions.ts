@@ -1,4 +1,4 @@
-import { type EmulatorContext, resourceArn } from '../context';
+import { type EmulatorContext, resourceArn, timestamp } from '../context';
 import { inUse, invalidInput, notFound } from '../errors';
 import { isSettled } from '../lifecycle';
 import { page } from '../pagination';
@@ -112,7 +112,7 @@ export function updateSolution(ctx: EmulatorContext, body: RequestBody): unknown
     throw inUse(`Solution ${solution.arn} already has an update in progress (status: ${pending.status})`);
   }
   const performAutoTraining = requested ?? solution.performAutoTraining === true;
-  const now = ctx.options.now();
+  const now = timestamp(ctx);
   const update: SolutionUpdate = {
     performAutoTraining,
     ...(solutionUpdateConfig ? { solutionUpdateConfig } : {}),
@@ -150,7 +150,7 @@ export function applySolutionUpdate(
     update.performAutoTraining,
     schedule ?? scheduleFrom(solution.solutionConfig),
   );
-  solution.lastUpdatedDateTime = ctx.options.now();
+  solution.lastUpdatedDateTime = timestamp(ctx);
   if (!update.performAutoTraining) stopAutoTraining(ctx, solution);
   // "If you turn on automatic training, the first automatic training starts within one hour after the
   // solution update completes."
@@ -166,7 +166,7 @@ export function resumeSolutions(ctx: EmulatorContext): void {
     if (update && !isSettled(update.status)) {
       applySolutionUpdate(ctx, solution, update);
       update.status = 'ACTIVE';
-      update.lastUpdatedDateTime = ctx.options.now();
+      update.lastUpdatedDateTime = timestamp(ctx);
     }
     if (solution.status !== 'ACTIVE') continue;
     if (solution.autoTraining) arm(ctx, solution);
