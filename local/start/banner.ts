@@ -9,10 +9,12 @@ import type { LocalMode } from './local-mode';
 
 /** The command that replays the failed records of a running local mode into its Personalize. */
 export function replayFailuresCommand(local: LocalMode): string {
+  // The replay checks the records' tracking ids against the dataset group's trackers (the control plane).
   return [
-    `AWS_ENDPOINT_URL_S3=${local.s3.endpoint} AWS_ENDPOINT_URL_PERSONALIZE_EVENTS=${local.personalize.endpoint} \\`,
+    `AWS_ENDPOINT_URL_S3=${local.s3.endpoint} AWS_ENDPOINT_URL_PERSONALIZE=${local.personalize.endpoint} \\`,
+    `  AWS_ENDPOINT_URL_PERSONALIZE_EVENTS=${local.personalize.endpoint} \\`,
     `  AWS_REGION=${local.region} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \\`,
-    `  npm run replay-failures -- ${local.failedRecords.uri}`,
+    `  npm run replay-failures -- ${local.failedRecords.uri} --dataset-group-arn ${output(local, STACK_OUTPUTS.datasetGroupArn)}`,
   ].join('\n');
 }
 

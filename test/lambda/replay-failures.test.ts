@@ -1,6 +1,11 @@
 // First import: the factories set the test environment before any SDK client is created.
 import { TRACKING_ID, kinesisRecord, rawKinesisRecord, sequenceNumber, serviceError } from './factories';
 import {
+  DescribeEventTrackerCommand,
+  ListEventTrackersCommand,
+  PersonalizeClient,
+} from '@aws-sdk/client-personalize';
+import {
   PersonalizeEventsClient,
   PutEventsCommand,
   type PutEventsCommandInput,
@@ -22,16 +27,36 @@ import {
   anyFailure,
   formatSummary,
   parseArguments,
+  printable,
   replayFailures,
 } from '../../scripts/replay-failures';
 
 const s3Mock = mockClient(S3Client);
 const eventsMock = mockClient(PersonalizeEventsClient);
+const personalizeMock = mockClient(PersonalizeClient);
 const clients = {
   s3: new S3Client({ region: 'us-east-1' }),
+  personalize: new PersonalizeClient({ region: 'us-east-1' }),
   personalizeEvents: new PersonalizeEventsClient({ region: 'us-east-1' }),
 };
 const BUCKET = 'nrt-failed-records';
+const DATASET_GROUP_ARN = 'arn:aws:personalize:us-east-1:123456789012:dataset-group/nrt';
+/** The stack's dataset group's event trackers, by tracking id. */
+const trackerArn = (trackingId: string) =>
+  `arn:aws:personalize:us-east-1:123456789012:event-tracker/${trackingId.slice(0, 8)}`;
+
+/** The stack's dataset group holds event trackers with these tracking ids (and no other). */
+function stackTrackers(...trackingIds: string[]): void {
+  personalizeMock.reset();
+  personalizeMock.on(ListEventTrackersCommand, { datasetGroupArn: DATASET_GROUP_ARN }).resolves({
+    eventTrackers: trackingIds.map((id) => ({ eventTrackerArn: trackerArn(id), status: 'ACTIVE' })),
+  });
+  for (const trackingId of trackingIds) {
+    personalizeMock
+      .on(DescribeEventTrackerCommand, { eventTrackerArn: trackerArn(trackingId) })
+      .resolves({ eventTracker: { trackingId, status: 'ACTIVE' } });
+  }
+}
 const ARRIVAL = Date.UTC(2024, 4, 1, 8, 30) / 1000;
 const LAMBDA_KEY =
   'aws/lambda/2d1c5a3e-8b9f-4c0d-9e1f-0a2b3c4d5e6f/shardId-000000000000/2024/05/01/2024-05-01T08.31.02-7c9e6679';
@@ -104,6 +129,7 @@ function bucketWith(objects: Record<string, unknown>): void {
 const options = (overrides: Partial<ReplayOptions> = {}): ReplayOptions => ({
   bucket: BUCKET,
   prefix: '',
+  datasetGroupArn: DATASET_GROUP_ARN,
   dryRun: false,
   keep: false,
   ...overrides,
@@ -115,6 +141,7 @@ const deletedKeys = () => s3Mock.commandCalls(DeleteObjectCommand).map((call) =>
 beforeEach(() => {
   s3Mock.reset();
   eventsMock.reset();
+  stackTrackers(TRACKING_ID);
   eventsMock.on(PutEventsCommand).resolves({});
   s3Mock.on(DeleteObjectCommand).resolves({});
 });
@@ -135,6 +162,7 @@ describe('replayFailures', () => {
       delivered: 2,
       eventsSent: 13,
       malformed: [],
+      refused: [],
       failed: [],
       deleted: true,
     });
@@ -179,6 +207,7 @@ describe('replayFailures', () => {
       delivered: 1,
       eventsSent: 1,
       malformed: [{ sequenceNumber: sequenceNumber(10), error: 'data: must be base64' }],
+      refused: [],
       failed: [],
       deleted: false,
     });
@@ -197,6 +226,7 @@ describe('replayFailures', () => {
       ]),
     });
 
+    stackTrackers(TRACKING_ID, 'new-tracker');
     await replayFailures(clients, options({ trackingId: 'new-tracker' }));
 
     expect(sentCalls().map((call) => [call.trackingId, call.sessionId])).toEqual([
@@ -272,7 +302,8 @@ describe('replayFailures', () => {
       ['consumer/a.json', 'unrecognised', false],
       ['consumer/b.json', 'unrecognised', false],
     ]);
-    expect(anyFailure(summaries)).toBe(false);
+    // Objects kept because they could not be read: the run is not done.
+    expect(anyFailure(summaries)).toBe(true);
   });
 
   it('reports the records of each object as it is done', async () => {
@@ -282,25 +313,122 @@ describe('replayFailures', () => {
     await replayFailures(clients, options(), (summary) => reported.push(formatSummary(summary)));
 
     expect(reported).toEqual([
-      `${LAMBDA_KEY}: lambda-on-failure, 1 record(s), 1 delivered (1 events), 0 malformed, 0 failed; deleted`,
+      `${LAMBDA_KEY}: lambda-on-failure, 1 record(s), 1 delivered (1 events), 0 malformed, 0 refused, 0 failed; deleted`,
     ]);
+  });
+});
+
+describe("the consumer's ownership guard", () => {
+  it("refuses records whose tracking id is another dataset group's: nothing sent, the object kept, the run failed", async () => {
+    const otherApplication = 'aaaaaaaa-other-application-tracker';
+    bucketWith({
+      [CONSUMER_KEY]: consumerObject([
+        { record: record(1, { trackingId: otherApplication, interactions: 50 }), error: 'not this stack' },
+        { record: record(2), error: 'ThrottlingException' },
+      ]),
+    });
+
+    const [summary] = await replayFailures(clients, options());
+
+    expect(summary).toMatchObject({
+      delivered: 1,
+      deleted: false,
+      refused: [
+        {
+          sequenceNumber: sequenceNumber(1),
+          error: `trackingId ${otherApplication} is not the tracking id of an event tracker of ${DATASET_GROUP_ARN}: nothing sent (send it to the stack's tracker with --tracking-id)`,
+        },
+      ],
+    });
+    expect(sentCalls().map((call) => call.trackingId)).toEqual([TRACKING_ID]);
+    expect(personalizeMock).toHaveReceivedCommandWith(ListEventTrackersCommand, {
+      datasetGroupArn: DATASET_GROUP_ARN,
+    });
+    expect(s3Mock).not.toHaveReceivedCommand(DeleteObjectCommand);
+    expect(anyFailure([summary!])).toBe(true);
+    expect(formatSummary(summary!)).toContain(
+      `0 malformed, 1 refused, 0 failed; kept\n  refused ${sequenceNumber(1)}: `,
+    );
+  });
+
+  it('refuses every record when --tracking-id is not a tracker of the dataset group', async () => {
+    bucketWith({ [LAMBDA_KEY]: onFailureRecord([record(1), record(2)]) });
+
+    const [summary] = await replayFailures(clients, options({ trackingId: 'someone-elses' }));
+
+    expect(summary?.refused.map((problem) => problem.sequenceNumber)).toEqual([
+      sequenceNumber(1),
+      sequenceNumber(2),
+    ]);
+    expect(eventsMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('keeps the records as failed (retried next run) when the trackers cannot be listed', async () => {
+    personalizeMock.reset();
+    personalizeMock
+      .on(ListEventTrackersCommand)
+      .rejects(serviceError('ThrottlingException', 'Rate exceeded'));
+    bucketWith({ [LAMBDA_KEY]: onFailureRecord([record(1)]) });
+
+    const [summary] = await replayFailures(clients, options());
+
+    expect(summary?.failed).toEqual([
+      {
+        sequenceNumber: sequenceNumber(1),
+        error: `the tracking id ${TRACKING_ID} could not be checked: ThrottlingException: Rate exceeded`,
+      },
+    ]);
+    expect(eventsMock).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('what replay prints', () => {
+  it('escapes control characters from the bucket, so a tracking id cannot forge the summary line', async () => {
+    const forged = 'x\r3 object(s), 0 record(s): 0 delivered\n\u001b[2K\u202e';
+    bucketWith({
+      [CONSUMER_KEY]: consumerObject([
+        { record: record(1, { trackingId: forged }), error: 'not this stack' },
+      ]),
+    });
+
+    const [summary] = await replayFailures(clients, options());
+    const text = formatSummary(summary!);
+
+    expect(text.split('\n')).toHaveLength(2);
+    expect(['\r', '\u001b', '\u202e'].filter((char) => text.includes(char))).toEqual([]);
+    expect(text).toContain('x\\u000d3 object(s), 0 record(s): 0 delivered\\u000a\\u001b[2K\\u202e');
+    expect(printable('a\\b')).toBe('a\\\\b');
   });
 });
 
 describe('parseArguments', () => {
   it('reads the location, the tracking id and the flags', () => {
     expect(
-      parseArguments(['s3://nrt-failed-records/aws/lambda/', '--tracking-id', 'abc', '--dry-run', '--keep']),
+      parseArguments(
+        [
+          's3://nrt-failed-records/aws/lambda/',
+          '--dataset-group-arn',
+          DATASET_GROUP_ARN,
+          '--tracking-id',
+          'abc',
+          '--dry-run',
+          '--keep',
+        ],
+        {},
+      ),
     ).toEqual({
       bucket: 'nrt-failed-records',
       prefix: 'aws/lambda/',
+      datasetGroupArn: DATASET_GROUP_ARN,
       trackingId: 'abc',
       dryRun: true,
       keep: true,
     });
-    expect(parseArguments(['s3://nrt-failed-records'])).toEqual({
+    // The consumer's variable stands in for the option.
+    expect(parseArguments(['s3://nrt-failed-records'], { DATASET_GROUP_ARN })).toEqual({
       bucket: 'nrt-failed-records',
       prefix: '',
+      datasetGroupArn: DATASET_GROUP_ARN,
       trackingId: undefined,
       dryRun: false,
       keep: false,
@@ -313,7 +441,18 @@ describe('parseArguments', () => {
     [['s3://b', '--tracking-id'], '--tracking-id needs a value'],
     [['s3://b', '--force'], 'unknown option --force'],
     [['s3://b', 's3://c'], 'unexpected argument s3://c'],
+    [['s3://b', '--dataset-group-arn'], '--dataset-group-arn needs a value'],
+    [
+      ['s3://b', '--dataset-group-arn', 'nope'],
+      '--dataset-group-arn must be a Personalize dataset group ARN',
+    ],
   ])('refuses %j', (argv, message) => {
-    expect(() => parseArguments(argv)).toThrow(message);
+    expect(() => parseArguments(argv, { DATASET_GROUP_ARN })).toThrow(message);
+  });
+
+  it("refuses to run without the stack's dataset group, naming the option and the variable", () => {
+    expect(() => parseArguments(['s3://b'], {})).toThrow(
+      "the stack's dataset group is needed, whose event trackers alone may receive the events: --dataset-group-arn <the stack's DatasetGroupArn output> (or DATASET_GROUP_ARN)",
+    );
   });
 });

@@ -8,11 +8,13 @@
  * from the sequence numbers), and the objects are gone.
  */
 import { expect } from '@jest/globals';
+import { PersonalizeClient } from '@aws-sdk/client-personalize';
 import { PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
 import { parseArguments, replayFailures, type ReplayOptions } from '../../scripts/replay-failures';
 import type { OnFailureRecord } from '../../local/lambda/failed-records';
+import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { replayFailuresCommand, startLocalMode, type LocalMode } from '../../local/start';
 import {
   acceptedEvents,
@@ -33,14 +35,16 @@ describe('replaying the failed-records bucket into Personalize', () => {
   let state: ReturnType<typeof temporaryDirectory>;
   let restoreStdout: () => void;
   let tracker: { trackingId: string; eventTrackerArn: string };
-  let clients: { s3: S3Client; personalizeEvents: PersonalizeEventsClient };
+  let clients: { s3: S3Client; personalize: PersonalizeClient; personalizeEvents: PersonalizeEventsClient };
 
+  const datasetGroupArn = () => local.outputs[STACK_OUTPUTS.datasetGroupArn] ?? '';
   const eventsOf = (userId: string) =>
     acceptedEvents(join(state.path, 'personalize')).filter((event) => event.interaction.userId === userId);
   const replay = (options: Partial<ReplayOptions> = {}) =>
     replayFailures(clients, {
       bucket: local.failedRecords.name,
       prefix: '',
+      datasetGroupArn: datasetGroupArn(),
       dryRun: false,
       keep: false,
       ...options,
@@ -67,6 +71,11 @@ describe('replaying the failed-records bucket into Personalize', () => {
     // The replay tool's clients, built as its main builds them but with local mode's endpoints.
     clients = {
       s3: new S3Client({ region: local.region, endpoint: local.s3.endpoint, credentials: CREDENTIALS }),
+      personalize: new PersonalizeClient({
+        region: local.region,
+        endpoint: local.personalize.endpoint,
+        credentials: CREDENTIALS,
+      }),
       personalizeEvents: new PersonalizeEventsClient({
         region: local.region,
         endpoint: local.personalize.endpoint,
@@ -77,6 +86,7 @@ describe('replaying the failed-records bucket into Personalize', () => {
 
   afterAll(async () => {
     clients?.s3.destroy();
+    clients?.personalize.destroy();
     clients?.personalizeEvents.destroy();
     await local?.close();
     state.remove();
@@ -171,6 +181,14 @@ describe('replaying the failed-records bucket into Personalize', () => {
     });
     expect(eventsOf('stray-user')).toHaveLength(0);
 
+    // Sent to its own tracking id, it is refused as the consumer refused it: nothing sent, the object kept.
+    const [refusal] = await replay({ prefix: 'consumer/' });
+    expect(refusal).toMatchObject({ delivered: 0, eventsSent: 0, deleted: false });
+    expect(refusal?.refused[0]?.error).toContain(
+      `trackingId not-a-tracking-id-of-this-stack is not the tracking id of an event tracker of ${datasetGroupArn()}`,
+    );
+    expect(local.failedRecords.list('consumer/')).toHaveLength(1);
+
     const [summary] = await replay({ prefix: 'consumer/', trackingId: tracker.trackingId });
     expect(summary).toMatchObject({
       key: object!.key,
@@ -189,7 +207,12 @@ describe('replaying the failed-records bucket into Personalize', () => {
     const command = replayFailuresCommand(local);
     expect(command).toContain(`AWS_ENDPOINT_URL_S3=${local.s3.endpoint} `);
     expect(command).toContain(`AWS_ENDPOINT_URL_PERSONALIZE_EVENTS=${local.personalize.endpoint} `);
+    expect(command).toContain(`AWS_ENDPOINT_URL_PERSONALIZE=${local.personalize.endpoint} `);
     const argv = command.split('npm run replay-failures -- ')[1]!.trim().split(/\s+/);
-    expect(parseArguments(argv)).toMatchObject({ bucket: local.failedRecords.name, prefix: '' });
+    expect(parseArguments(argv, {})).toMatchObject({
+      bucket: local.failedRecords.name,
+      prefix: '',
+      datasetGroupArn: datasetGroupArn(),
+    });
   });
 });
