@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../shared/files';
-import type { Interaction, Item, SolutionMetrics } from './model/types';
+import type { Interaction, Item, RecentPopularity, SolutionMetrics } from './model/types';
 import type { GroupLiveData } from './storage/group-live-data';
 import { LiveStore, type LiveStoreOptions } from './storage/live-store';
 
@@ -326,10 +326,10 @@ export class EmulatorStore {
   }
 
   /**
-   * Events per item after a log position, kept up to date as events arrive. Read-only: the same map is
-   * returned until an event changes the counts, then a new one.
+   * Events per item after a log position: one structure per cutoff, kept current in place as events arrive
+   * (never copied), with the log of those events' items for models that follow it.
    */
-  recentPopularityAfter(datasetGroupArn: string, seq: number): ReadonlyMap<string, number> {
+  recentPopularityAfter(datasetGroupArn: string, seq: number): RecentPopularity {
     return this.live.recentPopularityAfter(datasetGroupArn, seq);
   }
 

@@ -160,15 +160,29 @@ describe('live data: the cost of a recommendation', () => {
     expect(newest).toEqual(store.userEventsAfter(GROUP, 'busy', 0).slice(-200));
   });
 
-  test('a popularity map handed out does not change under its holder', () => {
+  test('popularity since a cutoff is one structure kept current in place: reading it between events copies nothing', () => {
     const store = new EmulatorStore();
     store.appendLive([event('u', 'a', 1)]);
-    const held = store.recentPopularityAfter(GROUP, 0);
-    store.appendLive([event('u', 'a', 2), event('u', 'b', 3)]);
-    expect([...held]).toEqual([['a', 1]]);
-    expect([...store.recentPopularityAfter(GROUP, 0)]).toEqual([
-      ['a', 2],
-      ['b', 1],
+    const cutoff = store.liveSeq;
+    store.appendLive([event('u', 'a', 2)]);
+    const held = store.recentPopularityAfter(GROUP, cutoff);
+    const group = store.liveGroup(GROUP)!;
+    const before = group.visited;
+    for (let i = 0; i < 1_000; i++) {
+      store.appendLive([event('u', `distinct-${i}`, 10 + i)]);
+      // A read after each event, as GetRecommendations between PutEvents calls: the same structure, updated.
+      expect(store.recentPopularityAfter(GROUP, cutoff)).toBe(held);
+    }
+    expect(group.visited).toBe(before);
+    expect(held.get('a')).toBe(1);
+    expect(held.get('distinct-999')).toBe(1);
+    expect(held.size).toBe(1_001);
+    // The log of the items since the cutoff, oldest first: what a model follows from where it last read.
+    expect(held.eventCount).toBe(1_001);
+    expect([held.itemOfEvent(0), held.itemOfEvent(1), held.itemOfEvent(1_000)]).toEqual([
+      'a',
+      'distinct-0',
+      'distinct-999',
     ]);
   });
 });

@@ -35,6 +35,18 @@ export interface ScoredItem {
   readonly score: number;
 }
 
+/**
+ * Item popularity from events since training (itemId -> count), kept current as events arrive, with the items of
+ * those events in arrival order: a model follows it from where it last read instead of walking every entry on
+ * each request (the entries grow with every distinct item id received).
+ */
+export interface RecentPopularity extends ReadonlyMap<string, number> {
+  /** Events since training so far. */
+  readonly eventCount: number;
+  /** The item of the n-th event since training (0-based, oldest first). */
+  itemOfEvent(n: number): string;
+}
+
 /** What a model is handed at query time besides what it was trained on. */
 export interface LiveContext {
   /** The user's events accepted by PutEvents since training, oldest first. */

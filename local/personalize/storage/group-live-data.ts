@@ -1,4 +1,4 @@
-import type { Interaction, Item } from '../model/types';
+import type { Interaction, Item, RecentPopularity } from '../model/types';
 import { Column, Interner, firstAbove, float64Column, int32Column, uint32Column } from './columns';
 import { FingerprintSet } from './fingerprints';
 
@@ -24,11 +24,47 @@ export interface EventColumns {
 /** How many cutoffs (solution versions) a group keeps popularity and new items for. */
 const CACHED_CUTOFFS = 8;
 
+/**
+ * Events per item after a cutoff (itemId -> count), kept current in place as events arrive: it is never
+ * copied, so reading it between events costs nothing however many distinct items it holds. It also reads the
+ * log of those events' items, in order, so a model can follow the counts from where it last read them
+ * instead of walking every entry on each request.
+ */
+export class PopularitySince extends Map<string, number> implements RecentPopularity {
+  constructor(
+    private readonly group: GroupLiveData,
+    /** The group's index of the first event after the cutoff. */
+    private readonly first: number,
+  ) {
+    super();
+  }
+
+  /** Events after the cutoff so far. */
+  get eventCount(): number {
+    return this.group.eventCount - this.first;
+  }
+
+  /** The item of the n-th event after the cutoff (0-based, oldest first). */
+  itemOfEvent(n: number): string {
+    return this.group.itemAt(this.first + n);
+  }
+
+  count(itemId: string): void {
+    this.set(itemId, (this.get(itemId) ?? 0) + 1);
+  }
+}
+
+/** A group with no live data: no events since any cutoff. */
+export const NO_RECENT_POPULARITY: RecentPopularity = Object.assign(new Map<string, number>(), {
+  eventCount: 0,
+  itemOfEvent(): string {
+    throw new RangeError('no events since the cutoff');
+  },
+});
+
 /** What arrived after a cutoff, kept up to date as records are appended. */
 interface SinceCutoff {
-  popularity: Map<string, number>;
-  /** The popularity map was handed out: the next change makes a new one (callers may hold it). */
-  popularityShared: boolean;
+  readonly popularity: PopularitySince;
   readonly latestItems: Map<string, Item>;
   itemList?: Item[];
 }
@@ -88,7 +124,8 @@ export class GroupLiveData {
     e.timestamp.push(interaction.timestamp);
     this.linkToUser(this.eventCount - 1);
     if (event.eventId !== undefined) this.eventIds.add(event.eventId);
-    for (const [cutoff, since] of this.sinceCutoff) if (seq > cutoff) countEvent(since, interaction.itemId);
+    for (const [cutoff, since] of this.sinceCutoff)
+      if (seq > cutoff) since.popularity.count(interaction.itemId);
   }
 
   appendItem(seq: number, item: Item): void {
@@ -165,11 +202,14 @@ export class GroupLiveData {
     return [...latest.values()];
   }
 
-  /** Events per item after a log position. The same map is returned until an event changes it. */
-  popularityAfter(seq: number): ReadonlyMap<string, number> {
-    const since = this.since(seq);
-    since.popularityShared = true;
-    return since.popularity;
+  /** Events per item after a log position: one structure per cutoff, kept current as events arrive. */
+  popularityAfter(seq: number): PopularitySince {
+    return this.since(seq).popularity;
+  }
+
+  /** The item of the event at `index` (log order). */
+  itemAt(index: number): string {
+    return this.strings.stringOf(this.events.item.at(index));
   }
 
   private linkToUser(index: number): void {
@@ -183,12 +223,9 @@ export class GroupLiveData {
   private since(cutoff: number): SinceCutoff {
     let since = this.sinceCutoff.get(cutoff);
     if (since) return since;
-    since = { popularity: new Map(), popularityShared: false, latestItems: new Map() };
     const first = firstAbove(this.events.seq, cutoff);
-    for (let i = first; i < this.eventCount; i++) {
-      const itemId = this.strings.stringOf(this.events.item.at(i));
-      since.popularity.set(itemId, (since.popularity.get(itemId) ?? 0) + 1);
-    }
+    since = { popularity: new PopularitySince(this, first), latestItems: new Map() };
+    for (let i = first; i < this.eventCount; i++) since.popularity.count(this.itemAt(i));
     const firstItem = firstAbove(this.itemSeqs, cutoff);
     for (let i = firstItem; i < this.items.length; i++) {
       const item = this.items[i] as Item;
@@ -201,12 +238,4 @@ export class GroupLiveData {
     this.sinceCutoff.set(cutoff, since);
     return since;
   }
-}
-
-function countEvent(since: SinceCutoff, itemId: string): void {
-  if (since.popularityShared) {
-    since.popularity = new Map(since.popularity);
-    since.popularityShared = false;
-  }
-  since.popularity.set(itemId, (since.popularity.get(itemId) ?? 0) + 1);
 }

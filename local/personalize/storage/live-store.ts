@@ -1,8 +1,8 @@
 import { appendFileSync, existsSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Interaction, Item } from '../model/types';
+import type { Interaction, Item, RecentPopularity } from '../model/types';
 import type { LiveRecord, LiveRecordInput } from '../store';
-import { GroupLiveData } from './group-live-data';
+import { GroupLiveData, NO_RECENT_POPULARITY } from './group-live-data';
 import { dropTornLastLine, linesOf } from './live-log';
 import { readSnapshot, writeSnapshot } from './snapshot';
 
@@ -105,8 +105,8 @@ export class LiveStore {
     return (this.groups.get(datasetGroupArn)?.lastEventSeq ?? 0) > seq;
   }
 
-  recentPopularityAfter(datasetGroupArn: string, seq: number): ReadonlyMap<string, number> {
-    return this.groups.get(datasetGroupArn)?.popularityAfter(seq) ?? new Map<string, number>();
+  recentPopularityAfter(datasetGroupArn: string, seq: number): RecentPopularity {
+    return this.groups.get(datasetGroupArn)?.popularityAfter(seq) ?? NO_RECENT_POPULARITY;
   }
 
   /** Writes every record so far into a new snapshot, then empties the log. */
