@@ -26,6 +26,7 @@ import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { PUT_EVENTS_SOURCE_SETTINGS } from '../lib/contract/event-source-settings';
 import { STACK_OUTPUTS } from '../lib/contract/stack-outputs';
 import { RECIPES, train } from '../local/personalize/model';
 import { readSampleData } from '../local/personalize/model/sampleData';
@@ -33,6 +34,8 @@ import { startLocalMode, type LocalMode } from '../local/start';
 import { buildBundle, bundleReport, formatInit, functionEntries, kib } from './bundle-report';
 
 const PROJECT_ROOT = join(__dirname, '..');
+/** The user every GetRecommendations row asks for: a user of the sample data, who sends live events later. */
+const QUERIED_USER = '429';
 const AUTOCANNON = join(PROJECT_ROOT, 'node_modules', 'autocannon', 'autocannon.js');
 
 interface Options {
@@ -65,7 +68,7 @@ function parseOptions(argv: readonly string[]): Options {
     quick,
     connections: number('connections', 10),
     seconds: number('seconds', quick ? 3 : 10),
-    liveEvents: number('live-events', quick ? 100_000 : 1_000_000),
+    liveEvents: number("live-events", quick ? 50_000 : 1_000_000),
     eventSamples: number('event-samples', quick ? 10 : 40),
   };
 }
@@ -311,25 +314,62 @@ function formatRow([label, result]: Row, ceiling: number): string {
   return `| ${label} | ${result.requestsPerSecond.toFixed(0)} | ${share} | ${result.p50} ms | ${result.p99} ms | ${result.errors} |`;
 }
 
-async function loadLiveEvents(local: LocalMode, deployment: Deployment, events: number): Promise<number> {
-  const eventList = Array.from({ length: 10 }, (_, index) => ({
-    eventType: 'click',
-    itemId: String(1 + index * 97),
-    sentAt: Math.floor(Date.now() / 1000),
-  }));
-  const started = performance.now();
-  const result = await autocannon(
-    {
-      url: `${local.personalize.endpoint}/events`,
-      method: 'POST',
-      body: { trackingId: deployment.trackingId, userId: 'load', sessionId: 'load', eventList },
-      connections: 10,
-    },
-    undefined,
-    Math.ceil(events / 10),
-  );
-  if (result.errors > 0) throw new Error(`${result.errors} PutEvents calls failed while loading live events`);
-  return performance.now() - started;
+/**
+ * Sends live events straight to the emulator from a loader in its own process (scripts/benchmark-load.ts):
+ * the seconds it took.
+ */
+function loadLiveEvents(
+  local: LocalMode,
+  deployment: Deployment,
+  shape: 'distinct' | 'realistic' | 'user',
+  events: number,
+  userId = 'load',
+): Promise<string> {
+  const args = ['--import', 'tsx', join(PROJECT_ROOT, 'scripts', 'benchmark-load.ts')];
+  args.push(local.personalize.endpoint, deployment.trackingId, shape, String(events), userId);
+  const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      local.personalize.clearCalls();
+      if (code !== 0) return reject(new Error(`loading ${shape} events failed: ${err.slice(-500)}`));
+      resolve(out.trim());
+    });
+  });
+}
+
+/** The resident memory of this process (local mode runs in it), in MB. */
+function residentMb(): number {
+  return process.memoryUsage().rss / 2 ** 20;
+}
+
+function rate(result: LoadResult): string {
+  return `${result.requestsPerSecond.toFixed(0)} req/s`;
+}
+
+interface MixedResult {
+  readonly read: LoadResult;
+  readonly write: LoadResult;
+  readonly rssBefore: number;
+  readonly rssAfter: number;
+}
+
+/** The table's rows, and the targets with the figure each run measured. */
+class Report {
+  readonly rows: Row[] = [];
+  readonly targets: { figure: string; measured: string; target: string; met: boolean }[] = [];
+
+  row(label: string, result: LoadResult | string): void {
+    this.rows.push([label, result]);
+  }
+
+  target(figure: string, measured: string, target: string, met: boolean): void {
+    this.targets.push({ figure, measured, target, met });
+  }
 }
 
 /**
@@ -387,18 +427,18 @@ async function main(): Promise<void> {
   const local = await startLocalMode({ port: 0, stateDir, log: () => undefined, recordCalls: true });
   const startup = performance.now() - started;
   try {
-    const rows = await runAll(local, ceilingServer, options);
+    const report = await runAll(local, ceilingServer, options);
     await local.close();
     const again = await restart(stateDir);
-    rows.push([
-      `npm start again on that state (${options.liveEvents.toLocaleString('en-US')} stored events)`,
+    report.row(
+      `npm start again on that state (${(2 * options.liveEvents + 1_000).toLocaleString('en-US')} stored events and more)`,
       `up in ${again.seconds.toFixed(1)} s, ${again.rssMb.toFixed(0)} MB resident`,
-    ]);
-    rows.push(...(await trainingRows()));
-    rows.push(...(await bundleRows(options.quick)));
+    );
+    report.rows.push(...(await trainingRows()));
+    report.rows.push(...(await bundleRows(options.quick)));
     if (!options.quick)
-      rows.push(['npx cdk synth -q (every function bundled)', `${(await synthSeconds()).toFixed(1)} s`]);
-    printTable(rows, options, startup);
+      report.row('npx cdk synth -q (every function bundled)', `${(await synthSeconds()).toFixed(1)} s`);
+    printTable(report, options, startup);
   } finally {
     await local.close();
     ceilingServer.close();
@@ -411,9 +451,9 @@ async function main(): Promise<void> {
 interface Targets {
   readonly base: { readonly connections: number; readonly seconds: number };
   readonly key: Record<string, string>;
-  /** GET /getRecommendations for user 429. */
+  /** GET /getRecommendations for the queried user. */
   readonly recommendations: string;
-  /** The emulator's runtime endpoint, GetRecommendations of 25 items for user 429. */
+  /** The emulator's runtime endpoint, GetRecommendations of 25 items for the queried user. */
   readonly direct: LoadSpec;
   /** The write routes' event. */
   readonly data: Record<string, unknown>;
@@ -424,15 +464,14 @@ function targetsOf(local: LocalMode, deployment: Deployment, options: Options): 
   return {
     base,
     key: { 'x-api-key': local.apiKey },
-    recommendations: `${local.url}/getRecommendations?campaignArn=${encodeURIComponent(deployment.campaignArn)}&userId=429`,
+    recommendations: `${local.url}/getRecommendations?campaignArn=${encodeURIComponent(deployment.campaignArn)}&userId=${QUERIED_USER}`,
     direct: {
       ...base,
       url: `${local.personalize.endpoint}/recommendations`,
       method: 'POST',
-      body: { campaignArn: deployment.campaignArn, userId: '429', numResults: 25 },
+      body: { campaignArn: deployment.campaignArn, userId: QUERIED_USER, numResults: 25 },
     },
-    // The write routes' events go to a user of their own: GetRecommendations for 429 measures the cost of
-    // many events received, not of one user's history (which the emulator bounds separately).
+    // The write routes' events go to a user of their own; the queried user's own events are a row of their own.
     data: {
       userId: 'bench-writer',
       itemId: '12',
@@ -443,38 +482,55 @@ function targetsOf(local: LocalMode, deployment: Deployment, options: Options): 
   };
 }
 
-async function runAll(local: LocalMode, ceilingServer: Server, options: Options): Promise<Row[]> {
+async function runAll(local: LocalMode, ceilingServer: Server, options: Options): Promise<Report> {
   const deployment = await deploy(local);
   const targets = targetsOf(local, deployment, options);
   const ceilingPort = (ceilingServer.address() as AddressInfo).port;
-  const rows: Row[] = [];
+  const report = new Report();
   const ceiling = await measure({ ...targets.base, url: `http://127.0.0.1:${ceilingPort}/` });
-  rows.push(['bare Node HTTP server (ceiling)', ceiling]);
-  rows.push(...(await routeRows(local, targets)));
-  rows.push(...(await liveEventRows(local, deployment, targets, options.liveEvents)));
+  report.row('bare Node HTTP server (ceiling)', ceiling);
+  const fresh = await routeRows(local, targets, report);
+  const mixedFresh = await mixedRow(local, targets, report, 'no live events yet');
+  await userHistoryRows(local, deployment, targets, report, fresh);
+  await realisticRows(local, deployment, targets, report, fresh, options.liveEvents);
+  await distinctIdRows(local, deployment, targets, report, { fresh, mixedFresh }, options.liveEvents);
   const path = await eventPath(local, deployment, options.eventSamples);
-  rows.push([
-    `POST /data → the user's recommendations change (${path.length} clicks)`,
+  report.row(
+    `POST /data → the user's recommendations change (${path.length} clicks, ${PUT_EVENTS_SOURCE_SETTINGS.maxBatchingWindowSeconds} s batching window)`,
     `p50 ${percentile(path, 50).toFixed(0)} ms, p99 ${percentile(path, 99).toFixed(0)} ms`,
-  ]);
-  return rows;
+  );
+  return report;
 }
 
 /** The emulator direct and each gateway route, on the state the deployment left (no live events yet). */
-async function routeRows(local: LocalMode, targets: Targets): Promise<Row[]> {
+async function routeRows(local: LocalMode, targets: Targets, report: Report): Promise<LoadResult> {
   const { base, key, data } = targets;
-  const rows: Row[] = [];
-  rows.push(['emulator GetRecommendations direct (25 items)', await measure(targets.direct)]);
-  rows.push([
-    'GET /getRecommendations (gateway → handler → emulator)',
-    await measure({ ...base, url: targets.recommendations, headers: key }),
-  ]);
-  rows.push([
-    'POST /putEvents (1 event)',
-    await measure({ ...base, url: `${local.url}/putEvents`, method: 'POST', headers: key, body: data }),
-  ]);
-  rows.push(...(await dataRows(local, targets)));
-  rows.push([
+  report.row('emulator GetRecommendations direct (25 items)', await measure(targets.direct));
+  const fresh = await measure({ ...base, url: targets.recommendations, headers: key });
+  report.row('GET /getRecommendations (gateway → handler → emulator)', fresh);
+  report.target(
+    '`GET /prod/getRecommendations`',
+    rate(fresh),
+    'at least 1,500 req/s',
+    fresh.requestsPerSecond >= 1500,
+  );
+  report.target('`GET /prod/getRecommendations` p99', `${fresh.p99} ms`, 'under 25 ms', fresh.p99 < 25);
+  const putEvents = await measure({
+    ...base,
+    url: `${local.url}/putEvents`,
+    method: 'POST',
+    headers: key,
+    body: data,
+  });
+  report.row('POST /putEvents (1 event)', putEvents);
+  report.target(
+    '`POST /prod/putEvents`',
+    rate(putEvents),
+    'at least 1,500 req/s',
+    putEvents.requestsPerSecond >= 1500,
+  );
+  await dataRows(local, targets, report);
+  report.row(
     'POST /describeCampaign without a key (403)',
     await measure({
       ...base,
@@ -483,12 +539,12 @@ async function routeRows(local: LocalMode, targets: Targets): Promise<Row[]> {
       body: {},
       expectStatus: 403,
     }),
-  ]);
-  return rows;
+  );
+  return fresh;
 }
 
 /** POST /data under load, and the PutEvents calls the consumer made for the events it accepted. */
-async function dataRows(local: LocalMode, targets: Targets): Promise<Row[]> {
+async function dataRows(local: LocalMode, targets: Targets, report: Report): Promise<void> {
   const dataLoad: LoadSpec = {
     ...targets.base,
     url: `${local.url}/data`,
@@ -501,36 +557,147 @@ async function dataRows(local: LocalMode, targets: Targets): Promise<Row[]> {
   const dataResult = await autocannon(dataLoad, dataLoad.seconds);
   const accepted = dataWarmUp.requests - dataWarmUp.errors + dataResult.requests - dataResult.errors;
   const calls = await putEventsCallsOnceDrained(local);
-  return [
-    ['POST /data (gateway → VTL → Kinesis)', dataResult],
-    [
-      'PutEvents calls per event sent through POST /data under load (consumer → emulator)',
-      `${(calls / accepted).toFixed(3)} (${calls.toLocaleString('en-US')} calls for ${accepted.toLocaleString('en-US')} events)`,
-    ],
-  ];
+  report.row('POST /data (gateway → VTL → Kinesis)', dataResult);
+  report.target(
+    '`POST /prod/data`',
+    rate(dataResult),
+    'at least 800 req/s',
+    dataResult.requestsPerSecond >= 800,
+  );
+  report.row(
+    'PutEvents calls per event sent through POST /data under load (consumer → emulator)',
+    `${(calls / accepted).toFixed(3)} (${calls.toLocaleString('en-US')} calls for ${accepted.toLocaleString('en-US')} events)`,
+  );
 }
 
-/** Loads `events` live events into the emulator, then GetRecommendations again, direct and through the API. */
-async function liveEventRows(
+/**
+ * GET /getRecommendations and POST /putEvents at once, from two load processes: the reads and writes per
+ * second, and the resident memory of local mode before and after.
+ */
+async function mixedRow(
+  local: LocalMode,
+  targets: Targets,
+  report: Report,
+  label: string,
+): Promise<MixedResult> {
+  const half = { ...targets.base, connections: Math.max(1, Math.floor(targets.base.connections / 2)) };
+  const reads: LoadSpec = { ...half, url: targets.recommendations, headers: targets.key };
+  const writes: LoadSpec = {
+    ...half,
+    url: `${local.url}/putEvents`,
+    method: 'POST',
+    headers: targets.key,
+    body: targets.data,
+  };
+  const rssBefore = residentMb();
+  await Promise.all([autocannon(reads, 1), autocannon(writes, 1)]);
+  const [read, write] = await Promise.all([
+    autocannon(reads, reads.seconds),
+    autocannon(writes, writes.seconds),
+  ]);
+  const rssAfter = residentMb();
+  report.row(`mixed, ${label}: GET /getRecommendations`, read);
+  report.row(`mixed, ${label}: POST /putEvents at the same time`, write);
+  report.row(
+    `mixed, ${label}: local mode's resident memory before → after`,
+    `${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MB`,
+  );
+  return { read, write, rssBefore, rssAfter };
+}
+
+/** The queried user sends 1,000 events of their own, then asks again: their history must not cost more. */
+async function userHistoryRows(
   local: LocalMode,
   deployment: Deployment,
   targets: Targets,
-  events: number,
-): Promise<Row[]> {
-  const loadMs = await loadLiveEvents(local, deployment, events);
-  local.personalize.clearCalls();
-  const label = `${events.toLocaleString('en-US')} live events since training`;
-  return [
-    [`loading ${label} (PutEvents direct, 10 per call)`, `${(loadMs / 1000).toFixed(1)} s`],
-    [`emulator GetRecommendations direct, ${label}`, await measure(targets.direct)],
-    [
-      `GET /getRecommendations, ${label}`,
-      await measure({ ...targets.base, url: targets.recommendations, headers: targets.key }),
-    ],
-  ];
+  report: Report,
+  fresh: LoadResult,
+): Promise<void> {
+  const seconds = await loadLiveEvents(local, deployment, 'user', 1_000, QUERIED_USER);
+  const label = `user ${QUERIED_USER} after sending 1,000 events of their own (the sample's items, in ${seconds} s)`;
+  const result = await measure({ ...targets.base, url: targets.recommendations, headers: targets.key });
+  report.row(`GET /getRecommendations, ${label}`, result);
+  const ratio = result.requestsPerSecond / fresh.requestsPerSecond;
+  report.target(
+    'a user with 1,000 live events since training, against the same user with none',
+    `${ratio.toFixed(2)}× (${rate(result)} against ${rate(fresh)})`,
+    'at least 0.9×',
+    ratio >= 0.9,
+  );
 }
 
-function printTable(rows: readonly Row[], options: Options, startup: number): void {
+/** The sample data's interactions replayed live (its users and items, the queried user among them). */
+async function realisticRows(
+  local: LocalMode,
+  deployment: Deployment,
+  targets: Targets,
+  report: Report,
+  fresh: LoadResult,
+  events: number,
+): Promise<void> {
+  const count = events.toLocaleString('en-US');
+  const seconds = await loadLiveEvents(local, deployment, 'realistic', events);
+  report.row(
+    `loading ${count} realistic live events (the sample's users and items; PutEvents direct, 10 per call)`,
+    `${seconds} s`,
+  );
+  report.row(
+    `emulator GetRecommendations direct, after ${count} realistic live events`,
+    await measure(targets.direct),
+  );
+  const result = await measure({ ...targets.base, url: targets.recommendations, headers: targets.key });
+  report.row(`GET /getRecommendations, after ${count} realistic live events`, result);
+  const ratio = result.requestsPerSecond / fresh.requestsPerSecond;
+  report.target(
+    `the realistic ${count}-event workload, against fresh`,
+    `${ratio.toFixed(2)}× (${rate(result)} against ${rate(fresh)})`,
+    'at least 0.8×',
+    ratio >= 0.8,
+  );
+}
+
+/** Events on as many distinct item ids as events, then the reads alone and mixed with writes. */
+async function distinctIdRows(
+  local: LocalMode,
+  deployment: Deployment,
+  targets: Targets,
+  report: Report,
+  before: { fresh: LoadResult; mixedFresh: MixedResult },
+  events: number,
+): Promise<void> {
+  const count = events.toLocaleString('en-US');
+  const seconds = await loadLiveEvents(local, deployment, 'distinct', events);
+  report.row(
+    `loading ${count} live events on ${count} distinct item ids (PutEvents direct, 10 per call)`,
+    `${seconds} s`,
+  );
+  report.row(
+    `emulator GetRecommendations direct, after ${count} distinct item ids`,
+    await measure(targets.direct),
+  );
+  const result = await measure({ ...targets.base, url: targets.recommendations, headers: targets.key });
+  report.row(`GET /getRecommendations, after ${count} distinct item ids`, result);
+  const ratio = result.requestsPerSecond / before.fresh.requestsPerSecond;
+  report.target(
+    `GET /prod/getRecommendations after ${count} events on ${count} distinct item ids, against fresh`,
+    `${ratio.toFixed(2)}× (${rate(result)} against ${rate(before.fresh)})`,
+    'at least 0.8×',
+    ratio >= 0.8,
+  );
+  const mixed = await mixedRow(local, targets, report, `after ${count} distinct item ids`);
+  const readRatio = mixed.read.requestsPerSecond / before.mixedFresh.read.requestsPerSecond;
+  const writeRatio = mixed.write.requestsPerSecond / before.mixedFresh.write.requestsPerSecond;
+  const growth = mixed.rssAfter / mixed.rssBefore;
+  report.target(
+    `mixed read / write after ${count} distinct item ids, against no live events; memory during the run`,
+    `${readRatio.toFixed(2)}× / ${writeRatio.toFixed(2)}× (${rate(mixed.read)} / ${rate(mixed.write)}); ${mixed.rssBefore.toFixed(0)} → ${mixed.rssAfter.toFixed(0)} MB`,
+    'at least 0.8×, memory flat (within 1.1×)',
+    readRatio >= 0.8 && writeRatio >= 0.8 && growth <= 1.1,
+  );
+}
+
+function printTable(report: Report, options: Options, startup: number): void {
+  const { rows } = report;
   const ceiling = rows[0]?.[1];
   const ceilingRate = typeof ceiling === 'object' ? ceiling.requestsPerSecond : NaN;
   console.log(`Local mode started (sample data imported) in ${(startup / 1000).toFixed(1)} s`);
@@ -541,6 +708,13 @@ function printTable(rows: readonly Row[], options: Options, startup: number): vo
   console.log('| Measure | requests/s | of ceiling | p50 | p99 | errors |');
   console.log('|---|---|---|---|---|---|');
   for (const row of rows) console.log(formatRow(row, ceilingRate));
+  console.log('');
+  console.log('Targets (issues 18 and 22), each from the rows above:');
+  console.log('');
+  console.log('| Figure | Measured | Target | Met |');
+  console.log('|---|---|---|---|');
+  for (const t of report.targets)
+    console.log(`| ${t.figure} | ${t.measured} | ${t.target} | ${t.met ? 'yes' : '**no**'} |`);
   console.log('');
   console.log(
     `Load average after: ${loadavg()
