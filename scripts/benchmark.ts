@@ -5,7 +5,10 @@
  *
  * - a bare Node HTTP server in the same process: the machine's ceiling for this load generator;
  * - the emulator's runtime endpoint direct, and each gateway route (GetRecommendations first);
- * - GetRecommendations again after N live events were received since training (cost must not grow);
+ * - GetRecommendations for one user of the sample data throughout: fresh; after that user sent 1,000 events of
+ *   their own; after N realistic live events (the sample's users and items replayed); after N events on N
+ *   distinct item ids; and reads mixed with writes (two load processes) fresh and at that size, with local
+ *   mode's resident memory; live events are loaded by scripts/benchmark-load.ts in a process of its own;
  * - the event path: POST /data until the user's recommendations change, p50 / p99;
  * - PutEvents calls per event: what the consumer sent the emulator (its call recorder) for the events that
  *   POST /data accepted under load;
@@ -14,7 +17,8 @@
  *   10 fresh processes, without and with --enable-source-maps), and the time of one `npx cdk synth -q`:
  *   sizes only with --quick, which leaves init and synth out.
  *
- * Every run has a warm-up; every answer that is not 2xx (or the expected 403) counts as an error.
+ * Every run has a warm-up; every answer that is not 2xx (or the expected 403) counts as an error. A second table
+ * gives each target of issues 18 and 22 with the figure this run measured (ratios to the same run's figures).
  *
  *   npm run benchmark -- [--quick] [--connections 10] [--seconds 10] [--live-events 1000000] [--event-samples 40]
  */
@@ -68,7 +72,7 @@ function parseOptions(argv: readonly string[]): Options {
     quick,
     connections: number('connections', 10),
     seconds: number('seconds', quick ? 3 : 10),
-    liveEvents: number("live-events", quick ? 50_000 : 1_000_000),
+    liveEvents: number('live-events', quick ? 50_000 : 1_000_000),
     eventSamples: number('event-samples', quick ? 10 : 40),
   };
 }

@@ -1,5 +1,6 @@
 import { loadModel, train } from '../../local/personalize/model';
 import type { Interaction, LiveContext } from '../../local/personalize/model';
+import { RecentPopularityLog, recentPopularityOf } from '../../local/personalize/model/live-popularity';
 
 const noLive: LiveContext = { userEvents: [], newItems: [] };
 
@@ -34,9 +35,22 @@ describe('aws-popularity-count', () => {
     const live: LiveContext = {
       userEvents: [],
       newItems: [{ itemId: 'fresh', genres: [] }],
-      recentPopularity: new Map([['fresh', 20]]),
+      recentPopularity: recentPopularityOf([['fresh', 20]]),
     };
     expect(model.recommend({ numResults: 1, live })[0]?.itemId).toBe('fresh');
+  });
+
+  it('keeps counting events as they arrive, reading only those since the previous request', async () => {
+    const { model } = await train('aws-popularity-count', data);
+    const recentPopularity = new RecentPopularityLog();
+    const live: LiveContext = { userEvents: [], newItems: [], recentPopularity };
+    recentPopularity.add('c', 3);
+    expect(model.recommend({ numResults: 1, live })[0]?.itemId).toBe('b');
+    recentPopularity.add('c', 6);
+    // c: 1 trained + 9 since; the shares of all 24 events.
+    const top = model.recommend({ numResults: 3, live });
+    expect(top.map((i) => i.score)).toEqual([10 / 24, 9 / 24, 5 / 24]);
+    expect(top[0]?.itemId).toBe('c');
   });
 
   it('ranks the given items by popularity', async () => {

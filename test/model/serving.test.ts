@@ -4,6 +4,7 @@ import {
   trainCollaborative,
   type CollaborativeSnapshot,
 } from '../../local/personalize/model/collaborative';
+import { RecentPopularityLog, recentPopularityOf } from '../../local/personalize/model/live-popularity';
 import { readSampleData } from '../../local/personalize/model/sampleData';
 import { tieOrder, topIndices } from '../../local/personalize/model/shared';
 import type { Interaction, LiveContext, ScoredItem } from '../../local/personalize/model';
@@ -145,7 +146,7 @@ describe('serving the top k without sorting the catalogue', () => {
     const live: LiveContext = {
       userEvents: clicks,
       newItems: [],
-      recentPopularity: new Map([
+      recentPopularity: recentPopularityOf([
         ['7', 30],
         ['9', 4],
         ['1199', 2],
@@ -176,7 +177,7 @@ describe('serving the top k without sorting the catalogue', () => {
     const size = snapshot.itemIds.length;
     const exp = jest.spyOn(Math, 'exp');
     const get = jest.spyOn(Map.prototype, 'get');
-    const recentPopularity = new Map([
+    const recentPopularity = recentPopularityOf([
       ['7', 3],
       ['9', 1],
     ]);
@@ -186,9 +187,30 @@ describe('serving the top k without sorting the catalogue', () => {
       // The normalisers: one per item; the profile's weights: one per profile item; the scores: one per result.
       expect(exp.mock.calls.length).toBeLessThanOrEqual(size + 2 * profile + 25);
       // Lookups by id for the live data (and a few for work arrays), never one per catalogue item.
-      expect(get.mock.calls.length).toBeLessThanOrEqual(recentPopularity.size + 20);
+      expect(get.mock.calls.length).toBeLessThanOrEqual(recentPopularity.eventCount + 20);
     } finally {
       exp.mockRestore();
+      get.mockRestore();
+    }
+  });
+});
+
+describe('popularity since training', () => {
+  it('reads only the events since the previous request: distinct item ids received cost nothing later', () => {
+    const recentPopularity = new RecentPopularityLog();
+    const arrive = (itemId: string) => recentPopularity.add(itemId);
+    const fresh = new CollaborativeModel('aws-user-personalization', snapshot);
+    const live: LiveContext = { ...noLive, recentPopularity };
+    for (let i = 0; i < 100_000; i++) arrive(`unknown-${i}`);
+    fresh.recommend({ userId: users[0] ?? '', numResults: 25, live });
+    for (let i = 0; i < 30; i++) arrive('7');
+    const get = jest.spyOn(Map.prototype, 'get');
+    try {
+      const top = fresh.recommend({ userId: 'never-seen', numResults: 100, live });
+      // The 30 new events, and a few lookups for work arrays: not one per distinct id received.
+      expect(get.mock.calls.length).toBeLessThanOrEqual(30 + 20);
+      expectSameUpToRounding(top, reference(snapshot, 'never-seen', live, 100));
+    } finally {
       get.mockRestore();
     }
   });
@@ -211,7 +233,7 @@ describe('ties', () => {
     const model = new CollaborativeModel('aws-user-personalization', tiny);
     // 'c' had an event since training: cold-explored like 'b' and 'a' for a user with a profile (equal scores),
     // but more popular.
-    const live: LiveContext = { ...noLive, recentPopularity: new Map([['c', 1]]) };
+    const live: LiveContext = { ...noLive, recentPopularity: recentPopularityOf([['c', 1]]) };
     const user: CollaborativeSnapshot = { ...tiny, histories: { fan: [3] } };
     const top = new CollaborativeModel('aws-user-personalization', user).recommend({
       userId: 'fan',

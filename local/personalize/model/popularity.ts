@@ -1,3 +1,4 @@
+import { FollowedPopularity } from './live-popularity';
 import { catalogueOf, Pacer, topScored, unseenNewItems } from './shared';
 import type {
   RankRequest,
@@ -22,12 +23,15 @@ export interface PopularitySnapshot {
 export class PopularityCountModel implements TrainedModel {
   readonly recipe = 'aws-popularity-count' as const;
   private readonly index: Map<string, number>;
+  /** Trained plus recent events per trained item, kept current from the events since the previous request. */
+  private readonly popularity: FollowedPopularity;
 
   constructor(
     private readonly itemIds: readonly string[],
     private readonly counts: readonly number[],
   ) {
     this.index = new Map(itemIds.map((id, i) => [id, i]));
+    this.popularity = new FollowedPopularity(Float64Array.from(counts), this.index, (events) => events);
   }
 
   static fromSnapshot(snapshot: PopularitySnapshot): PopularityCountModel {
@@ -52,17 +56,16 @@ export class PopularityCountModel implements TrainedModel {
   }
 
   private currentShares(live: LiveContext): { itemIds: string[]; shares: number[] } {
-    const itemIds = [
-      ...this.itemIds,
-      ...unseenNewItems(live.newItems, this.index).map((item) => item.itemId),
-    ];
-    const position = new Map(itemIds.map((id, i) => [id, i]));
-    const counts = itemIds.map((_, i) => this.counts[i] ?? 0);
-    for (const [itemId, count] of live.recentPopularity ?? []) {
-      const i = position.get(itemId);
-      if (i !== undefined) counts[i] = (counts[i] ?? 0) + count;
+    const added = unseenNewItems(live.newItems, this.index).map((item) => item.itemId);
+    const itemIds = [...this.itemIds, ...added];
+    const followed = this.popularity.follow(live.recentPopularity);
+    const counts = Array.from(followed.events);
+    let total = followed.total;
+    for (const itemId of added) {
+      const count = live.recentPopularity?.get(itemId) ?? 0;
+      counts.push(count);
+      total += count;
     }
-    const total = counts.reduce((sum, count) => sum + count, 0);
     return { itemIds, shares: counts.map((count) => (total === 0 ? 1 / counts.length : count / total)) };
   }
 }

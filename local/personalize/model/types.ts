@@ -53,8 +53,8 @@ export interface LiveContext {
   readonly userEvents: readonly Interaction[];
   /** Items added by PutItems since training. */
   readonly newItems: readonly Item[];
-  /** Item popularity from events since training (itemId -> count), for new users and trends. */
-  readonly recentPopularity?: ReadonlyMap<string, number>;
+  /** Item popularity from events since training, for new users and trends. */
+  readonly recentPopularity?: RecentPopularity;
 }
 
 export interface RecommendRequest {

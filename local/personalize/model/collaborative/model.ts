@@ -4,6 +4,7 @@ import type {
   Item,
   LiveContext,
   RankRequest,
+  RecentPopularity,
   RecipeName,
   RecommendRequest,
   ScoredItem,
@@ -18,6 +19,7 @@ import {
   type Distribution,
   type QueryCatalogue,
 } from './distribution';
+import { FollowedPopularity } from '../live-popularity';
 import { COLLABORATIVE_SETTINGS } from './settings';
 import {
   packLists,
@@ -42,8 +44,8 @@ export class CollaborativeModel implements TrainedModel {
   private readonly genreIndex: Map<string, number>;
   private readonly maxLogPopularity: number;
   private readonly trainedPopularity: Float64Array;
-  /** The popularity component of each trained item with no events since training. */
-  private readonly trainedPopularityTerm: Float64Array;
+  /** Trained plus recent events per trained item, and their popularity component (0-1 log scale). */
+  private readonly popularity: FollowedPopularity;
   private readonly catalogue: QueryCatalogue;
   private readonly scratch = new Scratch();
 
@@ -68,8 +70,8 @@ export class CollaborativeModel implements TrainedModel {
     this.genreIndex = new Map(state.genres.map((genre, i) => [genre, i]));
     this.maxLogPopularity = Math.log1p(maxOf(state.popularity, 1e-9));
     this.trainedPopularity = Float64Array.from(state.popularity);
-    this.trainedPopularityTerm = this.trainedPopularity.map((events) =>
-      Math.min(1, Math.log1p(events) / this.maxLogPopularity),
+    this.popularity = new FollowedPopularity(this.trainedPopularity, this.index, (events) =>
+      this.popularityTerm(events),
     );
     this.catalogue = {
       itemIds: state.itemIds,
@@ -224,7 +226,7 @@ export class CollaborativeModel implements TrainedModel {
     catalogue: QueryCatalogue,
     profile: readonly number[],
     weights: Float64Array,
-    recent: ReadonlyMap<string, number> | undefined,
+    recent: RecentPopularity | undefined,
   ): { logits: Float64Array; events: Float64Array } {
     const settings = COLLABORATIVE_SETTINGS;
     const size = catalogue.itemIds.length;
@@ -257,25 +259,29 @@ export class CollaborativeModel implements TrainedModel {
 
   /**
    * Per item, its events (trained, plus those since training) and its popularity component (0-1 log scale). The
-   * trained part is computed once per model; only items with events since training are computed per request.
+   * trained items' are kept current from the events that arrived since the previous request; only items added
+   * since training are looked up per request.
    */
   private popularityNow(
     catalogue: QueryCatalogue,
-    recent: ReadonlyMap<string, number> | undefined,
+    recent: RecentPopularity | undefined,
   ): { events: Float64Array; popularity: Float64Array } {
     const size = catalogue.itemIds.length;
     const trainedSize = Math.min(size, this.state.itemIds.length);
+    const followed = this.popularity.follow(recent);
     const events = this.scratch.zeroed('events', size);
-    events.set(this.trainedPopularity.subarray(0, trainedSize));
+    events.set(followed.events.subarray(0, trainedSize));
     const popularity = this.scratch.zeroed('popularity', size);
-    popularity.set(this.trainedPopularityTerm.subarray(0, trainedSize));
-    for (const [itemId, count] of recent ?? []) {
-      const j = catalogue.index.get(itemId);
-      if (j === undefined) continue;
-      events[j] = (events[j] ?? 0) + count;
-      popularity[j] = Math.min(1, Math.log1p(events[j] ?? 0) / this.maxLogPopularity);
+    popularity.set(followed.terms.subarray(0, trainedSize));
+    for (let j = trainedSize; j < size && recent; j++) {
+      events[j] = recent.get(catalogue.itemIds[j] ?? '') ?? 0;
+      popularity[j] = this.popularityTerm(events[j] ?? 0);
     }
     return { events, popularity };
+  }
+
+  private popularityTerm(events: number): number {
+    return Math.min(1, Math.log1p(events) / this.maxLogPopularity);
   }
 
   /** Per item, the profile's weighted similarity to it. */
