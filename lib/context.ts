@@ -5,6 +5,8 @@
 import type { IConstruct } from 'constructs';
 
 export const CONTEXT_KEYS = {
+  /** An e-mail address subscribed to the alarm topic (lib/constructs/observability.ts). Default: none. */
+  alarmEmail: 'alarmEmail',
   /** `false` for accounts that already have API Gateway's CloudWatch role (default `true`: create it). */
   apiGatewayCloudWatchRole: 'apiGatewayCloudWatchRole',
   /** The solution's automatic training: `false` (default) or a schedule such as `rate(7 days)`. */
@@ -48,4 +50,13 @@ export function parseAutoTraining(value: unknown): AutoTrainingSetting {
     );
   }
   return { performAutoTraining: true, schedulingExpression: (value as string).trim() };
+}
+
+/** An optional string context value: absent or empty is undefined; anything but a string is refused. */
+export function stringContext(scope: IConstruct, key: string): string | undefined {
+  const value: unknown = scope.node.tryGetContext(key);
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string')
+    throw new Error(`Context ${key} must be a string, got ${JSON.stringify(value)}`);
+  return value;
 }

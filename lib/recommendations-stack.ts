@@ -11,11 +11,12 @@ import {
 import { Construct } from 'constructs';
 import { OWNER_TAG_ENV } from '../lambda/shared/ownership';
 import { PUT_EVENTS_CONSUMER } from './contract/api-routes';
-import { booleanContext, CONTEXT_KEYS, parseAutoTraining } from './context';
+import { booleanContext, CONTEXT_KEYS, parseAutoTraining, stringContext } from './context';
 import { acknowledge } from './constructs/acknowledge';
 import { DemoPage } from './constructs/demo-page';
 import { EventPipeline } from './constructs/event-pipeline';
 import { HandlerFunction } from './constructs/handler-function';
+import { Observability } from './constructs/observability';
 import { PersonalizeModel } from './constructs/personalize-model';
 import { PersonalizeProvisioning } from './constructs/personalize-provisioning';
 import { RecommendationsApi } from './constructs/recommendations-api';
@@ -42,6 +43,11 @@ export interface RecommendationsStackProps extends StackProps {
    * @default - context `autoTraining`, else false
    */
   readonly autoTraining?: string;
+  /**
+   * An e-mail address the alarms notify (through the stack's alarm topic; SNS asks it to confirm first).
+   * @default - context `alarmEmail`, else none (the topic has no subscription)
+   */
+  readonly alarmEmail?: string;
 }
 
 /**
@@ -52,6 +58,8 @@ export class RecommendationsStack extends Stack {
   public readonly model: PersonalizeModel;
   public readonly events: EventPipeline;
   public readonly api: RecommendationsApi;
+  /** The alarm topic, the alarms' actions and the dashboard. */
+  public readonly observability: Observability;
   /** The one-shot provisioning, with context `provision=true` only. */
   public readonly provisioning?: PersonalizeProvisioning;
 
@@ -105,6 +113,13 @@ export class RecommendationsStack extends Stack {
       events: this.events,
       accountCloudWatchRole:
         props.apiGatewayCloudWatchRole ?? booleanContext(this, CONTEXT_KEYS.apiGatewayCloudWatchRole, true),
+    });
+
+    this.observability = new Observability(this, 'Observability', {
+      api: this.api,
+      events: this.events,
+      consumer,
+      alarmEmail: props.alarmEmail ?? stringContext(this, CONTEXT_KEYS.alarmEmail),
     });
 
     if (booleanContext(this, CONTEXT_KEYS.demoPage, false)) {

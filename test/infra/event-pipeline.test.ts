@@ -31,8 +31,12 @@ describe('event stream', () => {
     });
   });
 
-  it('uses the AWS managed key: the stack creates no KMS key (docs/deploy.md bills none)', () => {
-    synth.template.resourceCountIs('AWS::KMS::Key', 0);
+  it('uses the AWS managed key: the stack’s one KMS key is the alarm topic’s (docs/deploy.md bills it)', () => {
+    const keys = Object.keys(synth.template.findResources('AWS::KMS::Key'));
+    expect(keys).toHaveLength(1);
+    synth.template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [keys[0], 'Arn'] },
+    });
   });
 });
 
