@@ -257,7 +257,7 @@ export class RecommendationsStack extends Stack {
       failedRecordsBucketName: {
         value: this.events.failedRecordsBucket.bucketName,
         description:
-          'S3 bucket of the records that could not be delivered (npm run replay-failures -- s3://<bucket>)',
+          'S3 bucket of the records that could not be delivered (npm run replay-failures -- s3://<bucket> --dataset-group-arn <DatasetGroupArn>)',
       },
     };
     for (const [key, output] of Object.entries(outputs)) {

@@ -241,6 +241,7 @@ export class EventPipeline extends Construct {
         bucket,
         `: each object holds the records themselves (Lambda's whole failed batch under ${LAMBDA_FAILURES_PREFIX}, the consumer's malformed records with their error under ${CONSUMER_FAILURES_PREFIX}). Replay them with: npm run replay-failures -- s3://`,
         bucket,
+        " --dataset-group-arn <the stack's DatasetGroupArn output>",
       ]),
       metric: new cloudwatch.MathExpression({
         // Either source may have no data in a period; FILL counts it as zero instead of dropping the sum.

@@ -302,6 +302,7 @@ describe('alarms', () => {
     expect(description).toContain(JSON.stringify({ Ref: failedRecordsBucketId() }));
     expect(description).toMatch(/records themselves/);
     expect(description).toContain('npm run replay-failures -- s3://');
+    expect(description).toContain("--dataset-group-arn <the stack's DatasetGroupArn output>");
   });
 
   it('fire when Lambda could not even write a failed batch to the bucket (the records are then lost)', () => {
