@@ -68,7 +68,14 @@ request() { # request <METHOD> <path> [json body]: prints the exchange, leaves t
   fi
   STATUS="${BODY##*$'\n'}"
   BODY="${BODY%$'\n'*}"
-  echo "< $STATUS $BODY" >&2
+  if [[ "$path" == /status && "$STATUS" == 2* ]]; then
+    # The whole listing is long and read several times a run: each list's count per status instead.
+    echo "< $STATUS $(js '["importJobs", "solutionVersions", "campaigns", "eventTrackers"].map((name) => {
+      const counts = {}; for (const { status } of v[name] || []) counts[status] = (counts[status] || 0) + 1;
+      return `${name}: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(", ") || "none"}`; }).join("; ")' <<<"$BODY")" >&2
+  else
+    echo "< $STATUS $BODY" >&2
+  fi
   echo >&2
 }
 call() { # call <METHOD> <path> [json body]: request, failing on non-2xx

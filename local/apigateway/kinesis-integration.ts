@@ -46,6 +46,13 @@ export async function putRecordIntegration(
   return integrationResponse(request, answer);
 }
 
+/**
+ * The stack's stream is encrypted with the AWS-managed key (lib/constructs/event-pipeline.ts), so PutRecord
+ * answers `EncryptionType: KMS` on AWS (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecord.html).
+ * kinesalite has no encryption and answers none: the stand-in answers as the stack's stream does.
+ */
+const STACK_STREAM_ENCRYPTION = 'KMS';
+
 /** Sends the rendered input; a template Kinesis cannot parse is its 400 SerializationException. */
 async function putRecord(kinesis: KinesisClient, rendered: string): Promise<KinesisAnswer> {
   try {
@@ -58,11 +65,8 @@ async function putRecord(kinesis: KinesisClient, rendered: string): Promise<Kine
         PartitionKey: input.PartitionKey,
       }),
     );
-    const { SequenceNumber, ShardId, EncryptionType } = output;
-    return {
-      status: 200,
-      body: JSON.stringify({ SequenceNumber, ShardId, ...(EncryptionType ? { EncryptionType } : {}) }),
-    };
+    const { SequenceNumber, ShardId, EncryptionType = STACK_STREAM_ENCRYPTION } = output;
+    return { status: 200, body: JSON.stringify({ SequenceNumber, ShardId, EncryptionType }) };
   } catch (error) {
     if (error instanceof SyntaxError) {
       const body = { __type: 'SerializationException', message: 'The request body is not valid JSON' };

@@ -448,9 +448,14 @@ describe('the local gateway', () => {
     });
 
     expect(response.status).toBe(200);
-    const body = response.body as { Message: string; data: { SequenceNumber: string; ShardId: string } };
+    const body = response.body as {
+      Message: string;
+      data: { SequenceNumber: string; ShardId: string; EncryptionType?: string };
+    };
     expect(body.Message).toBe('Event sent successfully');
     expect(body.data.ShardId).toBe('shardId-000000000000');
+    // As the stack's KMS-encrypted stream answers (the seed's answer shows it; docs/http-api.md lists it).
+    expect(body.data.EncryptionType).toBe('KMS');
     const iterator = await kinesis.send(
       new GetShardIteratorCommand({
         StreamName: STREAM,

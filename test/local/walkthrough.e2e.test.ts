@@ -250,7 +250,15 @@ describe('scripts/walkthrough.sh runs any number of times on one deployment', ()
   let keptCampaign: string;
 
   it('KEEP=1 keeps the campaign it created, and says so', async () => {
-    const kept = succeeded(await walkthrough({ KEEP: '1' }));
+    const run = await walkthrough({ KEEP: '1' });
+    const kept = succeeded(run);
+    // GET /status is read several times a run: summed up in a line each time, never the whole listing.
+    const statusLines = run.stderr.split('\n').filter((text) => /^< 200 importJobs: /.test(text));
+    expect(statusLines.length).toBeGreaterThanOrEqual(2);
+    expect(statusLines[0]).toMatch(
+      /^< 200 importJobs: 2 ACTIVE; solutionVersions: .*; campaigns: .*; eventTrackers: /,
+    );
+    expect(run.stderr).not.toContain('"importJobs":[');
     keptCampaign = created(kept, 'campaign')!;
     trackerArn = created(kept, 'event tracker')!;
     expect(trackerArn).toContain(':event-tracker/');
