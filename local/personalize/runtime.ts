@@ -143,7 +143,8 @@ function servingModel(
 
 /**
  * How many of a user's events since training shape their next recommendations: the newest, which weigh most.
- * A bound, so a recommendation costs the same for a user who sent a million events as for one who sent ten.
+ * A bound, so a recommendation costs the same for a user who sent a million events as for one who sent ten;
+ * the store keeps each user's newest events reduced to their items as they arrive, so a request reads no event.
  */
 export const LIVE_PROFILE_EVENTS = 200;
 
@@ -156,7 +157,7 @@ function liveContext(
   const group = groupOf(ctx, version);
   const cutoff = version.dataCutoffSeq ?? 0;
   return {
-    userEvents: userId ? ctx.store.userEventsAfter(group, userId, cutoff, LIVE_PROFILE_EVENTS) : [],
+    userEvents: userId ? ctx.store.userItemsAfter(group, userId, cutoff, LIVE_PROFILE_EVENTS) : [],
     newItems: ctx.store.itemsAfter(group, cutoff),
     recentPopularity: ctx.store.recentPopularityAfter(group, cutoff),
   };

@@ -315,6 +315,14 @@ export class EmulatorStore {
     return this.live.userEventsAfter(datasetGroupArn, userId, seq, limit);
   }
 
+  /**
+   * The user's newest `limit` events after a log position, each item once at its latest event, oldest first:
+   * kept current as the user's events arrive (see GroupLiveData.userItemsAfter).
+   */
+  userItemsAfter(datasetGroupArn: string, userId: string, seq: number, limit: number): Interaction[] {
+    return this.live.userItemsAfter(datasetGroupArn, userId, seq, limit);
+  }
+
   /** Items put after a log position; a later PutItems of the same item wins. */
   itemsAfter(datasetGroupArn: string, seq: number, upTo = Infinity): Item[] {
     return this.live.itemsAfter(datasetGroupArn, seq, upTo);

@@ -160,6 +160,52 @@ describe('live data: the cost of a recommendation', () => {
     expect(newest).toEqual(store.userEventsAfter(GROUP, 'busy', 0).slice(-200));
   });
 
+  test("a user's profile costs the items it returns, not the user's history: kept current as their events arrive", () => {
+    const store = new EmulatorStore();
+    const group = () => store.liveGroup(GROUP)!;
+    const send = (from: number, to: number) =>
+      store.appendLive(
+        Array.from({ length: to - from }, (_, k) =>
+          event('busy', `item-${(from + k) % 5}`, 1_700_000_000 + from + k),
+        ),
+      );
+    send(0, 10);
+    store.userItemsAfter(GROUP, 'busy', 0, 200); // the first read walks the newest events, once
+    const read = () => {
+      const before = group().visited;
+      const items = store.userItemsAfter(GROUP, 'busy', 0, 200);
+      return { work: group().visited - before, items };
+    };
+    const at10 = read();
+    send(10, 5_000);
+    const at5000 = read();
+    expect(at10.work).toBe(5);
+    expect(at5000.work).toBe(5);
+    // Each item once, at its latest event, in order of those events.
+    expect(at5000.items.map((e) => [e.itemId, e.timestamp])).toEqual(
+      [4995, 4996, 4997, 4998, 4999].map((i) => [`item-${i % 5}`, 1_700_000_000 + i]),
+    );
+  });
+
+  test("a user's profile answers as their newest events reduced to items, while events arrive", () => {
+    const store = new EmulatorStore();
+    const reference = new Reference();
+    const next = seededRandom(11);
+    const users = ['user-0', 'user-3', 'user-11', 'nobody'];
+    const cutoffs = [0];
+    for (let round = 0; round < 10; round++) {
+      reference.add(store, randomRecords(next, 120, round * 1000));
+      cutoffs.push(store.liveSeq - Math.floor(next() * 200));
+      for (const cutoff of cutoffs)
+        for (const userId of users) {
+          const newest = reference.userEventsAfter(userId, cutoff).slice(-7);
+          const latest = new Map(newest.map((e) => [e.itemId, e]));
+          const expected = newest.filter((e) => latest.get(e.itemId) === e);
+          expect(store.userItemsAfter(GROUP, userId, cutoff, 7)).toEqual(expected);
+        }
+    }
+  });
+
   test('popularity since a cutoff is one structure kept current in place: reading it between events copies nothing', () => {
     const store = new EmulatorStore();
     store.appendLive([event('u', 'a', 1)]);

@@ -49,7 +49,10 @@ export interface RecentPopularity extends ReadonlyMap<string, number> {
 
 /** What a model is handed at query time besides what it was trained on. */
 export interface LiveContext {
-  /** The user's events accepted by PutEvents since training, oldest first. */
+  /**
+   * The user's events accepted by PutEvents since training, oldest first: the emulator hands the newest 200,
+   * each item once, at its latest event (a profile needs no more).
+   */
   readonly userEvents: readonly Interaction[];
   /** Items added by PutItems since training. */
   readonly newItems: readonly Item[];

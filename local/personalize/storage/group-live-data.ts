@@ -69,6 +69,51 @@ interface SinceCutoff {
   itemList?: Item[];
 }
 
+/** How many users' live profiles a group keeps current as events arrive: those read most recently. */
+const KEPT_USER_PROFILES = 1_000;
+
+/**
+ * A user's newest events (at most `limit`) reduced to their items, each at its latest event, in order of that
+ * event: kept current as the user's events arrive, so reading it costs the same however long the user's history.
+ */
+class UserProfile {
+  /** The window's events (group indexes) and their items, a ring of `limit`, oldest at `start`. */
+  private readonly events: Int32Array;
+  private readonly items: Int32Array;
+  private start = 0;
+  private size = 0;
+  /** Per item in the window: its latest event, in order of those events (a move re-inserts it last). */
+  readonly latest = new Map<number, number>();
+  /** Per item in the window: how many of its events are in the window. */
+  private readonly counts = new Map<number, number>();
+
+  constructor(readonly limit: number) {
+    this.events = new Int32Array(limit);
+    this.items = new Int32Array(limit);
+  }
+
+  push(index: number, item: number): void {
+    if (this.size === this.limit) {
+      const dropped = this.items[this.start] ?? 0;
+      this.start = (this.start + 1) % this.limit;
+      this.size--;
+      const left = (this.counts.get(dropped) ?? 1) - 1;
+      // The item's latest event was the one dropped only when none of its events is left.
+      if (left === 0) {
+        this.counts.delete(dropped);
+        this.latest.delete(dropped);
+      } else this.counts.set(dropped, left);
+    }
+    const at = (this.start + this.size) % this.limit;
+    this.events[at] = index;
+    this.items[at] = item;
+    this.size++;
+    this.counts.set(item, (this.counts.get(item) ?? 0) + 1);
+    this.latest.delete(item);
+    this.latest.set(item, index);
+  }
+}
+
 /**
  * The live data of one dataset group, stored compactly: strings interned once, events as typed-array
  * columns, each event linked to the user's previous one (so a user's recent events are found without
@@ -97,6 +142,8 @@ export class GroupLiveData {
   readonly users = uint32Column();
   eventIds = new FingerprintSet();
   private readonly sinceCutoff = new Map<number, SinceCutoff>();
+  /** Live profiles of the users read most recently, by user id (interned), least recently read first. */
+  private readonly profiles = new Map<number, UserProfile>();
   /** Events and items read to answer queries: a measure of their cost (tests check it stays flat). */
   visited = 0;
 
@@ -123,6 +170,9 @@ export class GroupLiveData {
     e.tracker.push(this.strings.intern(event.trackerArn));
     e.timestamp.push(interaction.timestamp);
     this.linkToUser(this.eventCount - 1);
+    this.profiles
+      .get(e.user.at(this.eventCount - 1))
+      ?.push(this.eventCount - 1, e.item.at(this.eventCount - 1));
     if (event.eventId !== undefined) this.eventIds.add(event.eventId);
     for (const [cutoff, since] of this.sinceCutoff)
       if (seq > cutoff) since.popularity.count(interaction.itemId);
@@ -183,6 +233,38 @@ export class GroupLiveData {
       indexes.push(i);
     this.visited += indexes.length;
     return indexes.reverse().map((i) => this.interaction(i));
+  }
+
+  /**
+   * The user's newest `limit` events after a log position reduced to their items, each at its latest event,
+   * oldest first: what a model's profile of the user needs. Kept current as the user's events arrive (for the
+   * users read most recently), so its cost is bounded by the items it returns, not by the user's history.
+   */
+  userItemsAfter(userId: string, seq: number, limit: number): Interaction[] {
+    const id = this.strings.idOf(userId);
+    if (id === undefined || id >= this.lastOfUser.length) return [];
+    let profile = this.profiles.get(id);
+    if (profile?.limit === limit) {
+      this.profiles.delete(id);
+    } else {
+      profile = new UserProfile(limit);
+      const newest: number[] = [];
+      for (let i = this.lastOfUser.at(id); i >= 0 && newest.length < limit; i = this.previousOfUser.at(i))
+        newest.push(i);
+      for (let k = newest.length - 1; k >= 0; k--) {
+        const index = newest[k] ?? 0;
+        profile.push(index, this.events.item.at(index));
+      }
+      this.visited += newest.length;
+      if (this.profiles.size >= KEPT_USER_PROFILES)
+        this.profiles.delete(this.profiles.keys().next().value as number);
+    }
+    this.profiles.set(id, profile);
+    const found: Interaction[] = [];
+    for (const index of profile.latest.values())
+      if (this.events.seq.at(index) > seq) found.push(this.interaction(index));
+    this.visited += found.length;
+    return found;
   }
 
   /** Items put after a log position and up to another; a later PutItems of the same item wins. */

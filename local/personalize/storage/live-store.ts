@@ -97,6 +97,10 @@ export class LiveStore {
     return this.groups.get(datasetGroupArn)?.userEventsAfter(userId, seq, limit) ?? [];
   }
 
+  userItemsAfter(datasetGroupArn: string, userId: string, seq: number, limit: number): Interaction[] {
+    return this.groups.get(datasetGroupArn)?.userItemsAfter(userId, seq, limit) ?? [];
+  }
+
   itemsAfter(datasetGroupArn: string, seq: number, upTo = Infinity): Item[] {
     return this.groups.get(datasetGroupArn)?.itemsAfter(seq, upTo) ?? [];
   }

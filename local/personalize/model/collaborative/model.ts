@@ -44,6 +44,10 @@ export class CollaborativeModel implements TrainedModel {
   private readonly genreIndex: Map<string, number>;
   private readonly maxLogPopularity: number;
   private readonly trainedPopularity: Float64Array;
+  /** Every item's neighbours as flat typed arrays: item i's are at neighbourStart[i] .. neighbourStart[i + 1]. */
+  private readonly neighbourStart: Int32Array;
+  private readonly neighbourItem: Int32Array;
+  private readonly neighbourSimilarity: Float64Array;
   /** Trained plus recent events per trained item, and their popularity component (0-1 log scale). */
   private readonly popularity: FollowedPopularity;
   private readonly catalogue: QueryCatalogue;
@@ -70,6 +74,11 @@ export class CollaborativeModel implements TrainedModel {
     this.genreIndex = new Map(state.genres.map((genre, i) => [genre, i]));
     this.maxLogPopularity = Math.log1p(maxOf(state.popularity, 1e-9));
     this.trainedPopularity = Float64Array.from(state.popularity);
+    ({
+      start: this.neighbourStart,
+      item: this.neighbourItem,
+      similarity: this.neighbourSimilarity,
+    } = flatNeighbours(state.neighbours));
     this.popularity = new FollowedPopularity(this.trainedPopularity, this.index, (events) =>
       this.popularityTerm(events),
     );
@@ -284,15 +293,19 @@ export class CollaborativeModel implements TrainedModel {
     return Math.min(1, Math.log1p(events) / this.maxLogPopularity);
   }
 
-  /** Per item, the profile's weighted similarity to it. */
+  /**
+   * Per item, the profile's weighted similarity to it: the hottest loop of a request for a long profile (80
+   * neighbours per profile item), so it reads typed arrays.
+   */
   private cooccurrenceOf(profile: readonly number[], weights: Float64Array, size: number): Float64Array {
     const cooccurrence = this.scratch.zeroed('cooccurrence', size);
-    for (const item of profile) {
-      const weight = weights[item] ?? 0;
-      const neighbours = this.state.neighbours[item] ?? [];
-      for (let k = 0; k + 1 < neighbours.length; k += 2) {
-        const j = neighbours[k] ?? 0;
-        cooccurrence[j] = (cooccurrence[j] ?? 0) + weight * (neighbours[k + 1] ?? 0);
+    const { neighbourStart: start, neighbourItem: item, neighbourSimilarity: similarity } = this;
+    for (const i of profile) {
+      const weight = weights[i] ?? 0;
+      const end = start[i + 1] ?? 0;
+      for (let k = start[i] ?? 0; k < end; k++) {
+        const j = item[k] ?? 0;
+        cooccurrence[j] = (cooccurrence[j] ?? 0) + weight * (similarity[k] ?? 0);
       }
     }
     return cooccurrence;
@@ -362,4 +375,23 @@ export class CollaborativeModel implements TrainedModel {
       accept: request.accept,
     });
   }
+}
+
+/** Neighbour lists ([index, similarity, ...] per item) as three typed arrays. */
+function flatNeighbours(lists: readonly (readonly number[])[]): {
+  start: Int32Array;
+  item: Int32Array;
+  similarity: Float64Array;
+} {
+  const start = new Int32Array(lists.length + 1);
+  lists.forEach((list, i) => (start[i + 1] = (start[i] ?? 0) + (list.length >> 1)));
+  const item = new Int32Array(start[lists.length] ?? 0);
+  const similarity = new Float64Array(item.length);
+  lists.forEach((list, i) => {
+    for (let k = 0, at = start[i] ?? 0; k + 1 < list.length; k += 2, at++) {
+      item[at] = list[k] ?? 0;
+      similarity[at] = list[k + 1] ?? 0;
+    }
+  });
+  return { start, item, similarity };
 }
