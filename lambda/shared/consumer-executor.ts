@@ -4,7 +4,7 @@
  */
 import type { PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
 import { type PlannedCall, isolateRecords } from './consumer-plan';
-import { isRetryable } from './errors';
+import { isRetryable, isThrottling } from './errors';
 import type { Logger } from './logger';
 import { putEvents } from './put-events';
 import { messageOf } from './records';
@@ -32,7 +32,21 @@ export interface ExecutorDependencies {
   readonly timeUp: () => boolean;
   /** Each record's index in sequence-number order: the lane whose next record comes first goes first. */
   readonly position: ReadonlyMap<string, number>;
+  /** Waits `ms` (between tries of a throttled call). */
+  readonly sleep: (ms: number) => Promise<void>;
 }
+
+/**
+ * A throttled call is made again in the same invocation, after THROTTLE_FIRST_WAIT_MS doubling up to
+ * THROTTLE_MAX_WAIT_MS, for at most THROTTLE_RETRY_WINDOW_MS of waiting and never once no call may start
+ * (the deadline). Throttling says "later", not "no": reported at once as other retryable errors are, a burst
+ * of it spent the event source mapping's few retry attempts (event-source-settings.ts) in seconds and sent
+ * records to the on-failure destination. Other retryable errors (5xx, network, permissions) still stop the
+ * invocation at once: Lambda retries the records.
+ */
+export const THROTTLE_FIRST_WAIT_MS = 100;
+export const THROTTLE_MAX_WAIT_MS = 2_000;
+export const THROTTLE_RETRY_WINDOW_MS = 15_000;
 
 /** Why the executor stopped before making every call. */
 export type StopReason = 'deadline' | 'retryable failure';
@@ -93,6 +107,23 @@ export async function executeCalls(
   }
 }
 
+/** Makes the call, again while it is throttled (THROTTLE_RETRY_WINDOW_MS); throws its last error. */
+async function putEventsThroughThrottling(call: PlannedCall, deps: ExecutorDependencies): Promise<void> {
+  let waited = 0;
+  for (let wait = THROTTLE_FIRST_WAIT_MS; ; wait = Math.min(wait * 2, THROTTLE_MAX_WAIT_MS)) {
+    try {
+      await putEvents(deps.personalizeEvents, call.input, deps.logger);
+      return;
+    } catch (error) {
+      if (!isThrottling(error) || waited + wait > THROTTLE_RETRY_WINDOW_MS || deps.timeUp()) throw error;
+      const { trackingId, userId } = call.input;
+      deps.logger.warn('PutEvents throttled; trying again', { trackingId, userId, waitMs: wait, error });
+      await deps.sleep(wait);
+      waited += wait;
+    }
+  }
+}
+
 /**
  * Makes one call and records its outcome; answers true on a retryable failure. A call of several records
  * that the service rejects is split into one call per record (put back at the head of its lane), to set
@@ -108,7 +139,7 @@ async function makeCall(
   const stateOf = (sequenceNumber: string) => states.get(sequenceNumber) as RecordState;
   const sequenceNumbers = call.parts.map((part) => part.sequenceNumber);
   try {
-    await putEvents(deps.personalizeEvents, call.input, deps.logger);
+    await putEventsThroughThrottling(call, deps);
   } catch (error) {
     const retryable = isRetryable(error);
     const { trackingId, userId } = call.input;

@@ -82,7 +82,7 @@ export interface ConsumerDependencies {
   readonly concurrency?: number;
   /** How long to wait for an event tracker being created (default TRACKER_ACTIVATION_WAIT_MS). */
   readonly trackerActivationWaitMs?: number;
-  /** Waits `ms` (tests pass one that does not). */
+  /** Waits `ms`, for a tracker being created or a throttled call (tests pass one that does not). */
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -132,9 +132,10 @@ type Stop = StopReason | 'tracking id lookup failed' | 'event tracker not active
  * - A tracking id whose event tracker is being created (trackers.ts) is waited for (TRACKER_ACTIVATION_WAIT_MS);
  *   if it is still not active, or tracking ids cannot be learnt, nothing is sent: the whole batch is retried,
  *   none of it set aside.
- * - A retryable failure (throttling, 5xx, network, access denied) stops new calls; the calls in flight
- *   finish, and the earliest record not fully delivered is reported. So is the earliest one not yet sent when
- *   the deadline nears (deadlineOf).
+ * - A throttled call is made again within the invocation (consumer-executor.ts THROTTLE_RETRY_WINDOW_MS, never
+ *   past the deadline). A retryable failure (throttling that lasted, 5xx, network, access denied) stops new
+ *   calls; the calls in flight finish, and the earliest record not fully delivered is reported. So is the
+ *   earliest one not yet sent when the deadline nears (deadlineOf).
  * - Senders (tracking id, user, session) are independent: up to MAX_CALLS_IN_FLIGHT calls are in flight,
  *   one per sender, each sender's calls in record order. Consecutive records of one sender share a call
  *   while their events fit (10), so a call carries whole records only, or one of the calls of a record of
@@ -161,6 +162,7 @@ export async function deliverRecords(
       concurrency: deps.concurrency ?? MAX_CALLS_IN_FLIGHT,
       timeUp,
       position: new Map(plan.records.map((record, index) => [record.kinesis.sequenceNumber, index])),
+      sleep: deps.sleep ?? setTimeout,
     }));
   return settle(plan, states, stop, deps);
 }

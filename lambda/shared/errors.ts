@@ -163,6 +163,21 @@ const RETRYABLE_ERRORS = new Set([
   'InvalidSignatureException',
 ]);
 
+/** Throttling: the service asks to slow down; the same request succeeds a moment later. */
+const THROTTLING_ERRORS = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'SlowDown',
+]);
+
+/** Whether the call was throttled (a throttling error name, or HTTP 429). */
+export function isThrottling(error: unknown): boolean {
+  const name = serviceErrorName(error);
+  if (name !== undefined && THROTTLING_ERRORS.has(name)) return true;
+  return isSdkError(error) && error.$metadata?.httpStatusCode === 429;
+}
+
 /** Errors that say the request itself is wrong: sending it again cannot succeed. */
 const PERMANENT_ERRORS = new Set([
   'InvalidInputException',

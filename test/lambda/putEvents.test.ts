@@ -25,6 +25,11 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler, trackingIds } from '../../lambda/putEvents';
+import {
+  THROTTLE_FIRST_WAIT_MS,
+  THROTTLE_MAX_WAIT_MS,
+  THROTTLE_RETRY_WINDOW_MS,
+} from '../../lambda/shared/consumer-executor';
 import { TRACKER_POLL_MS, deliverRecords } from '../../lambda/shared/delivery';
 import { EventTrackerNotActiveError } from '../../lambda/shared/errors';
 import { sessionIdFor } from '../../lambda/shared/events';
@@ -187,24 +192,89 @@ describe('putEvents consumer: batching', () => {
   });
 });
 
-describe('putEvents consumer: retryable failures', () => {
-  it('reports a throttled call and acknowledges nothing after it; no call of its sender follows', async () => {
+/** The consumer with time driven by the test: `sleep` records the waits and returns at once. */
+function deliverWithClock(
+  records: Parameters<typeof kinesisEvent>[0],
+  remainingTimeMs?: () => number,
+): Promise<{ result: Awaited<ReturnType<typeof deliverRecords>>; sleeps: number[] }> {
+  const sleeps: number[] = [];
+  return deliverRecords(records, {
+    personalizeEvents: new PersonalizeEventsClient({}),
+    s3: new S3Client({}),
+    failedRecordsBucket: FAILED_RECORDS_BUCKET,
+    isOwnTrackingId: () => Promise.resolve(true),
+    logger,
+    remainingTimeMs,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      return Promise.resolve();
+    },
+  }).then((result) => ({ result, sleeps }));
+}
+
+describe('putEvents consumer: throttling', () => {
+  const throttled = () => serviceError('ThrottlingException', 'Rate exceeded', 400);
+
+  it('makes a throttled call again within the invocation, backing off, and delivers: nothing retried by Lambda', async () => {
     personalizeEvents
-      .on(PutEventsCommand, { userId: '429' })
-      .resolvesOnce({})
-      .rejects(serviceError('ThrottlingException', 'Rate exceeded', 400));
+      .on(PutEventsCommand)
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .rejectsOnce(serviceError('TooManyRequestsException', 'slow down', 429))
+      .rejectsOnce(throttled())
+      .resolves({});
 
-    const result = await consume(
-      record(1, { interactions: 10 }),
-      record(2, { interactions: 10 }),
-      record(3, { interactions: 10 }),
-    );
+    const { result, sleeps } = await deliverWithClock([record(1), record(2)]);
 
-    expect(result).toEqual(failureAt(2));
-    expect(sentCalls()).toHaveLength(2);
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(sleeps).toEqual([100, 200, 400, 800]);
+    // One call carries both records (same sender): four throttled tries, then the one accepted.
+    expect(sentCalls()).toHaveLength(5);
     expect(s3).not.toHaveReceivedAnyCommand();
   });
 
+  it('reports a call still throttled after the retry window, acknowledging nothing after it', async () => {
+    personalizeEvents.on(PutEventsCommand, { userId: '429' }).resolvesOnce({}).rejects(throttled());
+
+    const { result, sleeps } = await deliverWithClock([
+      record(1, { interactions: 10 }),
+      record(2, { interactions: 10 }),
+      record(3, { interactions: 10 }),
+    ]);
+
+    expect(result).toEqual(failureAt(2));
+    expect(sleeps[0]).toBe(THROTTLE_FIRST_WAIT_MS);
+    expect(Math.max(...sleeps)).toBe(THROTTLE_MAX_WAIT_MS);
+    expect(sleeps.reduce((sum, ms) => sum + ms, 0)).toBeLessThanOrEqual(THROTTLE_RETRY_WINDOW_MS);
+    expect(sentCalls()).toHaveLength(2 + sleeps.length);
+    expect(s3).not.toHaveReceivedAnyCommand();
+  });
+
+  it('does not wait past the deadline: a throttled call near it is reported at once', async () => {
+    let remaining = 60_000;
+    personalizeEvents.on(PutEventsCommand).callsFake(() => {
+      remaining = 5_000; // the call took the invocation to its deadline margin
+      return Promise.reject(throttled());
+    });
+
+    const { result, sleeps } = await deliverWithClock([record(1)], () => remaining);
+
+    expect(result).toEqual(failureAt(1));
+    expect(sleeps).toEqual([]);
+  });
+
+  it('does not wait on other retryable errors: a 5xx stops the invocation at once, Lambda retries', async () => {
+    personalizeEvents.on(PutEventsCommand).rejects(serviceError('ServiceUnavailableException', 'busy', 503));
+
+    const { result, sleeps } = await deliverWithClock([record(1)]);
+
+    expect(result).toEqual(failureAt(1));
+    expect(sleeps).toEqual([]);
+    expect(sentCalls()).toHaveLength(1);
+  });
+});
+
+describe('putEvents consumer: retryable failures', () => {
   it('stops starting calls after a retryable failure, lets those in flight finish, and reports the earliest', async () => {
     personalizeEvents.on(PutEventsCommand, { userId: 'user-3' }).rejects(new Error('socket hang up'));
     const records = Array.from({ length: 20 }, (_, index) =>

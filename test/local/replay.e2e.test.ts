@@ -1,5 +1,6 @@
 /**
- * The replay path, end to end in local mode: while Personalize throttles every PutEvents, records posted to
+ * The replay path, end to end in local mode: while Personalize fails every PutEvents (a 5xx, which the
+ * consumer does not wait out as it waits out throttling), records posted to
  * /data exhaust their retries and the event source mapping writes them to the failed-records bucket where
  * Lambda would (`aws/lambda/<mapping UUID>/<shardId>/...`, the records in `payload.Records`); a record for a
  * tracking id that is not the stack's is set aside by the consumer itself under `consumer/`, with its error.
@@ -62,7 +63,7 @@ describe('replaying the failed-records bucket into Personalize', () => {
       port: 0,
       stateDir: state.path,
       personalizeTransitionMs: 20,
-      // Shorter than the stack's (3 retries, bisecting): each try already waits out the SDK's throttling backoff.
+      // Shorter than the stack's (3 retries, bisecting): each try already waits out the SDK's own retries.
       eventSourceSettings: { maxBatchingWindowSeconds: 0.2, retryAttempts: 1, bisectBatchOnError: false },
       consumerRetryDelayMs: () => 20,
       log: () => undefined,
@@ -95,7 +96,7 @@ describe('replaying the failed-records bucket into Personalize', () => {
 
   it("sends the batches Lambda's on-failure destination kept, once Personalize is back, and deletes them", async () => {
     local.personalize.injectFaults({
-      PutEvents: { failNext: 1_000_000, errorType: 'ThrottlingException', message: 'Rate exceeded' },
+      PutEvents: { failNext: 1_000_000, errorType: 'InternalServerError', message: 'Personalize is down' },
     });
     await postClick('replay-user', '101', tracker.trackingId, 2);
     await postClick('replay-user', '102', tracker.trackingId, 3);
