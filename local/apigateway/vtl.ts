@@ -3,7 +3,7 @@
  * `$input`, `$util` and `$context` variables API Gateway gives a template. Local mode renders the stack's
  * own `/data` templates with it, so a template that would break on AWS breaks here too.
  */
-import { render } from 'velocityjs';
+import { Compile, parse } from 'velocityjs';
 
 export interface MappingTemplateInput {
   /** The raw request (or integration response) body. */
@@ -50,16 +50,32 @@ export function renderMappingTemplate(template: string, input: MappingTemplateIn
     context: { ...input.context, responseOverride },
     stageVariables: input.stageVariables ?? {},
   };
-  const body = render(template, context, undefined, {
+  const body = new Compile(parsedTemplate(template), {
     escape: false,
     customMethodHandlers: JAVA_STRING_METHODS,
-  });
+  }).render(context);
   const status = Number(responseOverride.status);
   return {
     body,
     ...(Number.isInteger(status) && status > 0 ? { statusOverride: status } : {}),
     headerOverrides: responseOverride.header,
   };
+}
+
+type TemplateSyntax = ReturnType<typeof parse>;
+
+/** Templates parsed once: the stack's few templates are rendered on every request, and parsing was most of that. */
+const parsedTemplates = new Map<string, TemplateSyntax>();
+const PARSED_TEMPLATES_KEPT = 64;
+
+function parsedTemplate(template: string): TemplateSyntax {
+  let syntax = parsedTemplates.get(template);
+  if (!syntax) {
+    syntax = parse(template);
+    if (parsedTemplates.size >= PARSED_TEMPLATES_KEPT) parsedTemplates.clear();
+    parsedTemplates.set(template, syntax);
+  }
+  return syntax;
 }
 
 /** API Gateway's VTL runs on Java: templates call java.lang.String methods that JavaScript strings lack. */
