@@ -20,6 +20,8 @@ import {
   type Tag,
 } from '@aws-sdk/client-personalize';
 import {
+  GetPersonalizedRankingCommand,
+  type GetPersonalizedRankingCommandOutput,
   GetRecommendationsCommand,
   type GetRecommendationsCommandOutput,
   type PersonalizeRuntimeClient,
@@ -124,8 +126,23 @@ export function getRecommendations(
   return client.send(
     new GetRecommendationsCommand({
       campaignArn: query.campaignArn,
-      userId: query.userId,
+      ...(query.userId === undefined ? {} : { userId: query.userId }),
+      ...(query.itemId === undefined ? {} : { itemId: query.itemId }),
       ...(query.numResults === undefined ? {} : { numResults: query.numResults }),
+    }),
+  );
+}
+
+/** The items of the request's inputList ordered for the user; items without training interactions last, unscored. */
+export function getPersonalizedRanking(
+  client: PersonalizeRuntimeClient,
+  request: z.output<typeof requests.getPersonalizedRankingRequest>,
+): Promise<GetPersonalizedRankingCommandOutput> {
+  return client.send(
+    new GetPersonalizedRankingCommand({
+      campaignArn: request.campaignArn,
+      userId: request.userId,
+      inputList: request.inputList,
     }),
   );
 }

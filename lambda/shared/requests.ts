@@ -4,6 +4,7 @@
  * into the JSON-schema models API Gateway validates with before a Lambda function is even invoked.
  */
 import * as z from 'zod';
+import { INPUT_LIST_MAX } from '../../lib/contract/recipes';
 
 const arn = (resource: string) =>
   z
@@ -179,16 +180,27 @@ export const createEventTrackerRequest = z.object({
   datasetGroupArn: arn('dataset-group'),
 });
 
-/** Query string of `GET /getRecommendations` (all values arrive as strings). */
+/**
+ * Query string of `GET /getRecommendations` (all values arrive as strings). Which of `userId` and `itemId` a
+ * campaign needs depends on its recipe type (lib/contract/recipes.ts): Personalize names the missing one.
+ */
 export const getRecommendationsQuery = z.object({
   campaignArn: arn('campaign'),
-  userId: personalizeId(),
+  userId: personalizeId().optional(),
+  itemId: personalizeId().optional(),
   numResults: z
     .string()
     .regex(/^[0-9]+$/, { message: 'must be a whole number from 1 to 500' })
     .transform(Number)
     .pipe(z.number().int().min(1).max(500))
     .optional(),
+});
+
+/** `POST /getPersonalizedRanking`: the items of `inputList` ordered for `userId` (a PERSONALIZED_RANKING campaign). */
+export const getPersonalizedRankingRequest = z.object({
+  campaignArn: arn('campaign'),
+  userId: personalizeId(),
+  inputList: z.array(personalizeId()).min(1).max(INPUT_LIST_MAX),
 });
 
 /** `POST /data`: the seed's Kinesis PutRecord body. `stream-name` is accepted and ignored. */

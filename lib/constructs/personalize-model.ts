@@ -16,6 +16,7 @@ import {
   type PersonalizeNameInputs,
   type PersonalizeNames,
 } from '../contract/personalize-schemas';
+import { servedRecipe } from '../contract/recipes';
 import { accountPatternFinding, acknowledge, attributeFinding } from './acknowledge';
 import type { AutoTrainingSetting } from '../context';
 import { CLEANUP_PERMISSIONS, PersonalizeCleanup } from './personalize-cleanup';
@@ -95,6 +96,8 @@ export class PersonalizeModel extends Construct {
       recipeArn,
       solutionConfig: props.solutionConfig,
     });
+    // A recipe whose type the API or local mode cannot serve end to end is refused, naming those it can.
+    servedRecipe(recipeArn);
     this.importRole = this.createImportRole(props);
 
     this.datasetGroup = new personalize.CfnDatasetGroup(this, 'DatasetGroup', {

@@ -197,9 +197,20 @@ export const ROUTES: readonly Route[] = [
     path: '/getRecommendations',
     method: 'GET',
     handler: 'getRecommendations',
-    description: 'Recommendations for a user from a campaign',
+    description: 'Recommendations from a campaign: for a user, or items related to an item',
     permissions: [{ actions: ['personalize:GetRecommendations'], resources: ['campaign'], owner: 'tagged' }],
     query: requests.getRecommendationsQuery,
+  },
+  {
+    kind: 'lambda',
+    path: '/getPersonalizedRanking',
+    method: 'POST',
+    handler: 'getPersonalizedRanking',
+    description: 'A list of items ordered for a user by a personalized-ranking campaign',
+    permissions: [
+      { actions: ['personalize:GetPersonalizedRanking'], resources: ['campaign'], owner: 'tagged' },
+    ],
+    body: requests.getPersonalizedRankingRequest,
   },
   {
     kind: 'kinesis',

@@ -10,6 +10,8 @@ import {
   withPromotion,
 } from './filters/serving';
 import type { LiveContext, RecipeName, RecommendRequest, ScoredItem, TrainedModel } from './model/types';
+import { INPUT_LIST_MAX } from '../../lib/contract/recipes';
+import { runtimeNeedsOf } from './recipes';
 import type { SolutionVersionRecord } from './store';
 import type { RequestBody } from './validation';
 import {
@@ -38,13 +40,21 @@ export function getRecommendations(ctx: EmulatorContext, body: RequestBody): unk
   const numResults = optionalInteger(body, 'numResults', 0, 500) || 25;
   const filterArn = optionalArn(body, 'filterArn');
   const { version, recipe, model } = servingModel(ctx, campaignArn);
-  if (recipe === 'aws-personalized-ranking') {
-    throw invalidInput(`Campaign ${campaignArn} uses aws-personalized-ranking: call GetPersonalizedRanking`);
+  // What each recipe type takes: lib/contract/recipes.ts (GetRecommendations' API reference).
+  const needs = runtimeNeedsOf(recipe);
+  if (needs.operation !== 'GetRecommendations') {
+    throw invalidInput(
+      `Campaign ${campaignArn} uses ${recipe} (${needs.recipeType}): call GetPersonalizedRanking`,
+    );
   }
-  if (recipe === 'aws-sims' && !itemId)
-    throw invalidInput(`itemId is required for campaign ${campaignArn} (recipe aws-sims)`);
-  if (recipe !== 'aws-sims' && !userId)
-    throw invalidInput(`userId is required for campaign ${campaignArn} (recipe ${recipe})`);
+  if (needs.itemId === 'required' && !itemId)
+    throw invalidInput(
+      `itemId is required for campaign ${campaignArn} (recipe ${recipe}, ${needs.recipeType})`,
+    );
+  if (needs.userId === 'required' && !userId)
+    throw invalidInput(
+      `userId is required for campaign ${campaignArn} (recipe ${recipe}, ${needs.recipeType})`,
+    );
   const subject = { datasetGroupArn: groupOf(ctx, version), recipe, userId, itemId };
   const accept = requestFilter(ctx, filterArn, filterValuesOf(body), subject);
   const promotion = requestPromotion(ctx, body, subject);
@@ -77,7 +87,7 @@ function selectTop(
 export function getPersonalizedRanking(ctx: EmulatorContext, body: RequestBody): unknown {
   const campaignArn = requiredArn(body, 'campaignArn');
   const userId = requiredString(body, 'userId', { max: 256 });
-  const inputList = requiredList(body, 'inputList', 1, 500).map((v, i) => {
+  const inputList = requiredList(body, 'inputList', 1, INPUT_LIST_MAX).map((v, i) => {
     if (typeof v !== 'string' || v.length === 0 || v.length > 256) {
       throw invalidInput(
         `Value at 'inputList.${i + 1}' failed to satisfy constraint: Member must be a string of length 1 to 256`,
@@ -87,9 +97,10 @@ export function getPersonalizedRanking(ctx: EmulatorContext, body: RequestBody):
   });
   const filterArn = optionalArn(body, 'filterArn');
   const { version, recipe, model } = servingModel(ctx, campaignArn);
-  if (recipe !== 'aws-personalized-ranking') {
+  const needs = runtimeNeedsOf(recipe);
+  if (needs.operation !== 'GetPersonalizedRanking') {
     throw invalidInput(
-      `Campaign ${campaignArn} uses ${recipe}: GetPersonalizedRanking needs aws-personalized-ranking`,
+      `Campaign ${campaignArn} uses ${recipe} (${needs.recipeType}): GetPersonalizedRanking needs a PERSONALIZED_RANKING recipe`,
     );
   }
   const accept = requestFilter(ctx, filterArn, filterValuesOf(body), {
@@ -105,7 +116,10 @@ export function getPersonalizedRanking(ctx: EmulatorContext, body: RequestBody):
     ...(accept ? { accept } : {}),
   });
   return {
-    personalizedRanking: ranked.map(({ itemId, score }) => ({ itemId, score })),
+    // Items without training interactions come last, with no score member at all.
+    personalizedRanking: ranked.map(({ itemId, score }) =>
+      score === undefined ? { itemId } : { itemId, score },
+    ),
     recommendationId: newRecommendationId(),
   };
 }

@@ -184,12 +184,14 @@ describe('Personalize emulator control plane (awsJson1_1, real SDK client)', () 
     ).rejects.toThrow(/Invalid schema/);
   });
 
-  test('the four recipes are listed and described with their real ARNs', async () => {
+  test('the six recipes are listed and described with their real ARNs', async () => {
     const { recipes = [] } = await h.personalize.send(new ListRecipesCommand({}));
     expect(recipes.map((r) => r.recipeArn).sort()).toEqual([
       'arn:aws:personalize:::recipe/aws-personalized-ranking',
       'arn:aws:personalize:::recipe/aws-popularity-count',
+      'arn:aws:personalize:::recipe/aws-similar-items',
       'arn:aws:personalize:::recipe/aws-sims',
+      'arn:aws:personalize:::recipe/aws-trending-now',
       'arn:aws:personalize:::recipe/aws-user-personalization',
     ]);
     const { recipe } = await h.personalize.send(
@@ -235,9 +237,9 @@ describe('Personalize emulator control plane (awsJson1_1, real SDK client)', () 
     const first = await h.personalize.send(new ListRecipesCommand({ maxResults: 3 }));
     expect(first.recipes).toHaveLength(3);
     const second = await h.personalize.send(
-      new ListRecipesCommand({ maxResults: 3, nextToken: first.nextToken }),
+      new ListRecipesCommand({ maxResults: 5, nextToken: first.nextToken }),
     );
-    expect(second.recipes).toHaveLength(1);
+    expect(second.recipes).toHaveLength(3);
     expect(second.nextToken).toBeUndefined();
     await expect(h.personalize.send(new ListRecipesCommand({ nextToken: 'garbage!' }))).rejects.toThrow(
       InvalidNextTokenException,

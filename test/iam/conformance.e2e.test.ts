@@ -121,6 +121,7 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
       describeCampaign: 'Api/DescribeCampaignFunction',
       createEventTracker: 'Api/CreateEventTrackerFunction',
       getRecommendations: 'Api/GetRecommendationsFunction',
+      getPersonalizedRanking: 'Api/GetPersonalizedRankingFunction',
       putEventsDirect: 'Api/PutEventsDirectFunction',
       deleteResources: 'Api/DeleteResourcesFunction',
       getStatus: 'Api/GetStatusFunction',
@@ -204,6 +205,12 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
     await as('getRecommendations', () =>
       ok(api('GET', `/getRecommendations?campaignArn=${encodeURIComponent(String(campaignArn))}&userId=429`)),
     );
+    // The walkthrough's campaign is USER_PERSONALIZATION: Personalize refuses the ranking (400, naming the
+    // operation to use), but the call is made, and is what the function's policy must allow.
+    const ranking = await as('getPersonalizedRanking', () =>
+      api('POST', '/getPersonalizedRanking', { campaignArn, userId: '429', inputList: ['12', '13'] }),
+    );
+    expect(ranking.status).toBe(400);
     const data = { userId: '429', itemId: '12', eventType: 'click', trackingId, interactions: 2 };
     await as('putEventsDirect', () => ok(api('POST', '/putEvents', data)));
     await as('putEvents', async () => {
@@ -386,6 +393,15 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
       [
         'getRecommendations',
         () => api('GET', `/getRecommendations?campaignArn=${encodeURIComponent(otherCampaign!)}&userId=429`),
+      ],
+      [
+        'getPersonalizedRanking',
+        () =>
+          api('POST', '/getPersonalizedRanking', {
+            campaignArn: otherCampaign,
+            userId: '429',
+            inputList: ['12'],
+          }),
       ],
     ];
     for (const [principal, attempt] of attempts) {

@@ -111,6 +111,10 @@ describe('Personalize grants, function by function', () => {
       'GET /getRecommendations:',
       () => [grantLine('personalize:GetRecommendations', inAccount('campaign'), tagged)],
     ],
+    [
+      'POST /getPersonalizedRanking:',
+      () => [grantLine('personalize:GetPersonalizedRanking', inAccount('campaign'), tagged)],
+    ],
     ['POST /putEvents:', putEventsGrants],
     [
       'DELETE /deleteResources:',

@@ -42,6 +42,16 @@ describe('GET /getRecommendations', () => {
     });
   });
 
+  it('sends itemId without userId for a RELATED_ITEMS campaign, and neither for a POPULAR_ITEMS one', async () => {
+    runtime.on(GetRecommendationsCommand).resolves(recommendations);
+
+    expect((await get({ campaignArn: CAMPAIGN_ARN, itemId: '260' })).statusCode).toBe(200);
+    expect((await get({ campaignArn: CAMPAIGN_ARN })).statusCode).toBe(200);
+
+    const inputs = runtime.commandCalls(GetRecommendationsCommand).map((call) => call.args[0].input);
+    expect(inputs).toEqual([{ campaignArn: CAMPAIGN_ARN, itemId: '260' }, { campaignArn: CAMPAIGN_ARN }]);
+  });
+
   it("leaves numResults to Personalize's default when not given", async () => {
     runtime.on(GetRecommendationsCommand).resolves(recommendations);
 
@@ -52,8 +62,8 @@ describe('GET /getRecommendations', () => {
   });
 
   it.each([
-    ['no query string', undefined, 'campaignArn: is required; userId: is required'],
-    ['a missing userId', { campaignArn: CAMPAIGN_ARN }, 'userId: is required'],
+    ['no query string', undefined, 'campaignArn: is required'],
+    ['an itemId over 256 characters', { campaignArn: CAMPAIGN_ARN, itemId: 'i'.repeat(257) }, 'itemId: '],
     [
       'a malformed campaignArn',
       { campaignArn: 'campaign', userId: '429' },

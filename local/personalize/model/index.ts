@@ -8,6 +8,7 @@ import {
 import { scoreSplit, splitForEvaluation } from './metrics';
 import { PopularityCountModel, trainPopularityCount, type PopularitySnapshot } from './popularity';
 import { catalogueOf, Pacer } from './shared';
+import { TrendingNowModel, trainTrendingNow, type TrendingSnapshot } from './trending';
 import type { RecipeName, TrainedModel, TrainingData, TrainingResult } from './types';
 
 export type * from './types';
@@ -17,7 +18,9 @@ export { Pacer } from './shared';
 export const RECIPES: readonly RecipeName[] = [
   'aws-user-personalization',
   'aws-popularity-count',
+  'aws-trending-now',
   'aws-sims',
+  'aws-similar-items',
   'aws-personalized-ranking',
 ];
 
@@ -25,21 +28,25 @@ async function trainModel(recipe: RecipeName, data: TrainingData, pacer: Pacer):
   switch (recipe) {
     case 'aws-popularity-count':
       return trainPopularityCount(data, pacer);
+    case 'aws-trending-now':
+      return trainTrendingNow(data, pacer);
     case 'aws-user-personalization':
     case 'aws-personalized-ranking':
     case 'aws-sims':
+    case 'aws-similar-items':
       return trainCollaborative(recipe, data, pacer);
   }
 }
 
 /** The model trained on the evaluation split, brought up to all the data without a second training. */
 async function completeModel(trained: TrainedModel, data: TrainingData, pacer: Pacer): Promise<TrainedModel> {
-  // popularity-count's training is a count: counting again over all the data is the whole of it.
+  // popularity-count's and trending-now's training is a count: counting again over all the data is the whole of it.
   if (trained instanceof CollaborativeModel) {
     const model = await completeCollaborative(trained, data, pacer);
     await model.prepareSnapshot(pacer);
     return model;
   }
+  if (trained instanceof TrendingNowModel) return trainTrendingNow(data, pacer);
   return trainPopularityCount(data, pacer);
 }
 
@@ -68,9 +75,12 @@ export function loadModel(snapshot: unknown): TrainedModel {
   switch (recipe) {
     case 'aws-popularity-count':
       return PopularityCountModel.fromSnapshot(snapshot as PopularitySnapshot);
+    case 'aws-trending-now':
+      return new TrendingNowModel(snapshot as TrendingSnapshot);
     case 'aws-user-personalization':
     case 'aws-personalized-ranking':
     case 'aws-sims':
+    case 'aws-similar-items':
       return new CollaborativeModel(recipe, snapshot as CollaborativeSnapshot | PackedSnapshot);
     default:
       throw new Error(`Not a model snapshot (recipe: ${String(recipe)})`);

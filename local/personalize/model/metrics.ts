@@ -137,7 +137,7 @@ export async function scoreSplit(
   const lists: RankedList[] = [];
   for (const user of split.testUsers) {
     const request =
-      recipe === 'aws-sims'
+      recipe === 'aws-sims' || recipe === 'aws-similar-items'
         ? {
             itemId: user.input[user.input.length - 1]?.itemId,
             numResults: EVALUATION_DEPTH,

@@ -16,9 +16,11 @@ export interface PopularitySnapshot {
 }
 
 /**
- * aws-popularity-count: the same list for everyone, items by their number of events. Events accepted since
- * training (live.recentPopularity) are added to the counts, so the list follows what is being watched now.
- * Scores are each item's share of all events, over the whole catalogue.
+ * aws-popularity-count (POPULAR_ITEMS): the same list for everyone, items by their number of users: "the items
+ * with the most interactions data from unique users"
+ * (https://docs.aws.amazon.com/personalize/latest/dg/native-recipe-popularity.html). Events accepted since
+ * training (live.recentPopularity, counted per event: the live context keeps no user sets) are added to the
+ * counts, so the list follows what is being watched now. Scores are each item's share, over the whole catalogue.
  */
 export class PopularityCountModel implements TrainedModel {
   readonly recipe = 'aws-popularity-count' as const;
@@ -77,10 +79,15 @@ export async function trainPopularityCount(
   const { itemIds } = await catalogueOf(data, pacer);
   const index = new Map(itemIds.map((id, i) => [id, i]));
   const counts = new Array<number>(itemIds.length).fill(0);
+  const users = itemIds.map(() => new Set<string>());
   await pacer.chunks(data.interactions.length, 'popularity', (start, end) => {
     for (let e = start; e < end; e++) {
-      const i = index.get(data.interactions[e]?.itemId ?? '');
-      if (i !== undefined) counts[i] = (counts[i] ?? 0) + 1;
+      const event = data.interactions[e];
+      const i = event && index.get(event.itemId);
+      const seen = i === undefined ? undefined : users[i];
+      if (!event || i === undefined || !seen || seen.has(event.userId)) continue;
+      seen.add(event.userId);
+      counts[i] = (counts[i] ?? 0) + 1;
     }
   });
   return new PopularityCountModel(itemIds, counts);

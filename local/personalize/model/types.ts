@@ -8,7 +8,12 @@ import type { Pacer } from './shared';
 
 /** Recipes the emulator implements, by their Personalize recipe ARN suffix. */
 export type RecipeName =
-  'aws-user-personalization' | 'aws-popularity-count' | 'aws-sims' | 'aws-personalized-ranking';
+  | 'aws-user-personalization'
+  | 'aws-popularity-count'
+  | 'aws-trending-now'
+  | 'aws-sims'
+  | 'aws-similar-items'
+  | 'aws-personalized-ranking';
 
 export interface Interaction {
   readonly userId: string;
@@ -33,6 +38,12 @@ export interface TrainingData {
 export interface ScoredItem {
   readonly itemId: string;
   readonly score: number;
+}
+
+/** An item of a personalized ranking: items without training interactions have no score. */
+export interface RankedItem {
+  readonly itemId: string;
+  readonly score?: number;
 }
 
 /**
@@ -63,7 +74,7 @@ export interface LiveContext {
 export interface RecommendRequest {
   /** For user recipes. */
   readonly userId?: string;
-  /** For aws-sims: items related to this one. */
+  /** For RELATED_ITEMS recipes (aws-sims, aws-similar-items): items related to this one. */
   readonly itemId?: string;
   readonly numResults: number;
   readonly live: LiveContext;
@@ -89,8 +100,11 @@ export interface TrainedModel {
    * catalogue: each in [0, 1], descending, summing to 1 over all items.
    */
   recommend(request: RecommendRequest): ScoredItem[];
-  /** Personalized ranking of the given items, best first (aws-personalized-ranking). */
-  rank(request: RankRequest): ScoredItem[];
+  /**
+   * Personalized ranking of the given items, best first (aws-personalized-ranking). An item the model has no
+   * training interactions for comes after every scored item, without a score (`score` undefined).
+   */
+  rank(request: RankRequest): RankedItem[];
   /** A JSON-serialisable snapshot; `loadModel` restores it. */
   serialize(): unknown;
 }

@@ -3,6 +3,7 @@ import type {
   Interaction,
   Item,
   LiveContext,
+  RankedItem,
   RankRequest,
   RecentPopularity,
   RecipeName,
@@ -92,7 +93,8 @@ export class CollaborativeModel implements TrainedModel {
 
   recommend(request: RecommendRequest): ScoredItem[] {
     const catalogue = this.queryCatalogue(request.live.newItems);
-    if (this.recipe === 'aws-sims') return this.relatedItems(catalogue, request);
+    if (this.recipe === 'aws-sims' || this.recipe === 'aws-similar-items')
+      return this.relatedItems(catalogue, request);
     const distribution = this.distribution(catalogue, request.userId, request.live);
     const keys = keysOf(distribution, this.scratch);
     const { events } = distribution;
@@ -104,24 +106,40 @@ export class CollaborativeModel implements TrainedModel {
     }));
   }
 
-  /** Orders the given items for the user; scores are a softmax over the given items. */
-  rank(request: RankRequest): ScoredItem[] {
+  /**
+   * Orders the given items for the user; scores are a softmax over the given items that had interactions in
+   * training. The others (new since training, never interacted with, or unknown) come last, in the order given and
+   * without a score: "If you provide items without interactions data for ranking, Amazon Personalize will return
+   * these items without a recommendation score" (https://docs.aws.amazon.com/personalize/latest/dg/native-recipe-search.html;
+   * the service model: "the item is appended to the end of the reranked list").
+   */
+  rank(request: RankRequest): RankedItem[] {
     const catalogue = this.queryCatalogue(request.live.newItems);
     const distribution = this.distribution(catalogue, request.userId, request.live);
     const wanted = [...new Set(request.itemIds)].filter((id) => !request.accept || request.accept(id));
-    // Items outside the catalogue rank last, with a share far below any known item's.
-    const maxScore = Math.exp(Math.max(...distribution.offset));
-    const floor = Math.min(1e-12, maxScore * 1e-9);
-    const positions = wanted.map((id) => catalogue.index.get(id) ?? -1);
-    const wantedScores = positions.map((j) => (j < 0 ? floor : scoreOf(distribution, j)));
-    const total = wantedScores.reduce((sum, score) => sum + score, 0);
-    const tieBreak = positions.map((j) => (j < 0 ? -1 : (distribution.events[j] ?? 0)));
-    return topScored(
-      wanted,
-      wantedScores.map((score) => score / total),
-      wanted.length,
+    const trained = this.state.itemIds.length;
+    const scoredIds: string[] = [];
+    const scores: number[] = [];
+    const tieBreak: number[] = [];
+    const unscored: RankedItem[] = [];
+    for (const itemId of wanted) {
+      const j = catalogue.index.get(itemId) ?? -1;
+      if (j < 0 || j >= trained || (this.trainedPopularity[j] ?? 0) <= 0) {
+        unscored.push({ itemId });
+        continue;
+      }
+      scoredIds.push(itemId);
+      scores.push(scoreOf(distribution, j));
+      tieBreak.push(distribution.events[j] ?? 0);
+    }
+    const total = scores.reduce((sum, score) => sum + score, 0);
+    const ranked = topScored(
+      scoredIds,
+      scores.map((score) => score / total),
+      scoredIds.length,
       { tieBreak },
     );
+    return [...ranked, ...unscored];
   }
 
   /** The snapshot; as JSON (its toJSON), the large lists are packed (see packing.ts). */

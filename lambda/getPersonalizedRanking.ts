@@ -1,0 +1,9 @@
+/** POST /getPersonalizedRanking {campaignArn, userId, inputList}: the items ordered for the user. */
+import { personalizeRuntime } from './shared/clients/personalizeRuntime';
+import { parseBody, withHttp } from './shared/http';
+import { getPersonalizedRanking } from './shared/personalize';
+import { getPersonalizedRankingRequest } from './shared/requests';
+
+export const handler = withHttp(async (event) =>
+  getPersonalizedRanking(personalizeRuntime, parseBody(event, getPersonalizedRankingRequest)),
+);
