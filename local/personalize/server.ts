@@ -129,7 +129,7 @@ function route(
   const path = (request.url ?? '/').split('?')[0] ?? '/';
   const target = request.headers['x-amz-target'];
   if (path.startsWith('/_emulator/')) {
-    handleAdmin(faults, recorder, request.method ?? 'GET', path, raw, response);
+    handleAdmin(request, faults, recorder, request.method ?? 'GET', path, raw, response);
     return;
   }
   if (request.method === 'POST' && typeof target === 'string') {
@@ -194,7 +194,15 @@ function handleJsonProtocol(
   }
 }
 
+/**
+ * The header every admin request that changes something (arming faults, clearing the calls) must carry. A
+ * web page can POST `text/plain` to any origin without asking, so a page open in the browser could arm
+ * faults; a custom header makes the browser ask first (a CORS preflight), which the emulator never grants.
+ */
+export const ADMIN_HEADER = 'x-emulator-admin';
+
 function handleAdmin(
+  request: IncomingMessage,
   faults: FaultInjector,
   recorder: CallRecorder | undefined,
   method: string,
@@ -203,6 +211,12 @@ function handleAdmin(
   response: ServerResponse,
 ): void {
   try {
+    if (method !== 'GET' && method !== 'HEAD' && !request.headers[ADMIN_HEADER]) {
+      send(response, 403, 'application/json', {
+        message: `${method} ${path} needs the header ${ADMIN_HEADER}: 1 (a web page cannot send it to another origin)`,
+      });
+      return;
+    }
     if (path === '/_emulator/health' && method === 'GET') {
       send(response, 200, 'application/json', { status: 'ok' });
     } else if (path === '/_emulator/faults' && method === 'POST') {

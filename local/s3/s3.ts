@@ -7,7 +7,8 @@
  * turns into its exception classes. Request bodies may be `aws-chunked` (the SDK's streaming uploads); the
  * checksums a request carries (CRC32, SHA-1, SHA-256, Content-MD5, the payload hash) are checked. Another
  * operation is answered 501 NotImplemented naming it; a malformed request gets a 4xx, never a crash.
- * Signatures are not verified. Objects keep no metadata: GetObject's Content-Type is S3's default.
+ * Writes (PutObject, DeleteObject, CreateBucket) must be signed with SigV4, as S3 requires for a private
+ * bucket; signatures are not verified. Objects keep no metadata: GetObject's Content-Type is S3's default.
  *
  * With `recordCalls`, each call is kept in `calls` as IAM sees it (action, resource ARNs, the access key
  * id of the SigV4 credential) for tests that check the stack's policies against what the code really does.
@@ -174,6 +175,13 @@ async function handleRequest(
     const target = parseTarget(request.url);
     const operation = identifyOperation(request.method ?? '', target, request.headers);
     call = describeCall(operation, target, request);
+    if (WRITES.has(operation) && !isSigned(request)) {
+      throw new S3Error(
+        403,
+        'AccessDenied',
+        `Anonymous ${operation} is refused: local S3 takes writes signed with SigV4 (the AWS SDK, the AWS CLI), as S3 does for a private bucket`,
+      );
+    }
     const result = runOperation(operation, target, raw.body, request.headers, store);
     status = result.status;
     send(
@@ -260,6 +268,22 @@ function describeCall(
     ...(accessKeyId ? { accessKeyId } : {}),
     via: 'http',
   };
+}
+
+/**
+ * Operations that change what local S3 holds. Refused without a SigV4 signature, as S3 refuses an anonymous
+ * write to a private bucket: a web page cannot send the Authorization header (nor a PUT or DELETE) to
+ * another origin without a CORS preflight, which local S3 never grants, and a stray `curl -X DELETE` gets a
+ * 403. Signatures are not verified: a process of the user who runs local mode can sign with any key, as it
+ * can write the files under the state directory itself.
+ */
+const WRITES: ReadonlySet<S3Operation> = new Set(['PutObject', 'DeleteObject', 'CreateBucket']);
+
+/** Whether the request carries a SigV4 signature: the Authorization header or a presigned URL's query. */
+function isSigned(request: Pick<IncomingMessage, 'headers' | 'url'>): boolean {
+  if ((request.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) return true;
+  const queryAt = request.url?.indexOf('?') ?? -1;
+  return queryAt >= 0 && new URLSearchParams(request.url?.slice(queryAt + 1)).has('X-Amz-Signature');
 }
 
 /** The access key id of a SigV4 request: `Credential=<id>/<date>/...` in the header, or X-Amz-Credential. */

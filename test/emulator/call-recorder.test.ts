@@ -172,7 +172,10 @@ describe('Personalize emulator call recorder (recordCalls), for IAM conformance 
     await h.personalize
       .send(new DescribeCampaignCommand({ campaignArn: `${ARN_PREFIX}campaign/x` }))
       .catch(() => undefined);
-    await fetch(`${h.emulator.endpoint}/_emulator/calls`, { method: 'DELETE' });
+    await fetch(`${h.emulator.endpoint}/_emulator/calls`, {
+      method: 'DELETE',
+      headers: { 'x-emulator-admin': '1' },
+    });
     expect(h.emulator.calls).toEqual([]);
   });
 

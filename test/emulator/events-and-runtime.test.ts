@@ -443,6 +443,7 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
     test('POST /_emulator/faults arms the same faults over HTTP, with a chosen error type', async () => {
       const armed = await fetch(`${h.emulator.endpoint}/_emulator/faults`, {
         method: 'POST',
+        headers: { 'x-emulator-admin': '1' },
         body: JSON.stringify({ PutEvents: { failNext: 1, errorType: 'ResourceNotFoundException' } }),
       });
       expect(await armed.json()).toEqual({ armed: { PutEvents: 1 } });

@@ -351,7 +351,11 @@ describe('Personalize emulator HTTP server robustness', () => {
 
   test('admin routes answer malformed fault specs 400 and keep serving', async () => {
     const arm = async (body: string) => {
-      const response = await fetch(`${h.emulator.endpoint}/_emulator/faults`, { method: 'POST', body });
+      const response = await fetch(`${h.emulator.endpoint}/_emulator/faults`, {
+        method: 'POST',
+        headers: { 'x-emulator-admin': '1' },
+        body,
+      });
       return { status: response.status, body: await response.text() };
     };
     // An error type is answered later in a header: one that cannot be a header value is refused now.
@@ -366,6 +370,22 @@ describe('Personalize emulator HTTP server robustness', () => {
     }
     expect(await (await fetch(`${h.emulator.endpoint}/_emulator/faults`)).json()).toEqual({ armed: {} });
     await healthy();
+  });
+
+  test('refuses a fault armed without the admin header, as a web page would send it (cross-site text/plain)', async () => {
+    const response = await fetch(`${h.emulator.endpoint}/_emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ PutEvents: { failNext: 1000 } }),
+    });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({
+      message:
+        'POST /_emulator/faults needs the header x-emulator-admin: 1 (a web page cannot send it to another origin)',
+    });
+    const cleared = await fetch(`${h.emulator.endpoint}/_emulator/calls`, { method: 'DELETE' });
+    expect(cleared.status).toBe(403);
+    expect(await (await fetch(`${h.emulator.endpoint}/_emulator/faults`)).json()).toEqual({ armed: {} });
   });
 
   test('the SDK sees a malformed field as InvalidInputException naming it', async () => {

@@ -23,17 +23,25 @@ import {
 import { startS3StandIn, type S3StandIn } from '../../local/s3/s3';
 import { temporaryDirectory } from './helpers';
 
-/** One raw HTTP exchange, the path sent byte for byte (fetch would normalise `..`). */
+/** A SigV4 Authorization header as the SDK sends it (local S3 does not verify the signature). */
+const SIGNED = {
+  authorization:
+    'AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00',
+};
+
+/** One raw HTTP exchange, the path sent byte for byte (fetch would normalise `..`); signed unless `anonymous`. */
 function raw(
   endpoint: string,
   method: string,
   path: string,
   body?: Buffer | string,
   headers: Record<string, string> = {},
+  anonymous = false,
 ): Promise<{ status: number; text: string }> {
   const { hostname, port } = new URL(endpoint);
+  const sent = anonymous ? headers : { ...SIGNED, ...headers };
   return new Promise((resolve, reject) => {
-    const call = request({ hostname, port, method, path, headers }, (response) => {
+    const call = request({ hostname, port, method, path, headers: sent }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () =>
@@ -212,6 +220,39 @@ describe('local S3 (the S3 stand-in)', () => {
     expect(existsSync(join(dir.path, 'escaped'))).toBe(false);
     expect(existsSync(join(dir.path, 'outside', 'escaped'))).toBe(false);
     expect(readFileSync(join(dir.path, 'outside', 'secret'), 'utf8')).toBe('secret');
+  });
+
+  it('refuses anonymous writes (PUT, DELETE, a new bucket) with 403 AccessDenied, as S3 does for a private bucket', async () => {
+    await client.send(new PutObjectCommand({ Bucket: 'bucket', Key: 'guarded', Body: 'kept' }));
+    for (const [method, path] of [
+      ['PUT', '/bucket/guarded'],
+      ['DELETE', '/bucket/guarded'],
+      ['PUT', '/new-bucket'],
+    ] as const) {
+      const response = await raw(
+        s3.endpoint,
+        method,
+        path,
+        method === 'PUT' ? 'forged' : undefined,
+        {},
+        true,
+      );
+      expect([method, path, response.status]).toEqual([method, path, 403]);
+      expect(response.text).toContain('<Code>AccessDenied</Code>');
+    }
+    const kept = await client.send(new GetObjectCommand({ Bucket: 'bucket', Key: 'guarded' }));
+    expect(await kept.Body?.transformToString()).toBe('kept');
+    expect(existsSync(join(s3Dir(), 'new-bucket'))).toBe(false);
+    // A presigned URL is signed too.
+    const presigned = await raw(
+      s3.endpoint,
+      'PUT',
+      '/bucket/presigned?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDTEST%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=00',
+      'x',
+      {},
+      true,
+    );
+    expect(presigned.status).toBe(200);
   });
 
   it('answers malformed requests with a 4xx and keeps serving', async () => {
