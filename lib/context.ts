@@ -7,6 +7,11 @@ import type { IConstruct } from 'constructs';
 export const CONTEXT_KEYS = {
   /** An e-mail address subscribed to the alarm topic (lib/constructs/observability.ts). Default: none. */
   alarmEmail: 'alarmEmail',
+  /**
+   * The consumer's batching window in seconds, 0 to 300 (default 1): 0 for lower latency and more invocations
+   * (docs/events.md).
+   */
+  batchingWindowSeconds: 'batchingWindowSeconds',
   /** `false` for accounts that already have API Gateway's CloudWatch role (default `true`: create it). */
   apiGatewayCloudWatchRole: 'apiGatewayCloudWatchRole',
   /** The solution's automatic training: `false` (default) or a schedule such as `rate(7 days)`. */

@@ -11,6 +11,7 @@ import {
 import { Construct } from 'constructs';
 import { OWNER_TAG_ENV } from '../lambda/shared/ownership';
 import { PUT_EVENTS_CONSUMER } from './contract/api-routes';
+import { parseBatchingWindowSeconds } from './contract/event-source-settings';
 import { booleanContext, CONTEXT_KEYS, parseAutoTraining, stringContext } from './context';
 import { acknowledge } from './constructs/acknowledge';
 import { DemoPage } from './constructs/demo-page';
@@ -43,6 +44,11 @@ export interface RecommendationsStackProps extends StackProps {
    * @default - context `autoTraining`, else false
    */
   readonly autoTraining?: string;
+  /**
+   * The consumer's batching window in seconds (0 to 300): 0 gives lower latency for more invocations.
+   * @default - context `batchingWindowSeconds`, else 1
+   */
+  readonly batchingWindowSeconds?: number;
   /**
    * An e-mail address the alarms notify (through the stack's alarm topic; SNS asks it to confirm first).
    * @default - context `alarmEmail`, else none (the topic has no subscription)
@@ -106,7 +112,14 @@ export class RecommendationsStack extends Stack {
       },
     });
     this.model.grant(consumer.function, PUT_EVENTS_CONSUMER.permissions);
-    this.events = new EventPipeline(this, 'Events', { consumer });
+    this.events = new EventPipeline(this, 'Events', {
+      consumer,
+      batchingWindow: Duration.seconds(
+        parseBatchingWindowSeconds(
+          props.batchingWindowSeconds ?? this.node.tryGetContext(CONTEXT_KEYS.batchingWindowSeconds),
+        ),
+      ),
+    });
 
     this.api = new RecommendationsApi(this, 'Api', {
       model: this.model,

@@ -33,6 +33,12 @@ export interface EventPipelineProps {
    * @default DEFAULTS.eventPipeline.bucketRetention (90 days)
    */
   readonly failedRecordsRetention?: Duration;
+  /**
+   * How long the event source mapping waits to fill a batch (0 to 300 s): 0 invokes as soon as a poll finds
+   * records, for lower latency and more invocations.
+   * @default PUT_EVENTS_SOURCE_SETTINGS.maxBatchingWindowSeconds (1 s)
+   */
+  readonly batchingWindow?: Duration;
 }
 
 /** What the consumer logs, once per call, when it sets records aside itself (lambda/shared/delivery.ts). */
@@ -73,7 +79,11 @@ export class EventPipeline extends Construct {
       'Lambda (on-failure destination) and the putEvents consumer',
     );
 
-    const mapping = this.connect(props.consumer);
+    const window =
+      props.batchingWindow ?? Duration.seconds(PUT_EVENTS_SOURCE_SETTINGS.maxBatchingWindowSeconds);
+    if (window.toSeconds() < 0 || window.toSeconds() > 300)
+      throw new Error(`batchingWindow must be 0 to 300 seconds, got ${window.toSeconds()} s`);
+    const mapping = this.connect(props.consumer, window);
     this.failedRecordsAlarm = this.alarmOnFailedRecords(props.consumer, mapping);
     this.failedRecordsLostAlarm = this.alarmOnLostRecords(props.consumer);
     this.consumerLagAlarm = this.alarmOnConsumerLag(props.consumer);
@@ -176,12 +186,12 @@ export class EventPipeline extends Construct {
    * The consumer's event source mapping, with the failed-records bucket as its on-failure destination and
    * its EventCount metrics on; the consumer may also write its own dead letters under `consumer/`.
    */
-  private connect(consumer: HandlerFunction): KinesisEventSource {
+  private connect(consumer: HandlerFunction, batchingWindow: Duration): KinesisEventSource {
     const settings = PUT_EVENTS_SOURCE_SETTINGS;
     const source = new KinesisEventSource(this.stream, {
       startingPosition: lambda.StartingPosition[settings.startingPosition],
       batchSize: settings.batchSize,
-      maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
+      maxBatchingWindow: batchingWindow,
       bisectBatchOnError: settings.bisectBatchOnError,
       retryAttempts: settings.retryAttempts,
       maxRecordAge: Duration.seconds(settings.maxRecordAgeSeconds),

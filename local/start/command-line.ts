@@ -4,6 +4,7 @@
  * usage text.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseBatchingWindowSeconds } from '../../lib/contract/event-source-settings';
 import type { LocalModeOptions } from './options';
 
 /**
@@ -22,6 +23,7 @@ const OPTIONS = {
   recipeArn: { type: 'string' },
   autoTraining: { type: 'string' },
   's3-dir': { type: 'string' },
+  'batching-window': { type: 'string' },
   bucketARN: { type: 'string' },
   bucketObjectsARN: { type: 'string' },
   solutionRegion: { type: 'string' },
@@ -88,6 +90,16 @@ export function parseArguments(argv: readonly string[]): LocalModeOptions {
     ...(text('recipeArn') ? { recipeArn: text('recipeArn') } : {}),
     ...(autoTraining ? { autoTraining: autoTraining === 'false' ? false : autoTraining } : {}),
     ...(text('s3-dir') ? { s3Dir: text('s3-dir') } : {}),
+    ...(text('batching-window') === undefined
+      ? {}
+      : {
+          eventSourceSettings: {
+            maxBatchingWindowSeconds: parseBatchingWindowSeconds(
+              text('batching-window'),
+              '--batching-window',
+            ),
+          },
+        }),
     ...(values.get('reset') ? { reset: true } : {}),
     ...(values.get('provision') ? { provision: true } : {}),
   };
@@ -104,6 +116,8 @@ const USAGE = `Usage: npm start -- [options]
   --autoTraining <false|rate(N days)>  the solution's automatic training: off (default), as the stack
                            turns it off, or on with that schedule
   --s3-dir <dir>           the directory standing for S3 (default: <state-dir>/s3)
+  --batching-window <s>    the consumer's batching window, 0 to 300 seconds (default 1, as the stack's;
+                           -c batchingWindowSeconds=N on deploy): 0 for lower latency, more invocations
   --reset                  delete the state directory first
   --provision              also train a version, create a campaign and the event tracker (as
                            cdk deploy -c provision=true); their ARNs and tracking id go to the outputs

@@ -134,6 +134,19 @@ describe('putEvents consumer', () => {
     });
   });
 
+  it('takes a shorter batching window as a setting: 0 seconds with -c batchingWindowSeconds=0, 1 by default', () => {
+    // 1 s is the default written out: a change to it is a change of the event path's latency and cost.
+    expect(PUT_EVENTS_SOURCE_SETTINGS.maxBatchingWindowSeconds).toBe(1);
+    const zero = synthesize({ context: { batchingWindowSeconds: '0' } });
+    zero.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      MaximumBatchingWindowInSeconds: 0,
+    });
+    expect(() => synthesize({ context: { batchingWindowSeconds: '301' } })).toThrow(
+      /batchingWindowSeconds must be a whole number of seconds from 0 to 300, got "301"/,
+    );
+    expect(() => synthesize({ context: { batchingWindowSeconds: 'soon' } })).toThrow(/got "soon"/);
+  });
+
   it('may call PutEvents on "*" (it has no resource-level permission); its exact grants are in permissions.test.ts', () => {
     const statements = statementsOfRole(synth.template, roleOf(consumer().resource));
     const putEvents = statements.filter((s) => asArray(s.Action).includes('personalize:PutEvents'));

@@ -114,6 +114,19 @@ describe('npm start options', () => {
     expect(parseArguments(['--autoTraining=rate(3 days)'])).toEqual({ autoTraining: 'rate(3 days)' });
   });
 
+  it('takes the batching window in seconds, 0 to 300, as the stack takes it', () => {
+    expect(parseArguments(['--batching-window', '0'])).toEqual({
+      eventSourceSettings: { maxBatchingWindowSeconds: 0 },
+    });
+    expect(parseArguments(['--batching-window=5'])).toEqual({
+      eventSourceSettings: { maxBatchingWindowSeconds: 5 },
+    });
+    expect(() => parseArguments(['--batching-window', '0.5'])).toThrow(
+      /--batching-window must be a whole number/,
+    );
+    expect(() => parseArguments(['--batching-window', '301'])).toThrow(/from 0 to 300, got "301"/);
+  });
+
   it('rejects an unknown option by name', () => {
     expect(() => parseArguments(['--bogus'])).toThrow(/Unknown option --bogus/);
   });
