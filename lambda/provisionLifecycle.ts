@@ -1,71 +1,35 @@
 /**
- * Custom resource handler (onEvent + isComplete of a custom-resources Provider) that takes a deployed model
- * to recommendations in one deploy: it waits for the datasets' import jobs, trains a solution version,
- * creates a campaign on it and the dataset group's event tracker, each ACTIVE before the next starts.
- * Local mode drives the same two functions (local/cloudformation/custom-resource-driver.ts).
+ * The one-shot provisioning's functions (`cdk deploy -c provision=true`; lib/constructs/personalize-provisioning.ts).
+ * The work itself is the workflow lib/contract/provisioning-workflow.ts; these functions only connect it to
+ * CloudFormation, which waits for it on a WaitCondition (up to 12 hours, where a custom resource waits one):
  *
- * onEvent calls nothing: it checks the properties and names the resource after the dataset group. isComplete
- * advances one step per call and finds where it is from the service itself (what it created carries the
- * names below and the owner tag), so a retried deploy or a restarted local mode reuses what exists:
- * imports ACTIVE → CreateSolutionVersion → ACTIVE → CreateCampaign → ACTIVE → CreateEventTracker → ACTIVE.
- * A step that fails fails the deploy with the service's failureReason. Delete does nothing: the stack's
- * clean-up deletes the campaigns and event trackers, and the solution's versions go with the solution.
+ * - `onEvent`, for two custom resources of the Provider framework (onEvent only, each call is quick):
+ *   - `Custom::PersonalizeProvisioning` starts the workflow's execution on Create (its ARN is the physical id)
+ *     and STOPS it on Delete. A rollback or `cdk destroy` while it runs deletes this resource before the
+ *     stack's clean-up (which it depends on), so nothing creates a campaign after the clean-up has listed them.
+ *   - `Custom::PersonalizeProvisioned` reads the outputs from the WaitCondition's Data once it is signalled.
+ * - `signal`, the workflow's last step: the WaitCondition signal, PUT to the handle's presigned URL
+ *   (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-waitcondition.html).
  */
-import {
-  CreateCampaignCommand,
-  CreateEventTrackerCommand,
-  CreateSolutionVersionCommand,
-  DescribeCampaignCommand,
-  DescribeEventTrackerCommand,
-  DescribeSolutionVersionCommand,
-  paginateListCampaigns,
-  paginateListDatasetImportJobs,
-  paginateListEventTrackers,
-  paginateListSolutionVersions,
-  type PersonalizeClient,
-  type SolutionVersion,
-} from '@aws-sdk/client-personalize';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { DescribeExecutionCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { personalize } from './shared/clients/personalize';
+import {
+  PROVISIONING_SIGNAL_ID,
+  type ProvisioningInput,
+  type ProvisioningResult,
+  type WaitConditionSignal,
+} from '../lib/contract/provisioning-workflow';
+import { sfn } from './shared/clients/sfn';
 import type { OnEventResponse } from './shared/custom-resource';
 import { logger } from './shared/logger';
-import { ownerTags } from './shared/ownership';
-import { allItems } from './shared/personalize';
+import { OWNER_TAG_ENV } from './shared/ownership';
 import { PERSONALIZE_NAME_MAX_LENGTH, PERSONALIZE_NAME_PATTERN } from './shared/requests';
 import { isServiceError } from './shared/service-errors';
 
-/** What the resource is given (CloudFormation sends strings). */
-export interface ProvisioningTarget {
-  readonly datasetGroupArn: string;
-  readonly solutionArn: string;
-  readonly datasetArns: readonly string[];
-  /** Name of the solution version, the campaign and the event tracker it creates. */
-  readonly name: string;
-  /** When this request began: a version that failed before it is trained again. @default - never */
-  readonly requestedAt?: Date;
-}
-
-/** The resource's attributes once complete (the stack's outputs of the same names). */
-export interface ProvisionedLifecycle {
-  readonly SolutionVersionArn: string;
-  readonly CampaignArn: string;
-  readonly EventTrackerArn: string;
-  readonly TrackingId: string;
-}
-
-/** isComplete's answer; `Data` once complete. */
-export interface ProvisioningResponse {
-  readonly IsComplete: boolean;
-  readonly Data?: ProvisionedLifecycle;
-}
-
-/** One isComplete step: done (with the attributes), or what it is waiting for. */
-export type Step = { done: ProvisionedLifecycle } | { waiting: string };
-
-const FAILED = /FAILED/;
-/** The List calls' page size (the service's maximum); the paginators read every page. */
-const PAGE_SIZE = 100;
-const DELETING = /DELETE/;
+export const PROVISIONING_RESOURCE_TYPE = 'Custom::PersonalizeProvisioning';
+export const PROVISIONED_RESOURCE_TYPE = 'Custom::PersonalizeProvisioned';
 
 function required(properties: Record<string, unknown>, name: string): string {
   const value = properties[name];
@@ -75,7 +39,8 @@ function required(properties: Record<string, unknown>, name: string): string {
   return value;
 }
 
-export function targetOf(properties: Record<string, unknown>): ProvisioningTarget {
+/** The execution's input from the resource's properties (checked) and the stack's owner tag. */
+export function executionInput(properties: Record<string, unknown>, ownerTag: string): ProvisioningInput {
   const datasetArns = properties.DatasetArns;
   if (
     !Array.isArray(datasetArns) ||
@@ -90,248 +55,142 @@ export function targetOf(properties: Record<string, unknown>): ProvisioningTarge
       `PersonalizeProvisioning property Name must be a Personalize name, got ${JSON.stringify(name)}`,
     );
   }
+  if (ownerTag.length === 0)
+    throw new Error(`PersonalizeProvisioning needs ${OWNER_TAG_ENV} (the stack name)`);
   return {
-    datasetGroupArn: required(properties, 'DatasetGroupArn'),
-    solutionArn: required(properties, 'SolutionArn'),
-    datasetArns: datasetArns as string[],
-    name,
+    DatasetGroupArn: required(properties, 'DatasetGroupArn'),
+    SolutionArn: required(properties, 'SolutionArn'),
+    DatasetArns: datasetArns as string[],
+    Name: name,
+    OwnerTag: ownerTag,
+    WaitHandle: required(properties, 'WaitHandle'),
   };
 }
-
-/** The newest import job of each dataset must be ACTIVE; a failed one fails with its reason. */
-async function importsWaiting(
-  client: PersonalizeClient,
-  datasetArns: readonly string[],
-): Promise<string | undefined> {
-  for (const datasetArn of datasetArns) {
-    const jobs = await allItems(
-      paginateListDatasetImportJobs({ client, pageSize: PAGE_SIZE }, { datasetArn }),
-      (page) => page.datasetImportJobs,
-    );
-    const newest = [...jobs].sort(
-      (a, b) => (b.creationDateTime?.getTime() ?? 0) - (a.creationDateTime?.getTime() ?? 0),
-    )[0];
-    if (!newest) return `an import job of ${datasetArn}`;
-    if (newest.status && FAILED.test(newest.status)) {
-      throw new Error(
-        `Import job ${newest.jobName ?? newest.datasetImportJobArn} is ${newest.status}: ${newest.failureReason ?? 'no reason given'}`,
-      );
-    }
-    if (newest.status !== 'ACTIVE') return `import job ${newest.jobName} (${newest.status})`;
-  }
-  return undefined;
-}
-
-/** The newest of the solution's versions named `name` (ListSolutionVersions gives no names). */
-async function ownVersion(
-  client: PersonalizeClient,
-  solutionArn: string,
-  name: string,
-): Promise<SolutionVersion | undefined> {
-  const summaries = await allItems(
-    paginateListSolutionVersions({ client, pageSize: PAGE_SIZE }, { solutionArn }),
-    (page) => page.solutionVersions,
-  );
-  const sorted = [...summaries].sort(
-    (a, b) => (b.creationDateTime?.getTime() ?? 0) - (a.creationDateTime?.getTime() ?? 0),
-  );
-  for (const summary of sorted) {
-    const version = (
-      await client.send(
-        new DescribeSolutionVersionCommand({ solutionVersionArn: summary.solutionVersionArn }),
-      )
-    ).solutionVersion;
-    if (version?.name === name) return version;
-  }
-  return undefined;
-}
-
-function failIf(what: string, status: string | undefined, failureReason: string | undefined): void {
-  if (status && FAILED.test(status))
-    throw new Error(`${what} is ${status}: ${failureReason ?? 'no reason given'}`);
-}
-
-/** A stage of provisioning: its resource is ACTIVE (`ready`), or what it is waiting for. */
-type Stage<T> = { ready: T } | { waiting: string };
-
-type Log = (message: string, fields?: Record<string, unknown>) => void;
 
 /**
- * One step towards a campaign and an event tracker, both ACTIVE: at most one Create call, never a wait.
- * `log` is told what was started and what is awaited.
+ * The workflow's result from a WaitCondition's Data attribute, a JSON object of the signals' Data by their
+ * UniqueId (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudformation-waitcondition.html#aws-resource-cloudformation-waitcondition-return-values).
  */
-export async function provisionStep(
-  client: PersonalizeClient,
-  target: ProvisioningTarget,
-  log: Log = () => undefined,
-): Promise<Step> {
-  const waitingImports = await importsWaiting(client, target.datasetArns);
-  if (waitingImports) return { waiting: waitingImports };
-  const version = await solutionVersionStage(client, target, log);
-  if ('waiting' in version) return version;
-  const campaign = await campaignStage(client, target, version.ready, log);
-  if ('waiting' in campaign) return campaign;
-  const tracker = await eventTrackerStage(client, target, log);
-  if ('waiting' in tracker) return tracker;
+export function resultOfSignals(signals: string): ProvisioningResult {
+  let data: unknown;
+  try {
+    const bySignal = JSON.parse(signals) as Record<string, unknown>;
+    data = JSON.parse(String(bySignal[PROVISIONING_SIGNAL_ID]));
+  } catch {
+    throw new Error(`The WaitCondition's Data carries no ${PROVISIONING_SIGNAL_ID} signal: ${signals}`);
+  }
+  const field = (name: keyof ProvisioningResult): string => {
+    const value = (data as Record<string, unknown> | null)?.[name];
+    if (typeof value !== 'string' || value === '')
+      throw new Error(`The provisioning signal has no ${name}: ${signals}`);
+    return value;
+  };
   return {
-    done: {
-      SolutionVersionArn: version.ready,
-      CampaignArn: campaign.ready,
-      EventTrackerArn: tracker.ready.eventTrackerArn,
-      TrackingId: tracker.ready.trackingId,
-    },
+    SolutionVersionArn: field('SolutionVersionArn'),
+    CampaignArn: field('CampaignArn'),
+    EventTrackerArn: field('EventTrackerArn'),
+    TrackingId: field('TrackingId'),
   };
 }
 
-/** The solution version named after the target, ACTIVE (its ARN); trained when there is none to use. */
-async function solutionVersionStage(
-  client: PersonalizeClient,
-  target: ProvisioningTarget,
-  log: Log,
-): Promise<Stage<string>> {
-  const version = await ownVersion(client, target.solutionArn, target.name);
-  if (!version?.solutionVersionArn || failedBeforeRequest(version, target)) {
-    return trainVersion(client, target, log);
+const isExecutionArn = (id: string | undefined): id is string =>
+  /^arn:aws[a-z-]*:states:.+:execution:/.test(id ?? '');
+
+async function startProvisioning(event: CloudFormationCustomResourceEvent): Promise<OnEventResponse> {
+  const properties = event.ResourceProperties;
+  const input = executionInput(properties, process.env[OWNER_TAG_ENV] ?? '');
+  if (event.RequestType === 'Update') {
+    const before = JSON.stringify(executionInput(event.OldResourceProperties, input.OwnerTag));
+    const sameMachine = event.OldResourceProperties.StateMachineArn === properties.StateMachineArn;
+    if (before === JSON.stringify(input) && sameMachine) {
+      return { PhysicalResourceId: event.PhysicalResourceId };
+    }
   }
-  const solutionVersionArn = version.solutionVersionArn;
-  failIf(`Solution version ${solutionVersionArn}`, version.status, version.failureReason);
-  if (version.status !== 'ACTIVE')
-    return { waiting: `solution version ${solutionVersionArn} (${version.status})` };
-  return { ready: solutionVersionArn };
-}
-
-/** A version that failed before this request began (an earlier deploy, a restart) is trained again. */
-function failedBeforeRequest(version: SolutionVersion, target: ProvisioningTarget): boolean {
-  return (
-    version.status !== undefined &&
-    FAILED.test(version.status) &&
-    (version.creationDateTime?.getTime() ?? 0) < (target.requestedAt?.getTime() ?? 0)
+  const { executionArn } = await sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: required(properties, 'StateMachineArn'),
+      // Idempotent: the framework retrying this request starts no second execution.
+      name: event.RequestId.slice(0, 80),
+      input: JSON.stringify(input),
+    }),
   );
+  if (!executionArn) throw new Error('StartExecution returned no executionArn');
+  logger.info('Provisioning started', { executionArn });
+  // A new physical id on Update: CloudFormation then deletes the old resource, which stops its execution.
+  return { PhysicalResourceId: executionArn };
 }
 
-async function trainVersion(
-  client: PersonalizeClient,
-  target: ProvisioningTarget,
-  log: Log,
-): Promise<{ waiting: string }> {
+/** Stops the execution if it still runs: no step of it creates anything after this returns. */
+async function stopProvisioning(executionArn: string): Promise<void> {
   try {
-    const created = await client.send(
-      new CreateSolutionVersionCommand({
-        solutionArn: target.solutionArn,
-        name: target.name,
-        trainingMode: 'FULL',
-        tags: ownerTags(),
+    const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (status !== 'RUNNING') {
+      logger.info('Provisioning already ended', { executionArn, status });
+      return;
+    }
+    await sfn.send(
+      new StopExecutionCommand({
+        executionArn,
+        error: 'Provisioning.Deleted',
+        cause: 'The stack deleted its provisioning (rollback or cdk destroy)',
       }),
     );
-    log('Training a solution version', { solutionVersionArn: created.solutionVersionArn });
-    return { waiting: `solution version ${created.solutionVersionArn ?? target.name}` };
+    logger.info('Provisioning stopped', { executionArn });
   } catch (error) {
-    // Another version (automatic training) is in progress: the next call asks again.
-    if (isServiceError(error, 'ResourceInUseException')) {
-      return { waiting: 'a solution version in progress' };
-    }
+    if (isServiceError(error, 'ExecutionDoesNotExist')) return;
     throw error;
   }
-}
-
-/** The campaign named after the target, ACTIVE (its ARN); created on `solutionVersionArn` when there is none. */
-async function campaignStage(
-  client: PersonalizeClient,
-  target: ProvisioningTarget,
-  solutionVersionArn: string,
-  log: Log,
-): Promise<Stage<string>> {
-  const campaigns = await allItems(
-    paginateListCampaigns({ client, pageSize: PAGE_SIZE }, { solutionArn: target.solutionArn }),
-    (page) => page.campaigns,
-  );
-  const campaignArn = campaigns.find(
-    (c) => c.name === target.name && !DELETING.test(c.status ?? ''),
-  )?.campaignArn;
-  if (!campaignArn) {
-    const created = await client.send(
-      new CreateCampaignCommand({
-        name: target.name,
-        solutionVersionArn,
-        minProvisionedTPS: 1,
-        tags: ownerTags(),
-      }),
-    );
-    log('Creating a campaign', { campaignArn: created.campaignArn, solutionVersionArn });
-    return { waiting: `campaign ${created.campaignArn ?? target.name}` };
-  }
-  const campaign = (await client.send(new DescribeCampaignCommand({ campaignArn }))).campaign;
-  failIf(`Campaign ${campaignArn}`, campaign?.status, campaign?.failureReason);
-  if (campaign?.status !== 'ACTIVE') return { waiting: `campaign ${campaignArn} (${campaign?.status})` };
-  return { ready: campaignArn };
-}
-
-/**
- * The dataset group's event tracker, ACTIVE with its tracking ID. A dataset group has at most one: the one
- * that exists is used (the walkthrough's, say), else one named after the target is created.
- */
-async function eventTrackerStage(
-  client: PersonalizeClient,
-  target: ProvisioningTarget,
-  log: Log,
-): Promise<Stage<{ eventTrackerArn: string; trackingId: string }>> {
-  const trackers = await allItems(
-    paginateListEventTrackers({ client, pageSize: PAGE_SIZE }, { datasetGroupArn: target.datasetGroupArn }),
-    (page) => page.eventTrackers,
-  );
-  const eventTrackerArn = trackers.find((t) => !DELETING.test(t.status ?? ''))?.eventTrackerArn;
-  if (!eventTrackerArn) {
-    const created = await client.send(
-      new CreateEventTrackerCommand({
-        name: target.name,
-        datasetGroupArn: target.datasetGroupArn,
-        tags: ownerTags(),
-      }),
-    );
-    log('Creating the event tracker', { eventTrackerArn: created.eventTrackerArn });
-    return { waiting: `event tracker ${created.eventTrackerArn ?? target.name}` };
-  }
-  const tracker = (await client.send(new DescribeEventTrackerCommand({ eventTrackerArn }))).eventTracker;
-  failIf(`Event tracker ${eventTrackerArn}`, tracker?.status, undefined);
-  if (tracker?.status !== 'ACTIVE' || !tracker.trackingId) {
-    return { waiting: `event tracker ${eventTrackerArn} (${tracker?.status})` };
-  }
-  return { ready: { eventTrackerArn, trackingId: tracker.trackingId } };
 }
 
 export function onEvent(
   event: CloudFormationCustomResourceEvent,
   context?: Context,
 ): Promise<OnEventResponse> {
-  return logger.withRequestId(context?.awsRequestId ?? event.RequestId, () => {
-    if (event.RequestType === 'Delete') {
-      logger.info('Provisioning deleted: the clean-up removes the campaign and the event tracker');
-      return Promise.resolve({ PhysicalResourceId: event.PhysicalResourceId });
+  return logger.withRequestId(context?.awsRequestId ?? event.RequestId, async () => {
+    if (event.ResourceType === PROVISIONED_RESOURCE_TYPE) {
+      if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
+      const result = resultOfSignals(required(event.ResourceProperties, 'Signals'));
+      logger.info('Provisioned', { ...result, TrackingId: undefined });
+      return { PhysicalResourceId: event.LogicalResourceId, Data: { ...result } };
     }
-    const target = targetOf(event.ResourceProperties);
-    return Promise.resolve({
-      PhysicalResourceId: `${target.datasetGroupArn}/provisioning`,
-      // isComplete receives it: a version that failed before then is retrained, one since then fails.
-      Data: { RequestedAt: new Date().toISOString() },
-    });
+    if (event.RequestType === 'Delete') {
+      if (isExecutionArn(event.PhysicalResourceId)) await stopProvisioning(event.PhysicalResourceId);
+      return { PhysicalResourceId: event.PhysicalResourceId };
+    }
+    return startProvisioning(event);
   });
 }
 
-export function isComplete(
-  event: CloudFormationCustomResourceEvent,
-  context?: Context,
-): Promise<ProvisioningResponse> {
-  return logger.withRequestId(context?.awsRequestId ?? event.RequestId, async () => {
-    if (event.RequestType === 'Delete') return { IsComplete: true };
-    const requestedAt = (event as { Data?: { RequestedAt?: string } }).Data?.RequestedAt;
-    const target = { ...targetOf(event.ResourceProperties), requestedAt: new Date(requestedAt ?? 0) };
-    const step = await provisionStep(personalize, target, (message, fields) => logger.info(message, fields));
-    if ('waiting' in step) {
-      logger.info('Provisioning: waiting', { for: step.waiting });
-      return { IsComplete: false };
-    }
-    logger.info('Provisioning complete', { ...step.done, TrackingId: undefined });
-    return { IsComplete: true, Data: step.done };
+/** PUTs the signal to the WaitCondition handle; the body is what CloudFormation reads, no content type. */
+export function signal(payload: WaitConditionSignal): Promise<{ readonly statusCode: number }> {
+  const url = new URL(payload.Url);
+  const body = JSON.stringify({
+    Status: payload.Status,
+    UniqueId: payload.UniqueId,
+    Reason: payload.Reason.slice(0, 4000),
+    Data: payload.Data,
+  });
+  const request = url.protocol === 'http:' ? httpRequest : httpsRequest;
+  return new Promise((resolve, reject) => {
+    const put = request(
+      url,
+      // A presigned URL is signed without a content type: an empty one is sent, as cfn-response does.
+      { method: 'PUT', headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) } },
+      (response) => {
+        response.resume();
+        response.on('end', () => {
+          const statusCode = response.statusCode ?? 0;
+          if (statusCode >= 200 && statusCode < 300) {
+            logger.info('WaitCondition signalled', { status: payload.Status, reason: payload.Reason });
+            resolve({ statusCode });
+          } else {
+            reject(new Error(`The WaitCondition handle answered ${statusCode}`));
+          }
+        });
+      },
+    );
+    put.on('error', reject);
+    put.end(body);
   });
 }
 

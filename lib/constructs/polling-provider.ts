@@ -58,14 +58,52 @@ export function addPollingProvider(scope: Construct, props: PollingProviderProps
   return { onEvent, isComplete, provider };
 }
 
+export interface OnEventProviderProps {
+  /** File under `lambda/` exporting `onEvent`. */
+  readonly entry: string;
+  readonly onEventDescription: string;
+  /** @default - the HandlerFunction defaults only */
+  readonly environment?: Record<string, string>;
+}
+
+/**
+ * A custom resource provider whose onEvent does all the work at once (no isComplete, no waiter): the
+ * project's onEvent handler and the Provider framework, as children `OnEvent`, `Provider` and `ProviderLogs`
+ * of `scope` (ids kept for the same reason as addPollingProvider's).
+ */
+export function addOnEventProvider(
+  scope: Construct,
+  props: OnEventProviderProps,
+): { readonly onEvent: HandlerFunction; readonly provider: cr.Provider } {
+  const onEvent = new HandlerFunction(scope, 'OnEvent', {
+    entry: props.entry,
+    exportName: 'onEvent',
+    description: props.onEventDescription,
+    environment: props.environment,
+    timeout: DEFAULTS.customResource.handlerTimeout,
+    logRetention: DEFAULTS.logRetention.customResource,
+  });
+  const provider = new cr.Provider(scope, 'Provider', {
+    onEventHandler: onEvent.function,
+    logGroup: new logs.LogGroup(scope, 'ProviderLogs', {
+      retention: DEFAULTS.logRetention.customResource,
+      removalPolicy: RemovalPolicy.DESTROY,
+    }),
+  });
+  acknowledgeFramework(provider, [onEvent]);
+  return { onEvent, provider };
+}
+
 /**
  * The Provider framework's own functions, roles and waiter state machine are built by aws-cdk-lib and cannot
  * be configured further; what cdk-nag reports on them is acknowledged here, finding by finding.
  */
 function acknowledgeFramework(provider: cr.Provider, handlers: readonly HandlerFunction[]): void {
-  const frameworkFunctions = ['framework-isComplete', 'framework-onTimeout'].map((childId) =>
-    provider.node.findChild(childId),
-  );
+  const frameworkFunctions = ['framework-isComplete', 'framework-onTimeout'].flatMap((childId) => {
+    const child = provider.node.tryFindChild(childId);
+    return child ? [child] : [];
+  });
+  const waiter = provider.node.tryFindChild('waiter-state-machine') !== undefined;
   acknowledge(
     provider,
     'AwsSolutions-IAM4',
@@ -80,6 +118,7 @@ function acknowledgeFramework(provider: cr.Provider, handlers: readonly HandlerF
       attributeFinding(fn, 'Arn', ':*'),
     ),
   );
+  if (!waiter) return;
   acknowledge(
     provider,
     'AwsSolutions-SF1',

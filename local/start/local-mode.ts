@@ -93,7 +93,9 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     );
     const outputs = {
       ...stackOutputs(config, services.gateway.url, model),
-      ...(options.provision ? await provisionNow(config, model, kept, options) : kept),
+      ...(options.provision
+        ? await provisionNow(config, model, kept, options, services.personalize.endpoint)
+        : kept),
     };
     writeOutputsFile(config.outputsFile, config.stackName, outputs);
     let closing: Promise<void> | undefined;
@@ -124,12 +126,26 @@ async function provisionNow(
   model: ProvisionedModel,
   kept: StackOutputs,
   options: LocalModeOptions,
+  personalizeEndpoint: string,
 ): Promise<StackOutputs> {
-  const all = Object.values(PROVISIONING_OUTPUTS).every((name) => kept[name] !== undefined);
+  // As CloudFormation runs a created resource's provisioning once: what the last --provision made and
+  // still exists is kept; otherwise the stack's workflow runs.
+  if (Object.values(PROVISIONING_OUTPUTS).every((name) => kept[name] !== undefined)) {
+    config.log(
+      'Provisioning: the solution version, campaign and event tracker of the last --provision are still there (nothing to train)',
+    );
+    return kept;
+  }
+  const solutionVersionArn = kept[PROVISIONING_OUTPUTS.solutionVersionArn];
   config.log(
-    all
-      ? 'Provisioning: the solution version, campaign and event tracker of the last --provision are still there (nothing to train)'
-      : 'Provisioning: training a solution version (unless one is there), then a campaign and the event tracker...',
+    solutionVersionArn
+      ? "Provisioning: the stack's workflow deploys a campaign on the last --provision's solution version, then the event tracker..."
+      : "Provisioning: the stack's workflow waits for the imports, trains a solution version, then a campaign and the event tracker...",
   );
-  return provisionLifecycle(config, model, options.personalizeTransitionMs);
+  return provisionLifecycle(config, model, {
+    personalizeEndpoint,
+    solutionVersionArn,
+    // A few checks per lifecycle transition of the emulator.
+    waitMs: Math.max(20, Math.round((options.personalizeTransitionMs ?? 200) / 2)),
+  });
 }

@@ -1,7 +1,8 @@
 /**
- * The one-shot provisioning in local mode: the stack's handler (lambda/provisionLifecycle.ts) with its real
- * SDK client against the Personalize emulator over HTTP, driven as the Provider framework drives it; then
- * `startLocalMode({ provision: true })` end to end, and again on its kept state.
+ * The one-shot provisioning in local mode: the stack's workflow definition (lib/contract/provisioning-workflow.ts)
+ * run by the local Step Functions with the real SDK client against the Personalize emulator over HTTP, its
+ * signal PUT by the stack's signal function to a local WaitCondition, the outputs read by the stack's
+ * function; then `startLocalMode({ provision: true })` end to end, and again on its kept state.
  */
 import { expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
@@ -11,21 +12,17 @@ import {
   ListDatasetsCommand,
   PersonalizeClient,
 } from '@aws-sdk/client-personalize';
-import type { ProvisionedLifecycle } from '../../lambda/provisionLifecycle';
 import { OWNER_TAG_KEY } from '../../lambda/shared/ownership';
 import { PROVISIONING_OUTPUTS, STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
-import { driveCreate, type CustomResourceHandlers } from '../../local/cloudformation/custom-resource-driver';
+import { provisionLifecycle } from '../../local/cloudformation/provision-lifecycle';
+import type { ProvisionedModel } from '../../local/cloudformation/provision';
 import { startLocalMode, type LocalMode } from '../../local/start';
 import { callApi, silenceHandlerLogs, temporaryDirectory, waitFor } from './helpers';
 
 jest.setTimeout(180_000);
 
-type Handlers = CustomResourceHandlers<ProvisionedLifecycle> & {
-  provisionedName(stackName: string): string;
-};
-
 /**
- * The handlers' SDK clients are created once per module (as in Lambda), from the environment of the first
+ * The functions' SDK clients are created once per module (as in Lambda), from the environment of the first
  * local mode of this file: every local mode here serves Personalize on that same port.
  */
 let personalizePort = 0;
@@ -33,35 +30,25 @@ let personalizePort = 0;
 const creates = (local: LocalMode) =>
   local.personalize.calls.filter((call) => call.operation.startsWith('Create') && call.status === 200);
 
-describe('the provisioning handler against the emulator', () => {
+describe("the stack's workflow against the emulator", () => {
   let local: LocalMode;
   let state: ReturnType<typeof temporaryDirectory>;
   let restoreStdout: () => void;
-  let handlers: Handlers;
   let client: PersonalizeClient;
-  let datasetArns: string[];
+  let model: ProvisionedModel;
+  let runs = 0;
 
-  const drive = (properties: Record<string, unknown>) =>
-    driveCreate(handlers, {
-      resourceType: 'Custom::PersonalizeProvisioning',
-      logicalResourceId: 'Provisioning',
-      properties,
-      stackName: local.stackName,
-      region: local.region,
-      accountId: '000000000000',
-      pollIntervalMs: 10,
-      timeoutMs: 60_000,
-    });
-  const modelProperties = () => ({
-    DatasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn],
-    SolutionArn: local.outputs[STACK_OUTPUTS.solutionArn],
-    DatasetArns: datasetArns,
-    Name: 'handler-test',
-  });
+  /** One provisioning, as a new stack's. */
+  const provision = (overrides: Partial<ProvisionedModel> = {}, name = `workflow-${++runs}`) =>
+    provisionLifecycle(
+      { stackName: name, region: local.region, log: () => undefined },
+      { ...model, ...overrides },
+      { personalizeEndpoint: local.personalize.endpoint, waitMs: 10 },
+    );
 
   beforeAll(async () => {
     restoreStdout = silenceHandlerLogs();
-    state = temporaryDirectory('provisioning-handler-e2e');
+    state = temporaryDirectory('provisioning-workflow-e2e');
     local = await startLocalMode({
       port: 0,
       stateDir: state.path,
@@ -71,14 +58,18 @@ describe('the provisioning handler against the emulator', () => {
       log: () => undefined,
     });
     personalizePort = local.personalize.port;
-    // Loaded once local mode pointed the SDK at the emulator, as local mode itself loads it.
-    handlers = await import('../../lambda/provisionLifecycle');
     client = new PersonalizeClient({ region: local.region, endpoint: local.personalize.endpoint });
-    const { datasets } = await client.send(
-      new ListDatasetsCommand({ datasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn] }),
-    );
-    datasetArns = (datasets ?? []).map((dataset) => dataset.datasetArn ?? '');
-    expect(datasetArns).toHaveLength(2);
+    const datasetGroupArn = local.outputs[STACK_OUTPUTS.datasetGroupArn]!;
+    const { datasets } = await client.send(new ListDatasetsCommand({ datasetGroupArn }));
+    const arnOf = (type: string) =>
+      (datasets ?? []).find((dataset) => dataset.datasetType?.toUpperCase() === type)?.datasetArn ?? '';
+    model = {
+      datasetGroupArn,
+      solutionArn: local.outputs[STACK_OUTPUTS.solutionArn]!,
+      interactionsDatasetArn: arnOf('INTERACTIONS'),
+      itemsDatasetArn: arnOf('ITEMS'),
+    };
+    expect(model.interactionsDatasetArn).not.toBe('');
   });
 
   afterAll(async () => {
@@ -88,11 +79,7 @@ describe('the provisioning handler against the emulator', () => {
     restoreStdout?.();
   });
 
-  it('refuses a resource without its dataset ARNs, naming the property', async () => {
-    await expect(drive({ ...modelProperties(), DatasetArns: [] })).rejects.toThrow(/DatasetArns/);
-  });
-
-  it('fails with the reason of a call the service refuses', async () => {
+  it('fails the WaitCondition with the reason of a call the service refuses', async () => {
     local.personalize.injectFaults({
       CreateSolutionVersion: {
         failNext: 1,
@@ -100,15 +87,17 @@ describe('the provisioning handler against the emulator', () => {
         message: 'Injected: no quota',
       },
     });
-    await expect(drive(modelProperties())).rejects.toThrow(/Injected: no quota/);
+    await expect(provision()).rejects.toThrow(
+      /FAILURE signal: Personalize\.InvalidInputException: Injected: no quota/,
+    );
   });
 
-  it("fails with the training's failureReason when the version fails", async () => {
+  it("fails the WaitCondition with the training's failureReason when the version fails", async () => {
     // A solution trained on an event type no interaction has: the emulator's training fails, with a reason.
     const { solutionArn } = await client.send(
       new CreateSolutionCommand({
         name: 'provisioning-no-such-events',
-        datasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn],
+        datasetGroupArn: model.datasetGroupArn,
         recipeArn: 'arn:aws:personalize:::recipe/aws-user-personalization',
         eventType: 'no-such-event-type',
       }),
@@ -119,41 +108,41 @@ describe('the provisioning handler against the emulator', () => {
         (await client.send(new DescribeSolutionCommand({ solutionArn }))).solution?.status === 'ACTIVE' ||
         undefined,
     );
-    await expect(drive({ ...modelProperties(), SolutionArn: solutionArn })).rejects.toThrow(
-      /CREATE FAILED: No interactions to train on/,
+    await expect(provision({ solutionArn })).rejects.toThrow(
+      /Provisioning\.SolutionVersionFailed: .*CREATE FAILED.*No interactions to train on/,
     );
   });
 
-  it('goes from imports to an ACTIVE campaign and tracker, one Create per step, tagged, and they serve', async () => {
+  it("goes from imports to an ACTIVE campaign, one Create per step, tagged; uses the group's existing tracker; they serve", async () => {
+    // The dataset group's one event tracker already exists (the walkthrough's): the workflow uses it.
+    const tracker = await callApi(local.url, local.apiKey, 'POST', '/eventTracker', {
+      name: 'walkthrough',
+      datasetGroupArn: model.datasetGroupArn,
+    });
+    expect(tracker.status).toBe(200);
     local.personalize.clearCalls();
-    const data = await drive(modelProperties());
-    expect(data).toEqual({
-      SolutionVersionArn: expect.stringMatching(/:solution\/.+\/.+/),
-      CampaignArn: expect.stringMatching(/:campaign\/handler-test$/),
-      EventTrackerArn: expect.stringMatching(/:event-tracker\//),
-      TrackingId: expect.any(String),
+
+    const outputs = await provision({}, 'handler-test');
+
+    expect(outputs).toEqual({
+      [PROVISIONING_OUTPUTS.solutionVersionArn]: expect.stringMatching(/:solution\/.+\/.+/),
+      [PROVISIONING_OUTPUTS.campaignArn]: expect.stringMatching(/:campaign\/handler-test-provisioned$/),
+      [PROVISIONING_OUTPUTS.eventTrackerArn]: (tracker.body as { eventTrackerArn: string }).eventTrackerArn,
+      [PROVISIONING_OUTPUTS.trackingId]: (tracker.body as { trackingId: string }).trackingId,
     });
     const made = creates(local);
-    expect(made.map((call) => call.operation)).toEqual([
-      'CreateSolutionVersion',
-      'CreateCampaign',
-      'CreateEventTracker',
-    ]);
-    for (const call of made) expect(call.requestTags).toEqual({ [OWNER_TAG_KEY]: local.stackName });
+    expect(made.map((call) => call.operation)).toEqual(['CreateSolutionVersion', 'CreateCampaign']);
+    for (const call of made) expect(call.requestTags).toEqual({ [OWNER_TAG_KEY]: 'handler-test' });
 
+    const campaignArn = outputs[PROVISIONING_OUTPUTS.campaignArn]!;
     const recommendations = await callApi(
       local.url,
       local.apiKey,
       'GET',
-      `/getRecommendations?campaignArn=${encodeURIComponent(data!.CampaignArn)}&userId=1`,
+      `/getRecommendations?campaignArn=${encodeURIComponent(campaignArn)}&userId=1`,
     );
     expect(recommendations.status).toBe(200);
     expect((recommendations.body as { itemList: unknown[] }).itemList.length).toBeGreaterThan(0);
-
-    // Driven again (a retried deploy): everything is found, nothing created.
-    local.personalize.clearCalls();
-    await expect(drive(modelProperties())).resolves.toEqual(data);
-    expect(creates(local)).toEqual([]);
   });
 });
 
