@@ -1,5 +1,6 @@
 /**
- * IAM conformance: the README walkthrough runs in local mode, every AWS call each function makes is
+ * IAM conformance: the README walkthrough, the custom resources and the one-shot provisioning's workflow
+ * (synthesized with `provision=true`) run in local mode; every AWS call each function or role makes is
  * recorded where the call lands (the Personalize emulator, the S3 stand-in), and each call is evaluated
  * against THAT function's policies in the synthesized template, with AWS's action -> resource-type data.
  * A missing or mis-scoped grant fails (a call the policy would deny on AWS), and so does an over-broad one
@@ -14,12 +15,14 @@ import {
   CreateCampaignCommand,
   DescribeEventTrackerCommand,
   ListCampaignsCommand,
+  ListDatasetsCommand,
   PersonalizeClient,
 } from '@aws-sdk/client-personalize';
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { HandlerFunction } from '../../lib/constructs/handler-function';
-import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
+import { PROVISIONING_OUTPUTS, STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
+import { provisionLifecycle } from '../../local/cloudformation/provision-lifecycle';
 import { startLocalMode, type LocalMode } from '../../local/start';
 import { STACK_NAME, synthesize, type Synthesized } from '../infra/synth';
 import {
@@ -100,7 +103,8 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
 
   beforeAll(async () => {
     restoreStdout = silenceHandlerLogs();
-    synth = synthesize();
+    // With the one-shot provisioning, whose workflow and starter are replayed too.
+    synth = synthesize({ context: { provision: 'true' } });
     templateJson = synth.template.toJSON() as typeof templateJson;
     state = temporaryDirectory('iam-conformance');
     local = await startLocalMode({
@@ -139,6 +143,17 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
       const group = name.startsWith('cleanup') ? 'cleanup' : name;
       principals.set(name, { name, roleLogicalId: logicalId(fn.role), calls: [], group });
     }
+    const provisioning = stack.provisioning!;
+    principals.set('provisioningWorkflow', {
+      name: 'provisioningWorkflow',
+      roleLogicalId: logicalId(provisioning.stateMachine.role),
+      calls: [],
+    });
+    principals.set('provisioningStarter', {
+      name: 'provisioningStarter',
+      roleLogicalId: logicalId(provisioning.handlers[0]!.role),
+      calls: [],
+    });
     principals.set('apiGateway', {
       name: 'apiGateway',
       roleLogicalId: logicalId(stack.api.kinesisRole),
@@ -153,8 +168,9 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
       partition: 'aws',
       region: REGION,
       accountId: ACCOUNT_ID,
-      refs: {},
+      refs: { [logicalId(stack.provisioning!.stateMachine)]: stateMachineArn() },
       attributes: {
+        [`${logicalId(stack.provisioning!.signalFunction.function)}.Arn`]: signalFunctionArn(),
         [`${logicalId(stack.model.datasetGroup)}.DatasetGroupArn`]:
           local.outputs[STACK_OUTPUTS.datasetGroupArn]!,
         [`${logicalId(stack.model.solution)}.SolutionArn`]: local.outputs[STACK_OUTPUTS.solutionArn]!,
@@ -164,6 +180,8 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
     };
   });
 
+  const stateMachineArn = () => `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:ProvisioningWorkflow`;
+  const signalFunctionArn = () => `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:ProvisioningSignal`;
   const streamArn = () =>
     `arn:aws:kinesis:${REGION}:${ACCOUNT_ID}:stream/${local.outputs[STACK_OUTPUTS.streamName]}`;
 
@@ -334,6 +352,76 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
     await as('cleanupIsComplete', () => untilComplete(() => cleanup.isComplete(event('Delete', properties))));
     const { campaigns } = await harness.send(new ListCampaignsCommand({ solutionArn }));
     expect(campaigns?.map((campaign) => campaign.campaignArn)).not.toContain(campaignArn);
+  });
+
+  it("runs the provisioning workflow (the stack's definition) against the emulator, and replays its starter's calls", async () => {
+    const datasetGroupArn = local.outputs[STACK_OUTPUTS.datasetGroupArn]!;
+    // The group's one event tracker exists (the walkthrough's, say): the workflow then finds it by listing.
+    await as('createEventTracker', () =>
+      ok(api('POST', '/eventTracker', { name: 'iam-3', datasetGroupArn })),
+    );
+    const { datasets } = await harness.send(new ListDatasetsCommand({ datasetGroupArn }));
+    const datasetOf = (type: string) =>
+      datasets?.find((dataset) => dataset.datasetType?.toUpperCase() === type)?.datasetArn ?? '';
+    const provisionState = temporaryDirectory('iam-conformance-provisioning');
+    try {
+      const outputs = await as('provisioningWorkflow', () =>
+        provisionLifecycle(
+          { stackName: STACK_NAME, region: REGION, stateDir: provisionState.path, log: () => undefined },
+          {
+            datasetGroupArn,
+            solutionArn: local.outputs[STACK_OUTPUTS.solutionArn]!,
+            interactionsDatasetArn: datasetOf('INTERACTIONS'),
+            itemsDatasetArn: datasetOf('ITEMS'),
+          },
+          { personalizeEndpoint: local.personalize.endpoint, waitMs: 10 },
+        ),
+      );
+      expect(outputs[PROVISIONING_OUTPUTS.campaignArn]).toMatch(
+        /:campaign\/NearRealTimeRecommendations-provisioned$/,
+      );
+    } finally {
+      provisionState.remove();
+    }
+    // CreateEventTracker was refused by the service (one tracker per group) after IAM allowed it, so the
+    // recorder names no tracker ARN: IAM authorized it against the tracker it would have created.
+    const workflowCalls = principals.get('provisioningWorkflow')!.calls;
+    workflowCalls.forEach((call, index) => {
+      if (
+        call.action === 'personalize:CreateEventTracker' &&
+        !call.resources.some((arn) => arn.includes(':event-tracker/'))
+      ) {
+        workflowCalls[index] = {
+          ...call,
+          resources: [...call.resources, `arn:aws:personalize:${REGION}:${ACCOUNT_ID}:event-tracker/refused`],
+        };
+      }
+    });
+    const operations = new Set(workflowCalls.map((call) => call.action));
+    expect([...operations].sort()).toEqual([
+      'personalize:CreateCampaign',
+      'personalize:CreateEventTracker',
+      'personalize:CreateSolutionVersion',
+      'personalize:DescribeCampaign',
+      'personalize:DescribeEventTracker',
+      'personalize:DescribeSolutionVersion',
+      'personalize:ListDatasetImportJobs',
+      'personalize:ListEventTrackers',
+    ]);
+    // What Step Functions itself does with the workflow's role (invoke the signal function), and the
+    // starter's Step Functions calls, which local mode makes in process rather than through an API.
+    principals.get('provisioningWorkflow')!.calls.push({
+      action: 'lambda:InvokeFunction',
+      resources: [signalFunctionArn()],
+    });
+    const executionArn = `arn:aws:states:${REGION}:${ACCOUNT_ID}:execution:ProvisioningWorkflow:request-1`;
+    principals
+      .get('provisioningStarter')!
+      .calls.push(
+        { action: 'states:StartExecution', resources: [stateMachineArn()] },
+        { action: 'states:DescribeExecution', resources: [executionArn] },
+        { action: 'states:StopExecution', resources: [executionArn] },
+      );
   });
 
   it('allows every recorded call by the policies of the function that made it', async () => {

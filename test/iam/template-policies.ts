@@ -48,6 +48,17 @@ export function resolve(value: Json, bindings: Bindings): Json {
       }
       case 'Fn::Sub':
         return sub(argument, bindings);
+      case 'Fn::Split': {
+        const [separator, source] = argument as [string, Json];
+        return textOf(resolve(source, bindings)).split(separator);
+      }
+      case 'Fn::Select': {
+        const [index, list] = argument as [number | string, Json];
+        const items = resolve(list, bindings);
+        return Array.isArray(items)
+          ? (items[Number(index)] ?? unresolved('Fn::Select'))
+          : unresolved('Fn::Select');
+      }
       default:
         if (key.startsWith('Fn::')) throw new Error(`The resolver does not model ${key}`);
     }
