@@ -363,26 +363,21 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
     const { datasets } = await harness.send(new ListDatasetsCommand({ datasetGroupArn }));
     const datasetOf = (type: string) =>
       datasets?.find((dataset) => dataset.datasetType?.toUpperCase() === type)?.datasetArn ?? '';
-    const provisionState = temporaryDirectory('iam-conformance-provisioning');
-    try {
-      const outputs = await as('provisioningWorkflow', () =>
-        provisionLifecycle(
-          { stackName: STACK_NAME, region: REGION, stateDir: provisionState.path, log: () => undefined },
-          {
-            datasetGroupArn,
-            solutionArn: local.outputs[STACK_OUTPUTS.solutionArn]!,
-            interactionsDatasetArn: datasetOf('INTERACTIONS'),
-            itemsDatasetArn: datasetOf('ITEMS'),
-          },
-          { personalizeEndpoint: local.personalize.endpoint, waitMs: 10 },
-        ),
-      );
-      expect(outputs[PROVISIONING_OUTPUTS.campaignArn]).toMatch(
-        /:campaign\/NearRealTimeRecommendations-provisioned$/,
-      );
-    } finally {
-      provisionState.remove();
-    }
+    const outputs = await as('provisioningWorkflow', () =>
+      provisionLifecycle(
+        { stackName: STACK_NAME, region: REGION, log: () => undefined },
+        {
+          datasetGroupArn,
+          solutionArn: local.outputs[STACK_OUTPUTS.solutionArn]!,
+          interactionsDatasetArn: datasetOf('INTERACTIONS'),
+          itemsDatasetArn: datasetOf('ITEMS'),
+        },
+        { personalizeEndpoint: local.personalize.endpoint, waitMs: 10 },
+      ),
+    );
+    expect(outputs[PROVISIONING_OUTPUTS.campaignArn]).toMatch(
+      /:campaign\/NearRealTimeRecommendations-provisioned$/,
+    );
     // CreateEventTracker was refused by the service (one tracker per group) after IAM allowed it, so the
     // recorder names no tracker ARN: IAM authorized it against the tracker it would have created.
     const workflowCalls = principals.get('provisioningWorkflow')!.calls;
