@@ -60,7 +60,7 @@ describe('the outputs file across restarts', () => {
     await first.close();
     expect(Object.values(written).every((value) => typeof value === 'string')).toBe(true);
     expect(firstLines).toContain(
-      'Provisioning: training a solution version (unless one is there), then a campaign and the event tracker...',
+      "Provisioning: the stack's workflow waits for the imports, trains a solution version, then a campaign and the event tracker...",
     );
 
     // Without --provision: the file still names all four, and the campaign answers.
