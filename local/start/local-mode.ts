@@ -120,7 +120,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
   }
 }
 
-/** `--provision`: the stack's provisioning handler, announced with what it is about to do. */
+/** `--provision`: the stack's provisioning workflow, announced with what it is about to do. */
 async function provisionNow(
   config: LocalModeConfig,
   model: ProvisionedModel,
