@@ -8,9 +8,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
@@ -19,6 +20,7 @@ import { bundleApp, DEMO_PAGE_DIR, readCatalogue, type DemoConfig } from '../../
 import { API_STAGE_NAME } from '../contract/stack-outputs';
 import { acknowledge } from './acknowledge';
 import { acknowledgeBucketDeployment } from './bucket-deployment';
+import { DEFAULTS } from './defaults';
 import { PRIVATE_BUCKET_PROPS } from './private-bucket';
 
 export interface DemoPageProps {
@@ -125,6 +127,11 @@ export class DemoPage extends Construct {
       // Revalidated on every request (CloudFront keeps each for a second): a redeploy shows at once.
       cacheControl: [s3deploy.CacheControl.noCache()],
       memoryLimit: 256,
+      // Its logs go with the stack (the function's default log group is kept two years after a delete).
+      logGroup: new logs.LogGroup(this, 'DeployLogs', {
+        retention: DEFAULTS.logRetention.customResource,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
     });
     acknowledgeBucketDeployment(deployment, this.bucket, {
       functionName: 'deployment function',
