@@ -28,8 +28,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { PUT_EVENTS_SOURCE_SETTINGS } from '../lib/contract/event-source-settings';
 import { STACK_OUTPUTS } from '../lib/contract/stack-outputs';
 import { RECIPES, train } from '../local/personalize/model';
@@ -420,9 +423,9 @@ async function main(): Promise<void> {
   );
   const stateDir = mkdtempSync(join(tmpdir(), 'local-mode-benchmark-'));
   const write = process.stdout.write.bind(process.stdout);
-  // The handlers log a JSON line per request: keep them out of the table.
+  // The handlers log a JSON line per request, and their metrics one (EMF): keep them out of the table.
   process.stdout.write = (chunk: unknown, ...rest: unknown[]) =>
-    typeof chunk === 'string' && chunk.startsWith('{"timestamp"')
+    typeof chunk === 'string' && (chunk.startsWith('{"timestamp"') || chunk.startsWith('{"_aws"'))
       ? true
       : (write as (...args: unknown[]) => boolean)(chunk, ...rest);
   const ceilingServer = await startCeiling();
@@ -502,6 +505,7 @@ async function runAll(
   const mixedFresh = await mixedRow(local, targets, report, 'no live events yet');
   await userHistoryRows(local, deployment, targets, report, fresh);
   await realisticRows(local, deployment, targets, report, fresh, options.liveEvents);
+  await versionTrainingRows(local, deployment, report, options.quick ? 2 : 5);
   await distinctIdRows(local, deployment, targets, report, { fresh, mixedFresh }, options.liveEvents);
   const path = await eventPath(local, deployment, options.eventSamples);
   report.row(
@@ -643,6 +647,94 @@ async function mixedRow(
     `${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MB`,
   );
   return { read, write, rssBefore, rssAfter };
+}
+
+/** The emulator's control plane (awsJson1_1), for what the API has no route for. */
+async function control(local: LocalMode, operation: string, body: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(`${local.personalize.endpoint}/`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `AmazonPersonalize.${operation}`,
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`${operation}: ${response.status} ${text}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** Resident memory after a full garbage collection (this process holds local mode). */
+function residentAfterGcMb(): number {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  return residentMb();
+}
+
+/**
+ * Trains `versions` solution versions on everything the group holds (the imported data and every live event so
+ * far), each deployed to the campaign and served once: the longest event-loop stall of the serving process
+ * while each trains, and its memory after the first and after the last.
+ */
+async function versionTrainingRows(
+  local: LocalMode,
+  deployment: Deployment,
+  report: Report,
+  versions: number,
+): Promise<void> {
+  const solutionArn = local.outputs[STACK_OUTPUTS.solutionArn];
+  const stalls: number[] = [];
+  const memory: number[] = [];
+  for (let v = 1; v <= versions; v++) {
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const { solutionVersionArn } = (await api(local, 'POST', '/solutionVersion', {
+      solutionArn,
+      version: `benchmark-${v}`,
+    })) as { solutionVersionArn: string };
+    await untilActive(local, '/describeSolutionVersion', { solutionVersionArn });
+    delay.disable();
+    stalls.push(delay.max / 1e6);
+    await control(local, 'UpdateCampaign', { campaignArn: deployment.campaignArn, solutionVersionArn });
+    for (;;) {
+      const { campaign } = (await control(local, 'DescribeCampaign', {
+        campaignArn: deployment.campaignArn,
+      })) as {
+        campaign: { status: string };
+      };
+      if (campaign.status === 'ACTIVE') break;
+      await sleep(100);
+    }
+    await api(
+      local,
+      'GET',
+      `/getRecommendations?campaignArn=${encodeURIComponent(deployment.campaignArn)}&userId=${QUERIED_USER}`,
+    );
+    memory.push(residentAfterGcMb());
+  }
+  const longest = Math.max(...stalls);
+  report.row(
+    `training ${versions} versions on the imported data and every live event so far: longest event-loop stall of the serving process, each`,
+    stalls.map((ms) => `${ms.toFixed(0)} ms`).join(', '),
+  );
+  report.target(
+    'longest event-loop stall of the serving process during training (imported data and the realistic live events)',
+    `${longest.toFixed(0)} ms`,
+    'under 50 ms, at load 4',
+    longest < 50,
+  );
+  const first = memory[0] ?? NaN;
+  const last = memory[memory.length - 1] ?? NaN;
+  report.row(
+    `resident memory after each of ${versions} versions trained, deployed and served (after a full GC)`,
+    memory.map((mb) => `${mb.toFixed(0)} MB`).join(', '),
+  );
+  report.target(
+    `memory after training ${versions} versions, against after the first`,
+    `${(last / first).toFixed(2)}× (${first.toFixed(0)} → ${last.toFixed(0)} MB)`,
+    'within 1.2×',
+    last / first <= 1.2,
+  );
 }
 
 /** The queried user sends 1,000 events of their own, then asks again: their history must not cost more. */

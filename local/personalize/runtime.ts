@@ -150,9 +150,23 @@ function servingModel(
     if (snapshot === undefined)
       throw notFound(`The model of solution version ${version.arn} is not available`);
     model = ctx.options.models.loadModel(snapshot);
+    releaseUnservedModels(ctx);
     ctx.loadedModels.set(version.arn, model);
   }
   return { version, recipe: model.recipe, model };
+}
+
+/**
+ * Drops the loaded models of versions no campaign serves (a campaign updated to a newer version, a version
+ * trained and never deployed): their memory is reclaimed, and a later request loads one again from its snapshot.
+ */
+export function releaseUnservedModels(ctx: EmulatorContext): void {
+  const served = new Set(
+    ctx.store
+      .list('campaign')
+      .flatMap((c) => [c.solutionVersionArn, c.latestCampaignUpdate?.solutionVersionArn ?? '']),
+  );
+  for (const arn of ctx.loadedModels.keys()) if (!served.has(arn)) ctx.loadedModels.delete(arn);
 }
 
 /**

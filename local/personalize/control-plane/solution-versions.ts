@@ -6,6 +6,7 @@ import { Pacer } from '../model/shared';
 import type { Interaction, Item } from '../model/types';
 import { page } from '../pagination';
 import { must, mustBeActive } from '../preconditions';
+import { releaseUnservedModels } from '../runtime';
 import { recipeByArn } from '../recipes';
 import type { SolutionRecord, SolutionVersionRecord, Tag, TrainingMode } from '../store';
 import { optionalEnum, optionalString, type RequestBody } from '../validation';
@@ -121,6 +122,7 @@ export async function runTraining(ctx: EmulatorContext, version: SolutionVersion
   // Closed, or stopped while training: the result is discarded.
   if (ctx.lifecycle.closed || version.status !== 'CREATE IN_PROGRESS') return;
   ctx.store.saveModel(version.arn, model.serialize());
+  releaseUnservedModels(ctx);
   ctx.loadedModels.set(version.arn, model);
   version.metrics = metrics;
   version.dataCutoffSeq = cutoff;
