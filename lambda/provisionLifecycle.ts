@@ -96,13 +96,21 @@ export function resultOfSignals(signals: string): ProvisioningResult {
 const isExecutionArn = (id: string | undefined): id is string =>
   /^arn:aws[a-z-]*:states:.+:execution:/.test(id ?? '');
 
+/** Whether the old properties gave the same input (old ones this version cannot read did not). */
+function sameInput(old: Record<string, unknown>, input: ProvisioningInput): boolean {
+  try {
+    return JSON.stringify(executionInput(old, input.OwnerTag)) === JSON.stringify(input);
+  } catch {
+    return false;
+  }
+}
+
 async function startProvisioning(event: CloudFormationCustomResourceEvent): Promise<OnEventResponse> {
   const properties = event.ResourceProperties;
   const input = executionInput(properties, process.env[OWNER_TAG_ENV] ?? '');
   if (event.RequestType === 'Update') {
-    const before = JSON.stringify(executionInput(event.OldResourceProperties, input.OwnerTag));
     const sameMachine = event.OldResourceProperties.StateMachineArn === properties.StateMachineArn;
-    if (before === JSON.stringify(input) && sameMachine) {
+    if (sameMachine && sameInput(event.OldResourceProperties, input)) {
       return { PhysicalResourceId: event.PhysicalResourceId };
     }
   }

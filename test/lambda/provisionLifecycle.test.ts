@@ -98,6 +98,15 @@ describe('Custom::PersonalizeProvisioning', () => {
       OldResourceProperties: properties({ WaitHandle: `${HANDLE}-old` }),
     });
     await expect(onEvent(replaced)).resolves.toEqual({ PhysicalResourceId: `${EXECUTION_ARN}-2` });
+
+    // From a resource created before the workflow (no handle, no state machine): provisioned anew.
+    const { WaitHandle: _handle, StateMachineArn: _machine, ...before } = properties();
+    const upgraded = event('Update', {
+      PhysicalResourceId: `${DATASET_GROUP_ARN}/provisioning`,
+      OldResourceProperties: before,
+    });
+    await expect(onEvent(upgraded)).resolves.toEqual({ PhysicalResourceId: `${EXECUTION_ARN}-2` });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(2);
   });
 
   it('stops a running execution on Delete (rollback or cdk destroy), before the clean-up runs', async () => {
