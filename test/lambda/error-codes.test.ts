@@ -52,6 +52,7 @@ const VALID_REQUESTS: Readonly<Record<string, { body?: unknown; query?: Record<s
   '/describeCampaign': { body: { campaignArn: CAMPAIGN_ARN } },
   '/eventTracker': { body: { name: 't', datasetGroupArn: DATASET_GROUP_ARN } },
   '/getRecommendations': { query: { campaignArn: CAMPAIGN_ARN, userId: '429' } },
+  '/getPersonalizedRanking': { body: { campaignArn: CAMPAIGN_ARN, userId: '429', inputList: ['1', '2'] } },
   '/putEvents': {
     body: { userId: '429', itemId: '1', eventType: 'click', trackingId: TRACKING_ID, interactions: 1 },
   },
