@@ -63,11 +63,16 @@ interface SimItem {
   readonly year: string;
   /** The next item of the series, when the item belongs to one. */
   next?: SimItem;
+  /** Its place in its series (0: the first or only title), and the series' first title. */
+  readonly part: number;
+  readonly first?: SimItem;
 }
 
 export interface GeneratedData {
   readonly interactionsCsv: string;
   readonly itemsCsv: string;
+  /** `ITEM_ID,TITLE`: what the demo page shows of an item (the models never read it). */
+  readonly titlesCsv: string;
 }
 
 function pickWeighted<T>(
@@ -162,7 +167,103 @@ export function generateSampleData(options: GeneratorOptions = DEFAULT_OPTIONS):
     ['ITEM_ID,GENRE,YEAR', ...items.map((item) => `${item.id},${item.genres.join('|')},${item.year}`)].join(
       '\n',
     ) + '\n';
-  return { interactionsCsv, itemsCsv };
+  return { interactionsCsv, itemsCsv, titlesCsv: generateTitles(items, options.seed) };
+}
+
+/** Words of the titles: a noun pool per genre, shared adjectives and places. */
+const TITLE_NOUNS: Readonly<Record<string, readonly string[]>> = {
+  Drama: ['Letters', 'Harvest', 'Promise', 'Daughter', 'Winter', 'Silence', 'Inheritance', 'Bridge'],
+  Comedy: ['Wedding', 'Neighbours', 'Holiday', 'Mix-Up', 'Roommates', 'Road Trip', 'Reunion', 'Party'],
+  Action: ['Strike', 'Pursuit', 'Vendetta', 'Getaway', 'Crossfire', 'Protocol', 'Breakout', 'Convoy'],
+  Thriller: ['Witness', 'Stranger', 'Alibi', 'Signal', 'Deadline', 'Trap', 'Confession', 'Hostage'],
+  Romance: ['Summer', 'Heart', 'Kiss', 'Serenade', 'Letters', 'Dance', 'Postcard', 'Promise'],
+  Adventure: ['Expedition', 'Treasure', 'Voyage', 'Island', 'Map', 'Compass', 'Quest', 'Frontier'],
+  Crime: ['Heist', 'Syndicate', 'Ledger', 'Informant', 'Racket', 'Verdict', 'Getaway', 'Precinct'],
+  'Sci-Fi': ['Orbit', 'Signal', 'Colony', 'Machine', 'Horizon', 'Android', 'Eclipse', 'Nebula'],
+  Horror: ['Cellar', 'Curse', 'Hollow', 'Visitor', 'Séance', 'Attic', 'Whisper', 'Harvest'],
+  Fantasy: ['Crown', 'Dragon', 'Kingdom', 'Spell', 'Sword', 'Oracle', 'Throne', 'Forest'],
+  Children: ['Puppy', 'Treehouse', 'Balloon', 'Robot', 'Dragon', 'Picnic', 'Kite', 'Circus'],
+  Animation: ['Robot', 'Kingdom', 'Voyage', 'Lantern', 'Critters', 'Paintbox', 'Moon', 'Island'],
+  Mystery: ['Key', 'Manor', 'Locket', 'Riddle', 'Portrait', 'Cipher', 'Lighthouse', 'Clue'],
+  Documentary: ['Coast', 'Climb', 'Orchestra', 'Kitchen', 'River', 'Archive', 'Factory', 'Reef'],
+  War: ['Front', 'Bridge', 'Battalion', 'Winter', 'Trenches', 'Ceasefire', 'Convoy', 'Outpost'],
+  Musical: ['Song', 'Stage', 'Melody', 'Chorus', 'Ballroom', 'Encore', 'Serenade', 'Rhythm'],
+  Western: ['Outlaw', 'Canyon', 'Frontier', 'Sheriff', 'Stagecoach', 'Ranch', 'Gold', 'Trail'],
+  'Film-Noir': ['Shadow', 'Alibi', 'Dame', 'Rain', 'Nightfall', 'Double Cross', 'Motive', 'Smoke'],
+};
+const TITLE_ADJECTIVES = [
+  'Midnight',
+  'Silent',
+  'Last',
+  'Golden',
+  'Crimson',
+  'Hidden',
+  'Distant',
+  'Broken',
+  'Secret',
+  'Wild',
+  'Electric',
+  'Lonely',
+  'Burning',
+  'Frozen',
+  'Little',
+  'Long',
+  'Lost',
+  'Northern',
+  'Quiet',
+  'Final',
+];
+const TITLE_PLACES = [
+  'Harbor Street',
+  'Paris',
+  'the Valley',
+  'Cedar Falls',
+  'the Old Town',
+  'Marrakesh',
+  'Station Nine',
+  'the Coast',
+  'Blue Ridge',
+  'the North',
+  'Lisbon',
+  'the Desert',
+  'Elm Park',
+  'the Moon',
+  'Havana',
+];
+
+/**
+ * A readable title per item, drawn from its own seeded stream (the seed's, shifted), so adding titles left
+ * the interactions and items byte for byte as they were. The titles of a series share the first one's name
+ * with its number ("Golden Harvest 2"); the first genre picks the nouns.
+ */
+function generateTitles(items: readonly SimItem[], seed: number): string {
+  const random = seededRandom((seed ^ 0x7469746c) >>> 0);
+  const pick = <T>(choices: readonly T[]): T => choices[Math.floor(random() * choices.length)] as T;
+  const taken = new Set<string>();
+  const titles = new Map<SimItem, string>();
+  const draw = (item: SimItem): string => {
+    const nouns = TITLE_NOUNS[item.genres[0] ?? 'Drama'] ?? TITLE_NOUNS.Drama ?? ['Story'];
+    const shapes = [
+      () => `The ${pick(TITLE_ADJECTIVES)} ${pick(nouns)}`,
+      () => `${pick(TITLE_ADJECTIVES)} ${pick(nouns)}`,
+      () => `A ${pick(nouns)} in ${pick(TITLE_PLACES)}`,
+      () => `The ${pick(nouns)} of ${pick(TITLE_PLACES)}`,
+    ];
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const title = pick(shapes)();
+      if (!taken.has(title)) return title;
+    }
+    return `${pick(shapes)()} (${item.id})`;
+  };
+  for (const item of items) {
+    const title = item.first ? `${titles.get(item.first) ?? draw(item.first)} ${item.part + 1}` : draw(item);
+    taken.add(title);
+    titles.set(item, title);
+  }
+  const field = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+  return (
+    ['ITEM_ID,TITLE', ...items.map((item) => `${item.id},${field(titles.get(item) ?? '')}`)].join('\n') + '\n'
+  );
 }
 
 function generateTaste(random: () => number): Record<string, number> {
@@ -193,9 +294,12 @@ function generateItems(random: () => number, options: GeneratorOptions): SimItem
     // A quarter of the titles come as series of 2-5, sharing genres and released in order.
     const seriesLength = random() < 0.25 ? 2 + Math.floor(random() * 4) : 1;
     let previous: SimItem | undefined;
+    let first: SimItem | undefined;
     for (let part = 0; part < seriesLength && items.length < options.items; part++) {
       const item: SimItem = {
         id: String(items.length + 1),
+        part,
+        ...(first ? { first } : {}),
         genres,
         // Pareto(alpha 1.2) appeal, capped so that one title cannot swallow the catalogue.
         appeal: Math.min(60, Math.pow(1 - random(), -1 / 1.2)) * (part === 0 ? 1 : 0.8),
@@ -204,13 +308,16 @@ function generateItems(random: () => number, options: GeneratorOptions): SimItem
       };
       if (previous) previous.next = item;
       previous = item;
+      first ??= item;
       items.push(item);
     }
   }
   return items;
 }
 
-export function describeSampleData(data: GeneratedData): Record<string, number | string> {
+export function describeSampleData(
+  data: Pick<GeneratedData, 'interactionsCsv' | 'itemsCsv'>,
+): Record<string, number | string> {
   const lines = readCsv(data.interactionsCsv).slice(1);
   const users = new Set<string>();
   const itemCounts = new Map<string, number>();
@@ -244,5 +351,6 @@ if (require.main === module) {
   const data = generateSampleData();
   writeFileSync(join(__dirname, 'interactions.csv'), data.interactionsCsv);
   writeFileSync(join(__dirname, 'items.csv'), data.itemsCsv);
+  writeFileSync(join(__dirname, 'titles.csv'), data.titlesCsv);
   console.log(describeSampleData(data));
 }

@@ -17,7 +17,8 @@ import type { ValidateFunction } from 'ajv';
 import { requiredQueryParameters, Route, ROUTES } from '../../lib/contract/api-routes';
 import { GATEWAY_RESPONSES } from '../../lib/contract/gateway-responses';
 import { API_STAGE_NAME } from '../../lib/contract/stack-outputs';
-import { demoPageSite, localDemoConfig } from '../demo-page/serve';
+import type { DemoConfig } from '../demo-page/build';
+import { demoPageSite, localDemoConfig, PROVISION_PATH } from '../demo-page/serve';
 import { answerOrDrop, readBody, sendReply as writeReply } from '../shared/http';
 import { jsonDepth, MAX_JSON_DEPTH } from '../shared/json-depth';
 import { closeServer, listenOn } from '../shared/listen';
@@ -55,6 +56,14 @@ export interface GatewayOptions {
   readonly maxBodyBytes?: number;
   /** Environment variable that sets the port, named when the port is taken. */
   readonly portVariable?: string;
+  /**
+   * The demo page at the root: more of its config (the outputs known so far) and local mode's "provision now".
+   * @default the API URL and dataset group only, no provisioning
+   */
+  readonly demoPage?: {
+    readonly config?: () => DemoConfig;
+    readonly provision?: () => Promise<Record<string, string>>;
+  };
   readonly log?: (line: string) => void;
 }
 
@@ -71,7 +80,22 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 export async function startGateway(options: GatewayOptions): Promise<LocalGateway> {
   const handleRequest = createGatewayRequestListener(options);
   // The demo page at the root (local/demo-page/serve.ts): its own paths only, the rest is the API's.
-  const site = demoPageSite({ config: () => localDemoConfig(`http://127.0.0.1:${port}/${API_STAGE_NAME}/`) });
+  const page = options.demoPage;
+  const site = demoPageSite({
+    config: () => ({
+      ...localDemoConfig(`http://127.0.0.1:${port}/${API_STAGE_NAME}/`),
+      ...page?.config?.(),
+      ...(page?.provision ? { ProvisionPath: PROVISION_PATH } : {}),
+    }),
+    ...(page?.provision
+      ? {
+          provision: {
+            run: page.provision,
+            authorized: (request) => apiKeyMatches(request.headers['x-api-key'], options.apiKey),
+          },
+        }
+      : {}),
+  });
   const server: Server = createServer((request, response) => {
     if (!site(request, response)) void handleRequest(request, response);
   });

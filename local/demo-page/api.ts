@@ -67,6 +67,11 @@ export class Api {
     return this.call<Recommendations>('GET', `getRecommendations?${query}`, undefined, 'Recommendations');
   }
 
+  /** Local mode's "provision now" (not an API route: local mode serves it beside the page). */
+  provision(url: string): Promise<{ CampaignArn?: string; TrackingId?: string }> {
+    return this.call('POST', url, undefined, 'Provisioning');
+  }
+
   status(): Promise<StackStatus> {
     return this.call<StackStatus>('GET', 'status', undefined, 'The stack status');
   }

@@ -5,7 +5,14 @@
  */
 import { Api, ApiError, newIdempotencyKey, type Channel, type Recommendation } from './api';
 import { describeDiff, diffLists, listsDiffer } from './diff';
-import { renderLeft, renderLog, renderRecommendations, type Catalogue, type LoggedEvent } from './render';
+import {
+  itemName,
+  renderLeft,
+  renderLog,
+  renderRecommendations,
+  type Catalogue,
+  type LoggedEvent,
+} from './render';
 
 const KEY_STORAGE = 'demo-page.api-key';
 /** How often the page asks for the list again after a click, and for how long. */
@@ -17,6 +24,8 @@ interface DemoConfig {
   CampaignArn?: string;
   TrackingId?: string;
   DatasetGroupArn?: string;
+  /** Local mode only: where "Provision now" posts. */
+  ProvisionPath?: string;
 }
 
 const byId = <T extends HTMLElement>(id: string): T => {
@@ -35,6 +44,8 @@ const ui = {
   userId: byId<HTMLInputElement>('user-id'),
   randomUser: byId<HTMLButtonElement>('random-user'),
   newUser: byId<HTMLButtonElement>('new-user'),
+  provisionPanel: byId<HTMLDivElement>('provision-panel'),
+  provision: byId<HTMLButtonElement>('provision'),
   status: byId<HTMLParagraphElement>('status'),
   error: byId<HTMLParagraphElement>('error'),
   recsUser: byId<HTMLSpanElement>('recs-user'),
@@ -46,6 +57,7 @@ const ui = {
 
 const state: {
   catalogue?: Catalogue;
+  provisionPath?: string;
   userId?: string;
   list: Recommendation[];
   events: LoggedEvent[];
@@ -99,9 +111,12 @@ async function fillFromStatus(client: Api): Promise<void> {
   if (!ui.campaignArn.value.trim()) {
     const campaign = status.campaigns?.find((candidate) => candidate.status === 'ACTIVE');
     if (!campaign) {
+      if (state.provisionPath) ui.provision.focus();
       throw new ApiError(
         404,
-        'No ACTIVE campaign yet: train a solution version and deploy a campaign (README, Walkthrough steps 1 and 2, or KEEP=1 bash scripts/walkthrough.sh), then press Connect again.',
+        state.provisionPath
+          ? "No ACTIVE campaign yet: press Provision now (what npm start -- --provision runs), or create one as README's walkthrough does, then press Connect again."
+          : 'No ACTIVE campaign yet: train a solution version and deploy a campaign (README, Walkthrough steps 1 and 2, or KEEP=1 bash scripts/walkthrough.sh), then press Connect again.',
       );
     }
     ui.campaignArn.value = campaign.campaignArn;
@@ -125,9 +140,35 @@ async function connect(): Promise<void> {
   const client = api();
   sessionStorage.setItem(KEY_STORAGE, ui.apiKey.value.trim());
   await fillFromStatus(client);
-  say('Connected. Pick a user.');
-  if (!ui.userId.value.trim()) pickRandomUser();
-  await showUser(ui.userId.value.trim());
+  await showChosenUser('Connected.');
+}
+
+/** The user typed before, or the prompt to choose one: no user is picked for the person. */
+async function showChosenUser(done: string): Promise<void> {
+  const userId = ui.userId.value.trim();
+  if (userId) {
+    await showUser(userId);
+    return;
+  }
+  say(`${done} Pick a user: type an id and press Show, or choose a random known user or a brand-new one.`);
+  ui.userId.focus();
+}
+
+/** Local mode's "provision now": what npm start -- --provision runs, then the campaign and tracker filled in. */
+async function provisionNow(): Promise<void> {
+  clearError();
+  const path = state.provisionPath;
+  if (!path) return;
+  const client = api();
+  sessionStorage.setItem(KEY_STORAGE, ui.apiKey.value.trim());
+  say(
+    'Provisioning: training a solution version, then a campaign and the event tracker (seconds in local mode)...',
+  );
+  const outputs = await client.provision(new URL(path, location.origin).href);
+  ui.campaignArn.value = outputs.CampaignArn ?? ui.campaignArn.value;
+  ui.trackingId.value = outputs.TrackingId ?? ui.trackingId.value;
+  ui.provisionPanel.hidden = true;
+  await showChosenUser('Provisioned: a campaign and an event tracker are ACTIVE.');
 }
 
 function pickRandomUser(): void {
@@ -153,7 +194,19 @@ function draw(diff?: ReturnType<typeof diffLists>): void {
     (itemId) => void run(() => click(itemId)),
     diff,
   );
-  renderLeft(ui.left, diff?.left ?? []);
+  renderLeft(ui.left, diff?.left ?? [], state.catalogue);
+}
+
+/**
+ * Focus after the list was redrawn under it: on the clicked item wherever it moved, or on the summary of the
+ * change when it left the list, never on a row that now holds another item.
+ */
+function focusAfterChange(itemId: string): void {
+  const rows = Array.from(ui.recommendations.getElementsByTagName('li'));
+  const row = rows.find((candidate) => candidate.dataset.itemId === itemId);
+  const button = row?.getElementsByClassName('click')[0];
+  const target = button instanceof HTMLButtonElement ? button : ui.change;
+  target.focus();
 }
 
 async function showUser(userId: string): Promise<void> {
@@ -201,7 +254,9 @@ async function click(itemId: string): Promise<void> {
     throw error;
   }
   record('accepted');
-  say(`Click on item ${itemId} sent through /${via}. Waiting for the recommendations to change...`);
+  say(
+    `Click on ${itemName(itemId, state.catalogue)} sent through /${via}. Waiting for the recommendations to change...`,
+  );
   const deadline = started + POLL_TIMEOUT_MS;
   for (;;) {
     const now = await fetchList(userId);
@@ -213,8 +268,9 @@ async function click(itemId: string): Promise<void> {
       draw(diff);
       ui.change.textContent = `Changed ${(lagMs / 1000).toFixed(1)} s after the click: ${describeDiff(diff)}.`;
       ui.change.dataset.lagMs = String(lagMs);
+      focusAfterChange(itemId);
       record(`list changed after ${(lagMs / 1000).toFixed(1)} s`);
-      say(`Click on item ${itemId} changed the recommendations of user ${userId}.`);
+      say(`Click on ${itemName(itemId, state.catalogue)} changed the recommendations of user ${userId}.`);
       return;
     }
     if (performance.now() > deadline) {
@@ -257,6 +313,10 @@ async function start(): Promise<void> {
   ui.apiUrl.value = config?.ApiUrl ?? new URL('prod/', location.href).href;
   ui.campaignArn.value = config?.CampaignArn ?? '';
   ui.trackingId.value = config?.TrackingId ?? '';
+  state.provisionPath = config?.ProvisionPath;
+  // Local mode only, and only while there is nothing to connect to yet.
+  ui.provisionPanel.hidden = !config?.ProvisionPath || Boolean(config.CampaignArn);
+  ui.provision.addEventListener('click', () => void run(provisionNow));
   ui.connect.addEventListener('submit', (event) => {
     event.preventDefault();
     void run(connect);

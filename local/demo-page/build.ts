@@ -3,7 +3,7 @@
  * the items catalogue (data/items.csv) and the known users (data/interactions.csv) as JSON. Local mode serves
  * these (serve.ts); the stack deploys the same files when the demo page is on (lib/constructs/demo-page.ts).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { readCsv } from '../personalize/csv';
@@ -12,12 +12,15 @@ export const DEMO_PAGE_DIR = __dirname;
 const PROJECT_ROOT = resolve(__dirname, '..', '..');
 export const DEFAULT_ITEMS_CSV = join(PROJECT_ROOT, 'data', 'items.csv');
 export const DEFAULT_INTERACTIONS_CSV = join(PROJECT_ROOT, 'data', 'interactions.csv');
+/** The sample items' titles (data/generate.ts): for people only, so not a column of the items schema. */
+export const DEFAULT_TITLES_CSV = join(PROJECT_ROOT, 'data', 'titles.csv');
 
 /** The static files of the page, by the name the page loads them under. */
 export const STATIC_FILES = { 'index.html': 'text/html', 'style.css': 'text/css' } as const;
 
 /** One item of the catalogue, as the page shows it. */
 export interface CatalogueItem {
+  readonly title?: string;
   readonly genres: string[];
   readonly year?: number;
 }
@@ -34,6 +37,8 @@ export interface DemoConfig {
   readonly CampaignArn?: string;
   readonly TrackingId?: string;
   readonly DatasetGroupArn?: string;
+  /** Local mode only: the path of its "provision now" (what `npm start -- --provision` runs). */
+  readonly ProvisionPath?: string;
 }
 
 /** The page's script: app.ts and its modules in one browser bundle. */
@@ -62,8 +67,12 @@ function csvRecords(text: string): Array<Record<string, string>> {
   );
 }
 
-/** The catalogue from the items CSV (ITEM_ID, GENRE as `A|B`, YEAR) and the interactions CSV (USER_ID). */
-export function buildCatalogue(itemsCsv: string, interactionsCsv: string): Catalogue {
+/**
+ * The catalogue from the items CSV (ITEM_ID, GENRE as `A|B`, YEAR), the interactions CSV (USER_ID) and, when
+ * there is one, the titles CSV (ITEM_ID, TITLE).
+ */
+export function buildCatalogue(itemsCsv: string, interactionsCsv: string, titlesCsv = ''): Catalogue {
+  const titles = new Map(csvRecords(titlesCsv).map((record) => [record.ITEM_ID, record.TITLE]));
   const records = csvRecords(itemsCsv);
   if (records.length > 0 && !('ITEM_ID' in (records[0] as object))) {
     throw new Error('The items CSV has no ITEM_ID column');
@@ -73,7 +82,9 @@ export function buildCatalogue(itemsCsv: string, interactionsCsv: string): Catal
     const id = record.ITEM_ID;
     if (!id) continue;
     const year = Number(record.YEAR);
+    const title = titles.get(id);
     items[id] = {
+      ...(title ? { title } : {}),
       genres: (record.GENRE ?? record.GENRES ?? '').split('|').filter((genre) => genre !== ''),
       ...(record.YEAR && Number.isInteger(year) ? { year } : {}),
     };
@@ -90,6 +101,11 @@ export function buildCatalogue(itemsCsv: string, interactionsCsv: string): Catal
 export function readCatalogue(
   itemsFile = DEFAULT_ITEMS_CSV,
   interactionsFile = DEFAULT_INTERACTIONS_CSV,
+  titlesFile = DEFAULT_TITLES_CSV,
 ): Catalogue {
-  return buildCatalogue(readFileSync(itemsFile, 'utf8'), readFileSync(interactionsFile, 'utf8'));
+  return buildCatalogue(
+    readFileSync(itemsFile, 'utf8'),
+    readFileSync(interactionsFile, 'utf8'),
+    existsSync(titlesFile) ? readFileSync(titlesFile, 'utf8') : '',
+  );
 }

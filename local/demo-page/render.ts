@@ -54,15 +54,17 @@ export function renderRecommendations(
         class: `item ${mark?.className ?? ''}`.trim(),
         'data-item-id': item.itemId,
       });
+      const meta = catalogue?.items[item.itemId];
+      const name = itemName(item.itemId, catalogue);
       const head = element('div', { class: 'item-head' });
       head.append(element('span', { class: 'rank' }, `${index + 1}.`));
-      head.append(element('span', { class: 'item-id' }, `Item ${item.itemId}`));
+      head.append(element('span', { class: 'item-title' }, name));
+      if (meta?.title) head.append(element('span', { class: 'item-id' }, `#${item.itemId}`));
       if (mark) {
         const badge = element('span', { class: `badge ${mark.className}` }, mark.label);
         badge.setAttribute('aria-label', changeText(change));
         head.append(badge);
       }
-      const meta = catalogue?.items[item.itemId];
       const details = meta
         ? [meta.genres.join(', ') || 'no genre', meta.year === undefined ? '' : String(meta.year)]
             .filter(Boolean)
@@ -76,7 +78,7 @@ export function renderRecommendations(
       const scoreRow = element('div', { class: 'score-row' });
       scoreRow.append(bar, element('span', { class: 'score' }, `score ${score.toFixed(4)}`));
       const button = element('button', { type: 'button', class: 'click' }, 'Click');
-      button.setAttribute('aria-label', `Click item ${item.itemId}`);
+      button.setAttribute('aria-label', `Click ${name}`);
       button.addEventListener('click', () => onClick(item.itemId));
       row.append(head, element('p', { class: 'meta' }, details), scoreRow, button);
       return row;
@@ -84,11 +86,17 @@ export function renderRecommendations(
   );
 }
 
+/** What a person reads of an item: its title when the catalogue has one, else its id. */
+export function itemName(itemId: string, catalogue: Catalogue | undefined): string {
+  const title = catalogue?.items[itemId]?.title;
+  return title ? `${title}` : `Item ${itemId}`;
+}
+
 /** The items that left the list in the last change. */
-export function renderLeft(container: HTMLElement, left: readonly string[]): void {
+export function renderLeft(container: HTMLElement, left: readonly string[], catalogue?: Catalogue): void {
   container.hidden = left.length === 0;
   container.textContent =
-    left.length === 0 ? '' : `Left the list: ${left.map((id) => `item ${id}`).join(', ')}`;
+    left.length === 0 ? '' : `Left the list: ${left.map((id) => itemName(id, catalogue)).join(', ')}`;
 }
 
 export interface LoggedEvent {

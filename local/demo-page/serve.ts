@@ -12,9 +12,24 @@ import { errorMessage } from '../../lambda/shared/service-errors';
 import { answerOrDrop, sendReply } from '../shared/http';
 import { bundleApp, DEMO_PAGE_DIR, readCatalogue, type DemoConfig } from './build';
 
+/**
+ * Local mode's "provision now": what `npm start -- --provision` runs, for a page whose local mode started
+ * without it. The page sends the API key; the answer is the outputs it wrote.
+ */
+export interface DemoPageProvisioning {
+  readonly run: () => Promise<Record<string, string>>;
+  /** Whether the request carries the API key. */
+  readonly authorized: (request: IncomingMessage) => boolean;
+}
+
+/** Where the page asks local mode to provision (never a path of the API, which stays under `/prod`). */
+export const PROVISION_PATH = '/local/provision';
+
 export interface DemoPageSiteOptions {
   /** The config the page is prefilled from, read on each request (outputs can appear while running). */
   readonly config: () => DemoConfig;
+  /** Local mode only. @default none: the page offers no provisioning (as on AWS) */
+  readonly provision?: DemoPageProvisioning;
   /** @default data/items.csv */
   readonly itemsFile?: string;
   /** @default data/interactions.csv */
@@ -76,7 +91,12 @@ export function demoPageSite(options: DemoPageSiteOptions): DemoPageSite {
       },
     ],
   ]);
+  const provision = options.provision;
   return (request, response) => {
+    if (provision && pathOf(request.url) === PROVISION_PATH) {
+      void answerProvision(provision, request, response);
+      return true;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') return false;
     const asset = assets.get(pathOf(request.url));
     if (!asset) return false;
@@ -92,11 +112,41 @@ function pathOf(target: string | undefined): string {
   return end === -1 ? target : target.slice(0, end);
 }
 
-/** Only the four non-secret outputs, whatever the config function returned. */
+/** POST with the API key: runs the provisioning and answers the outputs it wrote (JSON), or why it failed. */
+async function answerProvision(
+  provision: DemoPageProvisioning,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  request.resume();
+  const reply = (status: number, body: unknown) =>
+    answerOrDrop(response, () =>
+      sendReply(
+        response,
+        status,
+        {
+          'content-type': 'application/json',
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+        },
+        JSON.stringify(body),
+      ),
+    );
+  if (request.method !== 'POST') return reply(405, { message: `${PROVISION_PATH} takes POST` });
+  if (!provision.authorized(request))
+    return reply(403, { message: 'Forbidden: send the API key as x-api-key' });
+  try {
+    reply(200, await provision.run());
+  } catch (error) {
+    reply(500, { message: `Provisioning failed: ${errorMessage(error)}` });
+  }
+}
+
+/** Only the non-secret outputs (and local mode's provisioning path), whatever the config function returned. */
 function publicConfig(config: DemoConfig): DemoConfig {
-  const { ApiUrl, CampaignArn, TrackingId, DatasetGroupArn } = config;
+  const { ApiUrl, CampaignArn, TrackingId, DatasetGroupArn, ProvisionPath } = config;
   return Object.fromEntries(
-    Object.entries({ ApiUrl, CampaignArn, TrackingId, DatasetGroupArn }).filter(
+    Object.entries({ ApiUrl, CampaignArn, TrackingId, DatasetGroupArn, ProvisionPath }).filter(
       ([, value]) => typeof value === 'string' && value !== '',
     ),
   );

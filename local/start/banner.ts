@@ -35,7 +35,7 @@ export function banner(local: LocalMode, state: LocalState, heldFrom: Held = 'ke
   return `
 Local mode is up: the API of stack ${local.stackName} at ${base}
 
-  Demo page        ${base.replace(/\/prod$/, '/')} (a click changes the recommendations: enter the API key)
+  Demo page        ${base.replace(/\/prod$/, '/')} (enter the API key; with no campaign yet, its Provision now button makes one)
   API key          ${local.apiKey}
   Dataset group    ${outputs[STACK_OUTPUTS.datasetGroupArn]}
   Solution         ${outputs[STACK_OUTPUTS.solutionArn]}

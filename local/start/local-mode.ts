@@ -79,7 +79,14 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     // Ctrl-C during start-up: the step under way finishes, then what was started stops (the catch below).
     const step = () => options.signal?.throwIfAborted();
     step();
-    const services = await startServices(config, options, stops);
+    // The demo page's view of the outputs, and its "provision now", once the model exists.
+    const page: { outputs?: StackOutputs; provision?: () => Promise<StackOutputs> } = {};
+    const services = await startServices(config, options, stops, {
+      config: () => demoPageConfig(page.outputs),
+      provision: () =>
+        page.provision?.() ??
+        Promise.reject(new Error('local mode is still starting: try again in a moment')),
+    });
     step();
     const model = await provision(config, options, services.personalize.endpoint);
     step();
@@ -98,6 +105,17 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         : kept),
     };
     writeOutputsFile(config.outputsFile, config.stackName, outputs);
+    page.outputs = outputs;
+    let provisioning: Promise<StackOutputs> | undefined;
+    // One at a time: a second press while it runs gets the same answer.
+    page.provision = () =>
+      (provisioning ??= provisionNow(config, model, outputs, options)
+        .then((lifecycle) => {
+          Object.assign(outputs, lifecycle);
+          writeOutputsFile(config.outputsFile, config.stackName, outputs);
+          return lifecycle;
+        })
+        .finally(() => (provisioning = undefined)));
     let closing: Promise<void> | undefined;
     return {
       url: services.gateway.url,
@@ -120,7 +138,17 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
   }
 }
 
-/** `--provision`: the stack's provisioning workflow, announced with what it is about to do. */
+/** The campaign and tracking id the outputs name, for the demo page to start from. */
+function demoPageConfig(outputs: StackOutputs | undefined): { CampaignArn?: string; TrackingId?: string } {
+  const campaignArn = outputs?.[PROVISIONING_OUTPUTS.campaignArn];
+  const trackingId = outputs?.[PROVISIONING_OUTPUTS.trackingId];
+  return {
+    ...(campaignArn ? { CampaignArn: campaignArn } : {}),
+    ...(trackingId ? { TrackingId: trackingId } : {}),
+  };
+}
+
+/** `--provision` (or the demo page's "provision now"): the stack's provisioning workflow, announced. */
 async function provisionNow(
   config: LocalModeConfig,
   model: ProvisionedModel,

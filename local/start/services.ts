@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { FAILED_RECORDS_BUCKET_ENV, OWNER_TAG_ENV } from '../../lambda/shared/ownership';
 import { stackValueEnvironment } from '../../lib/contract/api-routes';
-import { startGateway, type LocalGateway, type ProxyHandler } from '../apigateway/gateway';
+import {
+  startGateway,
+  type GatewayOptions,
+  type LocalGateway,
+  type ProxyHandler,
+} from '../apigateway/gateway';
 import { createKinesisClient, ensureStream, startKinesis } from '../kinesis/kinesis';
 import { FailedRecordsBucket } from '../lambda/failed-records';
 import { startPersonalizeEmulator, type PersonalizeEmulator } from '../personalize';
@@ -37,6 +42,7 @@ export async function startServices(
   config: LocalModeConfig,
   options: LocalModeOptions,
   stops: Stops,
+  demoPage?: GatewayOptions['demoPage'],
 ): Promise<Services> {
   const personalize = await startEmulator(config, options);
   stops.push(() => personalize.close());
@@ -59,6 +65,7 @@ export async function startServices(
     functionName: (handler) => `${config.stackName}-${handler}`,
     portVariable: 'PORT',
     log: config.log,
+    ...(demoPage ? { demoPage } : {}),
   });
   stops.push(() => gateway.close());
   return { personalize, kinesis, s3, failedRecords, gateway };

@@ -78,6 +78,8 @@ describe('the demo page, in headless Chromium', () => {
     expect(JSON.parse(config)).toEqual({
       ApiUrl: `${local.url}/`,
       DatasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn],
+      // Local mode's "provision now" (the page on AWS has none).
+      ProvisionPath: '/local/provision',
     });
     expect(config).not.toContain(API_KEY);
     const html = await (await fetch(`${root}/`)).text();

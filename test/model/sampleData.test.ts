@@ -29,6 +29,30 @@ describe('the sample data generator', () => {
       sha256(generated.interactionsCsv),
     );
     expect(sha256(readFileSync(join(dataDir, 'items.csv'), 'utf8'))).toBe(sha256(generated.itemsCsv));
+    expect(sha256(readFileSync(join(dataDir, 'titles.csv'), 'utf8'))).toBe(sha256(generated.titlesCsv));
+  });
+
+  it('gives every item a readable title, distinct but within a series, which shares its first title', () => {
+    const { titlesCsv, itemsCsv } = generateSampleData();
+    const titles = titlesCsv
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(','));
+    expect(titles.map(([id]) => id)).toEqual(
+      itemsCsv
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(',')[0]),
+    );
+    for (const [, title = ''] of titles) expect(title).toMatch(/^[A-Z][\p{L}' -]+( \d)?$/u);
+    const names = titles.map(([, title]) => title);
+    expect(new Set(names).size).toBe(names.length);
+    // A sequel is named after the first title of its series.
+    const sequels = names.filter((name) => / [2-5]$/.test(name ?? ''));
+    expect(sequels.length).toBeGreaterThan(50);
+    for (const sequel of sequels) expect(names).toContain(sequel!.replace(/ [2-5]$/, ''));
   });
 });
 
