@@ -109,7 +109,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     let provisioning: Promise<StackOutputs> | undefined;
     // One at a time: a second press while it runs gets the same answer.
     page.provision = () =>
-      (provisioning ??= provisionNow(config, model, outputs, options)
+      (provisioning ??= provisionNow(config, model, outputs, options, services.personalize.endpoint)
         .then((lifecycle) => {
           Object.assign(outputs, lifecycle);
           writeOutputsFile(config.outputsFile, config.stackName, outputs);
