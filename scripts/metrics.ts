@@ -6,6 +6,9 @@
  * `npx tsx scripts/metrics.ts --scale [interactions]`: training time, memory, longest event-loop block and
  *   GetRecommendations latency (500 results) on 5,000 users, 10,000 items, about 500,000 interactions (or as
  *   many as given, e.g. 1000000), built in memory.
+ * `npx tsx scripts/metrics.ts --recipes`: NDCG@10 of related items (aws-sims, aws-similar-items) against plain
+ *   co-occurrence, and of personalized ranking against popularity order, on MovieLens-shaped data of seeds and
+ *   sizes the models were never tuned on (data/shapes.ts; see model/recipe-quality.ts).
  * `npx tsx scripts/metrics.ts --serving`: what a recommendation costs in the model (user-personalization, 25
  *   results, the sample data, users in turn), in recommendations per second of one core.
  */
@@ -14,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { large, movieLensLike, popularityOnly, repeatConsumption, sequential } from '../data/shapes';
 import { Pacer, RECIPES, train } from '../local/personalize/model';
 import { evaluateRecipe } from '../local/personalize/model/metrics';
+import { rankingQuality, relatedItemsQuality } from '../local/personalize/model/recipe-quality';
 import { trainCollaborative } from '../local/personalize/model/collaborative';
 import { trainPopularityCount } from '../local/personalize/model/popularity';
 import { readSampleData } from '../local/personalize/model/sampleData';
@@ -49,6 +53,32 @@ async function shapes(): Promise<void> {
     const pop = popular.normalized_discounted_cumulative_gain_at_10;
     console.log(
       `${name}: ${data.interactions.length} interactions; NDCG@10 user-personalization ${up.toFixed(4)}, popularity-count ${pop.toFixed(4)}, ratio ${(up / pop).toFixed(2)}`,
+    );
+  }
+}
+
+/** MovieLens-100k's shape (943 users, 1,682 items, about 100,000 ratings, 20 or more per user) and two others. */
+export const QUALITY_DATASETS: readonly [string, () => TrainingData][] = [
+  [
+    'MovieLens-100k-shaped, seed 101',
+    () => movieLensLike({ seed: 101, users: 943, items: 1682, medianEvents: 70 }),
+  ],
+  ['MovieLens-like default size, seed 202', () => movieLensLike({ seed: 202 })],
+  ['MovieLens-like, 40 communities, seed 303', () => movieLensLike({ seed: 303, communities: 40 })],
+];
+
+async function recipeQuality(): Promise<void> {
+  for (const [name, make] of QUALITY_DATASETS) {
+    const data = make();
+    for (const recipe of ['aws-sims', 'aws-similar-items'] as const) {
+      const q = await relatedItemsQuality(data, (split) => trainCollaborative(recipe, split));
+      console.log(
+        `${name} (${data.interactions.length} interactions): ${recipe} NDCG@10 ${q.model.toFixed(4)}, co-occurrence ${q.baseline.toFixed(4)}, ratio ${(q.model / q.baseline).toFixed(2)} (${q.users} users)`,
+      );
+    }
+    const r = await rankingQuality(data, (split) => trainCollaborative('aws-personalized-ranking', split));
+    console.log(
+      `${name}: aws-personalized-ranking NDCG@10 ${r.model.toFixed(4)}, popularity order ${r.baseline.toFixed(4)}, ratio ${(r.model / r.baseline).toFixed(2)}`,
     );
   }
 }
@@ -103,7 +133,12 @@ async function serving(): Promise<void> {
 function chosenRun(argv: readonly string[]): () => Promise<void> {
   const { values, positionals } = parseArgs({
     args: [...argv],
-    options: { shapes: { type: 'boolean' }, scale: { type: 'boolean' }, serving: { type: 'boolean' } },
+    options: {
+      shapes: { type: 'boolean' },
+      scale: { type: 'boolean' },
+      serving: { type: 'boolean' },
+      recipes: { type: 'boolean' },
+    },
     allowPositionals: true,
   });
   const [count, extra] = positionals;
@@ -113,6 +148,7 @@ function chosenRun(argv: readonly string[]): () => Promise<void> {
   if (values.shapes) return shapes;
   if (values.scale) return () => scale(count ? Number(count) : undefined);
   if (values.serving) return serving;
+  if (values.recipes) return recipeQuality;
   return sampleMetrics;
 }
 

@@ -372,10 +372,22 @@ export class CollaborativeModel implements TrainedModel {
         queryGenres[genreFlat[k] ?? 0] = 1;
       }
     }
+    const related = COLLABORATIVE_SETTINGS.related;
+    const weights = this.recipe === 'aws-similar-items' ? related.similarItems : related.sims;
     const neighbours = query === undefined ? [] : (this.state.neighbours[query] ?? []);
-    const maxSimilarity = Math.max(1e-9, neighbours[1] ?? 0);
+    // Cosine similarity times the neighbour's popularity to a power: between cosine (which favours rare items)
+    // and a raw co-occurrence count (which favours popular ones).
+    let maxEvidence = 1e-9;
     for (let k = 0; k + 1 < neighbours.length; k += 2) {
-      scores[neighbours[k] ?? 0] = 0.7 * ((neighbours[k + 1] ?? 0) / maxSimilarity);
+      const j = neighbours[k] ?? 0;
+      const evidence =
+        (neighbours[k + 1] ?? 0) * Math.pow(1 + (this.trainedPopularity[j] ?? 0), related.popularityExponent);
+      scores[j] = evidence;
+      maxEvidence = Math.max(maxEvidence, evidence);
+    }
+    for (let k = 0; k + 1 < neighbours.length; k += 2) {
+      const j = neighbours[k] ?? 0;
+      scores[j] = weights.cooccurrence * ((scores[j] ?? 0) / maxEvidence);
     }
     for (let j = 0; j < size; j++) {
       const from = genreStart[j] ?? 0;
@@ -384,7 +396,10 @@ export class CollaborativeModel implements TrainedModel {
       for (let k = from; k < to; k++) shared += queryGenres[genreFlat[k] ?? 0] ?? 0;
       const union = to - from + queryGenreCount - shared;
       const popularity = Math.log1p(this.trainedPopularity[j] ?? 0) / this.maxLogPopularity;
-      scores[j] = (scores[j] ?? 0) + 0.2 * (union === 0 ? 0 : shared / union) + 0.1 * Math.min(1, popularity);
+      scores[j] =
+        (scores[j] ?? 0) +
+        weights.genre * (union === 0 ? 0 : shared / union) +
+        weights.popularity * Math.min(1, popularity);
     }
     return topScored(catalogue.itemIds, scores, request.numResults, {
       tieBreak: this.trainedPopularity,

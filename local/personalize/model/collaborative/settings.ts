@@ -48,6 +48,16 @@ export const COLLABORATIVE_SETTINGS = {
    * returns at all (see CollaborativeSnapshot.repeatShare): they sink, but stay in the softmax.
    */
   minimumRepeatShare: 1e-4,
+  /**
+   * Related items (RELATED_ITEMS): a neighbour's evidence is its similarity times (1 + its events) to this power,
+   * then the co-occurrence, genre-overlap (Jaccard) and popularity parts weigh as below. Similar-items weighs item
+   * metadata more, as its page describes it (co-occurrence and "any item metadata similarities").
+   */
+  related: {
+    popularityExponent: 0.4,
+    sims: { cooccurrence: 0.7, genre: 0.2, popularity: 0.1 },
+    similarItems: { cooccurrence: 0.6, genre: 0.3, popularity: 0.1 },
+  },
   /** Softmax temperature over the catalogue: low enough that the top items carry visible mass. */
   temperature: 0.3,
 };
