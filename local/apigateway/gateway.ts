@@ -65,6 +65,11 @@ export interface GatewayOptions {
     readonly provision?: () => Promise<Record<string, string>>;
   };
   readonly log?: (line: string) => void;
+  /**
+   * More pages at the root beside the demo page (the metrics page), each answering its own paths only.
+   * @default none
+   */
+  readonly sites?: ReadonlyArray<(request: IncomingMessage, response: ServerResponse) => boolean>;
 }
 
 export interface LocalGateway {
@@ -97,7 +102,8 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
       : {}),
   });
   const server: Server = createServer((request, response) => {
-    if (!site(request, response)) void handleRequest(request, response);
+    if (site(request, response) || options.sites?.some((other) => other(request, response))) return;
+    void handleRequest(request, response);
   });
   await listenOn(server, options.port, 'API gateway', options.portVariable);
   const { port } = server.address() as AddressInfo;

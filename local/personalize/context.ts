@@ -3,6 +3,7 @@ import type { LoadModel, Train, TrainedModel } from './model/types';
 import type { Lifecycle } from './lifecycle';
 import type { EmulatorStore, EpochSeconds } from './store';
 import type { RequestBody } from './validation';
+import type { ServiceMetrics } from './service-metrics';
 
 /** The model module's functions (see model/types.ts); injectable so tests can swap the implementation. */
 export interface ModelModule {
@@ -42,6 +43,8 @@ export interface EmulatorContext {
   /** Models by solution version ARN, loaded from the store on first use. */
   readonly loadedModels: Map<string, TrainedModel>;
   readonly lifecycle: Lifecycle;
+  /** What Personalize publishes to CloudWatch (AWS/Personalize), counted here. */
+  readonly serviceMetrics: ServiceMetrics;
 }
 
 /** An operation of any of the three APIs: a decoded request body in, the response body out. */

@@ -38,6 +38,10 @@ export function putEvents(ctx: EmulatorContext, body: RequestBody): void {
     seen.add(event.eventId);
     return !duplicate;
   });
+  ctx.serviceMetrics.countPutEvents(
+    tracker.arn,
+    eventList.map((event) => event.eventType),
+  );
   ctx.store.appendLive(
     accepted
       .filter((event) => event.itemId !== undefined)

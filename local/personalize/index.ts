@@ -7,12 +7,14 @@ import { loadModel, train } from './model';
 import { CallRecorder, type RecordedCall } from './recorder';
 import { createEmulatorServer } from './server';
 import { PersonalizeService } from './service';
+import type { ServiceMetrics } from './service-metrics';
 import { EmulatorStore } from './store';
 
 export type { FaultSpec } from './faults';
 export type { ModelModule } from './context';
 export { ManualTime, systemTime, type Clock, type Scheduler, type Time, type Timer } from './clock';
 export type { RecordedCall } from './recorder';
+export type { ServiceDataPoint, ServiceMetrics } from './service-metrics';
 export { DEFAULT_AUTO_TRAINING_DELAY_MS } from './control-plane/auto-training';
 
 export interface PersonalizeEmulatorOptions {
@@ -87,6 +89,8 @@ export interface PersonalizeEmulator {
    * `recordCalls: true`; always empty otherwise. A copy: later calls do not change it.
    */
   readonly calls: readonly RecordedCall[];
+  /** The AWS/Personalize metrics Personalize would publish (PutEventsRequests), counted: service-metrics.ts. */
+  readonly serviceMetrics: ServiceMetrics;
   clearCalls(): void;
   /** Stops serving and stops lifecycles; state already accepted is on disk when a stateDir is given. */
   close(): Promise<void>;
@@ -126,6 +130,7 @@ export async function startPersonalizeEmulator(
     get calls() {
       return recorder?.calls ?? [];
     },
+    serviceMetrics: service.serviceMetrics,
     clearCalls: () => recorder?.clear(),
     close: async () => {
       service.close();

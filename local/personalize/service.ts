@@ -7,6 +7,7 @@ import type { TrainedModel } from './model/types';
 import { CONTROL_PLANE_OPERATIONS, REST_OPERATIONS, type RestOperation } from './operations';
 import { checkInput, CONTROL_PLANE_RULES, REST_RULES, type StructureRule } from './rules';
 import type { RequestBody } from './validation';
+import { ServiceMetrics } from './service-metrics';
 
 export type { ModelModule, ServiceOptions } from './context';
 export { parseAvroSchema } from './avro';
@@ -23,12 +24,23 @@ export class PersonalizeService {
   readonly operations: Readonly<Record<string, BoundOperation>>;
   /** The events and runtime APIs, by path. */
   readonly restOperations: Readonly<Record<string, RestOperation<BoundOperation>>>;
+  /** What Personalize would publish to CloudWatch, counted (service-metrics.ts). */
+  readonly serviceMetrics: ServiceMetrics;
 
   constructor(options: ServiceOptions) {
     const loadedModels = new Map<string, TrainedModel>();
     const { clock, scheduler } = options;
     const lifecycle = new Lifecycle(options.store, loadedModels, options.transitionMs, clock, scheduler);
-    const ctx: EmulatorContext = { store: options.store, options, clock, scheduler, loadedModels, lifecycle };
+    this.serviceMetrics = new ServiceMetrics(() => clock.now());
+    const ctx: EmulatorContext = {
+      store: options.store,
+      options,
+      clock,
+      scheduler,
+      loadedModels,
+      lifecycle,
+      serviceMetrics: this.serviceMetrics,
+    };
     this.ctx = ctx;
     this.operations = Object.fromEntries(
       Object.entries(CONTROL_PLANE_OPERATIONS).map(([name, call]) => [

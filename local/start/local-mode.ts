@@ -34,6 +34,7 @@ import { provision, withPersonalize } from './provisioning';
 import { startServices } from './services';
 import { Stops } from './shutdown';
 import { startStreamReaders } from './stream-readers';
+import type { MetricStore } from '../cloudwatch/metric-store';
 
 export interface LocalMode {
   /** Base URL of the API, e.g. `http://127.0.0.1:3000/prod`. */
@@ -55,6 +56,8 @@ export interface LocalMode {
    * `consumer/`.
    */
   readonly failedRecords: FailedRecordsBucket;
+  /** What the metrics page (`/metrics`) shows: the functions' EMF lines and the emulator's AWS/Personalize counts. */
+  readonly metrics: MetricStore;
   readonly eventSourceMappingUuid: string;
   readonly consumer: StreamConsumer;
   readonly archive: StreamArchive;
@@ -129,6 +132,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       kinesis: services.kinesis.client,
       s3: services.s3,
       failedRecords: services.failedRecords,
+      metrics: services.metrics,
       ...readers,
       close: () => (closing ??= stops.stopAll()),
     };

@@ -12,6 +12,9 @@ import {
   type LocalGateway,
   type ProxyHandler,
 } from '../apigateway/gateway';
+import { tapEmfLines } from '../cloudwatch/emf-tap';
+import { MetricStore } from '../cloudwatch/metric-store';
+import { metricsPageSite } from '../cloudwatch/metrics-page';
 import { createKinesisClient, ensureStream, startKinesis } from '../kinesis/kinesis';
 import { FailedRecordsBucket } from '../lambda/failed-records';
 import { startPersonalizeEmulator, type PersonalizeEmulator } from '../personalize';
@@ -32,6 +35,8 @@ export interface Services {
   readonly s3: S3StandIn;
   readonly failedRecords: FailedRecordsBucket;
   readonly gateway: LocalGateway;
+  /** The functions' metrics (their EMF lines) and the emulator's AWS/Personalize counts: the metrics page. */
+  readonly metrics: MetricStore;
 }
 
 /**
@@ -54,6 +59,10 @@ export async function startServices(
   );
   // The handlers build their SDK clients when their module loads: the environment comes first.
   stops.push(setEnvironment(handlerEnvironment(config, personalize.endpoint, kinesis.endpoint, s3.endpoint)));
+  // The functions' EMF lines go to <state>/metrics/emf.log and the metrics page, as CloudWatch Logs would
+  // turn them into metrics, instead of the terminal.
+  const metrics = new MetricStore((since) => personalize.serviceMetrics.since(since));
+  stops.push(tapEmfLines(join(config.stateDir, 'metrics', 'emf.log'), (line) => metrics.addEmfLine(line)));
   // The gateway listens before provisioning, so a port already in use is reported at once.
   const gateway = await startGateway({
     port: config.port,
@@ -66,9 +75,10 @@ export async function startServices(
     portVariable: 'PORT',
     log: config.log,
     ...(demoPage ? { demoPage } : {}),
+    sites: [metricsPageSite(metrics)],
   });
   stops.push(() => gateway.close());
-  return { personalize, kinesis, s3, failedRecords, gateway };
+  return { personalize, kinesis, s3, failedRecords, gateway, metrics };
 }
 
 function recording(options: LocalModeOptions): { recordCalls: boolean } {

@@ -1,0 +1,46 @@
+/**
+ * Where the functions' metrics go in local mode. On AWS a function's stdout goes to CloudWatch Logs, which
+ * turns each EMF line into metrics; here the handlers run in this process, so their EMF lines (Powertools
+ * Metrics writes them to stdout) are taken off the terminal, appended to a file of the state directory
+ * (`metrics/emf.log`, one line each, as the log group would hold them) and handed to the metric store.
+ * Everything else written to stdout passes through unchanged.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** The start of every EMF line Powertools writes (its `_aws` metadata comes first). */
+const EMF_PREFIX = '{"_aws":';
+
+type Write = typeof process.stdout.write;
+
+/**
+ * Diverts EMF lines written to stdout to `file` and `onLine`; answers what stops it. Stopping restores
+ * stdout's previous `write` unless something else wrapped it since (that wrapper then keeps calling ours,
+ * which passes everything through once stopped).
+ */
+export function tapEmfLines(file: string, onLine: (line: string) => void): () => void {
+  mkdirSync(dirname(file), { recursive: true });
+  // Bound: the previous write (stdout's own, or a test's spy) runs with stdout as `this`.
+  const previous = process.stdout.write.bind(process.stdout) as (...args: unknown[]) => boolean;
+  const stdout = process.stdout as { write: Write };
+  const original = stdout.write;
+  let tapping = true;
+  const tapped = function (this: void, chunk: unknown, ...rest: unknown[]): boolean {
+    if (tapping && typeof chunk === 'string' && chunk.startsWith(EMF_PREFIX)) {
+      const lines = chunk.split('\n').filter((line) => line.length > 0);
+      try {
+        appendFileSync(file, lines.map((line) => `${line}\n`).join(''));
+      } catch {
+        // A full disk must not fail the request that wrote the metric; the page still gets the line.
+      }
+      for (const line of lines) onLine(line);
+      return true;
+    }
+    return previous(chunk, ...rest);
+  } as Write;
+  stdout.write = tapped;
+  return () => {
+    tapping = false;
+    if (stdout.write === tapped) stdout.write = original;
+  };
+}
