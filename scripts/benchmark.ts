@@ -435,8 +435,19 @@ async function main(): Promise<void> {
   const startup = performance.now() - started;
   try {
     const { report, deployment } = await runAll(local, ceilingServer, options);
+    // The handlers keep the SDK clients they made at load: local mode again must listen on the same ports.
+    const ports = {
+      personalizePort: local.personalize.port,
+      kinesisPort: Number(new URL(process.env.AWS_ENDPOINT_URL_KINESIS ?? 'http://x:0').port),
+      s3Port: Number(new URL(local.s3.endpoint).port),
+    };
     await local.close();
-    await zeroWindowRow(stateDir, deployment, report, options);
+    await zeroWindowRow(stateDir, deployment, report, options, ports).catch((error: unknown) =>
+      report.row(
+        "POST /data → the user's recommendations change (0 s batching window)",
+        `failed: ${String(error)}`,
+      ),
+    );
     const again = await restart(stateDir);
     report.row(
       `npm start again on that state (${(2 * options.liveEvents + 1_000).toLocaleString('en-US')} stored events and more)`,
@@ -521,9 +532,11 @@ async function zeroWindowRow(
   deployment: Deployment,
   report: Report,
   options: Options,
+  ports: { personalizePort: number; kinesisPort: number; s3Port: number },
 ): Promise<void> {
   const local = await startLocalMode({
     port: 0,
+    ...ports,
     stateDir,
     log: () => undefined,
     eventSourceSettings: { maxBatchingWindowSeconds: 0 },

@@ -310,6 +310,15 @@ export class EmulatorStore {
     return this.live.eventsAfter(datasetGroupArn, seq, upTo);
   }
 
+  /** Events after a log position and up to another, read one at a time (training reads them in chunks). */
+  eventReader(
+    datasetGroupArn: string,
+    seq: number,
+    upTo = Infinity,
+  ): { count: number; at(k: number): Interaction } {
+    return this.live.eventReader(datasetGroupArn, seq, upTo);
+  }
+
   /** A user's events after a log position, oldest first; reads only that user's events. */
   userEventsAfter(datasetGroupArn: string, userId: string, seq: number, limit = Infinity): Interaction[] {
     return this.live.userEventsAfter(datasetGroupArn, userId, seq, limit);

@@ -145,13 +145,13 @@ async function trainingData(
   const itemsDataset = datasets.find((d) => d.datasetType === 'Items');
   const interactions: Interaction[] = [];
   const wanted = (i: Interaction): boolean => !solution.eventType || i.eventType === solution.eventType;
-  for (const source of [
-    interactionsDataset ? (ctx.store.rowsOf(interactionsDataset.arn)?.interactions ?? []) : [],
-    ctx.store.eventsAfter(group, 0, cutoff),
-  ]) {
-    await pacer.chunks(source.length, 'data', (start, end) => {
+  const imported = interactionsDataset ? (ctx.store.rowsOf(interactionsDataset.arn)?.interactions ?? []) : [];
+  // Live events are read in chunks between which the server answers: no copy of them all at once.
+  const live = ctx.store.eventReader(group, 0, cutoff);
+  for (const source of [{ count: imported.length, at: (k: number) => imported[k] }, live]) {
+    await pacer.chunks(source.count, 'data', (start, end) => {
       for (let k = start; k < end; k++) {
-        const interaction = source[k];
+        const interaction = source.at(k);
         if (interaction && wanted(interaction)) interactions.push(interaction);
       }
     });

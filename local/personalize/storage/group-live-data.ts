@@ -208,6 +208,16 @@ export class GroupLiveData {
     };
   }
 
+  /**
+   * Events after a log position and up to another, oldest first, read one at a time (`at(0)` .. `at(count - 1)`):
+   * training reads a million events in chunks, between which the server answers, instead of copying them at once.
+   */
+  eventReader(seq: number, upTo: number): { count: number; at(k: number): Interaction } {
+    const first = firstAbove(this.events.seq, seq);
+    const end = upTo === Infinity ? this.eventCount : firstAbove(this.events.seq, upTo);
+    return { count: Math.max(0, end - first), at: (k) => this.interaction(first + k) };
+  }
+
   /** Events after a log position and up to another, oldest first. */
   eventsAfter(seq: number, upTo: number): Interaction[] {
     const found: Interaction[] = [];

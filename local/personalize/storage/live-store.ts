@@ -6,6 +6,13 @@ import { GroupLiveData, NO_RECENT_POPULARITY } from './group-live-data';
 import { dropTornLastLine, linesOf } from './live-log';
 import { readSnapshot, writeSnapshot } from './snapshot';
 
+const NO_EVENTS = {
+  count: 0,
+  at: (): Interaction => {
+    throw new RangeError('no events');
+  },
+};
+
 export const LIVE_LOG = 'live-data.jsonl';
 export const LIVE_SNAPSHOT = 'live-data.snapshot';
 
@@ -91,6 +98,14 @@ export class LiveStore {
 
   eventsAfter(datasetGroupArn: string, seq: number, upTo = Infinity): Interaction[] {
     return this.groups.get(datasetGroupArn)?.eventsAfter(seq, upTo) ?? [];
+  }
+
+  eventReader(
+    datasetGroupArn: string,
+    seq: number,
+    upTo = Infinity,
+  ): { count: number; at(k: number): Interaction } {
+    return this.groups.get(datasetGroupArn)?.eventReader(seq, upTo) ?? NO_EVENTS;
   }
 
   userEventsAfter(datasetGroupArn: string, userId: string, seq: number, limit = Infinity): Interaction[] {
