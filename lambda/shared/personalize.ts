@@ -86,6 +86,7 @@ export function createCampaign(
       name: request.name,
       solutionVersionArn: request.solutionVersionArn,
       minProvisionedTPS: request.minProvisionedTPS ?? DEFAULT_MIN_PROVISIONED_TPS,
+      ...(request.campaignConfig === undefined ? {} : { campaignConfig: request.campaignConfig }),
       tags,
     }),
   );

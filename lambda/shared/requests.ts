@@ -160,9 +160,33 @@ export const MAX_MIN_PROVISIONED_TPS = 10;
 
 const MIN_PROVISIONED_TPS_MESSAGE = `must be a whole number from 1 to ${MAX_MIN_PROVISIONED_TPS} (the cap, MAX_MIN_PROVISIONED_TPS: it bills every hour)`;
 
+/**
+ * CreateCampaign's campaignConfig (botocore's CampaignConfig). itemExplorationConfig's values are strings, as the
+ * service model's HyperParameters map has them: explorationWeight from 0 to 1 (0: no exploration), and
+ * explorationItemAgeCutOff in days (User-Personalization recipe page, "Properties and hyperparameters").
+ */
+const campaignConfig = z.strictObject({
+  itemExplorationConfig: z
+    .strictObject({
+      explorationWeight: z
+        .string()
+        .regex(/^(0(\.[0-9]+)?|1(\.0+)?)$/, { message: 'must be a decimal from 0 to 1, as a string ("0.3")' })
+        .optional(),
+      explorationItemAgeCutOff: z
+        .string()
+        .regex(/^[0-9]+(\.[0-9]+)?$/, { message: 'must be a number of days, as a string ("30")' })
+        .refine((value) => Number(value) > 0, { message: 'must be more than 0 days' })
+        .optional(),
+    })
+    .optional(),
+  enableMetadataWithRecommendations: z.boolean().optional(),
+  syncWithLatestSolutionVersion: z.boolean().optional(),
+});
+
 export const createCampaignRequest = z.object({
   solutionVersionArn: arn('solution'),
   name: personalizeName,
+  campaignConfig: campaignConfig.optional(),
   minProvisionedTPS: z
     .number()
     .int({ message: MIN_PROVISIONED_TPS_MESSAGE })

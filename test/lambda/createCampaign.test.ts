@@ -50,6 +50,51 @@ describe('POST /campaign', () => {
     expect(personalize).toHaveReceivedCommandWith(CreateCampaignCommand, { minProvisionedTPS: 5 });
   });
 
+  it('passes the campaign config through, item exploration included', async () => {
+    personalize.on(CreateCampaignCommand).resolves({ campaignArn: CAMPAIGN_ARN });
+    const campaignConfig = {
+      itemExplorationConfig: { explorationWeight: '0.3', explorationItemAgeCutOff: '30' },
+      syncWithLatestSolutionVersion: false,
+    };
+
+    const result = await post({
+      solutionVersionArn: SOLUTION_VERSION_ARN,
+      name: 'movies-campaign',
+      campaignConfig,
+    });
+
+    expect(result.statusCode).toBe(200);
+    expect(personalize).toHaveReceivedCommandWith(CreateCampaignCommand, { campaignConfig });
+  });
+
+  it.each([
+    [
+      { itemExplorationConfig: { explorationWeight: '1.5' } },
+      'campaignConfig.itemExplorationConfig.explorationWeight',
+    ],
+    [
+      { itemExplorationConfig: { explorationWeight: 0.3 } },
+      'campaignConfig.itemExplorationConfig.explorationWeight',
+    ],
+    [
+      { itemExplorationConfig: { explorationItemAgeCutOff: '0' } },
+      'campaignConfig.itemExplorationConfig.explorationItemAgeCutOff',
+    ],
+    [{ itemExploration: {} }, 'campaignConfig'],
+  ])('answers 400 naming the field for campaignConfig %j', async (campaignConfig, field) => {
+    const result = await post({
+      solutionVersionArn: SOLUTION_VERSION_ARN,
+      name: 'movies-campaign',
+      campaignConfig,
+    });
+
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body)).toEqual(
+      expect.objectContaining({ message: expect.stringContaining(field) }),
+    );
+    expect(personalize).not.toHaveReceivedAnyCommand();
+  });
+
   it(`accepts the cap, MAX_MIN_PROVISIONED_TPS = ${MAX_MIN_PROVISIONED_TPS}`, async () => {
     personalize.on(CreateCampaignCommand).resolves({ campaignArn: CAMPAIGN_ARN });
 
