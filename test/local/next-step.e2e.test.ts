@@ -53,8 +53,11 @@ describe('a restart on kept state', () => {
           version: 'next-step',
         });
         const solutionVersionArn = (version.body as { solutionVersionArn: string }).solutionVersionArn;
-        await waitFor('the version to be ACTIVE', async () =>
-          (await read()).solutionVersionArn ? true : undefined,
+        // Bounds for a loaded machine (training and each poll slow down with it), not for the emulator.
+        await waitFor(
+          'the version to be ACTIVE',
+          async () => ((await read()).solutionVersionArn ? true : undefined),
+          90_000,
         );
         const campaign = await call('POST', '/campaign', { solutionVersionArn, name: 'next-step' });
         const campaignArn = (campaign.body as { campaignArn: string }).campaignArn;
@@ -63,10 +66,14 @@ describe('a restart on kept state', () => {
           datasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn],
         });
         const { trackingId } = tracker.body as { trackingId: string };
-        const held = await waitFor('campaign and tracker ACTIVE', async () => {
-          const now = await read();
-          return now.campaignArn && now.trackingId ? now : undefined;
-        });
+        const held = await waitFor(
+          'campaign and tracker ACTIVE',
+          async () => {
+            const now = await read();
+            return now.campaignArn && now.trackingId ? now : undefined;
+          },
+          90_000,
+        );
         expect(held).toEqual({
           solutionVersionArn,
           campaignArn,
