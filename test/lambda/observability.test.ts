@@ -326,7 +326,7 @@ describe('traced SDK clients', () => {
   type Stack = { middlewareStack: { identify(): string[] } };
   const middlewareOf = (client: unknown) => (client as Stack).middlewareStack.identify().join('\n');
 
-  /** The four client modules, loaded afresh with `env`. */
+  /** The client modules, loaded afresh with `env`. */
   async function clientsWith(env: Record<string, string>): Promise<unknown[]> {
     const previous = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
     Object.assign(process.env, env);
@@ -338,6 +338,7 @@ describe('traced SDK clients', () => {
           (await import('../../lambda/shared/clients/personalizeEvents')).personalizeEvents,
           (await import('../../lambda/shared/clients/personalizeRuntime')).personalizeRuntime,
           (await import('../../lambda/shared/clients/s3')).s3,
+          (await import('../../lambda/shared/clients/sfn')).sfn,
         ];
       });
       return clients;

@@ -3,5 +3,6 @@
  * module. Default configuration, region from AWS_REGION. See personalize.ts for why one module per client.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { tracer } from '../tracer';
 
-export const sfn = new SFNClient({ region: process.env.AWS_REGION });
+export const sfn = tracer.captureAWSv3Client(new SFNClient({ region: process.env.AWS_REGION }));
