@@ -218,14 +218,14 @@ async function handleEvent(event: CloudFormationCustomResourceEvent): Promise<On
     return { PhysicalResourceId: physicalIdOf(target) };
   }
   if (event.RequestType === 'Update') {
-    // Unchanged targets keep whatever id they have (a new id would delete live campaigns); an old event
-    // without the properties is treated as unchanged.
-    let old: CleanupTarget | undefined;
-    try {
-      old = targetOf(event.OldResourceProperties);
-    } catch {
-      old = undefined;
-    }
+    // Unchanged targets keep whatever id they have (a new id would delete live campaigns). Old properties
+    // with neither ARN (a resource created before they were passed) compare as unchanged; anything else
+    // that is not a target fails the update with targetOf's message instead of passing as unchanged.
+    const oldProperties = event.OldResourceProperties;
+    const old =
+      oldProperties['DatasetGroupArn'] === undefined && oldProperties['SolutionArn'] === undefined
+        ? undefined
+        : targetOf(oldProperties);
     const replaced = old !== undefined && !sameTarget(old, target);
     return { PhysicalResourceId: replaced ? physicalIdOf(target) : event.PhysicalResourceId };
   }

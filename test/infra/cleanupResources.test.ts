@@ -100,6 +100,19 @@ describe('onEvent', () => {
     expect(personalize.calls()).toHaveLength(0);
   });
 
+  it('keeps its physical id when the old properties carry neither ARN (a resource from before they were passed)', async () => {
+    await expect(onEvent(cfnEvent('Update'))).resolves.toEqual({ PhysicalResourceId: 'cleanup-id' });
+  });
+
+  it('fails an Update whose old properties are not a target, instead of taking it as unchanged', async () => {
+    const event = {
+      ...cfnEvent('Update'),
+      OldResourceProperties: { ServiceToken: 'token', DatasetGroupArn: DATASET_GROUP_ARN },
+    } as CloudFormationCustomResourceEvent;
+    await expect(onEvent(event)).rejects.toThrow(/needs the properties DatasetGroupArn and SolutionArn/);
+    expect(personalize.calls()).toHaveLength(0);
+  });
+
   it.each([
     ['the solution is replaced (a new recipe)', DATASET_GROUP_ARN, OTHER_SOLUTION_ARN],
     ['the dataset group and solution are replaced (a new schema)', OTHER_GROUP_ARN, OTHER_SOLUTION_ARN],
