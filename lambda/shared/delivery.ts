@@ -7,6 +7,7 @@ import { setTimeout } from 'node:timers/promises';
 import type { PutEventsCommandOutput, PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { KinesisStreamBatchResponse, KinesisStreamRecord } from 'aws-lambda';
+import { CONSUMER_DEAD_LETTER_LOG_MESSAGE } from '../../lib/contract/event-source-settings';
 import { type RecordState, type StopReason, executeCalls } from './consumer-executor';
 import { type DeliveryPlan, type PlannedCall, planDelivery } from './consumer-plan';
 import { EventTrackerNotActiveError, HttpError, toHttpError } from './errors';
@@ -309,7 +310,7 @@ async function keep(setAside: readonly SetAside[], deps: ConsumerDependencies): 
   try {
     const { key, body } = await putConsumerFailures(deps.s3, deps.failedRecordsBucket, setAside);
     // One line per write, exactly this message with a numeric count: the stack's metric filter counts it.
-    deps.logger.warn('Records dead-lettered', { count: setAside.length, reason: body.reason, key });
+    deps.logger.warn(CONSUMER_DEAD_LETTER_LOG_MESSAGE, { count: setAside.length, reason: body.reason, key });
     return true;
   } catch (error) {
     deps.logger.error('Writing the failed records failed; Lambda retries from the first of them', {

@@ -9,7 +9,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { CONSUMER_FAILURES_PREFIX, FAILED_RECORDS_BUCKET_ENV } from '../../lambda/shared/ownership';
-import { PUT_EVENTS_SOURCE_SETTINGS } from '../contract/event-source-settings';
+import {
+  CONSUMER_DEAD_LETTER_LOG_MESSAGE,
+  PUT_EVENTS_SOURCE_SETTINGS,
+} from '../contract/event-source-settings';
 import { acknowledge, attributeFinding } from './acknowledge';
 import { DEFAULTS } from './defaults';
 import { FailedRecordsDestination, LAMBDA_FAILURES_PREFIX } from './failed-records-destination';
@@ -40,9 +43,6 @@ export interface EventPipelineProps {
    */
   readonly batchingWindow?: Duration;
 }
-
-/** What the consumer logs, once per call, when it sets records aside itself (lambda/shared/delivery.ts). */
-export const CONSUMER_DEAD_LETTER_LOG_MESSAGE = 'Records dead-lettered';
 
 /**
  * The event path of `POST /data`: an encrypted Kinesis stream, archived by Firehose to S3, read by the

@@ -45,3 +45,9 @@ export function parseBatchingWindowSeconds(value: unknown, name = 'batchingWindo
     throw new Error(`${name} must be a whole number of seconds from 0 to 300, got ${JSON.stringify(value)}`);
   return seconds;
 }
+
+/**
+ * What the consumer logs, once per call, when it sets records aside itself (lambda/shared/delivery.ts); the
+ * stack's metric filter counts these lines, so both read this one string.
+ */
+export const CONSUMER_DEAD_LETTER_LOG_MESSAGE = 'Records dead-lettered';
