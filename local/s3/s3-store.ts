@@ -117,8 +117,9 @@ export class LocalS3Store {
     validateBucketName(bucket);
     try {
       return statSync(join(this.dir, bucket)).isDirectory();
-    } catch {
-      return false;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
     }
   }
 
@@ -213,8 +214,9 @@ export class LocalS3Store {
     try {
       const stats = statSync(path);
       return stats.isFile() ? stats : undefined;
-    } catch {
-      return undefined;
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
     }
   }
 
@@ -241,8 +243,9 @@ function listKeys(bucketDir: string, prefix: string): string[] {
     let entries;
     try {
       entries = readdirSync(directory, { withFileTypes: true });
-    } catch {
-      return; // the prefix names no directory: no keys
+    } catch (error) {
+      if (isMissing(error)) return; // the prefix names no directory: no keys
+      throw error;
     }
     for (const entry of entries) {
       const key = `${keyPrefix}${entry.name}`;
@@ -315,9 +318,20 @@ function exists(path: string): boolean {
   try {
     lstatSync(path);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    if (isMissing(error)) return false;
+    throw error;
   }
+}
+
+/**
+ * The file-system errors that mean "no such file" (a missing path, a file where a directory of the path
+ * should be, a name longer than a file can have); any other (permissions, I/O) is a real failure and
+ * surfaces as one, not as "not found".
+ */
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG';
 }
 
 function etagOf(body: Buffer): string {
