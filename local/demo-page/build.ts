@@ -15,9 +15,6 @@ export const DEFAULT_INTERACTIONS_CSV = join(PROJECT_ROOT, 'data', 'interactions
 /** The sample items' titles (data/generate.ts): for people only, so not a column of the items schema. */
 export const DEFAULT_TITLES_CSV = join(PROJECT_ROOT, 'data', 'titles.csv');
 
-/** The static files of the page, by the name the page loads them under. */
-export const STATIC_FILES = { 'index.html': 'text/html', 'style.css': 'text/css' } as const;
-
 /** One item of the catalogue, as the page shows it. */
 export interface CatalogueItem {
   readonly title?: string;

@@ -6,19 +6,6 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/**
- * A yield that happens only when `sliceMs` have passed since the last one: long loops call it every step and
- * hand the event loop a turn every few milliseconds, whatever the size of the data.
- */
-export function timeSlicedYield(sliceMs = 15): () => Promise<void> {
-  let last = performance.now();
-  return async () => {
-    if (performance.now() - last < sliceMs) return;
-    await yieldToEventLoop();
-    last = performance.now();
-  };
-}
-
 /** Every item the model knows: the items dataset first, then items seen only in interactions. */
 export async function catalogueOf(
   data: TrainingData,
