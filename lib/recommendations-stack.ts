@@ -22,6 +22,7 @@ import { PersonalizeModel } from './constructs/personalize-model';
 import { PersonalizeProvisioning } from './constructs/personalize-provisioning';
 import { RecommendationsApi } from './constructs/recommendations-api';
 import { SampleDataBucket } from './constructs/sample-data-bucket';
+import { filterOutputName } from './contract/personalize-filters';
 import { PROVISIONING_OUTPUTS, STACK_OUTPUTS } from './contract/stack-outputs';
 
 export interface RecommendationsStackProps extends StackProps {
@@ -275,6 +276,12 @@ export class RecommendationsStack extends Stack {
     };
     for (const [key, output] of Object.entries(outputs)) {
       new CfnOutput(this, STACK_OUTPUTS[key as keyof typeof STACK_OUTPUTS], output);
+    }
+    for (const filter of this.model.filters.filters) {
+      new CfnOutput(this, filterOutputName(filter.definition), {
+        value: filter.resource.getAttString('FilterArn'),
+        description: `Personalize filter "${filter.definition.name}": ${filter.definition.description}`,
+      });
     }
   }
 }

@@ -130,6 +130,22 @@ export function getRecommendations(
       ...(query.userId === undefined ? {} : { userId: query.userId }),
       ...(query.itemId === undefined ? {} : { itemId: query.itemId }),
       ...(query.numResults === undefined ? {} : { numResults: query.numResults }),
+      ...(query.filterArn === undefined ? {} : { filterArn: query.filterArn }),
+      ...(query.filterValues === undefined ? {} : { filterValues: query.filterValues }),
+      ...(query.promotionFilterArn === undefined
+        ? {}
+        : {
+            promotions: [
+              {
+                name: query.promotionName ?? 'promotion',
+                percentPromotedItems: query.promotionPercent,
+                filterArn: query.promotionFilterArn,
+                ...(query.promotionFilterValues === undefined
+                  ? {}
+                  : { filterValues: query.promotionFilterValues }),
+              },
+            ],
+          }),
     }),
   );
 }

@@ -205,20 +205,86 @@ export const createEventTrackerRequest = z.object({
 });
 
 /**
+ * A filter's values, as GetRecommendations takes them (`filterValues`, botocore personalize-runtime): a JSON
+ * object in the query string (URL-encoded), at most 25 entries, each key a parameter name `[A-Za-z0-9_]+` of at
+ * most 50 characters, each value a string of at most 1,000 (the values, quoted and comma-separated:
+ * `{"GENRE": "\"Comedy\",\"Drama\""}`).
+ */
+const filterValues = z
+  .string()
+  .max(30_000)
+  .transform((text, context) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      context.addIssue({
+        code: 'custom',
+        message: 'must be a JSON object (URL-encoded), e.g. {"GENRE":"\\"Comedy\\""}',
+      });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .record(
+        z
+          .string()
+          .max(50)
+          .regex(/^[A-Za-z0-9_]+$/, { message: 'keys must be parameter names: [A-Za-z0-9_]+' }),
+        z.string().max(1000),
+      )
+      .refine((values) => Object.keys(values).length <= 25, { message: 'must have at most 25 entries' }),
+  );
+
+/**
  * Query string of `GET /getRecommendations` (all values arrive as strings). Which of `userId` and `itemId` a
  * campaign needs depends on its recipe type (lib/contract/recipes.ts): Personalize names the missing one.
  */
-export const getRecommendationsQuery = z.object({
-  campaignArn: arn('campaign'),
-  userId: personalizeId().optional(),
-  itemId: personalizeId().optional(),
-  numResults: z
-    .string()
-    .regex(/^[0-9]+$/, { message: 'must be a whole number from 1 to 500' })
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(500))
-    .optional(),
-});
+export const getRecommendationsQuery = z
+  .object({
+    campaignArn: arn('campaign'),
+    userId: personalizeId().optional(),
+    itemId: personalizeId().optional(),
+    numResults: z
+      .string()
+      .regex(/^[0-9]+$/, { message: 'must be a whole number from 1 to 500' })
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(500))
+      .optional(),
+    /** A filter of the dataset group (GET /status lists them; the stack outputs its own). */
+    filterArn: arn('filter').optional(),
+    filterValues: filterValues.optional(),
+    /** A promotion: this share of the results (1 to 100 percent) from the items `promotionFilterArn` lets through. */
+    promotionFilterArn: arn('filter').optional(),
+    promotionFilterValues: filterValues.optional(),
+    promotionPercent: z
+      .string()
+      .regex(/^[0-9]+$/, { message: 'must be a whole number from 1 to 100' })
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(100))
+      .optional(),
+    promotionName: personalizeName.optional(),
+  })
+  .superRefine((query, context) => {
+    if (query.filterValues !== undefined && query.filterArn === undefined) {
+      context.addIssue({ code: 'custom', path: ['filterValues'], message: 'is given without a filterArn' });
+    }
+    const promotion = [query.promotionFilterArn, query.promotionPercent, query.promotionFilterValues];
+    if (promotion.some((v) => v !== undefined) && query.promotionFilterArn === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['promotionFilterArn'],
+        message: 'is required for a promotion (with promotionPercent)',
+      });
+    }
+    if (query.promotionFilterArn !== undefined && query.promotionPercent === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['promotionPercent'],
+        message: 'is required for a promotion: the share of the results to promote, 1 to 100',
+      });
+    }
+  });
 
 /** `POST /getPersonalizedRanking`: the items of `inputList` ordered for `userId` (a PERSONALIZED_RANKING campaign). */
 export const getPersonalizedRankingRequest = z.object({

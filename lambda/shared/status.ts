@@ -1,15 +1,17 @@
 /**
  * `GET /status`: what exists in this stack's dataset group and how far along it is. Read-only: it lists the
- * two datasets' import jobs, the solution's versions, its campaigns and the group's event trackers, each
- * newest first, and describes each event tracker for its tracking id (only trackers this stack's function may
+ * two datasets' import jobs, the solution's versions, its campaigns, the group's event trackers and filters,
+ * each newest first, describes each event tracker for its tracking id and each filter for its expression (only trackers this stack's function may
  * describe: those carrying the owner tag, ownership.ts). The resources come from environment variables the
  * stack fills (lib/contract/api-routes.ts `StackValue`).
  */
 import {
   DescribeEventTrackerCommand,
+  DescribeFilterCommand,
   paginateListCampaigns,
   paginateListDatasetImportJobs,
   paginateListEventTrackers,
+  paginateListFilters,
   paginateListSolutionVersions,
   type PersonalizeClient,
 } from '@aws-sdk/client-personalize';
@@ -60,6 +62,17 @@ export interface EventTrackerStatus {
   trackingId?: string;
 }
 
+/** A filter of the group, with the fields DescribeFilter names. */
+export interface FilterStatus {
+  name: string;
+  filterArn: string;
+  /** Absent for a filter this stack's function may not describe (not one the stack declares). */
+  filterExpression?: string;
+  status: string;
+  creationDateTime: string;
+  failureReason?: string;
+}
+
 /** The response of `GET /status`. */
 export interface StackStatus {
   datasetGroupArn: string;
@@ -67,6 +80,7 @@ export interface StackStatus {
   solutionVersions: SolutionVersionStatus[];
   campaigns: CampaignStatus[];
   eventTrackers: EventTrackerStatus[];
+  filters: FilterStatus[];
 }
 
 /** The resources to report on, from the function's environment; a missing variable is a configuration error. */
@@ -188,20 +202,55 @@ async function eventTrackersOf(
   return trackers;
 }
 
+/**
+ * The expression of a filter, if this function may read it: the policy allows DescribeFilter on the stack's
+ * own filters (by ARN); another one in the group is denied (or gone since the listing) and listed without.
+ */
+async function expressionOf(client: PersonalizeClient, filterArn: string): Promise<string | undefined> {
+  try {
+    return (await client.send(new DescribeFilterCommand({ filterArn }))).filter?.filterExpression;
+  } catch (error) {
+    if (isServiceError(error, 'AccessDeniedException', 'ResourceNotFoundException')) return undefined;
+    throw error;
+  }
+}
+
+async function filtersOf(client: PersonalizeClient, datasetGroupArn: string): Promise<FilterStatus[]> {
+  const filters: FilterStatus[] = [];
+  for await (const page of paginateListFilters({ client }, { datasetGroupArn })) {
+    for (const filter of page.Filters ?? []) {
+      const filterArn = filter.filterArn ?? '';
+      const filterExpression = filterArn ? await expressionOf(client, filterArn) : undefined;
+      filters.push({
+        name: filter.name ?? '',
+        filterArn,
+        ...(filterExpression ? { filterExpression } : {}),
+        status: filter.status ?? '',
+        creationDateTime: iso(filter.creationDateTime),
+        ...failure(filter.failureReason),
+      });
+    }
+  }
+  return filters;
+}
+
 /** The status of the stack's resources, each list newest first. */
 export async function stackStatus(client: PersonalizeClient, target: StatusTarget): Promise<StackStatus> {
-  const [interactionsJobs, itemsJobs, solutionVersions, campaigns, eventTrackers] = await Promise.all([
-    importJobsOf(client, target.interactionsDatasetArn, 'Interactions'),
-    importJobsOf(client, target.itemsDatasetArn, 'Items'),
-    solutionVersionsOf(client, target.solutionArn),
-    campaignsOf(client, target.solutionArn),
-    eventTrackersOf(client, target.datasetGroupArn),
-  ]);
+  const [interactionsJobs, itemsJobs, solutionVersions, campaigns, eventTrackers, filters] =
+    await Promise.all([
+      importJobsOf(client, target.interactionsDatasetArn, 'Interactions'),
+      importJobsOf(client, target.itemsDatasetArn, 'Items'),
+      solutionVersionsOf(client, target.solutionArn),
+      campaignsOf(client, target.solutionArn),
+      eventTrackersOf(client, target.datasetGroupArn),
+      filtersOf(client, target.datasetGroupArn),
+    ]);
   return {
     datasetGroupArn: target.datasetGroupArn,
     importJobs: newestFirst([...interactionsJobs, ...itemsJobs]),
     solutionVersions: newestFirst(solutionVersions),
     campaigns: newestFirst(campaigns),
     eventTrackers: newestFirst(eventTrackers),
+    filters: newestFirst(filters),
   };
 }

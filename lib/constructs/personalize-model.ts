@@ -16,10 +16,12 @@ import {
   type PersonalizeNameInputs,
   type PersonalizeNames,
 } from '../contract/personalize-schemas';
+import { DEFAULT_FILTERS, type FilterDefinition } from '../contract/personalize-filters';
 import { servedRecipe } from '../contract/recipes';
 import { accountPatternFinding, acknowledge, attributeFinding } from './acknowledge';
 import type { AutoTrainingSetting } from '../context';
 import { CLEANUP_PERMISSIONS, PersonalizeCleanup } from './personalize-cleanup';
+import { FILTER_PERMISSIONS, PersonalizeFilters } from './personalize-filters';
 import { AUTO_TRAINING_PERMISSIONS, SolutionAutoTraining } from './solution-auto-training';
 
 export interface PersonalizeModelProps {
@@ -57,6 +59,11 @@ export interface PersonalizeModelProps {
    */
   readonly autoTraining?: AutoTrainingSetting;
   /**
+   * The filters to create in the dataset group (CloudFormation has no filter resource: a custom resource).
+   * @default DEFAULT_FILTERS ("unwatched" and "genre")
+   */
+  readonly filters?: readonly FilterDefinition[];
+  /**
    * Prefix of the Personalize resource names.
    * @default - the stack name, so two stacks can share an account
    */
@@ -83,6 +90,7 @@ export class PersonalizeModel extends Construct {
   public readonly importRole: iam.Role;
   public readonly cleanup: PersonalizeCleanup;
   public readonly autoTraining: SolutionAutoTraining;
+  public readonly filters: PersonalizeFilters;
 
   constructor(scope: Construct, id: string, props: PersonalizeModelProps) {
     super(scope, id);
@@ -140,6 +148,21 @@ export class PersonalizeModel extends Construct {
 
     this.cleanup = this.createCleanup();
     this.autoTraining = this.createAutoTraining(props.autoTraining);
+    this.filters = this.createFilters(props.filters ?? DEFAULT_FILTERS);
+    this.grant(this.filters.worker.function, FILTER_PERMISSIONS);
+  }
+
+  /** The declared filters, created once the datasets whose fields they name exist, deleted before them. */
+  private createFilters(definitions: readonly FilterDefinition[]): PersonalizeFilters {
+    const filters = new PersonalizeFilters(this, 'Filters', {
+      datasetGroupArn: this.datasetGroup.attrDatasetGroupArn,
+      names: this.names,
+      definitions,
+    });
+    for (const filter of filters.filters) {
+      filter.resource.node.addDependency(this.interactionsDataset, this.itemsDataset);
+    }
+    return filters;
   }
 
   /** The role Personalize assumes to import the CSV files: s3:GetObject and s3:ListBucket, nothing more. */
@@ -203,6 +226,8 @@ export class PersonalizeModel extends Construct {
           return [inAccount('campaign')];
         case 'eventTracker':
           return [inAccount('event-tracker')];
+        case 'filter':
+          return this.filters.filters.map((filter) => filter.arn);
         case 'wildcardOnly':
           return ['*'];
       }
@@ -222,10 +247,13 @@ export class PersonalizeModel extends Construct {
           `The resource kind 'wildcardOnly' ("*") cannot be combined with another kind: ${JSON.stringify(permission)}`,
         );
       }
+      const resources = this.arnsOf(permission.resources);
+      // A stack that declares no filter has no filter to grant anything on.
+      if (resources.length === 0) continue;
       grantee.grantPrincipal.addToPrincipalPolicy(
         new iam.PolicyStatement({
           actions: [...permission.actions],
-          resources: this.arnsOf(permission.resources),
+          resources,
           // The owner tag's value is the stack name (lambda/shared/ownership.ts).
           conditions: ownerConditions(permission.owner, Stack.of(this).stackName),
         }),

@@ -17,7 +17,14 @@ export type HttpMethod = 'GET' | 'POST' | 'DELETE';
  * so any narrower resource would deny every call. It cannot be combined with another kind.
  */
 export type PersonalizeResourceKind =
-  'datasetGroup' | 'solution' | 'solutionVersion' | 'campaign' | 'eventTracker' | 'wildcardOnly';
+  | 'datasetGroup'
+  | 'solution'
+  | 'solutionVersion'
+  | 'campaign'
+  | 'eventTracker'
+  /** The filters the stack declares (lib/contract/personalize-filters.ts), by their exact ARNs. */
+  | 'filter'
+  | 'wildcardOnly';
 
 /**
  * How the owner tag (lambda/shared/ownership.ts: OWNER_TAG_KEY = the stack name) scopes a permission, so a
@@ -234,11 +241,14 @@ export const ROUTES: readonly Route[] = [
     path: '/status',
     method: 'GET',
     handler: 'getStatus',
-    description: "The dataset group's import jobs, solution versions, campaigns and event trackers",
+    description: "The dataset group's import jobs, solution versions, campaigns, event trackers and filters",
     permissions: [
       LIST_GROUP_RESOURCES,
       // The tracking id of the trackers this stack created; another application's is listed without one.
       { actions: ['personalize:DescribeEventTracker'], resources: ['eventTracker'], owner: 'tagged' },
+      // Filters: listed (no resource-level permission); the stack's own described for their expression.
+      { actions: ['personalize:ListFilters'], resources: ['wildcardOnly'] },
+      { actions: ['personalize:DescribeFilter'], resources: ['filter'] },
     ],
     environment: {
       [STATUS_ENV.datasetGroupArn]: 'datasetGroupArn',

@@ -111,7 +111,7 @@ export function personalizeNames(prefix: string, inputs: PersonalizeNameInputs =
 }
 
 /** A short hash of `value` as canonical JSON (object keys sorted), so key order does not matter. */
-function fingerprint(value: unknown): string {
+export function fingerprint(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, FINGERPRINT_LENGTH);
 }
 

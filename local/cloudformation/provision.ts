@@ -25,7 +25,15 @@ import {
   UpdateSolutionCommand,
   type Solution,
 } from '@aws-sdk/client-personalize';
+import { ensureFilter } from '../../lambda/shared/filters';
 import { allItems } from '../../lambda/shared/personalize';
+import {
+  DEFAULT_FILTERS,
+  filterArnOf,
+  filterResourceName,
+  validateFilterDefinitions,
+  type FilterDefinition,
+} from '../../lib/contract/personalize-filters';
 import { INTERACTIONS_SCHEMA, ITEMS_SCHEMA, PersonalizeNames } from '../../lib/contract/personalize-schemas';
 
 export interface ProvisionOptions {
@@ -42,6 +50,8 @@ export interface ProvisionOptions {
    * @default false
    */
   readonly autoTraining?: false | string;
+  /** The filters the stack declares. @default DEFAULT_FILTERS */
+  readonly filters?: readonly FilterDefinition[];
   /** @default 100 */
   readonly pollIntervalMs?: number;
   /** @default 600000 */
@@ -54,6 +64,8 @@ export interface ProvisionedModel {
   readonly interactionsDatasetArn: string;
   readonly itemsDatasetArn: string;
   readonly solutionArn: string;
+  /** The declared filters, each with its ARN. */
+  readonly filters: readonly { readonly definition: FilterDefinition; readonly filterArn: string }[];
 }
 
 type Describe = () => Promise<{ status?: string; failureReason?: string }>;
@@ -100,7 +112,34 @@ export async function provisionPersonalize(
   await ensureImport(context, itemsDatasetArn, names.itemsImportJob, options.itemDataLocation);
   const solutionArn = await ensureSolution(context, datasetGroupArn);
   await configureAutoTraining(context, solutionArn, options.autoTraining ?? false);
-  return { datasetGroupArn, interactionsDatasetArn, itemsDatasetArn, solutionArn };
+  const filters = await ensureFilters(context, datasetGroupArn, options.filters ?? DEFAULT_FILTERS);
+  return { datasetGroupArn, interactionsDatasetArn, itemsDatasetArn, solutionArn, filters };
+}
+
+/**
+ * The declared filters, with the steps the stack's filter custom resource runs (lambda/shared/filters.ts):
+ * created unless they exist, then ACTIVE.
+ */
+async function ensureFilters(
+  { personalize, options, log }: Provisioning,
+  datasetGroupArn: string,
+  definitions: readonly FilterDefinition[],
+): Promise<ProvisionedModel['filters']> {
+  validateFilterDefinitions(definitions);
+  const filters: { definition: FilterDefinition; filterArn: string }[] = [];
+  for (const definition of definitions) {
+    const name = filterResourceName(options.names, definition);
+    const deadline = Date.now() + (options.timeoutMs ?? 600_000);
+    let announced = false;
+    while (!(await ensureFilter(personalize, { datasetGroupArn, name, expression: definition.expression }))) {
+      if (!announced) log(`Creating filter ${definition.name} (${name})`);
+      announced = true;
+      if (Date.now() > deadline) throw new Error(`Filter ${name} did not become ACTIVE in time`);
+      await setTimeout(options.pollIntervalMs ?? 100);
+    }
+    filters.push({ definition, filterArn: filterArnOf(datasetGroupArn, name) });
+  }
+  return filters;
 }
 
 async function ensureDatasetGroup({ personalize, options, log, waitFor }: Provisioning): Promise<string> {

@@ -11,6 +11,7 @@ import {
   type PersonalizeClient,
 } from '@aws-sdk/client-personalize';
 import { isServiceError } from '../../lambda/shared/service-errors';
+import { filterOutputName } from '../../lib/contract/personalize-filters';
 import { PROVISIONING_OUTPUTS, STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import type { ProvisionedModel } from '../cloudformation/provision';
 import type { LocalModeConfig } from './options';
@@ -30,6 +31,9 @@ export function stackOutputs(
     [STACK_OUTPUTS.streamName]: config.streamName,
     [STACK_OUTPUTS.archiveBucketName]: config.archiveBucketName,
     [STACK_OUTPUTS.failedRecordsBucketName]: config.failedRecordsBucketName,
+    ...Object.fromEntries(
+      model.filters.map(({ definition, filterArn }) => [filterOutputName(definition), filterArn]),
+    ),
     // Local only: on AWS the key's value is read with `aws apigateway get-api-key --include-value`.
     ApiKey: config.apiKey,
   };

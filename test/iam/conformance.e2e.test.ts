@@ -136,6 +136,7 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
     }
     const customResourceRoles: Record<string, HandlerFunction> = {
       configureSolution: stack.model.autoTraining.worker,
+      configureFilter: stack.model.filters.worker,
       cleanupOnEvent: stack.model.cleanup.handlers[0]!,
       cleanupIsComplete: stack.model.cleanup.handlers[1]!,
     };
@@ -229,6 +230,17 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
       api('POST', '/getPersonalizedRanking', { campaignArn, userId: '429', inputList: ['12', '13'] }),
     );
     expect(ranking.status).toBe(400);
+    // Filtered, with a promotion: GetRecommendations authorizes against the campaign only.
+    const genre = local.outputs['FilterArnGenre']!;
+    const values = encodeURIComponent(JSON.stringify({ GENRE: '"Comedy"' }));
+    await as('getRecommendations', () =>
+      ok(
+        api(
+          'GET',
+          `/getRecommendations?campaignArn=${encodeURIComponent(String(campaignArn))}&userId=429&filterArn=${encodeURIComponent(local.outputs['FilterArnUnwatched']!)}&promotionFilterArn=${encodeURIComponent(genre)}&promotionFilterValues=${values}&promotionPercent=20`,
+        ),
+      ),
+    );
     const data = { userId: '429', itemId: '12', eventType: 'click', trackingId, interactions: 2 };
     await as('putEventsDirect', () => ok(api('POST', '/putEvents', data)));
     await as('putEvents', async () => {
@@ -347,6 +359,22 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
     await as('createEventTracker', () =>
       ok(api('POST', '/eventTracker', { name: 'iam-2', datasetGroupArn })),
     );
+    // The filter custom resource: delete a declared filter, then create it again, as a replacement would.
+    const filter = await import('../../lambda/configureFilter');
+    const filterArn = local.outputs['FilterArnUnwatched']!;
+    const filterProperties = {
+      DatasetGroupArn: datasetGroupArn,
+      FilterName: filterArn.split(':filter/')[1]!,
+      FilterExpression: 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watch")',
+    };
+    await as('configureFilter', async () => {
+      const deletion = event('Delete', filterProperties, { PhysicalResourceId: filterArn });
+      await untilComplete(() => filter.isComplete(deletion));
+      const { PhysicalResourceId } = await filter.onEvent(event('Create', filterProperties));
+      expect(PhysicalResourceId).toBe(filterArn);
+      await untilComplete(() => filter.isComplete(event('Create', filterProperties)));
+    });
+
     const properties = { DatasetGroupArn: datasetGroupArn, SolutionArn: solutionArn };
     await as('cleanupOnEvent', () => cleanup.onEvent(event('Delete', properties)));
     await as('cleanupIsComplete', () => untilComplete(() => cleanup.isComplete(event('Delete', properties))));

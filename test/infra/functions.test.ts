@@ -34,8 +34,8 @@ const projectFunctions = () =>
 const lambdaRoutes = ROUTES.filter((route): route is LambdaRoute => route.kind === 'lambda');
 
 describe('function defaults', () => {
-  it('builds one function per Lambda route, the consumer, and the two handlers of each custom resource', () => {
-    expect(projectFunctions()).toHaveLength(lambdaRoutes.length + 1 + 2 + 2);
+  it('builds one function per Lambda route, the consumer, and the two handlers of each custom resource (clean-up, auto training, filters)', () => {
+    expect(projectFunctions()).toHaveLength(lambdaRoutes.length + 1 + 2 + 2 + 2);
   });
 
   it('runs every function on Node.js 22, arm64, with X-Ray tracing and source maps', () => {

@@ -45,6 +45,23 @@ const inAccount = (resourceType: string) => ({
   ],
 });
 
+/** The stack's declared filters, by their exact ARNs (no pattern: their names are known at synth time). */
+const filters = () =>
+  ['genre-8365f401', 'unwatched-7a29e890'].map((suffix) => ({
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':personalize:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        `:filter/${STACK_NAME}-${suffix}`,
+      ],
+    ],
+  }));
+
 const personalizeGrants = (descriptionPrefix: string) =>
   grantsOfRole(
     synth.template,
@@ -131,9 +148,23 @@ describe('Personalize grants, function by function', () => {
         grantLine('personalize:ListCampaigns', '*'),
         grantLine('personalize:ListEventTrackers', '*'),
         grantLine('personalize:DescribeEventTracker', inAccount('event-tracker'), tagged),
+        grantLine('personalize:ListFilters', '*'),
+        ...filters().map((filter) => grantLine('personalize:DescribeFilter', filter)),
       ],
     ],
     ['Sends the interaction batches', putEventsGrants],
+    ["Names a Personalize filter of the stack's dataset group", () => []],
+    [
+      "Creates (or deletes) a Personalize filter of the stack's dataset group",
+      () => [
+        grantLine('personalize:CreateFilter', datasetGroup()),
+        ...filters().flatMap((filter) => [
+          grantLine('personalize:CreateFilter', filter),
+          grantLine('personalize:DescribeFilter', filter),
+          grantLine('personalize:DeleteFilter', filter),
+        ]),
+      ],
+    ],
     ['Starts setting the automatic training', () => []],
     [
       'Sets the automatic training',
@@ -355,5 +386,6 @@ function resourceTypeOf(resource: unknown): string | undefined {
   if (/^\{"Fn::GetAtt":\["\w+","DatasetGroupArn"\]\}$/.test(json)) return 'datasetGroup';
   if (json.endsWith(':campaign/*"]]}')) return 'campaign';
   if (json.endsWith(':event-tracker/*"]]}')) return 'eventTracker';
+  if (/:filter\/[\w-]+"\]\]\}$/.test(json)) return 'filter';
   return undefined;
 }

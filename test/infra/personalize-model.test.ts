@@ -289,7 +289,8 @@ describe("the solution's automatic training (AWS::Personalize::Solution cannot s
       const { resource } = functionByDescription(synth.template, prefix);
       expect(resource.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     }
-    synth.template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    // One waiter per polling provider: the auto-training setting, the clean-up and the filters.
+    synth.template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
   });
 });
 
@@ -325,7 +326,8 @@ describe('clean-up of run-time resources on delete', () => {
         Runtime: 'nodejs22.x',
       });
     }
-    synth.template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    // One waiter per polling provider: the auto-training setting, the clean-up and the filters.
+    synth.template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
   });
 
   it('may delete campaigns and event trackers only by ARN pattern, and list without resource scope only', () => {

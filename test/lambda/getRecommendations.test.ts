@@ -90,6 +90,106 @@ describe('GET /getRecommendations', () => {
     expect(runtime).not.toHaveReceivedAnyCommand();
   });
 
+  const FILTER_ARN = CAMPAIGN_ARN.replace(/campaign\/.*/, 'filter/stack-genre-0a1b2c3d');
+
+  it('passes filterArn and filterValues (a URL-encoded JSON object) as GetRecommendations takes them', async () => {
+    runtime.on(GetRecommendationsCommand).resolves(recommendations);
+
+    await get({
+      campaignArn: CAMPAIGN_ARN,
+      userId: '429',
+      filterArn: FILTER_ARN,
+      filterValues: JSON.stringify({ GENRE: '"Comedy","Drama"' }),
+    });
+
+    expect(runtime.commandCalls(GetRecommendationsCommand)[0]?.args[0].input).toEqual({
+      campaignArn: CAMPAIGN_ARN,
+      userId: '429',
+      filterArn: FILTER_ARN,
+      filterValues: { GENRE: '"Comedy","Drama"' },
+    });
+  });
+
+  it('passes a promotion: its filter, values, share and name', async () => {
+    runtime.on(GetRecommendationsCommand).resolves(recommendations);
+
+    await get({
+      campaignArn: CAMPAIGN_ARN,
+      userId: '429',
+      promotionFilterArn: FILTER_ARN,
+      promotionFilterValues: JSON.stringify({ GENRE: '"Comedy"' }),
+      promotionPercent: '20',
+      promotionName: 'comedy-week',
+    });
+
+    expect(runtime.commandCalls(GetRecommendationsCommand)[0]?.args[0].input).toEqual({
+      campaignArn: CAMPAIGN_ARN,
+      userId: '429',
+      promotions: [
+        {
+          name: 'comedy-week',
+          percentPromotedItems: 20,
+          filterArn: FILTER_ARN,
+          filterValues: { GENRE: '"Comedy"' },
+        },
+      ],
+    });
+  });
+
+  it.each([
+    [
+      'a filterArn that is not a filter ARN',
+      { filterArn: CAMPAIGN_ARN },
+      'filterArn: must be a Personalize filter ARN',
+    ],
+    [
+      'filterValues that are not JSON',
+      { filterArn: FILTER_ARN, filterValues: '{GENRE' },
+      'filterValues: must be a JSON object',
+    ],
+    [
+      'filterValues that are not an object of strings',
+      { filterArn: FILTER_ARN, filterValues: '{"GENRE": 3}' },
+      'filterValues',
+    ],
+    [
+      'a filterValues key that is no parameter name',
+      { filterArn: FILTER_ARN, filterValues: '{"a-b": "x"}' },
+      'filterValues',
+    ],
+    [
+      'more than 25 filterValues',
+      {
+        filterArn: FILTER_ARN,
+        filterValues: JSON.stringify(
+          Object.fromEntries(Array.from({ length: 26 }, (_, i) => [`P${i}`, 'x'])),
+        ),
+      },
+      'filterValues: must have at most 25 entries',
+    ],
+    [
+      'filterValues without a filterArn',
+      { filterValues: '{"GENRE": "x"}' },
+      'filterValues: is given without a filterArn',
+    ],
+    ['a promotion without its share', { promotionFilterArn: FILTER_ARN }, 'promotionPercent: is required'],
+    [
+      'a promotion share above 100',
+      { promotionFilterArn: FILTER_ARN, promotionPercent: '101' },
+      'promotionPercent',
+    ],
+    ['a promotion share without its filter', { promotionPercent: '10' }, 'promotionFilterArn: is required'],
+  ])('answers 400 naming the filter parameter for %s', async (_case, extra, message) => {
+    const result = await get({ campaignArn: CAMPAIGN_ARN, userId: '429', ...extra });
+
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result)).toEqual({
+      code: 'ValidationException',
+      message: expect.stringContaining(message),
+    });
+    expect(runtime).not.toHaveReceivedAnyCommand();
+  });
+
   it('answers an unexpected failure with a generic 500', async () => {
     runtime.on(GetRecommendationsCommand).rejects(unexpectedError());
 

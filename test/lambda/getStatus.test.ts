@@ -20,6 +20,8 @@ import {
   ListCampaignsCommand,
   ListDatasetImportJobsCommand,
   ListEventTrackersCommand,
+  ListFiltersCommand,
+  DescribeFilterCommand,
   ListSolutionVersionsCommand,
   PersonalizeClient,
 } from '@aws-sdk/client-personalize';
@@ -117,6 +119,19 @@ function mockGroup(): void {
         `User: arn:aws:sts::${ACCOUNT}:assumed-role/x is not authorized to perform: personalize:DescribeEventTracker on resource: ${OTHER_TRACKER_ARN}`,
         403,
       ),
+    )
+    .on(ListFiltersCommand, { datasetGroupArn: DATASET_GROUP_ARN })
+    .resolves({
+      Filters: [
+        { filterArn: arn('filter/unwatched'), name: 'unwatched', status: 'ACTIVE', creationDateTime: at(5) },
+        { filterArn: arn('filter/theirs'), name: 'theirs', status: 'ACTIVE', creationDateTime: at(6) },
+      ],
+    })
+    .on(DescribeFilterCommand, { filterArn: arn('filter/unwatched') })
+    .resolves({ filter: { filterExpression: 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watch")' } })
+    .on(DescribeFilterCommand, { filterArn: arn('filter/theirs') })
+    .rejects(
+      serviceError('AccessDeniedException', 'not authorized to perform: personalize:DescribeFilter', 403),
     );
 }
 
@@ -204,6 +219,22 @@ describe('GET /status', () => {
           trackingId: TRACKING_ID,
         },
       ],
+      filters: [
+        // Not one the stack declares: listed, its expression not this stack's to read.
+        {
+          name: 'theirs',
+          filterArn: arn('filter/theirs'),
+          status: 'ACTIVE',
+          creationDateTime: '2026-01-01T12:06:00.000Z',
+        },
+        {
+          name: 'unwatched',
+          filterArn: arn('filter/unwatched'),
+          filterExpression: 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watch")',
+          status: 'ACTIVE',
+          creationDateTime: '2026-01-01T12:05:00.000Z',
+        },
+      ],
     });
   });
 
@@ -227,6 +258,7 @@ describe('GET /status', () => {
       solutionVersions: [],
       campaigns: [],
       eventTrackers: [],
+      filters: [],
     });
   });
 

@@ -96,6 +96,10 @@ describe("README's walkthrough, verbatim", () => {
       // What README's step 6 promises: the list changed (where the clicked item lands is the model's call).
       expect(after).toHaveLength(10);
       expect(after).not.toEqual(before);
+      // Step 7: once watched, the item is out of the "unwatched" filter's list.
+      expect(lines.filter((line) => line.startsWith('watched '))).toEqual([
+        `watched ${clicked} in the unwatched list: false`,
+      ]);
       // The campaign it created is being deleted: the block's last line is its status or a 404.
       expect(deleted).toMatch(/DELETE PENDING|DELETE IN_PROGRESS|ResourceNotFoundException/);
       // Each run reuses the tracker the first created, and leaves no campaign serving: its own is listed as

@@ -4,6 +4,7 @@
  * nothing else exists; each resource the API creates then appears, with its status, newest first.
  */
 import { expect } from '@jest/globals';
+import { DEFAULT_FILTERS, filterOutputName } from '../../lib/contract/personalize-filters';
 import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { startLocalMode, type LocalMode } from '../../local/start';
 import { callApi, silenceHandlerLogs, temporaryDirectory, waitFor, type ApiResponse } from './helpers';
@@ -16,6 +17,7 @@ interface Status {
   solutionVersions: Array<Record<string, string>>;
   campaigns: Array<Record<string, string>>;
   eventTrackers: Array<Record<string, string>>;
+  filters: Array<Record<string, string>>;
 }
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -76,6 +78,30 @@ describe('GET /status in local mode', () => {
     expect(initial.eventTrackers).toEqual([]);
   });
 
+  it("lists the stack's declared filters, provisioned by local mode, with the fields DescribeFilter names", async () => {
+    const { filters } = await status();
+    expect(
+      filters
+        .map(({ name, filterArn, filterExpression, status }) => ({
+          name,
+          filterArn,
+          filterExpression,
+          status,
+        }))
+        .sort((a, b) => (a.filterArn ?? '').localeCompare(b.filterArn ?? '')),
+    ).toEqual(
+      DEFAULT_FILTERS.map((definition) => ({
+        name: expect.stringContaining(`-${definition.name}-`),
+        filterArn: local.outputs[filterOutputName(definition)],
+        filterExpression: definition.expression,
+        status: 'ACTIVE',
+      })).sort((a, b) => (a.filterArn ?? '').localeCompare(b.filterArn ?? '')),
+    );
+    expect(local.outputs['FilterArnUnwatched']).toMatch(
+      /^arn:aws:personalize:us-east-1:\d{12}:filter\/.*-unwatched-[0-9a-f]{8}$/,
+    );
+  });
+
   it('shows each version, campaign and tracker the API creates, with its status, newest first', async () => {
     const solutionArn = local.outputs[STACK_OUTPUTS.solutionArn]!;
     const datasetGroupArn = local.outputs[STACK_OUTPUTS.datasetGroupArn]!;
@@ -128,16 +154,18 @@ describe('GET /status in local mode', () => {
     expect(after.importJobs.map((job) => job.status)).toEqual(['ACTIVE', 'ACTIVE']);
   });
 
-  it('is read-only: the only calls it makes are List* and DescribeEventTracker', async () => {
+  it('is read-only: the only calls it makes are List*, DescribeEventTracker and DescribeFilter', async () => {
     const from = local.personalize.calls.length;
     await status();
     const operations = new Set(local.personalize.calls.slice(from).map((call) => call.operation));
 
     expect([...operations].sort()).toEqual([
       'DescribeEventTracker',
+      'DescribeFilter',
       'ListCampaigns',
       'ListDatasetImportJobs',
       'ListEventTrackers',
+      'ListFilters',
       'ListSolutionVersions',
     ]);
   });
