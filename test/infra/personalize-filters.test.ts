@@ -60,7 +60,11 @@ describe('the filter custom resource handler (lambda/configureFilter.ts)', () =>
   });
 
   test('isComplete creates the filter once, then completes when it is ACTIVE, with its ARN as an attribute', async () => {
-    personalize.on(DescribeFilterCommand).rejectsOnce(notFound());
+    personalize
+      .on(DescribeFilterCommand)
+      .rejectsOnce(notFound())
+      .resolvesOnce({ filter: { status: 'CREATE IN_PROGRESS' } })
+      .resolvesOnce({ filter: { status: 'ACTIVE' } });
     expect(await isComplete(cfnEvent('Create'))).toEqual({ IsComplete: false });
     expect(personalize.commandCalls(CreateFilterCommand).map((c) => c.args[0].input)).toEqual([
       {
@@ -69,9 +73,7 @@ describe('the filter custom resource handler (lambda/configureFilter.ts)', () =>
         filterExpression: PROPERTIES.FilterExpression,
       },
     ]);
-    personalize.on(DescribeFilterCommand).resolvesOnce({ filter: { status: 'CREATE IN_PROGRESS' } });
     expect(await isComplete(cfnEvent('Create'))).toEqual({ IsComplete: false });
-    personalize.on(DescribeFilterCommand).resolvesOnce({ filter: { status: 'ACTIVE' } });
     expect(await isComplete(cfnEvent('Create'))).toEqual({
       IsComplete: true,
       Data: { FilterArn: FILTER_ARN },
@@ -87,14 +89,16 @@ describe('the filter custom resource handler (lambda/configureFilter.ts)', () =>
   });
 
   test('on Delete: deletes the filter named by the resource, completes once it is gone', async () => {
-    personalize.on(DescribeFilterCommand).resolvesOnce({ filter: { status: 'ACTIVE' } });
+    personalize
+      .on(DescribeFilterCommand)
+      .resolvesOnce({ filter: { status: 'ACTIVE' } })
+      .resolvesOnce({ filter: { status: 'DELETE IN_PROGRESS' } })
+      .rejectsOnce(notFound());
     expect(await isComplete(cfnEvent('Delete'))).toEqual({ IsComplete: false });
     expect(personalize.commandCalls(DeleteFilterCommand).map((c) => c.args[0].input)).toEqual([
       { filterArn: FILTER_ARN },
     ]);
-    personalize.on(DescribeFilterCommand).resolvesOnce({ filter: { status: 'DELETE IN_PROGRESS' } });
     expect(await isComplete(cfnEvent('Delete'))).toEqual({ IsComplete: false });
-    personalize.on(DescribeFilterCommand).rejectsOnce(notFound());
     expect(await isComplete(cfnEvent('Delete'))).toEqual({ IsComplete: true });
     expect(personalize.commandCalls(DeleteFilterCommand)).toHaveLength(1);
   });
