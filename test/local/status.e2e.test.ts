@@ -111,10 +111,16 @@ describe('GET /status in local mode', () => {
     expect(training.solutionVersions).toEqual([
       expect.objectContaining({ solutionVersionArn: first.solutionVersionArn, trainingMode: 'FULL' }),
     ]);
-    const active = await waitFor('v1 ACTIVE in /status', async () => {
-      const current = await status();
-      return current.solutionVersions[0]?.status === 'ACTIVE' ? current : undefined;
-    });
+    // Training the sample data takes seconds, longer on a loaded machine: a generous bound.
+    const active = await waitFor(
+      'v1 ACTIVE in /status',
+      async () => {
+        const current = await status();
+        return current.solutionVersions[0]?.status === 'ACTIVE' ? current : undefined;
+      },
+      120_000,
+      250,
+    );
     expect(active.solutionVersions[0]?.creationDateTime).toMatch(ISO_8601);
 
     const campaign = await ok('/campaign', { solutionVersionArn: first.solutionVersionArn, name: 'status' });
