@@ -64,8 +64,8 @@ export interface ProvisionedModel {
   readonly interactionsDatasetArn: string;
   readonly itemsDatasetArn: string;
   readonly solutionArn: string;
-  /** The declared filters, each with its ARN. */
-  readonly filters: readonly { readonly definition: FilterDefinition; readonly filterArn: string }[];
+  /** The declared filters, each with its ARN (absent where only the model's resources are named). */
+  readonly filters?: readonly { readonly definition: FilterDefinition; readonly filterArn: string }[];
 }
 
 type Describe = () => Promise<{ status?: string; failureReason?: string }>;

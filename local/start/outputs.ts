@@ -32,7 +32,7 @@ export function stackOutputs(
     [STACK_OUTPUTS.archiveBucketName]: config.archiveBucketName,
     [STACK_OUTPUTS.failedRecordsBucketName]: config.failedRecordsBucketName,
     ...Object.fromEntries(
-      model.filters.map(({ definition, filterArn }) => [filterOutputName(definition), filterArn]),
+      (model.filters ?? []).map(({ definition, filterArn }) => [filterOutputName(definition), filterArn]),
     ),
     // Local only: on AWS the key's value is read with `aws apigateway get-api-key --include-value`.
     ApiKey: config.apiKey,
