@@ -309,7 +309,7 @@ function countBatch(plan: DeliveryPlan, setAside: readonly SetAside[]): void {
 async function keep(setAside: readonly SetAside[], deps: ConsumerDependencies): Promise<boolean> {
   try {
     const { key, body } = await putConsumerFailures(deps.s3, deps.failedRecordsBucket, setAside);
-    // One line per write, exactly this message with a numeric count: the stack's metric filter counts it.
+    // One line per write, for an operator reading the logs; the alarm counts the RecordsSetAside metric.
     deps.logger.warn(CONSUMER_DEAD_LETTER_LOG_MESSAGE, { count: setAside.length, reason: body.reason, key });
     return true;
   } catch (error) {

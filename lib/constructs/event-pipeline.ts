@@ -9,10 +9,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { CONSUMER_FAILURES_PREFIX, FAILED_RECORDS_BUCKET_ENV } from '../../lambda/shared/ownership';
-import {
-  CONSUMER_DEAD_LETTER_LOG_MESSAGE,
-  PUT_EVENTS_SOURCE_SETTINGS,
-} from '../contract/event-source-settings';
+import { DIMENSIONS, METRICS, METRICS_NAMESPACE } from '../../lambda/shared/metric-definitions';
+import { PUT_EVENTS_SOURCE_SETTINGS } from '../contract/event-source-settings';
 import { acknowledge, attributeFinding } from './acknowledge';
 import { DEFAULTS } from './defaults';
 import { FailedRecordsDestination, LAMBDA_FAILURES_PREFIX } from './failed-records-destination';
@@ -84,7 +82,7 @@ export class EventPipeline extends Construct {
     if (window.toSeconds() < 0 || window.toSeconds() > 300)
       throw new Error(`batchingWindow must be 0 to 300 seconds, got ${window.toSeconds()} s`);
     const mapping = this.connect(props.consumer, window);
-    this.failedRecordsAlarm = this.alarmOnFailedRecords(props.consumer, mapping);
+    this.failedRecordsAlarm = this.alarmOnFailedRecords(mapping);
     this.failedRecordsLostAlarm = this.alarmOnLostRecords(props.consumer);
     this.consumerLagAlarm = this.alarmOnConsumerLag(props.consumer);
 
@@ -225,9 +223,10 @@ export class EventPipeline extends Construct {
 
   /**
    * Fires as soon as one record is set aside: Lambda's count of records sent to the on-failure destination,
-   * plus the consumer's own, counted from its `{"message":"Records dead-lettered","count":N}` log lines.
+   * plus the consumer's own, its RecordsSetAside metric (metric-definitions.ts), one name for one figure:
+   * the dashboard reads the same metric.
    */
-  private alarmOnFailedRecords(consumer: HandlerFunction, source: KinesisEventSource): cloudwatch.Alarm {
+  private alarmOnFailedRecords(source: KinesisEventSource): cloudwatch.Alarm {
     const period = Duration.minutes(5);
     const fromLambda = new cloudwatch.Metric({
       namespace: 'AWS/Lambda',
@@ -236,13 +235,13 @@ export class EventPipeline extends Construct {
       statistic: cloudwatch.Stats.SUM,
       period,
     });
-    const fromConsumer = new logs.MetricFilter(this, 'ConsumerDeadLetters', {
-      logGroup: consumer.logGroup,
-      metricNamespace: `NrtRecommendations/${Stack.of(this).stackName}`,
-      metricName: 'ConsumerDeadLetteredRecords',
-      filterPattern: logs.FilterPattern.stringValue('$.message', '=', CONSUMER_DEAD_LETTER_LOG_MESSAGE),
-      metricValue: '$.count',
-    }).metric({ statistic: cloudwatch.Stats.SUM, period });
+    const fromConsumer = new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: METRICS.recordsSetAside.name,
+      dimensionsMap: { [DIMENSIONS.service]: Stack.of(this).stackName },
+      statistic: cloudwatch.Stats.SUM,
+      period,
+    });
 
     const bucket = this.failedRecordsBucket.bucketName;
     return new cloudwatch.Alarm(this, 'FailedRecordsAlarm', {

@@ -47,7 +47,7 @@ export function parseBatchingWindowSeconds(value: unknown, name = 'batchingWindo
 }
 
 /**
- * What the consumer logs, once per call, when it sets records aside itself (lambda/shared/delivery.ts); the
- * stack's metric filter counts these lines, so both read this one string.
+ * What the consumer logs, once per call, when it sets records aside itself (lambda/shared/delivery.ts), with
+ * the count, the reason and the object's key; the alarms count the RecordsSetAside metric, not these lines.
  */
 export const CONSUMER_DEAD_LETTER_LOG_MESSAGE = 'Records dead-lettered';
