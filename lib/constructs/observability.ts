@@ -104,6 +104,7 @@ export class Observability extends Construct {
         sid: 'CloudWatchAlarmsPublish',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        // In a key policy, "*" is the key the policy is attached to, not every key (KMS key policies page).
         resources: ['*'],
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),

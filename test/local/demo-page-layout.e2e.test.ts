@@ -4,16 +4,16 @@
  * item titles are shown, after a click the focus follows the clicked item (never a row that now holds another)
  * and the change summary stays in view, and on a wide screen the controls sit beside the list.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { PROVISIONING_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { startLocalMode, type LocalMode } from '../../local/start';
 import { silenceHandlerLogs, temporaryDirectory } from './helpers';
+import { launchChromium, requireChromium } from './browser';
 
 jest.setTimeout(180_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUTPUT_DIR = resolve(__dirname, '..', '..', 'test-output');
 const API_KEY = 'demo-page-layout-key';
 
@@ -36,11 +36,7 @@ describe('the demo page at 390 and 1280 px', () => {
     });
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not at ${CHROMIUM}: the demo page's browser test needs it. Install it with apt-get install -y chromium (or set CHROMIUM_PATH).`,
-      );
-    }
+    requireChromium("the demo page's browser test");
     restoreStdout = silenceHandlerLogs();
     state = temporaryDirectory('demo-page-layout');
     local = await startLocalMode({
@@ -51,7 +47,7 @@ describe('the demo page at 390 and 1280 px', () => {
       log: () => undefined,
     });
     root = local.url.replace(/\/prod$/, '');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     mkdirSync(OUTPUT_DIR, { recursive: true });
   });

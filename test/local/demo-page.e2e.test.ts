@@ -4,16 +4,16 @@
  * through GET /status, shows a user's recommendations with catalogue metadata, and a click through /data
  * (Kinesis, the consumer, Personalize) changes the list within seconds, with the lag shown.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { startLocalMode, type LocalMode } from '../../local/start';
 import { callApi, silenceHandlerLogs, temporaryDirectory, untilActive } from './helpers';
+import { launchChromium, requireChromium } from './browser';
 
 jest.setTimeout(120_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUTPUT_DIR = resolve(__dirname, '..', '..', 'test-output');
 const API_KEY = 'demo-page-e2e-key';
 
@@ -35,11 +35,7 @@ describe('the demo page, in headless Chromium', () => {
     page.$$eval('#recommendations li', (rows) => rows.map((row) => row.getAttribute('data-item-id') ?? ''));
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not at ${CHROMIUM}: the demo page's browser test needs it. Install it with apt-get install -y chromium (or set CHROMIUM_PATH).`,
-      );
-    }
+    requireChromium("the demo page's browser test");
     restoreStdout = silenceHandlerLogs();
     state = temporaryDirectory('demo-page-e2e');
     local = await startLocalMode({
@@ -62,7 +58,7 @@ describe('the demo page, in headless Chromium', () => {
       name: 'demo',
       datasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn],
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 900, height: 1400 } });
   });
 

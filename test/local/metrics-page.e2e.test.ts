@@ -4,16 +4,16 @@
  * (Debian's chromium, driven by playwright-core), shows events received, delivered and Personalize's count,
  * and the recommendation latency p50/p99, updating live as events and requests arrive.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { PROVISIONING_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { startLocalMode, type LocalMode } from '../../local/start';
 import { callApi, temporaryDirectory, waitFor } from './helpers';
+import { launchChromium, requireChromium } from './browser';
 
 jest.setTimeout(180_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const API_KEY = 'metrics-page-e2e-key';
 
 describe('the metrics page, in headless Chromium', () => {
@@ -37,11 +37,7 @@ describe('the metrics page, in headless Chromium', () => {
     );
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not at ${CHROMIUM}: the metrics page's browser test needs it. Install it with apt-get install -y chromium (or set CHROMIUM_PATH).`,
-      );
-    }
+    requireChromium("the metrics page's browser test");
     // What reaches the terminal, with the handlers' JSON log lines kept off the test output.
     const write = process.stdout.write.bind(process.stdout);
     const spy = jest
@@ -61,7 +57,7 @@ describe('the metrics page, in headless Chromium', () => {
       provision: true,
       log: () => undefined,
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     page = await browser.newPage();
   });
 
