@@ -18,9 +18,19 @@ export interface Recommendations {
 export interface StackStatus {
   readonly campaigns?: Array<{ campaignArn: string; status: string }>;
   readonly eventTrackers?: Array<{ eventTrackerArn: string; status: string; trackingId?: string }>;
+  readonly filters?: Array<{ name: string; filterArn: string; status: string }>;
+}
+
+/** A filter for GetRecommendations: its ARN and, for one with `$PARAMETER`s, their values. */
+export interface RequestFilter {
+  readonly filterArn: string;
+  readonly filterValues?: Readonly<Record<string, string>>;
 }
 
 export type Channel = 'data' | 'putEvents';
+
+/** The sample data's event types: the stack's `unwatched` filter leaves out what was watched. */
+export type EventType = 'click' | 'watch';
 
 export interface Click {
   readonly userId: string;
@@ -62,8 +72,16 @@ export class Api {
     private readonly apiKey: string,
   ) {}
 
-  getRecommendations(campaignArn: string, userId: string, numResults = 10): Promise<Recommendations> {
+  getRecommendations(
+    campaignArn: string,
+    userId: string,
+    numResults = 10,
+    filter?: RequestFilter,
+  ): Promise<Recommendations> {
     const query = new URLSearchParams({ campaignArn, userId, numResults: String(numResults) });
+    if (filter) query.set('filterArn', filter.filterArn);
+    // The API takes filterValues as a JSON object, URL-encoded (URLSearchParams encodes it).
+    if (filter?.filterValues) query.set('filterValues', JSON.stringify(filter.filterValues));
     return this.call<Recommendations>('GET', `getRecommendations?${query}`, undefined, 'Recommendations');
   }
 
@@ -76,17 +94,25 @@ export class Api {
     return this.call<StackStatus>('GET', 'status', undefined, 'The stack status');
   }
 
-  /** One click: through Kinesis (`/data`, asynchronous) or straight to Personalize (`/putEvents`). */
-  sendClick(channel: Channel, click: Click, idempotencyKey: string): Promise<unknown> {
-    const batch = { ...click, eventType: 'click', interactions: 1, idempotencyKey };
+  /**
+   * One event (a click, or a watch): through Kinesis (`/data`, asynchronous) or straight to Personalize
+   * (`/putEvents`).
+   */
+  sendClick(
+    channel: Channel,
+    click: Click,
+    idempotencyKey: string,
+    eventType: EventType = 'click',
+  ): Promise<unknown> {
+    const batch = { ...click, eventType, interactions: 1, idempotencyKey };
     return channel === 'data'
       ? this.call(
           'POST',
           'data',
           { 'stream-name': 'ignored', PartitionKey: click.userId, Data: batch },
-          'The click',
+          `The ${eventType}`,
         )
-      : this.call('POST', 'putEvents', batch, 'The click');
+      : this.call('POST', 'putEvents', batch, `The ${eventType}`);
   }
 
   private async call<T>(method: string, path: string, body: unknown, what: string): Promise<T> {

@@ -3,8 +3,9 @@
  * The demo page: connect with the API key, pick a user, click an item, and watch the recommendations change.
  * The key is kept in sessionStorage only (this tab); the page never holds it otherwise.
  */
-import { Api, ApiError, newIdempotencyKey, type Channel, type Recommendation } from './api';
+import { Api, ApiError, newIdempotencyKey, type Channel, type EventType, type Recommendation } from './api';
 import { describeDiff, diffLists, listsDiffer } from './diff';
+import { FilterControls, findStackFilters, genresOf, leftBecauseWatched } from './filters';
 import {
   itemName,
   renderLeft,
@@ -54,6 +55,16 @@ const ui = {
   left: byId<HTMLParagraphElement>('left'),
   log: byId<HTMLOListElement>('log'),
 };
+
+/** The "hide what this user watched" toggle and the genre picker: a change shows the user's list again. */
+const filters = new FilterControls(
+  {
+    hideWatched: byId<HTMLInputElement>('hide-watched'),
+    genre: byId<HTMLSelectElement>('genre'),
+    note: byId<HTMLParagraphElement>('filters-note'),
+  },
+  () => void run(() => (state.userId ? showUser(state.userId) : Promise.resolve())),
+);
 
 const state: {
   catalogue?: Catalogue;
@@ -135,11 +146,17 @@ async function fillFromStatus(client: Api): Promise<void> {
   }
 }
 
+/** The stack's filters, from `GET /status`, for the toggle and the picker. */
+async function findFilters(client: Api): Promise<void> {
+  filters.useFilters(findStackFilters(await client.status()));
+}
+
 async function connect(): Promise<void> {
   clearError();
   const client = api();
   sessionStorage.setItem(KEY_STORAGE, ui.apiKey.value.trim());
   await fillFromStatus(client);
+  await findFilters(client);
   await showChosenUser('Connected.');
 }
 
@@ -168,6 +185,7 @@ async function provisionNow(): Promise<void> {
   ui.campaignArn.value = outputs.CampaignArn ?? ui.campaignArn.value;
   ui.trackingId.value = outputs.TrackingId ?? ui.trackingId.value;
   ui.provisionPanel.hidden = true;
+  await findFilters(client);
   await showChosenUser('Provisioned: a campaign and an event tracker are ACTIVE.');
 }
 
@@ -183,7 +201,7 @@ function newUserId(): string {
 async function fetchList(userId: string): Promise<Recommendation[]> {
   const campaignArn = ui.campaignArn.value.trim();
   if (!campaignArn) throw new Error('Enter a campaign ARN, or press Connect to find an ACTIVE one.');
-  return (await api().getRecommendations(campaignArn, userId)).itemList ?? [];
+  return (await api().getRecommendations(campaignArn, userId, 10, filters.choice())).itemList ?? [];
 }
 
 function draw(diff?: ReturnType<typeof diffLists>): void {
@@ -191,7 +209,7 @@ function draw(diff?: ReturnType<typeof diffLists>): void {
     ui.recommendations,
     state.list,
     state.catalogue,
-    (itemId) => void run(() => click(itemId)),
+    (itemId, eventType) => void run(() => send(itemId, eventType)),
     diff,
   );
   renderLeft(ui.left, diff?.left ?? [], state.catalogue);
@@ -216,13 +234,15 @@ async function showUser(userId: string): Promise<void> {
   const list = await fetchList(userId);
   state.userId = userId;
   state.list = list;
-  ui.recsUser.textContent = `for user ${userId}`;
+  const filter = filters.choice();
+  const filtered = filter ? ` (${filter.label})` : '';
+  ui.recsUser.textContent = `for user ${userId}${filtered}`;
   ui.change.textContent = '';
   draw();
   say(
     list.length === 0
-      ? `No recommendations for user ${userId}: the campaign returned an empty list.`
-      : `Top ${list.length} for user ${userId}. Click an item to send a click event.`,
+      ? `No recommendations for user ${userId}${filtered}: the campaign returned an empty list.`
+      : `Top ${list.length} for user ${userId}${filtered}. Click or watch an item to send that event.`,
   );
 }
 
@@ -231,7 +251,11 @@ function channel(): Channel {
   return checked?.value === 'putEvents' ? 'putEvents' : 'data';
 }
 
-async function click(itemId: string): Promise<void> {
+/**
+ * One event on an item, then the list asked again until it changes. A watch while the list hides what the user
+ * watched waits for the item to leave it, and says that is why it left.
+ */
+async function send(itemId: string, eventType: EventType): Promise<void> {
   const userId = state.userId;
   const trackingId = ui.trackingId.value.trim();
   if (!userId) throw new Error('Pick a user first.');
@@ -240,7 +264,15 @@ async function click(itemId: string): Promise<void> {
   const via = channel();
   const before = state.list;
   const started = performance.now();
-  const logged: LoggedEvent = { at: new Date(), userId, itemId, channel: via, outcome: 'sending...' };
+  const hidesWatched = eventType === 'watch' && filters.choice()?.hidesWatched === true;
+  const logged: LoggedEvent = {
+    at: new Date(),
+    userId,
+    itemId,
+    channel: via,
+    outcome: 'sending...',
+    eventType,
+  };
   const index = state.events.push(logged) - 1;
   renderLog(ui.log, state.events);
   const record = (outcome: string) => {
@@ -248,35 +280,41 @@ async function click(itemId: string): Promise<void> {
     renderLog(ui.log, state.events);
   };
   try {
-    await api().sendClick(via, { userId, itemId, trackingId }, newIdempotencyKey());
+    await api().sendClick(via, { userId, itemId, trackingId }, newIdempotencyKey(), eventType);
   } catch (error) {
     record(`failed: ${error instanceof Error ? error.message : String(error)}`);
     throw error;
   }
   record('accepted');
-  say(
-    `Click on ${itemName(itemId, state.catalogue)} sent through /${via}. Waiting for the recommendations to change...`,
-  );
+  const name = itemName(itemId, state.catalogue);
+  const noun = eventType === 'watch' ? 'Watch' : 'Click';
+  say(`${noun} of ${name} sent through /${via}. Waiting for the recommendations to change...`);
   const deadline = started + POLL_TIMEOUT_MS;
   for (;;) {
     const now = await fetchList(userId);
     if (state.userId !== userId) return;
-    if (listsDiffer(before, now)) {
+    const gone = !now.some((item) => item.itemId === itemId);
+    if (hidesWatched ? gone : listsDiffer(before, now)) {
       const lagMs = Math.round(performance.now() - started);
       const diff = diffLists(before, now);
       state.list = now;
       draw(diff);
-      ui.change.textContent = `Changed ${(lagMs / 1000).toFixed(1)} s after the click: ${describeDiff(diff)}.`;
+      const why = hidesWatched ? ` ${leftBecauseWatched(name)}` : '';
+      ui.change.textContent = `Changed ${(lagMs / 1000).toFixed(1)} s after the ${eventType}: ${describeDiff(diff)}.${why}`;
       ui.change.dataset.lagMs = String(lagMs);
       focusAfterChange(itemId);
-      record(`list changed after ${(lagMs / 1000).toFixed(1)} s`);
-      say(`Click on ${itemName(itemId, state.catalogue)} changed the recommendations of user ${userId}.`);
+      record(
+        hidesWatched
+          ? `left the list after ${(lagMs / 1000).toFixed(1)} s`
+          : `list changed after ${(lagMs / 1000).toFixed(1)} s`,
+      );
+      say(`${noun} of ${name} changed the recommendations of user ${userId}.`);
       return;
     }
     if (performance.now() > deadline) {
       record('no change seen');
       say(
-        `No change ${POLL_TIMEOUT_MS / 1000} s after the click. Through /data the event waits for the stream's consumer: see local mode's log, or try /putEvents.`,
+        `No change ${POLL_TIMEOUT_MS / 1000} s after the ${eventType}. Through /data the event waits for the stream's consumer: see local mode's log, or try /putEvents.`,
       );
       return;
     }
@@ -310,6 +348,7 @@ async function start(): Promise<void> {
     loadJson<Catalogue>('catalogue.json'),
   ]);
   state.catalogue = catalogue;
+  filters.showGenres(genresOf(catalogue));
   ui.apiUrl.value = config?.ApiUrl ?? new URL('prod/', location.href).href;
   ui.campaignArn.value = config?.CampaignArn ?? '';
   ui.trackingId.value = config?.TrackingId ?? '';

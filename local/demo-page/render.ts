@@ -3,7 +3,7 @@
  * Drawing the page: the recommendations as a list with score bars, catalogue metadata and change marks,
  * the items that left, and the log of events sent.
  */
-import type { Recommendation } from './api';
+import type { EventType, Recommendation } from './api';
 import type { Catalogue } from './build';
 import type { Change, ListDiff } from './diff';
 
@@ -35,14 +35,15 @@ function changeText(change: Change | undefined): string {
 }
 
 /**
- * The list, each item a row: rank, id, metadata, score bar, a Click button. `onClick` gets the item's id.
- * With `diff`, changed rows are marked (and animated unless the user prefers reduced motion).
+ * The list, each item a row: rank, id, metadata, score bar, a Click and a Watch button. `onEvent` gets the
+ * item's id and the event type. With `diff`, changed rows are marked (and animated unless the user prefers
+ * reduced motion).
  */
 export function renderRecommendations(
   list: HTMLOListElement,
   items: readonly Recommendation[],
   catalogue: Catalogue | undefined,
-  onClick: (itemId: string) => void,
+  onEvent: (itemId: string, eventType: EventType) => void,
   diff?: ListDiff,
 ): void {
   const top = Math.max(...items.map((item) => item.score ?? 0), Number.MIN_VALUE);
@@ -77,10 +78,17 @@ export function renderRecommendations(
       bar.append(fill);
       const scoreRow = element('div', { class: 'score-row' });
       scoreRow.append(bar, element('span', { class: 'score' }, `score ${score.toFixed(4)}`));
-      const button = element('button', { type: 'button', class: 'click' }, 'Click');
-      button.setAttribute('aria-label', `Click ${name}`);
-      button.addEventListener('click', () => onClick(item.itemId));
-      row.append(head, element('p', { class: 'meta' }, details), scoreRow, button);
+      const actions = element('div', { class: 'actions' });
+      for (const [eventType, label] of [
+        ['click', 'Click'],
+        ['watch', 'Watch'],
+      ] as const) {
+        const button = element('button', { type: 'button', class: eventType }, label);
+        button.setAttribute('aria-label', `${label} ${name}`);
+        button.addEventListener('click', () => onEvent(item.itemId, eventType));
+        actions.append(button);
+      }
+      row.append(head, element('p', { class: 'meta' }, details), scoreRow, actions);
       return row;
     }),
   );
@@ -105,6 +113,8 @@ export interface LoggedEvent {
   readonly itemId: string;
   readonly channel: string;
   readonly outcome: string;
+  /** @default 'click' */
+  readonly eventType?: EventType;
 }
 
 /** The events sent in this session, newest first. */
@@ -116,7 +126,7 @@ export function renderLog(list: HTMLOListElement, events: readonly LoggedEvent[]
         element(
           'li',
           {},
-          `${event.at.toLocaleTimeString()} user ${event.userId} clicked item ${event.itemId} via /${event.channel}: ${event.outcome}`,
+          `${event.at.toLocaleTimeString()} user ${event.userId} ${event.eventType === 'watch' ? 'watched' : 'clicked'} item ${event.itemId} via /${event.channel}: ${event.outcome}`,
         ),
       ),
   );
