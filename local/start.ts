@@ -31,7 +31,8 @@ async function main(): Promise<void> {
   const stopStarting = abortOnSignals(startUp);
   let local: LocalMode;
   try {
-    local = await startLocalMode({ ...options, signal: startUp.signal });
+    // The emulator and Kinesis in processes of their own: the gateway and handlers keep a core to themselves.
+    local = await startLocalMode({ ...options, separateProcesses: true, signal: startUp.signal });
   } catch (error) {
     if (!startUp.signal.aborted) throw error;
     console.log(

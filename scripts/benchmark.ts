@@ -31,8 +31,6 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { PUT_EVENTS_SOURCE_SETTINGS } from '../lib/contract/event-source-settings';
 import { STACK_OUTPUTS } from '../lib/contract/stack-outputs';
 import { RECIPES, train } from '../local/personalize/model';
@@ -241,12 +239,13 @@ type Row = [string, LoadResult | string];
  * stream (no new call for 3 s: three of the stack's 1 s batching windows), then clears them.
  */
 async function putEventsCallsOnceDrained(local: LocalMode): Promise<number> {
-  const count = () => local.personalize.calls.filter((call) => call.operation === 'PutEvents').length;
+  const count = async () =>
+    (await emulatorCalls(local)).filter((call) => call.operation === 'PutEvents').length;
   let last = -1;
   let stableSince = performance.now();
   const started = performance.now();
   for (;;) {
-    const now = count();
+    const now = await count();
     if (now !== last) {
       last = now;
       stableSince = performance.now();
@@ -255,8 +254,22 @@ async function putEventsCallsOnceDrained(local: LocalMode): Promise<number> {
       throw new Error('the consumer did not drain POST /data in 120 s');
     await sleep(250);
   }
-  local.personalize.clearCalls();
+  await clearEmulatorCalls(local);
   return last;
+}
+
+/** The calls the emulator (in its own process) recorded, from its admin route. */
+async function emulatorCalls(local: LocalMode): Promise<{ operation: string }[]> {
+  const response = await fetch(`${local.personalize.endpoint}/_emulator/calls`);
+  return ((await response.json()) as { calls: { operation: string }[] }).calls;
+}
+
+async function clearEmulatorCalls(local: LocalMode): Promise<void> {
+  const response = await fetch(`${local.personalize.endpoint}/_emulator/calls`, {
+    method: 'DELETE',
+    headers: { 'x-emulator-admin': '1' },
+  });
+  await response.arrayBuffer();
 }
 
 /** Trains each recipe the emulator supports on the sample data (data/), in this process, one at a time. */
@@ -342,16 +355,24 @@ function loadLiveEvents(
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {
-      local.personalize.clearCalls();
       if (code !== 0) return reject(new Error(`loading ${shape} events failed: ${err.slice(-500)}`));
-      resolve(out.trim());
+      clearEmulatorCalls(local).then(() => resolve(out.trim()), reject);
     });
   });
 }
 
-/** The resident memory of this process (local mode runs in it), in MB. */
-function residentMb(): number {
-  return process.memoryUsage().rss / 2 ** 20;
+/** The resident memory of local mode, in MB: this process (the gateway and handlers) and its service processes. */
+function residentMb(local: LocalMode): number {
+  const children = [local.processes.personalize?.pid, local.processes.kinesis?.pid].filter(
+    (pid): pid is number => pid !== undefined,
+  );
+  return process.memoryUsage().rss / 2 ** 20 + children.reduce((sum, pid) => sum + processRssMb(pid), 0);
+}
+
+/** A process's resident memory from /proc, in MB. */
+function processRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
 }
 
 function rate(result: LoadResult): string {
@@ -404,13 +425,28 @@ function restart(stateDir: string): Promise<{ seconds: number; rssMb: number }> 
       out += chunk.toString();
       if (!out.includes('Local mode is up')) return;
       const seconds = (performance.now() - started) / 1000;
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const rssMb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
+      // npm start and its service processes.
+      const rssMb = [child.pid ?? -1, ...childPids(child.pid ?? -1)].reduce(
+        (sum, pid) => sum + processRssMb(pid),
+        0,
+      );
       child.removeAllListeners('close');
       child.on('close', () => resolve({ seconds, rssMb }));
       child.kill('SIGINT');
     });
   });
+}
+
+/** The pids of a process's children, from /proc. */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(' ')
+      .filter((text) => text.trim() !== '')
+      .map(Number);
+  } catch {
+    return [];
+  }
 }
 
 async function main(): Promise<void> {
@@ -431,7 +467,14 @@ async function main(): Promise<void> {
   const ceilingServer = await startCeiling();
   const started = performance.now();
   // Recording the calls that reach the emulator counts the consumer's PutEvents calls; cleared after each use.
-  const local = await startLocalMode({ port: 0, stateDir, log: () => undefined, recordCalls: true });
+  // As npm start runs it: the emulator and Kinesis in processes of their own.
+  const local = await startLocalMode({
+    port: 0,
+    stateDir,
+    log: () => undefined,
+    recordCalls: true,
+    separateProcesses: true,
+  });
   const startup = performance.now() - started;
   try {
     const { report, deployment } = await runAll(local, ceilingServer, options);
@@ -539,6 +582,7 @@ async function zeroWindowRow(
     ...ports,
     stateDir,
     log: () => undefined,
+    separateProcesses: true,
     eventSourceSettings: { maxBatchingWindowSeconds: 0 },
   });
   try {
@@ -609,7 +653,7 @@ async function dataRows(local: LocalMode, targets: Targets, report: Report): Pro
     headers: targets.key,
     body: { Data: targets.data, PartitionKey: 'bench-writer' },
   };
-  local.personalize.clearCalls();
+  await clearEmulatorCalls(local);
   const dataWarmUp = await autocannon(dataLoad, 1);
   const dataResult = await autocannon(dataLoad, dataLoad.seconds);
   const accepted = dataWarmUp.requests - dataWarmUp.errors + dataResult.requests - dataResult.errors;
@@ -646,13 +690,13 @@ async function mixedRow(
     headers: targets.key,
     body: targets.data,
   };
-  const rssBefore = residentMb();
+  const rssBefore = residentMb(local);
   await Promise.all([autocannon(reads, 1), autocannon(writes, 1)]);
   const [read, write] = await Promise.all([
     autocannon(reads, reads.seconds),
     autocannon(writes, writes.seconds),
   ]);
-  const rssAfter = residentMb();
+  const rssAfter = residentMb(local);
   report.row(`mixed, ${label}: GET /getRecommendations`, read);
   report.row(`mixed, ${label}: POST /putEvents at the same time`, write);
   report.row(
@@ -677,17 +721,11 @@ async function control(local: LocalMode, operation: string, body: unknown): Prom
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-/** Resident memory after a full garbage collection (this process holds local mode). */
-function residentAfterGcMb(): number {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-  return residentMb();
-}
-
 /**
  * Trains `versions` solution versions on everything the group holds (the imported data and every live event so
- * far), each deployed to the campaign and served once: the longest event-loop stall of the serving process
- * while each trains, and its memory after the first and after the last.
+ * far), each deployed to the campaign and served once: the longest event-loop stall of each serving process
+ * while each trains (the gateway's here, the emulator's in its own process), and the emulator process's memory
+ * after each (after a full GC).
  */
 async function versionTrainingRows(
   local: LocalMode,
@@ -696,18 +734,21 @@ async function versionTrainingRows(
   versions: number,
 ): Promise<void> {
   const solutionArn = local.outputs[STACK_OUTPUTS.solutionArn];
-  const stalls: number[] = [];
+  const emulator = local.processes.personalize;
+  if (!emulator) throw new Error('the benchmark runs the emulator in its own process');
+  const stalls: { gateway: number; emulator: number }[] = [];
   const memory: number[] = [];
   for (let v = 1; v <= versions; v++) {
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
+    await emulator.stats();
     const { solutionVersionArn } = (await api(local, 'POST', '/solutionVersion', {
       solutionArn,
       version: `benchmark-${v}`,
     })) as { solutionVersionArn: string };
     await untilActive(local, '/describeSolutionVersion', { solutionVersionArn });
     delay.disable();
-    stalls.push(delay.max / 1e6);
+    stalls.push({ gateway: delay.max / 1e6, emulator: (await emulator.stats()).longestStallMs });
     await control(local, 'UpdateCampaign', { campaignArn: deployment.campaignArn, solutionVersionArn });
     for (;;) {
       const { campaign } = (await control(local, 'DescribeCampaign', {
@@ -723,15 +764,15 @@ async function versionTrainingRows(
       'GET',
       `/getRecommendations?campaignArn=${encodeURIComponent(deployment.campaignArn)}&userId=${QUERIED_USER}`,
     );
-    memory.push(residentAfterGcMb());
+    memory.push((await emulator.stats({ gc: true })).rssMb);
   }
-  const longest = Math.max(...stalls);
+  const longest = Math.max(...stalls.map((stall) => Math.max(stall.gateway, stall.emulator)));
   report.row(
-    `training ${versions} versions on the imported data and every live event so far: longest event-loop stall of the serving process, each`,
-    stalls.map((ms) => `${ms.toFixed(0)} ms`).join(', '),
+    `training ${versions} versions on the imported data and every live event so far: longest event-loop stall of the gateway process / of the emulator process, each`,
+    stalls.map((stall) => `${stall.gateway.toFixed(0)} / ${stall.emulator.toFixed(0)} ms`).join(', '),
   );
   report.target(
-    'longest event-loop stall of the serving process during training (imported data and the realistic live events)',
+    'longest event-loop stall of a serving process (gateway, emulator) during training (imported data and the realistic live events)',
     `${longest.toFixed(0)} ms`,
     'under 50 ms, at load 4',
     longest < 50,
@@ -739,7 +780,7 @@ async function versionTrainingRows(
   const first = memory[0] ?? NaN;
   const last = memory[memory.length - 1] ?? NaN;
   report.row(
-    `resident memory after each of ${versions} versions trained, deployed and served (after a full GC)`,
+    `the emulator process's resident memory after each of ${versions} versions trained, deployed and served (after a full GC)`,
     memory.map((mb) => `${mb.toFixed(0)} MB`).join(', '),
   );
   report.target(

@@ -23,6 +23,8 @@ const RETENTION_MS = 60 * 60 * 1000;
 
 export class ServiceMetrics {
   private points: ServiceDataPoint[] = [];
+  /** Data points dropped as older than the retention: `points[0]` is the data point of this number. */
+  private dropped = 0;
 
   constructor(private readonly now: () => number) {}
 
@@ -42,17 +44,39 @@ export class ServiceMetrics {
     return this.points.filter((point) => point.timestamp >= since);
   }
 
+  /**
+   * The data points from the `n`-th ever counted (0-based), and the number to ask from next time: how the
+   * emulator in a process of its own sends local mode's metrics page what it counted since it last sent.
+   */
+  pointsAfter(n: number): { points: ServiceDataPoint[]; next: number } {
+    return {
+      points: this.points.slice(Math.max(0, n - this.dropped)),
+      next: this.dropped + this.points.length,
+    };
+  }
+
+  /** Data points counted elsewhere (the emulator in a process of its own), kept as if counted here. */
+  addPoints(points: readonly ServiceDataPoint[]): void {
+    for (const point of points) this.keep(point);
+  }
+
   private add(dimensions: Record<string, string>, value: number, timestamp: number): void {
-    this.points.push({
+    this.keep({
       namespace: PERSONALIZE_NAMESPACE,
       metricName: PUT_EVENTS_REQUESTS,
       dimensions,
       value,
       timestamp,
     });
-    const oldest = timestamp - RETENTION_MS;
-    if ((this.points[0]?.timestamp ?? timestamp) < oldest) {
-      this.points = this.points.filter((point) => point.timestamp >= oldest);
+  }
+
+  private keep(point: ServiceDataPoint): void {
+    this.points.push(point);
+    const oldest = point.timestamp - RETENTION_MS;
+    if ((this.points[0]?.timestamp ?? point.timestamp) < oldest) {
+      const kept = this.points.filter((p) => p.timestamp >= oldest);
+      this.dropped += this.points.length - kept.length;
+      this.points = kept;
     }
   }
 }

@@ -31,7 +31,7 @@ import {
   type StackOutputs,
 } from './outputs';
 import { provision, withPersonalize } from './provisioning';
-import { startServices } from './services';
+import { startServices, type ServiceProcesses } from './services';
 import { Stops } from './shutdown';
 import { startStreamReaders } from './stream-readers';
 import type { MetricStore } from '../cloudwatch/metric-store';
@@ -58,6 +58,8 @@ export interface LocalMode {
   readonly failedRecords: FailedRecordsBucket;
   /** What the metrics page (`/metrics`) shows: the functions' EMF lines and the emulator's AWS/Personalize counts. */
   readonly metrics: MetricStore;
+  /** The child processes' pids and figures, when `separateProcesses` is on. */
+  readonly processes: ServiceProcesses;
   readonly eventSourceMappingUuid: string;
   readonly consumer: StreamConsumer;
   readonly archive: StreamArchive;
@@ -133,6 +135,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       s3: services.s3,
       failedRecords: services.failedRecords,
       metrics: services.metrics,
+      processes: services.processes,
       ...readers,
       close: () => (closing ??= stops.stopAll()),
     };

@@ -57,6 +57,13 @@ export interface LocalModeOptions {
    * for IAM conformance tests. @default false
    */
   readonly recordCalls?: boolean;
+  /**
+   * Run the Personalize emulator and Kinesis each in a child process of their own (started and stopped with
+   * local mode, dying with it), so the gateway and the handlers have a core to themselves: what `npm start`
+   * and the benchmark do. Off, everything runs in this process, and `personalize` also offers what only an
+   * emulator in this process can (injectFaults, calls): what tests use. @default false
+   */
+  readonly separateProcesses?: boolean;
   /** Wipe the state directory first. */
   readonly reset?: boolean;
   /**

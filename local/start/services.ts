@@ -17,10 +17,16 @@ import { MetricStore } from '../cloudwatch/metric-store';
 import { metricsPageSite } from '../cloudwatch/metrics-page';
 import { createKinesisClient, ensureStream, startKinesis } from '../kinesis/kinesis';
 import { FailedRecordsBucket } from '../lambda/failed-records';
-import { startPersonalizeEmulator, type PersonalizeEmulator } from '../personalize';
+import {
+  startPersonalizeEmulator,
+  type PersonalizeEmulator,
+  type PersonalizeEmulatorOptions,
+} from '../personalize';
+import { ServiceMetrics } from '../personalize/service-metrics';
 import { startS3StandIn, type S3Call, type S3StandIn } from '../s3/s3';
 import { PortInUseError } from '../shared/listen';
 import { ACCOUNT_ID, PROJECT_ROOT, type LocalModeConfig, type LocalModeOptions } from './options';
+import { ServiceStartError, startServiceProcess, type ServiceProcess } from './service-process';
 import type { Stops } from './shutdown';
 
 /** The credentials every handler gets (nothing local checks them; S3 records the key id). */
@@ -37,6 +43,14 @@ export interface Services {
   readonly gateway: LocalGateway;
   /** The functions' metrics (their EMF lines) and the emulator's AWS/Personalize counts: the metrics page. */
   readonly metrics: MetricStore;
+  /** The child processes' own figures, when the services run in processes of their own (else empty). */
+  readonly processes: ServiceProcesses;
+}
+
+/** What runs in child processes, by service, when `separateProcesses` is on. */
+export interface ServiceProcesses {
+  readonly personalize?: Pick<ServiceProcess, 'pid' | 'stats'>;
+  readonly kinesis?: Pick<ServiceProcess, 'pid' | 'stats'>;
 }
 
 /**
@@ -49,9 +63,10 @@ export async function startServices(
   stops: Stops,
   demoPage?: GatewayOptions['demoPage'],
 ): Promise<Services> {
-  const personalize = await startEmulator(config, options);
+  const processes: { personalize?: ServiceProcess; kinesis?: ServiceProcess } = {};
+  const personalize = await startEmulator(config, options, processes);
   stops.push(() => personalize.close());
-  const kinesis = await startStream(config, options, stops);
+  const kinesis = await startStream(config, options, processes, stops);
   const s3 = await startS3StandIn({ port: options.s3Port ?? 0, dir: config.s3Dir, ...recording(options) });
   stops.push(() => s3.close());
   const failedRecords = new FailedRecordsBucket(s3.store, config.failedRecordsBucketName, (key, status) =>
@@ -78,7 +93,7 @@ export async function startServices(
     sites: [metricsPageSite(metrics)],
   });
   stops.push(() => gateway.close());
-  return { personalize, kinesis, s3, failedRecords, gateway, metrics };
+  return { personalize, kinesis, s3, failedRecords, gateway, metrics, processes };
 }
 
 function recording(options: LocalModeOptions): { recordCalls: boolean } {
@@ -100,8 +115,9 @@ function onFailurePutCall(bucket: string, key: string, status: number): S3Call {
 async function startEmulator(
   config: LocalModeConfig,
   options: LocalModeOptions,
+  processes: { personalize?: ServiceProcess },
 ): Promise<PersonalizeEmulator> {
-  return startPersonalizeEmulator({
+  const emulatorOptions = {
     port: options.personalizePort ?? 0,
     s3Dir: config.s3Dir,
     stateDir: join(config.stateDir, 'personalize'),
@@ -111,24 +127,90 @@ async function startEmulator(
     ...(options.personalizeTransitionMs === undefined
       ? {}
       : { transitionMs: options.personalizeTransitionMs }),
-  }).catch((error: NodeJS.ErrnoException) => {
+  };
+  const started = options.separateProcesses
+    ? emulatorProcess(emulatorOptions, processes)
+    : startPersonalizeEmulator(emulatorOptions);
+  return started.catch((error: NodeJS.ErrnoException) => {
     throw error.code === 'EADDRINUSE'
       ? new PortInUseError(options.personalizePort ?? 0, 'Personalize emulator', 'PERSONALIZE_PORT')
       : error;
   });
 }
 
+/**
+ * The emulator in a child process: its endpoint, and its AWS/Personalize counts kept here for the metrics
+ * page. What only an emulator in this process can do synchronously (faults, the call record) is reached over
+ * its admin routes instead (`/_emulator/faults`, `/_emulator/calls`).
+ */
+async function emulatorProcess(
+  options: Omit<PersonalizeEmulatorOptions, 'time' | 'models'>,
+  processes: { personalize?: ServiceProcess },
+): Promise<PersonalizeEmulator> {
+  const serviceMetrics = new ServiceMetrics(() => Date.now());
+  const child = await startServiceProcess(
+    { service: 'personalize', options },
+    { onData: (points) => serviceMetrics.addPoints(points), onExit: serviceProcessDied() },
+  ).catch(asErrnoError);
+  processes.personalize = child;
+  const inAnotherProcess = (what: string) => (): never => {
+    throw new Error(
+      `The Personalize emulator runs in its own process (pid ${child.pid}): ${what} is reached over its admin routes (/_emulator/faults, /_emulator/calls)`,
+    );
+  };
+  return {
+    endpoint: child.endpoint,
+    port: child.port,
+    injectFaults: inAnotherProcess('injectFaults'),
+    clearFaults: inAnotherProcess('clearFaults'),
+    get calls(): never {
+      return inAnotherProcess('calls')();
+    },
+    clearCalls: inAnotherProcess('clearCalls'),
+    serviceMetrics,
+    close: () => child.close(),
+  };
+}
+
+/** A start failure from a child, as the error code it had there (EADDRINUSE is answered by the caller). */
+function asErrnoError(error: unknown): never {
+  if (error instanceof ServiceStartError && error.code) {
+    throw Object.assign(new Error(error.message), { code: error.code });
+  }
+  throw error;
+}
+
+/**
+ * A service process that dies while local mode runs leaves it unable to serve: an error nothing handles, so
+ * the command line's backstop stops local mode and exits non-zero (shutdown.ts), saying which died.
+ */
+function serviceProcessDied(): (error: Error) => void {
+  return (error) => {
+    setImmediate(() => {
+      throw error;
+    });
+  };
+}
+
 /** Kinesis with the stack's stream; its server and client are stopped with the rest. */
 async function startStream(
   config: LocalModeConfig,
   options: LocalModeOptions,
+  processes: { kinesis?: ServiceProcess },
   stops: Stops,
 ): Promise<{ endpoint: string; client: KinesisClient }> {
-  const server = await startKinesis({
+  const kinesisOptions = {
     port: options.kinesisPort ?? 0,
     dataDir: join(config.stateDir, 'kinesis'),
     portVariable: 'KINESIS_PORT',
-  });
+  };
+  const server = options.separateProcesses
+    ? await startServiceProcess(
+        { service: 'kinesis', options: kinesisOptions },
+        { onExit: serviceProcessDied() },
+      )
+    : await startKinesis(kinesisOptions);
+  if (options.separateProcesses) processes.kinesis = server as ServiceProcess;
   stops.push(() => server.close());
   const client = createKinesisClient(server.endpoint, config.region);
   stops.push(() => client.destroy());
