@@ -4,6 +4,7 @@ import type { Lifecycle } from './lifecycle';
 import type { EmulatorStore, EpochSeconds } from './store';
 import type { RequestBody } from './validation';
 import type { ServiceMetrics } from './service-metrics';
+import type { Impressions } from './impressions';
 
 /** The model module's functions (see model/types.ts); injectable so tests can swap the implementation. */
 export interface ModelModule {
@@ -27,6 +28,8 @@ export interface ServiceOptions {
   readonly autoTrainingDelayMs: number;
   /** The length of a day in a schedulingExpression `rate(N days)`. */
   readonly autoTrainingDayMs: number;
+  /** Time between User-Personalization's automatic updates (exploration.ts); two hours unless given. */
+  readonly automaticUpdateMs?: number;
 }
 
 /**
@@ -45,6 +48,8 @@ export interface EmulatorContext {
   readonly lifecycle: Lifecycle;
   /** What Personalize publishes to CloudWatch (AWS/Personalize), counted here. */
   readonly serviceMetrics: ServiceMetrics;
+  /** The lists answered by recommendationId, and each user's impressions (impressions.ts). */
+  readonly impressions: Impressions;
 }
 
 /** An operation of any of the three APIs: a decoded request body in, the response body out. */

@@ -42,6 +42,8 @@ export function putEvents(ctx: EmulatorContext, body: RequestBody): void {
     tracker.arn,
     eventList.map((event) => event.eventType),
   );
+  // Impressions (impressions.ts): what the user was shown and did not interact with, by recommendationId or listed.
+  ctx.impressions.record(tracker.datasetGroupArn, userId ?? sessionId, accepted);
   ctx.store.appendLive(
     accepted
       .filter((event) => event.itemId !== undefined)
@@ -126,6 +128,8 @@ interface ParsedEvent {
   readonly sentAt: number;
   readonly eventId?: string;
   readonly itemId?: string;
+  readonly recommendationId?: string;
+  readonly impression?: readonly string[];
 }
 
 /** Keys an event's `properties` may not use: they are fields of the event itself. */
@@ -145,7 +149,7 @@ function parseEvent(event: RequestBody, position: number): ParsedEvent {
   const eventType = requiredString(e, field('eventType'), { min: 1, max: 256 });
   const eventId = optionalString(e, field('eventId'), { min: 1, max: 256 });
   const itemId = optionalString(e, field('itemId'), { min: 1, max: 256 });
-  optionalString(e, field('recommendationId'), { min: 1, max: 40 });
+  const recommendationId = optionalString(e, field('recommendationId'), { min: 1, max: 40 });
   const eventValue = event['eventValue'];
   if (
     eventValue !== undefined &&
@@ -179,7 +183,14 @@ function parseEvent(event: RequestBody, position: number): ParsedEvent {
     requiredString(attribution, field('metricAttribution.eventAttributionSource'), { min: 1, max: 1024 });
   }
   const sentAt = parseTimestamp(event['sentAt'], field('sentAt'));
-  return { eventType, sentAt, eventId, itemId };
+  return {
+    eventType,
+    sentAt,
+    eventId,
+    itemId,
+    ...(recommendationId !== undefined ? { recommendationId } : {}),
+    ...(impression ? { impression: impression as string[] } : {}),
+  };
 }
 
 function parseTimestamp(value: unknown, field: string): number {

@@ -16,6 +16,7 @@ export { ManualTime, systemTime, type Clock, type Scheduler, type Time, type Tim
 export type { RecordedCall } from './recorder';
 export type { ServiceDataPoint, ServiceMetrics } from './service-metrics';
 export { DEFAULT_AUTO_TRAINING_DELAY_MS } from './control-plane/auto-training';
+export { AUTOMATIC_UPDATE_MS } from './exploration';
 
 export interface PersonalizeEmulatorOptions {
   /**
@@ -70,6 +71,12 @@ export interface PersonalizeEmulatorOptions {
    */
   readonly autoTrainingDayMs?: number;
   /**
+   * Time between User-Personalization's automatic updates, which bring items added with PutItems into the served
+   * model for exploration ("every two hours", the recipe page). `runAutomaticUpdates()` runs them at once.
+   * @default 7,200,000 (two hours)
+   */
+  readonly automaticUpdateMs?: number;
+  /**
    * Keep a record of every request answered (control plane, events, runtime): `emulator.calls`, also
    * `GET /_emulator/calls`. For IAM conformance tests.
    * @default false
@@ -92,6 +99,12 @@ export interface PersonalizeEmulator {
   /** The AWS/Personalize metrics Personalize would publish (PutEventsRequests), counted: service-metrics.ts. */
   readonly serviceMetrics: ServiceMetrics;
   clearCalls(): void;
+  /**
+   * Runs User-Personalization's automatic updates now instead of at their two-hourly time (the same as
+   * `POST /_emulator/automatic-updates`): items added with PutItems since reach exploration. Returns the versions
+   * updated.
+   */
+  runAutomaticUpdates(): string[];
   /** Stops serving and stops lifecycles; state already accepted is on disk when a stateDir is given. */
   close(): Promise<void>;
 }
@@ -113,6 +126,7 @@ export async function startPersonalizeEmulator(
     scheduler: time,
     autoTrainingDelayMs: options.autoTrainingDelayMs ?? DEFAULT_AUTO_TRAINING_DELAY_MS,
     autoTrainingDayMs: options.autoTrainingDayMs ?? DAY_MS,
+    ...(options.automaticUpdateMs !== undefined ? { automaticUpdateMs: options.automaticUpdateMs } : {}),
   });
   const recorder = options.recordCalls ? new CallRecorder(time) : undefined;
   const server = createEmulatorServer(service, faults, recorder);
@@ -132,6 +146,7 @@ export async function startPersonalizeEmulator(
     },
     serviceMetrics: service.serviceMetrics,
     clearCalls: () => recorder?.clear(),
+    runAutomaticUpdates: () => service.runAutomaticUpdates(),
     close: async () => {
       service.close();
       server.closeAllConnections();

@@ -12,7 +12,8 @@ import {
 import type { LiveContext, RecipeName, RecommendRequest, ScoredItem, TrainedModel } from './model/types';
 import { INPUT_LIST_MAX } from '../../lib/contract/recipes';
 import { runtimeNeedsOf } from './recipes';
-import type { SolutionVersionRecord } from './store';
+import type { CampaignRecord, SolutionVersionRecord } from './store';
+import { isUserPersonalization, itemExplorationOf, itemsSeqOf } from './exploration';
 import type { RequestBody } from './validation';
 import {
   optionalArn,
@@ -39,7 +40,7 @@ export function getRecommendations(ctx: EmulatorContext, body: RequestBody): unk
   // The model allows 0 (an unset integer in some SDKs): it means the default, 25. The documented maximum is 500.
   const numResults = optionalInteger(body, 'numResults', 0, 500) || 25;
   const filterArn = optionalArn(body, 'filterArn');
-  const { version, recipe, model } = servingModel(ctx, campaignArn);
+  const { campaign, version, recipe, model } = servingModel(ctx, campaignArn);
   // What each recipe type takes: lib/contract/recipes.ts (GetRecommendations' API reference).
   const needs = runtimeNeedsOf(recipe);
   if (needs.operation !== 'GetRecommendations') {
@@ -58,18 +59,30 @@ export function getRecommendations(ctx: EmulatorContext, body: RequestBody): unk
   const subject = { datasetGroupArn: groupOf(ctx, version), recipe, userId, itemId };
   const accept = requestFilter(ctx, filterArn, filterValuesOf(body), subject);
   const promotion = requestPromotion(ctx, body, subject);
-  const request = { userId, itemId, live: liveContext(ctx, version, userId) };
+  const exploring = recipe === 'aws-user-personalization';
+  const request = {
+    userId,
+    itemId,
+    live: liveContext(ctx, version, userId),
+    ...(exploring ? { exploration: itemExplorationOf(campaign.campaignConfig, version) } : {}),
+  };
   const select = (filter: Accept | undefined, count: number) => selectTop(model, request, filter, count);
   const itemList: ServedItem[] = promotion
     ? withPromotion(numResults, promotion, select, accept)
     : select(accept, numResults);
+  const recommendationId = newRecommendationId();
+  ctx.impressions.remember(
+    recommendationId,
+    subject.datasetGroupArn,
+    itemList.map((item) => item.itemId),
+  );
   return {
     itemList: itemList.map(({ itemId, score, promotionName }) => ({
       itemId,
       score,
       ...(promotionName !== undefined ? { promotionName } : {}),
     })),
-    recommendationId: newRecommendationId(),
+    recommendationId,
   };
 }
 
@@ -115,12 +128,18 @@ export function getPersonalizedRanking(ctx: EmulatorContext, body: RequestBody):
     live: liveContext(ctx, version, userId),
     ...(accept ? { accept } : {}),
   });
+  const recommendationId = newRecommendationId();
+  ctx.impressions.remember(
+    recommendationId,
+    groupOf(ctx, version),
+    ranked.map((item) => item.itemId),
+  );
   return {
     // Items without training interactions come last, with no score member at all.
     personalizedRanking: ranked.map(({ itemId, score }) =>
       score === undefined ? { itemId } : { itemId, score },
     ),
-    recommendationId: newRecommendationId(),
+    recommendationId,
   };
 }
 
@@ -129,6 +148,7 @@ function servingModel(
   ctx: EmulatorContext,
   campaignArn: string,
 ): {
+  campaign: CampaignRecord;
   version: SolutionVersionRecord;
   recipe: RecipeName;
   model: TrainedModel;
@@ -153,7 +173,7 @@ function servingModel(
     releaseUnservedModels(ctx);
     ctx.loadedModels.set(version.arn, model);
   }
-  return { version, recipe: model.recipe, model };
+  return { campaign, version, recipe: model.recipe, model };
 }
 
 /**
@@ -184,10 +204,15 @@ function liveContext(
 ): LiveContext {
   const group = groupOf(ctx, version);
   const cutoff = version.dataCutoffSeq ?? 0;
+  // User-Personalization takes items added since training at its automatic updates (exploration.ts); the other
+  // recipes serve them as they arrive.
+  const userPersonalization = isUserPersonalization(ctx, version);
+  const impressions = userPersonalization && userId ? ctx.impressions.ignoredBy(group, userId) : undefined;
   return {
     userEvents: userId ? ctx.store.userItemsAfter(group, userId, cutoff, LIVE_PROFILE_EVENTS) : [],
-    newItems: ctx.store.itemsAfter(group, cutoff),
+    newItems: ctx.store.itemsAfter(group, cutoff, userPersonalization ? itemsSeqOf(version) : Infinity),
     recentPopularity: ctx.store.recentPopularityAfter(group, cutoff),
+    ...(impressions ? { impressions } : {}),
   };
 }
 

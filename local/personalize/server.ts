@@ -129,7 +129,7 @@ function route(
   const path = (request.url ?? '/').split('?')[0] ?? '/';
   const target = request.headers['x-amz-target'];
   if (path.startsWith('/_emulator/')) {
-    handleAdmin(request, faults, recorder, request.method ?? 'GET', path, raw, response);
+    handleAdmin(request, service, faults, recorder, request.method ?? 'GET', path, raw, response);
     return;
   }
   if (request.method === 'POST' && typeof target === 'string') {
@@ -203,6 +203,7 @@ export const ADMIN_HEADER = 'x-emulator-admin';
 
 function handleAdmin(
   request: IncomingMessage,
+  service: PersonalizeService,
   faults: FaultInjector,
   recorder: CallRecorder | undefined,
   method: string,
@@ -232,6 +233,9 @@ function handleAdmin(
         recording: recorder !== undefined,
         calls: recorder?.calls ?? [],
       });
+    } else if (path === '/_emulator/automatic-updates' && method === 'POST') {
+      // User-Personalization's two-hourly automatic updates, now: new items reach exploration without the wait.
+      send(response, 200, 'application/json', { updated: service.runAutomaticUpdates() });
     } else if (path === '/_emulator/calls' && method === 'DELETE') {
       recorder?.clear();
       send(response, 200, 'application/json', { recording: recorder !== undefined, calls: [] });

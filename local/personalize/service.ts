@@ -8,6 +8,8 @@ import { CONTROL_PLANE_OPERATIONS, REST_OPERATIONS, type RestOperation } from '.
 import { checkInput, CONTROL_PLANE_RULES, REST_RULES, type StructureRule } from './rules';
 import type { RequestBody } from './validation';
 import { ServiceMetrics } from './service-metrics';
+import { Impressions } from './impressions';
+import { resumeAutomaticUpdates, runAutomaticUpdatesNow, startAutomaticUpdates } from './exploration';
 
 export type { ModelModule, ServiceOptions } from './context';
 export { parseAvroSchema } from './avro';
@@ -40,6 +42,7 @@ export class PersonalizeService {
       loadedModels,
       lifecycle,
       serviceMetrics: this.serviceMetrics,
+      impressions: new Impressions(),
     };
     this.ctx = ctx;
     this.operations = Object.fromEntries(
@@ -58,12 +61,18 @@ export class PersonalizeService {
       record.kind === 'datasetImportJob'
         ? { work: () => runImport(ctx, record) }
         : record.kind === 'solutionVersion'
-          ? { work: () => runTraining(ctx, record) }
+          ? { work: () => runTraining(ctx, record), onActive: () => startAutomaticUpdates(ctx, record) }
           : record.kind === 'solution'
             ? { onActive: () => solutionActive(ctx, record) }
             : {},
     );
     resumeSolutions(ctx);
+    resumeAutomaticUpdates(ctx);
+  }
+
+  /** User-Personalization's automatic updates, run now (exploration.ts); the ARNs of the versions updated. */
+  runAutomaticUpdates(): string[] {
+    return runAutomaticUpdatesNow(this.ctx);
   }
 
   /** The current tags of a resource, by key; undefined when there is no such resource. */

@@ -112,6 +112,18 @@ export interface SolutionVersionRecord extends ResourceBase {
   dataCutoffSeq?: number;
   trainingHours?: number;
   metrics?: SolutionMetrics;
+  /** User-Personalization's automatic updates (exploration.ts): the last one, if any. */
+  automaticUpdate?: AutomaticUpdate;
+}
+
+/** An automatic update of a User-Personalization version: the items it brought in, when, and its number. */
+export interface AutomaticUpdate {
+  /** Items put up to this live-log position are in the version's catalogue. */
+  readonly seq: number;
+  /** The clock's ms since the epoch: the next update is due AUTOMATIC_UPDATE_MS later. */
+  readonly at: number;
+  /** 0 when the version became ACTIVE, then one more per update that brought new data. */
+  readonly round: number;
 }
 
 export interface CampaignUpdate {

@@ -166,6 +166,8 @@ describe('Personalize emulator state directory', () => {
         ],
       }),
     );
+    // The automatic update that brings the item in is kept across the restart too.
+    h.emulator.runAutomaticUpdates();
     const everything = () =>
       h.runtime.send(
         new GetRecommendationsCommand({ campaignArn: p.campaignArn, userId: 'user-3', numResults: 500 }),

@@ -152,7 +152,7 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
       expect(dramaShare(after)).toBeGreaterThan(dramaShare(before));
     });
 
-    test('an item added with PutItems becomes recommendable', async () => {
+    test('an item added with PutItems becomes recommendable at the automatic update', async () => {
       await h.events.send(
         new PutItemsCommand({
           datasetArn: p.itemsDatasetArn,
@@ -161,6 +161,11 @@ describe('Personalize emulator events and runtime APIs (restJson1, real SDK clie
           ],
         }),
       );
+      // User-Personalization takes new items at its two-hourly automatic update (exploration.test.ts times it).
+      expect((await recommend('user-3', 500)).itemList?.map((i) => i.itemId)).not.toContain(
+        'brand-new-movie',
+      );
+      expect(h.emulator.runAutomaticUpdates()).toContain(p.solutionVersionArn);
       const { itemList = [] } = await recommend('user-3', 500);
       expect(itemList.map((i) => i.itemId)).toContain('brand-new-movie');
       // The softmax covers the whole catalogue, the new item included.

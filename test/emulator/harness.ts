@@ -213,8 +213,9 @@ export async function provision(
   h: Harness,
   prefix = 'test',
   recipe = 'aws-user-personalization',
+  options: { csv?: { interactions: string; items: string }; performAutoTraining?: boolean } = {},
 ): Promise<Provisioned> {
-  const csv = fixtureCsvs();
+  const csv = options.csv ?? fixtureCsvs();
   const interactionsLocation = writeS3Object(h, `${prefix}/interactions.csv`, csv.interactions);
   const itemsLocation = writeS3Object(h, `${prefix}/items.csv`, csv.items);
   const { datasetGroupArn = '' } = await h.personalize.send(
@@ -270,6 +271,9 @@ export async function provision(
       name: `${prefix}-solution`,
       datasetGroupArn,
       recipeArn: `arn:aws:personalize:::recipe/${recipe}`,
+      ...(options.performAutoTraining === undefined
+        ? {}
+        : { performAutoTraining: options.performAutoTraining }),
     }),
   );
   await settle(h, 'solution', solutionArn);

@@ -4,6 +4,7 @@ import { must, mustBeActive, mustBeNew, mustBeSettled, solutionOfVersion } from 
 import type { CampaignRecord } from '../store';
 import { optionalArn, optionalInteger, requiredName, type RequestBody } from '../validation';
 import { initialTags } from './tags';
+import { checkCampaignConfig } from '../exploration';
 
 /** The model sets no upper bound on minProvisionedTPS (min 1, a 32-bit integer). */
 const MAX_TPS = 2 ** 31 - 1;
@@ -12,6 +13,7 @@ export function createCampaign(ctx: EmulatorContext, body: RequestBody): unknown
   const name = requiredName(body);
   const version = must(ctx, 'solutionVersion', body, 'solutionVersionArn');
   const minProvisionedTPS = optionalInteger(body, 'minProvisionedTPS', 1, MAX_TPS) ?? 1;
+  checkCampaignConfig(body['campaignConfig']);
   mustBeActive(version, 'Solution version');
   const arn = resourceArn(ctx, `campaign/${name}`);
   mustBeNew(ctx, arn, `Campaign ${name} already exists`);
@@ -35,6 +37,7 @@ export function updateCampaign(ctx: EmulatorContext, body: RequestBody): unknown
   const versionArn = optionalArn(body, 'solutionVersionArn');
   const version = versionArn ? must(ctx, 'solutionVersion', body, 'solutionVersionArn') : undefined;
   const minProvisionedTPS = optionalInteger(body, 'minProvisionedTPS', 1, MAX_TPS);
+  checkCampaignConfig(body['campaignConfig']);
   mustBeActive(campaign, 'Campaign');
   if (version) mustBeActive(version, 'Solution version');
   const now = timestamp(ctx);

@@ -12,6 +12,7 @@ import type { SolutionRecord, SolutionVersionRecord, Tag, TrainingMode } from '.
 import { optionalEnum, optionalString, type RequestBody } from '../validation';
 import { manualVersionCreated } from './auto-training';
 import { initialTags } from './tags';
+import { startAutomaticUpdates } from '../exploration';
 
 const TRAINING_MODES: readonly TrainingMode[] = ['FULL', 'UPDATE', 'AUTOTRAIN'];
 
@@ -74,7 +75,10 @@ export function startSolutionVersion(
       ...(tags ? { tags } : {}),
       ...ctx.lifecycle.fresh(),
     },
-    { work: (): Promise<void> => runTraining(ctx, version) },
+    {
+      work: (): Promise<void> => runTraining(ctx, version),
+      onActive: () => startAutomaticUpdates(ctx, version),
+    },
   );
   solution.latestSolutionVersionArn = arn;
   ctx.store.touched();

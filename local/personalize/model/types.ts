@@ -69,6 +69,24 @@ export interface LiveContext {
   readonly newItems: readonly Item[];
   /** Item popularity from events since training, for new users and trends. */
   readonly recentPopularity?: RecentPopularity;
+  /**
+   * The user's impressions: per item, how many times it was shown to them (a recommendationId's list or an
+   * explicit `impression`) without their interacting with it since. User-Personalization lowers those items.
+   */
+  readonly impressions?: ReadonlyMap<string, number>;
+}
+
+/**
+ * A campaign's item exploration (CreateCampaign's itemExplorationConfig) as the model applies it: User-Personalization
+ * only (https://docs.aws.amazon.com/personalize/latest/dg/native-recipe-new-item-USER_PERSONALIZATION.html).
+ */
+export interface ItemExploration {
+  /** explorationWeight, 0 to 1: the chance an item with little interactions data is tried on a user of its taste. */
+  readonly weight: number;
+  /** explorationItemAgeCutOff: the oldest an item may be, in days before the latest interaction, to be explored. */
+  readonly itemAgeCutOffDays: number;
+  /** The automatic update the serving model is at: exploration draws again at each one. */
+  readonly round: number;
 }
 
 export interface RecommendRequest {
@@ -83,6 +101,12 @@ export interface RecommendRequest {
    * N (not after), so numResults is still met while enough accepted items remain.
    */
   readonly accept?: (itemId: string) => boolean;
+  /**
+   * The campaign's item exploration (User-Personalization). Without it the model explores cold items by a fixed
+   * share of their genre evidence (the model's own default); with it, items with little interactions data are
+   * tried on users of their taste with the configured weight, and with weight 0 never.
+   */
+  readonly exploration?: ItemExploration;
 }
 
 export interface RankRequest {

@@ -22,6 +22,8 @@ export interface Distribution {
   readonly group: Float64Array;
   readonly max: readonly [number, number];
   readonly offset: readonly [number, number];
+  /** Each group's share of the probability mass (new to the user, in the profile). */
+  readonly shares: readonly [number, number];
   /** Trained plus recent events per item: the tie-break of equal scores. */
   readonly events: Float64Array;
 }

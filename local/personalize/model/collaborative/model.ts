@@ -2,6 +2,7 @@ import { maxOf, tieOrders, topIndices, topScored, unseenNewItems, type Pacer } f
 import type {
   Interaction,
   Item,
+  ItemExploration,
   LiveContext,
   RankedItem,
   RankRequest,
@@ -95,15 +96,81 @@ export class CollaborativeModel implements TrainedModel {
     const catalogue = this.queryCatalogue(request.live.newItems);
     if (this.recipe === 'aws-sims' || this.recipe === 'aws-similar-items')
       return this.relatedItems(catalogue, request);
-    const distribution = this.distribution(catalogue, request.userId, request.live);
-    const keys = keysOf(distribution, this.scratch);
+    const { exploration } = request;
+    let distribution = this.distribution(catalogue, request.userId, request.live, exploration);
+    let keys = keysOf(distribution, this.scratch);
     const { events } = distribution;
     const { accept } = request;
     const acceptIndex = accept && ((j: number) => accept(catalogue.itemIds[j] ?? ''));
-    return topIndices(keys, request.numResults, events, undefined, catalogue.order, acceptIndex).map((j) => ({
+    const top = (): number[] =>
+      topIndices(keys, request.numResults, events, undefined, catalogue.order, acceptIndex);
+    let picked = top();
+    if (exploration && request.userId !== undefined) {
+      const explored = this.explore(catalogue, distribution, keys, picked, request, exploration);
+      if (explored) {
+        distribution = explored;
+        keys = keysOf(distribution, this.scratch);
+        picked = top();
+      }
+    }
+    return picked.map((j) => ({
       itemId: catalogue.itemIds[j] ?? '',
       score: Math.exp(keys[j] ?? -Infinity),
     }));
+  }
+
+  /**
+   * Item exploration as a campaign configures it: each item with less interactions data (fewer than
+   * `explorationMaxEvents` training events, or added since training), no older than the age cut-off, not in the
+   * user's profile and not ignored by them already, is tried on this user with probability weight x its genre
+   * affinity to them (0 to 1): so it reaches users of its genre in proportion to explorationWeight, and with weight
+   * 0 never. The tried items (at most the list's length, those with the lowest draws) take places drawn among the
+   * first `numResults - tried` of the list: each one's logit is raised to just above the item there, so every tried
+   * item stays in the list and the scores stay one softmax over the catalogue. The draws are seeded by user, item
+   * and automatic update: the same request gives the same list until the next update. Returns the distribution with
+   * the tried items raised, or undefined when none is tried.
+   */
+  private explore(
+    catalogue: QueryCatalogue,
+    distribution: Distribution & { affinity: Float64Array },
+    keys: Float64Array,
+    picked: readonly number[],
+    request: RecommendRequest,
+    exploration: ItemExploration,
+  ): (Distribution & { affinity: Float64Array }) | undefined {
+    const settings = COLLABORATIVE_SETTINGS;
+    const { logits, group, affinity, max, offset } = distribution;
+    if (exploration.weight <= 0 || picked.length === 0) return undefined;
+    const trainedSize = this.state.itemIds.length;
+    const { itemEvents, itemAgeDays } = this.state;
+    const ignored = request.live.impressions;
+    const maxAffinity = maxOf(affinity, 1e-9);
+    const userId = request.userId ?? '';
+    const { round } = exploration;
+    let tried: { j: number; itemId: string; draw: number }[] = [];
+    for (let j = 0; j < catalogue.itemIds.length; j++) {
+      if (group[j] === 1) continue;
+      const trained = j < trainedSize;
+      const events = trained ? (itemEvents?.[j] ?? this.trainedPopularity[j] ?? 0) : 0;
+      if (events >= settings.explorationMaxEvents) continue;
+      if (trained && (itemAgeDays?.[j] ?? 0) > exploration.itemAgeCutOffDays) continue;
+      const itemId = catalogue.itemIds[j] ?? '';
+      if ((ignored?.get(itemId) ?? 0) >= settings.impressionsEndingExploration) continue;
+      const chance = exploration.weight * Math.min(1, (affinity[j] ?? 0) / maxAffinity);
+      const tryDraw = chance > 0 ? draw(userId, itemId, round, 'try') : 1;
+      if (tryDraw >= chance || (request.accept && !request.accept(itemId))) continue;
+      tried.push({ j, itemId, draw: tryDraw });
+    }
+    if (tried.length === 0) return undefined;
+    if (tried.length > picked.length) tried = tried.sort((a, b) => a.draw - b.draw).slice(0, picked.length);
+    const places = Math.max(1, picked.length - tried.length + 1);
+    for (const { j, itemId } of tried) {
+      const place = Math.min(places - 1, Math.floor(draw(userId, itemId, round, 'place') * places));
+      // The key of the item at that place, as a logit of the group of items new to the user (the tried item's).
+      const key = keys[picked[place] ?? 0] ?? -Infinity;
+      logits[j] = Math.max(logits[j] ?? 0, (key - offset[0]) * settings.temperature + max[0] + 1e-9);
+    }
+    return { ...distribution, ...normalise(logits, group, distribution.shares) };
   }
 
   /**
@@ -229,15 +296,19 @@ export class CollaborativeModel implements TrainedModel {
     catalogue: QueryCatalogue,
     userId: string | undefined,
     live: LiveContext,
-  ): Distribution {
+    exploration?: ItemExploration,
+  ): Distribution & { affinity: Float64Array } {
     const settings = COLLABORATIVE_SETTINGS;
     const size = catalogue.itemIds.length;
     const profile = this.profileOf(catalogue, userId, live.userEvents);
     const weights = this.profileWeights(profile, size);
-    const { logits, events } = this.userLogits(catalogue, profile, weights, live.recentPopularity);
+    const { logits, events, affinity } = this.userLogits(catalogue, profile, weights, live, exploration);
     const group = this.scratch.zeroed('group', size);
     const mixed = profile.length > 0 && profile.length < size;
-    if (!mixed) return { logits, group, events, ...normalise(logits, group, [1, 0]) };
+    if (!mixed) {
+      const shares: [number, number] = [1, 0];
+      return { logits, group, events, affinity, shares, ...normalise(logits, group, shares) };
+    }
     const repeatShare = Math.min(0.95, Math.max(settings.minimumRepeatShare, this.state.repeatShare ?? 0));
     let maxWeight = 0;
     for (const item of profile) maxWeight = Math.max(maxWeight, weights[item] ?? 0);
@@ -246,32 +317,38 @@ export class CollaborativeModel implements TrainedModel {
       group[item] = 1;
       logits[item] = (logits[item] ?? 0) + settings.cooccurrenceWeight * ((weights[item] ?? 0) / maxWeight);
     }
-    return { logits, group, events, ...normalise(logits, group, [1 - repeatShare, repeatShare]) };
+    const shares: [number, number] = [1 - repeatShare, repeatShare];
+    return { logits, group, events, affinity, shares, ...normalise(logits, group, shares) };
   }
 
   private userLogits(
     catalogue: QueryCatalogue,
     profile: readonly number[],
     weights: Float64Array,
-    recent: RecentPopularity | undefined,
-  ): { logits: Float64Array; events: Float64Array } {
+    live: LiveContext,
+    exploration: ItemExploration | undefined,
+  ): { logits: Float64Array; events: Float64Array; affinity: Float64Array } {
     const settings = COLLABORATIVE_SETTINGS;
     const size = catalogue.itemIds.length;
     const trainedSize = this.state.itemIds.length;
     const cooccurrence = this.cooccurrenceOf(profile, weights, size);
     const affinity = this.genreAffinity(catalogue, profile, weights);
-    const { events, popularity } = this.popularityNow(catalogue, recent);
+    const { events, popularity } = this.popularityNow(catalogue, live.recentPopularity);
     const maxCooccurrence = maxOf(cooccurrence, 1e-9);
     const maxAffinity = maxOf(affinity, 1e-9);
     const logits = this.scratch.zeroed('logits', size);
     // Exploration is a bet on the user's taste: a user with no profile gets none, so for them an item nobody
-    // interacted with never outranks one with real history (only events since training lift it).
-    const exploring = profile.length > 0;
+    // interacted with never outranks one with real history (only events since training lift it). A campaign's
+    // configured exploration replaces the model's own (see explore()): an item without any event then ranks below
+    // every item with one, and only exploration brings it up.
+    const exploring = profile.length > 0 && exploration === undefined;
+    const withoutEvidence = settings.cooccurrenceWeight + settings.genreWeight + settings.popularityWeight;
     for (let j = 0; j < size; j++) {
       const itemAffinity = (affinity[j] ?? 0) / maxAffinity;
       let evidence = (cooccurrence[j] ?? 0) / maxCooccurrence;
       let itemPopularity = popularity[j] ?? 0;
-      if (exploring && (j >= trainedSize || this.trainedPopularity[j] === 0)) {
+      const cold = j >= trainedSize || this.trainedPopularity[j] === 0;
+      if (exploring && cold) {
         const share = j >= trainedSize ? settings.newItemCooccurrenceShare : settings.coldCooccurrenceShare;
         evidence = Math.max(evidence, share * itemAffinity);
         itemPopularity = Math.max(itemPopularity, settings.explorationPopularity);
@@ -280,8 +357,29 @@ export class CollaborativeModel implements TrainedModel {
         settings.cooccurrenceWeight * evidence +
         settings.genreWeight * itemAffinity +
         settings.popularityWeight * itemPopularity;
+      if (exploration && cold && (events[j] ?? 0) === 0) logits[j] = (logits[j] ?? 0) - withoutEvidence;
     }
-    return { logits, events };
+    if (live.impressions) this.lowerIgnored(catalogue, live.impressions, logits);
+    return { logits, events, affinity };
+  }
+
+  /**
+   * Items shown to the user and not interacted with since (impressions) are less likely: each impression lowers
+   * the item's logit, up to a cap. "Impression data, which the user did not interact with, included in PutEvents
+   * will decrease the chance of those products appearing in the recommendations again"
+   * (https://repost.aws/questions/QUAST8eVsOTx2YX9AtvGz7gQ); see docs/emulator.md for what is modelled.
+   */
+  private lowerIgnored(
+    catalogue: QueryCatalogue,
+    impressions: ReadonlyMap<string, number>,
+    logits: Float64Array,
+  ): void {
+    const { impressionPenalty, impressionCap } = COLLABORATIVE_SETTINGS;
+    for (const [itemId, count] of impressions) {
+      const j = catalogue.index.get(itemId);
+      if (j === undefined || count <= 0) continue;
+      logits[j] = (logits[j] ?? 0) - impressionPenalty * Math.min(count, impressionCap);
+    }
   }
 
   /**
@@ -408,6 +506,22 @@ export class CollaborativeModel implements TrainedModel {
       accept: request.accept,
     });
   }
+}
+
+/**
+ * A seeded draw in [0, 1) for a user, an item and an automatic update (FNV-1a over the three, then a
+ * mulberry32-style mix): the same arguments give the same draw, in any process.
+ */
+function draw(userId: string, itemId: string, round: number, purpose: string): number {
+  let hash = 0x811c9dc5;
+  const text = `${userId}\u0000${itemId}\u0000${round}\u0000${purpose}`;
+  for (let k = 0; k < text.length; k++) {
+    hash ^= text.charCodeAt(k);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  hash = Math.imul(hash ^ (hash >>> 15), hash | 1);
+  hash ^= hash + Math.imul(hash ^ (hash >>> 7), hash | 61);
+  return ((hash ^ (hash >>> 14)) >>> 0) / 4294967296;
 }
 
 /** Neighbour lists ([index, similarity, ...] per item) as three typed arrays. */

@@ -58,6 +58,19 @@ export const COLLABORATIVE_SETTINGS = {
     sims: { cooccurrence: 0.7, genre: 0.2, popularity: 0.1 },
     similarItems: { cooccurrence: 0.6, genre: 0.3, popularity: 0.1 },
   },
+  /**
+   * Item exploration as a campaign configures it (RecommendRequest.exploration): items with fewer training events
+   * than this are "items with less interactions data", the ones exploration tries on users of their taste.
+   */
+  explorationMaxEvents: 5,
+  /**
+   * Impressions: each time an item was shown to the user without their interacting with it lowers its logit by
+   * this much, up to `impressionCap` times (3 impressions: about 150 times less likely at the temperature below).
+   */
+  impressionPenalty: 0.5,
+  impressionCap: 8,
+  /** An item the user ignored this many times is no longer explored for them: impressions guide exploration. */
+  impressionsEndingExploration: 2,
   /** Softmax temperature over the catalogue: low enough that the top items carry visible mass. */
   temperature: 0.3,
 };

@@ -20,6 +20,13 @@ export interface CollaborativeSnapshot {
    * large for groceries or music. Absent in snapshots written before it existed: the minimum.
    */
   readonly repeatShare?: number;
+  /**
+   * Per item, its training events (a plain count) and its age in days: from its oldest training event to the
+   * latest event of the training data (0 for an item without events: Personalize then takes the latest interaction
+   * as its creation date). Item exploration reads them. Absent in snapshots written before they existed.
+   */
+  readonly itemEvents?: readonly number[];
+  readonly itemAgeDays?: readonly number[];
 }
 
 /**

@@ -1,5 +1,5 @@
 import { catalogueOf, interactionsByUser, Pacer } from '../shared';
-import type { RecipeName, TrainingData } from '../types';
+import type { Interaction, RecipeName, TrainingData } from '../types';
 import { CollaborativeModel } from './model';
 import { neighboursOf, type UserItems } from './neighbours';
 import { popularityPrior } from './popularity-over-time';
@@ -91,7 +91,42 @@ export async function trainCollaborative(
     profiles,
     await popularityPrior(data.interactions, catalogue.index, pacer),
     neighbours,
+    await itemEvidence(data.interactions, catalogue.index, pacer),
   );
+}
+
+/** One day in seconds (interaction timestamps are seconds). */
+const DAY_SECONDS = 86_400;
+
+/**
+ * Per item, its training events and its age in days before the latest training event, measured from its oldest
+ * event: what item exploration needs ("less interactions data", explorationItemAgeCutOff). An item without events
+ * is 0 days old: "If an item has no interaction data, its creation date is set as the timestamp of the latest
+ * interaction in the training set and is considered a new item" (the developer guide, Items datasets, creation
+ * timestamp data); the Items schema has no CREATION_TIMESTAMP.
+ */
+async function itemEvidence(
+  interactions: readonly Interaction[],
+  index: ReadonlyMap<string, number>,
+  pacer: Pacer,
+): Promise<{ itemEvents: number[]; itemAgeDays: number[] }> {
+  const itemEvents = new Array<number>(index.size).fill(0);
+  const oldest = new Array<number>(index.size).fill(Infinity);
+  let latest = -Infinity;
+  await pacer.chunks(interactions.length, 'evidence', (start, end) => {
+    for (let e = start; e < end; e++) {
+      const interaction = interactions[e];
+      const i = interaction && index.get(interaction.itemId);
+      if (interaction === undefined || i === undefined) continue;
+      itemEvents[i] = (itemEvents[i] ?? 0) + 1;
+      oldest[i] = Math.min(oldest[i] ?? Infinity, interaction.timestamp);
+      latest = Math.max(latest, interaction.timestamp);
+    }
+  });
+  const itemAgeDays = oldest.map((first) =>
+    Number.isFinite(first) ? Number(((latest - first) / DAY_SECONDS).toFixed(4)) : 0,
+  );
+  return { itemEvents, itemAgeDays };
 }
 
 /**
@@ -122,7 +157,8 @@ export async function completeCollaborative(
     neighbours[moved[s] ?? 0] = mapped;
     await pacer.step(list.length + 1, 'complete');
   }
-  return assemble(trained.recipe, catalogue, profiles, popularity, neighbours);
+  const evidence = await itemEvidence(data.interactions, catalogue.index, pacer);
+  return assemble(trained.recipe, catalogue, profiles, popularity, neighbours, evidence);
 }
 
 function assemble(
@@ -131,6 +167,7 @@ function assemble(
   profiles: UserProfiles,
   popularity: number[],
   neighbours: number[][],
+  evidence: { itemEvents: number[]; itemAgeDays: number[] },
 ): CollaborativeModel {
   return new CollaborativeModel(recipe, {
     recipe,
@@ -141,5 +178,7 @@ function assemble(
     popularity,
     histories: profiles.histories,
     repeatShare: profiles.repeatShare,
+    itemEvents: evidence.itemEvents,
+    itemAgeDays: evidence.itemAgeDays,
   });
 }
