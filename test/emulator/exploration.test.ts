@@ -134,6 +134,18 @@ describe('User-Personalization exploration of a new item (itemExplorationConfig,
     expect(await reached(h, campaigns.get('0.9') ?? '', actionFans, 'new-drama')).toBe(0);
   });
 
+  it('explores the same way whatever numResults asks for: the first 10 of a list of 30 are the list of 10', async () => {
+    const campaignArn = campaigns.get('0.9') ?? '';
+    for (const userId of dramaFans.slice(0, 20)) {
+      const ids = async (numResults: number) =>
+        (
+          (await h.runtime.send(new GetRecommendationsCommand({ campaignArn, userId, numResults })))
+            .itemList ?? []
+        ).map((i) => i.itemId);
+      expect((await ids(30)).slice(0, 10)).toEqual(await ids(10));
+    }
+  });
+
   it('with weight 0 never appears, over many requests and several automatic updates', async () => {
     for (let update = 0; update < 3; update++) {
       // New data since the last update, so the next one runs (and exploration draws again).
@@ -199,9 +211,10 @@ describe('explorationItemAgeCutOff', () => {
     const inTen = (campaign: string, item: string) =>
       reached(h, campaign, dramaFans, item, { numResults: 10 });
     expect(await inTen(thirty, itemId(26))).toBe(0);
-    expect(await inTen(ninety, itemId(26))).toBeGreaterThan(dramaFans.length / 2);
-    expect(await inTen(thirty, itemId(29))).toBeGreaterThan(dramaFans.length / 2);
-    expect(await inTen(ninety, itemId(29))).toBeGreaterThan(dramaFans.length / 2);
+    // Weight 1 tries all eleven young Drama items on every Drama fan, each placed among the first 25.
+    expect(await inTen(ninety, itemId(26))).toBeGreaterThan(dramaFans.length / 4);
+    expect(await inTen(thirty, itemId(29))).toBeGreaterThan(dramaFans.length / 4);
+    expect(await inTen(ninety, itemId(29))).toBeGreaterThan(dramaFans.length / 4);
   });
 
   it('CreateCampaign refuses an explorationWeight outside 0-1 or a cut-off of 0 days, naming the field', async () => {

@@ -102,16 +102,21 @@ export class CollaborativeModel implements TrainedModel {
     const { events } = distribution;
     const { accept } = request;
     const acceptIndex = accept && ((j: number) => accept(catalogue.itemIds[j] ?? ''));
-    const top = (): number[] =>
-      topIndices(keys, request.numResults, events, undefined, catalogue.order, acceptIndex);
-    let picked = top();
-    if (exploration && request.userId !== undefined) {
-      const explored = this.explore(catalogue, distribution, keys, picked, request, exploration);
+    const top = (count: number): number[] =>
+      topIndices(keys, count, events, undefined, catalogue.order, acceptIndex);
+    let picked: number[];
+    if (exploration && request.userId !== undefined && exploration.weight > 0) {
+      // Exploration places items among the first `explorationDepth` whatever numResults is: the first k of a
+      // longer list are the list of k.
+      const ranked = top(Math.max(request.numResults, COLLABORATIVE_SETTINGS.explorationDepth));
+      const explored = this.explore(catalogue, distribution, keys, ranked, request, exploration);
       if (explored) {
         distribution = explored;
         keys = keysOf(distribution, this.scratch);
-        picked = top();
       }
+      picked = explored ? top(request.numResults) : ranked.slice(0, request.numResults);
+    } else {
+      picked = top(request.numResults);
     }
     return picked.map((j) => ({
       itemId: catalogue.itemIds[j] ?? '',
@@ -124,9 +129,9 @@ export class CollaborativeModel implements TrainedModel {
    * `explorationMaxEvents` training events, or added since training), no older than the age cut-off, not in the
    * user's profile and not ignored by them already, is tried on this user with probability weight x its genre
    * affinity to them (0 to 1): so it reaches users of its genre in proportion to explorationWeight, and with weight
-   * 0 never. The tried items (at most the list's length, those with the lowest draws) take places drawn among the
-   * first `numResults - tried` of the list: each one's logit is raised to just above the item there, so every tried
-   * item stays in the list and the scores stay one softmax over the catalogue. The draws are seeded by user, item
+   * 0 never. The tried items (at most `explorationDepth`, those with the lowest draws) take places drawn among the
+   * first `explorationDepth - tried + 1` of the ranking: each one's logit is raised to just above the item there, so
+   * every tried item stays within the first `explorationDepth` and the scores stay one softmax over the catalogue. The draws are seeded by user, item
    * and automatic update: the same request gives the same list until the next update. Returns the distribution with
    * the tried items raised, or undefined when none is tried.
    */
@@ -162,8 +167,9 @@ export class CollaborativeModel implements TrainedModel {
       tried.push({ j, itemId, draw: tryDraw });
     }
     if (tried.length === 0) return undefined;
-    if (tried.length > picked.length) tried = tried.sort((a, b) => a.draw - b.draw).slice(0, picked.length);
-    const places = Math.max(1, picked.length - tried.length + 1);
+    const depth = Math.min(picked.length, settings.explorationDepth);
+    if (tried.length > depth) tried = tried.sort((a, b) => a.draw - b.draw).slice(0, depth);
+    const places = Math.max(1, depth - tried.length + 1);
     for (const { j, itemId } of tried) {
       const place = Math.min(places - 1, Math.floor(draw(userId, itemId, round, 'place') * places));
       // The key of the item at that place, as a logit of the group of items new to the user (the tried item's).

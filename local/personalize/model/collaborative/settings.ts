@@ -64,6 +64,11 @@ export const COLLABORATIVE_SETTINGS = {
    */
   explorationMaxEvents: 5,
   /**
+   * Explored items are placed among the first this many of the ranking (the default numResults), whatever numResults
+   * a request asks for: the first k of a longer list are then the list of k.
+   */
+  explorationDepth: 25,
+  /**
    * Impressions: each time an item was shown to the user without their interacting with it lowers its logit by
    * this much, up to `impressionCap` times (3 impressions: about 150 times less likely at the temperature below).
    */
