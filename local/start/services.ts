@@ -167,6 +167,7 @@ async function emulatorProcess(
       return inAnotherProcess('calls')();
     },
     clearCalls: inAnotherProcess('clearCalls'),
+    runAutomaticUpdates: inAnotherProcess('runAutomaticUpdates (/_emulator/automatic-updates)'),
     serviceMetrics,
     close: () => child.close(),
   };
