@@ -197,3 +197,21 @@ describe('stateful resources keep their logical ids', () => {
     expect(stateful).toEqual(Object.keys(STATEFUL).sort());
   });
 });
+
+describe("the default filters' custom resources keep their logical ids", () => {
+  // A new logical id creates a resource that adopts the existing filter (same name), then the old one's delete
+  // removes that very filter: the FilterArn outputs that clients hold would name a deleted filter.
+  const FILTERS: Readonly<Record<string, string>> = {
+    unwatched: 'ModelFiltersFilterunwatchedD37AEED9',
+    genre: 'ModelFiltersFiltergenreE9754FFC',
+  };
+
+  it.each(Object.entries(FILTERS))('the %s filter is still %s', (name, id) => {
+    const found = Object.entries(resources).filter(
+      ([, r]) =>
+        r.Type === 'Custom::PersonalizeFilter' &&
+        new RegExp(`-${name}-[0-9a-f]{8}$`).test(String(r.Properties?.['FilterName'])),
+    );
+    expect(found.map(([logicalId]) => logicalId)).toEqual([id]);
+  });
+});
