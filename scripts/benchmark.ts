@@ -9,6 +9,9 @@
  *   their own; after N realistic live events (the sample's users and items replayed); after N events on N
  *   distinct item ids; and reads mixed with writes (two load processes) fresh and at that size, with local
  *   mode's resident memory; live events are loaded by scripts/benchmark-load.ts in a process of its own;
+ * - GetRecommendations with the stack's filters (unwatched; genre with filterValues) against unfiltered in the
+ *   same run, each with local mode's CPU time per request; one watch through POST /data until the item is gone
+ *   from the user's unwatched list, p50 / p99;
  * - the event path: POST /data until the user's recommendations change, p50 / p99;
  * - PutEvents calls per event: what the consumer sent the emulator (its call recorder) for the events that
  *   POST /data accepted under load;
@@ -18,7 +21,7 @@
  *   sizes only with --quick, which leaves init and synth out.
  *
  * Every run has a warm-up; every answer that is not 2xx (or the expected 403) counts as an error. A second table
- * gives each target of issues 18 and 22 with the figure this run measured (ratios to the same run's figures).
+ * gives each target of issues 18, 20 and 22 with the figure this run measured (ratios to the same run's figures).
  *
  *   npm run benchmark -- [--quick] [--connections 10] [--seconds 10] [--live-events 1000000] [--event-samples 40]
  */
@@ -556,6 +559,7 @@ async function runAll(
   const ceiling = await measure({ ...targets.base, url: `http://127.0.0.1:${ceilingPort}/` });
   report.row('bare Node HTTP server (ceiling)', ceiling);
   const fresh = await routeRows(local, targets, report);
+  await filterRows(local, deployment, targets, report, options.eventSamples);
   const mixedFresh = await mixedRow(local, targets, report, 'no live events yet');
   await userHistoryRows(local, deployment, targets, report, fresh);
   await realisticRows(local, deployment, targets, report, fresh, options.liveEvents);
@@ -567,6 +571,145 @@ async function runAll(
     `p50 ${percentile(path, 50).toFixed(0)} ms, p99 ${percentile(path, 99).toFixed(0)} ms`,
   );
   return { report, deployment };
+}
+
+/** A measured run, and the CPU time local mode spent on it. */
+interface CostedResult {
+  readonly result: LoadResult;
+  /** CPU microseconds (user + system) of local mode's processes per request answered. */
+  readonly cpuUs: number;
+}
+
+/** Clock ticks a second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on Linux's usual builds). */
+const USER_HZ = 100;
+
+/**
+ * CPU microseconds used so far by local mode: this process (gateway, handlers) and its service processes
+ * (the emulator, Kinesis) when they run apart, from /proc/<pid>/stat (fields 14 and 15, utime and stime).
+ */
+function localModeCpuUs(local: LocalMode): number {
+  const own = process.cpuUsage();
+  const children = [local.processes.personalize?.pid, local.processes.kinesis?.pid].filter(
+    (pid): pid is number => pid !== undefined,
+  );
+  return (
+    own.user +
+    own.system +
+    children.reduce((sum, pid) => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /s, '')
+        .split(' ');
+      return sum + ((Number(fields[11]) + Number(fields[12])) * 1e6) / USER_HZ;
+    }, 0)
+  );
+}
+
+async function measureCost(local: LocalMode, spec: LoadSpec): Promise<CostedResult> {
+  await autocannon(spec, 1);
+  const before = localModeCpuUs(local);
+  const result = await autocannon(spec, spec.seconds);
+  const used = localModeCpuUs(local) - before;
+  return { result, cpuUs: used / Math.max(1, result.requests) };
+}
+
+/**
+ * GET /getRecommendations with the stack's filters (issue 20): unfiltered, the `unwatched` filter (the queried
+ * user's interactions) and the `genre` filter with filterValues (the catalogue), in turn, twice (A B C A B C, so
+ * that the warming of the process and the load of the moment weigh on each alike). A filtered call's cost is its
+ * CPU time per request in local mode's processes over both of its runs against the unfiltered one's: on a
+ * shared machine the requests per second swing more between runs than a filter changes them. Each row shows
+ * its second run. Then one watch through POST /data until the item is gone from that user's unwatched list.
+ */
+async function filterRows(
+  local: LocalMode,
+  deployment: Deployment,
+  targets: Targets,
+  report: Report,
+  samples: number,
+): Promise<void> {
+  const unwatchedArn = local.outputs['FilterArnUnwatched'] ?? '';
+  const genreArn = local.outputs['FilterArnGenre'] ?? '';
+  const genreValues = JSON.stringify({ GENRE: '"Comedy"' });
+  const variants = [
+    { label: 'unfiltered', query: '' },
+    { label: 'filter unwatched', query: `&filterArn=${encodeURIComponent(unwatchedArn)}` },
+    {
+      label: `filter genre, filterValues ${genreValues}`,
+      query: `&filterArn=${encodeURIComponent(genreArn)}&filterValues=${encodeURIComponent(genreValues)}`,
+    },
+  ];
+  const runs: CostedResult[][] = variants.map(() => []);
+  for (let round = 0; round < 2; round++) {
+    for (const [index, { query }] of variants.entries()) {
+      const spec = { ...targets.base, url: `${targets.recommendations}${query}`, headers: targets.key };
+      runs[index]?.push(await measureCost(local, spec));
+    }
+  }
+  const cpuUs = runs.map((both) => {
+    const requests = both.reduce((sum, run) => sum + run.result.requests, 0);
+    return both.reduce((sum, run) => sum + run.cpuUs * run.result.requests, 0) / Math.max(1, requests);
+  });
+  variants.forEach(({ label }, index) => {
+    const last = runs[index]?.[1];
+    if (last) {
+      report.row(
+        `GET /getRecommendations, ${label} (${(cpuUs[index] ?? NaN).toFixed(0)} us CPU a request)`,
+        last.result,
+      );
+    }
+  });
+  const [unfiltered = NaN, unwatched = NaN, genre = NaN] = cpuUs;
+  const costs = [unwatched / unfiltered, genre / unfiltered];
+  report.target(
+    'a filtered `GET /prod/getRecommendations` (unwatched / genre), CPU a request against unfiltered',
+    `${costs.map((c) => `${c.toFixed(2)}×`).join(' / ')} (${unwatched.toFixed(0)} / ${genre.toFixed(0)} against ${unfiltered.toFixed(0)} us)`,
+    'at most 1.5×',
+    costs.every((c) => c <= 1.5),
+  );
+  const gone = await watchGone(local, deployment, unwatchedArn, samples);
+  const p99 = percentile(gone, 99);
+  report.row(
+    `POST /data of one watch → the item gone from the user's unwatched list (${gone.length} watches)`,
+    `p50 ${percentile(gone, 50).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms`,
+  );
+  report.target(
+    'one watch through `/data` → the item gone from the unwatched list',
+    `p99 ${p99.toFixed(0)} ms`,
+    'within 2 s',
+    p99 <= 2_000,
+  );
+}
+
+/** One watch of the top unwatched item through POST /data per user, until the filtered list leaves it out. */
+async function watchGone(
+  local: LocalMode,
+  deployment: Deployment,
+  filterArn: string,
+  samples: number,
+): Promise<number[]> {
+  const latencies: number[] = [];
+  for (let index = 0; index < samples; index += 1) {
+    const userId = String(1 + ((index * 53) % 600));
+    const path = `/getRecommendations?campaignArn=${encodeURIComponent(deployment.campaignArn)}&userId=${userId}&numResults=10&filterArn=${encodeURIComponent(filterArn)}`;
+    const listed = async () =>
+      ((await api(local, 'GET', path)) as { itemList: Array<{ itemId: string }> }).itemList.map(
+        (item) => item.itemId,
+      );
+    const itemId = (await listed())[0];
+    if (itemId === undefined) throw new Error(`user ${userId}: an empty unwatched list`);
+    const sentAt = performance.now();
+    await api(local, 'POST', '/data', {
+      Data: { userId, itemId, eventType: 'watch', trackingId: deployment.trackingId, interactions: 1 },
+      PartitionKey: userId,
+    });
+    while ((await listed()).includes(itemId)) {
+      if (performance.now() - sentAt > 30_000)
+        throw new Error(`user ${userId}: item still listed after 30 s`);
+      await sleep(5);
+    }
+    latencies.push(performance.now() - sentAt);
+  }
+  return latencies;
 }
 
 /** Local mode again on the same state with a 0 s batching window (`--batching-window 0`): the event path. */
@@ -895,7 +1038,7 @@ function printTable(report: Report, options: Options, startup: number): void {
   console.log('|---|---|---|---|---|---|');
   for (const row of rows) console.log(formatRow(row, ceilingRate));
   console.log('');
-  console.log('Targets (issues 18 and 22), each from the rows above:');
+  console.log('Targets (issues 18, 20 and 22), each from the rows above:');
   console.log('');
   console.log('| Figure | Measured | Target | Met |');
   console.log('|---|---|---|---|');
