@@ -116,6 +116,9 @@ export function expandInteractions(batch: InteractionBatch, options: ExpandOptio
       eventType: batch.eventType,
       itemId: batch.itemId,
       sentAt: new Date(count > 1 ? Math.round(from + step * index) : to),
+      // Every event of the batch was chosen from the same list: each carries its impressions.
+      ...(batch.recommendationId !== undefined ? { recommendationId: batch.recommendationId } : {}),
+      ...(batch.impression !== undefined ? { impression: [...batch.impression] } : {}),
     },
   }));
 }

@@ -89,6 +89,10 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 const IDEMPOTENCY_KEY_MESSAGE =
   'must be 1 to 64 characters, each a letter, a digit or one of . _ : - (ASCII)';
 
+/** PutEvents' limits on an event's recommendationId (characters) and impression (item ids). */
+export const RECOMMENDATION_ID_MAX_LENGTH = 40;
+export const MAX_IMPRESSION_ITEMS = 25;
+
 /** Most events one interaction batch may expand to (each becomes one event; 10 events per PutEvents call). */
 export const MAX_INTERACTIONS_PER_BATCH = 1000;
 
@@ -125,6 +129,24 @@ export const interactionBatchSchema = z.object({
   dateTo: isoDate.optional(),
   /** Optional: derived deterministically from the user when absent. */
   sessionId: personalizeId().optional(),
+  /**
+   * Optional: the recommendationId of the list (GetRecommendations or GetPersonalizedRanking) the item was
+   * chosen from. Personalize derives the impressions from it: the other items of that list were shown and not
+   * chosen (https://docs.aws.amazon.com/personalize/latest/dg/putevents-including-impressions-data.html). 1 to 40
+   * characters, as PutEvents takes it.
+   */
+  recommendationId: z
+    .string()
+    .min(1)
+    .max(RECOMMENDATION_ID_MAX_LENGTH, {
+      message: `must be at most ${RECOMMENDATION_ID_MAX_LENGTH} characters, as Personalize gives it`,
+    })
+    .optional(),
+  /**
+   * Optional: the items that were visible when the user chose this one (explicit impressions), 1 to 25 item ids;
+   * Personalize uses them instead of the recommendationId's list when both are given.
+   */
+  impression: z.array(personalizeId()).min(1).max(MAX_IMPRESSION_ITEMS).optional(),
   /**
    * Optional: makes a retry safe. The batch's event ids derive from it (events.ts `eventIdPrefixOf`), so the
    * same batch sent again under the same key has the same event ids, and Personalize does not use the

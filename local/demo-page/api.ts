@@ -36,6 +36,8 @@ export interface Click {
   readonly userId: string;
   readonly itemId: string;
   readonly trackingId: string;
+  /** The recommendationId of the list the item was clicked in (implicit impressions). */
+  readonly recommendationId?: string;
 }
 
 /** An API call that failed, with the message the page shows. */

@@ -71,6 +71,8 @@ const state: {
   provisionPath?: string;
   userId?: string;
   list: Recommendation[];
+  /** The recommendationId of the list shown: an event on one of its items cites it (implicit impressions). */
+  recommendationId?: string;
   events: LoggedEvent[];
   busy: boolean;
 } = { list: [], events: [], busy: false };
@@ -198,10 +200,22 @@ function newUserId(): string {
   return `demo-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
+/** The recommendationId each fetched list came with: cited by events once that list is shown. */
+const fetched = new WeakMap<Recommendation[], string>();
+
 async function fetchList(userId: string): Promise<Recommendation[]> {
   const campaignArn = ui.campaignArn.value.trim();
   if (!campaignArn) throw new Error('Enter a campaign ARN, or press Connect to find an ACTIVE one.');
-  return (await api().getRecommendations(campaignArn, userId, 10, filters.choice())).itemList ?? [];
+  const answer = await api().getRecommendations(campaignArn, userId, 10, filters.choice());
+  const list = answer.itemList ?? [];
+  if (answer.recommendationId) fetched.set(list, answer.recommendationId);
+  return list;
+}
+
+/** Shows a list: the page's state, and the recommendationId its items' events will cite. */
+function show(list: Recommendation[]): void {
+  state.list = list;
+  state.recommendationId = fetched.get(list);
 }
 
 function draw(diff?: ReturnType<typeof diffLists>): void {
@@ -233,7 +247,7 @@ async function showUser(userId: string): Promise<void> {
   say(`Loading the recommendations for user ${userId}...`);
   const list = await fetchList(userId);
   state.userId = userId;
-  state.list = list;
+  show(list);
   const filter = filters.choice();
   const filtered = filter ? ` (${filter.label})` : '';
   ui.recsUser.textContent = `for user ${userId}${filtered}`;
@@ -280,7 +294,14 @@ async function send(itemId: string, eventType: EventType): Promise<void> {
     renderLog(ui.log, state.events);
   };
   try {
-    await api().sendClick(via, { userId, itemId, trackingId }, newIdempotencyKey(), eventType);
+    // The list the item was shown in: Personalize derives the impressions from its recommendationId.
+    const { recommendationId } = state;
+    await api().sendClick(
+      via,
+      { userId, itemId, trackingId, ...(recommendationId ? { recommendationId } : {}) },
+      newIdempotencyKey(),
+      eventType,
+    );
   } catch (error) {
     record(`failed: ${error instanceof Error ? error.message : String(error)}`);
     throw error;
@@ -297,7 +318,7 @@ async function send(itemId: string, eventType: EventType): Promise<void> {
     if (hidesWatched ? gone : listsDiffer(before, now)) {
       const lagMs = Math.round(performance.now() - started);
       const diff = diffLists(before, now);
-      state.list = now;
+      show(now);
       draw(diff);
       const why = hidesWatched ? ` ${leftBecauseWatched(name)}` : '';
       ui.change.textContent = `Changed ${(lagMs / 1000).toFixed(1)} s after the ${eventType}: ${describeDiff(diff)}.${why}`;

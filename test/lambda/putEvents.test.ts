@@ -103,6 +103,20 @@ describe('putEvents consumer: delivery', () => {
     expect(s3).not.toHaveReceivedAnyCommand();
   });
 
+  it("maps a record's recommendationId and impression list onto each of its events", async () => {
+    await consume(
+      record(1, { userId: 'a', interactions: 3, recommendationId: 'RID-1', impression: ['1210', '5'] }),
+      record(2, { userId: 'b' }),
+    );
+
+    const [withList, without] = sentCalls();
+    expect(withList?.eventList).toHaveLength(3);
+    for (const event of withList?.eventList ?? [])
+      expect(event).toMatchObject({ recommendationId: 'RID-1', impression: ['1210', '5'] });
+    expect(without?.eventList?.[0]).not.toHaveProperty('recommendationId');
+    expect(without?.eventList?.[0]).not.toHaveProperty('impression');
+  });
+
   it('starts the calls in sequence-number order', async () => {
     await consume(record(3, { userId: 'c' }), record(1, { userId: 'a' }), record(2, { userId: 'b' }));
 

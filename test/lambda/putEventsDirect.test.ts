@@ -59,6 +59,23 @@ describe('POST /putEvents', () => {
     });
   });
 
+  it('sends the recommendationId and the impression list with every event of the batch', async () => {
+    const impression = ['1210', '42', '7'];
+    await post({ ...data, interactions: 2, recommendationId: 'RID-42', impression });
+
+    const events = sentCalls().flatMap((call) => call.eventList ?? []);
+    expect(events).toHaveLength(2);
+    for (const event of events) expect(event).toMatchObject({ recommendationId: 'RID-42', impression });
+  });
+
+  it('sends neither field when the batch has none', async () => {
+    await post(data);
+
+    const [event] = sentCalls().flatMap((call) => call.eventList ?? []);
+    expect(event).not.toHaveProperty('recommendationId');
+    expect(event).not.toHaveProperty('impression');
+  });
+
   it('expands exactly as the stream consumer does: 10 events per call, timestamps inside the range', async () => {
     const result = await post({ ...data, interactions: 23, dateFrom: '2022-01-01', dateTo: '2022-01-31' });
 
@@ -125,6 +142,21 @@ describe('POST /putEvents', () => {
       { ...data, idempotencyKey: 'retry 1' },
       'idempotencyKey: must be 1 to 64 characters',
     ],
+    [
+      'a recommendationId of 41 characters',
+      { ...data, recommendationId: 'R'.repeat(41) },
+      'recommendationId: must be at most 40 characters',
+    ],
+    ['an empty recommendationId', { ...data, recommendationId: '' }, 'recommendationId:'],
+    ['a recommendationId that is a number', { ...data, recommendationId: 7 }, 'recommendationId:'],
+    ['an empty impression list', { ...data, impression: [] }, 'impression:'],
+    [
+      'an impression list of 26 items',
+      { ...data, impression: Array.from({ length: 26 }, (_, k) => `item-${k}`) },
+      'impression:',
+    ],
+    ['an impression that is not a list', { ...data, impression: 'item-1' }, 'impression:'],
+    ['an empty item id in the impression list', { ...data, impression: ['item-1', ''] }, 'impression[1]:'],
   ])('answers 400 naming the field for %s, sending nothing', async (_case, body, message) => {
     const result = await post(body);
 

@@ -92,6 +92,22 @@ describe('the demo page, in headless Chromium', () => {
   });
 
   it('connects, shows a user, and a click through /data changes the list within seconds, with the lag', async () => {
+    // The recommendationIds the lists came with, and the batches the clicks sent.
+    const listIds: string[] = [];
+    const sent: Array<{ Data: { recommendationId?: string } }> = [];
+    page.on('response', (response) => {
+      if (response.url().includes('/prod/getRecommendations'))
+        void response
+          .json()
+          .then(
+            (body: { recommendationId?: string }) =>
+              body.recommendationId && listIds.push(body.recommendationId),
+          )
+          .catch(() => undefined);
+    });
+    page.on('request', (request) => {
+      if (request.url().endsWith('/prod/data')) sent.push(request.postDataJSON() as (typeof sent)[number]);
+    });
     await page.goto(`${root}/`);
     await page.fill('#api-key', API_KEY);
     await page.fill('#user-id', '429');
@@ -111,6 +127,7 @@ describe('the demo page, in headless Chromium', () => {
 
     // Click the last item: one event usually moves the list; up to three, as the walkthrough's batch of three.
     const clicked = before[9]!;
+    const shownWith = [...listIds];
     for (let click = 0; click < 3; click += 1) {
       await page.click(`#recommendations li[data-item-id="${clicked}"] button.click`);
       await page.waitForFunction(() => document.body.getAttribute('aria-busy') !== 'true', undefined, {
@@ -118,6 +135,8 @@ describe('the demo page, in headless Chromium', () => {
       });
       if ((await page.textContent('#change'))?.startsWith('Changed')) break;
     }
+    // The click cites the list it came from: Personalize derives the impressions from its recommendationId.
+    expect(shownWith).toContain(sent[0]?.Data.recommendationId);
     const change = await page.textContent('#change');
     expect(change).toMatch(/^Changed \d+\.\d s after the click: /);
     const lagMs = Number(await page.getAttribute('#change', 'data-lag-ms'));

@@ -28,6 +28,12 @@ describe('the /data request template rendered as API Gateway renders it', () => 
     expect(JSON.parse(Buffer.from(rendered.Data, 'base64').toString('utf8'))).toEqual(data);
   });
 
+  it("carries the batch's recommendationId and impression list into the record unchanged", () => {
+    const cited = { ...data, recommendationId: 'RID-1f2e', impression: ['1210', 'it\'s "7"', '√'] };
+    const rendered = render({ Data: cited, PartitionKey: '429' });
+    expect(JSON.parse(Buffer.from(rendered.Data, 'base64').toString('utf8'))).toEqual(cited);
+  });
+
   it('escapes the partition key so quotes, slashes and non-ASCII survive the JSON', () => {
     expect(render({ Data: data, PartitionKey: 'a"b/c\\dé' }).PartitionKey).toBe('a"b/c\\dé');
   });

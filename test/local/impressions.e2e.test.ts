@@ -1,0 +1,173 @@
+/**
+ * recommendationId and impression end to end in local mode: the unchanged handlers with their real SDK clients,
+ * through the local gateway, Kinesis and the consumer, to the Personalize emulator. A click sent through POST /data
+ * citing the recommendationId of the list it came from lowers, for that user, the other items of that list; an
+ * explicit `impression` through POST /putEvents lowers the items it names. Each user is compared with a twin who
+ * sent the same clicks without them, on a campaign created through POST /campaign with explorationWeight "0"
+ * (exploration draws differ from user to user). Bad values are refused with 400 before anything is sent.
+ */
+import { expect } from '@jest/globals';
+import { join } from 'node:path';
+import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
+import { startLocalMode, type LocalMode } from '../../local/start';
+import {
+  acceptedEvents,
+  callApi,
+  createActiveEventTracker,
+  silenceHandlerLogs,
+  temporaryDirectory,
+  untilActive,
+  waitFor,
+} from './helpers';
+
+jest.setTimeout(180_000);
+
+interface Answer {
+  readonly ids: string[];
+  readonly recommendationId: string;
+  score(itemId: string): number;
+}
+
+describe('recommendationId and impression through local mode’s gateway', () => {
+  let local: LocalMode;
+  let state: ReturnType<typeof temporaryDirectory>;
+  let restoreStdout: () => void;
+  let campaignArn: string;
+  let trackingId: string;
+
+  const ok = async (method: string, path: string, body?: unknown) => {
+    const response = await callApi(local.url, local.apiKey, method, path, body);
+    if (response.status !== 200) throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
+    return response.body as Record<string, string>;
+  };
+  const recommend = async (userId: string, numResults: number): Promise<Answer> => {
+    const query = new URLSearchParams({ campaignArn, userId, numResults: String(numResults) });
+    const body = (await ok('GET', `/getRecommendations?${query}`)) as unknown as {
+      itemList: Array<{ itemId: string; score: number }>;
+      recommendationId: string;
+    };
+    return {
+      ids: body.itemList.map((item) => item.itemId),
+      recommendationId: body.recommendationId,
+      score: (itemId) => body.itemList.find((item) => item.itemId === itemId)?.score ?? 0,
+    };
+  };
+  const click = (userId: string, itemId: string, extra: Record<string, unknown> = {}) => ({
+    userId,
+    itemId,
+    eventType: 'click',
+    trackingId,
+    interactions: 1,
+    ...extra,
+  });
+  const accepted = (userId: string) =>
+    acceptedEvents(join(state.path, 'personalize')).filter((event) => event.interaction.userId === userId)
+      .length;
+  /** Two users with the same two clicks: the same profile. */
+  const twins = async (user: string, twin: string): Promise<[string, string]> => {
+    const [first = '', second = ''] = (await recommend(`${user}-seed`, 2)).ids;
+    for (const userId of [user, twin])
+      for (const itemId of [first, second]) await ok('POST', '/putEvents', click(userId, itemId));
+    return [first, second];
+  };
+
+  beforeAll(async () => {
+    restoreStdout = silenceHandlerLogs();
+    state = temporaryDirectory('impressions-e2e');
+    local = await startLocalMode({
+      port: 0,
+      stateDir: state.path,
+      personalizeTransitionMs: 20,
+      log: () => undefined,
+    });
+    const { solutionVersionArn } = await ok('POST', '/solutionVersion', {
+      solutionArn: local.outputs[STACK_OUTPUTS.solutionArn],
+      version: 'impressions',
+    });
+    await untilActive('/describeSolutionVersion', () =>
+      ok('POST', '/describeSolutionVersion', { solutionVersionArn }),
+    );
+    campaignArn =
+      (
+        await ok('POST', '/campaign', {
+          solutionVersionArn,
+          name: 'impressions',
+          campaignConfig: { itemExplorationConfig: { explorationWeight: '0' } },
+        })
+      ).campaignArn ?? '';
+    await untilActive('/describeCampaign', () => ok('POST', '/describeCampaign', { campaignArn }));
+    ({ trackingId } = await createActiveEventTracker(local, 'impressions'));
+  });
+
+  afterAll(async () => {
+    await local?.close();
+    state?.remove();
+    restoreStdout?.();
+  });
+
+  it('a click through POST /data citing a recommendationId lowers the other items of that list for that user', async () => {
+    const [first] = await twins('via-data', 'via-data-twin');
+    const shown = await recommend('via-data', 6);
+    expect((await recommend('via-data-twin', 6)).ids).toEqual(shown.ids);
+    for (const [userId, extra] of [
+      ['via-data', { recommendationId: shown.recommendationId }],
+      ['via-data-twin', {}],
+    ] as const) {
+      const sent = await callApi(local.url, local.apiKey, 'POST', '/data', {
+        'stream-name': 'ignored',
+        PartitionKey: userId,
+        Data: click(userId, first ?? '', extra),
+      });
+      expect(sent.status).toBe(200);
+    }
+    // Asynchronous: the stream's consumer delivers both within seconds.
+    await waitFor(
+      'both clicks through the stream',
+      () => Promise.resolve(accepted('via-data') === 3 && accepted('via-data-twin') === 3 ? true : undefined),
+      60_000,
+      50,
+    );
+    const user = await recommend('via-data', 25);
+    const twin = await recommend('via-data-twin', 25);
+    const ignored = shown.ids.filter((id) => twin.ids.includes(id) && twin.score(id) > 0 && id !== first);
+    expect(ignored.length).toBeGreaterThan(0);
+    for (const id of ignored) expect(user.score(id)).toBeLessThan(twin.score(id));
+  });
+
+  it('an explicit impression through POST /putEvents lowers the items it names, a click on one restores it', async () => {
+    const [first, second] = await twins('listed', 'listed-twin');
+    const shownItem = (await recommend('listed', 10)).ids.find((id) => id !== first && id !== second) ?? '';
+    for (let shown = 0; shown < 3; shown++) {
+      await ok('POST', '/putEvents', click('listed', first ?? '', { impression: [first, shownItem] }));
+      await ok('POST', '/putEvents', click('listed-twin', first ?? ''));
+    }
+    const lowered = await recommend('listed', 25);
+    const twin = await recommend('listed-twin', 25);
+    expect(lowered.score(shownItem)).toBeLessThan(twin.score(shownItem) / 10);
+    for (const userId of ['listed', 'listed-twin']) await ok('POST', '/putEvents', click(userId, shownItem));
+    expect((await recommend('listed', 25)).ids).toEqual((await recommend('listed-twin', 25)).ids);
+  });
+
+  it.each([
+    ['a recommendationId of 41 characters', { recommendationId: 'R'.repeat(41) }, 'recommendationId'],
+    [
+      'an impression list of 26 items',
+      { impression: Array.from({ length: 26 }, (_, k) => `${k}`) },
+      'impression',
+    ],
+    ['an impression that is not a list', { impression: '1' }, 'impression'],
+  ])('refuses %s with 400 on both routes, sending nothing', async (_case, extra, field) => {
+    const userId = `refused-${field}-${Object.keys(extra).length}-${JSON.stringify(extra).length}`;
+    const direct = await callApi(local.url, local.apiKey, 'POST', '/putEvents', click(userId, '1', extra));
+    expect(direct.status).toBe(400);
+    expect((direct.body as { message: string }).message).toContain(field);
+    const streamed = await callApi(local.url, local.apiKey, 'POST', '/data', {
+      'stream-name': 'ignored',
+      PartitionKey: userId,
+      Data: click(userId, '1', extra),
+    });
+    // API Gateway's model validation, before the stream (its messages name the rule, not the field).
+    expect(streamed.status).toBe(400);
+    expect(accepted(userId)).toBe(0);
+  });
+});
