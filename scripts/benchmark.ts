@@ -23,9 +23,14 @@
  * Every run has a warm-up; every answer that is not 2xx (or the expected 403) counts as an error. A second table
  * gives each target of issues 18, 20 and 22 with the figure this run measured (ratios to the same run's figures).
  *
+ * As npm start runs it, the emulator and Kinesis each in a process of their own; `--one-process` runs everything
+ * in one, as before (a before/after on the same machine). Each load row gives the CPU time per request of each
+ * process, which a busy machine changes far less than the rates.
+ *
  *   npm run benchmark -- [--quick] [--connections 10] [--seconds 10] [--live-events 1000000] [--event-samples 40]
+ *     [--one-process]
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,6 +39,8 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { PUT_EVENTS_SOURCE_SETTINGS } from '../lib/contract/event-source-settings';
 import { STACK_OUTPUTS } from '../lib/contract/stack-outputs';
 import { RECIPES, train } from '../local/personalize/model';
@@ -52,6 +59,8 @@ interface Options {
   readonly seconds: number;
   readonly liveEvents: number;
   readonly eventSamples: number;
+  /** Everything in one process, as before the emulator and Kinesis had their own: for a before/after. */
+  readonly oneProcess: boolean;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -63,6 +72,7 @@ function parseOptions(argv: readonly string[]): Options {
       seconds: { type: 'string' },
       'live-events': { type: 'string' },
       'event-samples': { type: 'string' },
+      'one-process': { type: 'boolean', default: false },
     },
   });
   const quick = values.quick;
@@ -75,9 +85,11 @@ function parseOptions(argv: readonly string[]): Options {
   return {
     quick,
     connections: number('connections', 10),
-    seconds: number('seconds', quick ? 3 : 10),
-    liveEvents: number('live-events', quick ? 50_000 : 1_000_000),
-    eventSamples: number('event-samples', quick ? 10 : 40),
+    // Quick: every row, on shorter runs and smaller sizes (under 2 minutes on a quiet machine).
+    seconds: number('seconds', quick ? 2 : 10),
+    liveEvents: number('live-events', quick ? 20_000 : 1_000_000),
+    eventSamples: number('event-samples', quick ? 5 : 40),
+    oneProcess: values['one-process'],
   };
 }
 
@@ -101,6 +113,11 @@ interface LoadResult {
   readonly p99: number;
   readonly requests: number;
   readonly errors: number;
+  /**
+   * CPU time per request in each of local mode's processes (this one: gateway, handlers, consumer; then the
+   * emulator's and Kinesis's), in µs: what the load of a shared machine leaves nearly unchanged.
+   */
+  readonly cpuPerRequestUs?: readonly number[];
 }
 
 /** Runs autocannon in its own process and reads its JSON summary. */
@@ -141,10 +158,35 @@ function autocannon(spec: LoadSpec, seconds: number | undefined, amount?: number
   });
 }
 
-/** A warm-up of a second (discarded), then the measured run. */
+/** A warm-up of a second (discarded), then the measured run, with the CPU time local mode spent on it. */
 async function measure(spec: LoadSpec): Promise<LoadResult> {
   await autocannon(spec, 1);
-  return autocannon(spec, spec.seconds);
+  const before = cpuTimesUs();
+  const result = await autocannon(spec, spec.seconds);
+  return { ...result, cpuPerRequestUs: cpuPerRequest(before, result.requests) };
+}
+
+/** The CPU time each process of local mode used since `before`, per request. */
+function cpuPerRequest(before: readonly number[], requests: number): number[] {
+  return cpuTimesUs().map((us, k) => (us - (before[k] ?? 0)) / Math.max(1, requests));
+}
+
+/** The service processes of local mode whose CPU time is reported beside this process's. */
+const serviceProcesses: number[] = [];
+/** Clock ticks per second, the unit of /proc/<pid>/stat's CPU times. */
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU time (user + system) used so far by this process, then by each service process, in µs. */
+function cpuTimesUs(): number[] {
+  const own = process.cpuUsage();
+  return [
+    own.user + own.system,
+    ...serviceProcesses.map((pid) => {
+      // Fields 14 and 15 (utime, stime), counted after the command name's closing parenthesis.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+    }),
+  ];
 }
 
 function startCeiling(): Promise<Server> {
@@ -275,15 +317,21 @@ async function clearEmulatorCalls(local: LocalMode): Promise<void> {
   await response.arrayBuffer();
 }
 
-/** Trains each recipe the emulator supports on the sample data (data/), in this process, one at a time. */
-async function trainingRows(): Promise<Row[]> {
-  const data = readSampleData();
+/**
+ * Trains each recipe the emulator supports on the sample data (data/), in this process, one at a time; quick:
+ * on its first quarter.
+ */
+async function trainingRows(quick: boolean): Promise<Row[]> {
+  const sample = readSampleData();
+  const data = quick
+    ? { ...sample, interactions: sample.interactions.slice(0, Math.ceil(sample.interactions.length / 4)) }
+    : sample;
   const rows: Row[] = [];
   for (const recipe of RECIPES) {
     const started = performance.now();
     await train(recipe, data);
     rows.push([
-      `training ${recipe} on the sample data (with its metrics)`,
+      `training ${recipe} on the sample data${quick ? "'s first quarter" : ''} (with its metrics)`,
       `${((performance.now() - started) / 1000).toFixed(1)} s`,
     ]);
   }
@@ -332,9 +380,10 @@ function synthSeconds(): Promise<number> {
 }
 
 function formatRow([label, result]: Row, ceiling: number): string {
-  if (typeof result === 'string') return `| ${label} | ${result} | | | | |`;
+  if (typeof result === 'string') return `| ${label} | ${result} | | | | | |`;
   const share = `${((100 * result.requestsPerSecond) / ceiling).toFixed(0)}%`;
-  return `| ${label} | ${result.requestsPerSecond.toFixed(0)} | ${share} | ${result.p50} ms | ${result.p99} ms | ${result.errors} |`;
+  const cpu = result.cpuPerRequestUs?.map((us) => us.toFixed(0)).join(' / ') ?? '';
+  return `| ${label} | ${result.requestsPerSecond.toFixed(0)} | ${share} | ${result.p50} ms | ${result.p99} ms | ${result.errors} | ${cpu} |`;
 }
 
 /**
@@ -394,8 +443,12 @@ class Report {
   readonly rows: Row[] = [];
   readonly targets: { figure: string; measured: string; target: string; met: boolean }[] = [];
 
+  private readonly started = performance.now();
+
   row(label: string, result: LoadResult | string): void {
     this.rows.push([label, result]);
+    // Progress on stderr: the table on stdout stays the tool's output as it is pasted.
+    console.error(`[${((performance.now() - this.started) / 1000).toFixed(0)} s] ${label}`);
   }
 
   target(figure: string, measured: string, target: string, met: boolean): void {
@@ -440,6 +493,13 @@ function restart(stateDir: string): Promise<{ seconds: number; rssMb: number }> 
   });
 }
 
+/** This process's resident memory after a full garbage collection, in MB. */
+function ownResidentAfterGcMb(): number {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  return process.memoryUsage().rss / 2 ** 20;
+}
+
 /** The pids of a process's children, from /proc. */
 function childPids(pid: number): number[] {
   try {
@@ -476,9 +536,14 @@ async function main(): Promise<void> {
     stateDir,
     log: () => undefined,
     recordCalls: true,
-    separateProcesses: true,
+    separateProcesses: !options.oneProcess,
   });
   const startup = performance.now() - started;
+  serviceProcesses.push(
+    ...[local.processes.personalize?.pid, local.processes.kinesis?.pid].filter(
+      (pid): pid is number => pid !== undefined,
+    ),
+  );
   try {
     const { report, deployment } = await runAll(local, ceilingServer, options);
     // The handlers keep the SDK clients they made at load: local mode again must listen on the same ports.
@@ -499,8 +564,8 @@ async function main(): Promise<void> {
       `npm start again on that state (${(2 * options.liveEvents + 1_000).toLocaleString('en-US')} stored events and more)`,
       `up in ${again.seconds.toFixed(1)} s, ${again.rssMb.toFixed(0)} MB resident`,
     );
-    report.rows.push(...(await trainingRows()));
-    report.rows.push(...(await bundleRows(options.quick)));
+    for (const row of await trainingRows(options.quick)) report.row(...row);
+    for (const row of await bundleRows(options.quick)) report.row(...row);
     if (!options.quick)
       report.row('npx cdk synth -q (every function bundled)', `${(await synthSeconds()).toFixed(1)} s`);
     printTable(report, options, startup);
@@ -725,7 +790,7 @@ async function zeroWindowRow(
     ...ports,
     stateDir,
     log: () => undefined,
-    separateProcesses: true,
+    separateProcesses: !options.oneProcess,
     eventSourceSettings: { maxBatchingWindowSeconds: 0 },
   });
   try {
@@ -798,7 +863,9 @@ async function dataRows(local: LocalMode, targets: Targets, report: Report): Pro
   };
   await clearEmulatorCalls(local);
   const dataWarmUp = await autocannon(dataLoad, 1);
-  const dataResult = await autocannon(dataLoad, dataLoad.seconds);
+  const before = cpuTimesUs();
+  const measured = await autocannon(dataLoad, dataLoad.seconds);
+  const dataResult = { ...measured, cpuPerRequestUs: cpuPerRequest(before, measured.requests) };
   const accepted = dataWarmUp.requests - dataWarmUp.errors + dataResult.requests - dataResult.errors;
   const calls = await putEventsCallsOnceDrained(local);
   report.row('POST /data (gateway → VTL → Kinesis)', dataResult);
@@ -877,8 +944,11 @@ async function versionTrainingRows(
   versions: number,
 ): Promise<void> {
   const solutionArn = local.outputs[STACK_OUTPUTS.solutionArn];
-  const emulator = local.processes.personalize;
-  if (!emulator) throw new Error('the benchmark runs the emulator in its own process');
+  // With --one-process the emulator shares this process: its stall is the gateway's, its memory this process's.
+  const emulator = local.processes.personalize ?? {
+    stats: ({ gc = false } = {}) =>
+      Promise.resolve({ rssMb: gc ? ownResidentAfterGcMb() : NaN, longestStallMs: NaN }),
+  };
   const stalls: { gateway: number; emulator: number }[] = [];
   const memory: number[] = [];
   for (let v = 1; v <= versions; v++) {
@@ -909,10 +979,15 @@ async function versionTrainingRows(
     );
     memory.push((await emulator.stats({ gc: true })).rssMb);
   }
-  const longest = Math.max(...stalls.map((stall) => Math.max(stall.gateway, stall.emulator)));
+  const longest = Math.max(...stalls.map((stall) => Math.max(stall.gateway, stall.emulator || 0)));
   report.row(
     `training ${versions} versions on the imported data and every live event so far: longest event-loop stall of the gateway process / of the emulator process, each`,
-    stalls.map((stall) => `${stall.gateway.toFixed(0)} / ${stall.emulator.toFixed(0)} ms`).join(', '),
+    stalls
+      .map(
+        (stall) =>
+          `${stall.gateway.toFixed(0)} / ${Number.isNaN(stall.emulator) ? '–' : stall.emulator.toFixed(0)} ms`,
+      )
+      .join(', '),
   );
   report.target(
     'longest event-loop stall of a serving process (gateway, emulator) during training (imported data and the realistic live events)',
@@ -1034,8 +1109,10 @@ function printTable(report: Report, options: Options, startup: number): void {
     `Load: autocannon in a separate process, ${options.connections} connections, ${options.seconds} s after a 1 s warm-up`,
   );
   console.log('');
-  console.log('| Measure | requests/s | of ceiling | p50 | p99 | errors |');
-  console.log('|---|---|---|---|---|---|');
+  console.log(
+    '| Measure | requests/s | of ceiling | p50 | p99 | errors | CPU µs per request: local mode / emulator / Kinesis process |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(formatRow(row, ceilingRate));
   console.log('');
   console.log('Targets (issues 18, 20 and 22), each from the rows above:');
