@@ -514,12 +514,8 @@ function childPids(pid: number): number[] {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const cpu = cpus();
-  console.log(
-    `Machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}, Node.js ${process.version}; load average before: ${loadavg()
-      .map((value) => value.toFixed(2))
-      .join(' ')}`,
-  );
+  const machine = machineLine();
+  console.log(machine);
   const stateDir = mkdtempSync(join(tmpdir(), 'local-mode-benchmark-'));
   const write = process.stdout.write.bind(process.stdout);
   // The handlers log a JSON line per request, and their metrics one (EMF): keep them out of the table.
@@ -568,7 +564,7 @@ async function main(): Promise<void> {
     for (const row of await bundleRows(options.quick)) report.row(...row);
     if (!options.quick)
       report.row('npx cdk synth -q (every function bundled)', `${(await synthSeconds()).toFixed(1)} s`);
-    printTable(report, options, startup);
+    printTable(report, options, startup, machine);
   } finally {
     await local.close();
     ceilingServer.close();
@@ -1100,7 +1096,19 @@ async function distinctIdRows(
   );
 }
 
-function printTable(report: Report, options: Options, startup: number): void {
+/** The machine, and its load average (1, 5 and 15 minutes) now. */
+function machineLine(): string {
+  const cpu = cpus();
+  return `Machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}, Node.js ${process.version}; load average before: ${loadAverage()}`;
+}
+
+function loadAverage(): string {
+  return loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+}
+
+function printTable(report: Report, options: Options, startup: number, machine: string): void {
   const { rows } = report;
   const ceiling = rows[0]?.[1];
   const ceilingRate = typeof ceiling === 'object' ? ceiling.requestsPerSecond : NaN;
@@ -1117,16 +1125,15 @@ function printTable(report: Report, options: Options, startup: number): void {
   console.log('');
   console.log('Targets (issues 18, 20 and 22), each from the rows above:');
   console.log('');
+  // The targets beside the ceiling, the machine and its load, so the table stands on its own when pasted.
+  console.log(
+    `${machine}; after: ${loadAverage()}. ${options.oneProcess ? 'Everything in one process (--one-process)' : 'The emulator and Kinesis in processes of their own, as npm start runs them'}; the ceiling (a bare Node HTTP server, the same load generator) at ${ceilingRate.toFixed(0)} requests/s in this run.`,
+  );
+  console.log('');
   console.log('| Figure | Measured | Target | Met |');
   console.log('|---|---|---|---|');
   for (const t of report.targets)
     console.log(`| ${t.figure} | ${t.measured} | ${t.target} | ${t.met ? 'yes' : '**no**'} |`);
-  console.log('');
-  console.log(
-    `Load average after: ${loadavg()
-      .map((value) => value.toFixed(2))
-      .join(' ')}`,
-  );
 }
 
 main().catch((error: unknown) => {
