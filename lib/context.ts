@@ -23,6 +23,18 @@ export const CONTEXT_KEYS = {
    * (lib/constructs/personalize-provisioning.ts), with their ARNs and tracking id as outputs. Default `false`.
    */
   provision: 'provision',
+  /**
+   * `true` adds a Users dataset (and its schema) to the dataset group, filled by `POST /users` (PutUsers).
+   * Default `false`: the group holds the Interactions and Items datasets only. Turning it on adds the dataset to
+   * the deployed group without replacing anything.
+   */
+  usersDataset: 'usersDataset',
+  /**
+   * `true` gives the Items schema an AVAILABILITY field, so `POST /items` can retire an item, and the `available`
+   * filter GET /getRecommendations applies by default. Default `false`. On a deployed stack, turning it on
+   * replaces the dataset group (a schema cannot change in place): docs/catalogue.md.
+   */
+  retirableItems: 'retirableItems',
 } as const;
 
 /** A true/false context value, `defaultValue` when absent; anything else is refused. */

@@ -55,6 +55,17 @@ export interface RecommendationsStackProps extends StackProps {
    * @default - context `alarmEmail`, else none (the topic has no subscription)
    */
   readonly alarmEmail?: string;
+  /**
+   * A Users dataset, filled by POST /users (PutUsers).
+   * @default - context `usersDataset`, else false
+   */
+  readonly usersDataset?: boolean;
+  /**
+   * Items can be retired (an AVAILABILITY field and the `available` filter). Turning it on for a deployed
+   * stack replaces its dataset group (docs/catalogue.md).
+   * @default - context `retirableItems`, else false
+   */
+  readonly retirableItems?: boolean;
 }
 
 /**
@@ -81,6 +92,8 @@ export class RecommendationsStack extends Stack {
       interactionDataLocation: parameters.interactionDataLocation,
       itemDataLocation: parameters.itemDataLocation,
       recipeArn: props.recipeArn,
+      usersDataset: props.usersDataset ?? booleanContext(this, CONTEXT_KEYS.usersDataset, false),
+      retirableItems: props.retirableItems ?? booleanContext(this, CONTEXT_KEYS.retirableItems, false),
       autoTraining: parseAutoTraining(
         props.autoTraining ?? this.node.tryGetContext(CONTEXT_KEYS.autoTraining),
       ),

@@ -21,6 +21,7 @@ export const VARIANTS: Readonly<Record<string, Readonly<Record<string, string>>>
   default: {},
   provision: { provision: 'true' },
   demoPage: { demoPage: 'true' },
+  catalogue: { usersDataset: 'true', retirableItems: 'true' },
   ...Object.fromEntries(
     RECIPE_DEFINITIONS.filter((r) => r.name !== 'aws-user-personalization').map((r) => [
       `recipe-${r.name}`,

@@ -120,17 +120,25 @@ export function createEventTracker(
   );
 }
 
+/**
+ * Environment variable naming the filter a request without `filterArn` gets: the stack's `available` filter when
+ * its items can be retired (context retirableItems=true), so a retired item is never recommended; '' otherwise.
+ */
+export const DEFAULT_FILTER_ENV = 'DEFAULT_FILTER_ARN';
+
 export function getRecommendations(
   client: PersonalizeRuntimeClient,
   query: z.output<typeof requests.getRecommendationsQuery>,
+  defaultFilterArn: string | undefined = process.env[DEFAULT_FILTER_ENV] || undefined,
 ): Promise<GetRecommendationsCommandOutput> {
+  const filterArn = query.filterArn ?? defaultFilterArn;
   return client.send(
     new GetRecommendationsCommand({
       campaignArn: query.campaignArn,
       ...(query.userId === undefined ? {} : { userId: query.userId }),
       ...(query.itemId === undefined ? {} : { itemId: query.itemId }),
       ...(query.numResults === undefined ? {} : { numResults: query.numResults }),
-      ...(query.filterArn === undefined ? {} : { filterArn: query.filterArn }),
+      ...(filterArn === undefined ? {} : { filterArn }),
       ...(query.filterValues === undefined ? {} : { filterValues: query.filterValues }),
       ...(query.promotionFilterArn === undefined
         ? {}

@@ -338,3 +338,52 @@ export const deleteResourcesRequest = z
     message: 'name campaignArn, eventTrackerArn or both',
     path: ['campaignArn'],
   });
+
+/**
+ * PutItems and PutUsers limits, from botocore's personalize-events 2018-03-22 service model (botocore 1.43.67):
+ * `ItemList` / `UserList` 1 to 10 members, `itemId` / `userId` 1 to 256 characters, `properties` a JSON string
+ * of 1 to 32,000 characters for an item (`ItemProperties`) and 24,000 for a user (`UserProperties`).
+ */
+export const CATALOGUE_LIMITS = {
+  recordsPerCall: 10,
+  itemPropertiesMaxLength: 32_000,
+  userPropertiesMaxLength: 24_000,
+} as const;
+
+/** A record's properties: field (camelCase, as PutItems/PutUsers name them) → value; checked against the schema. */
+const recordProperties = (maxLength: number) =>
+  z
+    .record(z.string().min(1), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+    .refine((properties) => JSON.stringify(properties).length <= maxLength, {
+      message: `must be at most ${maxLength} characters as JSON`,
+    });
+
+/** `POST /items`: items to add or update in the stack's Items dataset (PutItems). */
+export const putItemsRequest = z.object({
+  /** @default the stack's Items dataset; another dataset is refused */
+  datasetArn: arn('dataset').optional(),
+  items: z
+    .array(
+      z.object({
+        itemId: personalizeId(),
+        properties: recordProperties(CATALOGUE_LIMITS.itemPropertiesMaxLength).optional(),
+      }),
+    )
+    .min(1)
+    .max(CATALOGUE_LIMITS.recordsPerCall),
+});
+
+/** `POST /users`: users to add or update in the stack's Users dataset (PutUsers). */
+export const putUsersRequest = z.object({
+  /** @default the stack's Users dataset; another dataset is refused */
+  datasetArn: arn('dataset').optional(),
+  users: z
+    .array(
+      z.object({
+        userId: personalizeId(),
+        properties: recordProperties(CATALOGUE_LIMITS.userPropertiesMaxLength).optional(),
+      }),
+    )
+    .min(1)
+    .max(CATALOGUE_LIMITS.recordsPerCall),
+});

@@ -11,12 +11,19 @@ import {
 import {
   INTERACTIONS_SCHEMA,
   ITEMS_SCHEMA,
+  RETIRABLE_ITEMS_SCHEMA,
+  USERS_SCHEMA,
   personalizeNames,
   USER_PERSONALIZATION_RECIPE_ARN,
   type PersonalizeNameInputs,
   type PersonalizeNames,
 } from '../contract/personalize-schemas';
-import { DEFAULT_FILTERS, type FilterDefinition } from '../contract/personalize-filters';
+import {
+  AVAILABLE_FILTER_NAME,
+  DEFAULT_FILTERS,
+  retiringFilters,
+  type FilterDefinition,
+} from '../contract/personalize-filters';
 import { servedRecipe } from '../contract/recipes';
 import { accountPatternFinding, acknowledge, attributeFinding } from './acknowledge';
 import type { AutoTrainingSetting } from '../context';
@@ -50,9 +57,25 @@ export interface PersonalizeModelProps {
   readonly interactionsSchema?: object;
   /**
    * Avro schema of the Items dataset.
-   * @default ITEMS_SCHEMA
+   * @default ITEMS_SCHEMA, or RETIRABLE_ITEMS_SCHEMA with `retirableItems`
    */
   readonly itemsSchema?: object;
+  /**
+   * Items can be retired: the Items schema has AVAILABILITY, the filters leave retired items out and the
+   * `available` filter is declared (lib/contract/personalize-filters.ts: retiringFilters).
+   * @default false
+   */
+  readonly retirableItems?: boolean;
+  /**
+   * A Users dataset (with its schema), filled by PutUsers; no import job.
+   * @default false
+   */
+  readonly usersDataset?: boolean;
+  /**
+   * Avro schema of the Users dataset, with `usersDataset`.
+   * @default USERS_SCHEMA
+   */
+  readonly usersSchema?: object;
   /**
    * The solution's automatic training (set after creation by a custom resource).
    * @default - off: no version is trained unless the API asks
@@ -60,6 +83,7 @@ export interface PersonalizeModelProps {
   readonly autoTraining?: AutoTrainingSetting;
   /**
    * The filters to create in the dataset group (CloudFormation has no filter resource: a custom resource).
+   * With `retirableItems`, each also leaves retired items out and `available` is added.
    * @default DEFAULT_FILTERS ("unwatched" and "genre")
    */
   readonly filters?: readonly FilterDefinition[];
@@ -85,6 +109,13 @@ export class PersonalizeModel extends Construct {
   public readonly itemsSchema: personalize.CfnSchema;
   public readonly interactionsDataset: personalize.CfnDataset;
   public readonly itemsDataset: personalize.CfnDataset;
+  /** The Items schema the dataset was created with (POST /items validates against it). */
+  public readonly itemsSchemaDefinition: object;
+  /** With `usersDataset` only. */
+  public readonly usersSchema?: personalize.CfnSchema;
+  public readonly usersDataset?: personalize.CfnDataset;
+  /** The Users schema, with `usersDataset` only. */
+  public readonly usersSchemaDefinition?: object;
   public readonly solution: personalize.CfnSolution;
   /** The role Personalize assumes to read the CSV files: s3:GetObject and s3:ListBucket, nothing more. */
   public readonly importRole: iam.Role;
@@ -97,10 +128,13 @@ export class PersonalizeModel extends Construct {
     const stack = Stack.of(this);
     const recipeArn = props.recipeArn ?? USER_PERSONALIZATION_RECIPE_ARN;
     const interactionsSchema = props.interactionsSchema ?? INTERACTIONS_SCHEMA;
-    const itemsSchema = props.itemsSchema ?? ITEMS_SCHEMA;
+    const itemsSchema = props.itemsSchema ?? (props.retirableItems ? RETIRABLE_ITEMS_SCHEMA : ITEMS_SCHEMA);
+    const usersSchema = props.usersSchema ?? USERS_SCHEMA;
+    this.itemsSchemaDefinition = itemsSchema;
     this.names = namesFor(props.namePrefix ?? stack.stackName, {
       interactionsSchema,
       itemsSchema,
+      usersSchema,
       recipeArn,
       solutionConfig: props.solutionConfig,
     });
@@ -136,6 +170,21 @@ export class PersonalizeModel extends Construct {
       dataLocation: props.itemDataLocation,
     });
 
+    if (props.usersDataset) {
+      this.usersSchemaDefinition = usersSchema;
+      this.usersSchema = new personalize.CfnSchema(this, 'UsersSchema', {
+        name: this.names.usersSchema,
+        schema: JSON.stringify(usersSchema),
+      });
+      // Filled by PutUsers: no import job, so no data location and no import role.
+      this.usersDataset = new personalize.CfnDataset(this, 'UsersDataset', {
+        name: this.names.usersDataset,
+        datasetType: 'Users',
+        datasetGroupArn: this.datasetGroup.attrDatasetGroupArn,
+        schemaArn: this.usersSchema.attrSchemaArn,
+      });
+    }
+
     this.solution = new personalize.CfnSolution(this, 'Solution', {
       name: this.names.solution,
       datasetGroupArn: this.datasetGroup.attrDatasetGroupArn,
@@ -148,7 +197,8 @@ export class PersonalizeModel extends Construct {
 
     this.cleanup = this.createCleanup();
     this.autoTraining = this.createAutoTraining(props.autoTraining);
-    this.filters = this.createFilters(props.filters ?? DEFAULT_FILTERS);
+    const filters = props.filters ?? DEFAULT_FILTERS;
+    this.filters = this.createFilters(props.retirableItems ? retiringFilters(filters) : filters);
     this.grant(this.filters.worker.function, FILTER_PERMISSIONS);
   }
 
@@ -228,6 +278,10 @@ export class PersonalizeModel extends Construct {
           return [inAccount('event-tracker')];
         case 'filter':
           return this.filters.filters.map((filter) => filter.arn);
+        case 'itemsDataset':
+          return [this.itemsDataset.attrDatasetArn];
+        case 'usersDataset':
+          return this.usersDataset ? [this.usersDataset.attrDatasetArn] : [];
         case 'wildcardOnly':
           return ['*'];
       }
@@ -248,7 +302,7 @@ export class PersonalizeModel extends Construct {
         );
       }
       const resources = this.arnsOf(permission.resources);
-      // A stack that declares no filter has no filter to grant anything on.
+      // A stack that declares no filter (or has no Users dataset) has nothing to grant it on.
       if (resources.length === 0) continue;
       grantee.grantPrincipal.addToPrincipalPolicy(
         new iam.PolicyStatement({
@@ -277,9 +331,23 @@ export class PersonalizeModel extends Construct {
             return [name, this.interactionsDataset.attrDatasetArn];
           case 'itemsDatasetArn':
             return [name, this.itemsDataset.attrDatasetArn];
+          case 'usersDatasetArn':
+            // '' without a Users dataset: POST /users then answers that the stack has none.
+            return [name, this.usersDataset?.attrDatasetArn ?? ''];
+          case 'itemsSchema':
+            return [name, JSON.stringify(this.itemsSchemaDefinition)];
+          case 'usersSchema':
+            return [name, this.usersSchemaDefinition ? JSON.stringify(this.usersSchemaDefinition) : ''];
+          case 'defaultFilterArn':
+            return [name, this.defaultFilterArn() ?? ''];
         }
       }),
     );
+  }
+
+  /** The filter GET /getRecommendations applies when a request names none: `available`, with retirable items. */
+  public defaultFilterArn(): string | undefined {
+    return this.filters.filters.find((filter) => filter.definition.name === AVAILABLE_FILTER_NAME)?.arn;
   }
 
   /** Acknowledges, on the grantee alone, the cdk-nag wildcard findings that `permission` causes. */

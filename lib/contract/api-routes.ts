@@ -4,7 +4,9 @@
  */
 import * as z from 'zod';
 import { ERROR_CODES } from '../../lambda/shared/error-codes';
+import { CATALOGUE_ENV } from '../../lambda/shared/catalogue';
 import { OWNER_TAG_KEY } from '../../lambda/shared/ownership';
+import { DEFAULT_FILTER_ENV } from '../../lambda/shared/personalize';
 import * as requests from '../../lambda/shared/requests';
 import { STATUS_ENV } from '../../lambda/shared/status';
 
@@ -24,6 +26,10 @@ export type PersonalizeResourceKind =
   | 'eventTracker'
   /** The filters the stack declares (lib/contract/personalize-filters.ts), by their exact ARNs. */
   | 'filter'
+  /** The stack's Items dataset, by its exact ARN. */
+  | 'itemsDataset'
+  /** The stack's Users dataset (context usersDataset=true), by its exact ARN; none without one. */
+  | 'usersDataset'
   | 'wildcardOnly';
 
 /**
@@ -43,7 +49,18 @@ export interface PersonalizePermission {
 }
 
 /** A value of the deployed stack that a function reads from an environment variable. */
-export type StackValue = 'datasetGroupArn' | 'solutionArn' | 'interactionsDatasetArn' | 'itemsDatasetArn';
+export type StackValue =
+  | 'datasetGroupArn'
+  | 'solutionArn'
+  | 'interactionsDatasetArn'
+  | 'itemsDatasetArn'
+  /** '' when the stack has no Users dataset. */
+  | 'usersDatasetArn'
+  /** The Avro schemas the datasets were created with, as JSON ('' without a Users dataset). */
+  | 'itemsSchema'
+  | 'usersSchema'
+  /** The filter applied when a request names none: `available` with retirable items, else ''. */
+  | 'defaultFilterArn';
 
 /** An IAM condition block: operator, then condition key, then value(s). */
 export type IamConditions = Record<string, Record<string, string | string[]>>;
@@ -206,6 +223,7 @@ export const ROUTES: readonly Route[] = [
     handler: 'getRecommendations',
     description: 'Recommendations from a campaign: for a user, or items related to an item',
     permissions: [{ actions: ['personalize:GetRecommendations'], resources: ['campaign'], owner: 'tagged' }],
+    environment: { [DEFAULT_FILTER_ENV]: 'defaultFilterArn' },
     query: requests.getRecommendationsQuery,
   },
   {
@@ -235,6 +253,32 @@ export const ROUTES: readonly Route[] = [
     permissions: TRACKED_PUT_EVENTS,
     environment: { DATASET_GROUP_ARN: 'datasetGroupArn' },
     body: requests.putEventsRequest,
+  },
+  {
+    kind: 'lambda',
+    path: '/items',
+    method: 'POST',
+    handler: 'putItems',
+    description: "Add, update or retire items of the stack's Items dataset (PutItems)",
+    permissions: [{ actions: ['personalize:PutItems'], resources: ['itemsDataset'] }],
+    environment: {
+      [CATALOGUE_ENV.itemsDatasetArn]: 'itemsDatasetArn',
+      [CATALOGUE_ENV.itemsSchema]: 'itemsSchema',
+    },
+    body: requests.putItemsRequest,
+  },
+  {
+    kind: 'lambda',
+    path: '/users',
+    method: 'POST',
+    handler: 'putUsers',
+    description: "Add or update users of the stack's Users dataset (PutUsers; context usersDataset=true)",
+    permissions: [{ actions: ['personalize:PutUsers'], resources: ['usersDataset'] }],
+    environment: {
+      [CATALOGUE_ENV.usersDatasetArn]: 'usersDatasetArn',
+      [CATALOGUE_ENV.usersSchema]: 'usersSchema',
+    },
+    body: requests.putUsersRequest,
   },
   {
     kind: 'lambda',
@@ -287,7 +331,7 @@ export const PUT_EVENTS_CONSUMER: {
  * each holding its value from `values`. Local mode runs every function in one process and sets these.
  */
 export function stackValueEnvironment(
-  values: Readonly<Record<StackValue, string>> | undefined,
+  values: Readonly<Partial<Record<StackValue, string>>> | undefined,
 ): Record<string, string | undefined> {
   const environments = [
     ...ROUTES.map((route) => (route.kind === 'lambda' ? route.environment : undefined)),

@@ -5,7 +5,7 @@
  * Personalize's filter grammar (https://docs.aws.amazon.com/personalize/latest/dg/filter-expressions.html).
  */
 import { filterArnOf } from '../../lambda/shared/filters';
-import { fingerprint, type PersonalizeNames } from './personalize-schemas';
+import { AVAILABILITY_FIELD, fingerprint, RETIRED, type PersonalizeNames } from './personalize-schemas';
 
 export { filterArnOf };
 
@@ -30,6 +30,33 @@ export const DEFAULT_FILTERS: readonly FilterDefinition[] = [
     description: 'Only items of the genres given as filterValues {"GENRE": "\\"Comedy\\""}',
   },
 ];
+
+/** The expression that leaves retired items out (items schema with AVAILABILITY: context `retirableItems=true`). */
+export const RETIRED_EXCLUSION = `EXCLUDE ItemID WHERE Items.${AVAILABILITY_FIELD} IN ("${RETIRED}")`;
+
+/** The short name of the filter GET /getRecommendations applies when the request names none (retirable items). */
+export const AVAILABLE_FILTER_NAME = 'available';
+
+/**
+ * The filters of a stack whose items can be retired: `available` (retired items left out, applied by
+ * GET /getRecommendations when a request names no filter), and each declared filter with retired items left out
+ * too, so that no filter of the stack lets one through. Personalize combines expressions joined by `|`: with an
+ * INCLUDE, "Include (A or B) - (C or D)"
+ * (https://docs.aws.amazon.com/personalize/latest/dg/multiple-expression-example.html).
+ */
+export function retiringFilters(definitions: readonly FilterDefinition[]): FilterDefinition[] {
+  return [
+    {
+      name: AVAILABLE_FILTER_NAME,
+      expression: RETIRED_EXCLUSION,
+      description: 'Leaves out retired items (GET /getRecommendations applies it when no filterArn is given)',
+    },
+    ...definitions.map((definition) => ({
+      ...definition,
+      expression: `${definition.expression} | ${RETIRED_EXCLUSION}`,
+    })),
+  ];
+}
 
 const SHORT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,18}$/;
 

@@ -31,6 +31,42 @@ export const ITEMS_SCHEMA = {
   version: '1.0',
 } as const;
 
+/**
+ * The items field that retires an item (context `retirableItems=true`): an item put with
+ * `{"availability": "retired"}` is left out by every filter the stack declares (personalize-filters.ts).
+ * Nullable, so the items CSV needs no such column and an item without it is available.
+ */
+export const AVAILABILITY_FIELD = 'AVAILABILITY';
+/** The AVAILABILITY value that retires an item. */
+export const RETIRED = 'retired';
+
+/**
+ * The Items schema with AVAILABILITY (context `retirableItems=true`). Opt-in, never the default: a schema is
+ * immutable (AWS::Personalize::Schema replaces on any change) and the dataset group's name fingerprints the
+ * schemas, so turning it on for a deployed stack makes CloudFormation replace the dataset group and its
+ * datasets, which are then imported again from the CSVs (docs/catalogue.md says what is kept and what is not).
+ */
+export const RETIRABLE_ITEMS_SCHEMA = {
+  ...ITEMS_SCHEMA,
+  fields: [...ITEMS_SCHEMA.fields, { name: AVAILABILITY_FIELD, type: ['null', 'string'], categorical: true }],
+} as const;
+
+/**
+ * Avro schema of the optional Users dataset (context `usersDataset=true`): created empty, filled by
+ * `POST /users` (PutUsers). A Users schema needs USER_ID and at least one metadata field
+ * (https://docs.aws.amazon.com/personalize/latest/dg/users-datasets.html); MEMBERSHIP is the sample's.
+ */
+export const USERS_SCHEMA = {
+  type: 'record',
+  name: 'Users',
+  namespace: 'com.amazonaws.personalize.schema',
+  fields: [
+    { name: 'USER_ID', type: 'string' },
+    { name: 'MEMBERSHIP', type: ['null', 'string'], categorical: true },
+  ],
+  version: '1.0',
+} as const;
+
 /** The recipe the solution uses unless the app is told otherwise (context key `recipeArn`). */
 export const USER_PERSONALIZATION_RECIPE_ARN = 'arn:aws:personalize:::recipe/aws-user-personalization';
 
@@ -46,6 +82,9 @@ export interface PersonalizeNames {
   readonly interactionsImportJob: string;
   readonly itemsImportJob: string;
   readonly solution: string;
+  /** The optional Users dataset's schema and dataset (context `usersDataset=true`). */
+  readonly usersSchema: string;
+  readonly usersDataset: string;
 }
 
 /**
@@ -61,6 +100,8 @@ export interface PersonalizeNameInputs {
   readonly recipeArn?: string;
   /** The solution's other creation properties (solution config, HPO, event type...). @default {} */
   readonly solutionConfig?: object;
+  /** @default USERS_SCHEMA */
+  readonly usersSchema?: object;
 }
 
 /** Hex digits of a fingerprint in a name: enough to tell two configurations of one stack apart. */
@@ -98,6 +139,7 @@ export function personalizeNames(prefix: string, inputs: PersonalizeNameInputs =
     recipeArn: inputs.recipeArn ?? USER_PERSONALIZATION_RECIPE_ARN,
     solutionConfig: inputs.solutionConfig ?? {},
   });
+  const users = fingerprint({ group, users: inputs.usersSchema ?? USERS_SCHEMA });
   return {
     datasetGroup: `${base}-dataset-group-${group}`,
     interactionsSchema: `${base}-interactions-${group}`,
@@ -107,6 +149,11 @@ export function personalizeNames(prefix: string, inputs: PersonalizeNameInputs =
     interactionsImportJob: `${base}-interactions-import-${group}`,
     itemsImportJob: `${base}-items-import-${group}`,
     solution: `${base}-solution-${solution}`,
+    // Not part of the group's fingerprint: adding the Users dataset to a deployed stack adds it to the same
+    // group (a group takes one dataset of each type at any time); its own fingerprint renames it if its
+    // schema changes.
+    usersSchema: `${base}-users-${users}`,
+    usersDataset: `${base}-users-${users}`,
   };
 }
 

@@ -28,13 +28,21 @@ import {
 import { ensureFilter } from '../../lambda/shared/filters';
 import { allItems } from '../../lambda/shared/personalize';
 import {
+  AVAILABLE_FILTER_NAME,
   DEFAULT_FILTERS,
   filterArnOf,
+  retiringFilters,
   filterResourceName,
   validateFilterDefinitions,
   type FilterDefinition,
 } from '../../lib/contract/personalize-filters';
-import { INTERACTIONS_SCHEMA, ITEMS_SCHEMA, PersonalizeNames } from '../../lib/contract/personalize-schemas';
+import {
+  INTERACTIONS_SCHEMA,
+  ITEMS_SCHEMA,
+  PersonalizeNames,
+  RETIRABLE_ITEMS_SCHEMA,
+  USERS_SCHEMA,
+} from '../../lib/contract/personalize-schemas';
 
 export interface ProvisionOptions {
   readonly names: PersonalizeNames;
@@ -52,6 +60,14 @@ export interface ProvisionOptions {
   readonly autoTraining?: false | string;
   /** The filters the stack declares. @default DEFAULT_FILTERS */
   readonly filters?: readonly FilterDefinition[];
+  /** The stack's `usersDataset` context: a Users dataset (no import job). @default false */
+  readonly usersDataset?: boolean;
+  /**
+   * The stack's `retirableItems` context: the Items schema with AVAILABILITY, the filters with retired items left
+   * out and `available` added (its ARN the default filter). `names` must be derived with that schema.
+   * @default false
+   */
+  readonly retirableItems?: boolean;
   /** @default 100 */
   readonly pollIntervalMs?: number;
   /** @default 600000 */
@@ -64,6 +80,12 @@ export interface ProvisionedModel {
   readonly interactionsDatasetArn: string;
   readonly itemsDatasetArn: string;
   readonly solutionArn: string;
+  /** The Users dataset ('' without one) and the schemas the functions check properties against, as JSON. */
+  readonly usersDatasetArn?: string;
+  readonly itemsSchema?: string;
+  readonly usersSchema?: string;
+  /** The filter GET /getRecommendations applies when a request names none ('' for none). */
+  readonly defaultFilterArn?: string;
   /** The declared filters, each with its ARN (absent where only the model's resources are named). */
   readonly filters?: readonly { readonly definition: FilterDefinition; readonly filterArn: string }[];
 }
@@ -92,7 +114,8 @@ export async function provisionPersonalize(
   };
   const datasetGroupArn = await ensureDatasetGroup(context);
   const interactionsSchemaArn = await ensureSchema(context, names.interactionsSchema, INTERACTIONS_SCHEMA);
-  const itemsSchemaArn = await ensureSchema(context, names.itemsSchema, ITEMS_SCHEMA);
+  const itemsSchema = options.retirableItems ? RETIRABLE_ITEMS_SCHEMA : ITEMS_SCHEMA;
+  const itemsSchemaArn = await ensureSchema(context, names.itemsSchema, itemsSchema);
   const interactionsDatasetArn = await ensureDataset(context, datasetGroupArn, {
     datasetType: 'Interactions',
     name: names.interactionsDataset,
@@ -110,10 +133,34 @@ export async function provisionPersonalize(
     schemaArn: itemsSchemaArn,
   });
   await ensureImport(context, itemsDatasetArn, names.itemsImportJob, options.itemDataLocation);
+  // As the stack: a Users dataset with no import job, filled by PutUsers.
+  const usersDatasetArn = options.usersDataset
+    ? await ensureDataset(context, datasetGroupArn, {
+        datasetType: 'Users',
+        name: names.usersDataset,
+        schemaArn: await ensureSchema(context, names.usersSchema, USERS_SCHEMA),
+      })
+    : '';
   const solutionArn = await ensureSolution(context, datasetGroupArn);
   await configureAutoTraining(context, solutionArn, options.autoTraining ?? false);
-  const filters = await ensureFilters(context, datasetGroupArn, options.filters ?? DEFAULT_FILTERS);
-  return { datasetGroupArn, interactionsDatasetArn, itemsDatasetArn, solutionArn, filters };
+  const declared = options.filters ?? DEFAULT_FILTERS;
+  const filters = await ensureFilters(
+    context,
+    datasetGroupArn,
+    options.retirableItems ? retiringFilters(declared) : declared,
+  );
+  return {
+    datasetGroupArn,
+    interactionsDatasetArn,
+    itemsDatasetArn,
+    solutionArn,
+    usersDatasetArn,
+    itemsSchema: JSON.stringify(itemsSchema),
+    usersSchema: options.usersDataset ? JSON.stringify(USERS_SCHEMA) : '',
+    defaultFilterArn:
+      filters?.find((filter) => filter.definition.name === AVAILABLE_FILTER_NAME)?.filterArn ?? '',
+    filters,
+  };
 }
 
 /**
@@ -181,7 +228,7 @@ async function ensureSchema(
 async function ensureDataset(
   { personalize, log, waitFor }: Provisioning,
   datasetGroupArn: string,
-  dataset: { datasetType: 'Interactions' | 'Items'; name: string; schemaArn: string },
+  dataset: { datasetType: 'Interactions' | 'Items' | 'Users'; name: string; schemaArn: string },
 ): Promise<string> {
   const datasets = await allItems(
     paginateListDatasets({ client: personalize }, { datasetGroupArn }),

@@ -17,7 +17,7 @@ export function parseAvroSchema(definition: string): SchemaField[] {
     throw invalidInput('Invalid schema: expected an Avro record with a non-empty fields list');
   }
   return schema.fields.map((f: unknown, i: number) => {
-    const field = f as { name?: unknown; type?: unknown };
+    const field = f as { name?: unknown; type?: unknown; categorical?: unknown };
     if (typeof field.name !== 'string' || field.name === '')
       throw invalidInput(`Invalid schema: field ${i + 1} has no name`);
     const types: unknown[] = Array.isArray(field.type) ? (field.type as unknown[]) : [field.type];
@@ -28,6 +28,11 @@ export function parseAvroSchema(definition: string): SchemaField[] {
         `Invalid schema: field ${field.name} has an unsupported type ${JSON.stringify(field.type)}`,
       );
     }
-    return { name: field.name, type, nullable: types.includes('null') };
+    return {
+      name: field.name,
+      type,
+      nullable: types.includes('null'),
+      ...(field.categorical === true ? { categorical: true } : {}),
+    };
   });
 }

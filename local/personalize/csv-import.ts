@@ -2,6 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CsvSyntaxError, streamCsv } from './csv';
 import type { Interaction, Item } from './model/types';
+import { itemFromValues } from './properties';
 import type { DatasetRows, DatasetType, SchemaField } from './store';
 
 /** A failed import, with the reason the service would put in the job's failureReason. */
@@ -73,7 +74,7 @@ export async function readDatasetCsv(
           record.set(field.name, checkValue(values[index] ?? '', field, file, lineNumber));
         }
         if (datasetType === 'Interactions') rows.interactions.push(toInteraction(record));
-        else if (datasetType === 'Items') rows.items.push(toItem(record));
+        else if (datasetType === 'Items') rows.items.push(toItem(record, fields));
         else rows.users.push(record.get('USER_ID') ?? '');
       }
     } catch (error) {
@@ -146,12 +147,7 @@ function toInteraction(record: Map<string, string | undefined>): Interaction {
   };
 }
 
-function toItem(record: Map<string, string | undefined>): Item {
-  const genre = record.get('GENRE');
-  const year = record.get('YEAR');
-  return {
-    itemId: record.get('ITEM_ID') ?? '',
-    genres: genre === undefined ? [] : genre.split('|').filter((g) => g !== ''),
-    ...(year === undefined ? {} : { year }),
-  };
+function toItem(record: Map<string, string | undefined>, fields: readonly SchemaField[]): Item {
+  const values = new Map([...record].map(([name, value]) => [name.toUpperCase(), value]));
+  return itemFromValues(record.get('ITEM_ID') ?? '', values, fields);
 }

@@ -1,6 +1,6 @@
 import type { EmulatorContext } from './context';
 import { invalidInput, notFound } from './errors';
-import { checkPropertiesAgainstSchema, parseProperties, prefixed } from './properties';
+import { checkPropertiesAgainstSchema, itemFromValues, parseProperties, prefixed } from './properties';
 import type { DatasetRecord, DatasetType, SchemaRecord } from './store';
 import {
   asBody,
@@ -76,13 +76,7 @@ export function putItems(ctx: EmulatorContext, body: RequestBody): void {
       'ITEM_ID',
       `${at}.properties`,
     );
-    const genre = properties.get('GENRE');
-    const year = properties.get('YEAR');
-    return {
-      itemId,
-      genres: genre ? genre.split('|').filter((g) => g !== '') : [],
-      ...(year === undefined ? {} : { year }),
-    };
+    return itemFromValues(itemId, properties, schema.fields);
   });
   ctx.store.appendLive(
     items.map((item) => ({ kind: 'item' as const, datasetGroupArn: dataset.datasetGroupArn, item })),

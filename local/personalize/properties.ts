@@ -1,5 +1,6 @@
 import { invalidInput } from './errors';
-import type { SchemaRecord } from './store';
+import type { Item } from './model/types';
+import type { SchemaField, SchemaRecord } from './store';
 import type { RequestBody } from './validation';
 
 /** The body's fields under `<prefix>.<field>`, so that validation messages name the field's full path. */
@@ -87,4 +88,31 @@ export function checkPropertiesAgainstSchema(
     );
   }
   return values;
+}
+
+/**
+ * An item as the emulator keeps it, from its values by upper-case schema field name (an import's row or a
+ * PutItems record): GENRE split on `|` into genres, YEAR, and every other field with a value in `fields`
+ * (split on `|` when categorical), which filters read (`Items.AVAILABILITY`).
+ */
+export function itemFromValues(
+  itemId: string,
+  values: ReadonlyMap<string, string | undefined>,
+  schemaFields: readonly SchemaField[],
+): Item {
+  const genre = values.get('GENRE');
+  const year = values.get('YEAR');
+  const fields: Record<string, string[]> = {};
+  for (const field of schemaFields) {
+    const name = field.name.toUpperCase();
+    const value = values.get(name);
+    if (['ITEM_ID', 'GENRE', 'YEAR'].includes(name) || value === undefined) continue;
+    fields[name] = field.categorical ? value.split('|').filter((v) => v !== '') : [value];
+  }
+  return {
+    itemId,
+    genres: genre ? genre.split('|').filter((g) => g !== '') : [],
+    ...(year === undefined ? {} : { year }),
+    ...(Object.keys(fields).length > 0 ? { fields } : {}),
+  };
 }

@@ -44,6 +44,8 @@ export interface SchemaField {
   readonly name: string;
   readonly type: string;
   readonly nullable: boolean;
+  /** `categorical: true` in the Avro schema: a string of several values separated by `|`. */
+  readonly categorical?: boolean;
 }
 
 export type DatasetType = 'Interactions' | 'Items' | 'Users';

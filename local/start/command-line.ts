@@ -22,6 +22,8 @@ const OPTIONS = {
   itemDataLocation: { type: 'string' },
   recipeArn: { type: 'string' },
   autoTraining: { type: 'string' },
+  usersDataset: { type: 'boolean' },
+  retirableItems: { type: 'boolean' },
   's3-dir': { type: 'string' },
   'batching-window': { type: 'string' },
   bucketARN: { type: 'string' },
@@ -102,6 +104,8 @@ export function parseArguments(argv: readonly string[]): LocalModeOptions {
         }),
     ...(values.get('reset') ? { reset: true } : {}),
     ...(values.get('provision') ? { provision: true } : {}),
+    ...(values.get('usersDataset') ? { usersDataset: true } : {}),
+    ...(values.get('retirableItems') ? { retirableItems: true } : {}),
   };
 }
 
@@ -115,6 +119,9 @@ const USAGE = `Usage: npm start -- [options]
   --recipeArn <arn>        the solution's recipe (default: aws-user-personalization)
   --autoTraining <false|rate(N days)>  the solution's automatic training: off (default), as the stack
                            turns it off, or on with that schedule
+  --usersDataset           a Users dataset, filled by POST /users (-c usersDataset=true on deploy)
+  --retirableItems         items can be retired: POST /items with {"availability": "retired"} (-c
+                           retirableItems=true on deploy); its dataset group is another than without it
   --s3-dir <dir>           the directory standing for S3 (default: <state-dir>/s3)
   --batching-window <s>    the consumer's batching window, 0 to 300 seconds (default 1, as the stack's;
                            -c batchingWindowSeconds=N on deploy): 0 for lower latency, more invocations

@@ -5,7 +5,11 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { personalizeNames, type PersonalizeNames } from '../../lib/contract/personalize-schemas';
+import {
+  personalizeNames,
+  RETIRABLE_ITEMS_SCHEMA,
+  type PersonalizeNames,
+} from '../../lib/contract/personalize-schemas';
 import type { EventSourceSettings } from '../lambda/stream-consumer';
 import { LOCK_FILE, lockStateDirectory } from '../shared/state-lock';
 import { writePrivateFile } from './outputs';
@@ -37,6 +41,14 @@ export interface LocalModeOptions {
    * a schedule (`rate(7 days)`) keeps it on. @default false
    */
   readonly autoTraining?: false | string;
+  /** The stack's `usersDataset` context: a Users dataset, filled by POST /users. @default false */
+  readonly usersDataset?: boolean;
+  /**
+   * The stack's `retirableItems` context: the Items schema with AVAILABILITY and the `available` filter applied by
+   * default. A state directory made without it holds another dataset group (the names fingerprint the schema).
+   * @default false
+   */
+  readonly retirableItems?: boolean;
   /** Directory standing for S3. @default `<stateDir>/s3` */
   readonly s3Dir?: string;
   /** @default 'us-east-1' */
@@ -122,7 +134,10 @@ export function resolveConfig(options: LocalModeOptions, stateDir: string): Loca
   const stackName = options.stackName ?? 'NearRealTimeRecommendations';
   const region = options.region ?? 'us-east-1';
   // The same names the stack gives its resources, recipe included (it fingerprints the solution name).
-  const names = personalizeNames(stackName, { recipeArn: options.recipeArn });
+  const names = personalizeNames(stackName, {
+    recipeArn: options.recipeArn,
+    ...(options.retirableItems ? { itemsSchema: RETIRABLE_ITEMS_SCHEMA } : {}),
+  });
   const streamName = `${stackName}-events`;
   // Bucket names as the stack's: lower case, so a stack name's capitals do not make an invalid bucket.
   const bucketPrefix = stackName.toLowerCase().replace(/[^a-z0-9-]/g, '-');

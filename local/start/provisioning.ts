@@ -31,6 +31,8 @@ export async function provision(
       ),
       importRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/${config.stackName}-personalize-import`,
       autoTraining: options.autoTraining ?? false,
+      usersDataset: options.usersDataset ?? false,
+      retirableItems: options.retirableItems ?? false,
       log: config.log,
     }),
   );

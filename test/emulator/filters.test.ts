@@ -207,7 +207,6 @@ describe('CreateFilter: the expression grammar', () => {
       /item recommendations only/,
     ],
     ['CurrentUser outside IF', 'EXCLUDE ItemID WHERE CurrentUser.AGE IN ("3")', /only in an IF/],
-    ['an item field the emulator does not keep', 'EXCLUDE ItemID WHERE Items.PRICE IN ("3")', /keeps only/],
   ];
   test.each(rejected)(
     'refuses %s (InvalidInputException naming the problem)',

@@ -22,6 +22,7 @@ import { CfnElement, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { HandlerFunction } from '../../lib/constructs/handler-function';
 import { PROVISIONING_OUTPUTS, STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
+import { CATALOGUE_ENV } from '../../lambda/shared/catalogue';
 import { provisionLifecycle } from '../../local/cloudformation/provision-lifecycle';
 import { startLocalMode, type LocalMode } from '../../local/start';
 import { STACK_NAME, synthesize, type Synthesized } from '../infra/synth';
@@ -103,8 +104,9 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
 
   beforeAll(async () => {
     restoreStdout = silenceHandlerLogs();
-    // With the one-shot provisioning, whose workflow and starter are replayed too.
-    synth = synthesize({ context: { provision: 'true' } });
+    // With the one-shot provisioning, whose workflow and starter are replayed too, and the catalogue's options
+    // (a Users dataset for POST /users, retirable items and their default filter).
+    synth = synthesize({ context: { provision: 'true', usersDataset: 'true', retirableItems: 'true' } });
     templateJson = synth.template.toJSON() as typeof templateJson;
     state = temporaryDirectory('iam-conformance');
     local = await startLocalMode({
@@ -115,6 +117,8 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
       personalizeTransitionMs: 20,
       recordCalls: true,
       eventSourceSettings: { maxBatchingWindowSeconds: 0.1 },
+      usersDataset: true,
+      retirableItems: true,
       log: () => undefined,
     });
     const { stack } = synth;
@@ -127,6 +131,8 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
       getRecommendations: 'Api/GetRecommendationsFunction',
       getPersonalizedRanking: 'Api/GetPersonalizedRankingFunction',
       putEventsDirect: 'Api/PutEventsDirectFunction',
+      putItems: 'Api/PutItemsFunction',
+      putUsers: 'Api/PutUsersFunction',
       deleteResources: 'Api/DeleteResourcesFunction',
       getStatus: 'Api/GetStatusFunction',
       putEvents: 'PutEventsConsumer',
@@ -175,6 +181,9 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
         [`${logicalId(stack.model.datasetGroup)}.DatasetGroupArn`]:
           local.outputs[STACK_OUTPUTS.datasetGroupArn]!,
         [`${logicalId(stack.model.solution)}.SolutionArn`]: local.outputs[STACK_OUTPUTS.solutionArn]!,
+        // Local mode gives the functions its datasets' ARNs as the stack does.
+        [`${logicalId(stack.model.itemsDataset)}.DatasetArn`]: process.env[CATALOGUE_ENV.itemsDatasetArn]!,
+        [`${logicalId(stack.model.usersDataset!)}.DatasetArn`]: process.env[CATALOGUE_ENV.usersDatasetArn]!,
         [`${logicalId(stack.events.stream)}.Arn`]: streamArn(),
         [`${logicalId(stack.events.failedRecordsBucket)}.Arn`]: `arn:aws:s3:::${local.failedRecords.name}`,
       },
@@ -240,6 +249,24 @@ describe("IAM conformance: every call of the walkthrough is allowed by its funct
           `/getRecommendations?campaignArn=${encodeURIComponent(String(campaignArn))}&userId=429&filterArn=${encodeURIComponent(local.outputs['FilterArnUnwatched']!)}&promotionFilterArn=${encodeURIComponent(genre)}&promotionFilterValues=${values}&promotionPercent=20`,
         ),
       ),
+    );
+    // The catalogue: an item added, then retired (PutItems); a user added (PutUsers). Both act on a dataset.
+    await as('putItems', () =>
+      ok(
+        api('POST', '/items', {
+          items: [{ itemId: 'iam-new', properties: { genre: 'Comedy', year: '2026' } }],
+        }),
+      ),
+    );
+    await as('putItems', () =>
+      ok(
+        api('POST', '/items', {
+          items: [{ itemId: 'iam-new', properties: { year: '2026', availability: 'retired' } }],
+        }),
+      ),
+    );
+    await as('putUsers', () =>
+      ok(api('POST', '/users', { users: [{ userId: 'iam-user', properties: { membership: 'premium' } }] })),
     );
     const data = { userId: '429', itemId: '12', eventType: 'click', trackingId, interactions: 2 };
     await as('putEventsDirect', () => ok(api('POST', '/putEvents', data)));

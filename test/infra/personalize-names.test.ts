@@ -9,6 +9,8 @@ import {
   PERSONALIZE_NAME_MAX_LENGTH,
   PERSONALIZE_NAME_PATTERN,
   personalizeNames,
+  RETIRABLE_ITEMS_SCHEMA,
+  USERS_SCHEMA,
   USER_PERSONALIZATION_RECIPE_ARN,
   type PersonalizeNames,
 } from '../../lib/contract/personalize-schemas';
@@ -26,6 +28,9 @@ const GROUP_FAMILY: Array<keyof PersonalizeNames> = [
   'itemsDataset',
   'interactionsImportJob',
   'itemsImportJob',
+  // The optional Users dataset belongs to the group: a new group has a new one.
+  'usersSchema',
+  'usersDataset',
 ];
 
 const changed = (a: PersonalizeNames, b: PersonalizeNames) =>
@@ -62,7 +67,7 @@ describe('personalizeNames', () => {
   it('gives every resource a distinct name', () => {
     const names = personalizeNames('Stack');
     // A schema and its dataset may share a name: they are different resource types.
-    expect(new Set(Object.values(names)).size).toBeGreaterThanOrEqual(Object.keys(names).length - 2);
+    expect(new Set(Object.values(names)).size).toBeGreaterThanOrEqual(Object.keys(names).length - 3);
     expect(names.interactionsImportJob).not.toBe(names.itemsImportJob);
   });
 
@@ -99,6 +104,26 @@ describe('personalizeNames', () => {
     expect(changed(base, personalizeNames('Stack', { interactionsSchema: interactions }))).toEqual(
       [...GROUP_FAMILY, 'solution'].sort(),
     );
+  });
+
+  it('renames only the Users schema and dataset with the Users schema: adding it or changing it keeps the group', () => {
+    const base = personalizeNames('Stack');
+    const users = { ...USERS_SCHEMA, fields: [...USERS_SCHEMA.fields, { name: 'AGE', type: 'int' }] };
+    expect(changed(base, personalizeNames('Stack', { usersSchema: users }))).toEqual([
+      'usersDataset',
+      'usersSchema',
+    ]);
+  });
+
+  it('names the default stack as before the catalogue options (they would otherwise replace a deployed group)', () => {
+    // Pinned literally: a change here renames, so replaces, the dataset group of every deployed stack.
+    expect(personalizeNames('NearRealTimeRecommendations').datasetGroup).toBe(
+      'NearRealTimeRecommendations-dataset-group-519b9dc7',
+    );
+    // Retirable items change the Items schema, so the group: documented in docs/catalogue.md.
+    expect(
+      personalizeNames('NearRealTimeRecommendations', { itemsSchema: RETIRABLE_ITEMS_SCHEMA }).datasetGroup,
+    ).not.toBe(personalizeNames('NearRealTimeRecommendations').datasetGroup);
   });
 
   it('does not depend on the order of keys in the inputs', () => {

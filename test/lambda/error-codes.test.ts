@@ -31,6 +31,8 @@ import { GATEWAY_RESPONSES, PUT_RECORD_ERROR_RESPONSES } from '../../lib/contrac
 import { ERROR_CODES, ERROR_CODE_PATTERN, isErrorCode } from '../../lambda/shared/error-codes';
 import { toHttpError } from '../../lambda/shared/errors';
 import { STATUS_ENV } from '../../lambda/shared/status';
+import { CATALOGUE_ENV } from '../../lambda/shared/catalogue';
+import { ITEMS_SCHEMA, USERS_SCHEMA } from '../../lib/contract/personalize-schemas';
 import type { HttpHandler } from '../../lambda/shared/http';
 import { renderMappingTemplate } from '../../local/apigateway/vtl';
 
@@ -42,6 +44,9 @@ Object.assign(process.env, {
   [STATUS_ENV.solutionArn]: SOLUTION_ARN,
   [STATUS_ENV.interactionsDatasetArn]: `${DATASET_GROUP_ARN}/INTERACTIONS`,
   [STATUS_ENV.itemsDatasetArn]: `${DATASET_GROUP_ARN}/ITEMS`,
+  [CATALOGUE_ENV.itemsSchema]: JSON.stringify(ITEMS_SCHEMA),
+  [CATALOGUE_ENV.usersDatasetArn]: `${DATASET_GROUP_ARN}/USERS`,
+  [CATALOGUE_ENV.usersSchema]: JSON.stringify(USERS_SCHEMA),
 });
 
 /** A valid request of each Lambda route: a new route must add one here. */
@@ -56,6 +61,8 @@ const VALID_REQUESTS: Readonly<Record<string, { body?: unknown; query?: Record<s
   '/putEvents': {
     body: { userId: '429', itemId: '1', eventType: 'click', trackingId: TRACKING_ID, interactions: 1 },
   },
+  '/items': { body: { items: [{ itemId: 'new-1', properties: { genre: 'Comedy', year: '2026' } }] } },
+  '/users': { body: { users: [{ userId: 'u-1', properties: { membership: 'premium' } }] } },
   '/status': {},
   '/deleteResources': { body: { campaignArn: CAMPAIGN_ARN, eventTrackerArn: EVENT_TRACKER_ARN } },
 };

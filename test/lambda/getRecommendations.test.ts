@@ -11,6 +11,7 @@ import { expect } from '@jest/globals';
 import { GetRecommendationsCommand, PersonalizeRuntimeClient } from '@aws-sdk/client-personalize-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambda/getRecommendations';
+import { DEFAULT_FILTER_ENV } from '../../lambda/shared/personalize';
 
 const runtime = mockClient(PersonalizeRuntimeClient);
 const get = (query: Record<string, string> | undefined) =>
@@ -108,6 +109,24 @@ describe('GET /getRecommendations', () => {
       filterArn: FILTER_ARN,
       filterValues: { GENRE: '"Comedy","Drama"' },
     });
+  });
+
+  it("applies the stack's default filter (retirable items: available) when the request names none, and the request's own otherwise", async () => {
+    runtime.on(GetRecommendationsCommand).resolves(recommendations);
+    const AVAILABLE = CAMPAIGN_ARN.replace(/campaign\/.*/, 'filter/stack-available-0a1b2c3d');
+    process.env[DEFAULT_FILTER_ENV] = AVAILABLE;
+    try {
+      await get({ campaignArn: CAMPAIGN_ARN, userId: '429' });
+      await get({ campaignArn: CAMPAIGN_ARN, userId: '429', filterArn: FILTER_ARN });
+    } finally {
+      delete process.env[DEFAULT_FILTER_ENV];
+    }
+    await get({ campaignArn: CAMPAIGN_ARN, userId: '429' });
+
+    const filters = runtime
+      .commandCalls(GetRecommendationsCommand)
+      .map((call) => call.args[0].input.filterArn);
+    expect(filters).toEqual([AVAILABLE, FILTER_ARN, undefined]);
   });
 
   it('passes a promotion: its filter, values, share and name', async () => {

@@ -197,7 +197,10 @@ function itemValues(data: FilterData, itemId: string, field: string): readonly s
   return item ? itemFieldValues(item, field) : [];
 }
 
-/** A field's values of an item: GENRE is categorical (`Comedy|Drama` holds both), YEAR one value. */
+/**
+ * A field's values of an item: GENRE is categorical (`Comedy|Drama` holds both), YEAR one value, any other field
+ * as the item holds it (none when it has no value).
+ */
 export function itemFieldValues(item: Item, field: string): readonly string[] {
   switch (field) {
     case 'ITEM_ID':
@@ -207,6 +210,6 @@ export function itemFieldValues(item: Item, field: string): readonly string[] {
     case 'YEAR':
       return item.year === undefined ? [] : [item.year];
     default:
-      return [];
+      return item.fields?.[field] ?? [];
   }
 }

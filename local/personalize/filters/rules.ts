@@ -17,13 +17,6 @@ export const MAX_FIELDS_PER_FILTER = 5;
 /** [guidelines], [quotas] "The maximum number of distinct dataset fields across all filters in a dataset group is 10". */
 export const MAX_FIELDS_PER_DATASET_GROUP = 10;
 
-/**
- * Item fields the emulator keeps (the catalogue's ITEM_ID, GENRE and YEAR columns; model/types.ts Item). A
- * filter on another Items field could not be evaluated, so CreateFilter refuses it with a message saying so
- * rather than silently matching nothing.
- */
-export const EMULATED_ITEM_FIELDS: readonly string[] = ['ITEM_ID', 'GENRE', 'YEAR'];
-
 const NUMERIC_TYPES = ['int', 'long', 'float', 'double'];
 
 export interface GroupSchemas {
@@ -42,14 +35,6 @@ export function checkFilterRules(filter: ParsedFilter, schemas: GroupSchemas): S
     throw invalidInput(
       `Invalid filter expression: it uses ${fields.size} distinct dataset fields (${[...fields].join(', ')}); the maximum for a filter is ${MAX_FIELDS_PER_FILTER}`,
     );
-  }
-  for (const field of fields) {
-    const [dataset, name = ''] = field.split('.');
-    if (dataset === 'Items' && !EMULATED_ITEM_FIELDS.includes(name)) {
-      throw invalidInput(
-        `Invalid filter expression: Items.${name}: the emulator keeps only ${EMULATED_ITEM_FIELDS.join(', ')} of items`,
-      );
-    }
   }
   return fields;
 }

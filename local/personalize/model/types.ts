@@ -28,6 +28,11 @@ export interface Item {
   /** Categorical values (the GENRE field split on `|`); empty when null. */
   readonly genres: readonly string[];
   readonly year?: string;
+  /**
+   * The item's other schema fields that have a value, by upper-case field name, as filters read them (a
+   * categorical field's values split on `|`): e.g. AVAILABILITY, which retires an item.
+   */
+  readonly fields?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface TrainingData {
