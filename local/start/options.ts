@@ -70,6 +70,12 @@ export interface LocalModeOptions {
    */
   readonly recordCalls?: boolean;
   /**
+   * Time between User-Personalization's automatic updates, which bring items added with PutItems into the
+   * served model (two hours on AWS). Tests and a demo of new items shorten it; local mode's emulator also runs
+   * them at once on `POST /_emulator/automatic-updates` with the `x-emulator-admin` header. @default 7,200,000
+   */
+  readonly automaticUpdateMs?: number;
+  /**
    * Run the Personalize emulator and Kinesis each in a child process of their own (started and stopped with
    * local mode, dying with it), so the gateway and the handlers have a core to themselves: what `npm start`
    * and the benchmark do. Off, everything runs in this process, and `personalize` also offers what only an

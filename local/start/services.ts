@@ -127,6 +127,7 @@ async function startEmulator(
     ...(options.personalizeTransitionMs === undefined
       ? {}
       : { transitionMs: options.personalizeTransitionMs }),
+    ...(options.automaticUpdateMs === undefined ? {} : { automaticUpdateMs: options.automaticUpdateMs }),
   };
   const started = options.separateProcesses
     ? emulatorProcess(emulatorOptions, processes)

@@ -4,10 +4,14 @@
  * citing the recommendationId of the list it came from lowers, for that user, the other items of that list; an
  * explicit `impression` through POST /putEvents lowers the items it names. Each user is compared with a twin who
  * sent the same clicks without them, on a campaign created through POST /campaign with explorationWeight "0"
- * (exploration draws differ from user to user). Bad values are refused with 400 before anything is sent.
+ * (exploration draws differ from user to user). Bad values are refused with 400 before anything is sent. Items
+ * added with PutItems reach the campaign at User-Personalization's automatic update, here every 500 ms
+ * (`automaticUpdateMs`), or at once through the emulator's admin route.
  */
 import { expect } from '@jest/globals';
 import { join } from 'node:path';
+import { ListDatasetsCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
+import { PersonalizeEventsClient, PutItemsCommand } from '@aws-sdk/client-personalize-events';
 import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { startLocalMode, type LocalMode } from '../../local/start';
 import {
@@ -78,6 +82,7 @@ describe('recommendationId and impression through local mode’s gateway', () =>
       port: 0,
       stateDir: state.path,
       personalizeTransitionMs: 20,
+      automaticUpdateMs: 500,
       log: () => undefined,
     });
     const { solutionVersionArn } = await ok('POST', '/solutionVersion', {
@@ -146,6 +151,53 @@ describe('recommendationId and impression through local mode’s gateway', () =>
     expect(lowered.score(shownItem)).toBeLessThan(twin.score(shownItem) / 10);
     for (const userId of ['listed', 'listed-twin']) await ok('POST', '/putEvents', click(userId, shownItem));
     expect((await recommend('listed', 25)).ids).toEqual((await recommend('listed-twin', 25)).ids);
+  });
+
+  it('an item added with PutItems reaches the campaign at the automatic update, or at once through the admin route', async () => {
+    const config = {
+      endpoint: local.personalize.endpoint,
+      region: local.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    };
+    const personalize = new PersonalizeClient(config);
+    const events = new PersonalizeEventsClient(config);
+    try {
+      const { datasets = [] } = await personalize.send(
+        new ListDatasetsCommand({ datasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn] }),
+      );
+      const datasetArn = datasets.find((d) => d.datasetType?.toUpperCase() === 'ITEMS')?.datasetArn;
+      // A user who clicked the new item gets it back (their own items come back) once the catalogue has it.
+      const listOfItsFan = async (itemId: string) => (await recommend(`fan-of-${itemId}`, 25)).ids;
+      const added = async (itemId: string) => {
+        await events.send(
+          new PutItemsCommand({
+            datasetArn,
+            items: [{ itemId, properties: JSON.stringify({ genre: 'Drama', year: '2026' }) }],
+          }),
+        );
+        await ok('POST', '/putEvents', click(`fan-of-${itemId}`, itemId));
+      };
+      await added('added-on-schedule');
+      // The update every 500 ms here (two hours on AWS) brings it in.
+      await waitFor(
+        'the automatic update to bring the new item in',
+        async () =>
+          (await listOfItsFan('added-on-schedule')).includes('added-on-schedule') ? true : undefined,
+        30_000,
+        50,
+      );
+      await added('added-now');
+      const answer = await fetch(`${local.personalize.endpoint}/_emulator/automatic-updates`, {
+        method: 'POST',
+        headers: { 'x-emulator-admin': '1' },
+      });
+      expect(answer.status).toBe(200);
+      expect(((await answer.json()) as { updated: string[] }).updated.length).toBeGreaterThan(0);
+      expect(await listOfItsFan('added-now')).toContain('added-now');
+    } finally {
+      personalize.destroy();
+      events.destroy();
+    }
   });
 
   it.each([
