@@ -1,13 +1,23 @@
 /**
- * Every function's bundle, built with the stack's esbuild options (handler-function.ts FUNCTION_BUNDLING),
- * stays within a size bound, so what a cold start loads cannot silently grow back; and loads in a fresh
- * process with no node_modules to fall back on, so what the options leave out is never needed to start.
+ * The functions' bundles, the one test file that builds them: the stack bundles each function as `cdk synth`
+ * does (esbuild, locally, no Docker), exactly as the stack's esbuild options (handler-function.ts
+ * FUNCTION_BUNDLING) build it here; every bundle stays within a size bound, so what a cold start loads cannot
+ * silently grow back; and loads in a fresh process with no node_modules to fall back on, so what the options
+ * leave out is never needed to start.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Bundle, type FunctionEntry, buildBundle, functionEntries } from '../../scripts/bundle-report';
+import { ROUTES } from '../../lib/contract/api-routes';
+import {
+  type Bundle,
+  type FunctionEntry,
+  buildBundle,
+  bundlesOfCdkOut,
+  functionEntries,
+} from '../../scripts/bundle-report';
+import { synthesize, type Resource, type Synthesized } from './synth';
 
 /**
  * A route function's bound: each is 470 to 590 KiB (the SDK client, its core and zod: 400 to 450 KiB; Powertools
@@ -22,12 +32,15 @@ jest.setTimeout(120_000);
 const entries = functionEntries();
 let outdir: string;
 const bundles = new Map<string, Bundle>();
+let synth: Synthesized;
 
 beforeAll(async () => {
   // Under the system's temporary directory: no node_modules above the bundles.
   outdir = mkdtempSync(join(tmpdir(), 'bundle-size-'));
   for (const bundle of await Promise.all(entries.map(({ entry }) => buildBundle(entry, outdir))))
     bundles.set(bundle.entry, bundle);
+  // With the Users dataset (context usersDataset): every function the stack can have.
+  synth = synthesize({ bundle: true, context: { usersDataset: 'true' } });
 });
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -39,6 +52,35 @@ const bundleOf = (entry: string) => {
 };
 
 const byKind = (kind: FunctionEntry['kind']) => entries.filter((e) => e.kind === kind).map((e) => [e.entry]);
+
+describe('the stack bundles', () => {
+  it('bundles each handler with esbuild into a minified file with a source map', () => {
+    const functions = synth.template.findResources('AWS::Lambda::Function') as Record<string, Resource>;
+    const own = Object.values(functions).filter(
+      (fn) =>
+        (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
+          ?.NODE_OPTIONS === '--enable-source-maps',
+    );
+    expect(own.length).toBeGreaterThanOrEqual(entries.length);
+    for (const fn of own) {
+      const s3Key = String((fn.Properties?.Code as { S3Key: string }).S3Key);
+      const bundle = join(synth.app.outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
+      expect(existsSync(join(bundle, 'index.js'))).toBe(true);
+      expect(existsSync(join(bundle, 'index.js.map'))).toBe(true);
+    }
+  });
+
+  it('bundles each handler exactly as functionEsbuildOptions does (the options bundle-report and these bounds use)', () => {
+    const synthesized = bundlesOfCdkOut(synth.app.outdir);
+    expect(synthesized.length).toBeGreaterThanOrEqual(ROUTES.filter((r) => r.kind === 'lambda').length + 1);
+    for (const bundle of synthesized) {
+      expect({
+        entry: bundle.entry,
+        identical: readFileSync(bundleOf(bundle.entry).file).equals(readFileSync(bundle.file)),
+      }).toEqual({ entry: bundle.entry, identical: true });
+    }
+  });
+});
 
 it('finds the route functions, the consumer and the custom-resource handlers', () => {
   expect(byKind('route').length).toBeGreaterThanOrEqual(8);

@@ -1,10 +1,6 @@
 import { expect } from '@jest/globals';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { PUT_EVENTS_CONSUMER, ROUTES, type LambdaRoute } from '../../lib/contract/api-routes';
 import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
-import { buildBundle, bundlesOfCdkOut } from '../../scripts/bundle-report';
 import {
   resourcesOf,
   asArray,
@@ -16,12 +12,12 @@ import {
   type Synthesized,
 } from './synth';
 
-// The one test file that bundles the functions, as `cdk synth` does (esbuild, locally, no Docker).
+// The bundles themselves are checked in bundle-size.test.ts (the one test file that bundles them).
 let synth: Synthesized;
 let functions: Record<string, Resource>;
 beforeAll(() => {
   // With the Users dataset (context usersDataset), so that POST /users has its grant as every other route.
-  synth = synthesize({ bundle: true, context: { usersDataset: 'true' } });
+  synth = synthesize({ context: { usersDataset: 'true' } });
   functions = synth.template.findResources('AWS::Lambda::Function') as Record<string, Resource>;
 });
 
@@ -56,33 +52,6 @@ describe('function defaults', () => {
       const logGroup = resourcesOf(synth.template)[logGroupId]!;
       expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
       expect(logGroup.Properties?.RetentionInDays).toEqual(expect.any(Number));
-    }
-  });
-
-  it('bundles each handler with esbuild into a minified file with a source map', () => {
-    const outdir = synth.app.outdir;
-    for (const [, fn] of projectFunctions()) {
-      const s3Key = String((fn.Properties?.Code as { S3Key: string }).S3Key);
-      const bundle = path.join(outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
-      expect(fs.existsSync(path.join(bundle, 'index.js'))).toBe(true);
-      expect(fs.existsSync(path.join(bundle, 'index.js.map'))).toBe(true);
-    }
-  });
-
-  it('bundles each handler exactly as functionEsbuildOptions does (the options bundle-report and the size test use)', async () => {
-    const synthesized = bundlesOfCdkOut(synth.app.outdir);
-    expect(synthesized.length).toBeGreaterThanOrEqual(lambdaRoutes.length + 1);
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'functions-test-'));
-    try {
-      for (const bundle of synthesized) {
-        const rebuilt = await buildBundle(bundle.entry, outdir);
-        expect({
-          entry: bundle.entry,
-          identical: fs.readFileSync(rebuilt.file).equals(fs.readFileSync(bundle.file)),
-        }).toEqual({ entry: bundle.entry, identical: true });
-      }
-    } finally {
-      fs.rmSync(outdir, { recursive: true, force: true });
     }
   });
 });

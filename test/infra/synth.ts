@@ -1,18 +1,37 @@
 /**
  * Synthesizes the stack as bin/app.ts does, with cdk.json's feature flags, for template assertions.
- * Bundling the ~11 functions is the slow part of a synth: only the test that checks the bundles asks for it.
+ *
+ * A synthesis inside a jest worker costs most in loading aws-cdk-lib's construct modules, again in every test
+ * file (each has its own module registry): about 15 s of CPU for the first template of a file. So the variants
+ * several files read (SHARED_VARIANTS) are synthesized once per test run, natively, by one child process
+ * (synth-cache-producer.ts) into the run's cache directory (jest's globalSetup, test/synth-cache-setup.ts),
+ * and a test reads its template from there; `app` and `stack` (cdk-nag, construct paths) are synthesized in the
+ * test's own process only when it reads them. Without the cache directory (another runner), or for any other
+ * variant, everything is synthesized in the test's process.
+ * Bundling the functions is the slow part of a synth: only the test that checks the bundles asks for it.
  */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import type { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { RecommendationsStack, type RecommendationsStackProps } from '../../lib/recommendations-stack';
+import type { RecommendationsStack, RecommendationsStackProps } from '../../lib/recommendations-stack';
+import { SYNTH_CACHE_VARIABLE } from '../synth-cache-setup';
 
-const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
+const ROOT = path.join(__dirname, '..', '..');
+const cdkJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as {
   context: Record<string, unknown>;
 };
 
 export const STACK_NAME = 'NearRealTimeRecommendations';
+
+export interface SynthOptions {
+  readonly bundle?: boolean;
+  readonly props?: RecommendationsStackProps;
+  /** As `cdk deploy -c key=value` passes them: strings. */
+  readonly context?: Record<string, string>;
+}
 
 export interface Synthesized {
   readonly app: App;
@@ -20,19 +39,156 @@ export interface Synthesized {
   readonly template: Template;
 }
 
-export function synthesize(
-  options: { bundle?: boolean; props?: RecommendationsStackProps; context?: Record<string, unknown> } = {},
-): Synthesized {
-  const app = new App({
+const popularityCount = 'arn:aws:personalize:::recipe/aws-popularity-count';
+/**
+ * The variants the infra tests read, synthesized once per run (a variant that fails is kept as its error). The
+ * default first: most files read it.
+ */
+export const SHARED_VARIANTS: readonly SynthOptions[] = [
+  {},
+  { context: { provision: 'true' } },
+  { context: { provision: 'true', demoPage: 'true' } },
+  { context: { usersDataset: 'true' } },
+  { context: { usersDataset: 'true', retirableItems: 'true' } },
+  { context: { demoPage: 'true' } },
+  { props: { recipeArn: popularityCount } },
+  { context: { provision: 'true' }, props: { recipeArn: popularityCount } },
+  { context: { apiGatewayCloudWatchRole: 'false' } },
+  { context: { batchingWindowSeconds: '0' } },
+  { context: { alarmEmail: 'ops@example.com' } },
+  ...['rate(7 days)', 'rate(1 day)', 'rate(30 days)'].map((autoTraining) => ({ context: { autoTraining } })),
+  { props: { autoTraining: 'rate(3 days)' }, context: { autoTraining: 'false' } },
+  // Refused at synth: the error is what the test reads.
+  { context: { apiGatewayCloudWatchRole: 'no' } },
+  { context: { batchingWindowSeconds: '301' } },
+  { context: { batchingWindowSeconds: 'soon' } },
+  { context: { alarmEmail: 'not-an-address' } },
+  { context: { provision: 'yes' } },
+  { context: { demoPage: 'yes' } },
+  { context: { usersDataset: 'yes' } },
+  ...['true', 'rate(31 days)', 'rate(0 days)', 'rate(7 hours)', 'weekly'].map((autoTraining) => ({
+    context: { autoTraining },
+  })),
+];
+
+/** The stack synthesized in this process (what the cache producer runs, and the fallback). */
+export function synthesizeHere(options: SynthOptions = {}): Synthesized {
+  // Loaded here, not at the top: a test served by the cache never loads the construct modules.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const cdk = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const lib = require('../../lib/recommendations-stack') as typeof import('../../lib/recommendations-stack');
+  const cacheDirectory = process.env[SYNTH_CACHE_VARIABLE];
+  const app = new cdk.App({
+    // In the run's directory when there is one, which goes at the end of the run (else a system temp dir).
+    ...(cacheDirectory && fs.existsSync(cacheDirectory)
+      ? { outdir: fs.mkdtempSync(path.join(cacheDirectory, 'cdk.out-')) }
+      : {}),
     context: {
       ...cdkJson.context,
       ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
-      // As `cdk deploy -c key=value` passes them: strings.
       ...options.context,
     },
   });
-  const stack = new RecommendationsStack(app, STACK_NAME, options.props);
+  const stack = new lib.RecommendationsStack(app, STACK_NAME, options.props);
   return { app, stack, template: Template.fromStack(stack) };
+}
+
+export function synthesize(options: SynthOptions = {}): Synthesized {
+  const cached = options.bundle ? undefined : cachedTemplate(options);
+  if (cached === undefined) return synthesizeHere(options);
+  let here: Synthesized | undefined;
+  const live = () => (here ??= synthesizeHere(options));
+  return {
+    template: cached,
+    get app() {
+      return live().app;
+    },
+    get stack() {
+      return live().stack;
+    },
+  };
+}
+
+/** The file of a variant in the cache directory (a hash of its options, keys sorted). */
+export function cacheFileOf(directory: string, options: SynthOptions): string {
+  const sorted = (record: object | undefined) =>
+    Object.entries(record ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const key = JSON.stringify({ context: sorted(options.context), props: sorted(options.props) });
+  return path.join(directory, `${createHash('sha256').update(key).digest('hex').slice(0, 16)}.json`);
+}
+
+/** What the producer writes per variant. */
+export type CachedVariant = { template: Record<string, unknown> } | { error: string };
+
+const shared = (options: SynthOptions) =>
+  SHARED_VARIANTS.some((variant) => cacheFileOf('', variant) === cacheFileOf('', options));
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * The variant's template from the run's cache (throwing its error as the synthesis did), waiting for the
+ * producer, which the first file to ask starts; undefined when there is no cache or it cannot serve.
+ */
+function cachedTemplate(options: SynthOptions): Template | undefined {
+  const directory = process.env[SYNTH_CACHE_VARIABLE];
+  if (!directory || !fs.existsSync(directory) || !shared(options)) return undefined;
+  const producer = startProducerOnce(directory);
+  const file = cacheFileOf(directory, options);
+  // Generous: the producer writes the default in seconds, all of them in under a minute on a quiet machine.
+  const deadline = Date.now() + 300_000;
+  while (!fs.existsSync(file)) {
+    if (fs.existsSync(path.join(directory, 'done')) || !alive(producer) || Date.now() > deadline)
+      return undefined;
+    Atomics.wait(sleeper, 0, 0, 50);
+  }
+  const variant = JSON.parse(fs.readFileSync(file, 'utf8')) as CachedVariant;
+  if ('error' in variant) throw new Error(variant.error);
+  return Template.fromJSON(variant.template);
+}
+
+/** Starts the producer unless another test file did (the lock file holds its pid); returns that pid. */
+function startProducerOnce(directory: string): number {
+  const lock = path.join(directory, 'producer.pid');
+  let fd: number;
+  try {
+    fd = fs.openSync(lock, 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Another file started it: its pid appears in a moment.
+    const deadline = Date.now() + 10_000;
+    let pid = Number(fs.readFileSync(lock, 'utf8'));
+    while (!pid && Date.now() < deadline) {
+      Atomics.wait(sleeper, 0, 0, 20);
+      pid = Number(fs.readFileSync(lock, 'utf8'));
+    }
+    return pid;
+  }
+  const log = fs.openSync(path.join(directory, 'producer.log'), 'w');
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, 'synth-cache-producer.ts'), directory],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', log, log],
+    },
+  );
+  child.unref();
+  fs.writeSync(fd, String(child.pid ?? 0));
+  fs.closeSync(fd);
+  fs.closeSync(log);
+  return child.pid ?? 0;
+}
+
+function alive(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
 }
 
 export type Resource = { Type: string; Properties?: Record<string, unknown>; [key: string]: unknown };
