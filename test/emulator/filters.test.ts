@@ -34,6 +34,7 @@ import {
   startHarness,
   waitFor,
 } from './harness';
+import { ManualTime } from '../../local/personalize';
 
 // Filters and promotions as the developer guide defines them, driven through the real SDK clients.
 
@@ -42,7 +43,8 @@ let p: Provisioned;
 let filterCount = 0;
 
 beforeAll(async () => {
-  h = await startHarness({ keepState: false });
+  // The emulator's clock moves only when a test moves it: a filter is not ACTIVE before its steps have run.
+  h = await startHarness({ keepState: false, time: new ManualTime() });
   p = await provision(h, 'filters');
 }, 60_000);
 afterAll(async () => h.close());
@@ -50,12 +52,25 @@ afterAll(async () => h.close());
 const filterStatus = async (filterArn: string) =>
   (await h.personalize.send(new DescribeFilterCommand({ filterArn }))).filter?.status;
 
+/** Probes until `done`, moving the emulator's clock one lifecycle step after each probe that is not. */
+function stepUntil<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+  return waitFor(
+    async () => {
+      const value = await probe();
+      if (!done(value)) await h.time?.advance(h.transitionMs);
+      return value;
+    },
+    done,
+    what,
+  );
+}
+
 /** Creates a filter in `group` and waits for it to be ACTIVE. */
 async function activeFilter(filterExpression: string, datasetGroupArn = p.datasetGroupArn): Promise<string> {
   const { filterArn = '' } = await h.personalize.send(
     new CreateFilterCommand({ name: `f-${++filterCount}`, datasetGroupArn, filterExpression }),
   );
-  await waitFor(
+  await stepUntil(
     () => filterStatus(filterArn),
     (s) => s === 'ACTIVE',
     `filter ${filterArn}`,
@@ -65,7 +80,7 @@ async function activeFilter(filterExpression: string, datasetGroupArn = p.datase
 
 async function deleteFilter(filterArn: string): Promise<void> {
   await h.personalize.send(new DeleteFilterCommand({ filterArn }));
-  await waitFor(
+  await stepUntil(
     () => filterStatus(filterArn).catch((e: unknown) => (e as Error).name),
     (s) => s === 'ResourceNotFoundException',
     `filter ${filterArn} to be deleted`,
@@ -89,6 +104,47 @@ const genresOfItem = (id: string): string[] => {
   return [genreOf(i), ...(i % 10 === 0 ? ['Classic'] : [])];
 };
 
+/** A dataset group with an Interactions and an Items dataset (YEAR of the type given), all ACTIVE. */
+async function groupWithDatasets(
+  name: string,
+  fields: { YEAR: string },
+  harness: Harness = h,
+): Promise<string> {
+  const { datasetGroupArn = '' } = await harness.personalize.send(new CreateDatasetGroupCommand({ name }));
+  await settle(harness, 'datasetGroup', datasetGroupArn);
+  const { schemaArn: interactions } = await harness.personalize.send(
+    new CreateSchemaCommand({ name: `${name}-i`, schema: JSON.stringify(INTERACTIONS_SCHEMA) }),
+  );
+  const items = {
+    type: 'record',
+    name: 'Items',
+    namespace: 'com.amazonaws.personalize.schema',
+    fields: [
+      { name: 'ITEM_ID', type: 'string' },
+      { name: 'GENRE', type: ['null', 'string'], categorical: true },
+      { name: 'YEAR', type: fields.YEAR },
+      { name: 'AVAILABLE', type: 'boolean' },
+      { name: 'PRICE', type: 'float' },
+      { name: 'COLOR', type: 'string' },
+      { name: 'SIZE', type: 'string' },
+    ],
+    version: '1.0',
+  };
+  const { schemaArn: itemsSchema } = await harness.personalize.send(
+    new CreateSchemaCommand({ name: `${name}-items`, schema: JSON.stringify(items) }),
+  );
+  for (const [type, schemaArn] of [
+    ['Interactions', interactions],
+    ['Items', itemsSchema],
+  ] as const) {
+    const { datasetArn = '' } = await harness.personalize.send(
+      new CreateDatasetCommand({ name: `${name}-${type}`, datasetGroupArn, datasetType: type, schemaArn }),
+    );
+    await settle(harness, 'dataset', datasetArn);
+  }
+  return datasetGroupArn;
+}
+
 describe('CreateFilter: the expression grammar', () => {
   // Separate group: these filters would otherwise count against the serving group's limit of 10.
   let groupArn = '';
@@ -97,42 +153,6 @@ describe('CreateFilter: the expression grammar', () => {
     groupArn = await groupWithDatasets('grammar', { YEAR: 'string' });
     numericGroupArn = await groupWithDatasets('numeric', { YEAR: 'int' });
   }, 30_000);
-
-  async function groupWithDatasets(name: string, fields: { YEAR: string }): Promise<string> {
-    const { datasetGroupArn = '' } = await h.personalize.send(new CreateDatasetGroupCommand({ name }));
-    await settle(h, 'datasetGroup', datasetGroupArn);
-    const { schemaArn: interactions } = await h.personalize.send(
-      new CreateSchemaCommand({ name: `${name}-i`, schema: JSON.stringify(INTERACTIONS_SCHEMA) }),
-    );
-    const items = {
-      type: 'record',
-      name: 'Items',
-      namespace: 'com.amazonaws.personalize.schema',
-      fields: [
-        { name: 'ITEM_ID', type: 'string' },
-        { name: 'GENRE', type: ['null', 'string'], categorical: true },
-        { name: 'YEAR', type: fields.YEAR },
-        { name: 'AVAILABLE', type: 'boolean' },
-        { name: 'PRICE', type: 'float' },
-        { name: 'COLOR', type: 'string' },
-        { name: 'SIZE', type: 'string' },
-      ],
-      version: '1.0',
-    };
-    const { schemaArn: itemsSchema } = await h.personalize.send(
-      new CreateSchemaCommand({ name: `${name}-items`, schema: JSON.stringify(items) }),
-    );
-    for (const [type, schemaArn] of [
-      ['Interactions', interactions],
-      ['Items', itemsSchema],
-    ] as const) {
-      const { datasetArn = '' } = await h.personalize.send(
-        new CreateDatasetCommand({ name: `${name}-${type}`, datasetGroupArn, datasetType: type, schemaArn }),
-      );
-      await settle(h, 'dataset', datasetArn);
-    }
-    return datasetGroupArn;
-  }
 
   const accepted: [string, string][] = [
     [
@@ -247,50 +267,58 @@ describe('CreateFilter: the expression grammar', () => {
 });
 
 describe('CreateFilter, DescribeFilter, ListFilters, DeleteFilter', () => {
-  test('a filter goes CREATE PENDING → ACTIVE, is described with its expression and tags, then deleted', async () => {
-    const filterExpression = 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watch")';
-    const { filterArn = '' } = await h.personalize.send(
-      new CreateFilterCommand({
+  test('a filter goes CREATE PENDING → CREATE IN_PROGRESS → ACTIVE one lifecycle step apart, is described with its expression and tags, then DELETE PENDING → gone', async () => {
+    const time = new ManualTime(Date.UTC(2026, 0, 1));
+    const stepped = await startHarness({ keepState: false, time });
+    try {
+      const groupArn = await groupWithDatasets('lifecycle', { YEAR: 'int' }, stepped);
+      const described = async () =>
+        (await stepped.personalize.send(new DescribeFilterCommand({ filterArn }))).filter;
+      const filterExpression = 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watch")';
+      const { filterArn = '' } = await stepped.personalize.send(
+        new CreateFilterCommand({
+          name: 'lifecycle',
+          datasetGroupArn: groupArn,
+          filterExpression,
+          tags: [{ tagKey: 'team', tagValue: 'recs' }],
+        }),
+      );
+      expect(filterArn).toBe('arn:aws:personalize:us-east-1:000000000000:filter/lifecycle');
+      expect(await described()).toMatchObject({
         name: 'lifecycle',
-        datasetGroupArn: p.datasetGroupArn,
+        status: 'CREATE PENDING',
+        datasetGroupArn: groupArn,
         filterExpression,
-        tags: [{ tagKey: 'team', tagValue: 'recs' }],
-      }),
-    );
-    expect(filterArn).toBe('arn:aws:personalize:us-east-1:000000000000:filter/lifecycle');
-    const first = (await h.personalize.send(new DescribeFilterCommand({ filterArn }))).filter;
-    expect(first).toMatchObject({
-      name: 'lifecycle',
-      // CREATE PENDING, then CREATE IN_PROGRESS one lifecycle step later (on a loaded machine, already).
-      status: expect.stringMatching(/^CREATE (PENDING|IN_PROGRESS)$/),
-      datasetGroupArn: p.datasetGroupArn,
-      filterExpression,
-    });
-    await waitFor(
-      () => filterStatus(filterArn),
-      (s) => s === 'ACTIVE',
-      'ACTIVE',
-    );
-    expect(
-      (await h.personalize.send(new ListTagsForResourceCommand({ resourceArn: filterArn }))).tags,
-    ).toEqual([{ tagKey: 'team', tagValue: 'recs' }]);
-    await expect(
-      h.personalize.send(
-        new CreateFilterCommand({ name: 'lifecycle', datasetGroupArn: p.datasetGroupArn, filterExpression }),
-      ),
-    ).rejects.toThrow(ResourceAlreadyExistsException);
-    await h.personalize.send(new DeleteFilterCommand({ filterArn }));
-    expect(await filterStatus(filterArn).catch(() => 'gone')).toMatch(
-      /^(DELETE (PENDING|IN_PROGRESS)|gone)$/,
-    );
-    await waitFor(
-      () => filterStatus(filterArn).catch((e: unknown) => (e as Error).name),
-      (s) => s === 'ResourceNotFoundException',
-      'deleted',
-    );
-    await expect(h.personalize.send(new DeleteFilterCommand({ filterArn }))).rejects.toThrow(
-      ControlResourceNotFoundException,
-    );
+      });
+      const seen = [(await described())?.status];
+      for (const _ of ['to IN_PROGRESS', 'to ACTIVE']) {
+        await time.advance(stepped.transitionMs - 1);
+        expect((await described())?.status).toBe(seen[seen.length - 1]);
+        await time.advance(1);
+        seen.push((await described())?.status);
+      }
+      expect(seen).toEqual(['CREATE PENDING', 'CREATE IN_PROGRESS', 'ACTIVE']);
+      expect(
+        (await stepped.personalize.send(new ListTagsForResourceCommand({ resourceArn: filterArn }))).tags,
+      ).toEqual([{ tagKey: 'team', tagValue: 'recs' }]);
+      await expect(
+        stepped.personalize.send(
+          new CreateFilterCommand({ name: 'lifecycle', datasetGroupArn: groupArn, filterExpression }),
+        ),
+      ).rejects.toThrow(ResourceAlreadyExistsException);
+
+      await stepped.personalize.send(new DeleteFilterCommand({ filterArn }));
+      expect((await described())?.status).toBe('DELETE PENDING');
+      // Gone within a few lifecycle steps of the clock.
+      for (let step = 0; step < 5 && (await described().catch(() => undefined)); step++)
+        await time.advance(stepped.transitionMs);
+      await expect(described()).rejects.toThrow(ControlResourceNotFoundException);
+      await expect(stepped.personalize.send(new DeleteFilterCommand({ filterArn }))).rejects.toThrow(
+        ControlResourceNotFoundException,
+      );
+    } finally {
+      await stepped.close();
+    }
   });
 
   test('a filter of a dataset group that does not exist is ResourceNotFoundException', async () => {
@@ -347,7 +375,7 @@ describe('CreateFilter, DescribeFilter, ListFilters, DeleteFilter', () => {
   });
 
   async function settleThenDelete(filterArn: string): Promise<void> {
-    await waitFor(
+    await stepUntil(
       () => filterStatus(filterArn),
       (s) => s === 'ACTIVE',
       'ACTIVE',
@@ -459,7 +487,7 @@ describe('GetRecommendations with a filter', () => {
       }),
     );
     await expect(recommend({ filterArn })).rejects.toThrow(/not ACTIVE/);
-    await waitFor(
+    await stepUntil(
       () => filterStatus(filterArn),
       (s) => s === 'ACTIVE',
       'ACTIVE',
@@ -480,7 +508,7 @@ describe('GetRecommendations with a filter', () => {
         filterExpression: 'EXCLUDE ItemID WHERE Items.GENRE IN ("Comedy")',
       }),
     );
-    await waitFor(
+    await stepUntil(
       () => filterStatus(filterArn),
       (s) => s === 'ACTIVE',
       'ACTIVE',
