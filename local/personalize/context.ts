@@ -1,5 +1,5 @@
 import type { Clock, Scheduler } from './clock';
-import type { LoadModel, Train, TrainedModel } from './model/types';
+import type { LoadModel, Train, TrainChunks, TrainedModel } from './model/types';
 import type { Lifecycle } from './lifecycle';
 import type { EmulatorStore, EpochSeconds } from './store';
 import type { RequestBody } from './validation';
@@ -10,6 +10,11 @@ import type { Impressions } from './impressions';
 export interface ModelModule {
   readonly train: Train;
   readonly loadModel: LoadModel;
+  /**
+   * Training from the data read in chunks, when offered (training on a worker thread): then the serving
+   * thread never holds every interaction at once.
+   */
+  readonly trainChunks?: TrainChunks;
 }
 
 export interface ServiceOptions {

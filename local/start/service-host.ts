@@ -14,7 +14,7 @@ import { runInNewContext } from 'node:vm';
 import { errorMessage } from '../../lambda/shared/service-errors';
 import { startKinesis } from '../kinesis/kinesis';
 import { startPersonalizeEmulator, type ServiceMetrics } from '../personalize';
-import { loadModel, trainInWorker } from '../personalize/model/worker-training';
+import { loadModel, trainChunksInWorker, trainInWorker } from '../personalize/model/worker-training';
 import type { HostMessage, ParentMessage, ServiceSpec } from './service-process';
 
 /** How often the emulator's AWS/Personalize data points are sent to local mode's metrics page. */
@@ -33,7 +33,10 @@ async function startService(spec: ServiceSpec): Promise<Hosted> {
     return { ...kinesis, port: Number(new URL(kinesis.endpoint).port) };
   }
   // Training runs on a worker thread: this process goes on answering recommendations while a version trains.
-  return startPersonalizeEmulator({ ...spec.options, models: { train: trainInWorker, loadModel } });
+  return startPersonalizeEmulator({
+    ...spec.options,
+    models: { train: trainInWorker, trainChunks: trainChunksInWorker, loadModel },
+  });
 }
 
 function send(message: HostMessage): void {

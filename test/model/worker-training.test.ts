@@ -6,7 +6,7 @@
 import { train, type RecipeName } from '../../local/personalize/model';
 import { readSampleData } from '../../local/personalize/model/sampleData';
 import { Pacer } from '../../local/personalize/model/shared';
-import { trainInWorker } from '../../local/personalize/model/worker-training';
+import { trainChunksInWorker, trainInWorker } from '../../local/personalize/model/worker-training';
 
 jest.setTimeout(120_000);
 
@@ -31,6 +31,34 @@ describe('training on a worker thread', () => {
     expect(pacer.longestStretch).toBeLessThanOrEqual(5_000);
     // One turn after each chunk, and one between reading the trained model and loading it.
     expect(pacer.yields).toBe(5);
+  });
+
+  it('trains from a source read in chunks of any size, as from the whole array', async () => {
+    const sizes = [1, 7_000, 0, 12_999];
+    let at = 0;
+    const chunks = sizes.map((size) => data.interactions.slice(at, (at += size)));
+    const counted: number[] = [];
+    const fromChunks = await trainChunksInWorker('aws-user-personalization', {
+      chunks,
+      items: () => data.items,
+      beforeTraining: (count) => counted.push(count),
+    });
+    const here = await train('aws-user-personalization', data);
+    expect(counted).toEqual([20_000]);
+    expect(fromChunks.metrics).toEqual(here.metrics);
+    expect(JSON.stringify(fromChunks.model.serialize())).toBe(JSON.stringify(here.model.serialize()));
+  });
+
+  it('trains nothing when the source says so before training (no interactions)', async () => {
+    await expect(
+      trainChunksInWorker('aws-popularity-count', {
+        chunks: [],
+        items: () => data.items,
+        beforeTraining: (count) => {
+          if (count === 0) throw new Error('No interactions to train on');
+        },
+      }),
+    ).rejects.toThrow('No interactions to train on');
   });
 
   it("rejects with the worker's error when training fails", async () => {

@@ -3,7 +3,7 @@ import { type EmulatorContext, resourceArn } from '../context';
 import { inUse, invalidInput } from '../errors';
 import { isSettled } from '../lifecycle';
 import { Pacer } from '../model/shared';
-import type { Interaction, Item } from '../model/types';
+import type { Interaction, Item, TrainingResult } from '../model/types';
 import { page } from '../pagination';
 import { must, mustBeActive } from '../preconditions';
 import { releaseUnservedModels } from '../runtime';
@@ -114,15 +114,33 @@ export async function runTraining(ctx: EmulatorContext, version: SolutionVersion
   const recipe = recipeByArn(solution.recipeArn)?.name ?? 'aws-user-personalization';
   const cutoff = ctx.store.liveSeq;
   const pacer = new Pacer();
-  const data = await trainingData(ctx, solution, cutoff, pacer);
-  if (data.interactions.length === 0) {
-    throw new Error(
+  const noInteractions = (): Error =>
+    new Error(
       `No interactions to train on in dataset group ${solution.datasetGroupArn}${solution.eventType ? ` with eventType ${solution.eventType}` : ''}: import interactions or send events first`,
     );
-  }
   // What the training cost in compute (AWS bills training hours), not time on the emulator's clock.
   const started = performance.now();
-  const { model, metrics } = await ctx.options.models.train(recipe, data, pacer);
+  const { trainChunks } = ctx.options.models;
+  let trained: TrainingResult;
+  if (trainChunks) {
+    // Read and handed over chunk by chunk: the serving thread never holds every interaction.
+    trained = await trainChunks(
+      recipe,
+      {
+        chunks: interactionChunks(ctx, solution, cutoff),
+        items: () => trainingItems(ctx, solution, cutoff, pacer),
+        beforeTraining: (count) => {
+          if (count === 0) throw noInteractions();
+        },
+      },
+      pacer,
+    );
+  } else {
+    const data = await trainingData(ctx, solution, cutoff, pacer);
+    if (data.interactions.length === 0) throw noInteractions();
+    trained = await ctx.options.models.train(recipe, data, pacer);
+  }
+  const { model, metrics } = trained;
   // Closed, or stopped while training: the result is discarded.
   if (ctx.lifecycle.closed || version.status !== 'CREATE IN_PROGRESS') return;
   ctx.store.saveModel(version.arn, model.serialize());
@@ -143,23 +161,56 @@ async function trainingData(
   cutoff: number,
   pacer: Pacer,
 ): Promise<{ interactions: Interaction[]; items: Item[] }> {
-  const group = solution.datasetGroupArn;
-  const datasets = ctx.store.list('dataset', (d) => d.datasetGroupArn === group);
-  const interactionsDataset = datasets.find((d) => d.datasetType === 'Interactions');
-  const itemsDataset = datasets.find((d) => d.datasetType === 'Items');
   const interactions: Interaction[] = [];
+  for (const chunk of interactionChunks(ctx, solution, cutoff)) {
+    interactions.push(...chunk);
+    await pacer.step(chunk.length, 'data');
+  }
+  return { interactions, items: await trainingItems(ctx, solution, cutoff, pacer) };
+}
+
+/** Interactions per chunk read. */
+const READ_CHUNK = 5_000;
+
+/**
+ * The dataset group's imported interactions, then its live events up to `cutoff` (read from the store's
+ * columns as they are needed), those of the solution's event type, in chunks of at most 5,000 read.
+ */
+function* interactionChunks(
+  ctx: EmulatorContext,
+  solution: SolutionRecord,
+  cutoff: number,
+): Generator<Interaction[]> {
+  const group = solution.datasetGroupArn;
+  const interactionsDataset = ctx.store
+    .list('dataset', (d) => d.datasetGroupArn === group)
+    .find((d) => d.datasetType === 'Interactions');
   const wanted = (i: Interaction): boolean => !solution.eventType || i.eventType === solution.eventType;
   const imported = interactionsDataset ? (ctx.store.rowsOf(interactionsDataset.arn)?.interactions ?? []) : [];
-  // Live events are read in chunks between which the server answers: no copy of them all at once.
   const live = ctx.store.eventReader(group, 0, cutoff);
   for (const source of [{ count: imported.length, at: (k: number) => imported[k] }, live]) {
-    await pacer.chunks(source.count, 'data', (start, end) => {
-      for (let k = start; k < end; k++) {
+    for (let start = 0; start < source.count; start += READ_CHUNK) {
+      const chunk: Interaction[] = [];
+      for (let k = start; k < Math.min(source.count, start + READ_CHUNK); k++) {
         const interaction = source.at(k);
-        if (interaction && wanted(interaction)) interactions.push(interaction);
+        if (interaction && wanted(interaction)) chunk.push(interaction);
       }
-    });
+      yield chunk;
+    }
   }
+}
+
+/** The dataset group's imported items and the items put up to `cutoff`, a later one winning. */
+async function trainingItems(
+  ctx: EmulatorContext,
+  solution: SolutionRecord,
+  cutoff: number,
+  pacer: Pacer,
+): Promise<Item[]> {
+  const group = solution.datasetGroupArn;
+  const itemsDataset = ctx.store
+    .list('dataset', (d) => d.datasetGroupArn === group)
+    .find((d) => d.datasetType === 'Items');
   const items = new Map<string, Item>();
   for (const source of [
     itemsDataset ? (ctx.store.rowsOf(itemsDataset.arn)?.items ?? []) : [],
@@ -172,7 +223,7 @@ async function trainingData(
       }
     });
   }
-  return { interactions, items: [...items.values()] };
+  return [...items.values()];
 }
 
 export function describeSolutionVersion(ctx: EmulatorContext, body: RequestBody): unknown {

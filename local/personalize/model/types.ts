@@ -40,6 +40,16 @@ export interface TrainingData {
   readonly items: readonly Item[];
 }
 
+/** Training data read piece by piece: no array of every interaction is ever held by the serving thread. */
+export interface TrainingSource {
+  /** The interactions, oldest first, in chunks of any size (each one is sent on and dropped). */
+  readonly chunks: Iterable<readonly Interaction[]> | AsyncIterable<readonly Interaction[]>;
+  /** The items, once the interactions are read. */
+  readonly items: () => readonly Item[] | Promise<readonly Item[]>;
+  /** Called with the number of interactions read, before training: throws to train nothing. */
+  readonly beforeTraining?: (interactions: number) => void;
+}
+
 export interface ScoredItem {
   readonly itemId: string;
   readonly score: number;
@@ -166,3 +176,9 @@ export interface TrainingResult {
  */
 export type Train = (recipe: RecipeName, data: TrainingData, pacer?: Pacer) => Promise<TrainingResult>;
 export type LoadModel = (snapshot: unknown) => TrainedModel;
+/** Training from data read in chunks (see TrainingSource): what a trainer off the serving thread offers. */
+export type TrainChunks = (
+  recipe: RecipeName,
+  source: TrainingSource,
+  pacer?: Pacer,
+) => Promise<TrainingResult>;

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { loadModel } from './index';
 import { Pacer } from './shared';
-import type { Interaction, RecipeName, TrainingData, TrainingResult } from './types';
+import type { Interaction, RecipeName, TrainingData, TrainingResult, TrainingSource } from './types';
 import type { SolutionMetrics } from './types';
 
 export { loadModel } from './index';
@@ -51,9 +51,25 @@ const BOOTSTRAP = `require('tsx/cjs/api').register(); require(${JSON.stringify(W
  * The model module's `train`, on a worker thread: the same models and metrics as training in this thread
  * (the worker runs `train` on the same data, in the same order).
  */
-export async function trainInWorker(
+export function trainInWorker(
   recipe: RecipeName,
   data: TrainingData,
+  pacer = new Pacer(),
+): Promise<TrainingResult> {
+  function* chunks(): Generator<readonly Interaction[]> {
+    for (let start = 0; start < data.interactions.length; start += CHUNK)
+      yield data.interactions.slice(start, start + CHUNK);
+  }
+  return trainChunksInWorker(recipe, { chunks: chunks(), items: () => data.items }, pacer);
+}
+
+/**
+ * Trains on a worker thread from a source read in chunks: each chunk is handed over as it is read, with a
+ * turn of the event loop after every 5,000 interactions, and then dropped.
+ */
+export async function trainChunksInWorker(
+  recipe: RecipeName,
+  source: TrainingSource,
   pacer = new Pacer(),
 ): Promise<TrainingResult> {
   const worker = new Worker(BOOTSTRAP, { eval: true });
@@ -69,12 +85,11 @@ export async function trainInWorker(
   // A failure while the data is still being handed over is reported by `result`.
   result.catch(() => undefined);
   try {
-    const { interactions } = data;
     const numbers = new Map<string, number>();
-    await pacer.chunks(
-      interactions.length,
-      'handover',
-      (start, end) => {
+    let count = 0;
+    for await (const interactions of source.chunks) {
+      for (let start = 0; start < interactions.length; start += CHUNK) {
+        const end = Math.min(interactions.length, start + CHUNK);
         const chunk = interactionChunk(interactions, start, end, numbers);
         worker.postMessage(chunk, [
           chunk.users.buffer,
@@ -82,10 +97,12 @@ export async function trainInWorker(
           chunk.eventTypes.buffer,
           chunk.timestamps.buffer,
         ]);
-      },
-      CHUNK,
-    );
-    worker.postMessage({ type: 'items', items: data.items } satisfies ToWorker);
+        count += end - start;
+        await pacer.step(end - start, 'handover');
+      }
+    }
+    source.beforeTraining?.(count);
+    worker.postMessage({ type: 'items', items: await source.items() } satisfies ToWorker);
     worker.postMessage({ type: 'train', recipe } satisfies ToWorker);
     const { snapshot, metrics } = await result;
     // The stored form: its large lists packed, so parsing and loading it take a few milliseconds each, in
