@@ -92,6 +92,13 @@ export class Api {
     return this.call('POST', url, undefined, 'Provisioning');
   }
 
+  /** Items added to the stack's Items dataset (PutItems), properties in the schema's camelCase field names. */
+  putItems(
+    items: readonly { itemId: string; properties: Record<string, string> }[],
+  ): Promise<{ datasetArn: string; itemIds: string[] }> {
+    return this.call('POST', 'items', { items }, 'Adding the item');
+  }
+
   status(): Promise<StackStatus> {
     return this.call<StackStatus>('GET', 'status', undefined, 'The stack status');
   }

@@ -6,6 +6,7 @@
 import { Api, ApiError, newIdempotencyKey, type Channel, type EventType, type Recommendation } from './api';
 import { describeDiff, diffLists, listsDiffer } from './diff';
 import { FilterControls, findStackFilters, genresOf, leftBecauseWatched } from './filters';
+import { NewItemFlow } from './new-item';
 import {
   itemName,
   renderLeft,
@@ -64,6 +65,26 @@ const filters = new FilterControls(
     note: byId<HTMLParagraphElement>('filters-note'),
   },
   () => void run(() => (state.userId ? showUser(state.userId) : Promise.resolve())),
+);
+
+/** The "new item" flow: add an item (POST /items), then see which user it reaches first. */
+const newItem = new NewItemFlow(
+  {
+    form: byId<HTMLFormElement>('new-item'),
+    title: byId<HTMLInputElement>('new-item-title'),
+    genre: byId<HTMLSelectElement>('new-item-genre'),
+    result: byId<HTMLParagraphElement>('new-item-result'),
+  },
+  {
+    api,
+    campaignArn: () => ui.campaignArn.value.trim(),
+    catalogue: () => state.catalogue,
+    currentUser: () => state.userId,
+    showUser: (userId) => {
+      ui.userId.value = userId;
+      void run(() => showUser(userId));
+    },
+  },
 );
 
 const state: {
@@ -370,6 +391,7 @@ async function start(): Promise<void> {
   ]);
   state.catalogue = catalogue;
   filters.showGenres(genresOf(catalogue));
+  newItem.showGenres(genresOf(catalogue));
   ui.apiUrl.value = config?.ApiUrl ?? new URL('prod/', location.href).href;
   ui.campaignArn.value = config?.CampaignArn ?? '';
   ui.trackingId.value = config?.TrackingId ?? '';
