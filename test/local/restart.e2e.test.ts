@@ -114,6 +114,14 @@ describe('npm start options', () => {
     expect(parseArguments(['--autoTraining=rate(3 days)'])).toEqual({ autoTraining: 'rate(3 days)' });
   });
 
+  it("takes the catalogue's options as the stack's context names them", () => {
+    expect(parseArguments(['--usersDataset', '--retirableItems'])).toEqual({
+      usersDataset: true,
+      retirableItems: true,
+    });
+    expect(parseArguments([])).toEqual({});
+  });
+
   it('takes the batching window in seconds, 0 to 300, as the stack takes it', () => {
     expect(parseArguments(['--batching-window', '0'])).toEqual({
       eventSourceSettings: { maxBatchingWindowSeconds: 0 },
