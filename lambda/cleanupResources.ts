@@ -18,7 +18,7 @@ import {
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import type { IsCompleteResponse, OnEventResponse } from './shared/custom-resource';
 import { logger } from './shared/logger';
-import { OWNER_TAG_ENV, OWNER_TAG_KEY } from './shared/ownership';
+import { OWNER_TAG_ENV, OWNER_TAG_KEY } from '../lib/contract/ownership';
 import { allItems } from './shared/personalize';
 import { isServiceError, serviceErrorName } from './shared/service-errors';
 

@@ -11,8 +11,9 @@
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { personalize } from './shared/clients/personalize';
 import type { IsCompleteResponse, OnEventResponse } from './shared/custom-resource';
-import { ensureFilter, filterArnOf, removeFilter, type FilterSpec } from './shared/filters';
+import { ensureFilter, removeFilter, type FilterSpec } from './shared/filters';
 import { logger } from './shared/logger';
+import { filterArnOf } from '../lib/contract/personalize-filters';
 
 function specOf(properties: Record<string, unknown>): FilterSpec {
   const { DatasetGroupArn, FilterName, FilterExpression } = properties;

@@ -5,7 +5,7 @@
 import { personalize } from './shared/clients/personalize';
 import { parseBody, withHttp } from './shared/http';
 import { deleteCampaignAndEventTracker } from './shared/personalize';
-import { deleteResourcesRequest } from './shared/requests';
+import { deleteResourcesRequest } from '../lib/contract/requests';
 
 export const handler = withHttp(async (event) =>
   deleteCampaignAndEventTracker(personalize, parseBody(event, deleteResourcesRequest)),

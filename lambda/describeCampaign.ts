@@ -14,7 +14,7 @@ import { personalize } from './shared/clients/personalize';
 import { NotFoundError } from './shared/errors';
 import { parseBody, withHttp } from './shared/http';
 import { allItems, CAMPAIGN_NOT_FOUND_MESSAGE, describeCampaignStatus } from './shared/personalize';
-import { describeCampaignRequest } from './shared/requests';
+import { describeCampaignRequest } from '../lib/contract/requests';
 import { isServiceError } from './shared/service-errors';
 
 /** The List calls' page size (the service's maximum); the paginator reads every page. */

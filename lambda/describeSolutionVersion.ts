@@ -2,7 +2,7 @@
 import { personalize } from './shared/clients/personalize';
 import { parseBody, withHttp } from './shared/http';
 import { describeSolutionVersionStatus } from './shared/personalize';
-import { describeSolutionVersionRequest } from './shared/requests';
+import { describeSolutionVersionRequest } from '../lib/contract/requests';
 
 export const handler = withHttp(async (event) =>
   describeSolutionVersionStatus(personalize, parseBody(event, describeSolutionVersionRequest)),

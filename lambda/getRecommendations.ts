@@ -3,7 +3,7 @@ import { personalizeRuntime } from './shared/clients/personalizeRuntime';
 import { parseQuery, withHttp, type RequestOutcome } from './shared/http';
 import { countRecommendationRequest, recordMetric } from './shared/metrics';
 import { getRecommendations } from './shared/personalize';
-import { getRecommendationsQuery } from './shared/requests';
+import { getRecommendationsQuery } from '../lib/contract/requests';
 
 /**
  * Counts the request (Filtered: whether it named a filterArn), its latency, and an error when it was

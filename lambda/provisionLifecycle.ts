@@ -24,12 +24,10 @@ import {
 import { sfn } from './shared/clients/sfn';
 import type { OnEventResponse } from './shared/custom-resource';
 import { logger } from './shared/logger';
-import { OWNER_TAG_ENV } from './shared/ownership';
-import { PERSONALIZE_NAME_MAX_LENGTH, PERSONALIZE_NAME_PATTERN } from './shared/requests';
+import { OWNER_TAG_ENV } from '../lib/contract/ownership';
+import { PERSONALIZE_NAME_MAX_LENGTH, PERSONALIZE_NAME_PATTERN } from '../lib/contract/requests';
 import { isServiceError } from './shared/service-errors';
-
-export const PROVISIONING_RESOURCE_TYPE = 'Custom::PersonalizeProvisioning';
-export const PROVISIONED_RESOURCE_TYPE = 'Custom::PersonalizeProvisioned';
+import { PROVISIONED_RESOURCE_TYPE } from '../lib/contract/provisioning-workflow';
 
 function required(properties: Record<string, unknown>, name: string): string {
   const value = properties[name];
@@ -200,9 +198,4 @@ export function signal(payload: WaitConditionSignal): Promise<{ readonly statusC
     put.on('error', reject);
     put.end(body);
   });
-}
-
-/** The name of the provisioned version, campaign and tracker: `<stack>-provisioned`, within 63 characters. */
-export function provisionedName(stackName: string): string {
-  return `${stackName.replace(/[^a-zA-Z0-9\-_]/g, '-').slice(0, 51)}-provisioned`;
 }

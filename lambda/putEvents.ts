@@ -13,7 +13,7 @@ import { s3 } from './shared/clients/s3';
 import { deliverRecords } from './shared/delivery';
 import { logger } from './shared/logger';
 import { withMetrics } from './shared/metrics';
-import { FAILED_RECORDS_BUCKET_ENV } from './shared/ownership';
+import { FAILED_RECORDS_BUCKET_ENV } from '../lib/contract/ownership';
 import { TrackingIdGuard } from './shared/trackers';
 
 /** This stack's tracking ids, cached for the life of the container. */

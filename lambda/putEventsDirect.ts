@@ -12,7 +12,7 @@ import { personalize } from './shared/clients/personalize';
 import { personalizeEvents } from './shared/clients/personalizeEvents';
 import { sendInteractionBatch } from './shared/delivery';
 import { parseBody, requestIdOf, withHttp } from './shared/http';
-import { putEventsRequest } from './shared/requests';
+import { putEventsRequest } from '../lib/contract/requests';
 import { logger } from './shared/logger';
 import { TrackingIdGuard } from './shared/trackers';
 

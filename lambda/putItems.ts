@@ -10,7 +10,7 @@
 import { putItems } from './shared/catalogue';
 import { personalizeEvents } from './shared/clients/personalizeEvents';
 import { parseBody, withHttp } from './shared/http';
-import { putItemsRequest } from './shared/requests';
+import { putItemsRequest } from '../lib/contract/requests';
 
 export const handler = withHttp(async (event) =>
   putItems(personalizeEvents, parseBody(event, putItemsRequest)),

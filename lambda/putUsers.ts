@@ -9,7 +9,7 @@
 import { putUsers } from './shared/catalogue';
 import { personalizeEvents } from './shared/clients/personalizeEvents';
 import { parseBody, withHttp } from './shared/http';
-import { putUsersRequest } from './shared/requests';
+import { putUsersRequest } from '../lib/contract/requests';
 
 export const handler = withHttp(async (event) =>
   putUsers(personalizeEvents, parseBody(event, putUsersRequest)),

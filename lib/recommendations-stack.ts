@@ -9,7 +9,7 @@ import {
   type StackProps,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { OWNER_TAG_ENV } from '../lambda/shared/ownership';
+import { OWNER_TAG_ENV } from './contract/ownership';
 import { PUT_EVENTS_CONSUMER } from './contract/api-routes';
 import { parseBatchingWindowSeconds } from './contract/event-source-settings';
 import { booleanContext, CONTEXT_KEYS, parseAutoTraining, stringContext } from './context';

@@ -44,7 +44,8 @@ import {
   parseRecord,
 } from '../lambda/shared/records';
 import { errorMessage } from '../lambda/shared/service-errors';
-import { DATASET_GROUP_ARN_ENV, TrackingIdGuard } from '../lambda/shared/trackers';
+import { TrackingIdGuard } from '../lambda/shared/trackers';
+import { DATASET_GROUP_ARN_ENV } from '../lib/contract/function-environment';
 
 export const USAGE =
   'Usage: npm run replay-failures -- s3://<bucket>[/<prefix>] --dataset-group-arn <arn> [--tracking-id <id>] [--dry-run] [--keep]';

@@ -14,14 +14,7 @@ import {
   type PersonalizeEventsClient,
 } from '@aws-sdk/client-personalize-events';
 import { NotFoundError, ValidationError } from './errors';
-
-/** The environment the /items and /users functions read (the stack values of lib/contract/api-routes.ts). */
-export const CATALOGUE_ENV = {
-  itemsDatasetArn: 'ITEMS_DATASET_ARN',
-  itemsSchema: 'ITEMS_SCHEMA',
-  usersDatasetArn: 'USERS_DATASET_ARN',
-  usersSchema: 'USERS_SCHEMA',
-} as const;
+import { CATALOGUE_ENV } from '../../lib/contract/function-environment';
 
 export type PropertyValue = string | number | boolean | null;
 export type Properties = Readonly<Record<string, PropertyValue>>;

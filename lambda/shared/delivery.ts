@@ -17,7 +17,7 @@ import type { Logger } from './logger';
 import { recordMetric } from './metrics';
 import { putEvents } from './put-events';
 import { messageOf } from './records';
-import type { InteractionBatch } from './requests';
+import type { InteractionBatch } from '../../lib/contract/requests';
 
 /** One sent event, as `POST /putEvents` answers it (the seed's shape). */
 export interface SentEvent {

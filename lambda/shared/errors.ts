@@ -3,8 +3,8 @@
  * what they throw into a response with `toHttpError`, so no handler decides a status code on its own.
  * Also THE classification of service errors into retryable and not (`isRetryable`), for the consumer.
  */
-import { ERROR_CODES, type ErrorCode } from './error-codes';
-import { OWNER_TAG_ENV, OWNER_TAG_KEY } from './ownership';
+import { ERROR_CODES, type ErrorCode } from '../../lib/contract/error-codes';
+import { OWNER_TAG_ENV, OWNER_TAG_KEY } from '../../lib/contract/ownership';
 import { isServiceError, serviceErrorName } from './service-errors';
 
 /** An error with the HTTP status and code (error-codes.ts) it is answered with. */

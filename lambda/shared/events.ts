@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Event, PutEventsCommandInput } from '@aws-sdk/client-personalize-events';
 import { ValidationError } from './errors';
-import type { InteractionBatch } from './requests';
+import type { InteractionBatch } from '../../lib/contract/requests';
 
 /** PutEvents accepts at most 10 events per call. */
 export const MAX_EVENTS_PER_PUT_EVENTS = 10;

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { CONSUMER_FAILURES_PREFIX, FAILED_RECORDS_BUCKET_ENV } from './ownership';
+import { CONSUMER_FAILURES_PREFIX, FAILED_RECORDS_BUCKET_ENV } from '../../lib/contract/ownership';
 import type { RecordPayload } from './records';
 
 export const CONSUMER_FAILURES_VERSION = '1.0';

@@ -10,17 +10,13 @@ import {
   type PersonalizeClient,
 } from '@aws-sdk/client-personalize';
 import { isServiceError } from './service-errors';
+import { filterArnOf } from '../../lib/contract/personalize-filters';
 
 export interface FilterSpec {
   readonly datasetGroupArn: string;
   /** The filter's Personalize name. */
   readonly name: string;
   readonly expression: string;
-}
-
-/** The ARN of a filter of a dataset group: `arn:...:dataset-group/x` → `arn:...:filter/<name>` (same account, region). */
-export function filterArnOf(datasetGroupArn: string, filterName: string): string {
-  return datasetGroupArn.replace(/:dataset-group\/.*$/, `:filter/${filterName}`);
 }
 
 async function describe(client: PersonalizeClient, filterArn: string): Promise<Filter | undefined> {

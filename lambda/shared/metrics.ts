@@ -15,7 +15,7 @@ import {
   METRICS_NAMESPACE,
   SERVICE_DIMENSION_ENV,
   type MetricKey,
-} from './metric-definitions';
+} from '../../lib/contract/metric-definitions';
 
 const invocation = new AsyncLocalStorage<Metrics>();
 

@@ -28,8 +28,9 @@ import {
 } from '@aws-sdk/client-personalize-runtime';
 import type * as z from 'zod';
 import { HttpError, NotFoundError, toHttpError } from './errors';
-import type * as requests from './requests';
+import type * as requests from '../../lib/contract/requests';
 import { isServiceError } from './service-errors';
+import { DEFAULT_FILTER_ENV } from '../../lib/contract/function-environment';
 
 /** Training mode when the request gives none: a full retraining, as in the seed. */
 /** Every item of every page of a List operation, from its SDK paginator (`paginateList...`). */
@@ -119,12 +120,6 @@ export function createEventTracker(
     new CreateEventTrackerCommand({ name: request.name, datasetGroupArn: request.datasetGroupArn, tags }),
   );
 }
-
-/**
- * Environment variable naming the filter a request without `filterArn` gets: the stack's `available` filter when
- * its items can be retired (context retirableItems=true), so a retired item is never recommended; '' otherwise.
- */
-export const DEFAULT_FILTER_ENV = 'DEFAULT_FILTER_ARN';
 
 export function getRecommendations(
   client: PersonalizeRuntimeClient,

@@ -7,7 +7,7 @@ import type { KinesisStreamRecordPayload } from 'aws-lambda';
 import { ValidationError } from './errors';
 import { type ExpandOptions, type InteractionEvent, expandInteractions } from './events';
 import { parseWith } from './http';
-import { type InteractionBatch, interactionBatchSchema } from './requests';
+import { type InteractionBatch, interactionBatchSchema } from '../../lib/contract/requests';
 
 /** What the consumer needs of a Kinesis record (the `kinesis` member of a Lambda event's record). */
 export type RecordPayload = Pick<

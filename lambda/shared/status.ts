@@ -15,16 +15,8 @@ import {
   paginateListSolutionVersions,
   type PersonalizeClient,
 } from '@aws-sdk/client-personalize';
-import { DATASET_GROUP_ARN_ENV } from './trackers';
 import { isServiceError } from './service-errors';
-
-/** Environment variables naming the resources `GET /status` reports on. */
-export const STATUS_ENV = {
-  datasetGroupArn: DATASET_GROUP_ARN_ENV,
-  solutionArn: 'SOLUTION_ARN',
-  interactionsDatasetArn: 'INTERACTIONS_DATASET_ARN',
-  itemsDatasetArn: 'ITEMS_DATASET_ARN',
-} as const;
+import { STATUS_ENV } from '../../lib/contract/function-environment';
 
 export type StatusTarget = { readonly [K in keyof typeof STATUS_ENV]: string };
 

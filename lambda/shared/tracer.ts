@@ -5,6 +5,6 @@
  * `false`): in tests and in local mode the clients stay as they are, and nothing is sent anywhere.
  */
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { SERVICE_DIMENSION_ENV } from './metric-definitions';
+import { SERVICE_DIMENSION_ENV } from '../../lib/contract/metric-definitions';
 
 export const tracer = new Tracer({ serviceName: process.env[SERVICE_DIMENSION_ENV] ?? 'unknown' });

@@ -16,9 +16,7 @@ import {
   type PersonalizeClient,
 } from '@aws-sdk/client-personalize';
 import { EventTrackerNotActiveError, NotFoundError } from './errors';
-
-/** Environment variable naming the stack's dataset group, whose event trackers are the stack's own. */
-export const DATASET_GROUP_ARN_ENV = 'DATASET_GROUP_ARN';
+import { DATASET_GROUP_ARN_ENV } from '../../lib/contract/function-environment';
 
 /** The least time between two refreshes of the tracking ids on a miss. */
 export const TRACKING_IDS_REFRESH_MS = 30_000;

@@ -6,13 +6,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import {
-  DIMENSIONS,
-  METRICS,
-  METRICS_NAMESPACE,
-  type MetricKey,
-} from '../../lambda/shared/metric-definitions';
-import { MAX_MIN_PROVISIONED_TPS } from '../../lambda/shared/requests';
+import { DIMENSIONS, METRICS, METRICS_NAMESPACE, type MetricKey } from '../contract/metric-definitions';
+import { MAX_MIN_PROVISIONED_TPS } from '../contract/requests';
 import { ROUTES } from '../contract/api-routes';
 import { API_STAGE_NAME } from '../contract/stack-outputs';
 import type { EventPipeline } from './event-pipeline';

@@ -1,6 +1,6 @@
 import { CustomResource, type Duration, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { OWNER_TAG_ENV } from '../../lambda/shared/ownership';
+import { OWNER_TAG_ENV } from '../contract/ownership';
 import type { PersonalizePermission } from '../contract/api-routes';
 import type { HandlerFunction } from './handler-function';
 import { addPollingProvider, type PollingProvider } from './polling-provider';

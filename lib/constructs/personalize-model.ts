@@ -308,7 +308,7 @@ export class PersonalizeModel extends Construct {
         new iam.PolicyStatement({
           actions: [...permission.actions],
           resources,
-          // The owner tag's value is the stack name (lambda/shared/ownership.ts).
+          // The owner tag's value is the stack name (lib/contract/ownership.ts).
           conditions: ownerConditions(permission.owner, Stack.of(this).stackName),
         }),
       );

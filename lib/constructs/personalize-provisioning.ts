@@ -3,12 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
-import {
-  PROVISIONED_RESOURCE_TYPE,
-  PROVISIONING_RESOURCE_TYPE,
-  provisionedName,
-} from '../../lambda/provisionLifecycle';
-import { OWNER_TAG_ENV } from '../../lambda/shared/ownership';
+import { OWNER_TAG_ENV } from '../contract/ownership';
 import { LIST_GROUP_RESOURCES, type PersonalizePermission } from '../contract/api-routes';
 import {
   PROVISIONING_TIMEOUT_SECONDS,
@@ -20,6 +15,11 @@ import { DEFAULTS } from './defaults';
 import { HandlerFunction } from './handler-function';
 import type { PersonalizeModel } from './personalize-model';
 import { addOnEventProvider } from './polling-provider';
+import {
+  PROVISIONED_RESOURCE_TYPE,
+  PROVISIONING_RESOURCE_TYPE,
+  provisionedName,
+} from '../contract/provisioning-workflow';
 
 /**
  * What the provisioning workflow calls (its Personalize SDK integrations, lib/contract/provisioning-workflow.ts),

@@ -3,7 +3,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { OWNER_TAG_ENV } from '../../lambda/shared/ownership';
+import { OWNER_TAG_ENV } from '../contract/ownership';
 import {
   bodyJsonSchema,
   requiredQueryParameters,

@@ -3,12 +3,10 @@
  * serves it, so the two cannot drift apart.
  */
 import * as z from 'zod';
-import { ERROR_CODES } from '../../lambda/shared/error-codes';
-import { CATALOGUE_ENV } from '../../lambda/shared/catalogue';
-import { OWNER_TAG_KEY } from '../../lambda/shared/ownership';
-import { DEFAULT_FILTER_ENV } from '../../lambda/shared/personalize';
-import * as requests from '../../lambda/shared/requests';
-import { STATUS_ENV } from '../../lambda/shared/status';
+import { ERROR_CODES } from './error-codes';
+import { OWNER_TAG_KEY } from './ownership';
+import * as requests from './requests';
+import { CATALOGUE_ENV, DEFAULT_FILTER_ENV, STATUS_ENV } from './function-environment';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
@@ -33,7 +31,7 @@ export type PersonalizeResourceKind =
   | 'wildcardOnly';
 
 /**
- * How the owner tag (lambda/shared/ownership.ts: OWNER_TAG_KEY = the stack name) scopes a permission, so a
+ * How the owner tag (lib/contract/ownership.ts: OWNER_TAG_KEY = the stack name) scopes a permission, so a
  * function of this stack cannot act on another application's campaigns and event trackers:
  * - `tagOnCreate` (Create*): the request must tag what it creates with the owner tag, and with no other key;
  * - `tagged` (Describe, Delete, GetRecommendations): the resource acted on must carry the owner tag.
@@ -98,7 +96,7 @@ export interface LambdaRoute {
   readonly permissions: readonly PersonalizePermission[];
   /**
    * Environment variables the function reads, with the stack value each holds. Every function also gets
-   * OWNER_TAG_VALUE (lambda/shared/ownership.ts), the stack name.
+   * OWNER_TAG_VALUE (lib/contract/ownership.ts), the stack name.
    * @default - none beyond OWNER_TAG_VALUE
    */
   readonly environment?: Readonly<Record<string, StackValue>>;

@@ -4,9 +4,9 @@
  * very same templates, so a client sees the same error bodies on AWS and locally.
  *
  * Every body is the contract's error shape: `{"message": "...", "code": "..."}`, the code one of
- * lambda/shared/error-codes.ts.
+ * lib/contract/error-codes.ts.
  */
-import { ERROR_CODES } from '../../lambda/shared/error-codes';
+import { ERROR_CODES } from './error-codes';
 import { GATEWAY_ERRORS } from './api-routes';
 import { jsonStringContent } from './kinesis-integration';
 

@@ -4,10 +4,12 @@
  * Add your own here: a name (letters, digits, `-` or `_`, at most 19 characters) and an expression in
  * Personalize's filter grammar (https://docs.aws.amazon.com/personalize/latest/dg/filter-expressions.html).
  */
-import { filterArnOf } from '../../lambda/shared/filters';
 import { AVAILABILITY_FIELD, fingerprint, RETIRED, type PersonalizeNames } from './personalize-schemas';
 
-export { filterArnOf };
+/** The ARN of a filter of a dataset group: `arn:...:dataset-group/x` → `arn:...:filter/<name>` (same account, region). */
+export function filterArnOf(datasetGroupArn: string, filterName: string): string {
+  return datasetGroupArn.replace(/:dataset-group\/.*$/, `:filter/${filterName}`);
+}
 
 export interface FilterDefinition {
   /** The filter's short name: its output, its entry in GET /status and the demo page know it by this. */

@@ -2,7 +2,7 @@
  * The Personalize definitions the stack registers, shared with local mode so both provision the same thing.
  */
 import { createHash } from 'node:crypto';
-import { PERSONALIZE_NAME_MAX_LENGTH, PERSONALIZE_NAME_PATTERN } from '../../lambda/shared/requests';
+import { PERSONALIZE_NAME_MAX_LENGTH, PERSONALIZE_NAME_PATTERN } from './requests';
 
 /** Avro schema of the Interactions dataset (as in the seed). */
 export const INTERACTIONS_SCHEMA = {
@@ -70,7 +70,7 @@ export const USERS_SCHEMA = {
 /** The recipe the solution uses unless the app is told otherwise (context key `recipeArn`). */
 export const USER_PERSONALIZATION_RECIPE_ARN = 'arn:aws:personalize:::recipe/aws-user-personalization';
 
-/** Personalize names: the one rule (lambda/shared/requests.ts), for the stack's and local mode's callers. */
+/** Personalize names: the one rule (lib/contract/requests.ts), for the stack's and local mode's callers. */
 export { PERSONALIZE_NAME_MAX_LENGTH, PERSONALIZE_NAME_PATTERN };
 
 export interface PersonalizeNames {

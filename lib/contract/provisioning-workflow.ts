@@ -19,7 +19,7 @@
  * is named `Personalize.<Exception>` (https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html).
  * Only JSONPath and intrinsic functions are used (no JSONata), so the interpreter runs it as AWS does.
  */
-import { OWNER_TAG_KEY } from '../../lambda/shared/ownership';
+import { OWNER_TAG_KEY } from './ownership';
 
 /** How long the WaitCondition, and so the whole workflow, may take: CloudFormation's maximum, 12 hours. */
 export const PROVISIONING_TIMEOUT_SECONDS = 43_200;
@@ -368,4 +368,13 @@ export function provisioningDefinition(): Record<string, unknown> {
       Failed: { Type: 'Fail', ErrorPath: '$.Failure.Error', CausePath: '$.Failure.Cause' },
     },
   };
+}
+
+/** The custom resource types of the one-shot provisioning (its starter, and the outputs it reads). */
+export const PROVISIONING_RESOURCE_TYPE = 'Custom::PersonalizeProvisioning';
+export const PROVISIONED_RESOURCE_TYPE = 'Custom::PersonalizeProvisioned';
+
+/** The name of the provisioned version, campaign and tracker: `<stack>-provisioned`, within 63 characters. */
+export function provisionedName(stackName: string): string {
+  return `${stackName.replace(/[^a-zA-Z0-9\-_]/g, '-').slice(0, 51)}-provisioned`;
 }

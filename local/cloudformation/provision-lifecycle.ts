@@ -14,6 +14,7 @@ import {
   SIGNAL_FUNCTION_PLACEHOLDER,
   type ProvisioningResult,
   type WaitConditionSignal,
+  provisionedName,
 } from '../../lib/contract/provisioning-workflow';
 import { PROVISIONING_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { startExecution } from '../stepfunctions/state-machine';
@@ -51,7 +52,7 @@ export async function provisionLifecycle(
     DatasetGroupArn: model.datasetGroupArn,
     SolutionArn: model.solutionArn,
     DatasetArns: [model.interactionsDatasetArn, model.itemsDatasetArn],
-    Name: handlers.provisionedName(config.stackName),
+    Name: provisionedName(config.stackName),
   };
   const result = await runWorkflow(config, options, handlers, properties);
   config.log(`Provisioned: campaign ${result.CampaignArn}, event tracker ${result.EventTrackerArn}`);

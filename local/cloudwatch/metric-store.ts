@@ -4,7 +4,7 @@
  * metrics page shows: per minute, events received, delivered and set aside, and Personalize's
  * PutEventsRequests; recommendation latency p50/p99 over the last minutes.
  */
-import { METRICS, METRICS_NAMESPACE } from '../../lambda/shared/metric-definitions';
+import { METRICS, METRICS_NAMESPACE } from '../../lib/contract/metric-definitions';
 import type { ServiceDataPoint } from '../personalize';
 
 /** One metric's values from one EMF line. */

@@ -1,6 +1,6 @@
 import { invalidInput } from './errors';
 import type { RequestBody } from './validation';
-import { PERSONALIZE_NAME_MAX_LENGTH, PERSONALIZE_NAME_MODEL_PATTERN } from '../../lambda/shared/requests';
+import { PERSONALIZE_NAME_MAX_LENGTH, PERSONALIZE_NAME_MODEL_PATTERN } from '../../lib/contract/requests';
 
 /*
  * The input constraints AWS publishes for the operations the emulator implements, copied from botocore's

@@ -1,4 +1,4 @@
-import { PERSONALIZE_NAME_MAX_LENGTH, PERSONALIZE_NAME_PATTERN } from '../../lambda/shared/requests';
+import { PERSONALIZE_NAME_MAX_LENGTH, PERSONALIZE_NAME_PATTERN } from '../../lib/contract/requests';
 import { invalidInput } from './errors';
 
 /** A request body as decoded from JSON: nothing about it is trusted. */

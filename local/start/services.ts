@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { FAILED_RECORDS_BUCKET_ENV, OWNER_TAG_ENV } from '../../lambda/shared/ownership';
+import { FAILED_RECORDS_BUCKET_ENV, OWNER_TAG_ENV } from '../../lib/contract/ownership';
 import { stackValueEnvironment } from '../../lib/contract/api-routes';
 import {
   startGateway,

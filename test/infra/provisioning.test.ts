@@ -4,7 +4,7 @@ import {
   provisioningDefinition,
   SIGNAL_FUNCTION_PLACEHOLDER,
 } from '../../lib/contract/provisioning-workflow';
-import { OWNER_TAG_ENV, OWNER_TAG_KEY } from '../../lambda/shared/ownership';
+import { OWNER_TAG_ENV, OWNER_TAG_KEY } from '../../lib/contract/ownership';
 import { PROVISIONING_OUTPUTS } from '../../lib/contract/stack-outputs';
 import {
   functionByDescription,

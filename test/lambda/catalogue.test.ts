@@ -10,8 +10,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { handler as putItemsHandler } from '../../lambda/putItems';
 import { handler as putUsersHandler } from '../../lambda/putUsers';
-import { CATALOGUE_ENV, propertyName } from '../../lambda/shared/catalogue';
+import { propertyName } from '../../lambda/shared/catalogue';
 import { RETIRABLE_ITEMS_SCHEMA, USERS_SCHEMA } from '../../lib/contract/personalize-schemas';
+import { CATALOGUE_ENV } from '../../lib/contract/function-environment';
 
 const personalizeEvents = mockClient(PersonalizeEventsClient);
 const ITEMS_DATASET_ARN = `${DATASET_GROUP_ARN.replace('dataset-group', 'dataset')}/ITEMS`;

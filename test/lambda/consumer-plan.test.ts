@@ -2,7 +2,7 @@
 import { TRACKING_ID, kinesisRecord, rawKinesisRecord, sequenceNumber } from './factories';
 import { expect } from '@jest/globals';
 import { isolateRecords, planDelivery } from '../../lambda/shared/consumer-plan';
-import type { InteractionBatch } from '../../lambda/shared/requests';
+import type { InteractionBatch } from '../../lib/contract/requests';
 
 const record = (n: number, overrides: Partial<InteractionBatch> = {}) =>
   kinesisRecord(

@@ -15,7 +15,7 @@ import { expect } from '@jest/globals';
 import { CreateCampaignCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambda/createCampaign';
-import { MAX_MIN_PROVISIONED_TPS } from '../../lambda/shared/requests';
+import { MAX_MIN_PROVISIONED_TPS } from '../../lib/contract/requests';
 
 const personalize = mockClient(PersonalizeClient);
 const post = (body: unknown) => handler(apiEvent({ path: '/campaign', body }), lambdaContext());

@@ -1,7 +1,7 @@
 /**
  * One convention for error codes: every `code` the API can answer, from any route of the route table and
  * from every gateway and integration response, is AWS-style (PascalCase ending in `Exception`) and comes from
- * the one table, lambda/shared/error-codes.ts. Each Lambda route's real handler is run with no input, and
+ * the one table, lib/contract/error-codes.ts. Each Lambda route's real handler is run with no input, and
  * with valid input against a service error and an unexpected failure; every template is rendered. The
  * service error table itself (each SDK error to its status and code) is tested once, in errors.test.ts: here
  * each route shows that its handler answers through that one mapping, so a new route is covered by adding it
@@ -28,13 +28,12 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ROUTES, type LambdaRoute } from '../../lib/contract/api-routes';
 import { GATEWAY_RESPONSES, PUT_RECORD_ERROR_RESPONSES } from '../../lib/contract/gateway-responses';
-import { ERROR_CODES, ERROR_CODE_PATTERN, isErrorCode } from '../../lambda/shared/error-codes';
+import { ERROR_CODES, ERROR_CODE_PATTERN, isErrorCode } from '../../lib/contract/error-codes';
 import { toHttpError } from '../../lambda/shared/errors';
-import { STATUS_ENV } from '../../lambda/shared/status';
-import { CATALOGUE_ENV } from '../../lambda/shared/catalogue';
 import { ITEMS_SCHEMA, USERS_SCHEMA } from '../../lib/contract/personalize-schemas';
 import type { HttpHandler } from '../../lambda/shared/http';
 import { renderMappingTemplate } from '../../local/apigateway/vtl';
+import { CATALOGUE_ENV, STATUS_ENV } from '../../lib/contract/function-environment';
 
 const personalize = mockClient(PersonalizeClient);
 const personalizeEvents = mockClient(PersonalizeEventsClient);

@@ -9,7 +9,7 @@ import {
   toPutEventsBatches,
 } from '../../lambda/shared/events';
 import { decodeRecord } from '../../lambda/shared/records';
-import type { InteractionBatch } from '../../lambda/shared/requests';
+import type { InteractionBatch } from '../../lib/contract/requests';
 
 const batch = (overrides: Partial<InteractionBatch> = {}): InteractionBatch => ({
   userId: '429',

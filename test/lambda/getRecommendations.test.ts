@@ -11,7 +11,7 @@ import { expect } from '@jest/globals';
 import { GetRecommendationsCommand, PersonalizeRuntimeClient } from '@aws-sdk/client-personalize-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambda/getRecommendations';
-import { DEFAULT_FILTER_ENV } from '../../lambda/shared/personalize';
+import { DEFAULT_FILTER_ENV } from '../../lib/contract/function-environment';
 
 const runtime = mockClient(PersonalizeRuntimeClient);
 const get = (query: Record<string, string> | undefined) =>

@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-personalize';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambda/getStatus';
-import { STATUS_ENV } from '../../lambda/shared/status';
+import { STATUS_ENV } from '../../lib/contract/function-environment';
 
 const personalize = mockClient(PersonalizeClient);
 const get = () => handler(apiEvent({ method: 'GET', path: '/status' }), lambdaContext());

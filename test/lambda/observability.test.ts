@@ -26,7 +26,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as getRecommendations } from '../../lambda/getRecommendations';
 import { handler as consume, trackingIds } from '../../lambda/putEvents';
-import { METRICS_NAMESPACE } from '../../lambda/shared/metric-definitions';
+import { METRICS_NAMESPACE } from '../../lib/contract/metric-definitions';
 
 const personalizeEvents = mockClient(PersonalizeEventsClient);
 const personalize = mockClient(PersonalizeClient);

@@ -35,7 +35,7 @@ import { EventTrackerNotActiveError } from '../../lambda/shared/errors';
 import { sessionIdFor } from '../../lambda/shared/events';
 import type { ConsumerFailures } from '../../lambda/shared/failed-records';
 import { logger } from '../../lambda/shared/logger';
-import type { InteractionBatch } from '../../lambda/shared/requests';
+import type { InteractionBatch } from '../../lib/contract/requests';
 
 const personalizeEvents = mockClient(PersonalizeEventsClient);
 const personalize = mockClient(PersonalizeClient);

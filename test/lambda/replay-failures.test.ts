@@ -21,7 +21,7 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { sessionIdFor } from '../../lambda/shared/events';
 import { consumerFailuresBody } from '../../lambda/shared/failed-records';
-import type { InteractionBatch } from '../../lambda/shared/requests';
+import type { InteractionBatch } from '../../lib/contract/requests';
 import {
   type ReplayOptions,
   anyFailure,

@@ -23,7 +23,7 @@ import {
   type InteractionBatch,
   interactionBatchSchema,
   putEventsRequest,
-} from '../../lambda/shared/requests';
+} from '../../lib/contract/requests';
 
 /** The validator of a route's API Gateway model, compiled as local mode's gateway compiles it. */
 function modelOf(path: string): (body: unknown) => boolean {

@@ -8,7 +8,6 @@
 import { expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CATALOGUE_ENV } from '../../lambda/shared/catalogue';
 import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { startLocalMode, type LocalMode } from '../../local/start';
 import {
@@ -19,6 +18,7 @@ import {
   waitFor,
   type ApiResponse,
 } from './helpers';
+import { CATALOGUE_ENV } from '../../lib/contract/function-environment';
 
 jest.setTimeout(300_000);
 

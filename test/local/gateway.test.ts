@@ -12,7 +12,7 @@ import {
   startKinesis,
   type LocalKinesis,
 } from '../../local/kinesis/kinesis';
-import { ISO_DATE_PATTERN } from '../../lambda/shared/requests';
+import { ISO_DATE_PATTERN } from '../../lib/contract/requests';
 import { callApi } from './helpers';
 
 const API_KEY = 'test-key-0123456789';

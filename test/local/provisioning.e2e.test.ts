@@ -12,7 +12,7 @@ import {
   ListDatasetsCommand,
   PersonalizeClient,
 } from '@aws-sdk/client-personalize';
-import { OWNER_TAG_KEY } from '../../lambda/shared/ownership';
+import { OWNER_TAG_KEY } from '../../lib/contract/ownership';
 import { PROVISIONING_OUTPUTS, STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { provisionLifecycle } from '../../local/cloudformation/provision-lifecycle';
 import type { ProvisionedModel } from '../../local/cloudformation/provision';

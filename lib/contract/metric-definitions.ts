@@ -1,6 +1,6 @@
 /**
  * Every metric of the stack's own, defined once: its namespace, names, units and dimensions. The functions
- * emit them (metrics.ts, as CloudWatch embedded metric format lines), the stack's dashboard and alarms read
+ * emit them (lambda/shared/metrics.ts, as CloudWatch embedded metric format lines), the stack's dashboard and alarms read
  * them (lib/constructs/observability.ts), and local mode shows them (local/cloudwatch/). Pure data: the CDK
  * app and local mode import it without the metrics library.
  */

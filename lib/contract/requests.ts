@@ -4,7 +4,7 @@
  * into the JSON-schema models API Gateway validates with before a Lambda function is even invoked.
  */
 import * as z from 'zod';
-import { INPUT_LIST_MAX } from '../../lib/contract/recipes';
+import { INPUT_LIST_MAX } from './recipes';
 
 const arn = (resource: string) =>
   z
