@@ -141,6 +141,8 @@ export async function runTraining(ctx: EmulatorContext, version: SolutionVersion
     trained = await ctx.options.models.train(recipe, data, pacer);
   }
   const { model, metrics } = trained;
+  // Loading the model (above) and writing its snapshot (below) each take a turn of their own.
+  await pacer.yield();
   // Closed, or stopped while training: the result is discarded.
   if (ctx.lifecycle.closed || version.status !== 'CREATE IN_PROGRESS') return;
   ctx.store.saveModel(version.arn, model.serialize());
