@@ -42,8 +42,6 @@ export function putEvents(ctx: EmulatorContext, body: RequestBody): void {
     tracker.arn,
     eventList.map((event) => event.eventType),
   );
-  // Impressions (impressions.ts): what the user was shown and did not interact with, by recommendationId or listed.
-  ctx.impressions.record(tracker.datasetGroupArn, userId ?? sessionId, accepted);
   ctx.store.appendLive(
     accepted
       .filter((event) => event.itemId !== undefined)
@@ -62,6 +60,8 @@ export function putEvents(ctx: EmulatorContext, body: RequestBody): void {
         },
       })),
   );
+  // Impressions (impressions.ts): what the user was shown and did not interact with, by recommendationId or listed.
+  ctx.impressions.record(tracker.datasetGroupArn, userId ?? sessionId, accepted);
 }
 
 export function putItems(ctx: EmulatorContext, body: RequestBody): void {
