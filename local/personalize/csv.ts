@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
-import parse, { type Options } from 'csv-parse';
-import parseSync from 'csv-parse/lib/sync';
+import { parse, type Options } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 
 /**
  * The project's one CSV reader (RFC 4180, by csv-parse): commas separate fields, double quotes enclose a field
@@ -40,8 +40,10 @@ class LineCounter {
     relax_column_count: true,
     skip_empty_lines: true,
     record_delimiter: ['\r\n', '\n'],
-    on_record: (record: string[], context: { empty_lines: number }) =>
-      this.place(record, context.empty_lines),
+    // csv-parse types on_record's result as a record of fields unless the parser has columns: the parsers
+    // here yield CsvRecords (readCsv, streamCsv).
+    on_record: (record, context) =>
+      this.place(record, context.empty_lines) as unknown as string[] | undefined,
   };
 
   private place(fields: string[], emptyLines: number): CsvRecord | undefined {
@@ -75,7 +77,7 @@ function lineBreaks(field: string): number {
 export function readCsv(text: string | Buffer): CsvRecord[] {
   const lines = new LineCounter();
   try {
-    return parseSync(text, lines.options) as CsvRecord[];
+    return parseSync(text, lines.options) as unknown as CsvRecord[];
   } catch (error) {
     throw lines.syntaxError(error);
   }
