@@ -37,7 +37,7 @@ import { actionExists, evaluate, isWildcardOnly, type Call, type Statement } fro
 import { roleStatements, type Bindings } from './template-policies';
 import { CATALOGUE_ENV } from '../../lib/contract/function-environment';
 
-jest.setTimeout(180_000);
+jest.setTimeout(360_000);
 
 const REGION = 'us-east-1';
 const ACCOUNT_ID = '000000000000';

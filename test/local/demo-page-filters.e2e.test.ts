@@ -13,7 +13,7 @@ import { startLocalMode, type LocalMode } from '../../local/start';
 import { callApi, silenceHandlerLogs, temporaryDirectory, untilActive } from './helpers';
 import { launchChromium, requireChromium } from './browser';
 
-jest.setTimeout(180_000);
+jest.setTimeout(360_000);
 
 const OUTPUT_DIR = resolve(__dirname, '..', '..', 'test-output');
 const DATA = resolve(__dirname, '..', '..', 'data');

@@ -12,7 +12,7 @@ import { startLocalMode, type LocalMode } from '../../local/start';
 import { callApi, silenceHandlerLogs, temporaryDirectory, untilActive } from './helpers';
 import { launchChromium, requireChromium } from './browser';
 
-jest.setTimeout(120_000);
+jest.setTimeout(360_000);
 
 const OUTPUT_DIR = resolve(__dirname, '..', '..', 'test-output');
 const API_KEY = 'demo-page-e2e-key';

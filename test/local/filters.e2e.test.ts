@@ -19,7 +19,7 @@ import {
   waitFor,
 } from './helpers';
 
-jest.setTimeout(180_000);
+jest.setTimeout(360_000);
 
 const DATA = join(__dirname, '..', '..', 'data');
 const USER = '429';

@@ -64,13 +64,13 @@ export async function waitFor<T>(
 /**
  * Polls a describe call of the API (POST /describeSolutionVersion, /describeCampaign, which answer the
  * status as a JSON string) until it answers ACTIVE; training and campaign creation take the emulator's
- * lifecycle steps.
+ * lifecycle steps. The bound is generous: at a load of 28 on 2 cores, training the sample took more than 60 s.
  */
 export async function untilActive(what: string, describe: () => Promise<unknown>): Promise<void> {
   await waitFor(
     `${what} ACTIVE`,
     async () => ((await describe()) === 'ACTIVE' ? true : undefined),
-    60_000,
+    180_000,
     50,
   );
 }

@@ -24,7 +24,7 @@ import {
   waitFor,
 } from './helpers';
 
-jest.setTimeout(180_000);
+jest.setTimeout(360_000);
 
 interface Answer {
   readonly ids: string[];
