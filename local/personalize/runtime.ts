@@ -63,7 +63,7 @@ export function getRecommendations(ctx: EmulatorContext, body: RequestBody): unk
   const request = {
     userId,
     itemId,
-    live: liveContext(ctx, version, userId),
+    live: liveContext(ctx, version, recipe, userId),
     ...(exploring ? { exploration: itemExplorationOf(campaign.campaignConfig, version) } : {}),
   };
   const select = (filter: Accept | undefined, count: number) => selectTop(model, request, filter, count);
@@ -125,7 +125,7 @@ export function getPersonalizedRanking(ctx: EmulatorContext, body: RequestBody):
   const ranked = model.rank({
     userId,
     itemIds: inputList,
-    live: liveContext(ctx, version, userId),
+    live: liveContext(ctx, version, recipe, userId),
     ...(accept ? { accept } : {}),
   });
   const recommendationId = newRecommendationId();
@@ -196,22 +196,49 @@ export function releaseUnservedModels(ctx: EmulatorContext): void {
  */
 export const LIVE_PROFILE_EVENTS = 200;
 
-/** Events, items and popularity that arrived after the version's training data was cut off. */
+/**
+ * Events, items and popularity that arrived after the version's training data was cut off, as each recipe takes
+ * them. Items added with PutItems count only from the next solution version, as the developer guide documents
+ * each recipe, except User-Personalization, which brings them in at its automatic updates every two hours
+ * (https://docs.aws.amazon.com/personalize/latest/dg/native-recipe-new-item-USER_PERSONALIZATION.html). The others:
+ * - Popularity-Count: "you must manually create a new solution version (retrain the model) for Amazon Personalize
+ *   to consider new items for recommendations and update the model with your user's most recent behavior"
+ *   (https://docs.aws.amazon.com/personalize/latest/dg/native-recipe-popularity.html): neither new items nor the
+ *   events since training change its list.
+ * - Personalized-Ranking: its page, too, asks for a new solution version, created by hand, to keep the model up to
+ *   date (https://docs.aws.amazon.com/personalize/latest/dg/native-recipe-search.html), and an item of the
+ *   inputList without interactions data comes back without a score: one added since training comes last, unscored.
+ *   Its user's events since training still count (the batch page: "If you use a USER_PERSONALIZATION or
+ *   PERSONALIZED_RANKING recipe, Amazon Personalize considers new item interactions data with existing items and
+ *   users").
+ * - SIMS and Similar-Items: an item the version does not know is an item ID not found, and "the recipe returns
+ *   popular items" (https://docs.aws.amazon.com/personalize/latest/dg/related-items-recipes.html).
+ * - Trending-Now considers new items from interactions data without retraining
+ *   (https://docs.aws.amazon.com/personalize/latest/dg/native-recipe-trending-now.html): an item enters its list
+ *   with its events, never from the Items dataset.
+ * For batch recommendations the guide says it of all but User-Personalization in one place: "For any other recipe,
+ * you must create a new solution version to include new items"
+ * (https://docs.aws.amazon.com/personalize/latest/dg/how-new-data-influences-batch-recommendations.html).
+ */
 function liveContext(
   ctx: EmulatorContext,
   version: SolutionVersionRecord,
+  recipe: RecipeName,
   userId: string | undefined,
 ): LiveContext {
   const group = groupOf(ctx, version);
   const cutoff = version.dataCutoffSeq ?? 0;
-  // User-Personalization takes items added since training at its automatic updates (exploration.ts); the other
-  // recipes serve them as they arrive.
   const userPersonalization = isUserPersonalization(ctx, version);
   const impressions = userPersonalization && userId ? ctx.impressions.ignoredBy(group, userId) : undefined;
   return {
     userEvents: userId ? ctx.store.userItemsAfter(group, userId, cutoff, LIVE_PROFILE_EVENTS) : [],
-    newItems: ctx.store.itemsAfter(group, cutoff, userPersonalization ? itemsSeqOf(version) : Infinity),
-    recentPopularity: ctx.store.recentPopularityAfter(group, cutoff),
+    // Items added with PutItems since training: User-Personalization takes them in at its automatic updates
+    // (exploration.ts); every other recipe only with a new solution version (above).
+    newItems: userPersonalization ? ctx.store.itemsAfter(group, cutoff, itemsSeqOf(version)) : [],
+    // Popularity-Count follows events only once retrained, as its page says.
+    ...(recipe === 'aws-popularity-count'
+      ? {}
+      : { recentPopularity: ctx.store.recentPopularityAfter(group, cutoff) }),
     ...(impressions ? { impressions } : {}),
   };
 }

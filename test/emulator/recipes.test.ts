@@ -8,6 +8,7 @@ import {
   CreateSolutionVersionCommand,
   DescribeRecipeCommand,
   ListRecipesCommand,
+  UpdateCampaignCommand,
 } from '@aws-sdk/client-personalize';
 import { PutEventsCommand, PutItemsCommand } from '@aws-sdk/client-personalize-events';
 import {
@@ -22,6 +23,7 @@ describe('the emulator serves each recipe type with its runtime inputs and error
   let h: Harness;
   let p: Provisioned;
   const campaigns = new Map<string, string>();
+  const solutionArns = new Map<string, string>();
 
   beforeAll(async () => {
     h = await startHarness();
@@ -40,6 +42,7 @@ describe('the emulator serves each recipe type with its runtime inputs and error
       }),
     );
     await settle(h, 'solution', solutionArn);
+    solutionArns.set(recipe, solutionArn);
     const { solutionVersionArn = '' } = await h.personalize.send(
       new CreateSolutionVersionCommand({ solutionArn }),
     );
@@ -96,7 +99,7 @@ describe('the emulator serves each recipe type with its runtime inputs and error
     },
   );
 
-  it('aws-similar-items weighs item metadata: an item added since training gets items of its genre', async () => {
+  it('aws-similar-items weighs item metadata: an item added since training gets items of its genre once retrained', async () => {
     const campaignArn = await campaignFor('aws-similar-items');
     await h.events.send(
       new PutItemsCommand({
@@ -104,9 +107,18 @@ describe('the emulator serves each recipe type with its runtime inputs and error
         items: [{ itemId: 'new-comedy', properties: JSON.stringify({ genre: 'Comedy', year: '2024' }) }],
       }),
     );
-    const { itemList = [] } = await h.runtime.send(
-      new GetRecommendationsCommand({ campaignArn, itemId: 'new-comedy', numResults: 5 }),
+    const similarTo = async (item: string) =>
+      (await h.runtime.send(new GetRecommendationsCommand({ campaignArn, itemId: item, numResults: 5 })))
+        .itemList ?? [];
+    // Until a new solution version the item is not found: popular items, as for any unknown item.
+    expect(await similarTo('new-comedy')).toEqual(await similarTo('never-heard-of'));
+    const { solutionVersionArn = '' } = await h.personalize.send(
+      new CreateSolutionVersionCommand({ solutionArn: solutionArns.get('aws-similar-items') ?? '' }),
     );
+    expect(await settle(h, 'solutionVersion', solutionVersionArn)).toBe('ACTIVE');
+    await h.personalize.send(new UpdateCampaignCommand({ campaignArn, solutionVersionArn }));
+    expect(await settle(h, 'campaign', campaignArn)).toBe('ACTIVE');
+    const itemList = await similarTo('new-comedy');
     // Items cycle Action, Comedy, Drama: Comedy items are 1, 4, 7...
     expect(itemList.every((i) => Number(i.itemId?.split('-')[1]) % 3 === 1)).toBe(true);
   });

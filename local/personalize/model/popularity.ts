@@ -18,9 +18,10 @@ export interface PopularitySnapshot {
 /**
  * aws-popularity-count (POPULAR_ITEMS): the same list for everyone, items by their number of users: "the items
  * with the most interactions data from unique users"
- * (https://docs.aws.amazon.com/personalize/latest/dg/native-recipe-popularity.html). Events accepted since
- * training (live.recentPopularity, counted per event: the live context keeps no user sets) are added to the
- * counts, so the list follows what is being watched now. Scores are each item's share, over the whole catalogue.
+ * (https://docs.aws.amazon.com/personalize/latest/dg/native-recipe-popularity.html). Events given as
+ * live.recentPopularity (counted per event: the live context keeps no user sets) are added to the counts; the
+ * emulator's runtime gives none, nor new items, since the page says only a new solution version considers new items
+ * and users' most recent behaviour (runtime.ts). Scores are each item's share, over the whole catalogue.
  */
 export class PopularityCountModel implements TrainedModel {
   readonly recipe = 'aws-popularity-count' as const;

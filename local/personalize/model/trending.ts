@@ -1,4 +1,4 @@
-import { catalogueOf, Pacer, topScored, unseenNewItems } from './shared';
+import { catalogueOf, Pacer, topScored } from './shared';
 import type {
   LiveContext,
   RankedItem,
@@ -28,7 +28,10 @@ export interface TrendingSnapshot {
 /**
  * aws-trending-now (POPULAR_ITEMS): the items whose interactions grew most from one interval to the next
  * (https://docs.aws.amazon.com/personalize/latest/dg/native-recipe-trending-now.html). Events accepted since
- * training count in the newest interval and items they name are considered without retraining, as the page says.
+ * training count in the newest interval, and the items they name are considered without retraining: "The items
+ * considered come from the interactions data you imported in bulk and incrementally. You don't have to manually
+ * create a new solution version for Trending-Now to consider new items in interactions data." An item added with
+ * PutItems and never interacted with is not among them (the recipe uses no Items dataset).
  * When the last two intervals hold no interactions at all it recommends popular items only, as the page says.
  * Scores are each item's share of the total growth (popularity shares when nothing grew).
  */
@@ -64,16 +67,18 @@ export class TrendingNowModel implements TrainedModel {
 
   private trendScores(live: LiveContext): { itemIds: string[]; scores: number[]; total: number[] } {
     const { snapshot } = this;
-    const itemIds = [
-      ...snapshot.itemIds,
-      ...unseenNewItems(live.newItems, this.index).map((item) => item.itemId),
-    ];
-    const position = new Map(itemIds.map((id, i) => [id, i]));
+    const itemIds = [...snapshot.itemIds];
     const latest = itemIds.map((_, i) => snapshot.latest[i] ?? 0);
     const total = itemIds.map((_, i) => snapshot.total[i] ?? 0);
     for (const [itemId, count] of live.recentPopularity ?? []) {
-      const i = position.get(itemId);
-      if (i === undefined) continue;
+      let i = this.index.get(itemId);
+      if (i === undefined) {
+        // An item first seen in events since training: considered at once, as the page says.
+        i = itemIds.length;
+        itemIds.push(itemId);
+        latest.push(0);
+        total.push(0);
+      }
       latest[i] = (latest[i] ?? 0) + count;
       total[i] = (total[i] ?? 0) + count;
     }
