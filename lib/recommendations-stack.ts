@@ -68,6 +68,15 @@ export interface RecommendationsStackProps extends StackProps {
   readonly retirableItems?: boolean;
 }
 
+/** The deploy parameters' values: the data bucket and locations (the user's, else the stack's own). */
+interface DeployParameters {
+  readonly bucketArn: string;
+  readonly bucketObjectsArn: string;
+  readonly interactionDataLocation: string;
+  readonly itemDataLocation: string;
+  readonly solutionRegion: string;
+}
+
 /**
  * Near-real-time recommendations on Amazon Personalize. The stack only composes: the deploy parameters,
  * the model, the event pipeline and its consumer, the API, and the outputs.
@@ -85,8 +94,43 @@ export class RecommendationsStack extends Stack {
     super(scope, id, props);
 
     const parameters = this.deployParameters();
+    this.model = this.personalizeModel(props, parameters);
+    const consumer = this.putEventsConsumer(parameters.solutionRegion);
+    this.events = new EventPipeline(this, 'Events', {
+      consumer,
+      batchingWindow: Duration.seconds(
+        parseBatchingWindowSeconds(
+          props.batchingWindowSeconds ?? this.node.tryGetContext(CONTEXT_KEYS.batchingWindowSeconds),
+        ),
+      ),
+    });
+    this.api = new RecommendationsApi(this, 'Api', {
+      model: this.model,
+      events: this.events,
+      accountCloudWatchRole:
+        props.apiGatewayCloudWatchRole ?? booleanContext(this, CONTEXT_KEYS.apiGatewayCloudWatchRole, true),
+    });
+    this.observability = new Observability(this, 'Observability', {
+      api: this.api,
+      events: this.events,
+      consumer,
+      alarmEmail: props.alarmEmail ?? stringContext(this, CONTEXT_KEYS.alarmEmail),
+    });
 
-    this.model = new PersonalizeModel(this, 'Model', {
+    if (booleanContext(this, CONTEXT_KEYS.demoPage, false)) this.addDemoPage();
+    if (booleanContext(this, CONTEXT_KEYS.provision, false)) {
+      this.provisioning = new PersonalizeProvisioning(this, 'Provisioning', { model: this.model });
+      this.addProvisioningOutputs(this.provisioning);
+    }
+    this.addOutputs();
+  }
+
+  /**
+   * The dataset group, its datasets, solution and filters, importing from the data bucket the parameters
+   * chose; the props, else the context, decide the recipe, the optional datasets and automatic training.
+   */
+  private personalizeModel(props: RecommendationsStackProps, parameters: DeployParameters): PersonalizeModel {
+    const model = new PersonalizeModel(this, 'Model', {
       bucketArn: parameters.bucketArn,
       bucketObjectsArn: parameters.bucketObjectsArn,
       interactionDataLocation: parameters.interactionDataLocation,
@@ -100,19 +144,23 @@ export class RecommendationsStack extends Stack {
     });
 
     acknowledge(
-      this.model.importRole,
+      model.importRole,
       'AwsSolutions-IAM5',
       "s3:GetObject on the data bucket's objects: the objects of the stack's own sample data bucket (its ARN followed by /*) or the bucketObjectsARN given, one bucket either way.",
       [`Resource::${JSON.stringify(this.resolve(parameters.bucketObjectsArn))}`],
     );
-    for (const dataset of [this.model.interactionsDataset, this.model.itemsDataset]) {
+    for (const dataset of [model.interactionsDataset, model.itemsDataset]) {
       acknowledge(
         dataset,
         'CloudFormation-Validate::W1032',
         "The data location's parameter defaults to '' and is read only when given: the stack's rule BucketParametersTogether refuses a deploy with some of the bucket parameters empty, and with all four empty the condition DataBucketNotGiven reads the stack's own bucket instead.",
       );
     }
+    return model;
+  }
 
+  /** The event stream's consumer, which sends the interactions to Personalize (PutEvents). */
+  private putEventsConsumer(solutionRegion: string): HandlerFunction {
     const consumer = new HandlerFunction(this, 'PutEventsConsumer', {
       entry: PUT_EVENTS_CONSUMER.handler,
       description: 'Sends the interaction batches of the event stream to Personalize',
@@ -120,49 +168,22 @@ export class RecommendationsStack extends Stack {
       // stops itself before the deadline and reports the rest as batch item failures.
       timeout: Duration.minutes(2),
       environment: {
-        SOLUTION_REGION: parameters.solutionRegion,
+        SOLUTION_REGION: solutionRegion,
         [OWNER_TAG_ENV]: this.stackName,
         ...this.model.environmentOf(PUT_EVENTS_CONSUMER.environment),
       },
     });
     this.model.grant(consumer.function, PUT_EVENTS_CONSUMER.permissions);
-    this.events = new EventPipeline(this, 'Events', {
-      consumer,
-      batchingWindow: Duration.seconds(
-        parseBatchingWindowSeconds(
-          props.batchingWindowSeconds ?? this.node.tryGetContext(CONTEXT_KEYS.batchingWindowSeconds),
-        ),
-      ),
+    return consumer;
+  }
+
+  /** The demo page (context `demoPage=true`) on the API's stage, and its URL as an output. */
+  private addDemoPage(): void {
+    const demoPage = new DemoPage(this, 'DemoPage', {
+      api: this.api.restApi,
+      datasetGroupArn: this.model.datasetGroup.attrDatasetGroupArn,
     });
-
-    this.api = new RecommendationsApi(this, 'Api', {
-      model: this.model,
-      events: this.events,
-      accountCloudWatchRole:
-        props.apiGatewayCloudWatchRole ?? booleanContext(this, CONTEXT_KEYS.apiGatewayCloudWatchRole, true),
-    });
-
-    this.observability = new Observability(this, 'Observability', {
-      api: this.api,
-      events: this.events,
-      consumer,
-      alarmEmail: props.alarmEmail ?? stringContext(this, CONTEXT_KEYS.alarmEmail),
-    });
-
-    if (booleanContext(this, CONTEXT_KEYS.demoPage, false)) {
-      const demoPage = new DemoPage(this, 'DemoPage', {
-        api: this.api.restApi,
-        datasetGroupArn: this.model.datasetGroup.attrDatasetGroupArn,
-      });
-      new CfnOutput(this, 'DemoPageUrl', { value: `${demoPage.origin}/`, description: 'The demo page' });
-    }
-
-    if (booleanContext(this, CONTEXT_KEYS.provision, false)) {
-      this.provisioning = new PersonalizeProvisioning(this, 'Provisioning', { model: this.model });
-      this.addProvisioningOutputs(this.provisioning);
-    }
-
-    this.addOutputs();
+    new CfnOutput(this, 'DemoPageUrl', { value: `${demoPage.origin}/`, description: 'The demo page' });
   }
 
   /** What the one-shot provisioning made, named as local mode writes them (PROVISIONING_OUTPUTS). */
@@ -187,7 +208,7 @@ export class RecommendationsStack extends Stack {
    * CSVs (SampleDataBucket, under the condition DataBucketNotGiven) and imports from it. One template
    * serves both: the values below choose with Fn::If.
    */
-  private deployParameters() {
+  private deployParameters(): DeployParameters {
     const optional = (id: string, description: string, pattern: string) =>
       new CfnParameter(this, id, {
         type: 'String',
