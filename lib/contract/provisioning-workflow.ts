@@ -196,100 +196,9 @@ function provisioningSteps(): State {
     StartAt: 'Imports',
     States: {
       ...waitForImports('IsSolutionVersionGiven'),
-      IsSolutionVersionGiven: {
-        Type: 'Choice',
-        Choices: [{ Variable: '$.SolutionVersionArn', IsPresent: true, Next: 'UseSolutionVersion' }],
-        Default: 'TrainSolutionVersion',
-      },
-      UseSolutionVersion: {
-        Type: 'Pass',
-        Parameters: { 'SolutionVersionArn.$': '$.SolutionVersionArn' },
-        ResultPath: '$.SolutionVersion',
-        Next: 'DescribeSolutionVersion',
-      },
-      TrainSolutionVersion: {
-        Type: 'Task',
-        Resource: sdk('createSolutionVersion'),
-        Parameters: {
-          'SolutionArn.$': '$.SolutionArn',
-          'Name.$': '$.Name',
-          TrainingMode: 'FULL',
-          Tags: ownerTags,
-        },
-        ResultSelector: { 'SolutionVersionArn.$': '$.SolutionVersionArn' },
-        ResultPath: '$.SolutionVersion',
-        // Another version in training (automatic training, if kept on): try again once it is done.
-        Retry: [
-          {
-            ErrorEquals: ['Personalize.ResourceInUseException'],
-            IntervalSeconds: PROVISIONING_POLL_SECONDS,
-            MaxAttempts: 120,
-            BackoffRate: 1,
-          },
-        ],
-        Next: 'WaitForSolutionVersion',
-      },
-      ...untilActive({
-        name: 'SolutionVersion',
-        action: 'describeSolutionVersion',
-        parameters: { 'SolutionVersionArn.$': '$.SolutionVersion.SolutionVersionArn' },
-        resultPath: '$.Training',
-        statusPath: '$.Training.SolutionVersion.Status',
-        next: 'CreateCampaign',
-      }),
-      CreateCampaign: {
-        Type: 'Task',
-        Resource: sdk('createCampaign'),
-        Parameters: {
-          'Name.$': '$.Name',
-          'SolutionVersionArn.$': '$.SolutionVersion.SolutionVersionArn',
-          MinProvisionedTPS: 1,
-          Tags: ownerTags,
-        },
-        ResultSelector: { 'CampaignArn.$': '$.CampaignArn' },
-        ResultPath: '$.Campaign',
-        Next: 'WaitForCampaign',
-      },
-      ...untilActive({
-        name: 'Campaign',
-        action: 'describeCampaign',
-        parameters: { 'CampaignArn.$': '$.Campaign.CampaignArn' },
-        resultPath: '$.Deployment',
-        statusPath: '$.Deployment.Campaign.Status',
-        next: 'CreateEventTracker',
-      }),
-      CreateEventTracker: {
-        Type: 'Task',
-        Resource: sdk('createEventTracker'),
-        Parameters: { 'Name.$': '$.Name', 'DatasetGroupArn.$': '$.DatasetGroupArn', Tags: ownerTags },
-        ResultSelector: { 'EventTrackerArn.$': '$.EventTrackerArn' },
-        ResultPath: '$.EventTracker',
-        // A dataset group has at most one event tracker: the one that exists (the walkthrough's) is used.
-        Catch: [
-          {
-            ErrorEquals: ['Personalize.ResourceAlreadyExistsException', 'Personalize.LimitExceededException'],
-            ResultPath: null,
-            Next: 'FindEventTracker',
-          },
-        ],
-        Next: 'WaitForEventTracker',
-      },
-      FindEventTracker: {
-        Type: 'Task',
-        Resource: sdk('listEventTrackers'),
-        Parameters: { 'DatasetGroupArn.$': '$.DatasetGroupArn', MaxResults: 100 },
-        ResultSelector: { 'EventTrackerArn.$': '$.EventTrackers[0].EventTrackerArn' },
-        ResultPath: '$.EventTracker',
-        Next: 'WaitForEventTracker',
-      },
-      ...untilActive({
-        name: 'EventTracker',
-        action: 'describeEventTracker',
-        parameters: { 'EventTrackerArn.$': '$.EventTracker.EventTrackerArn' },
-        resultPath: '$.Tracking',
-        statusPath: '$.Tracking.EventTracker.Status',
-        next: 'Provisioned',
-      }),
+      ...solutionVersionSteps('CreateCampaign'),
+      ...campaignSteps('CreateEventTracker'),
+      ...eventTrackerSteps('Provisioned'),
       Provisioned: {
         Type: 'Pass',
         Parameters: {
@@ -301,6 +210,118 @@ function provisioningSteps(): State {
         End: true,
       },
     },
+  };
+}
+
+/** The solution version given in the input, else one trained (FULL), then waited for until ACTIVE. */
+function solutionVersionSteps(next: string): Record<string, State> {
+  return {
+    IsSolutionVersionGiven: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.SolutionVersionArn', IsPresent: true, Next: 'UseSolutionVersion' }],
+      Default: 'TrainSolutionVersion',
+    },
+    UseSolutionVersion: {
+      Type: 'Pass',
+      Parameters: { 'SolutionVersionArn.$': '$.SolutionVersionArn' },
+      ResultPath: '$.SolutionVersion',
+      Next: 'DescribeSolutionVersion',
+    },
+    TrainSolutionVersion: {
+      Type: 'Task',
+      Resource: sdk('createSolutionVersion'),
+      Parameters: {
+        'SolutionArn.$': '$.SolutionArn',
+        'Name.$': '$.Name',
+        TrainingMode: 'FULL',
+        Tags: ownerTags,
+      },
+      ResultSelector: { 'SolutionVersionArn.$': '$.SolutionVersionArn' },
+      ResultPath: '$.SolutionVersion',
+      // Another version in training (automatic training, if kept on): try again once it is done.
+      Retry: [
+        {
+          ErrorEquals: ['Personalize.ResourceInUseException'],
+          IntervalSeconds: PROVISIONING_POLL_SECONDS,
+          MaxAttempts: 120,
+          BackoffRate: 1,
+        },
+      ],
+      Next: 'WaitForSolutionVersion',
+    },
+    ...untilActive({
+      name: 'SolutionVersion',
+      action: 'describeSolutionVersion',
+      parameters: { 'SolutionVersionArn.$': '$.SolutionVersion.SolutionVersionArn' },
+      resultPath: '$.Training',
+      statusPath: '$.Training.SolutionVersion.Status',
+      next,
+    }),
+  };
+}
+
+/** A campaign on the solution version (1 TPS provisioned, the minimum), waited for until ACTIVE. */
+function campaignSteps(next: string): Record<string, State> {
+  return {
+    CreateCampaign: {
+      Type: 'Task',
+      Resource: sdk('createCampaign'),
+      Parameters: {
+        'Name.$': '$.Name',
+        'SolutionVersionArn.$': '$.SolutionVersion.SolutionVersionArn',
+        MinProvisionedTPS: 1,
+        Tags: ownerTags,
+      },
+      ResultSelector: { 'CampaignArn.$': '$.CampaignArn' },
+      ResultPath: '$.Campaign',
+      Next: 'WaitForCampaign',
+    },
+    ...untilActive({
+      name: 'Campaign',
+      action: 'describeCampaign',
+      parameters: { 'CampaignArn.$': '$.Campaign.CampaignArn' },
+      resultPath: '$.Deployment',
+      statusPath: '$.Deployment.Campaign.Status',
+      next,
+    }),
+  };
+}
+
+/** The dataset group's event tracker, created or the one it already has, waited for until ACTIVE. */
+function eventTrackerSteps(next: string): Record<string, State> {
+  return {
+    CreateEventTracker: {
+      Type: 'Task',
+      Resource: sdk('createEventTracker'),
+      Parameters: { 'Name.$': '$.Name', 'DatasetGroupArn.$': '$.DatasetGroupArn', Tags: ownerTags },
+      ResultSelector: { 'EventTrackerArn.$': '$.EventTrackerArn' },
+      ResultPath: '$.EventTracker',
+      // A dataset group has at most one event tracker: the one that exists (the walkthrough's) is used.
+      Catch: [
+        {
+          ErrorEquals: ['Personalize.ResourceAlreadyExistsException', 'Personalize.LimitExceededException'],
+          ResultPath: null,
+          Next: 'FindEventTracker',
+        },
+      ],
+      Next: 'WaitForEventTracker',
+    },
+    FindEventTracker: {
+      Type: 'Task',
+      Resource: sdk('listEventTrackers'),
+      Parameters: { 'DatasetGroupArn.$': '$.DatasetGroupArn', MaxResults: 100 },
+      ResultSelector: { 'EventTrackerArn.$': '$.EventTrackers[0].EventTrackerArn' },
+      ResultPath: '$.EventTracker',
+      Next: 'WaitForEventTracker',
+    },
+    ...untilActive({
+      name: 'EventTracker',
+      action: 'describeEventTracker',
+      parameters: { 'EventTrackerArn.$': '$.EventTracker.EventTrackerArn' },
+      resultPath: '$.Tracking',
+      statusPath: '$.Tracking.EventTracker.Status',
+      next,
+    }),
   };
 }
 
