@@ -164,6 +164,14 @@ function checked<R extends { readonly properties?: Properties }>(
   }
 }
 
+/**
+ * A record's `properties` as PutItems and PutUsers take them: one JSON string, left out when the record has
+ * none, since the field is optional (https://docs.aws.amazon.com/personalize/latest/dg/API_UBS_Item.html).
+ */
+function propertiesField(properties: Properties | undefined): { properties?: string } {
+  return properties && Object.keys(properties).length > 0 ? { properties: JSON.stringify(properties) } : {};
+}
+
 export interface CatalogueWrite {
   readonly datasetArn: string;
   /** The ids written, in the order given. */
@@ -187,9 +195,7 @@ export async function putItems(
       datasetArn,
       items: request.items.map(({ itemId, properties }) => ({
         itemId,
-        ...(properties && Object.keys(properties).length > 0
-          ? { properties: JSON.stringify(properties) }
-          : {}),
+        ...propertiesField(properties),
       })),
     }),
   );
@@ -212,9 +218,7 @@ export async function putUsers(
       datasetArn,
       users: request.users.map(({ userId, properties }) => ({
         userId,
-        ...(properties && Object.keys(properties).length > 0
-          ? { properties: JSON.stringify(properties) }
-          : {}),
+        ...propertiesField(properties),
       })),
     }),
   );
