@@ -42,7 +42,7 @@ export class PersonalizeService {
       loadedModels,
       lifecycle,
       serviceMetrics: this.serviceMetrics,
-      impressions: new Impressions(),
+      impressions: new Impressions(options.store.stateDirectory),
     };
     this.ctx = ctx;
     this.operations = Object.fromEntries(
@@ -83,6 +83,8 @@ export class PersonalizeService {
 
   close(): void {
     this.ctx.lifecycle.close();
+    // The lists answered by recommendationId are kept at close, not per request (impressions.ts).
+    this.ctx.impressions.checkpoint();
   }
 }
 

@@ -246,6 +246,11 @@ export class EmulatorStore {
     return this.stateDir !== undefined;
   }
 
+  /** Where the state is kept (none: in memory), for live state kept beside it (impressions.ts). */
+  get stateDirectory(): string | undefined {
+    return this.stateDir;
+  }
+
   // Resources
 
   get(arn: string): ResourceRecord | undefined {

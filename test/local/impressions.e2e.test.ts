@@ -11,7 +11,12 @@
 import { expect } from '@jest/globals';
 import { join } from 'node:path';
 import { ListDatasetsCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
-import { PersonalizeEventsClient, PutItemsCommand } from '@aws-sdk/client-personalize-events';
+import {
+  PersonalizeEventsClient,
+  PutEventsCommand,
+  PutItemsCommand,
+} from '@aws-sdk/client-personalize-events';
+import { GetRecommendationsCommand, PersonalizeRuntimeClient } from '@aws-sdk/client-personalize-runtime';
 import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { startLocalMode, type LocalMode } from '../../local/start';
 import {
@@ -221,5 +226,75 @@ describe('recommendationId and impression through local mode’s gateway', () =>
     // API Gateway's model validation, before the stream (its messages name the rule, not the field).
     expect(streamed.status).toBe(400);
     expect(accepted(userId)).toBe(0);
+  });
+  // Last: the handlers' SDK clients keep the first run's endpoints, so after the restart the test talks to the
+  // restarted emulator with SDK clients of its own.
+  it('impressions, and the lists answered by recommendationId, survive a restart of local mode', async () => {
+    const [first] = await twins('kept', 'kept-twin');
+    const shown = await recommend('kept', 6);
+    await ok('POST', '/putEvents', click('kept', first ?? '', { recommendationId: shown.recommendationId }));
+    await ok('POST', '/putEvents', click('kept-twin', first ?? ''));
+    const lowered = (user: Answer, twin: Answer) =>
+      shown.ids.filter((id) => id !== first && twin.ids.includes(id) && user.score(id) < twin.score(id));
+    const before = lowered(await recommend('kept', 25), await recommend('kept-twin', 25));
+    expect(before.length).toBeGreaterThan(0);
+    // Answered before the restart, cited after it.
+    const later = await recommend('kept', 6);
+
+    await local.close();
+    local = await startLocalMode({
+      port: 0,
+      stateDir: state.path,
+      personalizeTransitionMs: 20,
+      automaticUpdateMs: 500,
+      log: () => undefined,
+    });
+    const config = {
+      endpoint: local.personalize.endpoint,
+      region: local.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    };
+    const runtime = new PersonalizeRuntimeClient(config);
+    const events = new PersonalizeEventsClient(config);
+    try {
+      const sdkRecommend = async (userId: string): Promise<Answer> => {
+        const answer = await runtime.send(
+          new GetRecommendationsCommand({ campaignArn, userId, numResults: 25 }),
+        );
+        const itemList = answer.itemList ?? [];
+        return {
+          ids: itemList.map((item) => item.itemId ?? ''),
+          recommendationId: answer.recommendationId ?? '',
+          score: (itemId) => itemList.find((item) => item.itemId === itemId)?.score ?? 0,
+        };
+      };
+      const sdkClick = (userId: string, recommendationId?: string) =>
+        events.send(
+          new PutEventsCommand({
+            trackingId,
+            userId,
+            sessionId: `after-restart-${userId}`,
+            eventList: [
+              {
+                eventType: 'click',
+                itemId: first,
+                sentAt: new Date(),
+                ...(recommendationId ? { recommendationId } : {}),
+              },
+            ],
+          }),
+        );
+      const user = await sdkRecommend('kept');
+      expect(lowered(user, await sdkRecommend('kept-twin'))).toEqual(before);
+      await sdkClick('kept', later.recommendationId);
+      await sdkClick('kept-twin');
+      const cited = await sdkRecommend('kept');
+      const citedIds = later.ids.filter((id) => id !== first && user.score(id) > 0);
+      expect(citedIds.length).toBeGreaterThan(0);
+      for (const id of citedIds) expect(cited.score(id)).toBeLessThan(user.score(id));
+    } finally {
+      runtime.destroy();
+      events.destroy();
+    }
   });
 });
