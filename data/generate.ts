@@ -91,6 +91,24 @@ function pickWeighted<T>(
   return choices[choices.length - 1];
 }
 
+/** A genre by its share of the catalogue, leaving out those `taken` says are taken already. */
+function pickGenre(
+  random: () => number,
+  taken: (genre: string) => boolean = () => false,
+): string | undefined {
+  return pickWeighted(random, GENRES, (g) => (taken(g) ? 0 : (GENRE_WEIGHTS[g] ?? 0)));
+}
+
+/** 1, 2 or 3: 1 with chance `one`, else 2 with chance `two`. */
+function oneToThree(random: () => number, one: number, two: number): number {
+  return random() < one ? 1 : random() < two ? 2 : 3;
+}
+
+/** CSV text: the header line, one line per row, a line break after each. */
+function csvText(header: string, rows: readonly string[]): string {
+  return [header, ...rows].join('\n') + '\n';
+}
+
 function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
@@ -114,6 +132,7 @@ export function generateSampleData(options: GeneratorOptions = DEFAULT_OPTIONS):
     const userId = String(u);
     const taste = userId === SHOWCASE_USER.userId ? { ...SHOWCASE_USER.taste } : generateTaste(random);
     const tasteGenres = Object.keys(taste);
+    const tasteGenre = () => pickWeighted(random, tasteGenres, (g) => taste[g] ?? 0);
     const joined = options.start + random() * 0.7 * (end - options.start);
     const sessions = Math.min(80, Math.max(2, Math.round(Math.exp(2.75 + 0.7 * gaussian(random)))));
     const sessionTimes = Array.from({ length: sessions }, () => joined + random() * (end - joined)).sort(
@@ -128,22 +147,20 @@ export function generateSampleData(options: GeneratorOptions = DEFAULT_OPTIONS):
     for (const sessionStart of sessionTimes) {
       let at = sessionStart;
       // One genre per session, mostly from the user's taste, sometimes exploring.
-      const genre =
-        random() < 0.1
-          ? (pickWeighted(random, GENRES, (g) => GENRE_WEIGHTS[g] ?? 0) ?? 'Drama')
-          : (pickWeighted(random, tasteGenres, (g) => taste[g] ?? 0) ?? 'Drama');
+      const genre = (random() < 0.1 ? pickGenre(random) : tasteGenre()) ?? 'Drama';
       const draw = (candidates: readonly SimItem[]): SimItem | undefined =>
         pickWeighted(
           random,
           candidates,
           (item) => item.appeal * freshness(item, at) * (seen.has(item) ? 0.03 : 1),
         );
+      const drawOf = (g: string) => draw(byGenre.get(g) ?? []);
       if (random() < 0.15) {
         // A glance at something trending, whatever its genre.
         const trending = draw(items);
         if (trending) emit(trending, 'click', at - 600);
       }
-      let current = draw(byGenre.get(genre) ?? []);
+      let current = drawOf(genre);
       const length = 1 + Math.floor(-Math.log(1 - random()) * 2.8);
       for (let k = 0; k < length && current; k++) {
         seen.add(current);
@@ -153,20 +170,21 @@ export function generateSampleData(options: GeneratorOptions = DEFAULT_OPTIONS):
         at += watched ? 5400 + random() * 3600 : 120 + random() * 600;
         const sequel = current.next;
         if (sequel && !seen.has(sequel) && sequel.release <= at && random() < 0.7) current = sequel;
-        else if (random() < 0.75) current = draw(byGenre.get(genre) ?? []);
-        else
-          current = draw(byGenre.get(pickWeighted(random, tasteGenres, (g) => taste[g] ?? 0) ?? genre) ?? []);
+        else if (random() < 0.75) current = drawOf(genre);
+        else current = drawOf(tasteGenre() ?? genre);
       }
     }
   }
 
   const order = rowTimes.map((_, i) => i).sort((a, b) => (rowTimes[a] ?? 0) - (rowTimes[b] ?? 0) || a - b);
-  const interactionsCsv =
-    ['USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP', ...order.map((i) => rows[i])].join('\n') + '\n';
-  const itemsCsv =
-    ['ITEM_ID,GENRE,YEAR', ...items.map((item) => `${item.id},${item.genres.join('|')},${item.year}`)].join(
-      '\n',
-    ) + '\n';
+  const interactionsCsv = csvText(
+    'USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP',
+    order.map((i) => rows[i] ?? ''),
+  );
+  const itemsCsv = csvText(
+    'ITEM_ID,GENRE,YEAR',
+    items.map((item) => `${item.id},${item.genres.join('|')},${item.year}`),
+  );
   return { interactionsCsv, itemsCsv, titlesCsv: generateTitles(items, options.seed) };
 }
 
@@ -261,16 +279,17 @@ function generateTitles(items: readonly SimItem[], seed: number): string {
     titles.set(item, title);
   }
   const field = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
-  return (
-    ['ITEM_ID,TITLE', ...items.map((item) => `${item.id},${field(titles.get(item) ?? '')}`)].join('\n') + '\n'
+  return csvText(
+    'ITEM_ID,TITLE',
+    items.map((item) => `${item.id},${field(titles.get(item) ?? '')}`),
   );
 }
 
 function generateTaste(random: () => number): Record<string, number> {
-  const count = random() < 0.3 ? 1 : random() < 0.65 ? 2 : 3;
+  const count = oneToThree(random, 0.3, 0.65);
   const taste: Record<string, number> = {};
   while (Object.keys(taste).length < count) {
-    const genre = pickWeighted(random, GENRES, (g) => (g in taste ? 0 : (GENRE_WEIGHTS[g] ?? 0)));
+    const genre = pickGenre(random, (g) => g in taste);
     if (genre) taste[genre] = -Math.log(1 - random()) + 0.2;
   }
   return taste;
@@ -280,10 +299,10 @@ function generateItems(random: () => number, options: GeneratorOptions): SimItem
   const items: SimItem[] = [];
   const windowYear = new Date(options.start * 1000).getUTCFullYear();
   while (items.length < options.items) {
-    const count = random() < 0.4 ? 1 : random() < 0.67 ? 2 : 3;
+    const count = oneToThree(random, 0.4, 0.67);
     const genres: string[] = [];
     while (genres.length < count) {
-      const genre = pickWeighted(random, GENRES, (g) => (genres.includes(g) ? 0 : (GENRE_WEIGHTS[g] ?? 0)));
+      const genre = pickGenre(random, (g) => genres.includes(g));
       if (genre) genres.push(genre);
     }
     const isNewRelease = random() < 0.35;
