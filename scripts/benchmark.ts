@@ -4,7 +4,8 @@
  * directory, trains a version, deploys a campaign, and prints one Markdown table:
  *
  * - a bare Node HTTP server in the same process: the machine's ceiling for this load generator;
- * - the emulator's runtime endpoint direct, and each gateway route (GetRecommendations first);
+ * - the emulator's runtime endpoint direct, and each gateway route (GetRecommendations first, and again after the
+ *   others: the faster of its two runs is the baseline of every ratio to it);
  * - GetRecommendations for one user of the sample data throughout: fresh; after that user sent 1,000 events of
  *   their own; after N realistic live events (the sample's users and items replayed); after N events on N
  *   distinct item ids; and reads mixed with writes (two load processes) fresh and at that size, with local
@@ -807,19 +808,20 @@ async function zeroWindowRow(
   }
 }
 
-/** The emulator direct and each gateway route, on the state the deployment left (no live events yet). */
+/**
+ * The emulator direct and each gateway route, on the state the deployment left (no live events yet).
+ * GET /getRecommendations is measured twice, first and again after the other routes (no live event of the
+ * queried user in between): its faster run is the baseline of every "against fresh" figure and its targets.
+ * Another process busy on the shared machine during one run only ever slows it (a quiet --quick run once measured
+ * the first at half the rate of the same request later, with nothing in local mode's processes to show for
+ * it), so one run alone made every ratio to it read too good.
+ */
 async function routeRows(local: LocalMode, targets: Targets, report: Report): Promise<LoadResult> {
   const { base, key, data } = targets;
   report.row('emulator GetRecommendations direct (25 items)', await measure(targets.direct));
-  const fresh = await measure({ ...base, url: targets.recommendations, headers: key });
-  report.row('GET /getRecommendations (gateway → handler → emulator)', fresh);
-  report.target(
-    '`GET /prod/getRecommendations`',
-    rate(fresh),
-    'at least 1,500 req/s',
-    fresh.requestsPerSecond >= 1500,
-  );
-  report.target('`GET /prod/getRecommendations` p99', `${fresh.p99} ms`, 'under 25 ms', fresh.p99 < 25);
+  const recommendations: LoadSpec = { ...base, url: targets.recommendations, headers: key };
+  const first = await measure(recommendations);
+  report.row('GET /getRecommendations (gateway → handler → emulator)', first);
   const putEvents = await measure({
     ...base,
     url: `${local.url}/putEvents`,
@@ -844,6 +846,25 @@ async function routeRows(local: LocalMode, targets: Targets, report: Report): Pr
       body: {},
       expectStatus: 403,
     }),
+  );
+  const again = await measure(recommendations);
+  report.row('GET /getRecommendations again, after the routes above (no live events yet)', again);
+  const fresh = again.requestsPerSecond > first.requestsPerSecond ? again : first;
+  const which = fresh === first ? 'the first run' : 'the second run';
+  // First in the targets table, as the issue lists them.
+  report.targets.unshift(
+    {
+      figure: '`GET /prod/getRecommendations` (the faster of its two runs: the baseline "fresh" below)',
+      measured: `${rate(fresh)} (${which}; ${rate(first)} and ${rate(again)})`,
+      target: 'at least 1,500 req/s',
+      met: fresh.requestsPerSecond >= 1500,
+    },
+    {
+      figure: '`GET /prod/getRecommendations` p99 (the same run)',
+      measured: `${fresh.p99} ms`,
+      target: 'under 25 ms',
+      met: fresh.p99 < 25,
+    },
   );
   return fresh;
 }
