@@ -2,7 +2,8 @@
  * Where the functions' metrics go in local mode. On AWS a function's stdout goes to CloudWatch Logs, which
  * turns each EMF line into metrics; here the handlers run in this process, so their EMF lines (Powertools
  * Metrics writes them to stdout) are taken off the terminal, appended to a file of the state directory
- * (`metrics/emf.log`, one line each, as the log group would hold them) and handed to the metric store.
+ * (`metrics/emf.log`, one line each, as the log group would hold them; the lines of one turn of the event loop
+ * in one append at its end) and handed to the metric store.
  * Everything else written to stdout passes through unchanged.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
@@ -25,14 +26,24 @@ export function tapEmfLines(file: string, onLine: (line: string) => void): () =>
   const stdout = process.stdout as { write: Write };
   const original = stdout.write;
   let tapping = true;
+  // The lines of one turn of the event loop, appended together at its end: a synchronous append per line
+  // (open, write, close; two a GetRecommendations request) cost the serving thread 11 to 22 µs each.
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    try {
+      appendFileSync(file, text);
+    } catch {
+      // A full disk must not fail the requests that wrote the metrics; the page still got the lines.
+    }
+  };
   const tapped = function (this: void, chunk: unknown, ...rest: unknown[]): boolean {
     if (tapping && typeof chunk === 'string' && chunk.startsWith(EMF_PREFIX)) {
       const lines = chunk.split('\n').filter((line) => line.length > 0);
-      try {
-        appendFileSync(file, lines.map((line) => `${line}\n`).join(''));
-      } catch {
-        // A full disk must not fail the request that wrote the metric; the page still gets the line.
-      }
+      if (pending.length === 0) setImmediate(flush);
+      for (const line of lines) pending.push(`${line}\n`);
       for (const line of lines) onLine(line);
       return true;
     }
@@ -41,6 +52,7 @@ export function tapEmfLines(file: string, onLine: (line: string) => void): () =>
   stdout.write = tapped;
   return () => {
     tapping = false;
+    flush();
     if (stdout.write === tapped) stdout.write = original;
   };
 }
