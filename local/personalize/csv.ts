@@ -4,8 +4,8 @@ import { parse, type Options } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 
 /**
- * The project's one CSV reader (RFC 4180, by csv-parse): commas separate fields, double quotes enclose a field
- * that may hold commas, quotes (doubled: `""`) and line breaks; a leading byte-order mark is dropped; lines
+ * Local mode's and the data tools' CSV reader (RFC 4180, by csv-parse): commas separate fields, double
+ * quotes enclose a field that may hold commas, quotes (doubled: `""`) and line breaks; a leading byte-order mark is dropped; lines
  * end in `\n` or `\r\n`, mixed in one file if need be. Blank lines (empty or only white space) are skipped.
  * Each record carries the line it starts on, for error messages. `readCsv` reads text already in memory,
  * `streamCsv` a file of any size.

@@ -1,15 +1,15 @@
 /**
  * What the demo page is made of, built from the project's own files: the page's script bundled by esbuild,
  * the items catalogue (data/items.csv) and the known users (data/interactions.csv) as JSON. Local mode serves
- * these (serve.ts); the stack deploys the same files when the demo page is on (lib/constructs/demo-page.ts).
+ * these (local/demo-page/serve.ts); the stack deploys the same files when the demo page is on (lib/constructs/demo-page.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { buildSync } from 'esbuild';
-import { readCsv } from '../personalize/csv';
 
 export const DEMO_PAGE_DIR = __dirname;
-const PROJECT_ROOT = resolve(__dirname, '..', '..');
+const PROJECT_ROOT = resolve(__dirname, '..');
 export const DEFAULT_ITEMS_CSV = join(PROJECT_ROOT, 'data', 'items.csv');
 export const DEFAULT_INTERACTIONS_CSV = join(PROJECT_ROOT, 'data', 'interactions.csv');
 /** The sample items' titles (data/generate.ts): for people only, so not a column of the items schema. */
@@ -55,9 +55,25 @@ export function bundleApp(): string {
   return file.text;
 }
 
+/**
+ * The fields of each line of a small CSV text, as csv-parse reads RFC 4180 (a quoted field may hold commas,
+ * `""` and line breaks; a byte-order mark is dropped; `\n` or `\r\n`), blank lines skipped. Local mode's
+ * reader (local/personalize/csv.ts) reads the same files with the same options and numbers their lines for
+ * its error messages; the page, which the stack deploys too, needs the fields only.
+ */
+function csvLines(text: string): string[][] {
+  const lines: string[][] = parse(text, {
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    record_delimiter: ['\r\n', '\n'],
+  });
+  return lines.filter((fields) => !(fields.length === 1 && (fields[0] ?? '').trim() === ''));
+}
+
 /** The rows of a CSV with a header line, as records keyed by the upper-cased column name. */
 function csvRecords(text: string): Array<Record<string, string>> {
-  const [header = [], ...rows] = readCsv(text).map((record) => record.fields);
+  const [header = [], ...rows] = csvLines(text);
   const names = header.map((name) => name.trim().toUpperCase());
   return rows.map((fields) =>
     Object.fromEntries(names.map((name, index) => [name, (fields[index] ?? '').trim()])),
@@ -87,7 +103,7 @@ export function buildCatalogue(itemsCsv: string, interactionsCsv: string, titles
     };
   }
   const users = new Set<string>();
-  for (const { fields } of readCsv(interactionsCsv).slice(1)) {
+  for (const fields of csvLines(interactionsCsv).slice(1)) {
     const user = fields[0]?.trim();
     if (user) users.add(user);
   }
