@@ -5,6 +5,7 @@ import type { EmulatorStore, EpochSeconds } from './store';
 import type { RequestBody } from './validation';
 import type { ServiceMetrics } from './service-metrics';
 import type { Impressions } from './impressions';
+import type { PeerPopularity } from './user-metadata';
 
 /** The model module's functions (see model/types.ts); injectable so tests can swap the implementation. */
 export interface ModelModule {
@@ -55,6 +56,8 @@ export interface EmulatorContext {
   readonly serviceMetrics: ServiceMetrics;
   /** The lists answered by recommendationId, and each user's impressions (impressions.ts). */
   readonly impressions: Impressions;
+  /** What each version learned from the Users dataset, by version ARN (null: nothing), loaded on first use. */
+  readonly peerPopularity: Map<string, PeerPopularity | null>;
 }
 
 /** An operation of any of the three APIs: a decoded request body in, the response body out. */

@@ -2,7 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CsvSyntaxError, streamCsv } from './csv';
 import type { Interaction, Item } from './model/types';
-import { itemFromValues } from './properties';
+import { itemFromValues, userFieldsFromValues } from './properties';
 import type { DatasetRows, DatasetType, SchemaField } from './store';
 
 /** A failed import, with the reason the service would put in the job's failureReason. */
@@ -75,7 +75,13 @@ export async function readDatasetCsv(
         }
         if (datasetType === 'Interactions') rows.interactions.push(toInteraction(record));
         else if (datasetType === 'Items') rows.items.push(toItem(record, fields));
-        else rows.users.push(record.get('USER_ID') ?? '');
+        else {
+          const userId = record.get('USER_ID') ?? '';
+          rows.users.push(userId);
+          const values = new Map([...record].map(([name, value]) => [name.toUpperCase(), value]));
+          const userFields = userFieldsFromValues(values, fields);
+          if (Object.keys(userFields).length > 0) (rows.userFields ??= {})[userId] = userFields;
+        }
       }
     } catch (error) {
       if (error instanceof CsvSyntaxError) throw new ImportFailure(`Invalid CSV at ${file} ${error.message}`);

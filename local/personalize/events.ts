@@ -1,6 +1,12 @@
 import type { EmulatorContext } from './context';
 import { invalidInput, notFound } from './errors';
-import { checkPropertiesAgainstSchema, itemFromValues, parseProperties, prefixed } from './properties';
+import {
+  checkPropertiesAgainstSchema,
+  itemFromValues,
+  parseProperties,
+  prefixed,
+  userFieldsFromValues,
+} from './properties';
 import type { DatasetRecord, DatasetType, SchemaRecord } from './store';
 import {
   asBody,
@@ -89,16 +95,21 @@ export function putUsers(ctx: EmulatorContext, body: RequestBody): void {
     const at = `users.${i + 1}`;
     const user = prefixed(asBody(value, at), at);
     const userId = requiredString(user, `${at}.userId`, { min: 1, max: 256 });
-    checkPropertiesAgainstSchema(
+    const values = checkPropertiesAgainstSchema(
       parseProperties(user[`${at}.properties`], `${at}.properties`, 24000),
       schema,
       'USER_ID',
       `${at}.properties`,
     );
-    return userId;
+    return { userId, fields: userFieldsFromValues(values, schema.fields) };
   });
   ctx.store.appendLive(
-    users.map((userId) => ({ kind: 'user' as const, datasetGroupArn: dataset.datasetGroupArn, userId })),
+    users.map(({ userId, fields }) => ({
+      kind: 'user' as const,
+      datasetGroupArn: dataset.datasetGroupArn,
+      userId,
+      ...(Object.keys(fields).length > 0 ? { fields } : {}),
+    })),
   );
 }
 

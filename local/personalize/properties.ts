@@ -1,5 +1,5 @@
 import { invalidInput } from './errors';
-import type { Item } from './model/types';
+import type { Item, UserFields } from './model/types';
 import type { SchemaField, SchemaRecord } from './store';
 import type { RequestBody } from './validation';
 
@@ -95,6 +95,21 @@ export function checkPropertiesAgainstSchema(
  * PutItems record): GENRE split on `|` into genres, YEAR, and every other field with a value in `fields`
  * (split on `|` when categorical), which filters read (`Items.AVAILABILITY`).
  */
+/** A user's metadata from a record's values (by upper-case field name): every field but USER_ID with a value. */
+export function userFieldsFromValues(
+  values: ReadonlyMap<string, string | undefined>,
+  schemaFields: readonly SchemaField[],
+): UserFields {
+  const fields: Record<string, string[]> = {};
+  for (const field of schemaFields) {
+    const name = field.name.toUpperCase();
+    const value = values.get(name);
+    if (name === 'USER_ID' || value === undefined || value === '') continue;
+    fields[name] = field.categorical ? value.split('|').filter((v) => v !== '') : [value];
+  }
+  return fields;
+}
+
 export function itemFromValues(
   itemId: string,
   values: ReadonlyMap<string, string | undefined>,

@@ -14,6 +14,7 @@ import { INPUT_LIST_MAX } from '../../lib/contract/recipes';
 import { runtimeNeedsOf } from './recipes';
 import type { CampaignRecord, SolutionVersionRecord } from './store';
 import { isUserPersonalization, itemExplorationOf, itemsSeqOf } from './exploration';
+import { peerPopularityOf } from './user-metadata';
 import type { RequestBody } from './validation';
 import {
   optionalArn,
@@ -230,6 +231,8 @@ function liveContext(
   const cutoff = version.dataCutoffSeq ?? 0;
   const userPersonalization = isUserPersonalization(ctx, version);
   const impressions = userPersonalization && userId ? ctx.impressions.ignoredBy(group, userId) : undefined;
+  // What the version learned from the Users dataset about this user (user-metadata.ts).
+  const peerPopularity = userId ? peerPopularityOf(ctx, version, userId) : undefined;
   return {
     userEvents: userId ? ctx.store.userItemsAfter(group, userId, cutoff, LIVE_PROFILE_EVENTS) : [],
     // Items added with PutItems since training: User-Personalization takes them in at its automatic updates
@@ -240,6 +243,7 @@ function liveContext(
       ? {}
       : { recentPopularity: ctx.store.recentPopularityAfter(group, cutoff) }),
     ...(impressions ? { impressions } : {}),
+    ...(peerPopularity ? { peerPopularity } : {}),
   };
 }
 

@@ -43,6 +43,7 @@ export class PersonalizeService {
       lifecycle,
       serviceMetrics: this.serviceMetrics,
       impressions: new Impressions(options.store.stateDirectory),
+      peerPopularity: new Map(),
     };
     this.ctx = ctx;
     this.operations = Object.fromEntries(

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../shared/files';
-import type { Interaction, Item, RecentPopularity, SolutionMetrics } from './model/types';
+import type { Interaction, Item, RecentPopularity, SolutionMetrics, UserFields } from './model/types';
 import type { GroupLiveData } from './storage/group-live-data';
 import { LiveStore, type LiveStoreOptions } from './storage/live-store';
 
@@ -180,6 +180,8 @@ export interface DatasetRows {
   interactions: Interaction[];
   items: Item[];
   users: string[];
+  /** Each imported user's metadata, by user id (absent in rows stored before it was kept). */
+  userFields?: Record<string, UserFields>;
   /**
    * The import jobs whose rows these are, written with them: a job resumed after a restart that its rows
    * already reached is not applied twice (an INCREMENTAL import would otherwise double its rows).
@@ -204,6 +206,8 @@ export type LiveRecord =
       readonly kind: 'user';
       readonly datasetGroupArn: string;
       readonly userId: string;
+      /** The user's metadata (the Users schema's fields with a value), absent in records stored before it was kept. */
+      readonly fields?: UserFields;
     }
   /**
    * The dataset group was deleted: its earlier records are dropped on restore, so a new group of the same
@@ -357,6 +361,10 @@ export class EmulatorStore {
   }
 
   /** True when the dataset group accepted an event after a log position. */
+  usersUpTo(datasetGroupArn: string, upTo: number): Map<string, UserFields> {
+    return this.live.usersUpTo(datasetGroupArn, upTo);
+  }
+
   hasEventsAfter(datasetGroupArn: string, seq: number): boolean {
     return this.live.hasEventsAfter(datasetGroupArn, seq);
   }
@@ -395,9 +403,25 @@ export class EmulatorStore {
     return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as unknown) : undefined;
   }
 
+  /** What a version learned from the Users dataset (user-metadata.ts), beside its model. */
+  savePeers(solutionVersionArn: string, peers: unknown): void {
+    if (!this.stateDir) return;
+    writeFileAtomically(
+      join(this.stateDir, 'models', `${fileKey(solutionVersionArn)}.peers.json`),
+      JSON.stringify(peers),
+    );
+  }
+
+  loadPeers(solutionVersionArn: string): unknown {
+    if (!this.stateDir) return undefined;
+    const file = join(this.stateDir, 'models', `${fileKey(solutionVersionArn)}.peers.json`);
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as unknown) : undefined;
+  }
+
   private removeModel(solutionVersionArn: string): void {
-    if (this.stateDir)
-      rmSync(join(this.stateDir, 'models', `${fileKey(solutionVersionArn)}.json`), { force: true });
+    if (!this.stateDir) return;
+    for (const suffix of ['.json', '.peers.json'])
+      rmSync(join(this.stateDir, 'models', `${fileKey(solutionVersionArn)}${suffix}`), { force: true });
   }
 
   // Persistence

@@ -259,6 +259,33 @@ describe('live data: compaction', () => {
     expect(new EmulatorStore(dir).eventsAfter(GROUP, 0)).toHaveLength(301);
   });
 
+  test('PutUsers records keep their metadata through the snapshot, a later record of a user replacing it', () => {
+    const store = new EmulatorStore(dir);
+    const user = (userId: string, fields?: Record<string, string[]>): LiveRecordInput => ({
+      kind: 'user',
+      datasetGroupArn: GROUP,
+      userId,
+      ...(fields ? { fields } : {}),
+    });
+    store.appendLive([
+      user('u1', { MEMBERSHIP: ['gold'] }),
+      user('u2'),
+      user('u3', { MEMBERSHIP: ['silver'] }),
+    ]);
+    store.compactLive();
+    store.appendLive([user('u3', { MEMBERSHIP: ['gold', 'vip'] })]);
+    const expected = [
+      ['u1', { MEMBERSHIP: ['gold'] }],
+      ['u2', {}],
+      ['u3', { MEMBERSHIP: ['gold', 'vip'] }],
+    ];
+    expect([...store.usersUpTo(GROUP, Infinity)]).toEqual(expected);
+    const restarted = new EmulatorStore(dir);
+    expect([...restarted.usersUpTo(GROUP, Infinity)]).toEqual(expected);
+    // Up to the snapshot's position: u3's first record.
+    expect(restarted.usersUpTo(GROUP, 3).get('u3')).toEqual({ MEMBERSHIP: ['silver'] });
+  });
+
   test('a crash while writing the snapshot leaves the previous state whole', () => {
     const store = new EmulatorStore(dir);
     store.appendLive([event('u', 'i1', 1), event('u', 'i2', 2)]);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { peerCounterFor, savePeerPopularity, type PeerCounter } from '../user-metadata';
 import { type EmulatorContext, resourceArn } from '../context';
 import { inUse, invalidInput } from '../errors';
 import { isSettled } from '../lifecycle';
@@ -121,13 +122,16 @@ export async function runTraining(ctx: EmulatorContext, version: SolutionVersion
   // What the training cost in compute (AWS bills training hours), not time on the emulator's clock.
   const started = performance.now();
   const { trainChunks } = ctx.options.models;
+  // The Users dataset, for the recipes that use it (user-metadata.ts), counted as the interactions are read.
+  const peers = peerCounterFor(ctx, solution, recipe, cutoff);
+  const chunks = counted(interactionChunks(ctx, solution, cutoff), peers);
   let trained: TrainingResult;
   if (trainChunks) {
     // Read and handed over chunk by chunk: the serving thread never holds every interaction.
     trained = await trainChunks(
       recipe,
       {
-        chunks: interactionChunks(ctx, solution, cutoff),
+        chunks,
         items: () => trainingItems(ctx, solution, cutoff, pacer),
         beforeTraining: (count) => {
           if (count === 0) throw noInteractions();
@@ -136,7 +140,7 @@ export async function runTraining(ctx: EmulatorContext, version: SolutionVersion
       pacer,
     );
   } else {
-    const data = await trainingData(ctx, solution, cutoff, pacer);
+    const data = await trainingData(ctx, solution, cutoff, pacer, chunks);
     if (data.interactions.length === 0) throw noInteractions();
     trained = await ctx.options.models.train(recipe, data, pacer);
   }
@@ -146,6 +150,7 @@ export async function runTraining(ctx: EmulatorContext, version: SolutionVersion
   // Closed, or stopped while training: the result is discarded.
   if (ctx.lifecycle.closed || version.status !== 'CREATE IN_PROGRESS') return;
   ctx.store.saveModel(version.arn, model.serialize());
+  savePeerPopularity(ctx, version, peers?.result());
   releaseUnservedModels(ctx);
   ctx.loadedModels.set(version.arn, model);
   version.metrics = metrics;
@@ -162,13 +167,22 @@ async function trainingData(
   solution: SolutionRecord,
   cutoff: number,
   pacer: Pacer,
+  chunks: Iterable<Interaction[]>,
 ): Promise<{ interactions: Interaction[]; items: Item[] }> {
   const interactions: Interaction[] = [];
-  for (const chunk of interactionChunks(ctx, solution, cutoff)) {
+  for (const chunk of chunks) {
     interactions.push(...chunk);
     await pacer.step(chunk.length, 'data');
   }
   return { interactions, items: await trainingItems(ctx, solution, cutoff, pacer) };
+}
+
+/** The chunks, each also counted by the Users dataset's counter when there is one. */
+function* counted(chunks: Iterable<Interaction[]>, peers: PeerCounter | undefined): Generator<Interaction[]> {
+  for (const chunk of chunks) {
+    peers?.count(chunk);
+    yield chunk;
+  }
 }
 
 /** Interactions per chunk read. */

@@ -35,6 +35,12 @@ export interface Item {
   readonly fields?: Readonly<Record<string, readonly string[]>>;
 }
 
+/**
+ * A user's metadata as a Users dataset holds it: the schema's fields with a value, by upper-case field name, a
+ * categorical field's values split on `|` (e.g. `{ MEMBERSHIP: ['gold'] }`).
+ */
+export type UserFields = Readonly<Record<string, readonly string[]>>;
+
 export interface TrainingData {
   readonly interactions: readonly Interaction[];
   readonly items: readonly Item[];
@@ -89,6 +95,12 @@ export interface LiveContext {
    * explicit `impression`) without their interacting with it since. User-Personalization lowers those items.
    */
   readonly impressions?: ReadonlyMap<string, number>;
+  /**
+   * For a user the version trained with metadata in the Users dataset: each item's share of the training events of
+   * the users who share a metadata value with them (user-metadata.ts). A user without history gets these items
+   * before what is popular with everyone (User-Personalization and Personalized-Ranking use user metadata).
+   */
+  readonly peerPopularity?: ReadonlyMap<string, number>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Interaction, Item, RecentPopularity } from '../model/types';
+import type { Interaction, Item, RecentPopularity, UserFields } from '../model/types';
 import { Column, Interner, firstAbove, float64Column, int32Column, uint32Column } from './columns';
 import { FingerprintSet } from './fingerprints';
 
@@ -140,6 +140,8 @@ export class GroupLiveData {
   readonly items: Item[] = [];
   readonly userSeqs = uint32Column();
   readonly users = uint32Column();
+  /** Each PutUsers record's metadata (undefined: none), in the order of `users`. */
+  readonly userFields: (UserFields | undefined)[] = [];
   eventIds = new FingerprintSet();
   private readonly sinceCutoff = new Map<number, SinceCutoff>();
   /** Live profiles of the users read most recently, by user id (interned), least recently read first. */
@@ -188,9 +190,19 @@ export class GroupLiveData {
     }
   }
 
-  appendUser(seq: number, userId: string): void {
+  appendUser(seq: number, userId: string, fields?: UserFields): void {
     this.userSeqs.push(seq);
     this.users.push(this.strings.intern(userId));
+    this.userFields.push(fields);
+  }
+
+  /** The users put up to a log position, each with the metadata of its latest record (a later one replaces it). */
+  usersUpTo(upTo: number): Map<string, UserFields> {
+    const latest = new Map<string, UserFields>();
+    const end = firstAbove(this.userSeqs, upTo);
+    for (let i = 0; i < end; i++)
+      latest.set(this.strings.stringOf(this.users.at(i)), this.userFields[i] ?? {});
+    return latest;
   }
 
   /** Rebuilds the per-user links after the columns were loaded from a snapshot. */

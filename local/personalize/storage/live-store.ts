@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Interaction, Item, RecentPopularity } from '../model/types';
+import type { Interaction, Item, RecentPopularity, UserFields } from '../model/types';
 import type { LiveRecord, LiveRecordInput } from '../store';
 import { GroupLiveData, NO_RECENT_POPULARITY } from './group-live-data';
 import { dropTornLastLine, linesOf } from './live-log';
@@ -120,6 +120,11 @@ export class LiveStore {
     return this.groups.get(datasetGroupArn)?.itemsAfter(seq, upTo) ?? [];
   }
 
+  /** The users PutUsers put up to a log position, each with its latest metadata. */
+  usersUpTo(datasetGroupArn: string, upTo: number): Map<string, UserFields> {
+    return this.groups.get(datasetGroupArn)?.usersUpTo(upTo) ?? new Map<string, UserFields>();
+  }
+
   hasEventsAfter(datasetGroupArn: string, seq: number): boolean {
     return (this.groups.get(datasetGroupArn)?.lastEventSeq ?? 0) > seq;
   }
@@ -161,6 +166,6 @@ export class LiveStore {
     }
     if (record.kind === 'event') group.appendEvent(record.seq, record);
     else if (record.kind === 'item') group.appendItem(record.seq, record.item);
-    else group.appendUser(record.seq, record.userId);
+    else group.appendUser(record.seq, record.userId, record.fields);
   }
 }

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { writeAll, writeFileAtomically } from '../../shared/files';
-import type { Item } from '../model/types';
+import type { Item, UserFields } from '../model/types';
 import { FingerprintSet } from './fingerprints';
 import { GroupLiveData } from './group-live-data';
 
@@ -20,6 +20,8 @@ interface GroupHeader {
   readonly itemBytes: number;
   readonly users: number;
   readonly eventIds: number;
+  /** The bytes of the users' metadata (JSON texts, one per user record, after the event ids); absent before it was kept. */
+  readonly userFieldBytes?: number;
 }
 
 interface SnapshotHeader {
@@ -44,7 +46,7 @@ function writeSnapshotTo(out: FileWriter, seq: number, groups: ReadonlyMap<strin
   const encoded = [...groups].map(([arn, group]) => ({ arn, group, ...encodeTexts(group) }));
   const header: SnapshotHeader = {
     seq,
-    groups: encoded.map(({ arn, group, strings, items }) => ({
+    groups: encoded.map(({ arn, group, strings, items, userFields }) => ({
       arn,
       strings: strings.lengths.length,
       stringBytes: strings.bytes,
@@ -53,13 +55,17 @@ function writeSnapshotTo(out: FileWriter, seq: number, groups: ReadonlyMap<strin
       itemBytes: items.bytes,
       users: group.users.length,
       eventIds: group.eventIds.size,
+      userFieldBytes: userFields.bytes,
     })),
   };
   const headerBytes = Buffer.from(JSON.stringify(header));
   out.write(MAGIC);
   out.write(new Uint32Array([headerBytes.length]));
   out.write(headerBytes);
-  for (const { group, strings, items } of encoded) writeGroup(out, group, strings, items);
+  for (const { group, strings, items, userFields } of encoded) {
+    writeGroup(out, group, strings, items);
+    writeTexts(out, userFields);
+  }
   out.flush();
 }
 
@@ -90,10 +96,15 @@ interface EncodedTexts {
   readonly values: readonly string[];
 }
 
-function encodeTexts(group: GroupLiveData): { strings: EncodedTexts; items: EncodedTexts } {
+function encodeTexts(group: GroupLiveData): {
+  strings: EncodedTexts;
+  items: EncodedTexts;
+  userFields: EncodedTexts;
+} {
   return {
     strings: measure(group.strings.all()),
     items: measure(group.items.map((item) => JSON.stringify(item))),
+    userFields: measure(group.userFields.map((fields) => (fields ? JSON.stringify(fields) : ''))),
   };
 }
 
@@ -137,6 +148,12 @@ function readGroup(input: FileReader, g: GroupHeader): GroupLiveData {
   group.userSeqs.adopt(input.uint32(g.users));
   group.users.adopt(input.uint32(g.users));
   group.eventIds = FingerprintSet.fromEntries(input.uint32(2 * g.eventIds));
+  if (g.userFieldBytes === undefined) {
+    for (let i = 0; i < g.users; i++) group.userFields.push(undefined);
+  } else {
+    for (const json of readTexts(input, g.users, g.userFieldBytes))
+      group.userFields.push(json === '' ? undefined : (JSON.parse(json) as UserFields));
+  }
   return group;
 }
 

@@ -327,6 +327,19 @@ export class CollaborativeModel implements TrainedModel {
     return { logits, group, events, affinity, shares, ...normalise(logits, group, shares) };
   }
 
+  private peerEvidence(
+    catalogue: QueryCatalogue,
+    peerPopularity: ReadonlyMap<string, number>,
+    size: number,
+  ): Float64Array {
+    const evidence = this.scratch.zeroed('cooccurrence', size);
+    for (const [itemId, share] of peerPopularity) {
+      const j = catalogue.index.get(itemId);
+      if (j !== undefined) evidence[j] = share;
+    }
+    return evidence;
+  }
+
   private userLogits(
     catalogue: QueryCatalogue,
     profile: readonly number[],
@@ -337,7 +350,12 @@ export class CollaborativeModel implements TrainedModel {
     const settings = COLLABORATIVE_SETTINGS;
     const size = catalogue.itemIds.length;
     const trainedSize = this.state.itemIds.length;
-    const cooccurrence = this.cooccurrenceOf(profile, weights, size);
+    // A user without history whom the Users dataset describes: the items of users sharing their metadata stand in
+    // for the co-occurrence evidence they lack (LiveContext.peerPopularity).
+    const cooccurrence =
+      profile.length === 0 && live.peerPopularity
+        ? this.peerEvidence(catalogue, live.peerPopularity, size)
+        : this.cooccurrenceOf(profile, weights, size);
     const affinity = this.genreAffinity(catalogue, profile, weights);
     const { events, popularity } = this.popularityNow(catalogue, live.recentPopularity);
     const maxCooccurrence = maxOf(cooccurrence, 1e-9);
