@@ -480,7 +480,10 @@ export class CollaborativeModel implements TrainedModel {
     return affinity;
   }
 
-  /** aws-sims: co-occurrence neighbours of the item, genre overlap for the rest (and for items added live). */
+  /**
+   * aws-sims and aws-similar-items: the item's related list (trained by related.ts), genre overlap, and popularity
+   * for items the list does not reach (and for items added live).
+   */
   private relatedItems(catalogue: QueryCatalogue, request: RecommendRequest): ScoredItem[] {
     const query = request.itemId === undefined ? undefined : catalogue.index.get(request.itemId);
     const { genreStart, genreFlat } = catalogue;
@@ -497,19 +500,14 @@ export class CollaborativeModel implements TrainedModel {
     const related = COLLABORATIVE_SETTINGS.related;
     const weights = this.recipe === 'aws-similar-items' ? related.similarItems : related.sims;
     const neighbours = query === undefined ? [] : (this.state.neighbours[query] ?? []);
-    // Cosine similarity times the neighbour's popularity to a power: between cosine (which favours rare items)
-    // and a raw co-occurrence count (which favours popular ones).
+    const genreWeight =
+      neighbours.length === 0 ? Math.max(weights.genre, related.coldQueryGenre) : weights.genre;
+    // The list's estimates scaled to [0, 1] (related.ts).
     let maxEvidence = 1e-9;
+    for (let k = 1; k < neighbours.length; k += 2) maxEvidence = Math.max(maxEvidence, neighbours[k] ?? 0);
     for (let k = 0; k + 1 < neighbours.length; k += 2) {
       const j = neighbours[k] ?? 0;
-      const evidence =
-        (neighbours[k + 1] ?? 0) * Math.pow(1 + (this.trainedPopularity[j] ?? 0), related.popularityExponent);
-      scores[j] = evidence;
-      maxEvidence = Math.max(maxEvidence, evidence);
-    }
-    for (let k = 0; k + 1 < neighbours.length; k += 2) {
-      const j = neighbours[k] ?? 0;
-      scores[j] = weights.cooccurrence * ((scores[j] ?? 0) / maxEvidence);
+      scores[j] = weights.cooccurrence * ((neighbours[k + 1] ?? 0) / maxEvidence);
     }
     for (let j = 0; j < size; j++) {
       const from = genreStart[j] ?? 0;
@@ -520,7 +518,7 @@ export class CollaborativeModel implements TrainedModel {
       const popularity = Math.log1p(this.trainedPopularity[j] ?? 0) / this.maxLogPopularity;
       scores[j] =
         (scores[j] ?? 0) +
-        weights.genre * (union === 0 ? 0 : shared / union) +
+        genreWeight * (union === 0 ? 0 : shared / union) +
         weights.popularity * Math.min(1, popularity);
     }
     return topScored(catalogue.itemIds, scores, request.numResults, {

@@ -9,7 +9,7 @@ export interface UserItems {
 }
 
 /** For each item, the (user, position) pairs that hold it, as flat arrays: item i's are offsets[i] .. offsets[i + 1]. */
-async function holdersOf(
+export async function holdersOf(
   users: readonly UserItems[],
   size: number,
   pacer: Pacer,

@@ -49,14 +49,21 @@ export const COLLABORATIVE_SETTINGS = {
    */
   minimumRepeatShare: 1e-4,
   /**
-   * Related items (RELATED_ITEMS): a neighbour's evidence is its similarity times (1 + its events) to this power,
-   * then the co-occurrence, genre-overlap (Jaccard) and popularity parts weigh as below. Similar-items weighs item
-   * metadata more, as its page describes it (co-occurrence and "any item metadata similarities").
+   * Related items (RELATED_ITEMS): each item's list (related.ts) estimates how likely a user who had it has each
+   * other item next; serving then weighs that estimate, genre overlap (Jaccard) and popularity (the fallback for
+   * items with no list: cold, or added since training) as below. Similar-items weighs item metadata more, as its
+   * page describes it (co-occurrence and "any item metadata similarities"). Chosen on the tuning datasets of
+   * scripts/metrics.ts --recipes, never on its held-out ones.
    */
   related: {
-    popularityExponent: 0.4,
-    sims: { cooccurrence: 0.7, genre: 0.2, popularity: 0.1 },
-    similarItems: { cooccurrence: 0.6, genre: 0.3, popularity: 0.1 },
+    /** A pair where the other item came before the item counts this much (after: 1). */
+    backwardWeight: 0.5,
+    /** Holders' worth of popularity an item's own estimate is shrunk towards. */
+    shrinkage: 10,
+    sims: { cooccurrence: 1, genre: 0, popularity: 0.01 },
+    /** Genre weight for a query without a list (cold, or added since training): its genres are all there is. */
+    coldQueryGenre: 0.2,
+    similarItems: { cooccurrence: 1, genre: 0.05, popularity: 0.01 },
   },
   /**
    * Item exploration as a campaign configures it (RecommendRequest.exploration): items with fewer training events

@@ -3,6 +3,7 @@ import type { Interaction, RecipeName, TrainingData } from '../types';
 import { CollaborativeModel } from './model';
 import { neighboursOf, type UserItems } from './neighbours';
 import { popularityPrior } from './popularity-over-time';
+import { relatedNeighboursOf } from './related';
 
 /** The catalogue training works on, with genres as indices. */
 interface TrainingCatalogue {
@@ -84,7 +85,11 @@ export async function trainCollaborative(
 ): Promise<CollaborativeModel> {
   const catalogue = await trainingCatalogue(data, pacer);
   const profiles = await userProfiles(data, catalogue.index, pacer);
-  const neighbours = await neighboursOf(profiles.users, catalogue.itemIds.length, pacer);
+  // The related-items recipes serve only their related lists; the others score users over cosine neighbours.
+  const neighbours =
+    recipe === 'aws-sims' || recipe === 'aws-similar-items'
+      ? await relatedNeighboursOf(profiles.users, catalogue.itemIds.length, pacer)
+      : await neighboursOf(profiles.users, catalogue.itemIds.length, pacer);
   return assemble(
     recipe,
     catalogue,
