@@ -10,10 +10,10 @@ import { buildSync } from 'esbuild';
 
 export const DEMO_PAGE_DIR = __dirname;
 const PROJECT_ROOT = resolve(__dirname, '..');
-export const DEFAULT_ITEMS_CSV = join(PROJECT_ROOT, 'data', 'items.csv');
-export const DEFAULT_INTERACTIONS_CSV = join(PROJECT_ROOT, 'data', 'interactions.csv');
+const DEFAULT_ITEMS_CSV = join(PROJECT_ROOT, 'data', 'items.csv');
+const DEFAULT_INTERACTIONS_CSV = join(PROJECT_ROOT, 'data', 'interactions.csv');
 /** The sample items' titles (data/generate.ts): for people only, so not a column of the items schema. */
-export const DEFAULT_TITLES_CSV = join(PROJECT_ROOT, 'data', 'titles.csv');
+const DEFAULT_TITLES_CSV = join(PROJECT_ROOT, 'data', 'titles.csv');
 
 /** One item of the catalogue, as the page shows it. */
 export interface CatalogueItem {

@@ -8,7 +8,7 @@ import type { Catalogue } from './build';
 import type { Change, ListDiff } from './diff';
 
 /** `catalogue.json` as build.ts writes it (a type only: nothing of build.ts reaches the page's bundle). */
-export type { Catalogue, CatalogueItem } from './build';
+export type { Catalogue } from './build';
 
 function element<K extends keyof HTMLElementTagNameMap>(
   tag: K,

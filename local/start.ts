@@ -19,8 +19,6 @@ export { replayFailuresCommand } from './start/banner';
 export { parseArguments } from './start/command-line';
 export { startLocalMode, type LocalMode } from './start/local-mode';
 export type { LocalModeOptions } from './start/options';
-export { toLocalS3 } from './start/provisioning';
-export { writePrivateFile, type StackOutputs } from './start/outputs';
 
 async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2));

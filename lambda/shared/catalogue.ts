@@ -58,7 +58,7 @@ const USERS: RecordKind = {
  * a key that is no field of the schema (in camelCase), a value of the wrong type, null for a required field, a
  * required field missing. Empty when every record fits.
  */
-export function propertyProblems(
+function propertyProblems(
   records: readonly { readonly properties?: Properties }[],
   schema: { readonly fields: readonly AvroField[] },
   kind: Pick<RecordKind, 'list' | 'idField' | 'datasetType'>,

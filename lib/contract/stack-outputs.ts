@@ -23,7 +23,5 @@ export const PROVISIONING_OUTPUTS = {
   trackingId: 'TrackingId',
 } as const;
 
-export type StackOutputName = (typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS];
-
 /** The API Gateway stage, as in the seed. */
 export const API_STAGE_NAME = 'prod';

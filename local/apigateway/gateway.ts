@@ -33,8 +33,7 @@ import {
 import { compileValidators, validateBody } from './model-validation';
 import { type GatewayRequest, loggedTarget, mediaTypeOf, type Reply, toGatewayRequest } from './request';
 
-export { buildProxyEvent, type ProxyEventInput, type ProxyHandler } from './lambda-proxy';
-export { parseRequestTarget } from './request';
+export type { ProxyHandler } from './lambda-proxy';
 
 export interface GatewayOptions {
   /** Port on 127.0.0.1; 0 picks a free one. */

@@ -50,7 +50,7 @@ interface Asset {
  * The page's Content-Security-Policy: its own script, style and API only. The API is on the same origin in
  * local mode; on AWS the stack sets its own policy naming the API's origin.
  */
-export const LOCAL_CONTENT_SECURITY_POLICY = [
+const LOCAL_CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",

@@ -11,8 +11,7 @@ import { ServiceMetrics } from './service-metrics';
 import { Impressions } from './impressions';
 import { resumeAutomaticUpdates, runAutomaticUpdatesNow, startAutomaticUpdates } from './exploration';
 
-export type { ModelModule, ServiceOptions } from './context';
-export { parseAvroSchema } from './avro';
+export type { ServiceOptions } from './context';
 
 /**
  * Personalize's resources and rules: the control plane operations, their lifecycles, and the data the events
