@@ -16,7 +16,7 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { bundleApp, DEMO_PAGE_DIR, readCatalogue, type DemoConfig } from '../../demo-page/build';
+import { bundleApp, DEMO_PAGE_DIR, readCatalogue, type DemoConfig } from '../demo-page/build';
 import { API_STAGE_NAME } from '../contract/stack-outputs';
 import { acknowledge } from './acknowledge';
 import { acknowledgeBucketDeployment } from './bucket-deployment';

@@ -17,7 +17,7 @@ import type { ValidateFunction } from 'ajv';
 import { requiredQueryParameters, Route, ROUTES } from '../../lib/contract/api-routes';
 import { GATEWAY_RESPONSES } from '../../lib/contract/gateway-responses';
 import { API_STAGE_NAME } from '../../lib/contract/stack-outputs';
-import type { DemoConfig } from '../../demo-page/build';
+import type { DemoConfig } from '../../lib/demo-page/build';
 import { demoPageSite, localDemoConfig, PROVISION_PATH } from '../demo-page/serve';
 import { answerOrDrop, readBody, sendReply as writeReply } from '../shared/http';
 import { jsonDepth, MAX_JSON_DEPTH } from '../shared/json-depth';

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { errorMessage } from '../../lambda/shared/service-errors';
 import { answerOrDrop, sendReply } from '../shared/http';
-import { bundleApp, DEMO_PAGE_DIR, readCatalogue, type DemoConfig } from '../../demo-page/build';
+import { bundleApp, DEMO_PAGE_DIR, readCatalogue, type DemoConfig } from '../../lib/demo-page/build';
 
 /**
  * Local mode's "provision now": what `npm start -- --provision` runs, for a page whose local mode started

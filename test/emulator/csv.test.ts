@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-personalize';
 import { describeSampleData } from '../../data/generate';
 import { INTERACTIONS_SCHEMA, ITEMS_SCHEMA } from '../../lib/contract/personalize-schemas';
-import { buildCatalogue } from '../../demo-page/build';
+import { buildCatalogue } from '../../lib/demo-page/build';
 import { CsvSyntaxError, readCsv } from '../../local/personalize/csv';
 import { readSampleData } from '../../local/personalize/model/sampleData';
 import type { DatasetRows } from '../../local/personalize/store';

@@ -9,7 +9,7 @@ import { parse } from 'csv-parse/sync';
 import { buildSync } from 'esbuild';
 
 export const DEMO_PAGE_DIR = __dirname;
-const PROJECT_ROOT = resolve(__dirname, '..');
+const PROJECT_ROOT = resolve(__dirname, '..', '..');
 const DEFAULT_ITEMS_CSV = join(PROJECT_ROOT, 'data', 'items.csv');
 const DEFAULT_INTERACTIONS_CSV = join(PROJECT_ROOT, 'data', 'interactions.csv');
 /** The sample items' titles (data/generate.ts): for people only, so not a column of the items schema. */
