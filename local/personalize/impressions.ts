@@ -28,7 +28,7 @@ import { dropTornLastLine } from './storage/live-log';
 export const IMPRESSIONS_LOG = 'impressions.jsonl';
 export const IMPRESSIONS_CHECKPOINT = 'impressions.json';
 /** The log is folded into the checkpoint once it is larger than this. */
-export const CHECKPOINT_LOG_BYTES = 4 << 20;
+const CHECKPOINT_LOG_BYTES = 4 << 20;
 
 /** recommendationIds remembered (their lists): older ones are forgotten first. */
 export const REMEMBERED_RECOMMENDATIONS = 10_000;

@@ -178,7 +178,7 @@ function servingModel(
 }
 
 /**
- * Drops the loaded models of versions no campaign serves (a campaign updated to a newer version, a version
+ * Drops the loaded models (and user metadata) of versions no campaign serves (a campaign updated to a newer version, a version
  * trained and never deployed): their memory is reclaimed, and a later request loads one again from its snapshot.
  */
 export function releaseUnservedModels(ctx: EmulatorContext): void {
@@ -188,6 +188,9 @@ export function releaseUnservedModels(ctx: EmulatorContext): void {
       .flatMap((c) => [c.solutionVersionArn, c.latestCampaignUpdate?.solutionVersionArn ?? '']),
   );
   for (const arn of ctx.loadedModels.keys()) if (!served.has(arn)) ctx.loadedModels.delete(arn);
+  // What those versions learned from the Users dataset goes with them, when the state directory has it to load again.
+  if (ctx.store.persistent)
+    for (const arn of ctx.peerPopularity.keys()) if (!served.has(arn)) ctx.peerPopularity.delete(arn);
 }
 
 /**

@@ -150,9 +150,9 @@ export async function runTraining(ctx: EmulatorContext, version: SolutionVersion
   // Closed, or stopped while training: the result is discarded.
   if (ctx.lifecycle.closed || version.status !== 'CREATE IN_PROGRESS') return;
   ctx.store.saveModel(version.arn, model.serialize());
-  savePeerPopularity(ctx, version, peers?.result());
   releaseUnservedModels(ctx);
   ctx.loadedModels.set(version.arn, model);
+  savePeerPopularity(ctx, version, peers?.result());
   version.metrics = metrics;
   version.dataCutoffSeq = cutoff;
   version.trainingHours = (performance.now() - started) / 3_600_000;
