@@ -8,16 +8,8 @@
 import { expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
-import { startLocalMode, type LocalMode } from '../../local/start';
-import {
-  callApi,
-  silenceHandlerLogs,
-  temporaryDirectory,
-  untilActive,
-  waitFor,
-  type ApiResponse,
-} from './helpers';
+import { deployedLocalMode } from './deployed';
+import type { ApiResponse } from './helpers';
 import { CATALOGUE_ENV } from '../../lib/contract/function-environment';
 
 jest.setTimeout(300_000);
@@ -35,58 +27,28 @@ const SAMPLE_ITEMS = new Map(
 );
 
 describe('the catalogue in local mode: POST /items, POST /users, retired items', () => {
-  let local: LocalMode;
-  let state: ReturnType<typeof temporaryDirectory>;
-  let restoreStdout: () => void;
-  let campaignArn: string;
-
+  const deployed = deployedLocalMode({
+    name: 'catalogue',
+    start: { apiKey: 'catalogue-key', usersDataset: true, retirableItems: true },
+  });
   const api = (method: string, path: string, body?: unknown): Promise<ApiResponse> =>
-    callApi(local.url, local.apiKey, method, path, body);
+    deployed().api(method, path, body);
+  const filterArn = (name: string) => deployed().local.outputs[`FilterArn${name}`]!;
   const ok = async (response: Promise<ApiResponse>) => {
     const result = await response;
     if (result.status !== 200) throw new Error(`Expected 200, got ${result.status}: ${result.text}`);
     return result.body as Record<string, unknown>;
   };
   const recommended = async (query: Record<string, string> = {}): Promise<string[]> => {
-    const params = new URLSearchParams({ campaignArn, userId: '429', numResults: '100', ...query });
+    const params = new URLSearchParams({
+      campaignArn: deployed().campaignArn,
+      userId: '429',
+      numResults: '100',
+      ...query,
+    });
     const body = await ok(api('GET', `/getRecommendations?${params.toString()}`));
     return (body.itemList as { itemId: string }[]).map((item) => item.itemId);
   };
-
-  beforeAll(async () => {
-    restoreStdout = silenceHandlerLogs();
-    state = temporaryDirectory('catalogue-e2e');
-    local = await startLocalMode({
-      port: 0,
-      stateDir: state.path,
-      apiKey: 'catalogue-key',
-      personalizeTransitionMs: 20,
-      usersDataset: true,
-      retirableItems: true,
-      log: () => undefined,
-    });
-    const solutionArn = local.outputs[STACK_OUTPUTS.solutionArn]!;
-    const { solutionVersionArn } = await ok(api('POST', '/solutionVersion', { solutionArn, version: 'v1' }));
-    // Training the sample takes seconds, longer on a loaded machine: a generous bound.
-    await waitFor(
-      'the solution version ACTIVE',
-      async () =>
-        ((await ok(api('POST', '/describeSolutionVersion', { solutionVersionArn }))) as unknown) ===
-          'ACTIVE' || undefined,
-      180_000,
-      250,
-    );
-    ({ campaignArn } = (await ok(api('POST', '/campaign', { solutionVersionArn, name: 'catalogue' }))) as {
-      campaignArn: string;
-    });
-    await untilActive('the campaign', () => ok(api('POST', '/describeCampaign', { campaignArn })));
-  });
-
-  afterAll(async () => {
-    await local?.close();
-    state?.remove();
-    restoreStdout?.();
-  });
 
   it("adds items to the stack's Items dataset, answering which", async () => {
     const answer = await ok(
@@ -164,9 +126,9 @@ describe('the catalogue in local mode: POST /items, POST /users, retired items',
     const genre = sample.genre.split('|')[0]!;
     const genreValues = JSON.stringify({ GENRE: `"${genre}"` });
     // Before: the item is there by default and in its genre.
-    expect(
-      await recommended({ filterArn: local.outputs['FilterArnGenre']!, filterValues: genreValues }),
-    ).toContain(retired);
+    expect(await recommended({ filterArn: filterArn('Genre'), filterValues: genreValues })).toContain(
+      retired,
+    );
 
     await ok(
       api('POST', '/items', {
@@ -184,10 +146,10 @@ describe('the catalogue in local mode: POST /items, POST /users, retired items',
     // The rest of the list is still served: only the retired item left.
     expect(after.length).toBe(100);
     expect(after).toEqual(expect.arrayContaining(before.filter((itemId) => itemId !== retired).slice(0, 5)));
-    expect(await recommended({ filterArn: local.outputs['FilterArnUnwatched']! })).not.toContain(retired);
-    expect(
-      await recommended({ filterArn: local.outputs['FilterArnGenre']!, filterValues: genreValues }),
-    ).not.toContain(retired);
-    expect(await recommended({ filterArn: local.outputs['FilterArnAvailable']! })).not.toContain(retired);
+    expect(await recommended({ filterArn: filterArn('Unwatched') })).not.toContain(retired);
+    expect(await recommended({ filterArn: filterArn('Genre'), filterValues: genreValues })).not.toContain(
+      retired,
+    );
+    expect(await recommended({ filterArn: filterArn('Available') })).not.toContain(retired);
   });
 });

@@ -5,17 +5,12 @@
  * summary says it left because it was watched; the genre picker asks with the `genre` filter and its
  * filterValues, and turns the toggle off (one filter per request). At 390 and 1280 px.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
-import { startLocalMode, type LocalMode } from '../../local/start';
-import { callApi, silenceHandlerLogs, temporaryDirectory, untilActive } from './helpers';
-import { launchChromium, requireChromium } from './browser';
+import { demoPageInBrowser, OUTPUT_DIR } from './browser';
 
 jest.setTimeout(360_000);
 
-const OUTPUT_DIR = resolve(__dirname, '..', '..', 'test-output');
 const DATA = resolve(__dirname, '..', '..', 'data');
 const API_KEY = 'demo-page-filters-key';
 const USER = '429';
@@ -34,25 +29,18 @@ function watchedInSample(userId: string): Set<string> {
 }
 
 describe("the demo page's filters, in headless Chromium", () => {
-  let local: LocalMode;
-  let state: ReturnType<typeof temporaryDirectory>;
-  let restoreStdout: () => void;
-  let browser: Browser;
-  let page: Page;
-  let root: string;
-
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await callApi(local.url, API_KEY, method, path, body);
-    if (response.status !== 200) throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
-    return response.body as Record<string, string>;
-  };
-  const itemIds = () =>
-    page.$$eval('#recommendations li', (rows) => rows.map((row) => row.getAttribute('data-item-id') ?? ''));
-  const notBusy = () =>
-    page.waitForFunction(() => document.body.getAttribute('aria-busy') !== 'true', undefined, WAIT);
+  const demo = demoPageInBrowser({
+    what: "the demo page's filters test",
+    name: 'filters',
+    apiKey: API_KEY,
+    viewport: { width: 390, height: 844 },
+    eventTracker: true,
+  });
+  const itemIds = () => demo().itemIds();
+  const notBusy = () => demo().notBusy(WAIT.timeout);
   /** Waits for the list headed with this filter's label, drawn and not busy. */
   const listFor = async (heading: string) => {
-    await page.waitForFunction(
+    await demo().page.waitForFunction(
       (text) =>
         document.getElementById('recs-user')?.textContent === text &&
         document.body.getAttribute('aria-busy') !== 'true' &&
@@ -62,46 +50,11 @@ describe("the demo page's filters, in headless Chromium", () => {
     );
     return itemIds();
   };
-  const noOverflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-
-  beforeAll(async () => {
-    requireChromium("the demo page's filters test");
-    restoreStdout = silenceHandlerLogs();
-    state = temporaryDirectory('demo-page-filters');
-    local = await startLocalMode({
-      port: 0,
-      stateDir: state.path,
-      apiKey: API_KEY,
-      personalizeTransitionMs: 20,
-      log: () => undefined,
-    });
-    root = local.url.replace(/\/prod$/, '');
-    const { solutionVersionArn } = await api('POST', '/solutionVersion', {
-      solutionArn: local.outputs[STACK_OUTPUTS.solutionArn],
-      version: 'v1',
-    });
-    await untilActive('/describeSolutionVersion', () =>
-      api('POST', '/describeSolutionVersion', { solutionVersionArn }),
-    );
-    const { campaignArn } = await api('POST', '/campaign', { solutionVersionArn, name: 'filters' });
-    await untilActive('/describeCampaign', () => api('POST', '/describeCampaign', { campaignArn }));
-    await api('POST', '/eventTracker', {
-      name: 'filters',
-      datasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn],
-    });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 390, height: 844 } });
-    mkdirSync(OUTPUT_DIR, { recursive: true });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await local?.close();
-    state?.remove();
-    restoreStdout?.();
-  });
+  const noOverflow = () =>
+    demo().page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
   it('offers the toggle and a picker of the catalogue genres once connected', async () => {
+    const { page, root } = demo();
     await page.goto(`${root}/`);
     expect(await page.isDisabled('#hide-watched')).toBe(true);
     await page.fill('#api-key', API_KEY);
@@ -117,6 +70,7 @@ describe("the demo page's filters, in headless Chromium", () => {
   });
 
   it('hides what the user watched, and a Watch through /data makes the item vanish, saying why', async () => {
+    const { page } = demo();
     await page.check('#hide-watched');
     const before = await listFor(`for user ${USER} (hiding what they watched)`);
     expect(before).toHaveLength(10);
@@ -156,6 +110,7 @@ describe("the demo page's filters, in headless Chromium", () => {
   });
 
   it('shows only the picked genre, turning hide-watched off', async () => {
+    const { page } = demo();
     await page.selectOption('#genre', 'Comedy');
     await listFor(`for user ${USER} (only Comedy)`);
     expect(await page.isChecked('#hide-watched')).toBe(false);
@@ -169,6 +124,7 @@ describe("the demo page's filters, in headless Chromium", () => {
   });
 
   it('keeps the filter controls beside the list at 1280 px, with no horizontal scrolling', async () => {
+    const { page } = demo();
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.check('#hide-watched');
     await listFor(`for user ${USER} (hiding what they watched)`);

@@ -4,62 +4,33 @@
  * item titles are shown, after a click the focus follows the clicked item (never a row that now holds another)
  * and the change summary stays in view, and on a wide screen the controls sit beside the list.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PROVISIONING_OUTPUTS } from '../../lib/contract/stack-outputs';
-import { startLocalMode, type LocalMode } from '../../local/start';
-import { silenceHandlerLogs, temporaryDirectory } from './helpers';
-import { launchChromium, requireChromium } from './browser';
+import { demoPageInBrowser, OUTPUT_DIR } from './browser';
 
 jest.setTimeout(180_000);
 
-const OUTPUT_DIR = resolve(__dirname, '..', '..', 'test-output');
 const API_KEY = 'demo-page-layout-key';
 
 describe('the demo page at 390 and 1280 px', () => {
-  let local: LocalMode;
-  let state: ReturnType<typeof temporaryDirectory>;
-  let restoreStdout: () => void;
-  let browser: Browser;
-  let page: Page;
-  let root: string;
-
-  const notBusy = () =>
-    page.waitForFunction(() => document.body.getAttribute('aria-busy') !== 'true', undefined, {
-      timeout: 60_000,
-    });
+  // Started without a campaign: the page provisions one.
+  const demo = demoPageInBrowser({
+    what: "the demo page's browser test",
+    name: 'demo-page-layout',
+    apiKey: API_KEY,
+    viewport: { width: 390, height: 844 },
+    deploy: false,
+  });
+  const notBusy = () => demo().notBusy();
   const inViewport = (selector: string) =>
-    page.$eval(selector, (node) => {
+    demo().page.$eval(selector, (node) => {
       const box = node.getBoundingClientRect();
       return box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight;
     });
 
-  beforeAll(async () => {
-    requireChromium("the demo page's browser test");
-    restoreStdout = silenceHandlerLogs();
-    state = temporaryDirectory('demo-page-layout');
-    local = await startLocalMode({
-      port: 0,
-      stateDir: state.path,
-      apiKey: API_KEY,
-      personalizeTransitionMs: 20,
-      log: () => undefined,
-    });
-    root = local.url.replace(/\/prod$/, '');
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 390, height: 844 } });
-    mkdirSync(OUTPUT_DIR, { recursive: true });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await local?.close();
-    state?.remove();
-    restoreStdout?.();
-  });
-
   it('on a phone, with no campaign yet, offers "Provision now", which runs what --provision runs', async () => {
+    const { page, root, local } = demo();
     await page.goto(`${root}/`);
     expect(await page.isVisible('#provision')).toBe(true);
     await page.fill('#api-key', API_KEY);
@@ -87,6 +58,7 @@ describe('the demo page at 390 and 1280 px', () => {
   });
 
   it('shows titles, keeps the change summary in view after a click, and moves the focus with the clicked item', async () => {
+    const { page } = demo();
     await page.fill('#user-id', '429');
     await page.click('#user-form button[type="submit"]');
     await page.waitForSelector('#recommendations li');
@@ -120,6 +92,7 @@ describe('the demo page at 390 and 1280 px', () => {
   });
 
   it('on a wide screen, puts the controls beside the list, the list above the fold', async () => {
+    const { page } = demo();
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.evaluate(() => window.scrollTo(0, 0));
     const controls = (await page.locator('#controls').boundingBox())!;

@@ -5,11 +5,7 @@
  * update, run now through its admin route as the passing of time), exploration reaches a user and the page names
  * that user, whose top 25 then holds the new item.
  */
-import type { Browser, Page } from 'playwright-core';
-import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
-import { startLocalMode, type LocalMode } from '../../local/start';
-import { callApi, silenceHandlerLogs, temporaryDirectory, untilActive } from './helpers';
-import { launchChromium, requireChromium } from './browser';
+import { demoPageInBrowser } from './browser';
 
 jest.setTimeout(240_000);
 
@@ -18,63 +14,19 @@ const API_KEY = 'demo-page-new-item-key';
 const WAIT = { timeout: 150_000 };
 
 describe("the demo page's new item flow, in headless Chromium", () => {
-  let local: LocalMode;
-  let state: ReturnType<typeof temporaryDirectory>;
-  let restoreStdout: () => void;
-  let browser: Browser;
-  let page: Page;
-
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await callApi(local.url, API_KEY, method, path, body);
-    if (response.status !== 200) throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
-    return response.body as Record<string, string>;
-  };
-
-  beforeAll(async () => {
-    requireChromium("the demo page's new item test");
-    restoreStdout = silenceHandlerLogs();
-    state = temporaryDirectory('demo-page-new-item');
-    local = await startLocalMode({
-      port: 0,
-      stateDir: state.path,
-      apiKey: API_KEY,
-      personalizeTransitionMs: 20,
-      log: () => undefined,
-    });
-    const { solutionVersionArn } = await api('POST', '/solutionVersion', {
-      solutionArn: local.outputs[STACK_OUTPUTS.solutionArn],
-      version: 'v1',
-    });
-    await untilActive('/describeSolutionVersion', () =>
-      api('POST', '/describeSolutionVersion', { solutionVersionArn }),
-    );
+  const demo = demoPageInBrowser({
+    what: "the demo page's new item test",
+    name: 'new-item',
+    apiKey: API_KEY,
+    viewport: { width: 1280, height: 900 },
     // The documented default explorationWeight (0.3), said out loud.
-    const { campaignArn } = await api('POST', '/campaign', {
-      solutionVersionArn,
-      name: 'new-item',
-      campaignConfig: { itemExplorationConfig: { explorationWeight: '0.3' } },
-    });
-    await untilActive('/describeCampaign', () => api('POST', '/describeCampaign', { campaignArn }));
-    await api('POST', '/eventTracker', {
-      name: 'new-item',
-      datasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn],
-    });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await local?.close();
-    state?.remove();
-    restoreStdout?.();
+    campaignConfig: { itemExplorationConfig: { explorationWeight: '0.3' } },
+    eventTracker: true,
   });
 
   it('adds an item with a title and a genre, then names the first user it reaches, whose top 25 holds it', async () => {
-    await page.goto(`${local.url.replace(/\/prod$/, '')}/`);
-    await page.fill('#api-key', API_KEY);
-    await page.fill('#user-id', '429');
-    await page.click('#connect button[type="submit"]');
+    const { page, local, api, connect } = demo();
+    await connect('429');
     await page.waitForFunction(
       () => document.querySelectorAll('#recommendations li').length > 0,
       undefined,
@@ -121,9 +73,7 @@ describe("the demo page's new item flow, in headless Chromium", () => {
     const userId = /reached user (\S+):/.exec(reached)?.[1] ?? '';
 
     // The API agrees: that user's top 25 holds the item.
-    const answer = await callApi(
-      local.url,
-      API_KEY,
+    const answer = await api(
       'GET',
       `/getRecommendations?campaignArn=${encodeURIComponent(await page.inputValue('#campaign-arn'))}&userId=${encodeURIComponent(userId)}&numResults=25`,
     );

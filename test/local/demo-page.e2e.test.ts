@@ -4,72 +4,26 @@
  * through GET /status, shows a user's recommendations with catalogue metadata, and a click through /data
  * (Kinesis, the consumer, Personalize) changes the list within seconds, with the lag shown.
  */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import { join } from 'node:path';
 import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
-import { startLocalMode, type LocalMode } from '../../local/start';
-import { callApi, silenceHandlerLogs, temporaryDirectory, untilActive } from './helpers';
-import { launchChromium, requireChromium } from './browser';
+import { demoPageInBrowser, OUTPUT_DIR } from './browser';
 
 jest.setTimeout(360_000);
 
-const OUTPUT_DIR = resolve(__dirname, '..', '..', 'test-output');
 const API_KEY = 'demo-page-e2e-key';
 
 describe('the demo page, in headless Chromium', () => {
-  let local: LocalMode;
-  let state: ReturnType<typeof temporaryDirectory>;
-  let restoreStdout: () => void;
-  let browser: Browser;
-  let page: Page;
-  let root: string;
-
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await callApi(local.url, API_KEY, method, path, body);
-    if (response.status !== 200) throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
-    return response.body as Record<string, string>;
-  };
-  const waitActive = (path: string, body: unknown) => untilActive(path, () => api('POST', path, body));
-  const itemIds = () =>
-    page.$$eval('#recommendations li', (rows) => rows.map((row) => row.getAttribute('data-item-id') ?? ''));
-
-  beforeAll(async () => {
-    requireChromium("the demo page's browser test");
-    restoreStdout = silenceHandlerLogs();
-    state = temporaryDirectory('demo-page-e2e');
-    local = await startLocalMode({
-      port: 0,
-      stateDir: state.path,
-      apiKey: API_KEY,
-      personalizeTransitionMs: 20,
-      log: () => undefined,
-    });
-    root = local.url.replace(/\/prod$/, '');
-    // A campaign and a tracker, through the API, as the README walkthrough makes them.
-    const { solutionVersionArn } = await api('POST', '/solutionVersion', {
-      solutionArn: local.outputs[STACK_OUTPUTS.solutionArn],
-      version: 'v1',
-    });
-    await waitActive('/describeSolutionVersion', { solutionVersionArn });
-    const { campaignArn } = await api('POST', '/campaign', { solutionVersionArn, name: 'demo' });
-    await waitActive('/describeCampaign', { campaignArn });
-    await api('POST', '/eventTracker', {
-      name: 'demo',
-      datasetGroupArn: local.outputs[STACK_OUTPUTS.datasetGroupArn],
-    });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 900, height: 1400 } });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await local?.close();
-    state?.remove();
-    restoreStdout?.();
+  // A campaign and a tracker, through the API, as the README walkthrough makes them.
+  const demo = demoPageInBrowser({
+    what: "the demo page's browser test",
+    name: 'demo',
+    apiKey: API_KEY,
+    viewport: { width: 900, height: 1400 },
+    eventTracker: true,
   });
 
   it('serves the page at the root with a config that holds no key', async () => {
+    const { local, root } = demo();
     const config = await (await fetch(`${root}/demo-config.json`)).text();
     expect(JSON.parse(config)).toEqual({
       ApiUrl: `${local.url}/`,
@@ -83,6 +37,7 @@ describe('the demo page, in headless Chromium', () => {
   });
 
   it('says the key was refused (403) and what to do when the key is wrong', async () => {
+    const { page, root } = demo();
     await page.goto(`${root}/`);
     await page.fill('#api-key', 'not-the-key');
     await page.click('#connect button[type="submit"]');
@@ -92,6 +47,7 @@ describe('the demo page, in headless Chromium', () => {
   });
 
   it('connects, shows a user, and a click through /data changes the list within seconds, with the lag', async () => {
+    const { page, itemIds, connect, notBusy } = demo();
     // The recommendationIds the lists came with, and the batches the clicks sent.
     const listIds: string[] = [];
     const sent: Array<{ Data: { recommendationId?: string } }> = [];
@@ -108,10 +64,7 @@ describe('the demo page, in headless Chromium', () => {
     page.on('request', (request) => {
       if (request.url().endsWith('/prod/data')) sent.push(request.postDataJSON() as (typeof sent)[number]);
     });
-    await page.goto(`${root}/`);
-    await page.fill('#api-key', API_KEY);
-    await page.fill('#user-id', '429');
-    await page.click('#connect button[type="submit"]');
+    await connect('429');
     // The campaign and the tracking id come from GET /status: nothing was prefilled.
     await page.waitForSelector('#recommendations li', { timeout: 15_000 });
     expect(await page.inputValue('#campaign-arn')).toMatch(/:campaign\/demo$/);
@@ -130,9 +83,7 @@ describe('the demo page, in headless Chromium', () => {
     const shownWith = [...listIds];
     for (let click = 0; click < 3; click += 1) {
       await page.click(`#recommendations li[data-item-id="${clicked}"] button.click`);
-      await page.waitForFunction(() => document.body.getAttribute('aria-busy') !== 'true', undefined, {
-        timeout: 30_000,
-      });
+      await notBusy(30_000);
       if ((await page.textContent('#change'))?.startsWith('Changed')) break;
     }
     // The click cites the list it came from: Personalize derives the impressions from its recommendationId.
@@ -149,11 +100,11 @@ describe('the demo page, in headless Chromium', () => {
     expect(await page.textContent('#log')).toContain(`user 429 clicked item ${clicked} via /data`);
     expect(await page.textContent('#log li:first-child')).toMatch(/list changed after \d+\.\d s$/);
 
-    mkdirSync(OUTPUT_DIR, { recursive: true });
     await page.screenshot({ path: join(OUTPUT_DIR, 'demo-page.png'), fullPage: true });
   });
 
   it('fits a 320 px wide window without horizontal scrolling', async () => {
+    const { page } = demo();
     await page.setViewportSize({ width: 320, height: 900 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);

@@ -8,16 +8,8 @@
 import { expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
-import { startLocalMode, type LocalMode } from '../../local/start';
-import {
-  callApi,
-  createActiveEventTracker,
-  silenceHandlerLogs,
-  temporaryDirectory,
-  untilActive,
-  waitFor,
-} from './helpers';
+import { deployedLocalMode } from './deployed';
+import { waitFor } from './helpers';
 
 jest.setTimeout(360_000);
 
@@ -35,58 +27,24 @@ function csvRows(file: string): Array<Record<string, string>> {
 }
 
 describe("the stack's filters through local mode's gateway", () => {
-  let local: LocalMode;
-  let state: ReturnType<typeof temporaryDirectory>;
-  let restoreStdout: () => void;
-  let campaignArn: string;
-  let trackingId: string;
+  const deployed = deployedLocalMode({ name: 'filters', eventTracker: true });
 
-  const ok = async (method: string, path: string, body?: unknown) => {
-    const response = await callApi(local.url, local.apiKey, method, path, body);
-    if (response.status !== 200) throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
-    return response.body as Record<string, string>;
-  };
   const recommendations = async (query: Record<string, string>): Promise<string[]> => {
+    const { ok, campaignArn } = deployed();
     const search = new URLSearchParams({ campaignArn, userId: USER, numResults: '10', ...query });
     const body = (await ok('GET', `/getRecommendations?${search}`)) as unknown as {
       itemList: Array<{ itemId: string }>;
     };
     return body.itemList.map((item) => item.itemId);
   };
-  const unwatched = () => recommendations({ filterArn: local.outputs['FilterArnUnwatched'] ?? '' });
+  const filterArn = (name: 'Unwatched' | 'Genre') => deployed().local.outputs[`FilterArn${name}`] ?? '';
+  const unwatched = () => recommendations({ filterArn: filterArn('Unwatched') });
   const watch = (itemId: string) => ({
     userId: USER,
     itemId,
     eventType: 'watch',
-    trackingId,
+    trackingId: deployed().trackingId,
     interactions: 1,
-  });
-
-  beforeAll(async () => {
-    restoreStdout = silenceHandlerLogs();
-    state = temporaryDirectory('filters-e2e');
-    local = await startLocalMode({
-      port: 0,
-      stateDir: state.path,
-      personalizeTransitionMs: 20,
-      log: () => undefined,
-    });
-    const { solutionVersionArn } = await ok('POST', '/solutionVersion', {
-      solutionArn: local.outputs[STACK_OUTPUTS.solutionArn],
-      version: 'filters',
-    });
-    await untilActive('/describeSolutionVersion', () =>
-      ok('POST', '/describeSolutionVersion', { solutionVersionArn }),
-    );
-    campaignArn = (await ok('POST', '/campaign', { solutionVersionArn, name: 'filters' })).campaignArn ?? '';
-    await untilActive('/describeCampaign', () => ok('POST', '/describeCampaign', { campaignArn }));
-    ({ trackingId } = await createActiveEventTracker(local, 'filters'));
-  });
-
-  afterAll(async () => {
-    await local?.close();
-    state?.remove();
-    restoreStdout?.();
   });
 
   it('leaves out every item the user watched in the imported data, and still returns numResults items', async () => {
@@ -106,7 +64,7 @@ describe("the stack's filters through local mode's gateway", () => {
   it('takes the item out of the unwatched list after one watch through POST /data (Kinesis, consumer, PutEvents)', async () => {
     const before = await unwatched();
     const item = before[0]!;
-    const sent = await callApi(local.url, local.apiKey, 'POST', '/data', {
+    const sent = await deployed().api('POST', '/data', {
       'stream-name': 'ignored',
       PartitionKey: USER,
       Data: watch(item),
@@ -128,21 +86,19 @@ describe("the stack's filters through local mode's gateway", () => {
   it('takes the item out of the unwatched list as soon as POST /putEvents answers', async () => {
     const before = await unwatched();
     const item = before[0]!;
-    const sent = await callApi(local.url, local.apiKey, 'POST', '/putEvents', watch(item));
+    const sent = await deployed().api('POST', '/putEvents', watch(item));
     expect(sent.status).toBe(200);
     const after = await unwatched();
     expect(after).not.toContain(item);
     expect(after).toHaveLength(10);
     // A numResults other than 10 is honoured too.
-    expect(
-      await recommendations({ filterArn: local.outputs['FilterArnUnwatched'] ?? '', numResults: '3' }),
-    ).toHaveLength(3);
+    expect(await recommendations({ filterArn: filterArn('Unwatched'), numResults: '3' })).toHaveLength(3);
   });
 
   it('returns only the genre given in filterValues, numResults of them', async () => {
     const genres = new Map(csvRows('items.csv').map((row) => [row.ITEM_ID, (row.GENRE ?? '').split('|')]));
     const list = await recommendations({
-      filterArn: local.outputs['FilterArnGenre'] ?? '',
+      filterArn: filterArn('Genre'),
       filterValues: JSON.stringify({ GENRE: '"Comedy"' }),
     });
     expect(list).toHaveLength(10);
@@ -151,11 +107,11 @@ describe("the stack's filters through local mode's gateway", () => {
 
   it('answers 400 naming filterValues when the genre filter is used without a value for $GENRE', async () => {
     const search = new URLSearchParams({
-      campaignArn,
+      campaignArn: deployed().campaignArn,
       userId: USER,
-      filterArn: local.outputs['FilterArnGenre'] ?? '',
+      filterArn: filterArn('Genre'),
     });
-    const response = await callApi(local.url, local.apiKey, 'GET', `/getRecommendations?${search}`);
+    const response = await deployed().api('GET', `/getRecommendations?${search}`);
     expect(response.status).toBe(400);
     expect((response.body as { message: string }).message).toMatch(/filterValues.*\$GENRE/);
   });

@@ -18,16 +18,8 @@ import {
 } from '@aws-sdk/client-personalize-events';
 import { GetRecommendationsCommand, PersonalizeRuntimeClient } from '@aws-sdk/client-personalize-runtime';
 import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
-import { startLocalMode, type LocalMode } from '../../local/start';
-import {
-  acceptedEvents,
-  callApi,
-  createActiveEventTracker,
-  silenceHandlerLogs,
-  temporaryDirectory,
-  untilActive,
-  waitFor,
-} from './helpers';
+import { deployedLocalMode } from './deployed';
+import { acceptedEvents, waitFor } from './helpers';
 
 jest.setTimeout(360_000);
 
@@ -38,19 +30,22 @@ interface Answer {
 }
 
 describe('recommendationId and impression through local mode’s gateway', () => {
-  let local: LocalMode;
-  let state: ReturnType<typeof temporaryDirectory>;
-  let restoreStdout: () => void;
-  let campaignArn: string;
-  let trackingId: string;
+  // explorationWeight "0": exploration draws differ from user to user, twins must get the same lists.
+  const deployed = deployedLocalMode({
+    name: 'impressions',
+    start: { automaticUpdateMs: 500 },
+    campaignConfig: { itemExplorationConfig: { explorationWeight: '0' } },
+    eventTracker: true,
+  });
+  const ok = (method: string, path: string, body?: unknown) => deployed().ok(method, path, body);
+  const api = (method: string, path: string, body?: unknown) => deployed().api(method, path, body);
 
-  const ok = async (method: string, path: string, body?: unknown) => {
-    const response = await callApi(local.url, local.apiKey, method, path, body);
-    if (response.status !== 200) throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
-    return response.body as Record<string, string>;
-  };
   const recommend = async (userId: string, numResults: number): Promise<Answer> => {
-    const query = new URLSearchParams({ campaignArn, userId, numResults: String(numResults) });
+    const query = new URLSearchParams({
+      campaignArn: deployed().campaignArn,
+      userId,
+      numResults: String(numResults),
+    });
     const body = (await ok('GET', `/getRecommendations?${query}`)) as unknown as {
       itemList: Array<{ itemId: string; score: number }>;
       recommendationId: string;
@@ -65,13 +60,14 @@ describe('recommendationId and impression through local mode’s gateway', () =>
     userId,
     itemId,
     eventType: 'click',
-    trackingId,
+    trackingId: deployed().trackingId,
     interactions: 1,
     ...extra,
   });
   const accepted = (userId: string) =>
-    acceptedEvents(join(state.path, 'personalize')).filter((event) => event.interaction.userId === userId)
-      .length;
+    acceptedEvents(join(deployed().stateDir, 'personalize')).filter(
+      (event) => event.interaction.userId === userId,
+    ).length;
   /** Two users with the same two clicks: the same profile. */
   const twins = async (user: string, twin: string): Promise<[string, string]> => {
     const [first = '', second = ''] = (await recommend(`${user}-seed`, 2)).ids;
@@ -79,41 +75,6 @@ describe('recommendationId and impression through local mode’s gateway', () =>
       for (const itemId of [first, second]) await ok('POST', '/putEvents', click(userId, itemId));
     return [first, second];
   };
-
-  beforeAll(async () => {
-    restoreStdout = silenceHandlerLogs();
-    state = temporaryDirectory('impressions-e2e');
-    local = await startLocalMode({
-      port: 0,
-      stateDir: state.path,
-      personalizeTransitionMs: 20,
-      automaticUpdateMs: 500,
-      log: () => undefined,
-    });
-    const { solutionVersionArn } = await ok('POST', '/solutionVersion', {
-      solutionArn: local.outputs[STACK_OUTPUTS.solutionArn],
-      version: 'impressions',
-    });
-    await untilActive('/describeSolutionVersion', () =>
-      ok('POST', '/describeSolutionVersion', { solutionVersionArn }),
-    );
-    campaignArn =
-      (
-        await ok('POST', '/campaign', {
-          solutionVersionArn,
-          name: 'impressions',
-          campaignConfig: { itemExplorationConfig: { explorationWeight: '0' } },
-        })
-      ).campaignArn ?? '';
-    await untilActive('/describeCampaign', () => ok('POST', '/describeCampaign', { campaignArn }));
-    ({ trackingId } = await createActiveEventTracker(local, 'impressions'));
-  });
-
-  afterAll(async () => {
-    await local?.close();
-    state?.remove();
-    restoreStdout?.();
-  });
 
   it('a click through POST /data citing a recommendationId lowers the other items of that list for that user', async () => {
     const [first] = await twins('via-data', 'via-data-twin');
@@ -123,7 +84,7 @@ describe('recommendationId and impression through local mode’s gateway', () =>
       ['via-data', { recommendationId: shown.recommendationId }],
       ['via-data-twin', {}],
     ] as const) {
-      const sent = await callApi(local.url, local.apiKey, 'POST', '/data', {
+      const sent = await api('POST', '/data', {
         'stream-name': 'ignored',
         PartitionKey: userId,
         Data: click(userId, first ?? '', extra),
@@ -159,6 +120,7 @@ describe('recommendationId and impression through local mode’s gateway', () =>
   });
 
   it('an item added with PutItems reaches the campaign at the automatic update, or at once through the admin route', async () => {
+    const { local } = deployed();
     const config = {
       endpoint: local.personalize.endpoint,
       region: local.region,
@@ -215,10 +177,10 @@ describe('recommendationId and impression through local mode’s gateway', () =>
     ['an impression that is not a list', { impression: '1' }, 'impression'],
   ])('refuses %s with 400 on both routes, sending nothing', async (_case, extra, field) => {
     const userId = `refused-${field}-${Object.keys(extra).length}-${JSON.stringify(extra).length}`;
-    const direct = await callApi(local.url, local.apiKey, 'POST', '/putEvents', click(userId, '1', extra));
+    const direct = await api('POST', '/putEvents', click(userId, '1', extra));
     expect(direct.status).toBe(400);
     expect((direct.body as { message: string }).message).toContain(field);
-    const streamed = await callApi(local.url, local.apiKey, 'POST', '/data', {
+    const streamed = await api('POST', '/data', {
       'stream-name': 'ignored',
       PartitionKey: userId,
       Data: click(userId, '1', extra),
@@ -241,14 +203,8 @@ describe('recommendationId and impression through local mode’s gateway', () =>
     // Answered before the restart, cited after it.
     const later = await recommend('kept', 6);
 
-    await local.close();
-    local = await startLocalMode({
-      port: 0,
-      stateDir: state.path,
-      personalizeTransitionMs: 20,
-      automaticUpdateMs: 500,
-      log: () => undefined,
-    });
+    const local = await deployed().restart();
+    const { campaignArn, trackingId } = deployed();
     const config = {
       endpoint: local.personalize.endpoint,
       region: local.region,
