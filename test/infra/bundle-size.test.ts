@@ -17,7 +17,9 @@ import {
   bundlesOfCdkOut,
   functionEntries,
 } from '../../scripts/bundle-report';
-import { synthesize, type Resource, type Synthesized } from './synth';
+import { Template } from 'aws-cdk-lib/assertions';
+import { BUNDLED_CONTEXT, reusableBundledSynth } from './bundled-synth';
+import { STACK_NAME, synthesize, type Resource } from './synth';
 
 /**
  * A route function's bound: each is 470 to 590 KiB (the SDK client, its core and zod: 400 to 450 KiB; Powertools
@@ -32,15 +34,24 @@ jest.setTimeout(120_000);
 const entries = functionEntries();
 let outdir: string;
 const bundles = new Map<string, Bundle>();
-let synth: Synthesized;
+/** The bundled synthesis: its output directory (the functions' assets) and its template. */
+let synth: { outdir: string; template: Template };
 
 beforeAll(async () => {
   // Under the system's temporary directory: no node_modules above the bundles.
   outdir = mkdtempSync(join(tmpdir(), 'bundle-size-'));
   for (const bundle of await Promise.all(entries.map(({ entry }) => buildBundle(entry, outdir))))
     bundles.set(bundle.entry, bundle);
-  // With the Users dataset (context usersDataset): every function the stack can have.
-  synth = synthesize({ bundle: true, context: { usersDataset: 'true' } });
+  // With the Users dataset (context usersDataset): every function the stack can have. `.ci/run`'s `cdk synth`
+  // has bundled them already when its key matches the sources (bundled-synth.ts); otherwise bundled here.
+  const reused = reusableBundledSynth();
+  if (reused) {
+    const template = readFileSync(join(reused, `${STACK_NAME}.template.json`), 'utf8');
+    synth = { outdir: reused, template: Template.fromJSON(JSON.parse(template) as Record<string, unknown>) };
+  } else {
+    const here = synthesize({ bundle: true, context: { ...BUNDLED_CONTEXT } });
+    synth = { outdir: here.app.outdir, template: here.template };
+  }
 });
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -64,14 +75,14 @@ describe('the stack bundles', () => {
     expect(own.length).toBeGreaterThanOrEqual(entries.length);
     for (const fn of own) {
       const s3Key = String((fn.Properties?.Code as { S3Key: string }).S3Key);
-      const bundle = join(synth.app.outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
+      const bundle = join(synth.outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
       expect(existsSync(join(bundle, 'index.js'))).toBe(true);
       expect(existsSync(join(bundle, 'index.js.map'))).toBe(true);
     }
   });
 
   it('bundles each handler exactly as functionEsbuildOptions does (the options bundle-report and these bounds use)', () => {
-    const synthesized = bundlesOfCdkOut(synth.app.outdir);
+    const synthesized = bundlesOfCdkOut(synth.outdir);
     expect(synthesized.length).toBeGreaterThanOrEqual(ROUTES.filter((r) => r.kind === 'lambda').length + 1);
     for (const bundle of synthesized) {
       expect({
