@@ -10,6 +10,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/synth-cache-setup.ts',
   globalTeardown: '<rootDir>/test/synth-cache-teardown.ts',
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
+  // The longest files first (test/longest-first-sequencer.js).
+  testSequencer: '<rootDir>/test/longest-first-sequencer.js',
   testTimeout: 60000,
   // Type checking is `npm run build`; tests transpile only, which keeps them fast on two cores.
   maxWorkers: 2,
