@@ -26,6 +26,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as getRecommendations } from '../../lambda/getRecommendations';
 import { handler as consume, trackingIds } from '../../lambda/putEvents';
+import { countRecommendationRequest, recordMetric, withMetrics } from '../../lambda/shared/metrics';
 import { METRICS_NAMESPACE } from '../../lib/contract/metric-definitions';
 
 const personalizeEvents = mockClient(PersonalizeEventsClient);
@@ -318,6 +319,40 @@ describe('EMF metrics', () => {
     expect(emfLines(lines)).toContainEqual(
       expect.objectContaining({ Filtered: 'yes', GetRecommendationsRequests: 1 }),
     );
+  });
+});
+
+describe('EMF buffers, reused', () => {
+  it('keeps invocations that overlap apart, and a reused buffer carries nothing of its last use', async () => {
+    const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    const invocation = async (key: 'eventsReceived' | 'eventsDelivered', value: number) =>
+      withMetrics(async () => {
+        recordMetric(key, value);
+        await turn();
+        recordMetric(key, value);
+      });
+
+    const lines = await linesOf(METRICS_ON, async () => {
+      // One buffer idle, then two invocations at once: one reuses it, the other must not.
+      await invocation('eventsReceived', 1);
+      await Promise.all([invocation('eventsReceived', 3), invocation('eventsDelivered', 5)]);
+      countRecommendationRequest(true);
+      await invocation('eventsReceived', 7);
+      recordMetric('putEventsCalls', 1);
+    });
+
+    const emf = emfLines(lines).map((line) => {
+      const { _aws: _ignored, ...values } = line;
+      return values;
+    });
+    expect(emf).toEqual([
+      { service: STACK_NAME, EventsReceived: [1, 1] },
+      { service: STACK_NAME, EventsReceived: [3, 3] },
+      { service: STACK_NAME, EventsDelivered: [5, 5] },
+      { service: STACK_NAME, Filtered: 'yes', GetRecommendationsRequests: 1 },
+      { service: STACK_NAME, EventsReceived: [7, 7] },
+      { service: STACK_NAME, PutEventsCalls: 1 },
+    ]);
   });
 });
 
