@@ -82,11 +82,11 @@ export class FilterControls {
 
   /** The picker's options: any genre, then each genre of the catalogue. */
   showGenres(genres: readonly string[]): void {
-    const any = document.createElement('option');
-    any.value = '';
-    any.textContent = 'Any genre';
+    const anyGenre = document.createElement('option');
+    anyGenre.value = '';
+    anyGenre.textContent = 'Any genre';
     this.ui.genre.replaceChildren(
-      any,
+      anyGenre,
       ...genres.map((genre) => {
         const option = document.createElement('option');
         option.value = genre;
