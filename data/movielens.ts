@@ -12,10 +12,16 @@
  * - `u.item` (pipe-separated: id, title, release date, video release date, IMDb URL, then 19 genre flags,
  *   Latin-1 encoded) becomes items.csv (ITEM_ID,GENRE,YEAR): the genres flagged 1, pipe-joined as the sample's
  *   are; YEAR from the release date (`unknown` when there is none: the schema's YEAR is a required string).
+ *
+ * `readConvertedDataset` reads such a directory back for `npx tsx scripts/metrics.ts --recipes --data <directory>`.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { INTERACTIONS_SCHEMA, ITEMS_SCHEMA } from '../lib/contract/personalize-schemas';
+import { parseAvroSchema } from '../local/personalize/avro';
+import { ImportFailure, readDatasetCsv } from '../local/personalize/csv-import';
+import type { TrainingData } from '../local/personalize/model/types';
 
 /** u.item's genre flags, in the order of u.genre. The first, "unknown", is no genre. */
 export const MOVIELENS_GENRES = [
@@ -124,6 +130,58 @@ export function convertMovieLens(
     interactions: rows.length,
     items: items.length,
   };
+}
+
+/** A converted directory that cannot be read back: what is missing or malformed, naming the file (and column). */
+export class ConvertedDatasetError extends Error {}
+
+/** The files the converter writes, and readConvertedDataset reads. */
+export const CONVERTED_FILES = { interactions: 'interactions.csv', items: 'items.csv' } as const;
+
+function existing(path: string, what: string): void {
+  let isFile: boolean;
+  try {
+    isFile = what === 'directory' ? statSync(path).isDirectory() : statSync(path).isFile();
+  } catch {
+    throw new ConvertedDatasetError(
+      `${path}: no such ${what} (npm run movielens -- <ml-100k directory> --out <directory> writes ${CONVERTED_FILES.interactions} and ${CONVERTED_FILES.items})`,
+    );
+  }
+  if (!isFile) throw new ConvertedDatasetError(`${path}: not a ${what}`);
+}
+
+/**
+ * Reads back a directory the converter wrote (or any interactions.csv and items.csv of the stack's columns), as
+ * the emulator's dataset import reads them: each header and value checked against the stack's schemas, a bad
+ * one named by file, line and column. For scripts/metrics.ts --recipes --data.
+ */
+export async function readConvertedDataset(directory: string): Promise<TrainingData> {
+  existing(directory, 'directory');
+  const interactionsPath = join(directory, CONVERTED_FILES.interactions);
+  const itemsPath = join(directory, CONVERTED_FILES.items);
+  existing(interactionsPath, 'file');
+  existing(itemsPath, 'file');
+  try {
+    const { interactions } = await readDatasetCsv(
+      [{ uri: interactionsPath, path: interactionsPath }],
+      'Interactions',
+      parseAvroSchema(JSON.stringify(INTERACTIONS_SCHEMA)),
+    );
+    const { items } = await readDatasetCsv(
+      [{ uri: itemsPath, path: itemsPath }],
+      'Items',
+      parseAvroSchema(JSON.stringify(ITEMS_SCHEMA)),
+    );
+    if (interactions.length === 0)
+      throw new ConvertedDatasetError(`${interactionsPath}: no interactions after the header line`);
+    if (items.length === 0) throw new ConvertedDatasetError(`${itemsPath}: no items after the header line`);
+    return { interactions, items };
+  } catch (error) {
+    // The import's reasons already name the file, line and column ("Invalid value at <file> line 3, column
+    // TIMESTAMP: ..."): kept as they are, as this module's error.
+    if (error instanceof ImportFailure) throw new ConvertedDatasetError(error.message);
+    throw error;
+  }
 }
 
 const USAGE = `Usage: npm run movielens -- <ml-100k directory> [--out <directory>] [--min-rating <1-5>]

@@ -10,15 +10,24 @@
  *   aws-similar-items) against plain co-occurrence and popularity, and of personalized ranking against popularity
  *   order, on the datasets the related-items settings were tuned on and on held-out ones (data/shapes.ts; see
  *   model/recipe-quality.ts), as docs/emulator.md's table; CPU per related-items request on stderr.
+ * `npx tsx scripts/metrics.ts --recipes --data <directory>`: the same table for one dataset read from the
+ *   directory's interactions.csv and items.csv (what `npm run movielens` writes; data/movielens.ts reads them back
+ *   as the emulator's import does), then whether each lead is a clear one (CLEAR_LEAD_ERRORS).
  * `npx tsx scripts/metrics.ts --serving`: what a recommendation costs in the model (user-personalization, 25
  *   results, the sample data, users in turn), in recommendations per second of one core.
  */
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { CONVERTED_FILES, ConvertedDatasetError, readConvertedDataset } from '../data/movielens';
 import { large, movieLensLike, popularityOnly, repeatConsumption, sequential } from '../data/shapes';
 import { Pacer, RECIPES, train } from '../local/personalize/model';
 import { evaluateRecipe } from '../local/personalize/model/metrics';
-import { rankingQuality, relatedItemsQuality } from '../local/personalize/model/recipe-quality';
+import {
+  rankingQuality,
+  relatedItemsQuality,
+  type RecipeQuality,
+} from '../local/personalize/model/recipe-quality';
 import { trainCollaborative } from '../local/personalize/model/collaborative';
 import { trainPopularityCount } from '../local/personalize/model/popularity';
 import { readSampleData } from '../local/personalize/model/sampleData';
@@ -86,35 +95,123 @@ export const HELD_OUT_DATASETS: readonly [string, () => TrainingData][] = [
   ],
 ];
 
-/** One row of docs/emulator.md's table per dataset: NDCG@10 (± the paired standard error of the lead). */
-async function recipeQuality(which: 'tuning' | 'held-out' | 'both'): Promise<void> {
+/** Where the --recipes figures go: the table on stdout, the CPU per request on stderr. */
+interface QualityOutput {
+  readonly table: (line: string) => void;
+  readonly cpu: (line: string) => void;
+}
+const CONSOLE_OUTPUT: QualityOutput = {
+  table: (line) => console.log(line),
+  cpu: (line) => console.error(line),
+};
+
+/**
+ * A lead of at least this many paired standard errors is a clear one: under about 2, another sample of test users
+ * could give the opposite (docs/emulator.md).
+ */
+const CLEAR_LEAD_ERRORS = 2;
+
+/** The lead in paired standard errors; with no spread at all (every user the same difference), its sign. */
+function leadInErrors(q: RecipeQuality): number {
+  const difference = q.model - q.baseline;
+  if (q.differenceError > 0) return difference / q.differenceError;
+  return difference === 0 ? 0 : difference * Infinity;
+}
+
+const formatErrors = (errors: number): string =>
+  Number.isFinite(errors) ? errors.toFixed(1) : errors > 0 ? '+inf' : '-inf';
+
+/** model / baseline; a baseline of 0 has no ratio. */
+const ratio = (q: RecipeQuality): string =>
+  q.baseline > 0
+    ? `${(q.model / q.baseline).toFixed(2)}x`
+    : q.model > 0
+      ? 'above a baseline of 0'
+      : 'no ratio';
+
+const lead = (q: RecipeQuality): string =>
+  `${q.model.toFixed(3)} (${ratio(q)}, lead ${formatErrors(leadInErrors(q))} SE)`;
+
+const TABLE_HEADER = [
+  '| Set | Dataset | sims | similar-items | co-occurrence | popularity | personalized-ranking | popularity order |',
+  '|---|---|---|---|---|---|---|---|',
+];
+
+interface QualityRow {
+  readonly sims: RecipeQuality;
+  readonly similar: RecipeQuality;
+  readonly ranking: RecipeQuality;
+}
+
+/** One row of docs/emulator.md's table: NDCG@10 (± the paired standard error of the lead). */
+async function qualityRow(
+  set: string,
+  name: string,
+  data: TrainingData,
+  out: QualityOutput,
+): Promise<QualityRow> {
+  const sims = await relatedItemsQuality(data, (split) => trainCollaborative('aws-sims', split));
+  const similar = await relatedItemsQuality(data, (split) => trainCollaborative('aws-similar-items', split));
+  const ranking = await rankingQuality(data, (split) =>
+    trainCollaborative('aws-personalized-ranking', split),
+  );
+  out.table(
+    `| ${set} | ${name}: ${data.interactions.length} interactions, ${sims.users} test users | ${lead(sims)} | ${lead(similar)} | ` +
+      `${sims.baseline.toFixed(3)} | ${(sims.popularity ?? 0).toFixed(3)} | ${lead(ranking)} | ${ranking.baseline.toFixed(3)} |`,
+  );
+  out.cpu(
+    `${name}: CPU per related-items request (model only) sims ${(sims.requestMicros ?? 0).toFixed(0)} µs, similar-items ${(similar.requestMicros ?? 0).toFixed(0)} µs`,
+  );
+  return { sims, similar, ranking };
+}
+
+async function recipeQuality(which: 'tuning' | 'held-out' | 'both', out = CONSOLE_OUTPUT): Promise<void> {
   const datasets = [
     ...(which === 'held-out' ? [] : TUNING_DATASETS.map(([name, make]) => ['tuning', name, make] as const)),
     ...(which === 'tuning' ? [] : HELD_OUT_DATASETS.map(([name, make]) => ['held-out', name, make] as const)),
   ];
-  console.log(
-    '| Set | Dataset | sims | similar-items | co-occurrence | popularity | personalized-ranking | popularity order |',
-  );
-  console.log('|---|---|---|---|---|---|---|---|');
-  for (const [set, name, make] of datasets) {
-    const data = make();
-    const sims = await relatedItemsQuality(data, (split) => trainCollaborative('aws-sims', split));
-    const similar = await relatedItemsQuality(data, (split) =>
-      trainCollaborative('aws-similar-items', split),
-    );
-    const ranking = await rankingQuality(data, (split) =>
-      trainCollaborative('aws-personalized-ranking', split),
-    );
-    const lead = (q: { model: number; baseline: number; differenceError: number }): string =>
-      `${q.model.toFixed(3)} (${(q.model / q.baseline).toFixed(2)}x, lead ${((q.model - q.baseline) / q.differenceError).toFixed(1)} SE)`;
-    console.log(
-      `| ${set} | ${name}: ${data.interactions.length} interactions, ${sims.users} test users | ${lead(sims)} | ${lead(similar)} | ` +
-        `${sims.baseline.toFixed(3)} | ${(sims.popularity ?? 0).toFixed(3)} | ${lead(ranking)} | ${ranking.baseline.toFixed(3)} |`,
-    );
-    console.error(
-      `${name}: CPU per related-items request (model only) sims ${(sims.requestMicros ?? 0).toFixed(0)} µs, similar-items ${(similar.requestMicros ?? 0).toFixed(0)} µs`,
+  TABLE_HEADER.forEach((line) => out.table(line));
+  for (const [set, name, make] of datasets) await qualityRow(set, name, make(), out);
+}
+
+/**
+ * `--recipes --data <directory>`: the same table, one row, for a dataset read from interactions.csv and items.csv
+ * (what `npm run movielens` writes), split as the other rows are (metrics.ts's splitForEvaluation: a tenth of the
+ * users, each one's newest tenth held out, in time order), then whether each lead is a clear one.
+ */
+export async function datasetQuality(directory: string, out = CONSOLE_OUTPUT): Promise<void> {
+  const data = await readConvertedDataset(directory);
+  const perUser = new Map<string, number>();
+  for (const { userId } of data.interactions) perUser.set(userId, (perUser.get(userId) ?? 0) + 1);
+  if (![...perUser.values()].some((count) => count >= 2)) {
+    throw new ConvertedDatasetError(
+      `${join(directory, CONVERTED_FILES.interactions)}: no user has two interactions, so none can be held out`,
     );
   }
+  TABLE_HEADER.forEach((line) => out.table(line));
+  const { sims, similar, ranking } = await qualityRow('--data', directory, data, out);
+  const verdict = (label: string, q: RecipeQuality, baseline: string): boolean => {
+    const errors = leadInErrors(q);
+    const clear = errors >= CLEAR_LEAD_ERRORS;
+    out.table(
+      `${label} ${q.model.toFixed(3)} against ${baseline} ${q.baseline.toFixed(3)}: ${ratio(q)}, lead ${formatErrors(errors)} SE, ` +
+        `${clear ? 'a clear lead' : 'not a clear lead'} (at least ${CLEAR_LEAD_ERRORS} SE is clear)`,
+    );
+    return clear;
+  };
+  out.table('');
+  const unclear = [
+    ['sims', sims, 'co-occurrence'] as const,
+    ['similar-items', similar, 'co-occurrence'] as const,
+    ['personalized-ranking', ranking, 'popularity order'] as const,
+  ]
+    .filter(([label, q, baseline]) => !verdict(label, q, baseline))
+    .map(([label]) => label);
+  out.table(
+    unclear.length === 0
+      ? 'Criterion met: both related-items recipes clearly beat co-occurrence, and ranking keeps a clear lead over popularity order.'
+      : `Criterion not met: no clear lead for ${unclear.join(', ')}.`,
+  );
 }
 
 async function scale(interactions = 500_000): Promise<void> {
@@ -163,6 +260,9 @@ async function serving(): Promise<void> {
   }
 }
 
+/** A command line the script cannot run: said in one line, without a stack. */
+class ArgumentError extends Error {}
+
 /** The run the command line asks for: one of the modes (`--scale` takes an optional count), or the sample data. */
 function chosenRun(argv: readonly string[]): () => Promise<void> {
   const { values, positionals } = parseArgs({
@@ -174,12 +274,29 @@ function chosenRun(argv: readonly string[]): () => Promise<void> {
       recipes: { type: 'boolean' },
       'held-out': { type: 'boolean' },
       tuning: { type: 'boolean' },
+      data: { type: 'string' },
     },
     allowPositionals: true,
   });
   const [count, extra] = positionals;
   if (extra !== undefined || (count !== undefined && !values.scale)) {
-    throw new Error(`Unexpected argument ${extra ?? count}`);
+    throw new ArgumentError(`Unexpected argument ${extra ?? count}`);
+  }
+  if (values.data !== undefined) {
+    const directory = values.data;
+    if (
+      !values.recipes ||
+      values.tuning ||
+      values['held-out'] ||
+      values.shapes ||
+      values.scale ||
+      values.serving
+    ) {
+      throw new ArgumentError(
+        '--data <directory> goes with --recipes alone (npx tsx scripts/metrics.ts --recipes --data movielens-csv)',
+      );
+    }
+    return () => datasetQuality(directory);
   }
   if (values.shapes) return shapes;
   if (values.scale) return () => scale(count ? Number(count) : undefined);
@@ -193,7 +310,12 @@ async function main(): Promise<void> {
   await chosenRun(process.argv.slice(2))();
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    // A bad command line or dataset is the user's to fix: its message names what; anything else keeps its stack.
+    console.error(
+      error instanceof ArgumentError || error instanceof ConvertedDatasetError ? error.message : error,
+    );
+    process.exitCode = 1;
+  });
+}
