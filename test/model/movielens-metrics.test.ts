@@ -9,6 +9,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConvertedDatasetError, convertMovieLens, readConvertedDataset } from '../../data/movielens';
+import { movieLensLike } from '../../data/shapes';
+import { trainCollaborative } from '../../local/personalize/model/collaborative';
+import { rankingQuality, relatedItemsQuality } from '../../local/personalize/model/recipe-quality';
 import { datasetQuality } from '../../scripts/metrics';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -158,6 +161,39 @@ describe('scripts/metrics.ts --recipes --data', () => {
     expect(cpu).toHaveLength(1);
     expect(cpu[0]?.startsWith(`${dir}: CPU per related-items request (model only) sims `)).toBe(true);
     expectConclusionOfVerdicts(table);
+  });
+
+  it('gives, for data written to CSV, the figures the held-out mode computes for the same data in memory', async () => {
+    const data = movieLensLike({ seed: 11, users: 200, items: 300 });
+    const field = (value: string): string => (/[",]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+    const dir = written(
+      [
+        'USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP',
+        ...data.interactions.map((e) => [e.userId, e.itemId, e.eventType, String(e.timestamp)].join(',')),
+      ].join('\n') + '\n',
+      [
+        'ITEM_ID,GENRE,YEAR',
+        ...data.items.map((i) => [i.itemId, field(i.genres.join('|')), i.year ?? 'unknown'].join(',')),
+      ].join('\n') + '\n',
+    );
+    const sims = await relatedItemsQuality(data, (split) => trainCollaborative('aws-sims', split));
+    const similar = await relatedItemsQuality(data, (split) =>
+      trainCollaborative('aws-similar-items', split),
+    );
+    const ranking = await rankingQuality(data, (split) =>
+      trainCollaborative('aws-personalized-ranking', split),
+    );
+    const row = cells((await quality(dir)).table);
+    expect(row[1]).toBe(`${dir}: ${data.interactions.length} interactions, ${sims.users} test users`);
+    expect(row.slice(2).map(ndcg)).toEqual(
+      [sims.model, similar.model, sims.baseline, sims.popularity ?? NaN, ranking.model, ranking.baseline].map(
+        (figure) => Number(figure.toFixed(3)),
+      ),
+    );
+    // Not one figure repeated: the columns are the recipes' and the baselines' own.
+    expect(new Set([sims.model, sims.baseline, sims.popularity, ranking.model, ranking.baseline]).size).toBe(
+      5,
+    );
   });
 
   it('says co-occurrence is not clearly beaten where it scores 1: pairs', async () => {
