@@ -25,7 +25,7 @@ export const PERSONALIZE_NAME_PATTERN = new RegExp(`${PERSONALIZE_NAME_MODEL_PAT
 export const PERSONALIZE_NAME_MAX_LENGTH = 63;
 
 /** Personalize resource names in a request: the name rule above. */
-export const personalizeName = z
+const personalizeName = z
   .string()
   .min(1)
   .max(PERSONALIZE_NAME_MAX_LENGTH)
@@ -85,16 +85,16 @@ const isoDate = z
   .refine((value) => isCalendarDay(value) && !Number.isNaN(Date.parse(value)), { message: ISO_DATE_MESSAGE });
 
 /** Idempotency keys: 1 to 64 ASCII letters, digits, `.`, `_`, `:` or `-` (a UUID, a ULID, `order-42:retry`). */
-export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 const IDEMPOTENCY_KEY_MESSAGE =
   'must be 1 to 64 characters, each a letter, a digit or one of . _ : - (ASCII)';
 
 /** PutEvents' limits on an event's recommendationId (characters) and impression (item ids). */
-export const RECOMMENDATION_ID_MAX_LENGTH = 40;
-export const MAX_IMPRESSION_ITEMS = 25;
+const RECOMMENDATION_ID_MAX_LENGTH = 40;
+const MAX_IMPRESSION_ITEMS = 25;
 
 /** Most events one interaction batch may expand to (each becomes one event; 10 events per PutEvents call). */
-export const MAX_INTERACTIONS_PER_BATCH = 1000;
+const MAX_INTERACTIONS_PER_BATCH = 1000;
 
 const PERSONALIZE_ID_MESSAGE =
   'must be at most 256 UTF-16 code units (Personalize counts each character beyond U+FFFF, e.g. an emoji, as 2)';
@@ -322,7 +322,7 @@ export const putRecordRequest = z.object({
   PartitionKey: z.string().min(1).max(256),
 });
 
-/** `POST /putEvents`: the interaction batch itself. */
+/** `POST /putEvents`: the interaction batch itself, named as the route table names each route's body. @alias */
 export const putEventsRequest = interactionBatchSchema;
 
 /**
@@ -344,7 +344,7 @@ export const deleteResourcesRequest = z
  * `ItemList` / `UserList` 1 to 10 members, `itemId` / `userId` 1 to 256 characters, `properties` a JSON string
  * of 1 to 32,000 characters for an item (`ItemProperties`) and 24,000 for a user (`UserProperties`).
  */
-export const CATALOGUE_LIMITS = {
+const CATALOGUE_LIMITS = {
   recordsPerCall: 10,
   itemPropertiesMaxLength: 32_000,
   userPropertiesMaxLength: 24_000,

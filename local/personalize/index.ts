@@ -10,10 +10,14 @@ import { PersonalizeService } from './service';
 import type { ServiceMetrics } from './service-metrics';
 import { EmulatorStore } from './store';
 
+/** @public The type of `injectFaults`'s faults. */
 export type { FaultSpec } from './faults';
 export type { ModelModule } from './context';
-export { ManualTime, systemTime, type Clock, type Scheduler, type Time, type Timer } from './clock';
+export { ManualTime, systemTime } from './clock';
+/** @public The type of the options' `time`. */
+export type { Time } from './clock';
 export type { RecordedCall } from './recorder';
+/** @public The type of `serviceMetrics` (and of its data points). */
 export type { ServiceDataPoint, ServiceMetrics } from './service-metrics';
 export { DEFAULT_AUTO_TRAINING_DELAY_MS } from './control-plane/auto-training';
 export { AUTOMATIC_UPDATE_MS } from './exploration';
