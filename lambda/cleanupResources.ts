@@ -24,13 +24,13 @@ import { isServiceError, serviceErrorName } from './shared/service-errors';
 
 const personalize = new PersonalizeClient({});
 
-export interface CleanupTarget {
+interface CleanupTarget {
   readonly datasetGroupArn: string;
   readonly solutionArn: string;
 }
 
 /** What still exists after one pass; the delete is complete when it is empty. */
-export interface CleanupProgress {
+interface CleanupProgress {
   readonly remaining: string[];
 }
 
@@ -172,7 +172,7 @@ async function groupOutlivesSolution(client: PersonalizeClient, target: CleanupT
  * dataset group (unless the group outlives the solution), and to stop each training solution version, not
  * already on its way out; returns what still exists.
  */
-export async function cleanUpRunTimeResources(
+async function cleanUpRunTimeResources(
   client: PersonalizeClient,
   target: CleanupTarget,
 ): Promise<CleanupProgress> {

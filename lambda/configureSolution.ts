@@ -27,7 +27,7 @@ import { isServiceError } from './shared/service-errors';
 const personalize = new PersonalizeClient({});
 
 /** The automatic training a solution should have. */
-export interface AutoTraining {
+interface AutoTraining {
   readonly performAutoTraining: boolean;
   /** `rate(N days)`, with automatic training only. */
   readonly schedulingExpression?: string;
@@ -95,7 +95,7 @@ async function describe(client: PersonalizeClient, solutionArn: string): Promise
  * this request began: a failed update with the wanted setting since then fails the request (an older one,
  * from an earlier deployment, is retried). On Delete, a solution that is gone or failed needs nothing.
  */
-export async function configureAutoTraining(
+async function configureAutoTraining(
   client: PersonalizeClient,
   target: { solutionArn: string; wanted: AutoTraining; requestedAt: Date; deleting: boolean },
 ): Promise<boolean> {

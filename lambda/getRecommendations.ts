@@ -9,7 +9,7 @@ import { getRecommendationsQuery } from '../lib/contract/requests';
  * Counts the request (Filtered: whether it named a filterArn), its latency, and an error when it was
  * throttled or failed (429, 5xx): what an operator must hear about, unlike a caller's bad request.
  */
-export function observeRecommendations({ event, statusCode, durationMs }: RequestOutcome): void {
+function observeRecommendations({ event, statusCode, durationMs }: RequestOutcome): void {
   countRecommendationRequest(Boolean(event.queryStringParameters?.filterArn));
   recordMetric('recommendationLatency', durationMs);
   recordMetric('recommendationErrors', statusCode === 429 || statusCode >= 500 ? 1 : 0);

@@ -16,7 +16,7 @@ import {
 import { NotFoundError, ValidationError } from './errors';
 import { CATALOGUE_ENV } from '../../lib/contract/function-environment';
 
-export type PropertyValue = string | number | boolean | null;
+type PropertyValue = string | number | boolean | null;
 export type Properties = Readonly<Record<string, PropertyValue>>;
 
 interface AvroField {

@@ -7,7 +7,7 @@ import { MAX_EVENTS_PER_PUT_EVENTS, type PutEventsCall, toPutEventsBatches } fro
 import { bySequenceNumber, decodeRecord, messageOf } from './records';
 
 /** The events of one record that a call carries. */
-export interface CallPart {
+interface CallPart {
   readonly sequenceNumber: string;
   readonly eventCount: number;
 }
@@ -22,7 +22,7 @@ export interface PlannedCall {
   readonly parts: readonly CallPart[];
 }
 
-export interface MalformedRecord {
+interface MalformedRecord {
   readonly record: KinesisStreamRecord;
   readonly error: string;
 }
@@ -39,7 +39,7 @@ export interface DeliveryPlan {
 }
 
 /** The key of a call's sender: Personalize takes one tracking id, user and session per call. */
-export function senderOf(call: PutEventsCall): string {
+function senderOf(call: PutEventsCall): string {
   return JSON.stringify([call.trackingId, call.userId ?? '', call.sessionId]);
 }
 

@@ -93,24 +93,24 @@ export interface ConsumerDependencies {
  * (event-source-settings.ts) for real failures: a tracker takes seconds to become ACTIVE after
  * POST /eventTracker, and retries spent on it would send its first events to the on-failure destination.
  */
-export const TRACKER_ACTIVATION_WAIT_MS = 15_000;
+const TRACKER_ACTIVATION_WAIT_MS = 15_000;
 export const TRACKER_POLL_MS = 1_000;
 
 /**
  * Most PutEvents calls in flight at once, across senders. A batch of 100 records of 1,000 interactions is
  * 10,000 calls: one at a time they would outlast the function's timeout; all at once they would be throttled.
  */
-export const MAX_CALLS_IN_FLIGHT = 8;
+const MAX_CALLS_IN_FLIGHT = 8;
 
 /**
  * No call starts once the invocation's remaining time is below this margin: 10 s, or a quarter of the time
  * remaining when the invocation starts if that is less (a short timeout). It leaves the calls in flight time
  * to finish (the SDK's own retries included) and the failed records time to be written to S3.
  */
-export const DEADLINE_SAFETY_MARGIN_MS = 10_000;
+const DEADLINE_SAFETY_MARGIN_MS = 10_000;
 
 /** True once no new call may start. */
-export function deadlineOf(remainingTimeMs: (() => number) | undefined): () => boolean {
+function deadlineOf(remainingTimeMs: (() => number) | undefined): () => boolean {
   if (!remainingTimeMs) return () => false;
   const margin = Math.min(DEADLINE_SAFETY_MARGIN_MS, remainingTimeMs() / 4);
   return () => remainingTimeMs() <= margin;

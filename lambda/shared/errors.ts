@@ -82,7 +82,7 @@ const SDK_ERRORS: Readonly<Record<string, { readonly status: number; readonly co
 /** Service messages are meant for callers (they name the resource); bounded so a response stays small. */
 const MAX_MESSAGE_LENGTH = 500;
 
-export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
+const INTERNAL_ERROR_MESSAGE = 'Internal server error';
 
 function isSdkError(error: unknown): error is Error & { $metadata?: { httpStatusCode?: number } } {
   return error instanceof Error && '$metadata' in error;

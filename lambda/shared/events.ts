@@ -35,7 +35,7 @@ export function sessionIdFor(trackingId: string, userId: string): string {
  * that day (inclusive); a bare date as `dateFrom`, its start. Without `dateTo` the range ends now; without
  * `dateFrom` it starts where it ends (all events at `dateTo`, or now).
  */
-export function interactionRange(
+function interactionRange(
   batch: Pick<InteractionBatch, 'dateFrom' | 'dateTo'>,
   now: Date,
 ): { from: number; to: number } {
@@ -73,10 +73,7 @@ export function idempotentEventIdPrefix(
 }
 
 /** The prefix of a batch's event ids: from its idempotency key if it has one, else the caller's. */
-export function eventIdPrefixOf(
-  batch: InteractionBatch,
-  options: Pick<ExpandOptions, 'eventIdPrefix'>,
-): string {
+function eventIdPrefixOf(batch: InteractionBatch, options: Pick<ExpandOptions, 'eventIdPrefix'>): string {
   const { idempotencyKey } = batch;
   return idempotencyKey === undefined
     ? options.eventIdPrefix

@@ -14,11 +14,11 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import { CONSUMER_FAILURES_PREFIX, FAILED_RECORDS_BUCKET_ENV } from '../../lib/contract/ownership';
 import type { RecordPayload } from './records';
 
-export const CONSUMER_FAILURES_VERSION = '1.0';
-export const CONSUMER_FAILURES_SOURCE = 'putEvents-consumer';
+const CONSUMER_FAILURES_VERSION = '1.0';
+const CONSUMER_FAILURES_SOURCE = 'putEvents-consumer';
 
 /** One record the consumer set aside: the Kinesis record as the event carried it, and why. */
-export interface FailedRecord extends RecordPayload {
+interface FailedRecord extends RecordPayload {
   readonly error: string;
   /** For a record Personalize rejected: how many of its events it had already accepted. */
   readonly eventsSent?: number;
@@ -45,7 +45,7 @@ export interface SetAside {
 const MAX_REASON_LENGTH = 1000;
 
 /** The object key: by day, then by time and first sequence number, unique by its random tail. */
-export function consumerFailuresKey(now: Date, firstSequenceNumber: string, random = randomUUID()): string {
+function consumerFailuresKey(now: Date, firstSequenceNumber: string, random = randomUUID()): string {
   const iso = now.toISOString();
   const day = iso.slice(0, 10).replace(/-/g, '/');
   return `${CONSUMER_FAILURES_PREFIX}${day}/${iso}-${firstSequenceNumber}-${random}.json`;

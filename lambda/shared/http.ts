@@ -73,13 +73,13 @@ export function parseQuery<S extends z.ZodType>(
   return parseWith(schema, event.queryStringParameters ?? {}, 'query');
 }
 
-export interface ErrorBody {
+interface ErrorBody {
   message: string;
   code: string;
   [detail: string]: unknown;
 }
 
-export function respond(statusCode: number, body: unknown): APIGatewayProxyResult {
+function respond(statusCode: number, body: unknown): APIGatewayProxyResult {
   return {
     statusCode,
     headers: { 'Content-Type': 'application/json' },
@@ -88,7 +88,7 @@ export function respond(statusCode: number, body: unknown): APIGatewayProxyResul
   };
 }
 
-export function errorResponse(error: HttpError): APIGatewayProxyResult {
+function errorResponse(error: HttpError): APIGatewayProxyResult {
   const body: ErrorBody = { message: error.message, code: error.code, ...error.details };
   return respond(error.statusCode, body);
 }

@@ -43,9 +43,9 @@ export async function allItems<Page, T>(
   return all;
 }
 
-export const DEFAULT_TRAINING_MODE = 'FULL';
+const DEFAULT_TRAINING_MODE = 'FULL';
 /** Campaign capacity when the request gives none: the minimum, since provisioned TPS bills per hour. */
-export const DEFAULT_MIN_PROVISIONED_TPS = 1;
+const DEFAULT_MIN_PROVISIONED_TPS = 1;
 
 export const CAMPAIGN_NOT_FOUND_MESSAGE = 'Campaign is deleted or does not exist';
 
@@ -168,7 +168,7 @@ export function getPersonalizedRanking(
 }
 
 /** What happened to one of the two resources `DELETE /deleteResources` deletes. */
-export type DeletionOutcome<Output> =
+type DeletionOutcome<Output> =
   | { readonly deleted: true; readonly response: Output }
   | { readonly deleted: false; readonly error: { readonly code: string; readonly message: string } };
 

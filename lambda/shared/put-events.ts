@@ -16,7 +16,7 @@ import { recordMetric } from './metrics';
  * The message of the line logged per call accepted. At INFO: the function's LOG_LEVEL (WARN, say) turns
  * it down without a deploy of code.
  */
-export const PUT_EVENTS_LOG_MESSAGE = 'PutEvents sent';
+const PUT_EVENTS_LOG_MESSAGE = 'PutEvents sent';
 
 /** Sends one PutEvents call; logs and counts it. Throws what the client throws (counted as an error). */
 export async function putEvents(

@@ -20,7 +20,7 @@ import { STATUS_ENV } from '../../lib/contract/function-environment';
 
 export type StatusTarget = { readonly [K in keyof typeof STATUS_ENV]: string };
 
-export interface ImportJobStatus {
+interface ImportJobStatus {
   datasetImportJobArn: string;
   jobName: string;
   datasetType: 'Interactions' | 'Items';
@@ -29,7 +29,7 @@ export interface ImportJobStatus {
   failureReason?: string;
 }
 
-export interface SolutionVersionStatus {
+interface SolutionVersionStatus {
   solutionVersionArn: string;
   status: string;
   trainingMode?: string;
@@ -37,7 +37,7 @@ export interface SolutionVersionStatus {
   failureReason?: string;
 }
 
-export interface CampaignStatus {
+interface CampaignStatus {
   campaignArn: string;
   name: string;
   status: string;
@@ -45,7 +45,7 @@ export interface CampaignStatus {
   failureReason?: string;
 }
 
-export interface EventTrackerStatus {
+interface EventTrackerStatus {
   eventTrackerArn: string;
   name: string;
   status: string;
@@ -55,7 +55,7 @@ export interface EventTrackerStatus {
 }
 
 /** A filter of the group, with the fields DescribeFilter names. */
-export interface FilterStatus {
+interface FilterStatus {
   name: string;
   filterArn: string;
   /** Absent for a filter this stack's function may not describe (not one the stack declares). */

@@ -12,11 +12,11 @@ import { DEFAULTS } from './defaults';
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
 
 /** The runtime every function of the project uses: Node.js 22 on arm64 (Graviton). */
-export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_22_X;
-export const FUNCTION_ARCHITECTURE = lambda.Architecture.ARM_64;
+const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_22_X;
+const FUNCTION_ARCHITECTURE = lambda.Architecture.ARM_64;
 
 /** The file a function's `entry` names. */
-export function entryFile(entry: string, projectRoot: string = PROJECT_ROOT): string {
+function entryFile(entry: string, projectRoot: string = PROJECT_ROOT): string {
   return path.join(projectRoot, 'lambda', `${entry}.ts`);
 }
 
@@ -37,7 +37,7 @@ export function entryFile(entry: string, projectRoot: string = PROJECT_ROOT): st
  *   Before these changes (and zod's named import, since made a namespace import) a route function was
  *   915 KiB with a 3297 KiB map, and its init CPU 220-240 ms, 300-320 with source maps.
  */
-export const FUNCTION_BUNDLING = {
+const FUNCTION_BUNDLING = {
   forceDockerBundling: false,
   minify: true,
   sourceMap: true,

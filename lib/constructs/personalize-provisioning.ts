@@ -27,7 +27,7 @@ import {
  * this solution and creating a campaign and the event tracker with this stack's owner tag, and describing
  * only what carries it (or, for versions, this solution's).
  */
-export const PROVISIONING_PERMISSIONS: readonly PersonalizePermission[] = [
+const PROVISIONING_PERMISSIONS: readonly PersonalizePermission[] = [
   {
     actions: LIST_GROUP_RESOURCES.actions.filter((action) =>
       ['personalize:ListDatasetImportJobs', 'personalize:ListEventTrackers'].includes(action),

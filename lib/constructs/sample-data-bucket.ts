@@ -11,8 +11,8 @@ import { DEFAULTS } from './defaults';
 import { PRIVATE_BUCKET_PROPS } from './private-bucket';
 
 /** The sample CSVs the stack uploads when no bucket is given, and their keys in the bucket. */
-export const SAMPLE_DATA_DIR = path.join(__dirname, '..', '..', 'data');
-export const SAMPLE_DATA_FILES = { interactions: 'interactions.csv', items: 'items.csv' } as const;
+const SAMPLE_DATA_DIR = path.join(__dirname, '..', '..', 'data');
+const SAMPLE_DATA_FILES = { interactions: 'interactions.csv', items: 'items.csv' } as const;
 
 export interface SampleDataBucketProps {
   /**
@@ -99,7 +99,7 @@ export class SampleDataBucket extends Construct {
 }
 
 /** Sets `condition` on every CloudFormation resource under `root`. */
-export function applyCondition(root: IConstruct, condition: CfnCondition): void {
+function applyCondition(root: IConstruct, condition: CfnCondition): void {
   for (const construct of root.node.findAll()) {
     if (CfnResource.isCfnResource(construct)) construct.cfnOptions.condition = condition;
   }

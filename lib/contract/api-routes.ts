@@ -8,7 +8,7 @@ import { OWNER_TAG_KEY } from './ownership';
 import * as requests from './requests';
 import { CATALOGUE_ENV, DEFAULT_FILTER_ENV, STATUS_ENV } from './function-environment';
 
-export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
 /**
  * Personalize resources a route's function may act on; the model construct turns them into ARNs or ARN

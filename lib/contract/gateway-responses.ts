@@ -25,7 +25,7 @@ export interface GatewayResponseDefinition {
 }
 
 /** How much of the validator's verdict a 400 quotes back: enough to name every field, never the whole input. */
-export const MAX_ECHOED_VALIDATION_CHARS = 1000;
+const MAX_ECHOED_VALIDATION_CHARS = 1000;
 
 const body = (message: string, code: string) => `{"message": ${message}, "code": "${code}"}`;
 

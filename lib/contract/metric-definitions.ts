@@ -9,7 +9,7 @@
 export const METRICS_NAMESPACE = 'NrtRecommendations';
 
 /** The units used here, spelled as CloudWatch (and the embedded metric format) spells them. */
-export type MetricUnitName = 'Count' | 'Milliseconds';
+type MetricUnitName = 'Count' | 'Milliseconds';
 
 export interface MetricDefinition {
   readonly name: string;

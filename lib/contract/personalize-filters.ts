@@ -34,7 +34,7 @@ export const DEFAULT_FILTERS: readonly FilterDefinition[] = [
 ];
 
 /** The expression that leaves retired items out (items schema with AVAILABILITY: context `retirableItems=true`). */
-export const RETIRED_EXCLUSION = `EXCLUDE ItemID WHERE Items.${AVAILABILITY_FIELD} IN ("${RETIRED}")`;
+const RETIRED_EXCLUSION = `EXCLUDE ItemID WHERE Items.${AVAILABILITY_FIELD} IN ("${RETIRED}")`;
 
 /** The short name of the filter GET /getRecommendations applies when the request names none (retirable items). */
 export const AVAILABLE_FILTER_NAME = 'available';

@@ -24,7 +24,7 @@ import { OWNER_TAG_KEY } from './ownership';
 /** How long the WaitCondition, and so the whole workflow, may take: CloudFormation's maximum, 12 hours. */
 export const PROVISIONING_TIMEOUT_SECONDS = 43_200;
 /** Between two checks of a resource still being created. */
-export const PROVISIONING_POLL_SECONDS = 60;
+const PROVISIONING_POLL_SECONDS = 60;
 /** The signal's UniqueId: the WaitCondition's Data attribute is `{"<UniqueId>": "<Data>"}`. */
 export const PROVISIONING_SIGNAL_ID = 'provisioning';
 /** Replaced by the signal function's ARN (the state machine's DefinitionSubstitutions). */

@@ -11,7 +11,7 @@
 export type RecipeType = 'USER_PERSONALIZATION' | 'RELATED_ITEMS' | 'PERSONALIZED_RANKING' | 'POPULAR_ITEMS';
 
 /** How a request field is used by a recipe type's runtime operation. */
-export type FieldUse = 'required' | 'optional' | 'not used';
+type FieldUse = 'required' | 'optional' | 'not used';
 
 /**
  * What a recipe type's campaign takes at run time. GetRecommendations' API reference

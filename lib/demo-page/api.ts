@@ -52,7 +52,7 @@ export class ApiError extends Error {
 }
 
 /** What the page says for a failed call: the status's meaning and what to do about it. */
-export function explainFailure(status: number, serverMessage: string | undefined, what: string): string {
+function explainFailure(status: number, serverMessage: string | undefined, what: string): string {
   const said = serverMessage ? ` The API said: ${serverMessage}` : '';
   switch (status) {
     case 403:

@@ -16,7 +16,7 @@ const DEFAULT_INTERACTIONS_CSV = join(PROJECT_ROOT, 'data', 'interactions.csv');
 const DEFAULT_TITLES_CSV = join(PROJECT_ROOT, 'data', 'titles.csv');
 
 /** One item of the catalogue, as the page shows it. */
-export interface CatalogueItem {
+interface CatalogueItem {
   readonly title?: string;
   readonly genres: string[];
   readonly year?: number;

@@ -9,8 +9,8 @@ import type { RequestFilter, StackStatus } from './api';
 import type { Catalogue } from './build';
 
 /** The short names lib/contract/personalize-filters.ts declares the two filters under. */
-export const UNWATCHED_FILTER = 'unwatched';
-export const GENRE_FILTER = 'genre';
+const UNWATCHED_FILTER = 'unwatched';
+const GENRE_FILTER = 'genre';
 
 /** The stack's filters the page uses, by ARN (absent: the stack has no ACTIVE filter of that name). */
 export interface StackFilters {
@@ -36,7 +36,7 @@ export function findStackFilters(status: StackStatus): StackFilters {
  * each value in escaped double quotes (`{"GENRE": "\"Comedy\""}`).
  * https://docs.aws.amazon.com/personalize/latest/dg/filter-real-time.html
  */
-export function genreFilterValues(genre: string): Record<string, string> {
+function genreFilterValues(genre: string): Record<string, string> {
   return { GENRE: JSON.stringify(genre) };
 }
 

@@ -12,12 +12,12 @@ import type { Api } from './api';
 import type { Catalogue } from './build';
 
 /** Users asked per round, and how often: 10 requests every 3 s stays well under the API's 10 a second. */
-export const USERS_PER_ROUND = 10;
-export const ROUND_INTERVAL_MS = 3_000;
+const USERS_PER_ROUND = 10;
+const ROUND_INTERVAL_MS = 3_000;
 /** How long the page keeps looking (the automatic update may be hours away on AWS). */
-export const WATCH_FOR_MS = 10 * 60_000;
+const WATCH_FOR_MS = 10 * 60_000;
 /** Exploration places the items it tries among the first 25 of a user's ranking. */
-export const LOOK_IN_TOP = 25;
+const LOOK_IN_TOP = 25;
 
 export interface NewItemElements {
   readonly form: HTMLFormElement;
@@ -40,12 +40,12 @@ export interface NewItemHost {
 }
 
 /** `new-<time>-<random>`: an item id of the API's pattern, new each time. */
-export function newItemId(now = Date.now()): string {
+function newItemId(now = Date.now()): string {
   return `new-${now.toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
 /** The users asked in one round: the user shown first, then known users in turn (every user once before any twice). */
-export function usersForRound(known: readonly string[], round: number, current?: string): string[] {
+function usersForRound(known: readonly string[], round: number, current?: string): string[] {
   const others = known.filter((user) => user !== current);
   const start = (round * USERS_PER_ROUND) % Math.max(others.length, 1);
   const picked = [...others.slice(start), ...others.slice(0, start)].slice(0, USERS_PER_ROUND);
