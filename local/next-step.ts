@@ -38,7 +38,7 @@ export async function readLocalState(apiUrl: string, apiKey: string): Promise<Lo
 }
 
 /** The shortcut through steps 1 to 3, offered while they are still to do. */
-export const ONE_COMMAND =
+const ONE_COMMAND =
   "Or steps 1 to 3 in one go: the demo page's Provision now button, or Ctrl-C and npm start -- --provision (a\nsolution version, a campaign and the event tracker, each ACTIVE before the next; their ARNs and tracking id\ngo to the outputs file).";
 
 /** A curl call of the API, as the banner prints it. */

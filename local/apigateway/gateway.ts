@@ -114,7 +114,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
 }
 
 /** Whether the request's x-api-key is the key, compared in constant time (digests of equal length). */
-export function apiKeyMatches(given: string | string[] | undefined, expected: string): boolean {
+function apiKeyMatches(given: string | string[] | undefined, expected: string): boolean {
   if (typeof given !== 'string') return false;
   const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
   return timingSafeEqual(digest(given), digest(expected));
@@ -151,7 +151,7 @@ function createGateway(options: GatewayOptions): Gateway {
 }
 
 /** The gateway as a request listener (exported for tests that drive it without a port of their own). */
-export function createGatewayRequestListener(
+function createGatewayRequestListener(
   options: GatewayOptions,
 ): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   const gateway = createGateway(options);

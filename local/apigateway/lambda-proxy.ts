@@ -103,7 +103,7 @@ function proxyResultReply(result: APIGatewayProxyResult): Reply {
   };
 }
 
-export interface ProxyEventInput {
+interface ProxyEventInput {
   readonly route: LambdaRoute;
   readonly requestId: string;
   readonly method: string;
@@ -151,7 +151,7 @@ function headersAndQuery(input: ProxyEventInput): {
 }
 
 /** A REST API (v1) Lambda proxy event, as API Gateway builds it for a non-proxy resource. */
-export function buildProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
+function buildProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
   const { headers, multiValueHeaders, multiValueQuery, hasQuery } = headersAndQuery(input);
   return {
     resource: input.route.path,

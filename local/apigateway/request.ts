@@ -36,7 +36,7 @@ const ORIGIN = 'http://gateway.local';
  * controls): origin-form `/prod/x?a=1`, or absolute-form `http://host/prod/x` (whose host is ignored).
  * Undefined for anything else (asterisk-form `*`, authority-form, a target that does not parse).
  */
-export function parseRequestTarget(target: string | undefined): URL | undefined {
+function parseRequestTarget(target: string | undefined): URL | undefined {
   const text = target ?? '';
   try {
     if (text.startsWith('/') && !text.startsWith('//')) return new URL(text, ORIGIN);

@@ -26,7 +26,7 @@ interface EmfDirective {
  * The data points of an EMF line of the stack's namespace (one per metric it holds); none for any other
  * line. The format: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  */
-export function emfDataPoints(line: string): DataPoint[] {
+function emfDataPoints(line: string): DataPoint[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
@@ -85,7 +85,7 @@ const MINUTE_MS = 60_000;
 const RETENTION_MS = 60 * MINUTE_MS;
 
 /** The value at percentile `p` (nearest rank) of `values`; null for none. */
-export function percentile(values: readonly number[], p: number): number | null {
+function percentile(values: readonly number[], p: number): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));

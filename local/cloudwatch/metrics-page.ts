@@ -10,7 +10,7 @@ import { answerOrDrop, sendReply } from '../shared/http';
 import type { MetricStore } from './metric-store';
 
 /** How often the page refreshes, in milliseconds (`/metrics?refreshMs=` overrides it, 200 at least). */
-export const METRICS_PAGE_REFRESH_MS = 2000;
+const METRICS_PAGE_REFRESH_MS = 2000;
 
 const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",

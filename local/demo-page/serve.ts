@@ -16,7 +16,7 @@ import { bundleApp, DEMO_PAGE_DIR, readCatalogue, type DemoConfig } from '../../
  * Local mode's "provision now": what `npm start -- --provision` runs, for a page whose local mode started
  * without it. The page sends the API key; the answer is the outputs it wrote.
  */
-export interface DemoPageProvisioning {
+interface DemoPageProvisioning {
   readonly run: () => Promise<Record<string, string>>;
   /** Whether the request carries the API key. */
   readonly authorized: (request: IncomingMessage) => boolean;

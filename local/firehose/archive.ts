@@ -34,7 +34,7 @@ export interface StreamArchiveOptions {
 }
 
 /** The stack's `dataOutputPrefix` (`events/!{timestamp:yyyy/MM/dd}/`), in UTC as Firehose evaluates it. */
-export function archiveKeyPrefix(at: Date): string {
+function archiveKeyPrefix(at: Date): string {
   const pad = (value: number) => String(value).padStart(2, '0');
   return `events/${at.getUTCFullYear()}/${pad(at.getUTCMonth() + 1)}/${pad(at.getUTCDate())}/`;
 }

@@ -43,7 +43,7 @@ export interface OnFailureRecord {
 }
 
 /** Prefix of every object Lambda writes for the mapping. */
-export function onFailurePrefix(mappingUuid: string): string {
+function onFailurePrefix(mappingUuid: string): string {
   return `aws/lambda/${mappingUuid}/`;
 }
 

@@ -23,8 +23,8 @@ import type { SolutionVersionRecord } from './store';
 export const AUTOMATIC_UPDATE_MS = 2 * 60 * 60 * 1000;
 
 /** The recipe page's defaults. */
-export const DEFAULT_EXPLORATION_WEIGHT = 0.3;
-export const DEFAULT_EXPLORATION_ITEM_AGE_CUT_OFF_DAYS = 30;
+const DEFAULT_EXPLORATION_WEIGHT = 0.3;
+const DEFAULT_EXPLORATION_ITEM_AGE_CUT_OFF_DAYS = 30;
 
 const RECIPE = 'aws-user-personalization';
 

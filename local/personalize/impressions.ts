@@ -31,11 +31,11 @@ export const IMPRESSIONS_CHECKPOINT = 'impressions.json';
 const CHECKPOINT_LOG_BYTES = 4 << 20;
 
 /** recommendationIds remembered (their lists): older ones are forgotten first. */
-export const REMEMBERED_RECOMMENDATIONS = 10_000;
+const REMEMBERED_RECOMMENDATIONS = 10_000;
 /** Users whose impressions are kept (those whose events arrived most recently). */
-export const USERS_WITH_IMPRESSIONS = 10_000;
+const USERS_WITH_IMPRESSIONS = 10_000;
 /** Items counted per user (the most recently shown). */
-export const IMPRESSIONS_PER_USER = 500;
+const IMPRESSIONS_PER_USER = 500;
 
 interface ShownList {
   readonly datasetGroupArn: string;

@@ -4,7 +4,7 @@ import type { EmulatorStore, ResourceRecord } from './store';
 import { errorMessage } from '../../lambda/shared/service-errors';
 
 /** Work a resource does while CREATE IN_PROGRESS (an import, a training); a rejection is its failureReason. */
-export type BackgroundWork = () => Promise<void>;
+type BackgroundWork = () => Promise<void>;
 
 /** What a resource does on its way to ACTIVE: its background work, and what follows once it is ACTIVE. */
 export interface CreateHooks {

@@ -19,7 +19,7 @@ import { PERSONALIZE_NAME_MAX_LENGTH, PERSONALIZE_NAME_MODEL_PATTERN } from '../
  * rules and the model from drifting apart.
  */
 
-export type Rule =
+type Rule =
   | {
       readonly type: 'string';
       readonly min?: number;
@@ -335,7 +335,7 @@ export const REST_RULES: Readonly<Record<string, StructureRule>> = {
 const compiled = new Map<string, RegExp>();
 
 /** A model pattern as a JavaScript RegExp matching the whole value, as the service applies it. */
-export function modelPattern(pattern: string): RegExp {
+function modelPattern(pattern: string): RegExp {
   let regExp = compiled.get(pattern);
   if (!regExp) {
     regExp = new RegExp(`^(?:${pattern})$`, 'u');

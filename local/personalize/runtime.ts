@@ -198,7 +198,7 @@ export function releaseUnservedModels(ctx: EmulatorContext): void {
  * A bound, so a recommendation costs the same for a user who sent a million events as for one who sent ten;
  * the store keeps each user's newest events reduced to their items as they arrive, so a request reads no event.
  */
-export const LIVE_PROFILE_EVENTS = 200;
+const LIVE_PROFILE_EVENTS = 200;
 
 /**
  * Events, items and popularity that arrived after the version's training data was cut off, as each recipe takes

@@ -18,7 +18,7 @@ import type { RequestBody } from './validation';
 
 const TARGET_PREFIX = 'AmazonPersonalize.';
 /** Larger bodies are answered 413 (the biggest legal request, 10 PutItems of 32,000 characters, is ~320 KB). */
-export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** A body that is still arriving past this point is cut off rather than drained. */
 const MAX_DRAIN_BYTES = 10 * MAX_BODY_BYTES;
 /** Media types the three APIs accept (the SDK sends the first two); no content-type is read as JSON too. */
@@ -199,7 +199,7 @@ function handleJsonProtocol(
  * web page can POST `text/plain` to any origin without asking, so a page open in the browser could arm
  * faults; a custom header makes the browser ask first (a CORS preflight), which the emulator never grants.
  */
-export const ADMIN_HEADER = 'x-emulator-admin';
+const ADMIN_HEADER = 'x-emulator-admin';
 
 function handleAdmin(
   request: IncomingMessage,

@@ -6,8 +6,8 @@
  */
 
 /** The namespace and metric names, as Personalize publishes them. */
-export const PERSONALIZE_NAMESPACE = 'AWS/Personalize';
-export const PUT_EVENTS_REQUESTS = 'PutEventsRequests';
+const PERSONALIZE_NAMESPACE = 'AWS/Personalize';
+const PUT_EVENTS_REQUESTS = 'PutEventsRequests';
 
 export interface ServiceDataPoint {
   readonly namespace: string;

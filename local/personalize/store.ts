@@ -91,7 +91,7 @@ export interface SolutionUpdate {
   lastUpdatedDateTime: EpochSeconds;
 }
 
-export interface AutoTrainingSchedule {
+interface AutoTrainingSchedule {
   /** Wall-clock time (ms since the epoch) the next automatic training is due. */
   nextAt: number;
   /** The next one is the first after the solution (or the update that turned auto training on) became ACTIVE. */
@@ -119,7 +119,7 @@ export interface SolutionVersionRecord extends ResourceBase {
 }
 
 /** An automatic update of a User-Personalization version: the items it brought in, when, and its number. */
-export interface AutomaticUpdate {
+interface AutomaticUpdate {
   /** Items put up to this live-log position are in the version's catalogue. */
   readonly seq: number;
   /** The clock's ms since the epoch: the next update is due AUTOMATIC_UPDATE_MS later. */
@@ -128,7 +128,7 @@ export interface AutomaticUpdate {
   readonly round: number;
 }
 
-export interface CampaignUpdate {
+interface CampaignUpdate {
   solutionVersionArn: string;
   minProvisionedTPS: number;
   campaignConfig?: unknown;

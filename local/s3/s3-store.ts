@@ -70,11 +70,11 @@ const MAX_SEGMENT_BYTES = 255;
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /** Compares keys as S3 orders them: by their UTF-8 bytes. */
-export function compareKeys(a: string, b: string): number {
+function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-export function validateBucketName(bucket: string): void {
+function validateBucketName(bucket: string): void {
   if (!BUCKET_NAME.test(bucket) || bucket.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(bucket)) {
     throw new S3Error(
       400,
@@ -84,7 +84,7 @@ export function validateBucketName(bucket: string): void {
   }
 }
 
-export function validateKey(key: string): void {
+function validateKey(key: string): void {
   const invalid = (why: string) =>
     new S3Error(400, 'InvalidArgument', `Local S3 cannot store the key ${JSON.stringify(key)}: ${why}`);
   if (key === '') throw invalid('a key must not be empty');

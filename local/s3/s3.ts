@@ -35,7 +35,7 @@ export interface S3StandInOptions {
   readonly portVariable?: string;
 }
 
-export type S3Operation =
+type S3Operation =
   'PutObject' | 'GetObject' | 'HeadObject' | 'DeleteObject' | 'ListObjectsV2' | 'HeadBucket' | 'CreateBucket';
 
 /** One call as IAM authorizes it (the shape of test/iam's Call, plus who made it and how it ended). */
@@ -199,7 +199,7 @@ async function handleRequest(
 }
 
 /** Bucket and key of a path-style URL, percent-decoded; `/bucket/` is the bucket itself. */
-export function parseTarget(url: string | undefined): Target {
+function parseTarget(url: string | undefined): Target {
   const text = url ?? '/';
   if (!text.startsWith('/')) throw new S3Error(400, 'InvalidURI', "Couldn't parse the specified URI.");
   const queryAt = text.indexOf('?');
@@ -287,7 +287,7 @@ function isSigned(request: Pick<IncomingMessage, 'headers' | 'url'>): boolean {
 }
 
 /** The access key id of a SigV4 request: `Credential=<id>/<date>/...` in the header, or X-Amz-Credential. */
-export function accessKeyIdOf(request: Pick<IncomingMessage, 'headers' | 'url'>): string | undefined {
+function accessKeyIdOf(request: Pick<IncomingMessage, 'headers' | 'url'>): string | undefined {
   const header = request.headers.authorization ?? '';
   const fromHeader = /Credential=([^/,\s]+)\//.exec(header)?.[1];
   if (fromHeader) return fromHeader;
@@ -381,7 +381,7 @@ function decodePayload(raw: Buffer, headers: IncomingMessage['headers']): Buffer
 }
 
 /** `aws-chunked`: `<hex size>[;chunk-signature=...]\r\n<bytes>\r\n` ... `0\r\n`, then trailer lines. */
-export function decodeAwsChunked(raw: Buffer): { body: Buffer; trailers: Record<string, string> } {
+function decodeAwsChunked(raw: Buffer): { body: Buffer; trailers: Record<string, string> } {
   const incomplete = () =>
     new S3Error(400, 'IncompleteBody', 'The aws-chunked body is malformed or incomplete');
   const parts: Buffer[] = [];

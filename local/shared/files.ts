@@ -47,7 +47,7 @@ export function writeAll(fd: number, bytes: Uint8Array): void {
  * Flushes a directory's entries (a rename is durable only once its directory is). Platforms that cannot open
  * a directory for this (Windows) flush entries with the file, so there it does nothing.
  */
-export function syncDirectory(directory: string): void {
+function syncDirectory(directory: string): void {
   let fd: number;
   try {
     fd = openSync(directory, 'r');

@@ -51,7 +51,7 @@ type EventListener = (...args: unknown[]) => void;
  * listener, so a client that disconnects mid-body ended local mode. local mode's own servers catch their
  * errors themselves and never rely on this.
  */
-export function guardRequestListeners(server: Server): void {
+function guardRequestListeners(server: Server): void {
   const listeners = server.listeners('request') as RequestListener[];
   if (listeners.length === 0) return;
   server.removeAllListeners('request');

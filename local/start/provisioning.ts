@@ -56,7 +56,7 @@ export async function withPersonalize<T>(
  * A data location as the emulator reads it: `s3://bucket/key` stays (it names `<s3Dir>/bucket/key`); a local
  * file or directory is copied into local S3 (bucket `local-data`) so the import job reads it as from S3.
  */
-export function toLocalS3(location: string, s3Dir: string, dataset: string): string {
+function toLocalS3(location: string, s3Dir: string, dataset: string): string {
   if (location.startsWith('s3://')) return location;
   const source = isAbsolute(location) ? location : resolve(process.cwd(), location);
   if (!existsSync(source))

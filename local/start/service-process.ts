@@ -34,7 +34,7 @@ export type HostMessage =
     };
 
 /** A child process's own figures, for the benchmark. */
-export interface ProcessStats {
+interface ProcessStats {
   /** Resident memory, in MB (after a full garbage collection when asked for). */
   readonly rssMb: number;
   /** The longest event-loop stall since the last call, in ms. */

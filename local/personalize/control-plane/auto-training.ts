@@ -18,7 +18,7 @@ export const DAY_MS = 24 * 60 * 60 * 1000;
  * The number of days in a schedulingExpression (its form, `rate(N day[s])`, is a rule of the model, checked
  * with the request); the documentation allows 1 to 30.
  */
-export function schedulingDays(expression: string, field: string): number {
+function schedulingDays(expression: string, field: string): number {
   const days = Number(/^rate\((\d+) days?\)$/.exec(expression)?.[1]);
   if (!Number.isInteger(days) || days < 1 || days > 30) {
     throw invalidInput(

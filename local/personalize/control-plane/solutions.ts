@@ -136,7 +136,7 @@ export function updateSolution(ctx: EmulatorContext, body: RequestBody): unknown
 }
 
 /** The update reaches ACTIVE (or the emulator restarted while it was moving): the solution takes its settings. */
-export function applySolutionUpdate(
+function applySolutionUpdate(
   ctx: EmulatorContext,
   solution: SolutionRecord,
   update: SolutionUpdate,

@@ -9,7 +9,7 @@ import { requiredArn, type RequestBody } from '../validation';
 // (https://docs.aws.amazon.com/personalize/latest/dg/personalize-managing-tags.html).
 
 /** "Maximum number of tags per resource – 50". */
-export const MAX_TAGS_PER_RESOURCE = 50;
+const MAX_TAGS_PER_RESOURCE = 50;
 /** "Your tag keys and tag values can't start with aws:" (AWS applies those itself). */
 const RESERVED_PREFIX = 'aws:';
 
@@ -17,7 +17,7 @@ const RESERVED_PREFIX = 'aws:';
  * The tags of a request (`tags`, already of the model's shape), refusing keys and values that start with
  * `aws:`. A key given twice keeps its last value.
  */
-export function tagsOfRequest(body: RequestBody, field = 'tags'): Tag[] {
+function tagsOfRequest(body: RequestBody, field = 'tags'): Tag[] {
   const value = body[field];
   if (value === undefined || value === null) return [];
   const tags = value as Tag[];

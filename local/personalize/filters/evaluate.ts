@@ -201,7 +201,7 @@ function itemValues(data: FilterData, itemId: string, field: string): readonly s
  * A field's values of an item: GENRE is categorical (`Comedy|Drama` holds both), YEAR one value, any other field
  * as the item holds it (none when it has no value).
  */
-export function itemFieldValues(item: Item, field: string): readonly string[] {
+function itemFieldValues(item: Item, field: string): readonly string[] {
   switch (field) {
     case 'ITEM_ID':
       return [item.itemId];

@@ -20,9 +20,9 @@ import { invalidInput } from '../errors';
  * is refused here rather than accepted locally and refused at deploy time.
  */
 
-export type FilterAction = 'INCLUDE' | 'EXCLUDE';
-export type ConditionDataset = 'Interactions' | 'Items';
-export type Operator = 'IN' | 'NOT IN' | '=' | '<' | '<=' | '>' | '>=';
+type FilterAction = 'INCLUDE' | 'EXCLUDE';
+type ConditionDataset = 'Interactions' | 'Items';
+type Operator = 'IN' | 'NOT IN' | '=' | '<' | '<=' | '>' | '>=';
 
 export type Operand =
   /** Fixed values, as written: quoted strings or numbers. */
@@ -41,7 +41,7 @@ export interface Condition {
   readonly operand: Operand;
 }
 
-export interface UserCondition {
+interface UserCondition {
   readonly field: string;
   readonly operator: Operator;
   readonly operand: Operand;
@@ -292,7 +292,7 @@ export function parametersOf(filter: ParsedFilter): Set<string> {
 }
 
 /** The operands of an expression, its IF conditions included. */
-export function operandsOf(expression: Expression): Operand[] {
+function operandsOf(expression: Expression): Operand[] {
   return [
     ...expression.anyOf.flat().map((condition) => condition.operand),
     ...expression.ifCurrentUser.map((condition) => condition.operand),

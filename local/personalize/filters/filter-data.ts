@@ -7,14 +7,14 @@ import type { FilterData } from './evaluate';
  * adjustable quota): https://docs.aws.amazon.com/personalize/latest/dg/filter-expressions.html and
  * https://docs.aws.amazon.com/personalize/latest/dg/limits.html (Filters).
  */
-export const FILTER_INTERACTIONS_PER_EVENT_TYPE = 100;
+const FILTER_INTERACTIONS_PER_EVENT_TYPE = 100;
 
 /**
  * How many of a user's newest PutEvents events a filter reads: a bound on a request's cost. A user with more
  * live events than this keeps the newest; older ones of a rarer event type are then not seen (a type with
  * fewer than 100 among them loses its older ones).
  */
-export const FILTER_LIVE_EVENTS_READ = 2000;
+const FILTER_LIVE_EVENTS_READ = 2000;
 
 /** Imported interactions by user, built once per dataset's rows (the rows array is replaced on import). */
 const importedByUser = new WeakMap<readonly Interaction[], Map<string, Interaction[]>>();

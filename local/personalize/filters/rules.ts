@@ -13,9 +13,9 @@ import type { Condition, Expression, ParsedFilter } from './expression';
 /** [quotas] "Total number of filters per dataset group: 10". */
 export const MAX_FILTERS_PER_DATASET_GROUP = 10;
 /** [guidelines], [quotas] "The maximum number of distinct dataset fields for a filter ... is 5". */
-export const MAX_FIELDS_PER_FILTER = 5;
+const MAX_FIELDS_PER_FILTER = 5;
 /** [guidelines], [quotas] "The maximum number of distinct dataset fields across all filters in a dataset group is 10". */
-export const MAX_FIELDS_PER_DATASET_GROUP = 10;
+const MAX_FIELDS_PER_DATASET_GROUP = 10;
 
 const NUMERIC_TYPES = ['int', 'long', 'float', 'double'];
 

@@ -2,12 +2,12 @@ import { catalogueOf, fnv1a, interactionsByUser, NO_LIVE_CONTEXT, Pacer } from '
 import type { Interaction, RecipeName, SolutionMetrics, TrainedModel, TrainingData } from './types';
 
 /** Personalize holds out 10% of users, and for each of them the newest 10% of interactions. */
-export const TEST_USER_FRACTION = 0.1;
-export const HOLDOUT_FRACTION = 0.1;
+const TEST_USER_FRACTION = 0.1;
+const HOLDOUT_FRACTION = 0.1;
 /** The service evaluates the top 25 recommendations. */
-export const EVALUATION_DEPTH = 25;
+const EVALUATION_DEPTH = 25;
 
-export interface TestUser {
+interface TestUser {
   readonly userId: string;
   /** The oldest 90% of the user's interactions: trained on, as the user's profile. */
   readonly input: readonly Interaction[];
@@ -92,11 +92,7 @@ export function scoreRecommendations(lists: readonly RankedList[], catalogueSize
 }
 
 /** Hits over k, as the service computes it (a short list does not raise precision). */
-export function precisionAt(
-  recommended: readonly string[],
-  relevant: ReadonlySet<string>,
-  k: number,
-): number {
+function precisionAt(recommended: readonly string[], relevant: ReadonlySet<string>, k: number): number {
   return recommended.slice(0, k).filter((itemId) => relevant.has(itemId)).length / k;
 }
 

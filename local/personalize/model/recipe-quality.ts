@@ -10,7 +10,7 @@ import type { TrainedModel, TrainingData } from './types';
  * - Ranking: each test user's held-out items mixed with 40 items the user never interacted with (seeded), ranked
  *   for the user. Baseline: the same list in order of popularity (events in training).
  */
-export const RANKING_DISTRACTORS = 40;
+const RANKING_DISTRACTORS = 40;
 
 export interface RecipeQuality {
   /** Mean NDCG@10 over the test users. */
@@ -52,7 +52,7 @@ function holders(split: EvaluationSplit): Map<string, Set<string>> {
 }
 
 /** The items most often co-held with `query`, by count (ties: item id), without the query itself. */
-export function coOccurrenceTop(
+function coOccurrenceTop(
   query: string,
   byItem: ReadonlyMap<string, ReadonlySet<string>>,
   byUser: ReadonlyMap<string, readonly string[]>,

@@ -2,7 +2,7 @@ import { fmix32 } from '../hash';
 import type { Interaction, Item, ScoredItem, TrainingData } from './types';
 
 /** Gives the event loop a turn: training runs inside the emulator's server process. */
-export function yieldToEventLoop(): Promise<void> {
+function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 

@@ -13,7 +13,7 @@ import type {
  * The trend discovery frequency: the page offers 30 minutes, 1 hour, 3 hours and 1 day and names no default; the
  * emulator uses a day, the one that suits data recorded over weeks such as the sample's.
  */
-export const TREND_INTERVAL_SECONDS = 86_400;
+const TREND_INTERVAL_SECONDS = 86_400;
 
 export interface TrendingSnapshot {
   readonly recipe: 'aws-trending-now';

@@ -21,7 +21,7 @@ const CHUNK = 5_000;
  * copied, each string (user, item, event type) sent once, in the first chunk that has it, and referred to
  * by its number after.
  */
-export interface InteractionChunk {
+interface InteractionChunk {
   readonly type: 'interactions';
   /** The strings first seen in this chunk, numbered on from those of the chunks before. */
   readonly strings: string[];

@@ -17,7 +17,7 @@ function murmur32(value: string, seed: number): number {
 }
 
 /** A 64-bit fingerprint as two 32-bit halves, never both 0 (0, 0 marks an empty slot). */
-export function fingerprint(value: string): [number, number] {
+function fingerprint(value: string): [number, number] {
   const high = murmur32(value, 0x9747b28c);
   const low = murmur32(value, 0x5bd1e995);
   return high === 0 && low === 0 ? [0, 1] : [high, low];

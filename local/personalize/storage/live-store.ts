@@ -17,7 +17,7 @@ export const LIVE_LOG = 'live-data.jsonl';
 export const LIVE_SNAPSHOT = 'live-data.snapshot';
 
 /** The log is compacted into the snapshot once it is larger than this and than the snapshot. */
-export const DEFAULT_COMPACT_LOG_BYTES = 64 << 20;
+const DEFAULT_COMPACT_LOG_BYTES = 64 << 20;
 
 export interface LiveStoreOptions {
   /** Compact the log once it passes this size (and the snapshot's): 64 MiB by default. */

@@ -7,5 +7,4 @@
 export { COLLABORATIVE_SETTINGS } from './settings';
 export { CollaborativeModel } from './model';
 export { completeCollaborative, trainCollaborative } from './training';
-export { popularityHalfLifeFor, popularityReferenceTime } from './popularity-over-time';
 export type { CollaborativeSnapshot, PackedSnapshot } from './snapshot';

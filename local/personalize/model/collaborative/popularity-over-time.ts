@@ -84,7 +84,7 @@ async function halfLifeLikelihood(
  * The candidate half-life whose popularity, computed on the events before the newest tenth (by time), gives that
  * tenth the highest likelihood (counts smoothed by half an event per item). Ties go to the longer half-life.
  */
-export async function popularityHalfLifeFor(
+async function popularityHalfLifeFor(
   events: readonly Interaction[],
   index: ReadonlyMap<string, number>,
   pacer = new Pacer(),
@@ -134,7 +134,7 @@ export async function popularityHalfLifeFor(
  * On data without outliers that bound lies about at the newest event, which stays the reference; events after the
  * reference weigh as much as one at it. Events far older than the rest do not move it either: a high quantile.
  */
-export async function popularityReferenceTime(
+async function popularityReferenceTime(
   interactions: readonly Interaction[],
   pacer = new Pacer(),
 ): Promise<number> {
