@@ -30,7 +30,7 @@ export const DEFAULT_OPTIONS: GeneratorOptions = {
 };
 
 /** A user whose taste is pinned, so that walkthroughs can show recognisable recommendations. */
-export const SHOWCASE_USER = { userId: '429', taste: { Comedy: 0.7, Romance: 0.3 } } as const;
+const SHOWCASE_USER = { userId: '429', taste: { Comedy: 0.7, Romance: 0.3 } } as const;
 
 const GENRE_WEIGHTS: Readonly<Record<string, number>> = {
   Drama: 10,

@@ -24,7 +24,7 @@ import { ImportFailure, readDatasetCsv } from '../local/personalize/csv-import';
 import type { TrainingData } from '../local/personalize/model/types';
 
 /** u.item's genre flags, in the order of u.genre. The first, "unknown", is no genre. */
-export const MOVIELENS_GENRES = [
+const MOVIELENS_GENRES = [
   'unknown',
   'Action',
   'Adventure',

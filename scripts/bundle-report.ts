@@ -26,7 +26,7 @@ const PROJECT_ROOT = join(__dirname, '..');
 /** What NodejsFunction leaves to the runtime when `externalModules` is not given (Node.js 18 and later). */
 const RUNTIME_SDK = ['@aws-sdk/*'];
 
-export type FunctionKind = 'route' | 'consumer' | 'custom resource';
+type FunctionKind = 'route' | 'consumer' | 'custom resource';
 
 export interface FunctionEntry {
   /** File name under lambda/, without `.ts`. */
@@ -125,10 +125,7 @@ export interface InitTime {
  * evaluated, the SDK clients created), `runs` times; the medians. The bundle's directory has no
  * node_modules above it, so a module left external that the top level requires fails the measurement.
  */
-export function initTime(
-  file: string,
-  options: { sourceMaps: boolean; runs: number; nodePath?: string },
-): InitTime {
+function initTime(file: string, options: { sourceMaps: boolean; runs: number; nodePath?: string }): InitTime {
   const samples: [number, number][] = [];
   for (let run = 0; run < options.runs; run += 1) {
     const child = spawnSync(
@@ -227,7 +224,7 @@ export const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 export const formatInit = (init: InitTime) => `${init.wallMs.toFixed(0)} ms (CPU ${init.cpuMs.toFixed(0)})`;
 
 /** The report as Markdown table rows (with a header), one per function. */
-export function formatReport(figures: readonly BundleFigures[], runs: number): string[] {
+function formatReport(figures: readonly BundleFigures[], runs: number): string[] {
   const external = figures.some((figure) => figure.sdkExternal);
   const lines = [
     `| Function | bundle | source map | init (median of ${runs}) | init with --enable-source-maps |${external ? ' bundle, SDK external | init, SDK external |' : ''}`,

@@ -76,14 +76,14 @@ async function shapes(): Promise<void> {
  */
 const movieLens100kShaped = (seed: number): TrainingData =>
   movieLensLike({ seed, users: 943, items: 1682, medianEvents: 70 });
-export const TUNING_DATASETS: readonly [string, () => TrainingData][] = [
+const TUNING_DATASETS: readonly [string, () => TrainingData][] = [
   ['MovieLens-like, seed 1', () => movieLensLike()],
   ['MovieLens-100k-shaped, seed 101', () => movieLens100kShaped(101)],
   ['MovieLens-like, seed 202', () => movieLensLike({ seed: 202 })],
   ['MovieLens-like, 40 communities, seed 303', () => movieLensLike({ seed: 303, communities: 40 })],
   ['Sequential series, seed 3', () => sequential()],
 ];
-export const HELD_OUT_DATASETS: readonly [string, () => TrainingData][] = [
+const HELD_OUT_DATASETS: readonly [string, () => TrainingData][] = [
   ['MovieLens-100k-shaped, seed 4040', () => movieLens100kShaped(4040)],
   ['MovieLens-like, seed 5050', () => movieLensLike({ seed: 5050 })],
   ['MovieLens-like, 40 communities, seed 6060', () => movieLensLike({ seed: 6060, communities: 40 })],

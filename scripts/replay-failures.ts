@@ -47,7 +47,7 @@ import { errorMessage } from '../lambda/shared/service-errors';
 import { TrackingIdGuard } from '../lambda/shared/trackers';
 import { DATASET_GROUP_ARN_ENV } from '../lib/contract/function-environment';
 
-export const USAGE =
+const USAGE =
   'Usage: npm run replay-failures -- s3://<bucket>[/<prefix>] --dataset-group-arn <arn> [--tracking-id <id>] [--dry-run] [--keep]';
 
 export interface ReplayOptions {
@@ -69,7 +69,7 @@ export interface ReplayClients {
   readonly personalizeEvents: PersonalizeEventsClient;
 }
 
-export interface RecordProblem {
+interface RecordProblem {
   readonly sequenceNumber: string;
   readonly error: string;
 }

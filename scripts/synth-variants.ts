@@ -17,7 +17,7 @@ import { recipeArn, RECIPE_DEFINITIONS } from '../local/personalize/recipes';
 const ROOT = join(__dirname, '..');
 
 /** The variants CI synthesizes: the default, each context flag that adds resources, each recipe served. */
-export const VARIANTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+const VARIANTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   default: {},
   provision: { provision: 'true' },
   demoPage: { demoPage: 'true' },

@@ -11,7 +11,7 @@ const ROOT = join(__dirname, '..', '..');
 type Layer = 'contract' | 'stack' | 'functions' | 'local' | 'page' | 'bin' | 'scripts' | 'test' | 'data';
 
 /** The layer of a project path (`lib/contract/x.ts`, `lambda/shared/y`), by its folder. */
-export function layerOf(path: string): Layer | undefined {
+function layerOf(path: string): Layer | undefined {
   if (path.startsWith('lib/contract/')) return 'contract';
   if (path.startsWith('lib/demo-page/')) return 'page';
   if (path.startsWith('lib/')) return 'stack';
@@ -47,13 +47,13 @@ const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
   test: ['contract', 'stack', 'functions', 'local', 'page', 'bin', 'scripts', 'data'],
 };
 
-export interface Import {
+interface Import {
   readonly from: string;
   readonly to: string;
 }
 
 /** The imports that go against ALLOWED, as `from -> to`. */
-export function wrongDirections(imports: readonly Import[]): string[] {
+function wrongDirections(imports: readonly Import[]): string[] {
   return imports
     .filter(({ from, to }) => {
       const [a, b] = [layerOf(from), layerOf(to)];

@@ -27,7 +27,7 @@ function withoutCode(markdown: string): string {
 }
 
 /** Inline links and images `[text](target "title")`, and reference definitions `[label]: target`. */
-export function extractLinks(markdown: string): Link[] {
+function extractLinks(markdown: string): Link[] {
   const text = withoutCode(markdown);
   const links: Link[] = [];
   const lineOf = (index: number) => text.slice(0, index).split('\n').length;
@@ -41,7 +41,7 @@ export function extractLinks(markdown: string): Link[] {
 }
 
 /** GitHub's anchor for a heading's text: lower case, punctuation dropped, spaces to hyphens. */
-export function slug(heading: string): string {
+function slug(heading: string): string {
   return heading
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1') // a link's text only
     .replace(/<[^>]+>/g, '') // inline HTML
@@ -53,7 +53,7 @@ export function slug(heading: string): string {
 }
 
 /** Every anchor a Markdown file defines: its headings' (numbered -1, -2... when repeated) and `<a id>`s. */
-export function anchors(markdown: string): Set<string> {
+function anchors(markdown: string): Set<string> {
   const found = new Set<string>();
   const seen = new Map<string, number>();
   for (const match of withoutFences(markdown).matchAll(/^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$/gm)) {
@@ -70,7 +70,7 @@ export function anchors(markdown: string): Set<string> {
  * The broken relative links of one Markdown file, each as `file:line: target (why)`. `read` and `exists` are
  * the file system's, or a test's stand-ins.
  */
-export function brokenLinks(
+function brokenLinks(
   file: string,
   read: (path: string) => string = (path) => readFileSync(path, 'utf8'),
   exists: (path: string) => boolean = existsSync,

