@@ -1,50 +1,31 @@
-import { Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
-import { synthesize, type Synthesized } from './synth';
+import { STACK_NAME, synthesize, type TreeReport } from './synth';
 
-let synth: Synthesized;
-let violations: ReturnType<AwsSolutionsChecks['validateScope']>['violations'];
+// The pack bin/app.ts registers, run on the default app, and the acknowledgements in the stack's tree.
+let tree: TreeReport;
 beforeAll(() => {
-  synth = synthesize();
-  // The same pack bin/app.ts registers; validateScope runs it on the tree without the CLI.
-  violations = new AwsSolutionsChecks(synth.app, { verbose: true }).validateScope(synth.app).violations;
+  ({ tree } = synthesize());
 });
-
-function acknowledgements(root: IConstruct): Array<{ path: string; id: string; reason: string }> {
-  return root.node.findAll().flatMap((construct) =>
-    construct.node.metadata
-      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((entry) =>
-        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
-          path: construct.node.path,
-          id,
-          reason,
-        })),
-      ),
-  );
-}
 
 describe('cdk-nag AwsSolutions', () => {
   it('reports no unacknowledged error', () => {
-    const errors = violations.filter((v) => v.severity === 'error' && /^AwsSolutions-/.test(v.ruleName));
-    expect(
-      errors.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}`),
-    ).toEqual([]);
+    const errors = tree.violations.filter((v) => v.severity === 'error' && /^AwsSolutions-/.test(v.ruleName));
+    expect(errors.map((v) => `${v.ruleName} ${v.constructPaths.join(', ')}`)).toEqual([]);
   });
 
   it('reports no unacknowledged warning', () => {
-    const warnings = violations.filter((v) => v.severity === 'warning' && /^AwsSolutions-/.test(v.ruleName));
+    const warnings = tree.violations.filter(
+      (v) => v.severity === 'warning' && /^AwsSolutions-/.test(v.ruleName),
+    );
     expect(warnings.map((v) => v.ruleName)).toEqual([]);
   });
 
   it('acknowledges findings on constructs, never on the whole stack (except the CloudFormation lint of a module)', () => {
-    const onStack = acknowledgements(synth.stack).filter((a) => a.path === synth.stack.node.path);
+    const onStack = tree.acknowledgements.filter((a) => a.path === STACK_NAME);
     expect(onStack.map((a) => a.id)).toEqual(['CloudFormation-Validate::W7001']);
   });
 
   it('acknowledges wildcard findings one by one, never the whole IAM5 rule', () => {
-    const iam5 = acknowledgements(synth.stack).filter((a) => a.id.includes('AwsSolutions-IAM5'));
+    const iam5 = tree.acknowledgements.filter((a) => a.id.includes('AwsSolutions-IAM5'));
     expect(iam5.length).toBeGreaterThan(0);
     for (const acknowledgement of iam5) {
       expect(acknowledgement.id).toMatch(/AwsSolutions-IAM5\[(Action|Resource)::.+\]$/);
@@ -52,9 +33,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('never acknowledges a Personalize wildcard broader than a resource type of this account', () => {
-    const personalize = acknowledgements(synth.stack).filter((a) =>
-      /IAM5\[Resource::.*personalize/.test(a.id),
-    );
+    const personalize = tree.acknowledgements.filter((a) => /IAM5\[Resource::.*personalize/.test(a.id));
     for (const acknowledgement of personalize) {
       expect(acknowledgement.id).toMatch(
         /:personalize:<AWS::Region>:<AWS::AccountId>:(campaign|event-tracker)\/\*\]$/,
@@ -63,7 +42,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('acknowledges PutEvents on "*" only on the roles granted it, for that finding alone, saying why', () => {
-    const putEvents = acknowledgements(synth.stack).filter((a) => a.reason.includes('personalize:PutEvents'));
+    const putEvents = tree.acknowledgements.filter((a) => a.reason.includes('personalize:PutEvents'));
     expect(putEvents.map((a) => [a.path, a.id.replace(/^Annotation::/, '')]).sort()).toEqual(
       [
         ['NearRealTimeRecommendations/Api/PutEventsDirectFunction/Role', 'AwsSolutions-IAM5[Resource::*]'],
@@ -77,7 +56,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it("acknowledges the AWS managed policy only on API Gateway's CloudWatch role, the one AWS documents for it", () => {
-    const iam4 = acknowledgements(synth.stack).filter((a) => a.id.includes('AwsSolutions-IAM4'));
+    const iam4 = tree.acknowledgements.filter((a) => a.id.includes('AwsSolutions-IAM4'));
     const onRole = iam4.filter((a) => a.path === 'NearRealTimeRecommendations/Api/Api/CloudWatchRole');
     expect(onRole.map((a) => a.id.replace(/^Annotation::/, ''))).toEqual([
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
@@ -86,14 +65,14 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('explains execution logging without claiming the stack leaves the account role alone', () => {
-    const apig6 = acknowledgements(synth.stack).filter((a) => a.id.includes('AwsSolutions-APIG6'));
+    const apig6 = tree.acknowledgements.filter((a) => a.id.includes('AwsSolutions-APIG6'));
     expect(apig6).toHaveLength(1);
     expect(apig6[0]!.reason).not.toMatch(/does not change/);
     expect(apig6[0]!.reason).toMatch(/API-Gateway-Execution-Logs_/);
   });
 
   it('gives every acknowledgement a reason', () => {
-    for (const acknowledgement of acknowledgements(synth.stack)) {
+    for (const acknowledgement of tree.acknowledgements) {
       expect(acknowledgement.reason.length).toBeGreaterThan(40);
     }
   });

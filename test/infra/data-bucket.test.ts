@@ -141,7 +141,7 @@ describe("the stack's own data bucket", () => {
       (r) => r.Type === 'Custom::CDKBucketDeployment' && r.Condition,
     );
     expect(upload?.Properties).toMatchObject({ Prune: true, RetainOnDelete: false });
-    const asset = synth.stack.node.findAll().find((c) => c.node.path.endsWith('SampleData/Upload/Asset1'));
+    const asset = synth.tree.constructPaths.find((path) => path.endsWith('SampleData/Upload/Asset1'));
     expect(asset).toBeDefined();
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Synthesizes each of SHARED_VARIANTS once for a test run, into the directory given (test/infra/synth.ts reads
- * them): the template as JSON, or the error a refused variant throws. Natively, in one process, the construct
+ * them): the template as JSON (with its tree report when the variant asks for it), or the error a refused
+ * variant throws. Natively, in one process, the construct
  * modules load once for every variant. Each file appears whole (written aside, then renamed); `done` last.
  */
 import { renameSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,8 @@ function produce(directory: string): void {
   for (const options of SHARED_VARIANTS) {
     let variant: CachedVariant;
     try {
-      variant = { template: synthesizeHere(options).template.toJSON() };
+      const synth = synthesizeHere(options);
+      variant = { template: synth.template.toJSON(), ...(options.tree ? { tree: synth.tree } : {}) };
     } catch (error) {
       variant = { error: error instanceof Error ? error.message : String(error) };
     }

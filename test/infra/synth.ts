@@ -7,7 +7,9 @@
  * (synth-cache-producer.ts) into the run's cache directory (jest's globalSetup, test/synth-cache-setup.ts),
  * and a test reads its template from there; `app` and `stack` (cdk-nag, construct paths) are synthesized in the
  * test's own process only when it reads them. Without the cache directory (another runner), or for any other
- * variant, everything is synthesized in the test's process.
+ * variant, everything is synthesized in the test's process. The producer also runs cdk-nag's AwsSolutions pack
+ * on the variants whose tree the tests check (`tree: true`) and keeps what they read of it (`Synthesized.tree`),
+ * so those tests need no construct tree of their own either.
  * Bundling the functions is the slow part of a synth: only the test that checks the bundles asks for it.
  */
 import { spawn } from 'node:child_process';
@@ -16,6 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { RECIPES, recipeArnOf } from '../../lib/contract/recipes';
 import type { RecommendationsStack, RecommendationsStackProps } from '../../lib/recommendations-stack';
 import { SYNTH_CACHE_VARIABLE } from '../synth-cache-setup';
 
@@ -37,21 +40,50 @@ export interface Synthesized {
   readonly app: App;
   readonly stack: RecommendationsStack;
   readonly template: Template;
+  /** cdk-nag's findings on the app and the stack's construct tree, as data. */
+  readonly tree: TreeReport;
+}
+
+/** What the tests read of a synthesized app's construct tree. */
+export interface TreeReport {
+  /**
+   * The violations cdk-nag's AwsSolutions pack reports on the app (the pack lib/app.ts registers, run by
+   * validateScope as the CLI runs it): each rule with its severity and the construct paths of its resources.
+   */
+  readonly violations: ReadonlyArray<{
+    readonly ruleName: string;
+    readonly severity?: string;
+    readonly constructPaths: readonly string[];
+  }>;
+  /** Every acknowledged finding in the stack's tree: the construct's path, the rule id, the reason. */
+  readonly acknowledgements: ReadonlyArray<{
+    readonly path: string;
+    readonly id: string;
+    readonly reason: string;
+  }>;
+  /** The path of every construct in the stack's tree. */
+  readonly constructPaths: readonly string[];
+}
+
+/** A variant synthesized once per run; `tree`: its TreeReport too (cdk-nag's run costs a second or two). */
+export interface SharedVariant extends SynthOptions {
+  readonly tree?: boolean;
 }
 
 const popularityCount = 'arn:aws:personalize:::recipe/aws-popularity-count';
 /**
- * The variants the infra tests read, synthesized once per run (a variant that fails is kept as its error). The
- * default first: most files read it.
+ * The variants the infra tests read, synthesized once per run (a variant that fails is kept as its error), in
+ * the order the longest-first sequencer starts the files that read them: the default first (most files read it).
  */
-export const SHARED_VARIANTS: readonly SynthOptions[] = [
-  {},
-  { context: { provision: 'true' } },
-  { context: { provision: 'true', demoPage: 'true' } },
+export const SHARED_VARIANTS: readonly SharedVariant[] = [
+  { tree: true },
   { context: { usersDataset: 'true' } },
-  { context: { usersDataset: 'true', retirableItems: 'true' } },
-  { context: { demoPage: 'true' } },
-  { props: { recipeArn: popularityCount } },
+  { context: { usersDataset: 'true', retirableItems: 'true' }, tree: true },
+  { context: { demoPage: 'true' }, tree: true },
+  // Each recipe as `-c recipeArn=` gives it: those served with their tree, those refused as their error.
+  ...RECIPES.map(({ name, refused }) => ({ props: { recipeArn: recipeArnOf(name) }, tree: !refused })),
+  { context: { provision: 'true' }, tree: true },
+  { context: { provision: 'true', demoPage: 'true' } },
   { context: { provision: 'true' }, props: { recipeArn: popularityCount } },
   { context: { apiGatewayCloudWatchRole: 'false' } },
   { context: { batchingWindowSeconds: '0' } },
@@ -91,21 +123,64 @@ export function synthesizeHere(options: SynthOptions = {}): Synthesized {
     },
   });
   const stack = new lib.RecommendationsStack(app, STACK_NAME, options.props);
-  return { app, stack, template: Template.fromStack(stack) };
+  const template = Template.fromStack(stack);
+  let tree: TreeReport | undefined;
+  return {
+    app,
+    stack,
+    template,
+    get tree() {
+      return (tree ??= treeReportOf(app, stack));
+    },
+  };
+}
+
+/** cdk-nag's AwsSolutions pack run on the app, and the stack's acknowledgements and construct paths. */
+function treeReportOf(app: App, stack: RecommendationsStack): TreeReport {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Validations } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { AwsSolutionsChecks } = require('cdk-nag') as typeof import('cdk-nag');
+  // The same pack lib/app.ts registers; validateScope runs it on the tree without the CLI.
+  const { violations } = new AwsSolutionsChecks(app, { verbose: true }).validateScope(app);
+  const constructs = stack.node.findAll();
+  return {
+    violations: violations.map(({ ruleName, severity, violatingResources }) => ({
+      ruleName,
+      ...(severity === undefined ? {} : { severity }),
+      constructPaths: violatingResources.map((resource) => resource.constructPath ?? ''),
+    })),
+    acknowledgements: constructs.flatMap((construct) =>
+      construct.node.metadata
+        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) =>
+          Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+            path: construct.node.path,
+            id,
+            reason,
+          })),
+        ),
+    ),
+    constructPaths: constructs.map((construct) => construct.node.path),
+  };
 }
 
 export function synthesize(options: SynthOptions = {}): Synthesized {
-  const cached = options.bundle ? undefined : cachedTemplate(options);
+  const cached = options.bundle ? undefined : cachedVariant(options);
   if (cached === undefined) return synthesizeHere(options);
   let here: Synthesized | undefined;
   const live = () => (here ??= synthesizeHere(options));
+  const template = Template.fromJSON(cached.template);
   return {
-    template: cached,
+    template,
     get app() {
       return live().app;
     },
     get stack() {
       return live().stack;
+    },
+    get tree() {
+      return cached.tree ?? live().tree;
     },
   };
 }
@@ -119,7 +194,7 @@ export function cacheFileOf(directory: string, options: SynthOptions): string {
 }
 
 /** What the producer writes per variant. */
-export type CachedVariant = { template: Record<string, unknown> } | { error: string };
+export type CachedVariant = { template: Record<string, unknown>; tree?: TreeReport } | { error: string };
 
 const shared = (options: SynthOptions) =>
   SHARED_VARIANTS.some((variant) => cacheFileOf('', variant) === cacheFileOf('', options));
@@ -127,10 +202,13 @@ const shared = (options: SynthOptions) =>
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /**
- * The variant's template from the run's cache (throwing its error as the synthesis did), waiting for the
- * producer, which the first file to ask starts; undefined when there is no cache or it cannot serve.
+ * The variant's template (and tree report) from the run's cache (throwing its error as the synthesis did),
+ * waiting for the producer, which the first file to ask starts; undefined when there is no cache or it cannot
+ * serve.
  */
-function cachedTemplate(options: SynthOptions): Template | undefined {
+function cachedVariant(
+  options: SynthOptions,
+): { template: Record<string, unknown>; tree?: TreeReport } | undefined {
   const directory = process.env[SYNTH_CACHE_VARIABLE];
   if (!directory || !fs.existsSync(directory) || !shared(options)) return undefined;
   const producer = startProducerOnce(directory);
@@ -144,7 +222,7 @@ function cachedTemplate(options: SynthOptions): Template | undefined {
   }
   const variant = JSON.parse(fs.readFileSync(file, 'utf8')) as CachedVariant;
   if ('error' in variant) throw new Error(variant.error);
-  return Template.fromJSON(variant.template);
+  return variant;
 }
 
 /** Starts the producer unless another test file did (the lock file holds its pid); returns that pid. */
