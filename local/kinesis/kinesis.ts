@@ -14,6 +14,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { isServiceError } from '../../lambda/shared/service-errors';
 import { listenOn } from '../shared/listen';
+import { cacheStreamDescriptions } from './stream-descriptions';
 
 // kinesalite ships no types; this is the part of its API local mode uses.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -42,6 +43,7 @@ export interface LocalKinesis {
 
 export async function startKinesis(options: LocalKinesisOptions): Promise<LocalKinesis> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  cacheStreamDescriptions();
   // Stream creation is near instant locally: nothing waits 500 ms for CREATING to become ACTIVE.
   const server = kinesalite({
     path: options.dataDir,
