@@ -39,6 +39,9 @@ function archiveKeyPrefix(at: Date): string {
   return `events/${at.getUTCFullYear()}/${pad(at.getUTCMonth() + 1)}/${pad(at.getUTCDate())}/`;
 }
 
+/** Records a read asks for. */
+const ARCHIVE_READ_LIMIT = 1000;
+
 export class StreamArchive {
   private readonly pause = new Pause();
   private readonly loops: Promise<void>[] = [];
@@ -106,7 +109,7 @@ export class StreamArchive {
         reader = this.readerFromCheckpoint(shardId);
       }
       try {
-        const records = await reader.read(1000);
+        const records = await reader.read(ARCHIVE_READ_LIMIT);
         if (records.length > 0 && buffer.length === 0) bufferStartedAt = Date.now();
         for (const record of records) {
           buffer.push(record);
@@ -114,7 +117,10 @@ export class StreamArchive {
         }
         if (bytes >= maxBytes || (buffer.length > 0 && Date.now() - bufferStartedAt >= intervalMs)) flush();
         if (reader.isEnded) break;
-        if (records.length === 0) await this.pause.sleep(this.options.pollIntervalMs ?? 200);
+        // At once again only after a full read (more may be waiting): a shard serves at most 5 reads a second
+        // to all its readers (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_GetRecords.html),
+        // and reading back to back under load cost Kinesis a GetRecords call for every few records put.
+        if (records.length < ARCHIVE_READ_LIMIT) await this.pause.sleep(this.options.pollIntervalMs ?? 200);
       } catch (error) {
         this.log(`archive: ${shardId}: ${String(error)}`);
         if (isStreamGone(error)) await this.recheckStream();

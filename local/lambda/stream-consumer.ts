@@ -140,7 +140,13 @@ export class StreamConsumer {
     let buffer: _Record[] = [];
     let bufferStartedAt = 0;
     while (!this.stopping) {
-      let readAny = false;
+      // Read again at once only after a read that got all it asked for (more may be waiting); otherwise the
+      // next read waits for the poll interval, as Lambda polls a shard at a base rate (once a second on AWS,
+      // https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html; a shard serves at most 5 reads a second,
+      // https://docs.aws.amazon.com/kinesis/latest/APIReference/API_GetRecords.html) rather than back to back:
+      // under load a read every few milliseconds returned a record or two each and cost Kinesis a GetRecords
+      // call for every two or three records put.
+      let readAll = false;
       if (this.options.checkpoints.generation !== generation) {
         // The stream was created again: what the buffer holds is of the old stream; read from the checkpoint.
         generation = this.options.checkpoints.generation;
@@ -150,14 +156,15 @@ export class StreamConsumer {
       }
       try {
         if (buffer.length < batchSize && !reader.isEnded) {
-          const records = await reader.read(batchSize - buffer.length);
+          const asked = batchSize - buffer.length;
+          const records = await reader.read(asked);
+          readAll = records.length === asked;
           if (records.length > 0) {
             // The window runs from the first record's arrival in the stream, not from when it was polled.
             if (buffer.length === 0)
               bufferStartedAt = records[0]?.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
             buffer = buffer.concat(records);
             this.counts.pendingRecords += records.length;
-            readAny = true;
           }
         }
         // As Lambda: invoke when the batch is full or the batching window has passed since its first record.
@@ -190,7 +197,7 @@ export class StreamConsumer {
           continue;
         }
         if (reader.isEnded && buffer.length === 0) return;
-        if (!readAny) {
+        if (!readAll) {
           await this.pause.sleep(
             buffer.length > 0 ? Math.max(1, Math.min(pollIntervalMs, windowMs - waited)) : pollIntervalMs,
           );
