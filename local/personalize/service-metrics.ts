@@ -7,7 +7,7 @@
 
 /** The namespace and metric names, as Personalize publishes them. */
 const PERSONALIZE_NAMESPACE = 'AWS/Personalize';
-const PUT_EVENTS_REQUESTS = 'PutEventsRequests';
+export const PUT_EVENTS_REQUESTS = 'PutEventsRequests';
 
 export interface ServiceDataPoint {
   readonly namespace: string;
