@@ -15,7 +15,7 @@
  *   same run, each with local mode's CPU time per request; one watch through POST /data until the item is gone
  *   from the user's unwatched list, p50 / p99;
  * - the event path: POST /data until the user's recommendations change, p50 / p99;
- * - PutEvents calls per event: what the consumer sent the emulator (its call recorder) for the events that
+ * - PutEvents calls per event: what the consumer sent the emulator (its PutEventsRequests data points) for the events that
  *   POST /data accepted under load;
  * - training time per recipe the emulator supports, on the sample data;
  * - each function's bundle and source map (scripts/bundle-report.ts), with its module init time (median of
