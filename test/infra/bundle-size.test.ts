@@ -18,7 +18,7 @@ import {
   functionEntries,
 } from '../../scripts/bundle-report';
 import { Template } from 'aws-cdk-lib/assertions';
-import { BUNDLED_CONTEXT, reusableBundledSynth } from './bundled-synth';
+import { BUNDLED_CONTEXT, bundledSynthEnded, reusableBundledSynth } from './bundled-synth';
 import { STACK_NAME, synthesize, type Resource } from './synth';
 
 /**
@@ -43,7 +43,9 @@ beforeAll(async () => {
   for (const bundle of await Promise.all(entries.map(({ entry }) => buildBundle(entry, outdir))))
     bundles.set(bundle.entry, bundle);
   // With the Users dataset (context usersDataset): every function the stack can have. `.ci/run`'s `cdk synth`
-  // has bundled them already when its key matches the sources (bundled-synth.ts); otherwise bundled here.
+  // (under way beside the run, or done) has bundled them when its key matches the sources (bundled-synth.ts);
+  // otherwise bundled here.
+  await bundledSynthEnded(180_000);
   const reused = reusableBundledSynth();
   if (reused) {
     const template = readFileSync(join(reused, `${STACK_NAME}.template.json`), 'utf8');
@@ -52,7 +54,7 @@ beforeAll(async () => {
     const here = synthesize({ bundle: true, context: { ...BUNDLED_CONTEXT } });
     synth = { outdir: here.app.outdir, template: here.template };
   }
-});
+}, 360_000); // up to 3 minutes waiting for `.ci/run`'s synthesis, then maybe a bundling of its own
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 

@@ -46,6 +46,33 @@ function bundledSynthKey(): string {
   return hash.digest('hex');
 }
 
+/**
+ * The environment variable by which `.ci/run` names the process of its bundled synthesis when it starts `npm test`
+ * beside it; the bundle test waits for that process before it looks for the key.
+ */
+const SYNTH_PROCESS_VARIABLE = 'NRT_BUNDLED_SYNTH_PID';
+
+/**
+ * Resolves once `.ci/run`'s bundled synthesis, if one is under way beside this run, has ended (or `boundMs` has
+ * passed: then the caller finds no key and bundles for itself).
+ */
+export async function bundledSynthEnded(boundMs: number): Promise<void> {
+  const pid = Number(process.env[SYNTH_PROCESS_VARIABLE]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const deadline = Date.now() + boundMs;
+  while (running(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
 /** The directory of `.ci/run`'s bundled synthesis when its key is that of the sources now, else undefined. */
 export function reusableBundledSynth(): string | undefined {
   if (!existsSync(BUNDLED_KEY_FILE)) return undefined;
