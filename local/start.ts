@@ -13,6 +13,7 @@ import { errorMessage } from '../lambda/shared/service-errors';
 import { banner, localState } from './start/banner';
 import { parseArguments } from './start/command-line';
 import { startLocalMode, type LocalMode } from './start/local-mode';
+import { invocationWorkersSetting } from './start/options';
 import { abortOnSignals, exitOnUnexpectedErrors, stopOnSignals } from './start/shutdown';
 
 export { replayFailuresCommand } from './start/banner';
@@ -29,8 +30,14 @@ async function main(): Promise<void> {
   const stopStarting = abortOnSignals(startUp);
   let local: LocalMode;
   try {
-    // The emulator and Kinesis in processes of their own: the gateway and handlers keep a core to themselves.
-    local = await startLocalMode({ ...options, separateProcesses: true, signal: startUp.signal });
+    // The emulator and Kinesis in processes of their own, the handlers on worker threads: the gateway's thread
+    // keeps its HTTP work.
+    local = await startLocalMode({
+      ...options,
+      separateProcesses: true,
+      invocationWorkers: invocationWorkersSetting(),
+      signal: startUp.signal,
+    });
   } catch (error) {
     if (!startUp.signal.aborted) throw error;
     console.log(

@@ -8,9 +8,13 @@ export function createLambdaContext(options: {
   readonly accountId?: string;
   readonly timeoutMs?: number;
   readonly memoryLimitInMB?: number;
+  /** The invocation's id, when the context is rebuilt for it elsewhere (an invocation worker). @default a new one */
+  readonly requestId?: string;
+  /** When the invocation times out, in epoch ms (wins over `timeoutMs`). @default now + timeoutMs */
+  readonly deadline?: number;
 }): Context {
-  const requestId = randomUUID();
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  const requestId = options.requestId ?? randomUUID();
+  const deadline = options.deadline ?? Date.now() + (options.timeoutMs ?? 30_000);
   const accountId = options.accountId ?? '000000000000';
   const unsupported = () => {
     throw new Error('Callback-style completion is not supported: handlers are async');

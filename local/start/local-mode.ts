@@ -31,7 +31,7 @@ import {
   type StackOutputs,
 } from './outputs';
 import { provision, withPersonalize } from './provisioning';
-import { startServices, type ServiceProcesses } from './services';
+import { setHandlerEnvironment, startServices, type ServiceProcesses } from './services';
 import { Stops } from './shutdown';
 import { startStreamReaders } from './stream-readers';
 import type { MetricStore } from '../cloudwatch/metric-store';
@@ -96,7 +96,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     const model = await provision(config, options, services.personalize.endpoint);
     step();
     // The dataset group as predicted, the solution and datasets as provisioned; restored on close.
-    Object.assign(process.env, stackValueEnvironment(model));
+    setHandlerEnvironment(services, stackValueEnvironment(model));
     const readers = await startStreamReaders(config, options, services, stops);
     step();
     // What an earlier --provision wrote stays in the file for as long as the state holds it.

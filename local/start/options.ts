@@ -82,6 +82,12 @@ export interface LocalModeOptions {
    * emulator in this process can (injectFaults, calls): what tests use. @default false
    */
   readonly separateProcesses?: boolean;
+  /**
+   * Worker threads the handlers run on (local/lambda/invocation-pool.ts), as Lambda runs invocations in
+   * execution environments of their own, leaving the gateway's thread its HTTP work; 0 runs them in this thread
+   * (a debugger's breakpoints in lambda/ then hit). npm start takes INVOCATION_WORKERS. @default 0
+   */
+  readonly invocationWorkers?: number;
   /** Wipe the state directory first. */
   readonly reset?: boolean;
   /**
@@ -115,6 +121,19 @@ export interface LocalModeConfig {
   readonly failedRecordsBucketName: string;
   /** The dataset group's ARN as Personalize forms it (known before it exists, for the handlers). */
   readonly datasetGroupArn: string;
+}
+
+/** The invocation workers npm start runs the handlers on when INVOCATION_WORKERS is not set. */
+const DEFAULT_INVOCATION_WORKERS = 1;
+
+/** npm start's invocation workers: INVOCATION_WORKERS (0 runs the handlers in the gateway's thread), else the default. */
+export function invocationWorkersSetting(value = process.env.INVOCATION_WORKERS): number {
+  if (value === undefined || value === '') return DEFAULT_INVOCATION_WORKERS;
+  const workers = Number(value);
+  if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
+    throw new Error(`INVOCATION_WORKERS must be a whole number from 0 to 64, got "${value}"`);
+  }
+  return workers;
 }
 
 export function resolveStateDir(options: LocalModeOptions): string {

@@ -17,6 +17,7 @@ import { MetricStore } from '../cloudwatch/metric-store';
 import { metricsPageSite } from '../cloudwatch/metrics-page';
 import { createKinesisClient, ensureStream, startKinesis } from '../kinesis/kinesis';
 import { FailedRecordsBucket } from '../lambda/failed-records';
+import { InvocationPool } from '../lambda/invocation-pool';
 import {
   startPersonalizeEmulator,
   type PersonalizeEmulator,
@@ -45,6 +46,8 @@ export interface Services {
   readonly metrics: MetricStore;
   /** The child processes' own figures, when the services run in processes of their own (else empty). */
   readonly processes: ServiceProcesses;
+  /** The invocation workers the handlers run on, when `invocationWorkers` is above 0 (else in this thread). */
+  readonly invocations?: InvocationPool;
 }
 
 /** What runs in child processes, by service, when `separateProcesses` is on. */
@@ -78,6 +81,16 @@ export async function startServices(
   // turn them into metrics, instead of the terminal.
   const metrics = new MetricStore((since) => personalize.serviceMetrics.since(since));
   stops.push(tapEmfLines(join(config.stateDir, 'metrics', 'emf.log'), (line) => metrics.addEmfLine(line)));
+  // Started with the handlers' environment set; stopped after the gateway, before the tap (which takes the
+  // lines the workers hand back).
+  const invocations = options.invocationWorkers
+    ? new InvocationPool({
+        size: options.invocationWorkers,
+        handlersDir: join(PROJECT_ROOT, 'lambda'),
+        log: config.log,
+      })
+    : undefined;
+  if (invocations) stops.push(() => invocations.close());
   // The gateway listens before provisioning, so a port already in use is reported at once.
   const gateway = await startGateway({
     port: config.port,
@@ -85,7 +98,10 @@ export async function startServices(
     streamName: config.streamName,
     kinesis: kinesis.client,
     region: config.region,
-    loadHandler: (name) => loadHandler<ProxyHandler>(name),
+    loadHandler: (name) =>
+      invocations
+        ? Promise.resolve(invocations.handler<ProxyHandler>(name))
+        : loadHandler<ProxyHandler>(name),
     functionName: (handler) => `${config.stackName}-${handler}`,
     portVariable: 'PORT',
     log: config.log,
@@ -93,7 +109,16 @@ export async function startServices(
     sites: [metricsPageSite(metrics)],
   });
   stops.push(() => gateway.close());
-  return { personalize, kinesis, s3, failedRecords, gateway, metrics, processes };
+  return {
+    personalize,
+    kinesis,
+    s3,
+    failedRecords,
+    gateway,
+    metrics,
+    processes,
+    ...(invocations ? { invocations } : {}),
+  };
 }
 
 function recording(options: LocalModeOptions): { recordCalls: boolean } {
@@ -259,15 +284,26 @@ export async function loadHandler<T>(name: string): Promise<T> {
   return module.handler;
 }
 
+/**
+ * Sets variables of the handlers' environment once local mode is running (the stack values, once provisioned):
+ * in this process and on the invocation workers; undefined removes one.
+ */
+export function setHandlerEnvironment(services: Services, values: Record<string, string | undefined>): void {
+  applyEnvironment(values);
+  services.invocations?.setEnvironment(values);
+}
+
 /** Sets variables (undefined removes one) and returns what restores the previous values. */
 function setEnvironment(values: Record<string, string | undefined>): () => void {
   const previous = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
-  const apply = (entries: Record<string, string | undefined>) => {
-    for (const [name, value] of Object.entries(entries)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
-  apply(values);
-  return () => apply(previous);
+  applyEnvironment(values);
+  return () => applyEnvironment(previous);
+}
+
+function applyEnvironment(values: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(values)) {
+    // `process.env[name] = undefined` would set the text "undefined".
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
 }

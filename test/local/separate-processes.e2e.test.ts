@@ -1,15 +1,23 @@
 /**
  * Local mode as npm start runs it: the Personalize emulator and Kinesis each in a child process of their own,
- * the gateway and the handlers in local mode's, calling them over HTTP with the real SDK clients. The
- * children are stopped with local mode, and die with it when it is killed.
+ * the gateway in local mode's and the handlers on its invocation workers, calling them over HTTP with the real
+ * SDK clients. The children are stopped with local mode, and die with it when it is killed.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
+import { InvocationPool } from '../../local/lambda/invocation-pool';
 import { processInfo } from '../../local/shared/state-lock';
 import { startLocalMode } from '../../local/start';
-import { callApi, createActiveEventTracker, temporaryDirectory, untilActive, waitFor } from './helpers';
+import {
+  callApi,
+  createActiveEventTracker,
+  stackStatus,
+  temporaryDirectory,
+  untilActive,
+  waitFor,
+} from './helpers';
 
 jest.setTimeout(240_000);
 
@@ -28,8 +36,9 @@ const childPids = (pid: number): number[] =>
     .map(Number);
 
 describe('local mode with the emulator and Kinesis in processes of their own', () => {
-  it('trains (on a worker thread of the emulator process), serves and takes events through them, and stops them on close', async () => {
+  it('trains (on a worker thread of the emulator process), serves (the handlers on an invocation worker) and takes events through them, and stops them on close', async () => {
     const state = temporaryDirectory('local-mode-split');
+    const invocations = jest.spyOn(InvocationPool.prototype, 'invoke');
     try {
       const local = await startLocalMode({
         port: 0,
@@ -37,6 +46,7 @@ describe('local mode with the emulator and Kinesis in processes of their own', (
         personalizeTransitionMs: 20,
         log: () => undefined,
         separateProcesses: true,
+        invocationWorkers: 1,
       });
       const pids = [local.processes.personalize?.pid, local.processes.kinesis?.pid];
       try {
@@ -65,6 +75,21 @@ describe('local mode with the emulator and Kinesis in processes of their own', (
         );
         expect(recommendations.status).toBe(200);
         expect((recommendations.body as { itemList: unknown[] }).itemList).toHaveLength(5);
+        // Run on the worker, with the stack values set once provisioned (GET /status reads the solution's
+        // ARN from them); the metrics written there counted on the metrics page.
+        const status = await stackStatus(local.url, local.apiKey);
+        expect(status.solutionVersions.map((version) => version.solutionVersionArn)).toEqual([
+          solutionVersionArn,
+        ]);
+        expect(invocations.mock.calls.map(([module]) => module.replace(/.*\//, ''))).toEqual(
+          expect.arrayContaining([
+            'createSolutionVersion',
+            'createCampaign',
+            'getRecommendations',
+            'getStatus',
+          ]),
+        );
+        expect(local.metrics.summary().recommendationLatency.requests).toBe(1);
 
         // An event through the stream (Kinesis's process) to the emulator's: its count reaches the metrics page.
         const { trackingId } = await createActiveEventTracker(local, 'split');
@@ -92,6 +117,7 @@ describe('local mode with the emulator and Kinesis in processes of their own', (
       }
       expect(pids.some((pid) => pid !== undefined && running(pid))).toBe(false);
     } finally {
+      invocations.mockRestore();
       state.remove();
     }
   });
