@@ -30,7 +30,10 @@
  * process, which a busy machine changes far less than the rates.
  *
  *   npm run benchmark -- [--quick] [--connections 10] [--seconds 10] [--live-events 1000000] [--event-samples 40]
- *     [--one-process]
+ *     [--one-process] [--invocation-workers N]
+ *
+ * The handlers run on npm start's invocation workers (INVOCATION_WORKERS, default 1); `--invocation-workers 0`
+ * runs them in the gateway's thread, for a before/after.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -49,6 +52,7 @@ import { RECIPES, train } from '../local/personalize/model';
 import { PUT_EVENTS_REQUESTS } from '../local/personalize/service-metrics';
 import { readSampleData } from '../local/personalize/model/sampleData';
 import { startLocalMode, type LocalMode } from '../local/start';
+import { invocationWorkersSetting } from '../local/start/options';
 import { buildBundle, bundleReport, formatInit, functionEntries, kib } from './bundle-report';
 
 const PROJECT_ROOT = join(__dirname, '..');
@@ -64,6 +68,8 @@ interface Options {
   readonly eventSamples: number;
   /** Everything in one process, as before the emulator and Kinesis had their own: for a before/after. */
   readonly oneProcess: boolean;
+  /** The invocation workers the handlers run on (0: the gateway's thread). */
+  readonly invocationWorkers: number;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -76,6 +82,7 @@ function parseOptions(argv: readonly string[]): Options {
       'live-events': { type: 'string' },
       'event-samples': { type: 'string' },
       'one-process': { type: 'boolean', default: false },
+      'invocation-workers': { type: 'string' },
     },
   });
   const quick = values.quick;
@@ -93,6 +100,7 @@ function parseOptions(argv: readonly string[]): Options {
     liveEvents: number('live-events', quick ? 20_000 : 1_000_000),
     eventSamples: number('event-samples', quick ? 5 : 40),
     oneProcess: values['one-process'],
+    invocationWorkers: invocationWorkersSetting(values['invocation-workers']),
   };
 }
 
@@ -550,6 +558,7 @@ async function main(): Promise<void> {
     stateDir,
     log: () => undefined,
     separateProcesses: !options.oneProcess,
+    invocationWorkers: options.invocationWorkers,
   });
   const startup = performance.now() - started;
   serviceProcesses.push(
@@ -810,6 +819,7 @@ async function zeroWindowRow(
     stateDir,
     log: () => undefined,
     separateProcesses: !options.oneProcess,
+    invocationWorkers: options.invocationWorkers,
     eventSourceSettings: { maxBatchingWindowSeconds: 0 },
   });
   try {
@@ -1182,7 +1192,7 @@ function printTable(report: Report, options: Options, startup: number, machine: 
   console.log('');
   // The targets beside the ceiling, the machine and its load, so the table stands on its own when pasted.
   console.log(
-    `${machine}; after: ${loadAverage()}. ${options.oneProcess ? 'Everything in one process (--one-process)' : 'The emulator and Kinesis in processes of their own, as npm start runs them'}; the ceiling (a bare Node HTTP server, the same load generator) at ${ceilingRate.toFixed(0)} requests/s in this run.`,
+    `${machine}; after: ${loadAverage()}. ${options.oneProcess ? 'Everything in one process (--one-process)' : 'The emulator and Kinesis in processes of their own, as npm start runs them'}; the handlers ${options.invocationWorkers === 0 ? "in the gateway's thread" : `on ${options.invocationWorkers} invocation worker${options.invocationWorkers === 1 ? '' : 's'}`}; the ceiling (a bare Node HTTP server, the same load generator) at ${ceilingRate.toFixed(0)} requests/s in this run.`,
   );
   console.log('');
   console.log('| Figure | Measured | Target | Met |');
