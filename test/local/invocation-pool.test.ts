@@ -12,6 +12,7 @@ import { tapEmfLines } from '../../local/cloudwatch/emf-tap';
 import { createKinesisClient } from '../../local/kinesis/kinesis';
 import { HandlerError, InvocationPool } from '../../local/lambda/invocation-pool';
 import { createLambdaContext } from '../../local/lambda/lambda-context';
+import { invocationWorkersSetting } from '../../local/start/options';
 import { callApi, temporaryDirectory } from './helpers';
 
 const HANDLERS = join(__dirname, 'fixtures', 'invocation-handlers');
@@ -269,5 +270,19 @@ describe('the gateway with its handlers on invocation workers', () => {
     const after = await call(gateway, 'echo');
     expect(after.status).toBe(200);
     expect((after.body as Answer).threadId).not.toBe(before.threadId);
+  });
+});
+
+describe("npm start's INVOCATION_WORKERS", () => {
+  it("defaults to one worker, takes 0 (the gateway's thread) and more, and refuses anything else naming the variable", () => {
+    expect(invocationWorkersSetting(undefined)).toBe(1);
+    expect(invocationWorkersSetting('')).toBe(1);
+    expect(invocationWorkersSetting('0')).toBe(0);
+    expect(invocationWorkersSetting('2')).toBe(2);
+    for (const bad of ['two', '-1', '1.5', '65']) {
+      expect(() => invocationWorkersSetting(bad)).toThrow(
+        `INVOCATION_WORKERS must be a whole number from 0 to 64, got "${bad}"`,
+      );
+    }
   });
 });
