@@ -32,8 +32,8 @@
  *   npm run benchmark -- [--quick] [--connections 10] [--seconds 10] [--live-events 1000000] [--event-samples 40]
  *     [--one-process] [--invocation-workers N]
  *
- * The handlers run on npm start's invocation workers (INVOCATION_WORKERS, default 1); `--invocation-workers 0`
- * runs them in the gateway's thread, for a before/after.
+ * The handlers run as npm start runs them (INVOCATION_WORKERS, default 0: in the gateway's thread);
+ * `--invocation-workers N` runs them on N invocation workers, for a before/after.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

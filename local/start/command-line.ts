@@ -131,5 +131,5 @@ const USAGE = `Usage: npm start -- [options]
   bucketARN, bucketObjectsARN and solutionRegion are accepted and ignored (local S3 needs no bucket policy).
 
 Environment: PORT (default 3000), API_KEY (default: generated once, kept in the state directory), STATE_DIR,
-INVOCATION_WORKERS (worker threads the handlers run on, default 1; 0 runs them in the gateway's thread, where a
-debugger's breakpoints in lambda/ hit).`;
+INVOCATION_WORKERS (worker threads the handlers run on, default 0: in the gateway's thread, where a debugger's
+breakpoints in lambda/ hit).`;

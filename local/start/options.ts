@@ -124,7 +124,7 @@ export interface LocalModeConfig {
 }
 
 /** The invocation workers npm start runs the handlers on when INVOCATION_WORKERS is not set. */
-const DEFAULT_INVOCATION_WORKERS = 1;
+const DEFAULT_INVOCATION_WORKERS = 0;
 
 /** npm start's invocation workers: INVOCATION_WORKERS (0 runs the handlers in the gateway's thread), else the default. */
 export function invocationWorkersSetting(value = process.env.INVOCATION_WORKERS): number {

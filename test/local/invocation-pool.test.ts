@@ -274,9 +274,10 @@ describe('the gateway with its handlers on invocation workers', () => {
 });
 
 describe("npm start's INVOCATION_WORKERS", () => {
-  it("defaults to one worker, takes 0 (the gateway's thread) and more, and refuses anything else naming the variable", () => {
-    expect(invocationWorkersSetting(undefined)).toBe(1);
-    expect(invocationWorkersSetting('')).toBe(1);
+  it("defaults to none (the gateway's thread), takes 0 and more, and refuses anything else naming the variable", () => {
+    expect(invocationWorkersSetting(undefined)).toBe(0);
+    expect(invocationWorkersSetting('')).toBe(0);
+    expect(invocationWorkersSetting('1')).toBe(1);
     expect(invocationWorkersSetting('0')).toBe(0);
     expect(invocationWorkersSetting('2')).toBe(2);
     for (const bad of ['two', '-1', '1.5', '65']) {
