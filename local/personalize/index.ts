@@ -9,6 +9,7 @@ import { createEmulatorServer } from './server';
 import { PersonalizeService } from './service';
 import type { ServiceMetrics } from './service-metrics';
 import { EmulatorStore } from './store';
+import { KEEP_ALIVE_TIMEOUT_MS } from '../shared/listen';
 
 /** @public The type of `injectFaults`'s faults. */
 export type { FaultSpec } from './faults';
@@ -134,6 +135,7 @@ export async function startPersonalizeEmulator(
   });
   const recorder = options.recordCalls ? new CallRecorder(time) : undefined;
   const server = createEmulatorServer(service, faults, recorder);
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -16,8 +16,18 @@ export class PortInUseError extends Error {
   }
 }
 
+/**
+ * How long local mode's servers keep an idle keep-alive connection open. Node's default, 5 s, races a client
+ * that sends on an idle socket just as the server closes it: the request fails with ECONNRESET
+ * (https://github.com/nodejs/node/issues/47130); a loaded event loop widens the race, and an AWS SDK client then
+ * retries or, with one attempt, fails the call (seen under load in the emulator's tests). A minute is longer
+ * than any pause between one client's calls here.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 60_000;
+
 export function listenOn(server: Server, port: number, service: string, variable?: string): Promise<void> {
   guardRequestListeners(server);
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
