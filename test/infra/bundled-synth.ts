@@ -60,10 +60,13 @@ export async function bundledSynthEnded(boundMs: number): Promise<void> {
   const pid = Number(process.env[SYNTH_PROCESS_VARIABLE]);
   if (!Number.isInteger(pid) || pid <= 0) return;
   const deadline = Date.now() + boundMs;
-  while (running(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
+  while (processRunning(pid) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 500));
 }
 
-function running(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 probes without signalling). */
+export function processRunning(pid: number): boolean {
+  if (!pid) return false;
   try {
     process.kill(pid, 0);
     return true;

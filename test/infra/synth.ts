@@ -21,6 +21,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { RECIPES, recipeArnOf } from '../../lib/contract/recipes';
 import type { RecommendationsStack, RecommendationsStackProps } from '../../lib/recommendations-stack';
 import { SYNTH_CACHE_VARIABLE } from '../synth-cache-setup';
+import { processRunning } from './bundled-synth';
 
 const ROOT = path.join(__dirname, '..', '..');
 const cdkJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as {
@@ -216,7 +217,7 @@ function cachedVariant(
   // Generous: the producer writes the default in seconds, all of them in under a minute on a quiet machine.
   const deadline = Date.now() + 300_000;
   while (!fs.existsSync(file)) {
-    if (fs.existsSync(path.join(directory, 'done')) || !alive(producer) || Date.now() > deadline)
+    if (fs.existsSync(path.join(directory, 'done')) || !processRunning(producer) || Date.now() > deadline)
       return undefined;
     Atomics.wait(sleeper, 0, 0, 50);
   }
@@ -256,17 +257,6 @@ function startProducerOnce(directory: string): number {
   fs.closeSync(fd);
   fs.closeSync(log);
   return child.pid ?? 0;
-}
-
-function alive(pid: number): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
 }
 
 export type Resource = { Type: string; Properties?: Record<string, unknown>; [key: string]: unknown };
