@@ -1,6 +1,6 @@
 import type { Clock, Scheduler } from './clock';
 import type { LoadModel, Train, TrainChunks, TrainedModel } from './model/types';
-import type { Lifecycle } from './lifecycle';
+import type { Lifecycle, TransitionMsByKind } from './lifecycle';
 import type { EmulatorStore, EpochSeconds } from './store';
 import type { RequestBody } from './validation';
 import type { ServiceMetrics } from './service-metrics';
@@ -26,6 +26,8 @@ export interface ServiceOptions {
   readonly accountId: string;
   /** Time each status step takes (CREATE PENDING → CREATE IN_PROGRESS → ACTIVE, and deletes). */
   readonly transitionMs: number;
+  /** Each kind's own step, where it differs from `transitionMs`. */
+  readonly transitionMsByKind?: TransitionMsByKind;
   /** The one clock: every timestamp. */
   readonly clock: Clock;
   /** The one scheduler, on that clock: every timer and status transition. */

@@ -3,6 +3,7 @@ import { systemTime, type Time } from './clock';
 import type { ModelModule } from './context';
 import { DAY_MS, DEFAULT_AUTO_TRAINING_DELAY_MS } from './control-plane/auto-training';
 import { FaultInjector, type FaultSpec } from './faults';
+import type { TransitionMsByKind } from './lifecycle';
 import { loadModel, train } from './model';
 import { CallRecorder, type RecordedCall } from './recorder';
 import { createEmulatorServer } from './server';
@@ -15,6 +16,8 @@ import { KEEP_ALIVE_TIMEOUT_MS } from '../shared/listen';
 export type { FaultSpec } from './faults';
 export type { ModelModule } from './context';
 export { ManualTime, systemTime } from './clock';
+/** @public The type of the options' `transitionMsByKind`. */
+export type { TransitionMsByKind } from './lifecycle';
 /** @public The type of the options' `time`. */
 export type { Time } from './clock';
 export type { RecordedCall } from './recorder';
@@ -51,6 +54,12 @@ export interface PersonalizeEmulatorOptions {
    * @default 200
    */
   readonly transitionMs?: number;
+  /**
+   * Each step's duration for some kinds of resource instead of `transitionMs`: `{ eventTracker: 1000 }` keeps a
+   * new event tracker CREATE PENDING/IN_PROGRESS for seconds while everything else moves at `transitionMs`.
+   * @default - every kind takes `transitionMs`
+   */
+  readonly transitionMsByKind?: TransitionMsByKind;
   /**
    * The clock and scheduler behind every timestamp, timer and status transition. Tests pass a ManualTime
    * and advance it.
@@ -127,6 +136,7 @@ export async function startPersonalizeEmulator(
     region: options.region ?? 'us-east-1',
     accountId: options.accountId ?? '000000000000',
     transitionMs: options.transitionMs ?? 200,
+    ...(options.transitionMsByKind ? { transitionMsByKind: options.transitionMsByKind } : {}),
     clock: time,
     scheduler: time,
     autoTrainingDelayMs: options.autoTrainingDelayMs ?? DEFAULT_AUTO_TRAINING_DELAY_MS,

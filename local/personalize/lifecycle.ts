@@ -1,7 +1,10 @@
 import type { Clock, Scheduler, Timer } from './clock';
 import type { TrainedModel } from './model/types';
-import type { EmulatorStore, ResourceRecord } from './store';
+import type { EmulatorStore, ResourceKind, ResourceRecord } from './store';
 import { errorMessage } from '../../lambda/shared/service-errors';
+
+/** A lifecycle step's duration for some kinds of resource, in place of the emulator's one `transitionMs`. */
+export type TransitionMsByKind = Readonly<Partial<Record<ResourceKind, number>>>;
 
 /** Work a resource does while CREATE IN_PROGRESS (an import, a training); a rejection is its failureReason. */
 type BackgroundWork = () => Promise<void>;
@@ -14,7 +17,8 @@ export interface CreateHooks {
 
 /**
  * Status transitions and their timers: CREATE PENDING → CREATE IN_PROGRESS → ACTIVE (or CREATE FAILED),
- * DELETE PENDING → DELETE IN_PROGRESS → gone, each step `transitionMs` apart on the emulator's clock.
+ * DELETE PENDING → DELETE IN_PROGRESS → gone, each step `transitionMs` apart on the emulator's clock (or the
+ * resource kind's own step from `byKind`: a test slows one kind without slowing everything before it).
  */
 export class Lifecycle {
   private readonly timers = new Set<Timer>();
@@ -28,7 +32,18 @@ export class Lifecycle {
     private readonly transitionMs: number,
     private readonly clock: Clock,
     private readonly scheduler: Scheduler,
+    private readonly byKind: TransitionMsByKind = {},
   ) {}
+
+  /** How long each of a resource's status steps takes. */
+  stepMs(record: ResourceRecord): number {
+    return this.byKind[record.kind] ?? this.transitionMs;
+  }
+
+  /** Runs `step` one of `record`'s status steps from now. */
+  afterStep(record: ResourceRecord, step: () => void): void {
+    this.after(step, this.stepMs(record));
+  }
 
   /** The clock's time as resources carry it: seconds since the epoch. */
   private epochSeconds(): number {
@@ -65,7 +80,7 @@ export class Lifecycle {
   }
 
   private runCreate(record: ResourceRecord, { work, onActive }: CreateHooks): void {
-    this.after(() => {
+    this.afterStep(record, () => {
       if (record.status !== 'CREATE PENDING') return;
       this.setStatus(record, 'CREATE IN_PROGRESS');
       const started = this.clock.now();
@@ -76,7 +91,7 @@ export class Lifecycle {
               if (record.status !== 'CREATE IN_PROGRESS') return;
               if (this.setStatus(record, 'ACTIVE')) onActive?.();
             },
-            Math.max(0, this.transitionMs - (this.clock.now() - started)),
+            Math.max(0, this.stepMs(record) - (this.clock.now() - started)),
           ),
         (error: unknown) => {
           if (this.stopped || record.status !== 'CREATE IN_PROGRESS') return;
@@ -94,9 +109,9 @@ export class Lifecycle {
   }
 
   private runDelete(record: ResourceRecord, cascade?: () => void): void {
-    this.after(() => {
+    this.afterStep(record, () => {
       this.setStatus(record, 'DELETE IN_PROGRESS');
-      this.after(() => {
+      this.afterStep(record, () => {
         cascade?.();
         this.loadedModels.delete(record.arn);
         this.store.remove(record.arn);
@@ -152,7 +167,7 @@ export class Lifecycle {
     this.keyed.delete(key);
   }
 
-  after(step: () => void, delayMs = this.transitionMs): void {
+  private after(step: () => void, delayMs: number): void {
     if (this.stopped) return;
     const timer = this.scheduler.after(delayMs, () => {
       this.timers.delete(timer);

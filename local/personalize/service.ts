@@ -31,7 +31,14 @@ export class PersonalizeService {
   constructor(options: ServiceOptions) {
     const loadedModels = new Map<string, TrainedModel>();
     const { clock, scheduler } = options;
-    const lifecycle = new Lifecycle(options.store, loadedModels, options.transitionMs, clock, scheduler);
+    const lifecycle = new Lifecycle(
+      options.store,
+      loadedModels,
+      options.transitionMs,
+      clock,
+      scheduler,
+      options.transitionMsByKind,
+    );
     this.serviceMetrics = new ServiceMetrics(() => clock.now());
     const ctx: EmulatorContext = {
       store: options.store,

@@ -11,6 +11,7 @@ import {
   type PersonalizeNames,
 } from '../../lib/contract/personalize-schemas';
 import type { EventSourceSettings } from '../lambda/stream-consumer';
+import type { TransitionMsByKind } from '../personalize';
 import { LOCK_FILE, lockStateDirectory } from '../shared/state-lock';
 import { writePrivateFile } from './outputs';
 
@@ -59,6 +60,8 @@ export interface LocalModeOptions {
   readonly s3Port?: number;
   /** Duration of each Personalize lifecycle step. @default the emulator's (200 ms) */
   readonly personalizeTransitionMs?: number;
+  /** Some kinds' own step duration (`{ eventTracker: 1000 }`). @default every kind takes personalizeTransitionMs */
+  readonly personalizeTransitionMsByKind?: TransitionMsByKind;
   /** Overrides of the stack's event source mapping settings (tests shorten the batching window). */
   readonly eventSourceSettings?: Partial<EventSourceSettings>;
   readonly consumerRetryDelayMs?: (attempt: number) => number;

@@ -152,6 +152,9 @@ async function startEmulator(
     ...(options.personalizeTransitionMs === undefined
       ? {}
       : { transitionMs: options.personalizeTransitionMs }),
+    ...(options.personalizeTransitionMsByKind === undefined
+      ? {}
+      : { transitionMsByKind: options.personalizeTransitionMsByKind }),
     ...(options.automaticUpdateMs === undefined ? {} : { automaticUpdateMs: options.automaticUpdateMs }),
   };
   const started = options.separateProcesses

@@ -97,6 +97,38 @@ describe('Personalize emulator control plane (awsJson1_1, real SDK client)', () 
     }
   });
 
+  test("transitionMsByKind gives one kind's steps their own duration; the other kinds keep transitionMs", async () => {
+    const time = new ManualTime(Date.UTC(2026, 0, 1));
+    const slowTrackerMs = 1000;
+    const stepped = await startHarness({
+      keepState: false,
+      time,
+      transitionMsByKind: { eventTracker: slowTrackerMs },
+    });
+    try {
+      const { datasetGroupArn = '' } = await stepped.personalize.send(
+        new CreateDatasetGroupCommand({ name: 'by-kind-dsg' }),
+      );
+      await time.advance(2 * stepped.transitionMs);
+      expect(await statusOf.datasetGroup(stepped, datasetGroupArn)).toBe('ACTIVE');
+
+      const { eventTrackerArn = '' } = await stepped.personalize.send(
+        new CreateEventTrackerCommand({ name: 'by-kind-tracker', datasetGroupArn }),
+      );
+      const seen = [await statusOf.eventTracker(stepped, eventTrackerArn)];
+      for (const _ of ['to IN_PROGRESS', 'to ACTIVE']) {
+        // Many of the other kinds' steps pass without moving the tracker.
+        await time.advance(slowTrackerMs - 1);
+        expect(await statusOf.eventTracker(stepped, eventTrackerArn)).toBe(seen[seen.length - 1]);
+        await time.advance(1);
+        seen.push(await statusOf.eventTracker(stepped, eventTrackerArn));
+      }
+      expect(seen).toEqual(['CREATE PENDING', 'CREATE IN_PROGRESS', 'ACTIVE']);
+    } finally {
+      await stepped.close();
+    }
+  });
+
   test('deleting goes DELETE PENDING → gone (ResourceNotFoundException)', async () => {
     const { datasetGroupArn = '' } = await h.personalize.send(
       new CreateDatasetGroupCommand({ name: 'to-delete' }),

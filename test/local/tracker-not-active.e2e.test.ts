@@ -13,7 +13,8 @@ jest.setTimeout(120_000);
  * An event tracker's status as the event routes see it: for a second or two after `POST /eventTracker` the
  * tracker is being created and Personalize refuses its events. `/putEvents` says so (409, retryable), and the
  * stream consumer waits for the tracker rather than setting the records aside or spending Lambda's retries.
- * The emulator's steps take a second here, so the window is wide enough to be hit on purpose.
+ * An event tracker's steps take a second here, so the window is wide enough to be hit on purpose; every other
+ * kind's take 20 ms, so local mode's start (provisioning, the import) is not slowed down with it.
  */
 describe('an event tracker not ACTIVE yet, in local mode', () => {
   let local: LocalMode;
@@ -30,7 +31,8 @@ describe('an event tracker not ACTIVE yet, in local mode', () => {
       port: 0,
       stateDir: state.path,
       apiKey: 'tracker-key',
-      personalizeTransitionMs: 1000,
+      personalizeTransitionMs: 20,
+      personalizeTransitionMsByKind: { eventTracker: 1000 },
       eventSourceSettings: { maxBatchingWindowSeconds: 0.1 },
       consumerRetryDelayMs: () => 200,
       log: () => undefined,

@@ -53,9 +53,9 @@ export function updateCampaign(ctx: EmulatorContext, body: RequestBody): unknown
   const { lifecycle } = ctx;
   lifecycle.setStatus(campaign, 'UPDATE PENDING');
   // The campaign keeps serving its current version until the update is ACTIVE.
-  lifecycle.after(() => {
+  lifecycle.afterStep(campaign, () => {
     lifecycle.setStatus(campaign, 'UPDATE IN_PROGRESS', update);
-    lifecycle.after(() => {
+    lifecycle.afterStep(campaign, () => {
       campaign.solutionVersionArn = update.solutionVersionArn;
       campaign.minProvisionedTPS = update.minProvisionedTPS;
       campaign.campaignConfig = update.campaignConfig;

@@ -97,7 +97,7 @@ export function stopSolutionVersionCreation(ctx: EmulatorContext, body: RequestB
     lifecycle.setStatus(version, 'CREATE STOPPED');
   } else if (version.status === 'CREATE IN_PROGRESS') {
     lifecycle.setStatus(version, 'CREATE STOPPING');
-    lifecycle.after(() => {
+    lifecycle.afterStep(version, () => {
       if (version.status === 'CREATE STOPPING') lifecycle.setStatus(version, 'CREATE STOPPED');
     });
   } else {

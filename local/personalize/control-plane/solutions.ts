@@ -124,9 +124,9 @@ export function updateSolution(ctx: EmulatorContext, body: RequestBody): unknown
   if (!performAutoTraining) stopAutoTraining(ctx, solution);
   ctx.store.touched();
   const { lifecycle } = ctx;
-  lifecycle.after(() => {
+  lifecycle.afterStep(solution, () => {
     lifecycle.setUpdateStatus(solution, update, 'CREATE IN_PROGRESS');
-    lifecycle.after(() => {
+    lifecycle.afterStep(solution, () => {
       if (ctx.store.get(solution.arn) !== solution) return;
       applySolutionUpdate(ctx, solution, update, schedule);
       lifecycle.setUpdateStatus(solution, update, 'ACTIVE');
