@@ -35,7 +35,7 @@
  * The handlers run as npm start runs them (INVOCATION_WORKERS, default 0: in the gateway's thread);
  * `--invocation-workers N` runs them on N invocation workers, for a before/after.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -54,11 +54,11 @@ import { readSampleData } from '../local/personalize/model/sampleData';
 import { startLocalMode, type LocalMode } from '../local/start';
 import { invocationWorkersSetting } from '../local/start/options';
 import { buildBundle, bundleReport, formatInit, functionEntries, kib } from './bundle-report';
+import type { LoadAnswer, LoadRun } from './load-generator';
 
 const PROJECT_ROOT = join(__dirname, '..');
 /** The user every GetRecommendations row asks for: a user of the sample data, who sends live events later. */
 const QUERIED_USER = '429';
-const AUTOCANNON = join(PROJECT_ROOT, 'node_modules', 'autocannon', 'autocannon.js');
 
 interface Options {
   readonly quick: boolean;
@@ -136,41 +136,60 @@ interface LoadResult {
   readonly cpuPerRequestUs?: readonly number[];
 }
 
-/** Runs autocannon in its own process and reads its JSON summary. */
+/** The load generators (scripts/load-generator.ts) not running a load: one per concurrent run, kept all run. */
+const idleGenerators: ChildProcess[] = [];
+const generators: ChildProcess[] = [];
+
+function loadGenerator(): ChildProcess {
+  const idle = idleGenerators.pop();
+  if (idle) return idle;
+  const child = fork(join(PROJECT_ROOT, 'scripts', 'load-generator.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  generators.push(child);
+  return child;
+}
+
+/** Ends the load generators (each exits when its channel closes). */
+function closeLoadGenerators(): void {
+  for (const child of generators.splice(0)) child.disconnect();
+  idleGenerators.length = 0;
+}
+
+/** Runs autocannon in a load generator, a process of its own, and reads its summary. */
 function autocannon(spec: LoadSpec, seconds: number | undefined, amount?: number): Promise<LoadResult> {
-  const args = [AUTOCANNON, '--json', '-c', String(spec.connections), '-m', spec.method ?? 'GET'];
-  if (amount !== undefined) args.push('-a', String(amount));
-  else args.push('-d', String(seconds ?? 1));
-  for (const [name, value] of Object.entries(spec.headers ?? {})) args.push('-H', `${name}=${value}`);
-  if (spec.body !== undefined)
-    args.push('-H', 'content-type=application/json', '-b', JSON.stringify(spec.body));
-  args.push(spec.url);
+  const headers = { ...spec.headers };
+  if (spec.body !== undefined) headers['content-type'] = 'application/json';
+  const run: LoadRun = {
+    url: spec.url,
+    method: spec.method ?? 'GET',
+    headers,
+    connections: spec.connections,
+    ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body) }),
+    ...(amount === undefined ? { duration: seconds ?? 1 } : { amount }),
+  };
+  const child = loadGenerator();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited with ${code}`));
-      const report = JSON.parse(out) as {
-        requests: { average: number; total: number };
-        latency: { p50: number; p99: number };
-        errors: number;
-        timeouts: number;
-        non2xx: number;
-        statusCodeStats?: Record<string, { count: number }>;
-      };
+    const exited = (code: number | null) => reject(new Error(`the load generator exited with ${code}`));
+    child.once('exit', exited);
+    child.once('message', (answer: LoadAnswer) => {
+      child.off('exit', exited);
+      idleGenerators.push(child);
+      if ('error' in answer) return reject(new Error(`autocannon: ${answer.error}`));
+      const { summary } = answer;
       const expected = spec.expectStatus
-        ? (report.statusCodeStats?.[String(spec.expectStatus)]?.count ?? 0)
+        ? (summary.statusCodeStats?.[String(spec.expectStatus)]?.count ?? 0)
         : 0;
       resolve({
-        requestsPerSecond: report.requests.average,
-        p50: report.latency.p50,
-        p99: report.latency.p99,
-        requests: report.requests.total,
-        errors: report.errors + report.timeouts + report.non2xx - expected,
+        requestsPerSecond: summary.requests.average,
+        p50: summary.latency.p50,
+        p99: summary.latency.p99,
+        requests: summary.requests.total,
+        errors: summary.errors + summary.timeouts + summary.non2xx - expected,
       });
     });
+    child.send(run);
   });
 }
 
@@ -594,6 +613,7 @@ async function main(): Promise<void> {
   } finally {
     await local.close();
     ceilingServer.close();
+    closeLoadGenerators();
     process.stdout.write = write;
     rmSync(stateDir, { recursive: true, force: true });
   }
@@ -646,7 +666,10 @@ async function runAll(
   const ceiling = await measure({ ...targets.base, url: `http://127.0.0.1:${ceilingPort}/` });
   report.row('bare Node HTTP server (ceiling)', ceiling);
   const fresh = await routeRows(local, targets, report);
-  await filterRows(local, deployment, targets, report, options.eventSamples);
+  await filterRows(local, deployment, targets, report, {
+    samples: options.eventSamples,
+    rounds: options.quick ? 1 : 2,
+  });
   const mixedFresh = await mixedRow(local, targets, report, 'no live events yet');
   await userHistoryRows(local, deployment, targets, report, fresh);
   await realisticRows(local, deployment, targets, report, fresh, options.liveEvents);
@@ -702,17 +725,17 @@ async function measureCost(local: LocalMode, spec: LoadSpec): Promise<CostedResu
 /**
  * GET /getRecommendations with the stack's filters (issue 20): unfiltered, the `unwatched` filter (the queried
  * user's interactions) and the `genre` filter with filterValues (the catalogue), in turn, twice (A B C A B C, so
- * that the warming of the process and the load of the moment weigh on each alike). A filtered call's cost is its
- * CPU time per request in local mode's processes over both of its runs against the unfiltered one's: on a
- * shared machine the requests per second swing more between runs than a filter changes them. Each row shows
- * its second run. Then one watch through POST /data until the item is gone from that user's unwatched list.
+ * that the warming of the process and the load of the moment weigh on each alike; once with --quick). A
+ * filtered call's cost is its CPU time per request in local mode's processes over all of its runs against the
+ * unfiltered one's: on a shared machine the requests per second swing more between runs than a filter changes
+ * them. Each row shows its last run. Then one watch through POST /data until the item is gone from that user's unwatched list.
  */
 async function filterRows(
   local: LocalMode,
   deployment: Deployment,
   targets: Targets,
   report: Report,
-  samples: number,
+  { samples, rounds }: { samples: number; rounds: number },
 ): Promise<void> {
   const unwatchedArn = local.outputs['FilterArnUnwatched'] ?? '';
   const genreArn = local.outputs['FilterArnGenre'] ?? '';
@@ -726,7 +749,7 @@ async function filterRows(
     },
   ];
   const runs: CostedResult[][] = variants.map(() => []);
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < rounds; round++) {
     for (const [index, { query }] of variants.entries()) {
       // The second round's code is warm from the first's warm-up and run.
       const spec = {
@@ -743,7 +766,7 @@ async function filterRows(
     return both.reduce((sum, run) => sum + run.cpuUs * run.result.requests, 0) / Math.max(1, requests);
   });
   variants.forEach(({ label }, index) => {
-    const last = runs[index]?.[1];
+    const last = runs[index]?.at(-1);
     if (last) {
       report.row(
         `GET /getRecommendations, ${label} (${(cpuUs[index] ?? NaN).toFixed(0)} us CPU a request)`,
