@@ -19,7 +19,7 @@ export interface LoadRun {
 }
 
 /** The fields of autocannon's summary the benchmark reads. */
-export interface LoadSummary {
+interface LoadSummary {
   readonly requests: { readonly average: number; readonly total: number };
   readonly latency: { readonly p50: number; readonly p99: number };
   readonly errors: number;
