@@ -83,6 +83,7 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 export async function startGateway(options: GatewayOptions): Promise<LocalGateway> {
   const handleRequest = createGatewayRequestListener(options);
+  const apiKeyMatches = apiKeyCheck(options.apiKey);
   // The demo page at the root (local/demo-page/serve.ts): its own paths only, the rest is the API's.
   const page = options.demoPage;
   const site = demoPageSite({
@@ -95,7 +96,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
       ? {
           provision: {
             run: page.provision,
-            authorized: (request) => apiKeyMatches(request.headers['x-api-key'], options.apiKey),
+            authorized: (request) => apiKeyMatches(request.headers['x-api-key']),
           },
         }
       : {}),
@@ -113,11 +114,14 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
   };
 }
 
-/** Whether the request's x-api-key is the key, compared in constant time (digests of equal length). */
-function apiKeyMatches(given: string | string[] | undefined, expected: string): boolean {
-  if (typeof given !== 'string') return false;
+/**
+ * Whether a request's x-api-key is the key, compared in constant time (digests of equal length); the key's
+ * own digest is computed once.
+ */
+function apiKeyCheck(expected: string): (given: string | string[] | undefined) => boolean {
   const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
-  return timingSafeEqual(digest(given), digest(expected));
+  const expectedDigest = digest(expected);
+  return (given) => typeof given === 'string' && timingSafeEqual(digest(given), expectedDigest);
 }
 
 /** What the steps share: the options, the routes and their validators, the two integrations' settings. */
@@ -125,6 +129,9 @@ interface Gateway {
   readonly options: GatewayOptions;
   readonly routes: readonly Route[];
   readonly validators: Map<Route, ValidateFunction>;
+  /** Each route's required query parameters, read from its schema once. */
+  readonly requiredQuery: Map<Route, readonly string[]>;
+  readonly apiKeyMatches: (given: string | string[] | undefined) => boolean;
   readonly lambdaProxy: LambdaProxySettings;
   readonly kinesis: KinesisIntegrationSettings;
   readonly log: (line: string) => void;
@@ -137,6 +144,8 @@ function createGateway(options: GatewayOptions): Gateway {
     options,
     routes,
     validators: compileValidators(routes),
+    requiredQuery: new Map(routes.map((route) => [route, requiredQueryParameters(route)])),
+    apiKeyMatches: apiKeyCheck(options.apiKey),
     lambdaProxy: {
       loadHandler: cachedLoader(options.loadHandler),
       functionName: options.functionName ?? ((handler) => handler),
@@ -193,7 +202,7 @@ async function answerRequest(gateway: Gateway, request: GatewayRequest): Promise
     return gatewayResponse(GATEWAY_RESPONSES.requestTooLarge, request, { message: 'Request Too Long' });
   }
   return (
-    checkQueryParameters(route, request) ??
+    checkQueryParameters(gateway, route, request) ??
     checkMediaType(route, request) ??
     checkModel(gateway, route, request, body) ??
     (await integrate(gateway, route, request, body))
@@ -217,7 +226,7 @@ function findRoute(gateway: Gateway, request: GatewayRequest): Route | undefined
 }
 
 function checkApiKey(gateway: Gateway, request: GatewayRequest): Reply | undefined {
-  if (apiKeyMatches(request.incoming.headers['x-api-key'], gateway.options.apiKey)) return undefined;
+  if (gateway.apiKeyMatches(request.incoming.headers['x-api-key'])) return undefined;
   return gatewayResponse(GATEWAY_RESPONSES.missingApiKey, request, {
     message: 'Forbidden',
     responseType: 'INVALID_API_KEY',
@@ -231,8 +240,9 @@ async function readPayload(gateway: Gateway, request: GatewayRequest): Promise<s
   return tooLarge ? undefined : body.toString('utf8');
 }
 
-function checkQueryParameters(route: Route, request: GatewayRequest): Reply | undefined {
-  const missing = requiredQueryParameters(route).filter((name) => !request.url.searchParams.get(name));
+function checkQueryParameters(gateway: Gateway, route: Route, request: GatewayRequest): Reply | undefined {
+  const required = gateway.requiredQuery.get(route) ?? [];
+  const missing = required.filter((name) => !request.url.searchParams.get(name));
   if (missing.length === 0) return undefined;
   return gatewayResponse(GATEWAY_RESPONSES.badRequestParameters, request, {
     message: `Missing required request parameters: [${missing.join(', ')}]`,

@@ -116,6 +116,34 @@ interface ProxyEventInput {
   readonly localPort: number;
 }
 
+/**
+ * Sets an own property: `__proto__` too, which an assignment would take as the object's prototype (a header or
+ * parameter named `__proto__` is a name like any other).
+ */
+function setOwn<T>(target: Record<string, T>, name: string, value: T): void {
+  if (name === '__proto__') {
+    Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[name] = value;
+  }
+}
+
+/** The last value of each name, from the multi-valued form. */
+function lastValues(multiValue: Record<string, string[]>): Record<string, string> {
+  const single: Record<string, string> = {};
+  for (const name of Object.keys(multiValue)) {
+    const values = multiValue[name] as string[];
+    setOwn(single, name, values[values.length - 1] as string);
+  }
+  return single;
+}
+
+/** Appends a value to a name's list, creating it as an own property. */
+function appendValue(multiValue: Record<string, string[]>, name: string, value: string): void {
+  if (Object.hasOwn(multiValue, name)) (multiValue[name] as string[]).push(value);
+  else setOwn(multiValue, name, [value]);
+}
+
 /** The event's headers and query parameters, single- and multi-valued. */
 function headersAndQuery(input: ProxyEventInput): {
   headers: Record<string, string>;
@@ -123,31 +151,25 @@ function headersAndQuery(input: ProxyEventInput): {
   multiValueQuery: Record<string, string[]>;
   hasQuery: boolean;
 } {
-  // Maps, not objects: a header or parameter named `__proto__` is a name like any other.
-  const headerValues = new Map<string, string[]>();
+  const multiValueHeaders: Record<string, string[]> = {};
   for (let index = 0; index + 1 < input.rawHeaders.length; index += 2) {
-    const name = input.rawHeaders[index] as string;
-    headerValues.set(name, [...(headerValues.get(name) ?? []), input.rawHeaders[index + 1] as string]);
+    appendValue(multiValueHeaders, input.rawHeaders[index] as string, input.rawHeaders[index + 1] as string);
   }
   // API Gateway adds these for the caller's connection.
-  for (const [name, value] of [
-    ['X-Forwarded-For', input.sourceIp],
-    ['X-Forwarded-Port', String(input.localPort)],
-    ['X-Forwarded-Proto', 'http'],
-  ] as const) {
-    if (!headerValues.has(name)) headerValues.set(name, [value]);
+  if (!Object.hasOwn(multiValueHeaders, 'X-Forwarded-For'))
+    multiValueHeaders['X-Forwarded-For'] = [input.sourceIp];
+  if (!Object.hasOwn(multiValueHeaders, 'X-Forwarded-Port')) {
+    multiValueHeaders['X-Forwarded-Port'] = [String(input.localPort)];
   }
-  const multiValueHeaders = Object.fromEntries(headerValues);
-  const headers = Object.fromEntries(
-    [...headerValues].map(([name, values]) => [name, values[values.length - 1] as string]),
-  );
-  const queryValues = new Map<string, string[]>();
+  if (!Object.hasOwn(multiValueHeaders, 'X-Forwarded-Proto'))
+    multiValueHeaders['X-Forwarded-Proto'] = ['http'];
+  const multiValueQuery: Record<string, string[]> = {};
+  let hasQuery = false;
   for (const [name, value] of input.url.searchParams) {
-    queryValues.set(name, [...(queryValues.get(name) ?? []), value]);
+    appendValue(multiValueQuery, name, value);
+    hasQuery = true;
   }
-  const multiValueQuery = Object.fromEntries(queryValues);
-  const hasQuery = queryValues.size > 0;
-  return { headers, multiValueHeaders, multiValueQuery, hasQuery };
+  return { headers: lastValues(multiValueHeaders), multiValueHeaders, multiValueQuery, hasQuery };
 }
 
 /** A REST API (v1) Lambda proxy event, as API Gateway builds it for a non-proxy resource. */
@@ -159,14 +181,7 @@ function buildProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
     httpMethod: input.method,
     headers,
     multiValueHeaders,
-    queryStringParameters: hasQuery
-      ? Object.fromEntries(
-          Object.entries(multiValueQuery).map(([name, values]) => [
-            name,
-            values[values.length - 1] as string,
-          ]),
-        )
-      : null,
+    queryStringParameters: hasQuery ? lastValues(multiValueQuery) : null,
     multiValueQueryStringParameters: hasQuery ? multiValueQuery : null,
     pathParameters: null,
     stageVariables: null,

@@ -51,7 +51,10 @@ export async function startKinesis(options: LocalKinesisOptions): Promise<LocalK
     deleteStreamMs: 10,
     updateStreamMs: 10,
   });
-  await listenOn(server, options.port, 'Kinesis (kinesalite)', options.portVariable);
+  // kinesalite's handler is not ours: what it throws fails its request, not the process.
+  await listenOn(server, options.port, 'Kinesis (kinesalite)', options.portVariable, {
+    guardRequestListeners: true,
+  });
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,

@@ -25,8 +25,14 @@ export class PortInUseError extends Error {
  */
 export const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 
-export function listenOn(server: Server, port: number, service: string, variable?: string): Promise<void> {
-  guardRequestListeners(server);
+export function listenOn(
+  server: Server,
+  port: number,
+  service: string,
+  variable?: string,
+  options: { readonly guardRequestListeners?: boolean } = {},
+): Promise<void> {
+  if (options.guardRequestListeners) guardRequestListeners(server);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
@@ -55,11 +61,11 @@ type RequestListener = (request: IncomingMessage, response: ServerResponse) => v
 type EventListener = (...args: unknown[]) => void;
 
 /**
- * For request handlers local mode does not own (kinesalite's): what a handler throws, synchronously or from
- * a listener it adds to the request while it runs, fails that request only (a 500, or the connection
- * dropped once the answer has begun), never the process. kinesalite throws from its request's `error`
- * listener, so a client that disconnects mid-body ended local mode. local mode's own servers catch their
- * errors themselves and never rely on this.
+ * For request handlers local mode does not own (kinesalite's, `listenOn`'s `guardRequestListeners`): what a
+ * handler throws, synchronously or from a listener it adds to the request while it runs, fails that request
+ * only (a 500, or the connection dropped once the answer has begun), never the process. kinesalite throws from
+ * its request's `error` listener, so a client that disconnects mid-body ended local mode. local mode's own
+ * servers catch their errors themselves and are not wrapped: the wrapper's closures cost every request.
  */
 function guardRequestListeners(server: Server): void {
   const listeners = server.listeners('request') as RequestListener[];
