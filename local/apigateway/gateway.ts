@@ -102,7 +102,15 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
       : {}),
   });
   const server: Server = createServer((request, response) => {
-    if (site(request, response) || options.sites?.some((other) => other(request, response))) return;
+    try {
+      if (site(request, response) || options.sites?.some((other) => other(request, response))) return;
+    } catch {
+      // A page's own failure fails its request only (the API's requests never throw: handleRequest).
+      answerOrDrop(response, () =>
+        writeReply(response, 500, { 'content-type': 'text/plain' }, 'Internal error\n'),
+      );
+      return;
+    }
     void handleRequest(request, response);
   });
   await listenOn(server, options.port, 'API gateway', options.portVariable);

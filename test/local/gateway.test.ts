@@ -411,6 +411,36 @@ describe('the local gateway', () => {
     }
   });
 
+  it('answers 500 when a page beside the API throws, and keeps serving the API', async () => {
+    const paged = await startGateway({
+      port: 0,
+      apiKey: API_KEY,
+      streamName: STREAM,
+      kinesis,
+      region: 'us-east-1',
+      loadHandler: () =>
+        Promise.resolve<ProxyHandler>(() => Promise.resolve({ statusCode: 200, body: '{}' })),
+      log: () => undefined,
+      sites: [
+        (request) => {
+          if (request.url === '/broken-page') throw new Error('the page failed');
+          return false;
+        },
+      ],
+    });
+    try {
+      const origin = paged.url.replace(/\/prod$/, '');
+      const page = await fetch(`${origin}/broken-page`);
+      expect([page.status, await page.text()]).toEqual([500, 'Internal error\n']);
+      const api = await callApi(paged.url, API_KEY, 'POST', '/describeCampaign', {
+        campaignArn: 'arn:aws:personalize:us-east-1:000000000000:campaign/x',
+      });
+      expect(api.status).toBe(200);
+    } finally {
+      await paged.close();
+    }
+  });
+
   it('answers /data with a media type other than application/json 415, without writing to the stream', async () => {
     const response = await fetch(`${gateway.url}/data`, {
       method: 'POST',
