@@ -6,7 +6,7 @@
  * in one append at its end) and handed to the metric store.
  * Everything else written to stdout passes through unchanged.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** The start of every EMF line Powertools writes (its `_aws` metadata comes first). */
@@ -26,15 +26,19 @@ export function tapEmfLines(file: string, onLine: (line: string) => void): () =>
   const stdout = process.stdout as { write: Write };
   const original = stdout.write;
   let tapping = true;
-  // The lines of one turn of the event loop, appended together at its end: a synchronous append per line
-  // (open, write, close; two a GetRecommendations request) cost the serving thread 11 to 22 µs each.
+  // The lines of one turn of the event loop, written together at its end: a synchronous append per line
+  // (open, write, close; two a GetRecommendations request) cost the serving thread 11 to 22 µs each. The file
+  // stays open for appending while tapping: a turn's lines cost one write, not an open and a close as well.
   let pending: string[] = [];
+  let fd: number | undefined;
   const flush = () => {
     if (pending.length === 0) return;
     const text = pending.join('');
     pending = [];
     try {
-      appendFileSync(file, text);
+      fd ??= openSync(file, 'a');
+      const bytes = Buffer.from(text, 'utf8');
+      for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written);
     } catch {
       // A full disk must not fail the requests that wrote the metrics; the page still got the lines.
     }
@@ -53,6 +57,8 @@ export function tapEmfLines(file: string, onLine: (line: string) => void): () =>
   return () => {
     tapping = false;
     flush();
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
     if (stdout.write === tapped) stdout.write = original;
   };
 }

@@ -2,7 +2,7 @@
  * The EMF tap of local mode: the functions' EMF lines leave stdout for the state directory's metrics file and
  * the metric store; every other write passes through.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -49,6 +49,34 @@ describe('tapEmfLines', () => {
     } finally {
       stop();
     }
+  });
+
+  it('keeps the file open while tapping (a turn costs one write, not an open and a close too), and closes it when stopped', async () => {
+    /** This process's descriptors open on the file (Linux's /proc). */
+    const descriptorsOnFile = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === file;
+        } catch {
+          return false;
+        }
+      });
+    const stop = tapEmfLines(file, () => undefined);
+    try {
+      process.stdout.write(`${EMF(7)}\n`);
+      await nextTurn();
+      const open = descriptorsOnFile();
+      expect(open).toHaveLength(1);
+      for (const value of [8, 9]) {
+        process.stdout.write(`${EMF(value)}\n`);
+        await nextTurn();
+      }
+      expect(readFileSync(file, 'utf8')).toBe(`${EMF(7)}\n${EMF(8)}\n${EMF(9)}\n`);
+      expect(descriptorsOnFile()).toEqual(open);
+    } finally {
+      stop();
+    }
+    expect(descriptorsOnFile()).toEqual([]);
   });
 
   it('writes what is pending when stopped, and passes everything through after', () => {
