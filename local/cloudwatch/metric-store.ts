@@ -7,52 +7,57 @@
 import { METRICS, METRICS_NAMESPACE } from '../../lib/contract/metric-definitions';
 import type { ServiceDataPoint } from '../personalize';
 
-/** One metric's values from one EMF line. */
-export interface DataPoint {
-  readonly metricName: string;
-  readonly values: readonly number[];
-  readonly dimensions: Readonly<Record<string, string>>;
-  /** Epoch milliseconds. */
-  readonly timestamp: number;
-}
-
 interface EmfDirective {
   readonly Namespace?: string;
-  readonly Dimensions?: ReadonlyArray<readonly string[]>;
   readonly Metrics?: ReadonlyArray<{ readonly Name?: string }>;
 }
 
 /**
- * The data points of an EMF line of the stack's namespace (one per metric it holds); none for any other
- * line. The format: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
+ * Calls `take` with each metric of an EMF line of the stack's namespace that has numeric values (its name, its
+ * values, the line's timestamp); answers how many. Nothing for any other line. The format:
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  */
-function emfDataPoints(line: string): DataPoint[] {
+function forEachEmfMetric(
+  line: string,
+  take: (metricName: string, values: readonly number[], timestamp: number) => void,
+): number {
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
   } catch {
-    return [];
+    return 0;
   }
-  if (parsed === null || typeof parsed !== 'object') return [];
+  if (parsed === null || typeof parsed !== 'object') return 0;
   const record = parsed as Record<string, unknown>;
   const aws = record._aws as { Timestamp?: number; CloudWatchMetrics?: EmfDirective[] } | undefined;
-  if (!aws || typeof aws.Timestamp !== 'number' || !Array.isArray(aws.CloudWatchMetrics)) return [];
-  const timestamp = aws.Timestamp;
-  return aws.CloudWatchMetrics.filter((directive) => directive.Namespace === METRICS_NAMESPACE).flatMap(
-    (directive) => {
-      const names = (directive.Dimensions ?? []).flat();
-      const dimensions = Object.fromEntries(names.map((name) => [name, String(record[name])]));
-      return (directive.Metrics ?? []).flatMap(({ Name }) => {
-        const value = Name === undefined ? undefined : record[Name];
-        const values = (Array.isArray(value) ? value : [value]).filter(
-          (v): v is number => typeof v === 'number',
-        );
-        return Name === undefined || values.length === 0
-          ? []
-          : [{ metricName: Name, values, dimensions, timestamp }];
-      });
-    },
-  );
+  if (!aws || typeof aws.Timestamp !== 'number' || !Array.isArray(aws.CloudWatchMetrics)) return 0;
+  let count = 0;
+  for (const directive of aws.CloudWatchMetrics) {
+    if (directive.Namespace !== METRICS_NAMESPACE) continue;
+    for (const { Name } of directive.Metrics ?? []) {
+      if (Name === undefined) continue;
+      const value = record[Name];
+      const values = (Array.isArray(value) ? value : [value]).filter(
+        (v): v is number => typeof v === 'number',
+      );
+      if (values.length === 0) continue;
+      take(Name, values, aws.Timestamp);
+      count += 1;
+    }
+  }
+  return count;
+}
+
+/**
+ * One minute of the functions' metrics, as the page reads them: each metric's sum, and the recommendation
+ * latencies with their times (the latency window is not whole minutes). Kept as totals and number arrays, not
+ * an object per data point: under load that was thousands of objects a second kept for an hour, for the
+ * serving thread's garbage collector to copy and mark.
+ */
+interface MinuteOfMetrics {
+  readonly sums: Map<string, number>;
+  readonly latencyTimes: number[];
+  readonly latencies: number[];
 }
 
 /** What the metrics page shows. */
@@ -93,7 +98,8 @@ function percentile(values: readonly number[], p: number): number | null {
 }
 
 export class MetricStore {
-  private points: DataPoint[] = [];
+  /** By the minute's start (epoch ms), oldest first. */
+  private readonly minutes = new Map<number, MinuteOfMetrics>();
 
   constructor(
     /** The emulator's AWS/Personalize data points since a time. */
@@ -103,22 +109,39 @@ export class MetricStore {
 
   /** Takes the data points of one EMF line; answers how many it held. */
   addEmfLine(line: string): number {
-    const points = emfDataPoints(line);
-    this.points.push(...points);
-    const oldest = this.now() - RETENTION_MS;
-    if ((this.points[0]?.timestamp ?? Infinity) < oldest) {
-      this.points = this.points.filter((point) => point.timestamp >= oldest);
+    return forEachEmfMetric(line, (metricName, values, timestamp) => {
+      const minute = this.minuteOf(timestamp);
+      let sum = minute.sums.get(metricName) ?? 0;
+      for (const value of values) sum += value;
+      minute.sums.set(metricName, sum);
+      if (metricName === METRICS.recommendationLatency.name) {
+        for (const value of values) {
+          minute.latencyTimes.push(timestamp);
+          minute.latencies.push(value);
+        }
+      }
+    });
+  }
+
+  /** The minute a timestamp falls in; a new one drops the minutes older than the retention. */
+  private minuteOf(timestamp: number): MinuteOfMetrics {
+    const start = Math.floor(timestamp / MINUTE_MS) * MINUTE_MS;
+    let minute = this.minutes.get(start);
+    if (!minute) {
+      minute = { sums: new Map(), latencyTimes: [], latencies: [] };
+      this.minutes.set(start, minute);
+      const oldest = this.now() - RETENTION_MS;
+      for (const kept of this.minutes.keys()) {
+        if (kept + MINUTE_MS <= oldest) this.minutes.delete(kept);
+      }
     }
-    return points.length;
+    return minute;
   }
 
   summary(windowMinutes = 10, latencyMinutes = 5): MetricsSummary {
     const now = this.now();
     const firstMinute = Math.floor(now / MINUTE_MS) * MINUTE_MS - windowMinutes * MINUTE_MS;
-    const sumIn = (name: string, start: number) =>
-      this.points
-        .filter((p) => p.metricName === name && p.timestamp >= start && p.timestamp < start + MINUTE_MS)
-        .reduce((sum, p) => sum + p.values.reduce((a, b) => a + b, 0), 0);
+    const sumIn = (name: string, start: number) => this.minutes.get(start)?.sums.get(name) ?? 0;
     const personalize = this.personalizePoints(firstMinute);
     const trackerTotals = personalize.filter((p) => p.dimensions.EventType === undefined);
     const minutes = Array.from({ length: windowMinutes + 1 }, (_, index) => {
@@ -133,13 +156,14 @@ export class MetricStore {
           .reduce((sum, p) => sum + p.value, 0),
       };
     });
-    const latencies = this.points
-      .filter(
-        (p) =>
-          p.metricName === METRICS.recommendationLatency.name &&
-          p.timestamp >= now - latencyMinutes * MINUTE_MS,
-      )
-      .flatMap((p) => p.values);
+    const latencySince = now - latencyMinutes * MINUTE_MS;
+    const latencies: number[] = [];
+    for (const [start, minute] of this.minutes) {
+      if (start + MINUTE_MS <= latencySince) continue;
+      minute.latencyTimes.forEach((time, index) => {
+        if (time >= latencySince) latencies.push(minute.latencies[index] as number);
+      });
+    }
     const byType = new Map<string, { eventTrackerArn: string; eventType: string; events: number }>();
     for (const point of personalize) {
       const { EventTrackerArn: eventTrackerArn, EventType: eventType } = point.dimensions;
