@@ -197,22 +197,31 @@ export interface ScriptRun {
 
 /**
  * Runs `bash <script>` (a path from the project root) with `env` added to this process's environment, without
- * blocking the event loop (local mode runs in this process). `onStdout` sees the output so far as it grows
- * and may signal the script.
+ * blocking the event loop (local mode runs in this process). `onStdout` sees the output so far as it grows and
+ * may signal the script: bash alone, or its whole process group as a terminal's Ctrl-C does (the script runs in
+ * a process group of its own, as a terminal's foreground job).
  */
 export function runBashScript(
   script: string,
   env: Record<string, string>,
-  onStdout?: (output: string, signal: (name: NodeJS.Signals) => void) => void,
+  onStdout?: (output: string, signal: (name: NodeJS.Signals, to?: 'script' | 'group') => void) => void,
 ): Promise<ScriptRun> {
   const root = resolve(__dirname, '..', '..');
   return new Promise((done, fail) => {
-    const child = spawn('bash', [join(root, script)], { cwd: root, env: { ...process.env, ...env } });
+    const child = spawn('bash', [join(root, script)], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      detached: true,
+    });
+    const signal = (name: NodeJS.Signals, to: 'script' | 'group' = 'script') => {
+      if (to === 'group' && child.pid !== undefined) process.kill(-child.pid, name);
+      else child.kill(name);
+    };
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      onStdout?.(stdout, (name) => child.kill(name));
+      onStdout?.(stdout, signal);
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', fail);

@@ -206,6 +206,16 @@ describe('scripts/walkthrough.sh runs any number of times on one deployment', ()
     if (run.code !== 0) throw new Error(`walkthrough.sh exited ${run.code}\n${run.stdout}\n${run.stderr}`);
     return run.stdout;
   };
+  /** Fails with the end of what the script printed, so that a wrong exit explains itself. */
+  const exitedWith = (run: ScriptRun, code: number) => {
+    const tail = (text: string) => text.split('\n').slice(-40).join('\n');
+    if (run.code !== code)
+      throw new Error(
+        `walkthrough.sh exited ${run.code} (signal ${run.signal}), not ${code}\n` +
+          `--- stdout, last lines\n${tail(run.stdout)}\n--- stderr, last lines\n${tail(run.stderr)}`,
+      );
+    return run.stdout;
+  };
   const created = (stdout: string, what: 'campaign' | 'event tracker') =>
     new RegExp(`^Created ${what} (\\S+)`, 'm').exec(stdout)?.[1];
   const line = (stdout: string, label: string) =>
@@ -326,22 +336,36 @@ describe('scripts/walkthrough.sh runs any number of times on one deployment', ()
     expect(run).toMatch(/Left behind by this run\nNothing\./);
   });
 
-  it('Ctrl-C midway still deletes the campaign it created, and says so', async () => {
-    // Deploys a trained solution version (no training to wait for), and is interrupted once it has a campaign.
+  /**
+   * Deploys a trained solution version (no training to wait for) and signals SIGINT once the output matches
+   * `when`: the run ends with 130, having deleted the campaign it created.
+   */
+  const expectInterruptedRunDeletesItsCampaign = async (when: RegExp, to: 'script' | 'group') => {
     const trained = (await status()).solutionVersions.find((version) => version.status === 'ACTIVE')!;
     let interrupted = false;
     const run = await walkthrough({ SOLUTION_VERSION_ARN: trained.solutionVersionArn }, (stdout, signal) => {
-      if (!interrupted && /^Created campaign /m.test(stdout)) {
+      if (!interrupted && when.test(stdout)) {
         interrupted = true;
-        signal('SIGINT');
+        signal('SIGINT', to);
       }
     });
     expect(interrupted).toBe(true);
-    expect(run.code).toBe(130);
-    const campaignArn = created(run.stdout, 'campaign')!;
-    expect(run.stdout).toContain(`Delete what this run created: campaign ${campaignArn}`);
-    expect(run.stdout).not.toContain(`Kept: campaign ${campaignArn}`);
-    expect(await statusOf(campaignArn)).not.toBe('ACTIVE');
+    const stdout = exitedWith(run, 130);
+    const campaignArn = created(stdout, 'campaign')!;
+    expect(stdout).toContain(`Delete what this run created: campaign ${campaignArn}`);
+    expect(stdout).not.toContain(`Kept: campaign ${campaignArn}`);
     expect(await statusOf(campaignArn)).toMatch(/^(DELETE |gone)/);
+  };
+
+  it('Ctrl-C midway still deletes the campaign it created, and says so', async () => {
+    await expectInterruptedRunDeletesItsCampaign(/^Created campaign /m, 'script');
+  });
+
+  it('Ctrl-C in a terminal (SIGINT to curl and node too) deletes the campaign it created', async () => {
+    await expectInterruptedRunDeletesItsCampaign(/^Created campaign /m, 'group');
+  });
+
+  it('Ctrl-C while it polls for the clicks to show (a $(...) after another) deletes the campaign it created', async () => {
+    await expectInterruptedRunDeletesItsCampaign(/^== 6\. /m, 'script');
   });
 });
