@@ -50,7 +50,11 @@ export class ShardReader {
     const last = records[records.length - 1];
     if (last?.SequenceNumber) this.lastRead = last.SequenceNumber;
     if (output.NextShardIterator) {
-      this.iterator = output.NextShardIterator;
+      // Until a record has been read, an empty read keeps its iterator: kinesalite numbers a shard's first record
+      // with the sequence index its start has and moves an empty read's next iterator to the read's time, so a
+      // read made while that record was being stored, a second after it took its number, would pass it for good.
+      // (Later records have higher indexes than any record read, whatever their time.)
+      if (records.length > 0 || this.lastRead !== undefined) this.iterator = output.NextShardIterator;
     } else {
       this.ended = true;
     }
