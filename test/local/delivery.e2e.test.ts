@@ -4,7 +4,7 @@
  * on-failure objects under `aws/lambda/`, the consumer's own under `consumer/`), and none arrives twice.
  */
 import { expect } from '@jest/globals';
-import { PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { GetRecordsCommand, GetShardIteratorCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { join } from 'node:path';
 import { STACK_OUTPUTS } from '../../lib/contract/stack-outputs';
 import { startLocalMode, type LocalMode } from '../../local/start';
@@ -21,12 +21,22 @@ import {
 
 jest.setTimeout(120_000);
 
+/** A record's click, or nothing for a record that is not one (the malformed record of the second test). */
+function parsedClick(data: string): { userId?: unknown; itemId?: unknown } {
+  try {
+    return JSON.parse(data) as { userId?: unknown; itemId?: unknown };
+  } catch {
+    return {};
+  }
+}
+
 describe('event delivery through the stream while Personalize fails', () => {
   let local: LocalMode;
   let state: ReturnType<typeof temporaryDirectory>;
   let restoreStdout: () => void;
   let trackingId: string;
   let posted = 0;
+  const clicks: Array<{ userId: string; itemId: string; interactions: number }> = [];
 
   const personalizeState = () => join(state.path, 'personalize');
   const postClicks = async (count: number, user: (index: number) => string) => {
@@ -45,6 +55,7 @@ describe('event delivery through the stream while Personalize fails', () => {
       });
       expect(response.status).toBe(200);
       posted += interactions;
+      clicks.push({ userId: Data.userId, itemId: Data.itemId, interactions });
     }
   };
   const settled = () =>
@@ -55,6 +66,40 @@ describe('event delivery through the stream while Personalize fails', () => {
       50,
     );
   const failedObjects = () => local.failedRecords.list();
+  /**
+   * For a failure's message: the clicks posted whose events did not all arrive, with the records the stream
+   * holds for them (none: lost before the consumer could read them) and what the consumer counted.
+   */
+  const missingClicks = async () => {
+    const arrived = acceptedEvents(personalizeState());
+    const streamName = local.outputs[STACK_OUTPUTS.streamName];
+    const { ShardIterator } = await local.kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: streamName,
+        ShardId: 'shardId-000000000000',
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
+    );
+    const { Records = [] } = await local.kinesis.send(
+      new GetRecordsCommand({ ShardIterator, Limit: 10_000 }),
+    );
+    const inStream = Records.map((record) => ({
+      sequenceNumber: record.SequenceNumber,
+      data: parsedClick(Buffer.from(record.Data ?? new Uint8Array()).toString()),
+    }));
+    const missing = clicks
+      .map((click) => ({
+        ...click,
+        arrived: arrived.filter(
+          (event) => event.interaction.userId === click.userId && event.interaction.itemId === click.itemId,
+        ).length,
+        records: inStream.filter(
+          (record) => record.data.userId === click.userId && record.data.itemId === click.itemId,
+        ),
+      }))
+      .filter((click) => click.arrived < click.interactions);
+    return { missing, consumer: local.consumer.stats, recordsInStream: inStream.length };
+  };
 
   beforeAll(async () => {
     restoreStdout = silenceHandlerLogs();
@@ -87,7 +132,9 @@ describe('event delivery through the stream while Personalize fails', () => {
       () => (acceptedEvents(personalizeState()).length >= posted ? true : undefined),
       60_000,
       50,
-    );
+    ).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}: ${JSON.stringify(await missingClicks())}`, { cause: error });
+    });
     await settled();
 
     const events = acceptedEvents(personalizeState());
