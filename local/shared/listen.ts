@@ -49,10 +49,24 @@ export function listenOn(
   });
 }
 
-/** Closes a server, dropping idle keep-alive connections so close does not wait for them. */
+/** How often a closing server drops the keep-alive connections that went idle since it began to close. */
+const CLOSING_SWEEP_MS = 50;
+
+/**
+ * Closes a server once its requests under way are answered, dropping its idle keep-alive connections so close does
+ * not wait for them. A connection whose request was under way when close began goes idle only once answered, and
+ * Node's close drops idle connections only at the moment it is called: kept alive (KEEP_ALIVE_TIMEOUT_MS), that
+ * connection would hold the server, and the process, for a minute. So the idle connections are swept again until
+ * the close completes.
+ */
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
+    const sweep = setInterval(() => server.closeIdleConnections(), CLOSING_SWEEP_MS).unref();
+    server.close((error) => {
+      clearInterval(sweep);
+      if (error) reject(error);
+      else resolve();
+    });
     server.closeIdleConnections();
   });
 }

@@ -1,5 +1,5 @@
 /** listenOn's guard of a request handler local mode does not own (kinesalite's), and only of that one. */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, createServer, get, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServer, listenOn } from '../../local/shared/listen';
 
@@ -42,5 +42,31 @@ describe('listenOn', () => {
     } finally {
       await closeServer(server);
     }
+  });
+
+  it('closeServer ends once a request under way is answered, though its keep-alive connection then goes idle', async () => {
+    let requested: () => void = () => undefined;
+    const arrived = new Promise<void>((resolve) => (requested = resolve));
+    const held: ServerResponse[] = [];
+    const server = createServer((_: IncomingMessage, response: ServerResponse) => {
+      held.push(response);
+      requested();
+    });
+    await listenOn(server, 0, 'test');
+    const agent = new Agent({ keepAlive: true });
+    const answered = new Promise<string | undefined>((resolve) =>
+      get({ port: (server.address() as AddressInfo).port, agent }, (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.headers.connection));
+      }),
+    );
+    await arrived;
+    const closed = closeServer(server);
+    held[0]?.end('ok');
+    // The answer keeps its connection alive: only a sweep after it ends the close, not the 60 s idle timeout.
+    expect(await answered).toBe('keep-alive');
+    await closed;
+    expect(server.listening).toBe(false);
+    agent.destroy();
   });
 });
