@@ -153,7 +153,7 @@ function loadGenerator(): ChildProcess {
 
 /** Ends the load generators (each exits when its channel closes). */
 function closeLoadGenerators(): void {
-  for (const child of generators.splice(0)) child.disconnect();
+  for (const child of generators.splice(0)) if (child.connected) child.disconnect();
   idleGenerators.length = 0;
 }
 
@@ -882,7 +882,11 @@ async function routeRows(local: LocalMode, targets: Targets, report: Report): Pr
   report.row('emulator GetRecommendations direct (25 items)', await measure(targets.direct));
   const fresh = await measure({
     ...recommendations,
-    warmUpRequests: Math.max(1, WARM_UP.getRecommendations - cold.requests),
+    // What the cold run left of the warm-up, if anything (autocannon sends at least one request a connection).
+    warmUpRequests:
+      cold.requests >= WARM_UP.getRecommendations
+        ? 0
+        : Math.max(base.connections, WARM_UP.getRecommendations - cold.requests),
   });
   report.row(
     `GET /getRecommendations (gateway → handler → emulator), warm: after ${count(WARM_UP.getRecommendations)} requests`,

@@ -36,10 +36,13 @@ type Autocannon = (run: LoadRun, done: (error: Error | null, summary: LoadSummar
 const autocannon = createRequire(__filename)('autocannon') as Autocannon;
 
 process.on('message', (run: LoadRun) => {
-  autocannon(run, (error, summary) => {
-    const answer: LoadAnswer = error ? { error: String(error) } : { summary };
-    process.send?.(answer);
-  });
+  const answer = (reply: LoadAnswer) => process.send?.(reply);
+  try {
+    autocannon(run, (error, summary) => answer(error ? { error: String(error) } : { summary }));
+  } catch (error) {
+    // autocannon throws on options it refuses (more connections than requests): an answer, not a crash.
+    answer({ error: String(error) });
+  }
 });
 // The benchmark ends with this process's channel: nothing keeps it after its parent.
 process.on('disconnect', () => process.exit(0));
