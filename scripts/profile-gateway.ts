@@ -352,6 +352,57 @@ interface RunOptions {
   readonly connections: number;
 }
 
+/** Rounds of a route's load, each with the CPU time per request of the gateway and the service processes. */
+async function measureRoute(
+  route: string,
+  load: Load,
+  pids: readonly number[],
+  options: RunOptions,
+): Promise<void> {
+  const gateway: number[] = [];
+  for (let round = 0; round < options.rounds; round += 1) {
+    const before = cpuTimes(pids);
+    const result = await autocannon(load, options.connections, { seconds: options.seconds });
+    const used = cpuTimes(pids).map((us, k) => (us - (before[k] ?? 0)) / Math.max(1, result.requests));
+    gateway.push(used[0] ?? 0);
+    console.log(
+      `${route} round ${round + 1}: ${result.rate.toFixed(0)} req/s, µs/request gateway ${used.map((us) => us.toFixed(0)).join(' / ')} (emulator, kinesis), errors ${result.errors}, load ${loadavg()[0]?.toFixed(2)}`,
+    );
+  }
+  console.log(
+    `${route}: gateway µs/request median ${median(gateway).toFixed(0)} (min ${Math.min(...gateway).toFixed(0)})`,
+  );
+}
+
+/** One more run of a route's load under V8's sampling profiler: the profile written, the busy time by layer. */
+async function profileRoute(
+  route: string,
+  load: Load,
+  pids: readonly number[],
+  options: RunOptions,
+  directory: string,
+): Promise<void> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
+  const before = cpuTimes(pids);
+  const result = await autocannon(load, options.connections, { seconds: options.seconds });
+  const used = ((cpuTimes(pids)[0] ?? 0) - (before[0] ?? 0)) / Math.max(1, result.requests);
+  const { profile } = await session.post('Profiler.stop');
+  session.disconnect();
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(join(directory, `${route}.cpuprofile`), JSON.stringify(profile));
+  const { layers, functions, total } = breakDown(profile);
+  console.log(
+    `${route} profiled: ${result.rate.toFixed(0)} req/s, ${used.toFixed(0)} µs/request (profiler on); busy self time by layer:`,
+  );
+  for (const line of top(layers, total, 40, used)) console.log(line);
+  console.log('top functions:');
+  for (const line of top(functions, total, 40, used)) console.log(line);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -397,40 +448,8 @@ async function main(): Promise<void> {
       const load = served.loads[route];
       if (!load) throw new Error(`unknown route ${route}`);
       await autocannon(load, options.connections, { amount: options.warmUp });
-      const gateway: number[] = [];
-      for (let round = 0; round < options.rounds; round += 1) {
-        const before = cpuTimes(pids);
-        const result = await autocannon(load, options.connections, { seconds: options.seconds });
-        const used = cpuTimes(pids).map((us, k) => (us - (before[k] ?? 0)) / Math.max(1, result.requests));
-        gateway.push(used[0] ?? 0);
-        console.log(
-          `${route} round ${round + 1}: ${result.rate.toFixed(0)} req/s, µs/request gateway ${used.map((us) => us.toFixed(0)).join(' / ')} (emulator, kinesis), errors ${result.errors}, load ${loadavg()[0]?.toFixed(2)}`,
-        );
-      }
-      console.log(
-        `${route}: gateway µs/request median ${median(gateway).toFixed(0)} (min ${Math.min(...gateway).toFixed(0)})`,
-      );
-      if (values.profile) {
-        const session = new Session();
-        session.connect();
-        await session.post('Profiler.enable');
-        await session.post('Profiler.setSamplingInterval', { interval: 100 });
-        await session.post('Profiler.start');
-        const before = cpuTimes(pids);
-        const result = await autocannon(load, options.connections, { seconds: options.seconds });
-        const used = ((cpuTimes(pids)[0] ?? 0) - (before[0] ?? 0)) / Math.max(1, result.requests);
-        const { profile } = await session.post('Profiler.stop');
-        session.disconnect();
-        mkdirSync(values.profile, { recursive: true });
-        writeFileSync(join(values.profile, `${route}.cpuprofile`), JSON.stringify(profile));
-        const { layers, functions, total } = breakDown(profile);
-        console.log(
-          `${route} profiled: ${result.rate.toFixed(0)} req/s, ${used.toFixed(0)} µs/request (profiler on); busy self time by layer:`,
-        );
-        for (const line of top(layers, total, 40, used)) console.log(line);
-        console.log('top functions:');
-        for (const line of top(functions, total, 40, used)) console.log(line);
-      }
+      await measureRoute(route, load, pids, options);
+      if (values.profile) await profileRoute(route, load, pids, options, values.profile);
     }
     console.log(`load after: ${loadNow()}`);
   } finally {
